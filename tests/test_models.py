@@ -99,8 +99,11 @@ def test_subclassed_config_round_trips(arch):
 
 
 def test_unknown_style_names_it_and_the_choices():
-    with pytest.raises(ValueError, match=r"unknown style 'seqential'; expected one of: "
-                       r"sequential, functional, subclassed"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown style 'seqential'; expected one of: "
+        r"sequential, functional, subclassed",
+    ):
         build_model("cnn", "seqential")
 
 
