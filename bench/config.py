@@ -1,0 +1,197 @@
+"""What a benchmark sweep runs: profiles, the frozen config, and its validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mnist_models import ARCHS, STYLES
+
+DEVICES = ("auto", "cpu", "gpu")
+PROFILES = ("smoke", "quick", "full")
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range; the message says what was received and allowed."""
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that changes what one run computes or measures, besides arch, style and seed.
+
+    Runs are only comparable, and only resumable, under equal settings.
+    """
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    validation_split: float
+    train_images: int | None  # None: all 60,000
+    test_images: int | None  # None: all 10,000
+    device: str = "auto"
+    deterministic: bool = True
+    jit_compile: bool = False
+    target_accuracy: float | None = None
+
+    def __post_init__(self):
+        _positive("epochs", self.epochs)
+        _positive("batch size", self.batch_size)
+        if not self.learning_rate > 0:
+            raise ConfigError(f"learning rate must be > 0; received {self.learning_rate}")
+        if not 0 < self.validation_split < 1:
+            raise ConfigError(
+                f"validation split must be between 0 and 1 (exclusive); "
+                f"received {self.validation_split}"
+            )
+        for name, value, limit in (
+            ("train images", self.train_images, 60_000),
+            ("test images", self.test_images, 10_000),
+        ):
+            if value is not None and not 0 < value <= limit:
+                raise ConfigError(f"{name} must be in 1..{limit}; received {value}")
+        if self.device not in DEVICES:
+            raise ConfigError(
+                f"unknown device {self.device!r}; expected one of: {', '.join(DEVICES)}"
+            )
+        if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
+            raise ConfigError(
+                f"target accuracy must be a fraction in (0, 1], e.g. 0.99; "
+                f"received {self.target_accuracy}"
+            )
+
+    def key(self) -> str:
+        """A stable string that is equal exactly when two settings are."""
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of the sweep: an architecture in a style, from a seed, under settings."""
+
+    arch: str
+    style: str
+    seed: int
+    settings: TrainSettings
+    data_dir: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.arch}/{self.style} seed={self.seed}"
+
+    def key(self) -> str:
+        """Identifies the run for --resume: the same key means the same experiment."""
+        return f"{self.arch}|{self.style}|{self.seed}|{self.settings.key()}"
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSpec:
+        raw = json.loads(text)
+        return cls(**{**raw, "settings": TrainSettings(**raw["settings"])})
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """A whole sweep: which models, which seeds, under which settings, written where."""
+
+    profile: str
+    archs: tuple[str, ...]
+    styles: tuple[str, ...]
+    seeds: tuple[int, ...]
+    settings: TrainSettings
+    out: Path
+    data_dir: str | None = None
+    resume: bool = False
+    order_seed: int = 0
+    capabilities: bool = True
+
+    def __post_init__(self):
+        _known("arch", self.archs, ARCHS)
+        _known("style", self.styles, STYLES)
+        if not self.seeds:
+            raise ConfigError("no seeds given; expected at least one seed >= 1")
+        for seed in self.seeds:
+            if seed < 1:
+                raise ConfigError(f"seeds must be >= 1; received {seed}")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError(f"seeds must not repeat; received {list(self.seeds)}")
+        if self.data_dir is not None:
+            path = Path(self.data_dir)
+            if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
+                raise ConfigError(
+                    f"data dir {self.data_dir} is not a readable directory; pass a directory "
+                    "holding the MNIST IDX files or mnist.npz, or leave --data-dir out"
+                )
+
+    def runs(self) -> list[RunSpec]:
+        """Every run of the sweep, seed-major, in no particular style order."""
+        return [
+            RunSpec(arch, style, seed, self.settings, self.data_dir)
+            for seed in self.seeds
+            for arch in self.archs
+            for style in self.styles
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "out": str(self.out)}
+
+
+# Each profile is a complete set of defaults; options given on the command line override them.
+PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
+    # CI's end-to-end check: a slice of the data, one epoch, one seed.
+    "smoke": dict(archs=("cnn",), seeds=(1,), epochs=1, train_images=2_048, test_images=1_024),
+    # A first answer on a laptop CPU in a few minutes: three seeds, a third of the data.
+    "quick": dict(archs=("cnn",), seeds=(1, 2, 3), epochs=2, train_images=20_000, test_images=None),
+    # The reference run behind results/: both archs, five seeds, the whole data set.
+    "full": dict(
+        archs=("cnn", "mlp"), seeds=(1, 2, 3, 4, 5), epochs=6, train_images=None, test_images=None
+    ),
+}
+COMMON_DEFAULTS: dict[str, Any] = dict(
+    styles=STYLES,
+    batch_size=128,
+    learning_rate=4e-3,
+    validation_split=0.1,
+    device="auto",
+    deterministic=True,
+    jit_compile=False,
+    target_accuracy=None,
+)
+
+
+def make_config(
+    profile: str = "quick", out: Path | str = "results", **overrides: Any
+) -> BenchConfig:
+    """Builds a config from a profile's defaults and explicit overrides (None means unset).
+
+    Raises:
+        ConfigError: unknown profile or an out-of-range value.
+    """
+    if profile not in PROFILE_DEFAULTS:
+        raise ConfigError(f"unknown profile {profile!r}; expected one of: {', '.join(PROFILES)}")
+    values = {**COMMON_DEFAULTS, **PROFILE_DEFAULTS[profile]}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    setting_names = {f.name for f in dataclasses.fields(TrainSettings)}
+    settings = TrainSettings(**{k: v for k, v in values.items() if k in setting_names})
+    rest = {k: v for k, v in values.items() if k not in setting_names}
+    return BenchConfig(profile=profile, settings=settings, out=Path(out), **rest)
+
+
+def _positive(name: str, value: int) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a whole number >= 1; received {value}")
+
+
+def _known(kind: str, received: tuple[str, ...], allowed: tuple[str, ...]) -> None:
+    if not received:
+        raise ConfigError(f"no {kind} given; expected some of: {', '.join(allowed)}")
+    for name in received:
+        if name not in allowed:
+            raise ConfigError(f"unknown {kind} {name!r}; expected one of: {', '.join(allowed)}")
+    if len(set(received)) != len(received):
+        raise ConfigError(f"{kind}s must not repeat; received {', '.join(received)}")

@@ -1,0 +1,215 @@
+"""One run: build, compile, train, evaluate and measure one model; return one RunRecord.
+
+This module runs inside a worker process (see `bench.worker`), one process per run, so that
+Keras state, memory peaks and caches never carry over from one run into the next.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import math
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from bench.config import RunSpec
+from bench.data import MnistData, load_mnist, preprocess
+from bench.records import RunRecord, spec_fields
+from mnist_models import build_model
+
+PREDICT_BATCH = 1024
+LATENCY_CALLS = 50
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Times each epoch's training part (validation excluded) and the time to a target."""
+
+    def __init__(self, target_accuracy: float | None):
+        super().__init__()
+        self.target_accuracy = target_accuracy
+        self.epoch_seconds: list[float] = []
+        self.time_to_target: float | None = None
+        self._train_start = self._epoch_start = 0.0
+        self._epoch_done = False
+
+    def on_train_begin(self, logs=None):
+        self._train_start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+        self._epoch_done = False
+
+    def on_test_begin(self, logs=None):
+        self._close_epoch()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._close_epoch()
+        reached = (logs or {}).get("val_accuracy", -1.0) >= (self.target_accuracy or math.inf)
+        if reached and self.time_to_target is None:
+            self.time_to_target = time.perf_counter() - self._train_start
+
+    def _close_epoch(self):
+        # Validation runs between the training steps and on_epoch_end; it is not training time.
+        if not self._epoch_done:
+            self.epoch_seconds.append(time.perf_counter() - self._epoch_start)
+            self._epoch_done = True
+
+
+def run_one(spec: RunSpec, mnist: MnistData | None = None) -> RunRecord:
+    """Trains and measures `spec`; any exception becomes a record with status "failed"."""
+    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    wall_start = time.perf_counter()
+    # The device actually used, which "auto" leaves to TensorFlow.
+    base = {**spec_fields(spec), "device": device_name(), "started_at": started_at}
+    try:
+        measured = _measure(spec, mnist or load_mnist(spec.data_dir))
+    except Exception as e:  # a failed run is a result too; the sweep goes on
+        measured = {
+            "status": "failed",
+            "error": f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}",
+        }
+    return RunRecord(
+        **base,
+        **measured,
+        peak_rss_bytes=peak_rss_bytes(),
+        wall_seconds=time.perf_counter() - wall_start,
+    )
+
+
+def _measure(spec: RunSpec, mnist: MnistData) -> dict:
+    s = spec.settings
+    x_train = preprocess(mnist.x_train[: s.train_images])
+    y_train = mnist.y_train[: s.train_images]
+    x_test = preprocess(mnist.x_test[: s.test_images])
+    y_test = mnist.y_test[: s.test_images]
+    if s.deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+    keras.backend.clear_session()
+    t0 = time.perf_counter()
+    model = build_model(spec.arch, spec.style, seed=spec.seed)
+    build_seconds = time.perf_counter() - t0
+
+    steps_per_epoch = math.ceil(round(len(x_train) * (1 - s.validation_split)) / s.batch_size)
+    t0 = time.perf_counter()
+    model.compile(
+        optimizer=make_optimizer(s.learning_rate, steps_per_epoch * s.epochs),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=s.jit_compile,
+    )
+    compile_seconds = time.perf_counter() - t0
+
+    timer = EpochTimer(s.target_accuracy)
+    t0 = time.perf_counter()
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=s.batch_size,
+        epochs=s.epochs,
+        validation_split=s.validation_split,
+        callbacks=[timer, keras.callbacks.TerminateOnNaN()],
+        verbose=0,
+    ).history
+    train_seconds = time.perf_counter() - t0
+    history = {k: [_finite(v) for v in vs] for k, vs in history.items()}
+
+    measured = dict(
+        status="ok",
+        params_total=int(model.count_params()),
+        params_trainable=int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+        build_seconds=build_seconds,
+        compile_seconds=compile_seconds,
+        first_epoch_seconds=timer.epoch_seconds[0],
+        epoch_seconds=timer.epoch_seconds,
+        train_seconds=train_seconds,
+        history=history,
+        time_to_target_seconds=timer.time_to_target,
+    )
+    if len(timer.epoch_seconds) > 1:
+        steady = statistics.median(timer.epoch_seconds[1:])
+        measured.update(steady_epoch_seconds=steady, steady_step_ms=1000 * steady / steps_per_epoch)
+    if any(v is None for v in history.get("loss", [])) or len(timer.epoch_seconds) < s.epochs:
+        return {**measured, "status": "diverged", "error": "loss became NaN or infinite"}
+
+    t0 = time.perf_counter()
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=PREDICT_BATCH, verbose=0)
+    eval_seconds = time.perf_counter() - t0
+    return dict(
+        measured,
+        test_loss=_finite(test_loss),
+        test_accuracy=_finite(test_accuracy),
+        eval_seconds=eval_seconds,
+        predict_images_per_second=_throughput(model, x_test),
+        predict_latency_ms=_latency_ms(model, x_test[:1]),
+        saved_model_bytes=_saved_size(model),
+        weights_sha256=weights_sha256(model),
+    )
+
+
+def make_optimizer(learning_rate: float, total_steps: int) -> keras.optimizers.Optimizer:
+    """The one recipe every style trains with: Adam, its rate decayed to zero on a cosine."""
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
+    return keras.optimizers.Adam(schedule)
+
+
+def _throughput(model: keras.Model, x: np.ndarray) -> float:
+    model.predict(x[:PREDICT_BATCH], batch_size=PREDICT_BATCH, verbose=0)  # traces; not timed
+    t0 = time.perf_counter()
+    model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
+    return len(x) / (time.perf_counter() - t0)
+
+
+def _latency_ms(model: keras.Model, one: np.ndarray) -> float:
+    for _ in range(3):  # the first calls trace the predict function
+        model.predict_on_batch(one)
+    times = []
+    for _ in range(LATENCY_CALLS):
+        t0 = time.perf_counter()
+        model.predict_on_batch(one)
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times)
+
+
+def _saved_size(model: keras.Model) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.keras"
+        model.save(path)
+        return path.stat().st_size
+
+
+def weights_sha256(model: keras.Model) -> str:
+    """A digest of every weight's bytes, in order: equal digests mean bitwise-equal weights."""
+    digest = hashlib.sha256()
+    for w in model.get_weights():
+        digest.update(np.ascontiguousarray(w).tobytes())
+    return digest.hexdigest()
+
+
+def device_name() -> str:
+    """The device TensorFlow will place the model on: "gpu:<name>" or "cpu"."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "cpu"
+    details = tf.config.experimental.get_device_details(gpus[0])
+    return f"gpu:{details.get('device_name', gpus[0].name)}"
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
+
+
+def _finite(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
