@@ -12,11 +12,14 @@ import tempfile
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
 from mnist_models import build_model
+
+if TYPE_CHECKING:
+    import keras
 
 CHECKS = (
     "summary_output_shapes",
@@ -83,6 +86,8 @@ def _config_round_trip(model, x, tmp):
 
 
 def _save_load(model, x, path):
+    import keras
+
     model.save(path)
     _same_predictions(model, keras.models.load_model(path), x)
 
@@ -96,6 +101,8 @@ def _export(model, x, tmp):
 
 
 def _clone(model, x, tmp):
+    import keras
+
     clone = keras.models.clone_model(model)
     if clone.count_params() != model.count_params():
         raise AssertionError(

@@ -108,10 +108,7 @@ def run_sweep(
         echo(f"    {_outcome(record)}  (elapsed {_duration(elapsed)}, ETA {_duration(eta)})")
     if config.capabilities:
         echo("checking capabilities (summary, config, save formats, export, clone) …")
-        capabilities = {
-            arch: {style: run_capabilities(arch, style, config) for style in STYLES}
-            for arch in config.archs
-        }
+        capabilities = {arch: run_capabilities(arch, config) for arch in config.archs}
         write_json(
             config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities)
         )
@@ -139,9 +136,13 @@ def run_in_worker(spec: RunSpec, config: BenchConfig) -> RunRecord:
     return RunRecord(**spec_fields(spec), status="failed", error=error)
 
 
-def run_capabilities(arch: str, style: str, config: BenchConfig) -> dict[str, Any]:
-    result, error = _worker("capabilities", json.dumps({"arch": arch, "style": style}), config)
-    return result if result is not None else {"worker": {"ok": False, "error": error}}
+def run_capabilities(arch: str, config: BenchConfig) -> dict[str, Any]:
+    """Checks what every style of `arch` can do, in one worker process."""
+    job = json.dumps({"arch": arch, "styles": STYLES})
+    result, error = _worker("capabilities", job, config)
+    if result is None:
+        return {style: {"worker": {"ok": False, "error": error}} for style in STYLES}
+    return result
 
 
 def _worker(kind: str, job: str, config: BenchConfig) -> tuple[Any, str | None]:

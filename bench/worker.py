@@ -25,7 +25,8 @@ def main(argv: list[str]) -> int:
         from bench.capabilities import check_capabilities
 
         wanted = json.loads(job)
-        write_json(Path(result_path), check_capabilities(wanted["arch"], wanted["style"]))
+        results = {style: check_capabilities(wanted["arch"], style) for style in wanted["styles"]}
+        write_json(Path(result_path), results)
     else:
         print(f"unknown worker job {kind!r}; expected run or capabilities", file=sys.stderr)
         return 2

@@ -5,16 +5,20 @@ This package knows nothing of the benchmark harness; it only builds models.
 
 from __future__ import annotations
 
-import keras
+import importlib
+from typing import TYPE_CHECKING
 
-from mnist_models import cnn, mlp
 from mnist_models.architecture import STYLES, Architecture
 from mnist_models.spec import Spec
 
-# A new architecture is a package like `cnn/` (a spec and three builders) plus one entry here.
-_ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (cnn.ARCHITECTURE, mlp.ARCHITECTURE)}
+if TYPE_CHECKING:
+    import keras
 
-ARCHS: tuple[str, ...] = tuple(_ARCHITECTURES)
+# A new architecture is a package like `cnn/` (a spec and three builders) plus one entry here.
+# Packages are imported on first use, so that reading ARCHS and STYLES does not start Keras.
+_PACKAGES = {"cnn": "mnist_models.cnn", "mlp": "mnist_models.mlp"}
+
+ARCHS: tuple[str, ...] = tuple(_PACKAGES)
 
 __all__ = ["ARCHS", "STYLES", "Architecture", "Spec", "build_model", "get_architecture"]
 
@@ -25,10 +29,9 @@ def get_architecture(arch: str) -> Architecture:
     Raises:
         ValueError: `arch` is not one of `ARCHS`.
     """
-    try:
-        return _ARCHITECTURES[arch]
-    except KeyError:
-        raise ValueError(f"unknown arch {arch!r}; expected one of: {', '.join(ARCHS)}") from None
+    if arch not in _PACKAGES:
+        raise ValueError(f"unknown arch {arch!r}; expected one of: {', '.join(ARCHS)}")
+    return importlib.import_module(_PACKAGES[arch]).ARCHITECTURE
 
 
 def build_model(arch: str, style: str, *, seed: int | None = None) -> keras.Model:
@@ -48,5 +51,7 @@ def build_model(arch: str, style: str, *, seed: int | None = None) -> keras.Mode
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; expected one of: {', '.join(STYLES)}")
     if seed is not None:
+        import keras
+
         keras.utils.set_random_seed(seed)
     return architecture.builders[style](architecture.spec)

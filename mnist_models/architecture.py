@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-import keras
+from typing import TYPE_CHECKING
 
 from mnist_models.spec import Spec
+
+if TYPE_CHECKING:
+    import keras
 
 STYLES = ("sequential", "functional", "subclassed")
 

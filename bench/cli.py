@@ -1,0 +1,202 @@
+"""`python -m bench`: parse options, then config → sweep → records → report and charts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from bench.config import DEVICES, PROFILES, ConfigError, make_config
+from mnist_models import ARCHS, STYLES
+
+EPILOG = """\
+Profiles: smoke (CI check, under a minute), quick (default, a few minutes on a laptop CPU),
+full (the reference run behind results/). Options given explicitly override the profile.
+
+`python -m bench report [--out DIR]` rebuilds the tables and charts from DIR/runs.jsonl
+without training.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad input ends in one line on stderr and exit status 2, never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{message} (see `python -m bench --help`)")
+
+
+def _fail(message: str, status: int = 2) -> NoReturn:
+    print(f"bench: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def _names(allowed: tuple[str, ...]):
+    def parse(text: str) -> tuple[str, ...]:
+        return tuple(name.strip() for name in text.split(",") if name.strip())
+
+    parse.__name__ = f"comma-separated list of {', '.join(allowed)}"
+    return parse
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    """ "5" → seeds 1..5; "3,7,9" → those seeds; "4-6" → 4, 5, 6."""
+    try:
+        if "," in text:
+            return tuple(int(part) for part in text.split(",") if part.strip())
+        if "-" in text.strip("-"):
+            first, last = (int(part) for part in text.split("-"))
+            return tuple(range(first, last + 1))
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid seeds {text!r}; expected a count N (seeds 1..N), a list like 1,2,7, "
+            "or a range like 3-5"
+        ) from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"--seeds must be >= 1; received {count}")
+    return tuple(range(1, count + 1))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The run command's options; `report` has a parser of its own."""
+    p = _Parser(
+        prog="python -m bench",
+        description="Train the same MNIST classifier in Keras' three styles and compare them.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--profile", choices=PROFILES, default="quick", help="defaults (quick)")
+    p.add_argument("--arch", type=_names(ARCHS), help=f"architectures: {','.join(ARCHS)}")
+    p.add_argument("--styles", type=_names(STYLES), help=f"styles: {','.join(STYLES)} (all)")
+    p.add_argument("--seeds", type=_seeds, help="N (seeds 1..N), a list 1,2,7 or a range 3-5")
+    p.add_argument("--epochs", type=int, help="training epochs per run")
+    p.add_argument("--batch-size", type=int, help="training batch size (128)")
+    p.add_argument("--learning-rate", type=float, help="Adam's peak learning rate (0.004)")
+    p.add_argument("--validation-split", type=float, help="held-out fraction of training (0.1)")
+    p.add_argument("--train-images", type=int, help="use the first N training images")
+    p.add_argument("--test-images", type=int, help="use the first N test images")
+    p.add_argument("--device", choices=DEVICES, help="auto (GPU if TensorFlow sees one), cpu, gpu")
+    p.add_argument(
+        "--deterministic",
+        action=argparse.BooleanOptionalAction,
+        help="TensorFlow op determinism: equal seeds give equal results (on)",
+    )
+    p.add_argument(
+        "--jit-compile",
+        action=argparse.BooleanOptionalAction,
+        help="compile train steps with XLA (off; much slower on CPU)",
+    )
+    p.add_argument("--target-accuracy", type=float, help="record time to this val accuracy")
+    p.add_argument("--out", type=Path, default=Path("results"), help="output dir (results/)")
+    p.add_argument("--resume", action="store_true", help="skip runs already in --out")
+    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
+    p.add_argument("--order-seed", type=int, help="seed of the shuffled run order (0)")
+    p.add_argument(
+        "--no-capabilities",
+        dest="capabilities",
+        action="store_false",
+        default=None,
+        help="skip the per-style capability checks (save formats, export, clone)",
+    )
+    return p
+
+
+def _report_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m bench report", description="Rebuild tables and charts.")
+    p.add_argument("--out", type=Path, default=Path("results"), help="results dir (results/)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    # TensorFlow's C++ start-up chatter drowns the progress lines; errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:
+        return _report(_report_parser().parse_args(argv[1:]).out)
+    return _run(build_parser().parse_args(argv), argv)
+
+
+def _run(args: argparse.Namespace, argv: list[str]) -> int:
+    from bench import sweep
+    from bench.data import MnistFileError, MnistUnavailableError, load_mnist
+
+    overrides = {
+        "archs": args.arch,
+        "styles": args.styles,
+        "seeds": args.seeds,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "validation_split": args.validation_split,
+        "train_images": args.train_images,
+        "test_images": args.test_images,
+        "device": args.device,
+        "deterministic": args.deterministic,
+        "jit_compile": args.jit_compile,
+        "target_accuracy": args.target_accuracy,
+        "data_dir": args.data_dir,
+        "resume": args.resume or None,
+        "order_seed": args.order_seed,
+        "capabilities": args.capabilities,
+    }
+    try:
+        config = make_config(args.profile, args.out, **overrides)
+        sweep.check_writable(config.out)
+    except ConfigError as e:
+        _fail(str(e))
+
+    from bench.environment import collect, gpu_visible
+
+    if config.settings.device == "gpu" and not gpu_visible():
+        _fail(
+            "--device gpu, but TensorFlow sees no GPU; install a CUDA build of TensorFlow "
+            "(pip install 'tensorflow[and-cuda]') or use --device auto/cpu"
+        )
+    try:
+        mnist = load_mnist(config.data_dir)
+    except MnistFileError as e:
+        _fail(str(e))
+    except MnistUnavailableError as e:
+        _fail(str(e), status=1)
+    environment = {**collect(), "data_source": mnist.source}
+    del mnist  # the workers load their own copy; the parent only made sure there is one
+
+    runs = len(config.runs())
+    print(
+        f"mnist-styles-bench: profile {config.profile}, {runs} runs "
+        f"({', '.join(config.archs)} × {', '.join(config.styles)} × {len(config.seeds)} seeds, "
+        f"{config.settings.epochs} epoch(s)); data: {environment['data_source']}; "
+        f"writing to {config.out}/",
+        flush=True,
+    )
+    try:
+        sweep.run_sweep(config, environment, argv, echo=lambda line: print(line, flush=True))
+    except ConfigError as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: every finished run is in {config.out}/runs.jsonl; "
+            "add --resume to the same command to go on",
+            file=sys.stderr,
+        )
+        return 130
+    return _report(config.out)
+
+
+def _report(out: Path) -> int:
+    from bench.report import ReportError, headline_table, latest_records, write_report
+
+    try:
+        results = write_report(out)
+    except ReportError as e:
+        _fail(str(e))
+    table = headline_table(latest_records(out), results["summary"])
+    print()
+    print(table.to_markdown(index=False, disable_numparse=True))
+    for warning in results["summary"]["warnings"]:
+        print(f"warning: {warning}")
+    print(f"\nreport: {out / 'README.md'} (tables: summary.md, summary.csv; data: results.json)")
+    return 0

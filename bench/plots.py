@@ -1,0 +1,145 @@
+"""Charts from records, as PNG files (matplotlib's Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+import io
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from bench.data import write_atomic
+from bench.records import RunRecord
+from bench.stats import describe
+from mnist_models import STYLES
+
+COLORS = {"sequential": "#4C72B0", "functional": "#DD8452", "subclassed": "#55A868"}
+TIME_PARTS = (
+    ("build", lambda r: r.build_seconds),
+    ("compile", lambda r: r.compile_seconds),
+    ("first epoch", lambda r: r.first_epoch_seconds),
+    ("later epochs", lambda r: sum(r.epoch_seconds[1:])),
+    ("validation", lambda r: r.train_seconds - sum(r.epoch_seconds)),
+    ("evaluate", lambda r: r.eval_seconds),
+)
+
+
+def write_plots(records: list[RunRecord], out: Path) -> list[Path]:
+    """Writes every chart for the ok runs in `records` into `out`; returns their paths."""
+    ok = [r for r in records if r.status == "ok"]
+    archs = sorted({r.arch for r in ok})
+    if not archs:
+        return []
+    charts = {
+        "accuracy.png": _bars(ok, archs, "test accuracy (%)", lambda r: 100 * r.test_accuracy),
+        "step_time.png": _bars(
+            ok, archs, "steady-state step time (ms)", lambda r: r.steady_step_ms
+        ),
+        "val_accuracy.png": _learning_curves(ok, archs),
+        "time_breakdown.png": _time_breakdown(ok, archs),
+        "params.png": _bars(ok, archs, "parameters", lambda r: r.params_total, error_bars=False),
+    }
+    paths = []
+    for name, figure in charts.items():
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        plt.close(figure)
+        write_atomic(out / name, buffer.getvalue())
+        paths.append(out / name)
+    return paths
+
+
+def _by_style(records: list[RunRecord], arch: str) -> dict[str, list[RunRecord]]:
+    groups: dict[str, list[RunRecord]] = defaultdict(list)
+    for r in records:
+        if r.arch == arch:
+            groups[r.style].append(r)
+    return {style: groups[style] for style in STYLES if groups[style]}
+
+
+def _axes(archs: list[str]):
+    figure, axes = plt.subplots(1, len(archs), figsize=(5 * len(archs), 3.8), squeeze=False)
+    return figure, axes[0]
+
+
+def _bars(
+    records: list[RunRecord],
+    archs: list[str],
+    label: str,
+    value: Callable[[RunRecord], float | None],
+    error_bars: bool = True,
+):
+    """One bar per style and its 95 % CI as an error bar, a panel per architecture."""
+    figure, axes = _axes(archs)
+    for ax, arch in zip(axes, archs, strict=True):
+        styles, means, errors = [], [], [[], []]
+        for style, group in _by_style(records, arch).items():
+            values = [v for v in map(value, group) if v is not None]
+            if not values:
+                continue
+            s = describe(values)
+            styles.append(style)
+            means.append(s.mean)
+            errors[0].append(s.mean - s.ci95_low if s.ci95_low is not None else 0)
+            errors[1].append(s.ci95_high - s.mean if s.ci95_high is not None else 0)
+        if not styles:
+            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        else:
+            ax.bar(
+                styles,
+                means,
+                yerr=errors if error_bars else None,
+                capsize=6,
+                color=[COLORS[s] for s in styles],
+            )
+            if error_bars:
+                low = min(m - e for m, e in zip(means, errors[0], strict=True))
+                high = max(m + e for m, e in zip(means, errors[1], strict=True))
+                pad = max(high - low, abs(high) * 0.01, 1e-9)
+                ax.set_ylim(low - pad, high + pad)  # zoomed: the differences are the point
+            for i, m in enumerate(means):
+                ax.annotate(f"{m:,.4g}", (i, m), ha="center", va="bottom", fontsize=8)
+        ax.set_title(arch)
+        ax.set_ylabel(label)
+    figure.suptitle(f"{label} per style" + (" (mean, 95 % CI)" if error_bars else ""))
+    return figure
+
+
+def _learning_curves(records: list[RunRecord], archs: list[str]):
+    figure, axes = _axes(archs)
+    for ax, arch in zip(axes, archs, strict=True):
+        for style, group in _by_style(records, arch).items():
+            curves = [r.history.get("val_accuracy", []) for r in group]
+            epochs = min(len(c) for c in curves)
+            means = [
+                100 * statistics.fmean(c[e] for c in curves if c[e] is not None)
+                for e in range(epochs)
+            ]
+            ax.plot(range(1, epochs + 1), means, marker="o", label=style, color=COLORS[style])
+        ax.set_title(arch)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation accuracy (%, mean over seeds)")
+        ax.legend()
+    figure.suptitle("validation accuracy per epoch")
+    return figure
+
+
+def _time_breakdown(records: list[RunRecord], archs: list[str]):
+    figure, axes = _axes(archs)
+    for ax, arch in zip(axes, archs, strict=True):
+        groups = _by_style(records, arch)
+        bottoms = [0.0] * len(groups)
+        for part, value in TIME_PARTS:
+            heights = [statistics.fmean(value(r) for r in group) for group in groups.values()]
+            ax.bar(list(groups), heights, bottom=bottoms, label=part)
+            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+        ax.set_title(arch)
+        ax.set_ylabel("seconds (mean over seeds)")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.suptitle("where a run's time goes")
+    return figure
