@@ -79,7 +79,8 @@ def pending_runs(config: BenchConfig, ordered: list[RunSpec]) -> list[RunSpec]:
             f"{config.out}/runs.jsonl holds runs under other settings than these; "
             "use another --out, or the same options as before, or drop --resume to start over"
         )
-    done = {r.run_key for r in existing if r.status != "failed"}
+    latest = {r.run_key: r for r in existing}  # later lines supersede earlier ones
+    done = {key for key, r in latest.items() if r.status != "failed"}
     return [spec for spec in ordered if spec.key() not in done]
 
 

@@ -1,0 +1,97 @@
+"""The command line: options, profiles, and bad input as one line with exit status 2."""
+
+import pytest
+
+from bench.cli import build_parser, main
+from bench.config import ConfigError, make_config
+
+
+def _fails(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.count("\n") == 1, err  # one line, no traceback, no usage dump
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--styles", "seqential"], "unknown style 'seqential'; expected one of: sequential"),
+        (["--arch", "resnet"], "unknown arch 'resnet'; expected one of: cnn, mlp"),
+        (["--seeds", "0"], "--seeds must be >= 1; received 0"),
+        (["--seeds", "1,0"], "seeds must be >= 1; received 0"),
+        (["--seeds", "x"], "invalid seeds 'x'"),
+        (["--epochs", "0"], "epochs must be a whole number >= 1; received 0"),
+        (["--batch-size", "-5"], "batch size must be a whole number >= 1; received -5"),
+        (["--epochs", "two"], "invalid int value: 'two'"),
+        (["--learning-rate", "0"], "learning rate must be > 0"),
+        (["--validation-split", "1.5"], "validation split must be between 0 and 1"),
+        (["--target-accuracy", "99"], "target accuracy must be a fraction"),
+        (["--profile", "huge"], "invalid choice: 'huge'"),
+        (["--device", "tpu"], "invalid choice: 'tpu'"),
+        (["--data-dir", "/no/such/dir"], "data dir /no/such/dir is not a readable directory"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(argv, expected, capsys):
+    assert expected in _fails(argv, capsys)
+
+
+def test_unwritable_out_fails_before_training(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    err = _fails(["--out", str(blocker / "results")], capsys)
+    assert "cannot write results to" in err
+
+
+def test_report_on_an_empty_dir_exits_2(tmp_path, capsys):
+    assert "no runs recorded" in _fails(["report", "--out", str(tmp_path)], capsys)
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in (
+        "--arch", "--styles", "--seeds", "--epochs", "--batch-size", "--learning-rate",
+        "--validation-split", "--profile", "--device", "--deterministic", "--jit-compile",
+        "--out", "--resume", "--data-dir", "--target-accuracy",
+    ):  # fmt: skip
+        assert option in text, option
+
+
+@pytest.mark.parametrize(
+    "text, seeds", [("3", (1, 2, 3)), ("2,7", (2, 7)), ("4-6", (4, 5, 6)), ("7,", (7,))]
+)
+def test_seeds_forms(text, seeds):
+    assert build_parser().parse_args(["--seeds", text]).seeds == seeds
+
+
+def test_explicit_options_override_the_profile():
+    config = make_config("full", "out", epochs=1, archs=("mlp",), deterministic=False)
+    assert config.settings.epochs == 1
+    assert config.archs == ("mlp",)
+    assert config.seeds == (1, 2, 3, 4, 5)  # still the profile's
+    assert config.settings.deterministic is False
+
+
+@pytest.mark.parametrize("profile", ["smoke", "quick", "full"])
+def test_profiles_are_valid_configs(profile):
+    config = make_config(profile)
+    assert config.runs()
+    assert config.settings.deterministic
+
+
+def test_full_profile_is_a_reference_run():
+    config = make_config("full")
+    assert set(config.archs) == {"cnn", "mlp"}
+    assert len(config.seeds) >= 5
+    assert config.settings.train_images is None
+
+
+def test_repeated_names_are_rejected():
+    with pytest.raises(ConfigError, match="must not repeat"):
+        make_config("quick", styles=("sequential", "sequential"))
