@@ -12,6 +12,7 @@ from typing import Any
 from mnist_models import ARCHS, STYLES
 
 DEVICES = ("auto", "cpu", "gpu")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 PROFILES = ("smoke", "quick", "full")
 
 
@@ -36,6 +37,8 @@ class TrainSettings:
     deterministic: bool = True
     jit_compile: bool = False
     target_accuracy: float | None = None
+    precision: str = "float32"
+    steps_per_execution: int = 1
 
     def __post_init__(self):
         _positive("epochs", self.epochs)
@@ -57,6 +60,11 @@ class TrainSettings:
             raise ConfigError(
                 f"unknown device {self.device!r}; expected one of: {', '.join(DEVICES)}"
             )
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"unknown precision {self.precision!r}; expected one of: {', '.join(PRECISIONS)}"
+            )
+        _positive("steps per execution", self.steps_per_execution)
         if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
             raise ConfigError(
                 f"target accuracy must be a fraction in (0, 1], e.g. 0.99; "
@@ -161,6 +169,8 @@ COMMON_DEFAULTS: dict[str, Any] = dict(
     deterministic=True,
     jit_compile=False,
     target_accuracy=None,
+    precision="float32",
+    steps_per_execution=1,
 )
 
 

@@ -25,6 +25,7 @@ def collect() -> dict[str, Any]:
         "numpy": _version("numpy"),
         "os": platform.platform(),
         "cpu_model": cpu_model(),
+        "cpu_native_bf16": native_bf16(),
         "cpu_cores": os.cpu_count(),
         "cpu_cores_usable": len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
@@ -53,6 +54,22 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def cpu_flags() -> set[str]:
+    """The processor's feature flags, from /proc/cpuinfo (empty where there is none)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def native_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AVX-512 BF16 or AMX) rather than emulating it."""
+    return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
 def git_info() -> dict[str, Any] | None:

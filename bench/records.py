@@ -41,6 +41,8 @@ class RunRecord:
     device: str
     deterministic: bool
     jit_compile: bool
+    precision: str
+    steps_per_execution: int
     status: str
     error: str | None = None
     params_total: int | None = None
@@ -62,6 +64,10 @@ class RunRecord:
     history: dict[str, list[float]] = field(default_factory=dict)
     target_accuracy: float | None = None
     time_to_target_seconds: float | None = None
+    train_flops_per_image: int | None = None
+    achieved_gflops: float | None = None  # steady-state training FLOP rate
+    peak_matmul_gflops: float | None = None  # the machine's, measured when the sweep started
+    efficiency: float | None = None  # achieved_gflops / peak_matmul_gflops
     weights_sha256: str | None = None
     # Whether the trained weights equal those of the sequential style for the same seed and
     # settings. Known only once both have run: `resolve_identity` fills it in.
@@ -99,6 +105,8 @@ def spec_fields(spec: RunSpec) -> dict[str, Any]:
         device=s.device,
         deterministic=s.deterministic,
         jit_compile=s.jit_compile,
+        precision=s.precision,
+        steps_per_execution=s.steps_per_execution,
         target_accuracy=s.target_accuracy,
     )
 

@@ -24,7 +24,7 @@ import tensorflow as tf
 from bench.config import RunSpec
 from bench.data import MnistData, load_mnist, preprocess
 from bench.records import RunRecord, spec_fields
-from mnist_models import build_model
+from mnist_models import build_model, get_architecture
 
 PREDICT_BATCH = 1024
 LATENCY_CALLS = 50
@@ -93,19 +93,22 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
     y_test = mnist.y_test[: s.test_images]
     if s.deterministic:
         tf.config.experimental.enable_op_determinism()
+    keras.mixed_precision.set_global_policy(s.precision)
 
     keras.backend.clear_session()
     t0 = time.perf_counter()
     model = build_model(spec.arch, spec.style, seed=spec.seed)
     build_seconds = time.perf_counter() - t0
 
-    steps_per_epoch = math.ceil(round(len(x_train) * (1 - s.validation_split)) / s.batch_size)
+    fit_images = math.floor(len(x_train) * (1 - s.validation_split))  # as Keras splits it
+    steps_per_epoch = math.ceil(fit_images / s.batch_size)
     t0 = time.perf_counter()
     model.compile(
         optimizer=make_optimizer(s.learning_rate, steps_per_epoch * s.epochs),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         jit_compile=s.jit_compile,
+        steps_per_execution=s.steps_per_execution,
     )
     compile_seconds = time.perf_counter() - t0
 
@@ -117,6 +120,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         batch_size=s.batch_size,
         epochs=s.epochs,
         validation_split=s.validation_split,
+        validation_batch_size=PREDICT_BATCH,
         callbacks=[timer, keras.callbacks.TerminateOnNaN()],
         verbose=0,
     ).history
@@ -135,9 +139,15 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         history=history,
         time_to_target_seconds=timer.time_to_target,
     )
+    flops = get_architecture(spec.arch).spec.train_flops_per_image()
+    measured["train_flops_per_image"] = flops
     if len(timer.epoch_seconds) > 1:
         steady = statistics.median(timer.epoch_seconds[1:])
-        measured.update(steady_epoch_seconds=steady, steady_step_ms=1000 * steady / steps_per_epoch)
+        measured.update(
+            steady_epoch_seconds=steady,
+            steady_step_ms=1000 * steady / steps_per_epoch,
+            achieved_gflops=flops * fit_images / steady / 1e9,
+        )
     if any(v is None for v in history.get("loss", [])) or len(timer.epoch_seconds) < s.epochs:
         return {**measured, "status": "diverged", "error": "loss became NaN or infinite"}
 

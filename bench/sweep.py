@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -101,7 +102,7 @@ def run_sweep(
     start = time.perf_counter()
     for i, spec in enumerate(todo, 1):
         echo(f"[{i + skipped}/{len(ordered)}] {spec.label} …")
-        record = run_in_worker(spec, config)
+        record = with_efficiency(run_in_worker(spec, config), environment)
         append_record(config.out, record)
         records.append(record)
         elapsed = time.perf_counter() - start
@@ -114,6 +115,15 @@ def run_sweep(
             config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities)
         )
     return records
+
+
+def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
+    """Sets the run's share of the machine's matmul peak, measured when the sweep started."""
+    peak = environment.get("peak_matmul_gflops")
+    if not peak:
+        return record
+    efficiency = record.achieved_gflops / peak if record.achieved_gflops else None
+    return dataclasses.replace(record, peak_matmul_gflops=peak, efficiency=efficiency)
 
 
 def sweep_metadata(

@@ -121,3 +121,20 @@ def test_spec_from_config_rejects_unknown_fields():
 def test_architecture_requires_a_builder_per_style():
     with pytest.raises(ValueError, match="expected exactly"):
         mnist_models.Architecture(name="x", spec=mnist_models.Spec(), builders={"sequential": None})
+
+
+def test_cnn_flops_match_a_hand_count():
+    spec = mnist_models.get_architecture("cnn").spec
+    conv1 = 2 * 26 * 26 * 3 * 3 * 1 * 32  # 26x26 outputs, 3x3x1 kernel, 32 filters
+    conv2 = 2 * 11 * 11 * 3 * 3 * 32 * 64  # after 2x2 pooling: 13 -> 11
+    dense = 2 * 1600 * 10
+    assert spec.forward_flops_per_image() == conv1 + conv2 + dense == 4_881_920
+    # forward + weight gradients + input gradients (none for the first layer)
+    assert spec.train_flops_per_image() == 3 * (conv1 + conv2 + dense) - conv1 == 14_256_384
+
+
+def test_mlp_flops_match_a_hand_count():
+    spec = mnist_models.get_architecture("mlp").spec
+    forward = 2 * 784 * 128 + 2 * 128 * 10
+    assert spec.forward_flops_per_image() == forward
+    assert spec.train_flops_per_image() == 3 * forward - 2 * 784 * 128

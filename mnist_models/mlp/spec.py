@@ -1,8 +1,9 @@
 """The numbers of the TensorFlow beginner quickstart model, in one place."""
 
 from dataclasses import dataclass
+from math import prod
 
-from mnist_models.spec import Spec
+from mnist_models.spec import LayerFlops, Spec
 
 
 @dataclass(frozen=True)
@@ -13,3 +14,10 @@ class MlpSpec(Spec):
     units: int = 128
     dropout: float = 0.2
     num_classes: int = 10
+
+    def layer_flops(self) -> list[LayerFlops]:
+        pixels = prod(self.input_shape)
+        return [
+            LayerFlops("hidden", 2 * pixels * self.units, first=True),
+            LayerFlops("classifier", 2 * self.units * self.num_classes),
+        ]

@@ -5,6 +5,8 @@ Grouped by arch, so the three styles sit side by side in one table. Run with
 with `--benchmark-compare`.
 """
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -13,6 +15,8 @@ from mnist_models import ARCHS, STYLES, build_model
 
 BATCH = 128
 PREDICT_BATCH = 1024
+# CI sets a few rounds to check that the benchmarks run; a real measurement uses the default.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,9 @@ def test_train_step(benchmark, arch, style, batch):
     x, y = batch[0][:BATCH], batch[1][:BATCH]
     benchmark.extra_info["params"] = model.count_params()
     # Warm-up rounds trace the train function; they are excluded from the statistics.
-    benchmark.pedantic(model.train_on_batch, args=(x, y), rounds=30, iterations=1, warmup_rounds=3)
+    benchmark.pedantic(
+        model.train_on_batch, args=(x, y), rounds=ROUNDS, iterations=1, warmup_rounds=3
+    )
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -49,7 +55,7 @@ def test_predict_batch(benchmark, arch, style, batch):
     benchmark.extra_info["params"] = model.count_params()
     benchmark.extra_info["images_per_call"] = PREDICT_BATCH
     benchmark.pedantic(
-        model.predict_on_batch, args=(batch[0],), rounds=20, iterations=1, warmup_rounds=3
+        model.predict_on_batch, args=(batch[0],), rounds=ROUNDS, iterations=1, warmup_rounds=3
     )
 
 
@@ -58,4 +64,6 @@ def test_predict_batch(benchmark, arch, style, batch):
 def test_build(benchmark, arch, style):
     benchmark.group = f"{arch}: build_model"
     benchmark.extra_info["params"] = build_model(arch, style).count_params()
-    benchmark.pedantic(build_model, args=(arch, style), rounds=10, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(
+        build_model, args=(arch, style), rounds=ROUNDS, iterations=1, warmup_rounds=1
+    )
