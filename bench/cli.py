@@ -130,7 +130,7 @@ def _perf_parser() -> argparse.ArgumentParser:
         description="Ablate the training speed knobs and measure the harness overhead.",
     )
     p.add_argument("--out", type=Path, default=Path("results"), help="output dir (results/)")
-    p.add_argument("--repeats", type=int, default=3, help="rounds of every variant (3)")
+    p.add_argument("--repeats", type=int, default=5, help="rounds of every variant (5)")
     p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
     return p
 
