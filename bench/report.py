@@ -45,6 +45,8 @@ METRICS: dict[str, tuple[str, bool]] = {
     "predict_images_per_second": ("predict img/s", True),
     "predict_latency_ms": ("latency ms", True),
     "time_to_target_seconds": ("time to target s", True),
+    "achieved_gflops": ("GFLOP/s", True),
+    "efficiency": ("efficiency", True),
     "saved_model_bytes": (".keras bytes", False),
     "peak_rss_bytes": ("peak RSS bytes", False),
 }
@@ -226,6 +228,8 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
                 "predict img/s": mean("predict_images_per_second", digits=0),
                 "latency ms": mean("predict_latency_ms"),
                 "time to target s": mean("time_to_target_seconds", digits=1),
+                "GFLOP/s": mean("achieved_gflops", digits=1),
+                "efficiency %": mean("efficiency", 100, 1),
                 ".keras KiB": mean("saved_model_bytes", 1 / 1024, 0),
                 "peak RSS MiB": mean("peak_rss_bytes", 1 / 2**20, 0),
                 "identical to sequential": f"{sum(identical)}/{len(identical)}"

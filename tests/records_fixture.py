@@ -38,6 +38,8 @@ def record(arch="cnn", style="sequential", seed=1, accuracy=0.99, step_ms=10.0, 
         },
         weights_sha256=f"w{seed}",
         wall_seconds=8.0,
+        train_flops_per_image=14_256_384,
+        achieved_gflops=40.0,
     )
     fields.update(changes)
     return RunRecord(**fields)

@@ -95,3 +95,12 @@ def test_full_profile_is_a_reference_run():
 def test_repeated_names_are_rejected():
     with pytest.raises(ConfigError, match="must not repeat"):
         make_config("quick", styles=("sequential", "sequential"))
+
+
+def test_emulated_bfloat16_on_cpu_is_warned_about():
+    from bench.cli import precision_warning
+
+    assert "emulated" in precision_warning("mixed_bfloat16", gpu=False, cpu_native_bf16=False)
+    assert precision_warning("mixed_bfloat16", gpu=False, cpu_native_bf16=True) is None
+    assert precision_warning("mixed_bfloat16", gpu=True, cpu_native_bf16=False) is None
+    assert precision_warning("float32", gpu=False, cpu_native_bf16=False) is None

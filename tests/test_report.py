@@ -109,7 +109,14 @@ def test_write_report_produces_every_file(results_dir):
     results = write_report(results_dir)
     for name in ("results.json", "summary.csv", "summary.md", "README.md"):
         assert (results_dir / name).stat().st_size > 0, name
-    for chart in ("accuracy", "step_time", "val_accuracy", "time_breakdown", "params"):
+    for chart in (
+        "accuracy",
+        "step_time",
+        "efficiency",
+        "val_accuracy",
+        "time_breakdown",
+        "params",
+    ):
         assert (results_dir / f"{chart}.png").read_bytes()[:4] == b"\x89PNG", chart
     on_disk = json.loads((results_dir / "results.json").read_text())
     assert on_disk["schema_version"] == results["schema_version"] == 1

@@ -82,3 +82,14 @@ def test_a_crashed_worker_becomes_a_failed_record(tmp_path, monkeypatch):
     assert failed.status == "failed"
     assert failed.error == "worker exited: -9"
     assert failed.run_key == spec.key()
+
+
+def test_efficiency_is_achieved_over_the_sweeps_peak():
+    run = sweep.with_efficiency(record(), {"peak_matmul_gflops": 160.0})
+    assert run.peak_matmul_gflops == 160.0
+    assert run.efficiency == 40.0 / 160.0
+
+
+def test_efficiency_is_none_without_a_steady_state():
+    run = sweep.with_efficiency(record(achieved_gflops=None), {"peak_matmul_gflops": 160.0})
+    assert run.efficiency is None
