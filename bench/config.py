@@ -175,8 +175,8 @@ COMMON_DEFAULTS: dict[str, Any] = dict(
     jit_compile=False,
     target_accuracy=None,
     precision="float32",
-    # Same weights, bitwise, and 1.3x (best) to 1.8x (median) faster CNN epochs than 1 on the
-    # project's 2-core machine: see results/perf.md.
+    # Leaves the weights bitwise unchanged. It won a 5-round ablation (1.3x on the best epochs)
+    # and lost a 3-round one on the same noisy machine: see results/perf.md and README.
     steps_per_execution=50,
 )
 
