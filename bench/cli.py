@@ -278,13 +278,15 @@ def precision_warning(precision: str, gpu: bool, cpu_native_bf16: bool) -> str |
 
 
 def _report(out: Path) -> int:
-    from bench.report import ReportError, headline_table, latest_records, write_report
+    from bench.records import RunRecord
+    from bench.report import ReportError, headline_table, write_report
 
     try:
         results = write_report(out)
     except ReportError as e:
         _fail(str(e))
-    table = headline_table(latest_records(out), results["summary"])
+    records = [RunRecord.from_dict(run) for run in results["runs"]]  # no second read of the file
+    table = headline_table(records, results["summary"])
     print()
     print(table.to_markdown(index=False, disable_numparse=True))
     for warning in results["summary"]["warnings"]:

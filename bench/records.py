@@ -117,20 +117,21 @@ REFERENCE_STYLE = "sequential"
 def resolve_identity(records: list[RunRecord]) -> list[RunRecord]:
     """Sets `identical_to_reference` on each record from the reference style's weights hash."""
     reference = {
-        (r.arch, r.seed, _settings_part(r.run_key)): r.weights_sha256
+        (r.arch, r.seed, RunSpec.settings_key(r.run_key)): r.weights_sha256
         for r in records
         if r.style == REFERENCE_STYLE and r.status == "ok"
     }
     resolved = []
     for r in records:
-        ref = reference.get((r.arch, r.seed, _settings_part(r.run_key)))
+        ref = reference.get((r.arch, r.seed, RunSpec.settings_key(r.run_key)))
         same = None if ref is None or r.weights_sha256 is None else r.weights_sha256 == ref
         resolved.append(dataclasses.replace(r, identical_to_reference=same))
     return resolved
 
 
-def _settings_part(run_key: str) -> str:
-    return run_key.split("|", 3)[3]
+def latest_by_run(records: list[RunRecord]) -> list[RunRecord]:
+    """The last record of each run key: a later line (a retried run) supersedes earlier ones."""
+    return list({r.run_key: r for r in records}.values())
 
 
 def append_record(out: Path, record: RunRecord) -> None:

@@ -23,6 +23,7 @@ from bench.records import (
     SCHEMA_VERSION,
     SWEEP_FILE,
     RunRecord,
+    latest_by_run,
     read_json,
     read_records,
     resolve_identity,
@@ -69,10 +70,7 @@ class ReportError(RuntimeError):
 
 def latest_records(out: Path) -> list[RunRecord]:
     """The last record of each run in `out/runs.jsonl`, with identity resolved."""
-    latest: dict[str, RunRecord] = {}
-    for record in read_records(out):
-        latest[record.run_key] = record
-    return resolve_identity(list(latest.values()))
+    return resolve_identity(latest_by_run(read_records(out)))
 
 
 def summarize(records: list[RunRecord]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bench.records import (
     SWEEP_FILE,
     RunRecord,
     append_record,
+    latest_by_run,
     read_records,
     spec_fields,
     start_runs_file,
@@ -74,14 +75,13 @@ def pending_runs(config: BenchConfig, ordered: list[RunSpec]) -> list[RunSpec]:
         return ordered
     existing = read_records(config.out)
     settings_key = config.settings.key()
-    foreign = {r.run_key.split("|", 3)[3] for r in existing} - {settings_key}
+    foreign = {RunSpec.settings_key(r.run_key) for r in existing} - {settings_key}
     if foreign:
         raise ConfigError(
             f"{config.out}/runs.jsonl holds runs under other settings than these; "
             "use another --out, or the same options as before, or drop --resume to start over"
         )
-    latest = {r.run_key: r for r in existing}  # later lines supersede earlier ones
-    done = {key for key, r in latest.items() if r.status != "failed"}
+    done = {r.run_key for r in latest_by_run(existing) if r.status != "failed"}
     return [spec for spec in ordered if spec.key() not in done]
 
 
