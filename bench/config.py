@@ -180,9 +180,9 @@ COMMON_DEFAULTS: dict[str, Any] = dict(
     jit_compile=False,
     target_accuracy=None,
     precision="float32",
-    # Leaves the weights bitwise unchanged. It won a 5-round ablation (1.3x on the best epochs)
-    # and lost a 3-round one on the same noisy machine: see results/perf.md and README.
-    steps_per_execution=50,
+    # Plain model.fit: steps_per_execution leaves the weights bitwise unchanged, but no ablation
+    # on the project's machine showed it faster (results/perf.md), so it is not a default.
+    steps_per_execution=1,
 )
 
 

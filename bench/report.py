@@ -61,6 +61,7 @@ COMPARED_TIMES = (
     "train_seconds",
     "predict_images_per_second",
     "predict_latency_ms",
+    "time_to_target_seconds",
 )
 
 

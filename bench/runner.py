@@ -112,7 +112,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
     )
     compile_seconds = time.perf_counter() - t0
 
-    timer = EpochTimer(s.target_accuracy)
+    timer, callbacks = harness_callbacks(s.target_accuracy)
     t0 = time.perf_counter()
     history = model.fit(
         x_train,
@@ -121,7 +121,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         epochs=s.epochs,
         validation_split=s.validation_split,
         validation_batch_size=PREDICT_BATCH,
-        callbacks=[timer, keras.callbacks.TerminateOnNaN()],
+        callbacks=callbacks,
         verbose=0,
     ).history
     train_seconds = time.perf_counter() - t0
@@ -164,6 +164,14 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         saved_model_bytes=_saved_size(model),
         weights_sha256=weights_sha256(model),
     )
+
+
+def harness_callbacks(
+    target_accuracy: float | None,
+) -> tuple[EpochTimer, list[keras.callbacks.Callback]]:
+    """Everything the harness adds to a `model.fit`: its timer, and all callbacks to pass."""
+    timer = EpochTimer(target_accuracy)
+    return timer, [timer, keras.callbacks.TerminateOnNaN()]
 
 
 def make_optimizer(learning_rate: float, total_steps: int) -> keras.optimizers.Optimizer:

@@ -1,11 +1,14 @@
 """The speed report's parts: kernels that match the FLOP count and gradients, and verdicts."""
 
+import time
+
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from bench.kernels import FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT, training_kernels
-from bench.perf import VARIANTS, perf_markdown
+from bench.perf import VARIANTS, TimedCallback, perf_markdown
 from mnist_models import ARCHS, build_model, get_architecture
 
 BATCH = 4
@@ -78,7 +81,12 @@ def _results(knob_seconds: dict[str, list[float]], harness: list[float], bare: l
                 "seconds": 0.002,
             },
         ],
-        "overhead": {"harness": harness, "bare": bare},
+        "overhead": {
+            "harness": harness,
+            "bare": bare,
+            "timed_fit": [10.0, 20.0],
+            "callback_seconds": [0.01, 0.04],  # 0.1 % and 0.2 % of their fits
+        },
     }
 
 
@@ -122,4 +130,29 @@ def test_perf_report_sets_the_step_against_its_kernels():
 def test_perf_report_judges_the_overhead_against_the_goal_by_its_interval(harness, verdict):
     seconds = {v.name: [1.0, 1.0] for v in VARIANTS}
     md = perf_markdown(_results(seconds, harness, [10.0] * 4))
-    assert f"Verdict: {verdict}" in md
+    assert f"Verdict of the paired fits: {verdict}" in md
+    assert "25.0 ms per fit on average, 0.150 % of the fit (largest 0.200 %, 2 fits)" in md
+
+
+def test_timed_callback_passes_every_hook_on_and_counts_time_inside():
+    class Counting(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.batches = self.epochs = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches += 1
+            time.sleep(0.001)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs += 1
+
+    inner = Counting()
+    timed = TimedCallback(inner)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    model.fit(np.zeros((64, 4)), np.zeros((64, 2)), batch_size=8, epochs=2, callbacks=[timed],
+              verbose=0)  # fmt: skip
+    assert (inner.batches, inner.epochs) == (16, 2)
+    assert timed.seconds >= 16 * 0.001
+    assert inner.model is model

@@ -85,6 +85,22 @@ def test_verdicts_against_sequential():
     assert all(c["style"] != "sequential" for c in summary["comparisons"])
 
 
+def test_time_to_target_is_compared_over_seeds_where_both_styles_reached_it():
+    reached = {
+        ("sequential", 1): 20.0,
+        ("sequential", 2): 22.0,
+        ("sequential", 3): 24.0,
+        ("functional", 1): 20.0,
+        ("functional", 2): 33.0,
+        ("functional", 3): None,
+    }
+    rows = [record(style=style, seed=seed, time_to_target_seconds=t)
+            for (style, seed), t in reached.items()]  # fmt: skip
+    c = _comparison(summarize(rows), "functional", "time_to_target_seconds")
+    assert c["n"] == 2  # seed 3 never reached the target in functional
+    assert c["diff"] == pytest.approx(25.0)  # mean of +0 % and +50 %
+
+
 def test_unstable_timings_are_warned_about_in_words():
     rows = [record(style="sequential", seed=s, build_seconds=b) for s, b in [(1, 1), (2, 2)]]
     warnings = summarize(rows)["warnings"]
