@@ -37,7 +37,8 @@ from bench.runner import (
 from bench.stats import Stats, describe
 from mnist_models import build_model, get_architecture
 
-ARCH, STYLE, SEED = "cnn", "sequential", 1
+ARCH, STYLE, SEED = "cnn", "sequential", 1  # kernels and overhead: the architecture that matters
+KNOB_ARCHS = ("cnn", "mlp")  # the MLP's tiny steps show what per-step overhead costs
 BATCH_SIZE = 128
 OVERHEAD_GOAL_PERCENT = 3.0
 
@@ -51,6 +52,8 @@ class Variant:
     steps_per_execution: int = 1
     deterministic: bool = True
     pipeline: bool = False
+    precision: str = "float32"
+    jit_compile: bool = False
 
 
 VARIANTS = (
@@ -61,6 +64,14 @@ VARIANTS = (
         "tf.data cache+prefetch", "a cached, batched, prefetched tf.data.Dataset", pipeline=True
     ),
     Variant("op determinism off", "TensorFlow op determinism disabled", deterministic=False),
+    # Not candidates for the default (they change the math), measured so that the README's
+    # advice about them rests on this machine's numbers.
+    Variant(
+        "mixed_bfloat16",
+        "bfloat16 compute, float32 weights (Keras mixed precision); other math",
+        precision="mixed_bfloat16",
+    ),
+    Variant("jit_compile=True", "the train step compiled by XLA", jit_compile=True),
 )
 
 
@@ -70,43 +81,53 @@ class Measurements:
     weights: dict[str, set[str]] = field(default_factory=dict)
 
 
-def _train(variant: Variant, x, y, batch_size: int, epochs: int) -> tuple[list[float], str]:
+def train_variant(
+    variant: Variant, arch: str, x, y, batch_size: int, epochs: int
+) -> tuple[list[float], str]:
+    """Trains `arch` as `variant` says; returns its epoch times and trained weights' digest."""
     if variant.deterministic:
         tf.config.experimental.enable_op_determinism()
     else:
         tf_config.disable_op_determinism()
     keras.backend.clear_session()
-    model = build_model(ARCH, STYLE, seed=SEED)
-    steps = -(-len(x) // batch_size)
-    model.compile(
-        optimizer=make_optimizer(4e-3, steps * epochs),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=variant.steps_per_execution,
-    )
-    timer = EpochTimer(None)
-    if variant.pipeline:
-        data = tf.data.Dataset.from_tensor_slices((x, y)).cache()
-        data = data.shuffle(len(x), seed=SEED).batch(batch_size).prefetch(tf.data.AUTOTUNE)
-        model.fit(data, epochs=epochs, callbacks=[timer], shuffle=False, verbose=0)
-    else:
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, callbacks=[timer], verbose=0)
+    keras.mixed_precision.set_global_policy(variant.precision)
+    try:
+        model = build_model(arch, STYLE, seed=SEED)
+        steps = -(-len(x) // batch_size)
+        model.compile(
+            optimizer=make_optimizer(4e-3, steps * epochs),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=variant.steps_per_execution,
+            jit_compile=variant.jit_compile,
+        )
+        timer = EpochTimer(None)
+        if variant.pipeline:
+            data = tf.data.Dataset.from_tensor_slices((x, y)).cache()
+            data = data.shuffle(len(x), seed=SEED).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+            model.fit(data, epochs=epochs, callbacks=[timer], shuffle=False, verbose=0)
+        else:
+            model.fit(x, y, batch_size=batch_size, epochs=epochs, callbacks=[timer], verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     return timer.epoch_seconds, weights_sha256(model)
 
 
-def measure_knobs(x, y, *, repeats: int, epochs: int, batch_size: int, echo) -> Measurements:
-    """Trains every variant `repeats` times, in a fresh random order each round."""
-    found = Measurements()
+def measure_knobs(
+    x, y, *, repeats: int, epochs: int, batch_size: int, echo
+) -> dict[str, Measurements]:
+    """Trains every arch in every variant `repeats` times, in a fresh random order each round."""
+    found = {arch: Measurements() for arch in KNOB_ARCHS}
     rng = random.Random(0)
     for round_ in range(1, repeats + 1):
-        order = list(VARIANTS)
+        order = [(arch, variant) for arch in KNOB_ARCHS for variant in VARIANTS]
         rng.shuffle(order)
-        for variant in order:
-            seconds, digest = _train(variant, x, y, batch_size, epochs)
+        for arch, variant in order:
+            seconds, digest = train_variant(variant, arch, x, y, batch_size, epochs)
             steady = statistics.median(seconds[1:])
-            found.epoch_seconds.setdefault(variant.name, []).append(steady)
-            found.weights.setdefault(variant.name, set()).add(digest)
-            echo(f"  round {round_}/{repeats} {variant.name}: {steady:.2f} s/epoch")
+            found[arch].epoch_seconds.setdefault(variant.name, []).append(steady)
+            found[arch].weights.setdefault(variant.name, set()).add(digest)
+            echo(f"  round {round_}/{repeats} {arch} {variant.name}: {steady:.2f} s/epoch")
     tf.config.experimental.enable_op_determinism()
     return found
 
@@ -222,7 +243,9 @@ def run_perf(
     mnist = load_mnist(data_dir)
     x = preprocess(mnist.x_train[:knob_images])
     y = mnist.y_train[:knob_images]
-    echo(f"knob ablation: {ARCH}/{STYLE}, {knob_images} images, {repeats} rounds")
+    echo(
+        f"knob ablation: {', '.join(KNOB_ARCHS)} ({STYLE}), {knob_images} images, {repeats} rounds"
+    )
     knobs = measure_knobs(x, y, repeats=repeats, epochs=2, batch_size=BATCH_SIZE, echo=echo)
     echo(f"kernels of one training step, batch {BATCH_SIZE}")
     keras.backend.clear_session()
@@ -233,16 +256,21 @@ def run_perf(
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "environment": environment,
         "peak_matmul_gflops": peak_gflops,
-        "train_flops_per_image": get_architecture(ARCH).spec.train_flops_per_image(),
+        "train_flops_per_image": {
+            arch: get_architecture(arch).spec.train_flops_per_image() for arch in KNOB_ARCHS
+        },
         "knob_images": knob_images,
         "batch_size": BATCH_SIZE,
         "knobs": {
-            v.name: {
-                "knob": v.knob,
-                "steady_epoch_seconds": knobs.epoch_seconds[v.name],
-                "weights_sha256": sorted(knobs.weights[v.name]),
+            arch: {
+                v.name: {
+                    "knob": v.knob,
+                    "steady_epoch_seconds": found.epoch_seconds[v.name],
+                    "weights_sha256": sorted(found.weights[v.name]),
+                }
+                for v in VARIANTS
             }
-            for v in VARIANTS
+            for arch, found in knobs.items()
         },
         "kernels": [{**dataclasses.asdict(t.kernel), "seconds": t.seconds} for t in kernels],
         "overhead_settings": settings.key(),
@@ -257,6 +285,9 @@ def perf_markdown(results: dict[str, Any]) -> str:
     """The ablation, kernel and overhead tables, from perf.json's data."""
     env = results["environment"] or {}
     peak, flops = results["peak_matmul_gflops"], results["train_flops_per_image"]
+    costs = " and ".join(
+        f"the {arch.upper()} {f / 1e6:.2f} MFLOP per training image" for arch, f in flops.items()
+    )
     return "\n".join(
         [
             "# Training speed: knobs, kernels and harness overhead",
@@ -266,21 +297,20 @@ def perf_markdown(results: dict[str, Any]) -> str:
             f"Machine: {env.get('cpu_model')}, {env.get('cpu_cores')} cores; TensorFlow "
             f"{env.get('tensorflow')}. float32 matmul peak (best of {PROBE_REPEATS} products of "
             f"{PROBE_SIZE}² "
-            f"matrices through TensorFlow): **{peak:.1f} GFLOP/s**. The CNN costs "
-            f"{flops / 1e6:.2f} MFLOP per training image (forward, weight and input gradients; "
-            "conv and dense layers only).",
+            f"matrices through TensorFlow): **{peak:.1f} GFLOP/s**. Costs: {costs} (forward, "
+            "weight and input gradients; conv and dense layers only).",
             "",
-            *_knob_section(results),
+            *(line for arch in results["knobs"] for line in _knob_section(results, arch)),
             *_kernel_section(results),
             *_overhead_section(results),
         ]
     )
 
 
-def _knob_section(results: dict[str, Any]) -> list[str]:
-    knobs = results["knobs"]
+def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
+    knobs = results["knobs"][arch]
     base = knobs[VARIANTS[0].name]
-    images, flops = results["knob_images"], results["train_flops_per_image"]
+    images, flops = results["knob_images"], results["train_flops_per_image"][arch]
     peak = results["peak_matmul_gflops"]
     rows = [
         "| variant | what differs | median s/epoch | best | speed-up vs plain (95 % CI) "
@@ -318,14 +348,16 @@ def _knob_section(results: dict[str, Any]) -> list[str]:
         else []
     )
     return [
-        f"## Knob ablation ({ARCH}/{STYLE}, seed {SEED}, {images:,} images, "
-        f"batch {results['batch_size']})",
+        f"## Knob ablation: {arch}/{STYLE}, seed {SEED}, {images:,} images, "
+        f"batch {results['batch_size']}",
         "",
         f"Steady-state epoch time (the second epoch; the first includes tracing) over {rounds} "
-        "rounds; each round trains every variant once, in a fresh shuffled order. The "
+        "rounds; each round trains every variant of every architecture once, in a fresh "
+        "shuffled order. The "
         "speed-up is the mean over rounds of plain's time over the variant's in the same round, "
         "with a Student-t 95 % interval. A knob is worth keeping when it is faster (interval "
-        "above 1) and leaves the trained weights bitwise the same.",
+        "above 1) and leaves the trained weights bitwise the same. The last two rows change "
+        "the math and are here for reference; their FLOP rate is set against the float32 peak.",
         "",
         *rows,
         "",
@@ -364,17 +396,20 @@ def _kernel_section(results: dict[str, Any]) -> list[str]:
         f"| **{100 * kernel_gflops / peak:.1f} %** |"
     )
     steps = -(-results["knob_images"] // batch)
+    knobs = results["knobs"][ARCH]
+    plain = knobs[VARIANTS[0].name]["weights_sha256"]
     fastest, epoch = min(
         (
             (name, statistics.median(e["steady_epoch_seconds"]))
-            for name, e in results["knobs"].items()
+            for name, e in knobs.items()
+            if e["weights_sha256"] == plain  # the same float32 math as the kernels
         ),
         key=lambda item: item[1],
     )
     step = epoch / steps
-    achieved = results["train_flops_per_image"] * batch / step / 1e9
+    achieved = results["train_flops_per_image"][ARCH] * batch / step / 1e9
     return [
-        f"## What limits it: the step's kernels, timed alone (batch {batch})",
+        f"## What limits the {ARCH}: its step's kernels, timed alone (batch {batch})",
         "",
         "Each conv and dense layer's forward product and its two gradients (the first layer's "
         "input gradient is not needed in training, so not run), timed alone: best of 7 bursts "
@@ -382,7 +417,8 @@ def _kernel_section(results: dict[str, Any]) -> list[str]:
         "",
         *rows,
         "",
-        f"The fastest variant above ({fastest}) takes {1000 * step:.1f} ms per step (median), "
+        f"The fastest variant above with plain's math ({fastest}) takes {1000 * step:.1f} ms "
+        "per step (median), "
         f"{achieved:.1f} GFLOP/s, {100 * achieved / peak:.1f} % of peak. These kernels take "
         f"{1000 * kernel_seconds:.1f} ms of that ({100 * kernel_seconds / step:.0f} %): were a "
         f"step nothing but them, training would run at {100 * kernel_gflops / peak:.1f} % of "

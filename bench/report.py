@@ -334,7 +334,9 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         f"{settings.get('test_images') or 10000}.",
         f"- Device {settings.get('device')}; op determinism "
         f"{'on' if settings.get('deterministic') else 'off'}; XLA jit_compile "
-        f"{'on' if settings.get('jit_compile') else 'off'}; target accuracy "
+        f"{'on' if settings.get('jit_compile') else 'off'}; precision "
+        f"{settings.get('precision', 'float32')}; steps per execution "
+        f"{settings.get('steps_per_execution', 1)}; target accuracy "
         f"{settings.get('target_accuracy') or 'none'}.",
         f"- {ok} of {len(results['runs'])} runs finished ok. Data: {env.get('data_source', '?')}.",
         "",

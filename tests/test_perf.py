@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from bench.kernels import FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT, training_kernels
-from bench.perf import VARIANTS, TimedCallback, perf_markdown
+from bench.perf import VARIANTS, TimedCallback, perf_markdown, train_variant
 from mnist_models import ARCHS, build_model, get_architecture
 
 BATCH = 4
@@ -60,16 +60,19 @@ def _results(knob_seconds: dict[str, list[float]], harness: list[float], bare: l
     return {
         "environment": {"cpu_model": "test cpu", "cpu_cores": 2, "tensorflow": "x"},
         "peak_matmul_gflops": 100.0,
-        "train_flops_per_image": 1_000_000,
+        "train_flops_per_image": {"cnn": 1_000_000, "mlp": 10_000},
         "knob_images": 1280,
         "batch_size": 128,
         "knobs": {
-            v.name: {
-                "knob": v.knob,
-                "steady_epoch_seconds": knob_seconds[v.name],
-                "weights_sha256": ["same"] if v.deterministic else ["other"],
+            arch: {
+                v.name: {
+                    "knob": v.knob,
+                    "steady_epoch_seconds": knob_seconds[v.name],
+                    "weights_sha256": ["same"] if v.deterministic else ["other"],
+                }
+                for v in VARIANTS
             }
-            for v in VARIANTS
+            for arch in ("cnn", "mlp")
         },
         "kernels": [
             {"layer": "conv", "kind": FORWARD, "flops": 10**8, "shape": "s", "seconds": 0.002},
@@ -91,8 +94,9 @@ def _results(knob_seconds: dict[str, list[float]], harness: list[float], bare: l
 
 
 def _row(markdown: str, name: str) -> str:
+    """The variant's row in the CNN's table (the first of the two)."""
     rows = [line for line in markdown.splitlines() if line.startswith(f"| {name} |")]
-    assert len(rows) == 1, rows
+    assert len(rows) == 2, rows  # one per architecture
     return rows[0]
 
 
@@ -156,3 +160,24 @@ def test_timed_callback_passes_every_hook_on_and_counts_time_inside():
     assert (inner.batches, inner.epochs) == (16, 2)
     assert timed.seconds >= 16 * 0.001
     assert inner.model is model
+
+
+def _random_images(n=512):
+    rng = np.random.default_rng(0)
+    return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def test_steps_per_execution_variants_train_to_plains_weights(op_determinism):
+    x, y = _random_images()
+    same_math = [v for v in VARIANTS if v is VARIANTS[0] or v.steps_per_execution > 1]
+    assert len(same_math) == 3, same_math
+    digests = {v.name: train_variant(v, "cnn", x, y, 128, 2)[1] for v in same_math}
+    assert len(set(digests.values())) == 1, digests
+
+
+def test_mixed_precision_variant_trains_and_restores_the_float32_policy(op_determinism):
+    (variant,) = [v for v in VARIANTS if v.precision != "float32"]
+    x, y = _random_images()
+    seconds, _ = train_variant(variant, "mlp", x, y, 128, 2)
+    assert len(seconds) == 2
+    assert keras.mixed_precision.global_policy().name == "float32"
