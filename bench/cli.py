@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--jit-compile",
         action=argparse.BooleanOptionalAction,
-        help="compile train steps with XLA (off; much slower on CPU)",
+        help="compile train steps with XLA (off; needs --no-deterministic)",
     )
     p.add_argument(
         "--precision",

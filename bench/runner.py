@@ -111,6 +111,11 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         steps_per_execution=s.steps_per_execution,
     )
     compile_seconds = time.perf_counter() - t0
+    if s.jit_compile and not model.jit_compile:
+        raise RuntimeError(
+            "Keras turned jit_compile off for this model (a layer without XLA support, or op "
+            "determinism on); the run would not be what its settings say"
+        )
 
     timer, callbacks = harness_callbacks(s.target_accuracy)
     t0 = time.perf_counter()

@@ -33,6 +33,7 @@ def _fails(argv, capsys):
         (["--profile", "huge"], "invalid choice: 'huge'"),
         (["--device", "tpu"], "invalid choice: 'tpu'"),
         (["--data-dir", "/no/such/dir"], "data dir /no/such/dir is not a readable directory"),
+        (["--jit-compile"], "--jit-compile needs --no-deterministic"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, expected, capsys):
