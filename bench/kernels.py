@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT = "forward", "input gradient", "weight gradient"
+KERNEL_REPEATS, KERNEL_CALLS = 7, 10  # bursts per kernel, and calls per burst
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,11 @@ def _named(name, flops, shape, forward, input_gradient, weight_gradient, include
 
 
 def time_kernels(
-    model: keras.Sequential, batch_size: int, *, repeats: int = 7, calls: int = 10
+    model: keras.Sequential,
+    batch_size: int,
+    *,
+    repeats: int = KERNEL_REPEATS,
+    calls: int = KERNEL_CALLS,
 ) -> list[KernelTiming]:
     """Best time per call of each training kernel of `model`, over `repeats` bursts of `calls`.
 

@@ -21,14 +21,15 @@ import keras
 import tensorflow as tf
 from tensorflow.python.framework import config as tf_config
 
-from bench.config import RunSpec, TrainSettings
+from bench.config import COMMON_DEFAULTS, RunSpec, TrainSettings
 from bench.data import load_mnist, preprocess, write_atomic
-from bench.kernels import time_kernels
+from bench.kernels import KERNEL_CALLS, KERNEL_REPEATS, time_kernels
 from bench.peak import PROBE_REPEATS, PROBE_SIZE
 from bench.records import write_json
 from bench.runner import (
-    PREDICT_BATCH,
     EpochTimer,
+    compile_model,
+    fit_model,
     harness_callbacks,
     make_optimizer,
     run_one,
@@ -101,7 +102,7 @@ def train_variant(
         model = build_model(arch, STYLE, seed=SEED)
         steps = -(-len(x) // batch_size)
         model.compile(
-            optimizer=make_optimizer(4e-3, steps * epochs),
+            optimizer=make_optimizer(COMMON_DEFAULTS["learning_rate"], steps * epochs),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
             steps_per_execution=variant.steps_per_execution,
@@ -183,7 +184,7 @@ def measure_overhead(mnist, settings: TrainSettings, *, repeats: int, echo) -> d
     x = preprocess(mnist.x_train[: settings.train_images])
     y = mnist.y_train[: settings.train_images]
     fit_images = int(len(x) * (1 - settings.validation_split))
-    steps = -(-fit_images // settings.batch_size) * settings.epochs
+    steps_per_epoch = -(-fit_images // settings.batch_size)
     spec = RunSpec(ARCH, STYLE, SEED, settings)
     timings: dict[str, list[float]] = {
         "harness": [],
@@ -195,23 +196,9 @@ def measure_overhead(mnist, settings: TrainSettings, *, repeats: int, echo) -> d
     def fit(callbacks: list[keras.callbacks.Callback]) -> float:
         keras.backend.clear_session()
         model = build_model(ARCH, STYLE, seed=SEED)
-        model.compile(
-            optimizer=make_optimizer(settings.learning_rate, steps),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            steps_per_execution=settings.steps_per_execution,
-        )
+        compile_model(model, settings, steps_per_epoch)
         start = time.perf_counter()
-        model.fit(
-            x,
-            y,
-            batch_size=settings.batch_size,
-            epochs=settings.epochs,
-            validation_split=settings.validation_split,
-            validation_batch_size=PREDICT_BATCH,
-            callbacks=callbacks,
-            verbose=0,
-        )
+        fit_model(model, x, y, settings, callbacks)
         return time.perf_counter() - start
 
     def timed() -> float:
@@ -324,12 +311,16 @@ def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
         "|:--|:--|--:|--:|--:|:--|--:|--:|:--|",
     ]
     unstable = []
-    for name, entry in knobs.items():
+    # In VARIANTS' order, which the text relies on; perf.json stores the keys sorted.
+    for name, entry in ((v.name, knobs[v.name]) for v in VARIANTS):
         seconds = entry["steady_epoch_seconds"]
         if describe(seconds).unstable:
             unstable.append(name)
         gflops = flops * images / statistics.median(seconds) / 1e9
-        same = entry["weights_sha256"] == base["weights_sha256"] and len(seconds) > 0
+        # plain must itself give one digest over all rounds for "same" to mean anything
+        same = (
+            entry["weights_sha256"] == base["weights_sha256"] and len(base["weights_sha256"]) == 1
+        )
         if entry is base:
             speedup, verdict = "1 (reference)", ""
         else:
@@ -406,9 +397,9 @@ def _kernel_section(results: dict[str, Any]) -> list[str]:
     plain = knobs[VARIANTS[0].name]["weights_sha256"]
     fastest, epoch = min(
         (
-            (name, statistics.median(e["steady_epoch_seconds"]))
-            for name, e in knobs.items()
-            if e["weights_sha256"] == plain  # the same float32 math as the kernels
+            (v.name, statistics.median(knobs[v.name]["steady_epoch_seconds"]))
+            for v in VARIANTS  # on a tie, the first in VARIANTS' order
+            if knobs[v.name]["weights_sha256"] == plain  # the same float32 math as the kernels
         ),
         key=lambda item: item[1],
     )
@@ -418,8 +409,8 @@ def _kernel_section(results: dict[str, Any]) -> list[str]:
         f"## What limits the {ARCH}: its step's kernels, timed alone (batch {batch})",
         "",
         "Each conv and dense layer's forward product and its two gradients (the first layer's "
-        "input gradient is not needed in training, so not run), timed alone: best of 7 bursts "
-        "of 10 calls.",
+        "input gradient is not needed in training, so not run), timed alone: best of "
+        f"{KERNEL_REPEATS} bursts of {KERNEL_CALLS} calls.",
         "",
         *rows,
         "",

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from bench.config import RunSpec
+from bench.config import RunSpec, TrainSettings
 from bench.data import MnistData, load_mnist, preprocess
 from bench.records import RunRecord, spec_fields
 from mnist_models import build_model, get_architecture
@@ -103,13 +103,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
     fit_images = math.floor(len(x_train) * (1 - s.validation_split))  # as Keras splits it
     steps_per_epoch = math.ceil(fit_images / s.batch_size)
     t0 = time.perf_counter()
-    model.compile(
-        optimizer=make_optimizer(s.learning_rate, steps_per_epoch * s.epochs),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=s.jit_compile,
-        steps_per_execution=s.steps_per_execution,
-    )
+    compile_model(model, s, steps_per_epoch)
     compile_seconds = time.perf_counter() - t0
     if s.jit_compile and not model.jit_compile:
         raise RuntimeError(
@@ -119,16 +113,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
 
     timer, callbacks = harness_callbacks(s.target_accuracy)
     t0 = time.perf_counter()
-    history = model.fit(
-        x_train,
-        y_train,
-        batch_size=s.batch_size,
-        epochs=s.epochs,
-        validation_split=s.validation_split,
-        validation_batch_size=PREDICT_BATCH,
-        callbacks=callbacks,
-        verbose=0,
-    ).history
+    history = fit_model(model, x_train, y_train, s, callbacks).history
     train_seconds = time.perf_counter() - t0
     history = {k: [_finite(v) for v in vs] for k, vs in history.items()}
 
@@ -168,6 +153,33 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         predict_latency_ms=_latency_ms(model, x_test[:1]),
         saved_model_bytes=_saved_size(model),
         weights_sha256=weights_sha256(model),
+    )
+
+
+def compile_model(model: keras.Model, s: TrainSettings, steps_per_epoch: int) -> None:
+    """Compiles `model` for training under `s`: the loss, metric and optimizer of every run."""
+    model.compile(
+        optimizer=make_optimizer(s.learning_rate, steps_per_epoch * s.epochs),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=s.jit_compile,
+        steps_per_execution=s.steps_per_execution,
+    )
+
+
+def fit_model(
+    model: keras.Model, x, y, s: TrainSettings, callbacks: list[keras.callbacks.Callback]
+) -> keras.callbacks.History:
+    """`model.fit` as every run calls it under `s`, with the validation split held out."""
+    return model.fit(
+        x,
+        y,
+        batch_size=s.batch_size,
+        epochs=s.epochs,
+        validation_split=s.validation_split,
+        validation_batch_size=PREDICT_BATCH,
+        callbacks=callbacks,
+        verbose=0,
     )
 
 
