@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import random
 import statistics
 import time
@@ -21,8 +22,9 @@ import keras
 import tensorflow as tf
 from tensorflow.python.framework import config as tf_config
 
-from bench.config import COMMON_DEFAULTS, RunSpec, TrainSettings
-from bench.data import load_mnist, preprocess, write_atomic
+from bench.atomic import write_atomic
+from bench.config import COMMON_DEFAULTS, DEFAULT_TIME_MARGIN, RunSpec, TrainSettings
+from bench.data import load_mnist, preprocess
 from bench.kernels import KERNEL_CALLS, KERNEL_REPEATS, time_kernels
 from bench.peak import PROBE_REPEATS, PROBE_SIZE
 from bench.records import write_json
@@ -35,7 +37,7 @@ from bench.runner import (
     run_one,
     weights_sha256,
 )
-from bench.stats import Stats, describe
+from bench.stats import compare_log_ratios, describe, verdict_words
 from mnist_models import build_model, get_architecture
 
 ARCH, STYLE, SEED = "cnn", "sequential", 1  # kernels and overhead: the architecture that matters
@@ -120,14 +122,27 @@ def train_variant(
     return timer.epoch_seconds, weights_sha256(model)
 
 
+def skipped_variants(cpu_native_bf16: bool, gpu: bool) -> dict[str, str]:
+    """Variants not worth their time here, with the reason the report gives."""
+    if gpu or cpu_native_bf16:
+        return {}
+    return {
+        v.name: "bfloat16 is emulated on this CPU (no avx512_bf16 or amx_bf16): several times "
+        "slower than float32, and many minutes per round"
+        for v in VARIANTS
+        if v.precision == "mixed_bfloat16"
+    }
+
+
 def measure_knobs(
-    x, y, *, repeats: int, epochs: int, batch_size: int, echo
+    x, y, *, repeats: int, epochs: int, batch_size: int, echo, skip: dict[str, str] | None = None
 ) -> dict[str, Measurements]:
     """Trains every arch in every variant `repeats` times, in a fresh random order each round."""
     found = {arch: Measurements() for arch in KNOB_ARCHS}
     rng = random.Random(0)
+    variants = [v for v in VARIANTS if v.name not in (skip or {})]
     for round_ in range(1, repeats + 1):
-        order = [(arch, variant) for arch in KNOB_ARCHS for variant in VARIANTS]
+        order = [(arch, variant) for arch in KNOB_ARCHS for variant in variants]
         rng.shuffle(order)
         for arch, variant in order:
             seconds, digest = train_variant(variant, arch, x, y, batch_size, epochs)
@@ -224,7 +239,7 @@ def measure_overhead(mnist, settings: TrainSettings, *, repeats: int, echo) -> d
 def run_perf(
     out: Path,
     *,
-    peak_gflops: float,
+    peak: dict[str, float],
     environment: dict[str, Any],
     settings: TrainSettings,
     data_dir: str | None = None,
@@ -239,7 +254,13 @@ def run_perf(
     echo(
         f"knob ablation: {', '.join(KNOB_ARCHS)} ({STYLE}), {knob_images} images, {repeats} rounds"
     )
-    knobs = measure_knobs(x, y, repeats=repeats, epochs=2, batch_size=BATCH_SIZE, echo=echo)
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    skip = skipped_variants(bool(environment.get("cpu_native_bf16")), gpu)
+    for name, reason in skip.items():
+        echo(f"  skipping {name}: {reason}")
+    knobs = measure_knobs(
+        x, y, repeats=repeats, epochs=2, batch_size=BATCH_SIZE, echo=echo, skip=skip
+    )
     echo(f"kernels of one training step, batch {BATCH_SIZE}")
     keras.backend.clear_session()
     kernels = time_kernels(build_model(ARCH, STYLE, seed=SEED), BATCH_SIZE)
@@ -248,7 +269,10 @@ def run_perf(
     results = {
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "environment": environment,
-        "peak_matmul_gflops": peak_gflops,
+        "peak_matmul_gflops": peak["peak_matmul_gflops"],  # median probe
+        "peak_matmul_gflops_best": peak["peak_matmul_gflops_best"],
+        "time_margin_percent": DEFAULT_TIME_MARGIN,
+        "skipped_variants": skip,
         "train_flops_per_image": {
             arch: get_architecture(arch).spec.train_flops_per_image() for arch in KNOB_ARCHS
         },
@@ -262,6 +286,7 @@ def run_perf(
                     "weights_sha256": sorted(found.weights[v.name]),
                 }
                 for v in VARIANTS
+                if v.name in found.epoch_seconds
             }
             for arch, found in knobs.items()
         },
@@ -277,22 +302,26 @@ def run_perf(
 def perf_markdown(results: dict[str, Any]) -> str:
     """The ablation, kernel and overhead tables, from perf.json's data."""
     env = results["environment"] or {}
-    peak, flops = results["peak_matmul_gflops"], results["train_flops_per_image"]
+    flops = results["train_flops_per_image"]
     costs = " and ".join(
         f"the {arch.upper()} {f / 1e6:.2f} MFLOP per training image" for arch, f in flops.items()
     )
+    skipped = results.get("skipped_variants") or {}
     return "\n".join(
         [
             "# Training speed: knobs, kernels and harness overhead",
             "",
+            *_provenance(env.get("git")),
             "Generated by `python -m bench perf`; do not edit by hand.",
             "",
             f"Machine: {env.get('cpu_model')}, {env.get('cpu_cores')} cores; TensorFlow "
-            f"{env.get('tensorflow')}. float32 matmul peak (best of {PROBE_REPEATS} products of "
-            f"{PROBE_SIZE}² "
-            f"matrices through TensorFlow): **{peak:.1f} GFLOP/s**. Costs: {costs} (forward, "
+            f"{env.get('tensorflow')}. float32 matmul peak ({PROBE_REPEATS} products of "
+            f"{PROBE_SIZE}² matrices through TensorFlow): **{_peak(results):.1f} GFLOP/s** "
+            f"median, {_peak(results, best=True):.1f} best. Costs: {costs} (forward, "
             "weight and input gradients; conv and dense layers only).",
             "",
+            *(f"Not measured here: {name}, because {why}." for name, why in skipped.items()),
+            *([""] if skipped else []),
             *(line for arch in results["knobs"] for line in _knob_section(results, arch)),
             *_kernel_section(results),
             *_overhead_section(results),
@@ -300,23 +329,48 @@ def perf_markdown(results: dict[str, Any]) -> str:
     )
 
 
+def _peak(results: dict[str, Any], best: bool = False) -> float:
+    # perf.json before the median/best split held the best probe under the plain name
+    if best:
+        return results.get("peak_matmul_gflops_best", results["peak_matmul_gflops"])
+    return results["peak_matmul_gflops"]
+
+
+def _provenance(git: dict[str, Any] | None) -> list[str]:
+    if not git:
+        return ["> **Code version unknown**: not run from a git checkout.", ""]
+    if git.get("dirty"):
+        return [
+            f"> **Produced from a working tree with uncommitted changes** (on commit "
+            f"{git.get('commit', '?')[:12]}): the code that made these numbers is not any commit.",
+            "",
+        ]
+    return []
+
+
+def _margin(results: dict[str, Any]) -> float:
+    return results.get("time_margin_percent", DEFAULT_TIME_MARGIN)
+
+
 def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
     knobs = results["knobs"][arch]
     base = knobs[VARIANTS[0].name]
     images, flops = results["knob_images"], results["train_flops_per_image"][arch]
-    peak = results["peak_matmul_gflops"]
+    peak, best_peak, margin = _peak(results), _peak(results, best=True), _margin(results)
     rows = [
         "| variant | what differs | median s/epoch | best | speed-up vs plain (95 % CI) "
-        "| verdict | GFLOP/s (median) | % of peak | same weights as plain |",
-        "|:--|:--|--:|--:|--:|:--|--:|--:|:--|",
+        "| verdict | GFLOP/s (median) | % of peak (median vs median) | % of peak (best vs best) "
+        "| same weights as plain |",
+        "|:--|:--|--:|--:|--:|:--|--:|--:|--:|:--|",
     ]
     unstable = []
     # In VARIANTS' order, which the text relies on; perf.json stores the keys sorted.
-    for name, entry in ((v.name, knobs[v.name]) for v in VARIANTS):
+    for name, entry in ((v.name, knobs[v.name]) for v in VARIANTS if v.name in knobs):
         seconds = entry["steady_epoch_seconds"]
         if describe(seconds).unstable:
             unstable.append(name)
         gflops = flops * images / statistics.median(seconds) / 1e9
+        best_gflops = flops * images / min(seconds) / 1e9
         # plain must itself give one digest over all rounds for "same" to mean anything
         same = (
             entry["weights_sha256"] == base["weights_sha256"] and len(base["weights_sha256"]) == 1
@@ -325,15 +379,18 @@ def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
             speedup, verdict = "1 (reference)", ""
         else:
             # Paired by round: both trained minutes apart, so slow spells of the machine cancel.
-            ratios = describe(
-                [b / s for b, s in zip(base["steady_epoch_seconds"], seconds, strict=True)]
-            )
-            speedup = f"{ratios.mean:.3f}× [{_fmt(ratios.ci95_low)}, {_fmt(ratios.ci95_high)}]"
-            verdict = _speed_verdict(ratios)
+            c = compare_log_ratios(
+                name,
+                [math.log(b / v) for b, v in zip(base["steady_epoch_seconds"], seconds,
+                                                 strict=True)],
+                margin,
+            )  # fmt: skip
+            speedup = f"{c.estimate:.3f}× [{_fmt(c.ci95_low)}, {_fmt(c.ci95_high)}]"
+            verdict = verdict_words(c, "faster", "slower")
         rows.append(
             f"| {name} | {entry['knob']} | {statistics.median(seconds):.2f} | {min(seconds):.2f} "
             f"| {speedup} | {verdict} | {gflops:.1f} | {100 * gflops / peak:.1f} % "
-            f"| {'yes' if same else 'no'} |"
+            f"| {100 * best_gflops / best_peak:.1f} % | {'yes' if same else 'no'} |"
         )
     rounds = len(base["steady_epoch_seconds"])
     notes = (
@@ -350,11 +407,13 @@ def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
         "",
         f"Steady-state epoch time (the second epoch; the first includes tracing) over {rounds} "
         "rounds; each round trains every variant of every architecture once, in a fresh "
-        "shuffled order. The "
-        "speed-up is the mean over rounds of plain's time over the variant's in the same round, "
-        "with a Student-t 95 % interval. A knob is worth keeping when it is faster (interval "
-        "above 1) and leaves the trained weights bitwise the same. The last two rows change "
-        "the math and are here for reference; their FLOP rate is set against the float32 peak.",
+        "shuffled order. The speed-up is the geometric mean over rounds of plain's time over "
+        "the variant's in the same round, with its 95 % interval, judged by the project's "
+        f'verdict rules (README, "How verdicts are made") with a ±{margin:g} % margin. A knob '
+        "is worth keeping when it is faster and leaves the trained weights bitwise the same. "
+        "Efficiency compares like with like: the median epoch against the median matmul probe, "
+        "the best epoch against the best probe. Rows that change the math (mixed_bfloat16, XLA) "
+        "are here for reference; their FLOP rate is set against the float32 peak.",
         "",
         *rows,
         "",
@@ -363,65 +422,59 @@ def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
     ]
 
 
-def _speed_verdict(ratios: Stats) -> str:
-    if ratios.ci95_low is None or ratios.ci95_high is None:
-        return "too few rounds"
-    if ratios.ci95_low > 1:
-        return "faster"
-    if ratios.ci95_high < 1:
-        return "slower"
-    return "no clear difference"
-
-
 def _kernel_section(results: dict[str, Any]) -> list[str]:
-    peak, batch = results["peak_matmul_gflops"], results["batch_size"]
+    best_peak, batch = _peak(results, best=True), results["batch_size"]
     kernels = results["kernels"]
     rows = [
-        "| layer | kernel | shape | ms per batch | GFLOP/s | % of peak |",
+        "| layer | kernel | shape | ms per batch (best) | GFLOP/s | % of peak (best vs best) |",
         "|:--|:--|:--|--:|--:|--:|",
     ]
     for k in kernels:
         gflops = k["flops"] / k["seconds"] / 1e9
         rows.append(
             f"| {k['layer']} | {k['kind']} | {k['shape']} | {1000 * k['seconds']:.2f} "
-            f"| {gflops:.1f} | {100 * gflops / peak:.1f} % |"
+            f"| {gflops:.1f} | {100 * gflops / best_peak:.1f} % |"
         )
     kernel_seconds = sum(k["seconds"] for k in kernels)
     kernel_gflops = sum(k["flops"] for k in kernels) / kernel_seconds / 1e9
     rows.append(
         f"| **all** | | | **{1000 * kernel_seconds:.2f}** | **{kernel_gflops:.1f}** "
-        f"| **{100 * kernel_gflops / peak:.1f} %** |"
+        f"| **{100 * kernel_gflops / best_peak:.1f} %** |"
     )
     steps = -(-results["knob_images"] // batch)
     knobs = results["knobs"][ARCH]
     plain = knobs[VARIANTS[0].name]["weights_sha256"]
-    fastest, epoch = min(
-        (
-            (v.name, statistics.median(knobs[v.name]["steady_epoch_seconds"]))
-            for v in VARIANTS  # on a tie, the first in VARIANTS' order
-            if knobs[v.name]["weights_sha256"] == plain  # the same float32 math as the kernels
-        ),
-        key=lambda item: item[1],
-    )
-    step = epoch / steps
-    achieved = results["train_flops_per_image"][ARCH] * batch / step / 1e9
+    same_math = [
+        v.name  # in VARIANTS' order, so that a tie goes to the first
+        for v in VARIANTS
+        if v.name in knobs and knobs[v.name]["weights_sha256"] == plain  # the kernels' math
+    ]
+    fastest = min(same_math, key=lambda n: statistics.median(knobs[n]["steady_epoch_seconds"]))
+    seconds = knobs[fastest]["steady_epoch_seconds"]
+    flops = results["train_flops_per_image"][ARCH] * batch
+    median_step, best_step = statistics.median(seconds) / steps, min(seconds) / steps
+    median_share = 100 * flops / median_step / 1e9 / _peak(results)
+    best_share = 100 * flops / best_step / 1e9 / best_peak
+    other = best_step - kernel_seconds
     return [
         f"## What limits the {ARCH}: its step's kernels, timed alone (batch {batch})",
         "",
         "Each conv and dense layer's forward product and its two gradients (the first layer's "
         "input gradient is not needed in training, so not run), timed alone: best of "
-        f"{KERNEL_REPEATS} bursts of {KERNEL_CALLS} calls.",
+        f"{KERNEL_REPEATS} bursts of {KERNEL_CALLS} calls, so set against the best probe.",
         "",
         *rows,
         "",
-        f"The fastest variant above with plain's math ({fastest}) takes {1000 * step:.1f} ms "
-        "per step (median), "
-        f"{achieved:.1f} GFLOP/s, {100 * achieved / peak:.1f} % of peak. These kernels take "
-        f"{1000 * kernel_seconds:.1f} ms of that ({100 * kernel_seconds / step:.0f} %): were a "
-        f"step nothing but them, training would run at {100 * kernel_gflops / peak:.1f} % of "
-        f"peak. The other {1000 * (step - kernel_seconds):.1f} ms per step go to what carries "
-        "no counted FLOPs: bias, ReLU and their gradients, max pooling forward and back, "
-        "dropout's random mask, the loss, the Adam update and dispatch between them.",
+        f"The fastest variant above with plain's math ({fastest}) takes "
+        f"{1000 * median_step:.1f} ms per step at its median epoch, {median_share:.1f} % of peak "
+        f"(median against median), and {1000 * best_step:.1f} ms at its best epoch, "
+        f"{best_share:.1f} % of peak (best against best). Against the best step, the kernels "
+        f"take {1000 * kernel_seconds:.1f} ms ({100 * kernel_seconds / best_step:.0f} %); were "
+        f"a step nothing but them, training would run at {100 * kernel_gflops / best_peak:.1f} "
+        f"% of peak. The other {1000 * other:.1f} ms per step go to what carries no counted "
+        "FLOPs: bias, ReLU and their gradients, max pooling forward and back, dropout's random "
+        "mask, the loss, the Adam update and dispatch between them. The gap between the median "
+        "and the best epoch is the machine's slow spells, not the model.",
         "",
     ]
 
@@ -429,34 +482,36 @@ def _kernel_section(results: dict[str, Any]) -> list[str]:
 def _overhead_section(results: dict[str, Any]) -> list[str]:
     harness, bare = results["overhead"]["harness"], results["overhead"]["bare"]
     per_round = [100 * (h / b - 1) for h, b in zip(harness, bare, strict=True)]
-    overheads = describe(per_round)
-    low, high = overheads.ci95_low, overheads.ci95_high
-    if low is None or high is None:
-        verdict = "too few rounds to say"
-    elif high <= OVERHEAD_GOAL_PERCENT:
-        verdict = f"within the {OVERHEAD_GOAL_PERCENT:g} % goal"
-    elif low > OVERHEAD_GOAL_PERCENT:
-        verdict = f"over the {OVERHEAD_GOAL_PERCENT:g} % goal"
-    else:
-        verdict = f"not resolved at this noise (the interval straddles {OVERHEAD_GOAL_PERCENT:g} %)"
+    c = compare_log_ratios(
+        "overhead",
+        [math.log(h / b) for h, b in zip(harness, bare, strict=True)],
+        OVERHEAD_GOAL_PERCENT,
+    )
+    verdict = verdict_words(c, "slower", "faster")
+    interval = (
+        "n/a"
+        if c.ci95_low is None
+        else f"[{100 * (c.ci95_low - 1):+.2f}, {100 * (c.ci95_high - 1):+.2f}] %"
+    )
     direct = _callback_lines(results["overhead"])
     return [
         "## Harness overhead",
         "",
         "Training time of a run through the harness (`bench.runner.run_one`: timing "
         "callbacks, NaN guard) against a bare `model.fit` with the same model, data and "
-        f"settings, in one process, paired by round ({overheads.n} rounds, order shuffled "
+        f"settings, in one process, paired by round ({c.n} rounds, order shuffled "
         "within each).",
         "",
         "| | fit seconds (mean ± stdev) |",
         "|:--|--:|",
         f"| harness | {_mean_sd(harness)} |",
         f"| bare model.fit | {_mean_sd(bare)} |",
-        f"| overhead, mean of paired rounds (95 % CI) | {overheads.mean:+.2f} % "
-        f"[{_fmt(low, '+.2f')}, {_fmt(high, '+.2f')}] % |",
+        f"| overhead, geometric mean of paired rounds (95 % CI) | {100 * (c.estimate - 1):+.2f} "
+        f"% {interval} |",
         f"| rounds | {', '.join(f'{o:+.1f} %' for o in per_round)} |",
         "",
-        f"Verdict of the paired fits: {verdict}.",
+        f"Verdict of the paired fits against a ±{OVERHEAD_GOAL_PERCENT:g} % margin (the "
+        f"project's verdict rules): {verdict}.",
         "",
         *direct,
     ]

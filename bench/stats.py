@@ -1,7 +1,25 @@
-"""Summary statistics and equivalence verdicts, with Student-t confidence intervals."""
+"""Summary statistics and the one set of verdict rules every comparison in the project uses.
+
+The rules, written once (README "How verdicts are made" says the same):
+- Relative comparisons (times, throughputs) are made on log ratios: the estimate is the geometric
+  mean ratio, its intervals are Student-t intervals of the mean log ratio, exponentiated.
+  Differences of accuracy are made in points, on the plain scale.
+- The equivalence margin is a band around "no difference": ±m % on the log scale (a ratio between
+  1/(1+m) and 1+m) or ±m points.
+- Verdicts, from the 95 % interval (two-sided test against no difference) and the 90 % interval
+  (two one-sided tests at α = 0.05 each against the margin, TOST):
+    equivalent                 the 90 % interval lies inside the margin, the 95 % contains 0
+    different, within margin   the 90 % interval lies inside the margin, the 95 % excludes 0:
+                               a real difference, too small to matter
+    different, beyond margin   the 95 % interval lies wholly outside the margin, on one side
+    different, size unclear    the 95 % interval excludes 0, but neither of the above holds
+    inconclusive               the 95 % interval contains 0 and the 90 % leaves the margin
+    inconclusive (n too small) fewer than two pairs
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Sequence
@@ -12,10 +30,15 @@ from scipy import stats as scipy_stats
 CONFIDENCE = 0.95
 UNSTABLE_CV = 0.10  # pyperf's threshold: a stdev over 10 % of the mean makes a timing unstable
 
+EQUIVALENCE_CONFIDENCE = 0.90  # TOST at α = 0.05 per side
+
 EQUIVALENT = "equivalent"
-DIFFERENT = "different"
+NEGLIGIBLE = "different, within margin"
+BEYOND = "different, beyond margin"
+UNCLEAR = "different, size unclear"
 INCONCLUSIVE = "inconclusive"
 TOO_FEW = "inconclusive (n too small)"
+VERDICTS = (EQUIVALENT, NEGLIGIBLE, BEYOND, UNCLEAR, INCONCLUSIVE, TOO_FEW)
 
 
 @dataclass(frozen=True)
@@ -59,72 +82,134 @@ def describe(values: Sequence[float]) -> Stats:
     return Stats(n, mean, stdev, min(values), max(values), low, high)
 
 
-def _t_interval(mean: float, stdev: float, n: int) -> tuple[float, float]:
+def _t_interval(
+    mean: float, stdev: float, n: int, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
     if stdev == 0:  # scipy returns NaN for a zero scale; a constant sample's interval is a point
         return mean, mean
     sem = stdev / math.sqrt(n)
-    low, high = scipy_stats.t.interval(CONFIDENCE, df=n - 1, loc=mean, scale=sem)
+    low, high = scipy_stats.t.interval(confidence, df=n - 1, loc=mean, scale=sem)
     return float(low), float(high)
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """A candidate against the reference, over paired runs (same seed).
+    """A candidate against a reference under the project's verdict rules.
 
-    `diff` is the mean paired difference in the unit the margin is stated in: accuracy points,
-    or percent of the reference for times.
+    With `scale == "ratio"` the estimate and bounds are ratios (candidate / reference, the
+    geometric mean over pairs) and the margin is in percent; with `scale == "points"` they are
+    mean differences in points and the margin is in points.
     """
 
     metric: str
     n: int
-    diff: float
+    scale: str
+    estimate: float
     ci95_low: float | None
     ci95_high: float | None
+    ci90_low: float | None
+    ci90_high: float | None
     margin: float
     verdict: str
+    # "higher" or "lower" when the 95 % interval excludes no-difference, else None
+    direction: str | None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
-def compare(
-    metric: str,
-    candidate: Sequence[float],
-    reference: Sequence[float],
-    *,
-    margin: float,
-    relative: bool,
-) -> Comparison:
-    """Paired comparison with an equivalence test (two one-sided tests, as a CI inside ±margin).
+def verdict(ci95: tuple[float, float] | None, ci90: tuple[float, float] | None, band: float) -> str:
+    """The verdict for intervals of a difference whose null is 0 and margin is ±`band`."""
+    if ci95 is None or ci90 is None:
+        return TOO_FEW
+    excludes_zero = ci95[0] > 0 or ci95[1] < 0
+    if -band <= ci90[0] and ci90[1] <= band:
+        return NEGLIGIBLE if excludes_zero else EQUIVALENT
+    if not excludes_zero:
+        return INCONCLUSIVE
+    return BEYOND if ci95[0] > band or ci95[1] < -band else UNCLEAR
 
-    Args:
-        metric: the measurement's name, carried into the result.
-        candidate, reference: values paired by position (one pair per seed).
-        margin: the equivalence margin, in the unit of `diff`.
-        relative: compare as percent of the reference (times) rather than as a difference
-            scaled to points (accuracy fractions × 100).
 
-    Returns:
-        "equivalent" when the 95 % CI of the difference lies within ±margin; "different" when
-        the CI excludes zero and is not within the margin; otherwise "inconclusive", or
-        "inconclusive (n too small)" with fewer than two pairs.
-    """
+def _compare(metric: str, diffs: Sequence[float], band: float, scale: str, margin: float,
+             to_scale) -> Comparison:  # fmt: skip
+    if not diffs:
+        raise ValueError(f"no paired values to compare for {metric}")
+    n, mean = len(diffs), statistics.fmean(diffs)
+    ci95 = ci90 = None
+    if n >= 2:
+        stdev = statistics.stdev(diffs)
+        ci95 = _t_interval(mean, stdev, n, CONFIDENCE)
+        ci90 = _t_interval(mean, stdev, n, EQUIVALENCE_CONFIDENCE)
+    found = verdict(ci95, ci90, band)
+    direction = None
+    if found in (NEGLIGIBLE, BEYOND, UNCLEAR):
+        direction = "higher" if mean > 0 else "lower"
+
+    def bound(interval, i):
+        return None if interval is None else to_scale(interval[i])
+
+    return Comparison(
+        metric, n, scale, to_scale(mean),
+        bound(ci95, 0), bound(ci95, 1), bound(ci90, 0), bound(ci90, 1),
+        margin, found, direction,
+    )  # fmt: skip
+
+
+def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent: float
+                       ) -> Comparison:  # fmt: skip
+    """Judges ratios given as natural logs, one per pair, against a ±`margin_percent` band."""
+    band = math.log1p(margin_percent / 100)
+    return _compare(metric, log_ratios, band, "ratio", margin_percent, math.exp)
+
+
+def compare_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                   margin_percent: float) -> Comparison:  # fmt: skip
+    """Candidate / reference, paired by position, as a geometric mean ratio with a verdict."""
+    _same_length(candidate, reference)
+    logs = [math.log(c / r) for c, r in zip(candidate, reference, strict=True)]
+    return compare_log_ratios(metric, logs, margin_percent)
+
+
+def compare_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                   margin_points: float) -> Comparison:  # fmt: skip
+    """Candidate − reference for fractions (accuracy), in points (×100), paired by position."""
+    _same_length(candidate, reference)
+    diffs = [100 * (c - r) for c, r in zip(candidate, reference, strict=True)]
+    return _compare(metric, diffs, margin_points, "points", margin_points, lambda v: v)
+
+
+def _same_length(candidate: Sequence[float], reference: Sequence[float]) -> None:
     if len(candidate) != len(reference):
         raise ValueError(
             f"paired comparison needs as many candidate as reference values; "
             f"received {len(candidate)} and {len(reference)}"
         )
-    if relative:
-        diffs = [100 * (c / r - 1) for c, r in zip(candidate, reference, strict=True)]
-    else:
-        diffs = [100 * (c - r) for c, r in zip(candidate, reference, strict=True)]
-    if not diffs:
-        raise ValueError(f"no paired values to compare for {metric}")
-    summary = describe(diffs)
-    low, high = summary.ci95_low, summary.ci95_high
-    if low is None or high is None:
-        verdict = TOO_FEW
-    elif -margin <= low and high <= margin:
-        verdict = EQUIVALENT
-    elif low > 0 or high < 0:
-        verdict = DIFFERENT
-    else:
-        verdict = INCONCLUSIVE
-    return Comparison(metric, summary.n, summary.mean, low, high, margin, verdict)
+
+
+def verdict_words(c: Comparison, higher: str = "higher", lower: str = "lower") -> str:
+    """The verdict with its direction in the metric's own words, e.g. "slower, beyond margin"."""
+    if c.direction is None:
+        return c.verdict
+    word = higher if c.direction == "higher" else lower
+    return c.verdict.replace("different", word, 1)
+
+
+def paired_comparisons(seconds: dict[str, dict[str, list[float]]], reference: str,
+                       margin_percent: float) -> list[tuple[str, str, Comparison]]:  # fmt: skip
+    """Each style's burst times against the reference's, round by round, per measure.
+
+    Args:
+        seconds: seconds[measure][style], one burst time per round, rounds aligned.
+        reference: the style every other is divided by.
+        margin_percent: the equivalence margin.
+
+    Returns:
+        (measure, style, comparison) for every measure and non-reference style, in input order.
+    """
+    found = []
+    for measure, by_style in seconds.items():
+        for style, times in by_style.items():
+            if style != reference:
+                c = compare_ratios(measure, times, by_style[reference], margin_percent)
+                found.append((measure, style, c))
+    return found

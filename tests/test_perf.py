@@ -112,9 +112,9 @@ def test_perf_report_calls_a_knob_faster_only_when_every_paired_round_says_so():
     seconds[VARIANTS[2].name] = [s * 1.25 for s in plain]
     seconds[VARIANTS[3].name] = [9.0, 15.0, 9.5, 14.0]  # faster in two rounds, slower in two
     md = perf_markdown(_results(seconds, [10.0, 10.1, 9.9], [10.0, 10.0, 10.0]))
-    assert "1.250× [1.250, 1.250] | faster |" in _row(md, VARIANTS[1].name)
-    assert "| slower |" in _row(md, VARIANTS[2].name)
-    assert "| no clear difference |" in _row(md, VARIANTS[3].name)
+    assert "1.250× [1.250, 1.250] | faster, beyond margin |" in _row(md, VARIANTS[1].name)
+    assert "0.800× [0.800, 0.800] | slower, beyond margin |" in _row(md, VARIANTS[2].name)
+    assert "| inconclusive |" in _row(md, VARIANTS[3].name)
     assert _row(md, VARIANTS[4].name).endswith("| no |")  # other weights than plain
     assert _row(md, VARIANTS[1].name).endswith("| yes |")
 
@@ -124,22 +124,23 @@ def test_perf_report_sets_the_step_against_its_kernels():
     md = perf_markdown(_results(seconds, [1.0, 1.0], [1.0, 1.0]))
     # kernels: 2e8 FLOP in 4 ms = 50 GFLOP/s, half the 100 GFLOP/s peak
     assert "| **all** | | | **4.00** | **50.0** | **50.0 %** |" in md
-    assert "takes 100.0 ms per step" in md
-    assert "These kernels take 4.0 ms of that (4 %)" in md
+    assert "takes 100.0 ms per step at its median epoch" in md
+    assert "the kernels take 4.0 ms (4 %)" in md
 
 
 @pytest.mark.parametrize(
     ("harness", "verdict"),
     [
-        ([10.1, 10.0, 10.2, 10.1], "within the 3 % goal"),
-        ([11.0, 11.1, 10.9, 11.0], "over the 3 % goal"),
-        ([10.0, 12.0, 9.5, 11.5], "not resolved at this noise"),
+        ([10.1, 10.15, 10.2, 10.1], "slower, within margin"),
+        ([10.0, 10.05, 9.95, 10.0], "equivalent"),
+        ([11.0, 11.1, 10.9, 11.0], "slower, beyond margin"),
+        ([10.0, 12.0, 9.5, 11.5], "inconclusive"),
     ],
 )
 def test_perf_report_judges_the_overhead_against_the_goal_by_its_interval(harness, verdict):
     seconds = {v.name: [1.0, 1.0] for v in VARIANTS}
     md = perf_markdown(_results(seconds, harness, [10.0] * 4))
-    assert f"Verdict of the paired fits: {verdict}" in md
+    assert f"±3 % margin (the project's verdict rules): {verdict}." in md
     assert "25.0 ms per fit on average, 0.150 % of the fit (largest 0.200 %, 2 fits)" in md
 
 
