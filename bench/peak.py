@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 
 PROBE_SIZE = 2048
-# The machine has fast and slow spells; enough tries that one of them lands in a fast one.
+# The machine has fast and slow spells; enough tries that the best lands in a fast one and the
+# median describes a typical moment, as the median epoch does for training.
 PROBE_REPEATS = 15
 
 
-def matmul_peak_gflops(size: int = PROBE_SIZE, repeats: int = PROBE_REPEATS) -> float:
-    """Best float32 matmul GFLOP/s over `repeats` products of two size×size matrices.
+def probe_seconds(size: int = PROBE_SIZE, repeats: int = PROBE_REPEATS) -> list[float]:
+    """Seconds of each of `repeats` float32 products of two size×size matrices, after a warm-up.
 
-    Runs through TensorFlow, so on the same device and threads that training uses; the best
-    of several runs estimates what the hardware can do when nothing else interferes.
+    Runs through TensorFlow, so on the same device and threads that training uses.
     """
     import tensorflow as tf
 
     a = tf.random.uniform((size, size), dtype=tf.float32, seed=1)
     b = tf.random.uniform((size, size), dtype=tf.float32, seed=2)
     tf.linalg.matmul(a, b)[0, 0].numpy()  # warm-up: allocations and kernel selection
-    best = float("inf")
+    seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
         tf.linalg.matmul(a, b)[0, 0].numpy()  # .numpy() waits for the product to finish
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def gflops(seconds: float, size: int = PROBE_SIZE) -> float:
+    """The FLOP rate of one size×size product that took `seconds`."""
+    return 2 * size**3 / seconds / 1e9
+
+
+def summarize_probes(seconds: list[float], size: int = PROBE_SIZE) -> dict[str, float]:
+    """The peak as the best probe and as the median probe: each pairs with the like statistic."""
+    return {
+        "peak_matmul_gflops": gflops(statistics.median(seconds), size),
+        "peak_matmul_gflops_best": gflops(min(seconds), size),
+    }

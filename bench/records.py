@@ -2,23 +2,29 @@
 
 Format history (`SCHEMA_VERSION`):
   1: first version.
+  2: `peak_matmul_gflops` is the median probe (was the best), with `peak_matmul_gflops_best`
+     beside it; `achieved_gflops_best` and `efficiency_best` (best epoch against best probe);
+     predict throughput is the median of repeated calls on 2,048 test images; `peak_rss_bytes`
+     is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
+     per architecture, with every raw burst time.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.atomic import write_atomic
 from bench.config import RunSpec
-from bench.data import write_atomic
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RUNS_FILE = "runs.jsonl"
+PAIRED_FILE = "paired.jsonl"
 SWEEP_FILE = "sweep.json"
 
 STATUSES = ("ok", "diverged", "failed")
@@ -65,9 +71,13 @@ class RunRecord:
     target_accuracy: float | None = None
     time_to_target_seconds: float | None = None
     train_flops_per_image: int | None = None
-    achieved_gflops: float | None = None  # steady-state training FLOP rate
-    peak_matmul_gflops: float | None = None  # the machine's, measured when the sweep started
-    efficiency: float | None = None  # achieved_gflops / peak_matmul_gflops
+    achieved_gflops: float | None = None  # training FLOP rate of the median steady epoch
+    achieved_gflops_best: float | None = None  # ... of the fastest steady epoch
+    # The machine's matmul rate, probed when the sweep started: the median and the best probe.
+    peak_matmul_gflops: float | None = None
+    peak_matmul_gflops_best: float | None = None
+    efficiency: float | None = None  # achieved_gflops / peak_matmul_gflops: median vs median
+    efficiency_best: float | None = None  # achieved_gflops_best / peak_matmul_gflops_best
     weights_sha256: str | None = None
     # Whether the trained weights equal those of the sequential style for the same seed and
     # settings. Known only once both have run: `resolve_identity` fills it in.
@@ -135,13 +145,18 @@ def latest_by_run(records: list[RunRecord]) -> list[RunRecord]:
 
 
 def append_record(out: Path, record: RunRecord) -> None:
-    """Appends one record as one line of `runs.jsonl`, whole or not at all.
+    """Appends one record as one line of `runs.jsonl`, whole or not at all."""
+    append_line(out / RUNS_FILE, record.to_dict())
+
+
+def append_line(path: Path, payload: dict[str, Any]) -> None:
+    """Appends `payload` as one JSON line, whole or not at all.
 
     The line is written with a single `write` on an O_APPEND descriptor and fsync'ed, so a kill
-    leaves either the full line or nothing; `read_records` also skips a torn last line.
+    leaves either the full line or nothing but a torn tail, which `read_lines` tolerates.
     """
-    line = (json.dumps(record.to_dict(), sort_keys=True) + "\n").encode()
-    fd = os.open(out / RUNS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    line = (json.dumps(payload, sort_keys=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line)
         os.fsync(fd)
@@ -149,21 +164,53 @@ def append_record(out: Path, record: RunRecord) -> None:
         os.close(fd)
 
 
-def read_records(out: Path) -> list[RunRecord]:
-    """Reads every complete record in `out/runs.jsonl`; a torn last line is ignored."""
-    path = out / RUNS_FILE
+class RecordsFileError(ValueError):
+    """A records file has a malformed line that is not a torn last line."""
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    """Every JSON line of `path` ([] when it does not exist).
+
+    Only the last line may be malformed, and only when it is torn (no final newline): that is
+    what a killed writer leaves, and it is skipped with a warning. Any other bad line is an error.
+
+    Raises:
+        RecordsFileError: a malformed line other than a torn last one; names the file and line.
+    """
     if not path.exists():
         return []
-    records = []
-    for line in path.read_text().splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            records.append(RunRecord.from_dict(json.loads(line)))
-    return records
+    text = path.read_text()
+    lines = text.split("\n")
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            torn = number == len(lines) and not text.endswith("\n")
+            if torn:
+                warnings.warn(
+                    f"{path}:{number}: skipping a torn last line (a writer was killed mid-line)",
+                    stacklevel=2,
+                )
+                continue
+            raise RecordsFileError(
+                f"{path}:{number}: not a JSON record ({e.msg}); fix or delete that line, "
+                "or start the sweep again without --resume"
+            ) from None
+    return rows
+
+
+def read_records(out: Path) -> list[RunRecord]:
+    """Reads every record in `out/runs.jsonl` (see `read_lines` for what a bad line does)."""
+    return [RunRecord.from_dict(row) for row in read_lines(out / RUNS_FILE)]
 
 
 def start_runs_file(out: Path) -> None:
-    """Starts an empty `runs.jsonl`, replacing an older one in a single rename."""
+    """Starts empty `runs.jsonl` and `paired.jsonl`, replacing older ones, each in one rename."""
     write_atomic(out / RUNS_FILE, b"")
+    write_atomic(out / PAIRED_FILE, b"")
 
 
 def write_json(path: Path, payload: Any) -> None:
@@ -173,3 +220,62 @@ def write_json(path: Path, payload: Any) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+MEASURES = ("train_step", "predict", "latency")
+
+
+@dataclass(frozen=True)
+class PairedRecord:
+    """The paired timing phase of one architecture: every style in one process, interleaved.
+
+    `seconds[measure][style]` holds one burst time per round, in round order; a burst is
+    `steps_per_burst[measure]` identical calls. Everything reported is derived from these.
+    """
+
+    arch: str
+    styles: list[str]
+    reference: str
+    seed: int
+    settings_key: str
+    rounds: int
+    steps_per_burst: dict[str, int]
+    order_seed: int
+    seconds: dict[str, dict[str, list[float]]]
+    batch_size: int
+    predict_batch: int
+    device: str | None = None
+    started_at: str | None = None
+    wall_seconds: float | None = None
+    status: str = "ok"
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def ordered_seconds(self) -> dict[str, dict[str, list[float]]]:
+        """`seconds` in MEASURES' order and the styles' order (JSON files sort their keys)."""
+        return {
+            m: {style: self.seconds[m][style] for style in self.styles}
+            for m in MEASURES
+            if m in self.seconds
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PairedRecord:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+
+def append_paired(out: Path, record: PairedRecord) -> None:
+    """Appends one architecture's paired phase to `paired.jsonl`."""
+    append_line(out / PAIRED_FILE, record.to_dict())
+
+
+def read_paired(out: Path) -> list[PairedRecord]:
+    """The latest paired phase of each architecture in `out/paired.jsonl`."""
+    latest = {}
+    for row in read_lines(out / PAIRED_FILE):
+        record = PairedRecord.from_dict(row)
+        latest[record.arch] = record
+    return list(latest.values())

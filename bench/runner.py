@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import math
-import resource
 import statistics
-import sys
 import tempfile
 import time
 import traceback
@@ -23,10 +21,15 @@ import tensorflow as tf
 
 from bench.config import RunSpec, TrainSettings
 from bench.data import MnistData, load_mnist, preprocess
+from bench.measure import TraceCounter, latency_ms, peak_rss_bytes, predict_images_per_second
 from bench.records import RunRecord, spec_fields
 from mnist_models import build_model, get_architecture
 
 PREDICT_BATCH = 1024
+# Two whole batches: every timed call is the same call as its warm-up, so none retraces for a
+# smaller last batch. Throughput is the median of PREDICT_REPEATS such calls.
+PREDICT_IMAGES = 2 * PREDICT_BATCH
+PREDICT_REPEATS = 3
 LATENCY_CALLS = 50
 
 
@@ -91,17 +94,13 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
     y_train = mnist.y_train[: s.train_images]
     x_test = preprocess(mnist.x_test[: s.test_images])
     y_test = mnist.y_test[: s.test_images]
-    if s.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    keras.mixed_precision.set_global_policy(s.precision)
-
+    prepare_backend(s)
     keras.backend.clear_session()
     t0 = time.perf_counter()
     model = build_model(spec.arch, spec.style, seed=spec.seed)
     build_seconds = time.perf_counter() - t0
 
-    fit_images = math.floor(len(x_train) * (1 - s.validation_split))  # as Keras splits it
-    steps_per_epoch = math.ceil(fit_images / s.batch_size)
+    fit_images, steps_per_epoch = epoch_size(s)
     t0 = time.perf_counter()
     compile_model(model, s, steps_per_epoch)
     compile_seconds = time.perf_counter() - t0
@@ -111,6 +110,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
             "determinism on); the run would not be what its settings say"
         )
 
+    traces = TraceCounter(model)  # before fit makes the train function, which captures the step
     timer, callbacks = harness_callbacks(s.target_accuracy)
     t0 = time.perf_counter()
     history = fit_model(model, x_train, y_train, s, callbacks).history
@@ -137,6 +137,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
             steady_epoch_seconds=steady,
             steady_step_ms=1000 * steady / steps_per_epoch,
             achieved_gflops=flops * fit_images / steady / 1e9,
+            achieved_gflops_best=flops * fit_images / min(timer.epoch_seconds[1:]) / 1e9,
         )
     if any(v is None for v in history.get("loss", [])) or len(timer.epoch_seconds) < s.epochs:
         return {**measured, "status": "diverged", "error": "loss became NaN or infinite"}
@@ -149,11 +150,26 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         test_loss=_finite(test_loss),
         test_accuracy=_finite(test_accuracy),
         eval_seconds=eval_seconds,
-        predict_images_per_second=_throughput(model, x_test),
-        predict_latency_ms=_latency_ms(model, x_test[:1]),
+        predict_images_per_second=predict_images_per_second(
+            model, x_test[:PREDICT_IMAGES], PREDICT_BATCH, PREDICT_REPEATS, traces
+        ),
+        predict_latency_ms=latency_ms(model, x_test[:1], LATENCY_CALLS, traces),
         saved_model_bytes=_saved_size(model),
         weights_sha256=weights_sha256(model),
     )
+
+
+def epoch_size(s: TrainSettings) -> tuple[int, int]:
+    """Images and steps in one training epoch under `s`, as Keras' validation_split cuts it."""
+    fit_images = math.floor((s.train_images or 60_000) * (1 - s.validation_split))
+    return fit_images, math.ceil(fit_images / s.batch_size)
+
+
+def prepare_backend(s: TrainSettings) -> None:
+    """Sets what `s` asks of the framework before any model exists: determinism, precision."""
+    if s.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.mixed_precision.set_global_policy(s.precision)
 
 
 def compile_model(model: keras.Model, s: TrainSettings, steps_per_epoch: int) -> None:
@@ -197,24 +213,6 @@ def make_optimizer(learning_rate: float, total_steps: int) -> keras.optimizers.O
     return keras.optimizers.Adam(schedule)
 
 
-def _throughput(model: keras.Model, x: np.ndarray) -> float:
-    model.predict(x[:PREDICT_BATCH], batch_size=PREDICT_BATCH, verbose=0)  # traces; not timed
-    t0 = time.perf_counter()
-    model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
-    return len(x) / (time.perf_counter() - t0)
-
-
-def _latency_ms(model: keras.Model, one: np.ndarray) -> float:
-    for _ in range(3):  # the first calls trace the predict function
-        model.predict_on_batch(one)
-    times = []
-    for _ in range(LATENCY_CALLS):
-        t0 = time.perf_counter()
-        model.predict_on_batch(one)
-        times.append(time.perf_counter() - t0)
-    return 1000 * statistics.median(times)
-
-
 def _saved_size(model: keras.Model) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.keras"
@@ -237,12 +235,6 @@ def device_name() -> str:
         return "cpu"
     details = tf.config.experimental.get_device_details(gpus[0])
     return f"gpu:{details.get('device_name', gpus[0].name)}"
-
-
-def peak_rss_bytes() -> int:
-    """This process's peak resident set size."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
 
 
 def _finite(value) -> float | None:

@@ -148,6 +148,26 @@ def test_named_directory_is_never_replaced_by_another_source(isolated):
         load_mnist(isolated / "d", download=False, checksums=_checksums(payloads))
 
 
+def test_a_named_directory_with_some_idx_files_and_an_npz_is_an_error(isolated):
+    payloads = _payloads(_tiny_arrays())
+    npz = isolated / "npz-source"
+    _write(npz, payloads)
+    arrays = load_mnist(npz, download=False, checksums=_checksums(payloads))
+    directory = isolated / "d"
+    directory.mkdir()
+    np.savez(directory / "mnist.npz", **{k: getattr(arrays, k) for k in IDX_FILES})
+    (directory / "train-images-idx3-ubyte").write_bytes(payloads["train-images-idx3-ubyte"])
+    checksums = {
+        **_checksums(payloads),
+        "mnist.npz": hashlib.sha256((directory / "mnist.npz").read_bytes()).hexdigest(),
+    }
+    # the npz alone would load; beside a partial set of IDX files it is not quietly used
+    with pytest.raises(MnistUnavailableError, match="holds some of the IDX files but lacks"):
+        load_mnist(directory, download=False, checksums=checksums)
+    (directory / "train-images-idx3-ubyte").unlink()
+    assert load_mnist(directory, download=False, checksums=checksums).source.startswith("directory")
+
+
 def test_missing_directory_says_how_to_supply(isolated):
     with pytest.raises(MnistUnavailableError, match="--data-dir"):
         load_mnist(isolated / "nope", download=False)
@@ -210,20 +230,6 @@ def test_every_failed_source_is_listed(isolated):
     message = str(err.value)
     for source in ("project cache", "Keras cache", "download=False", "--data-dir"):
         assert source in message
-
-
-def test_write_atomic_leaves_no_temp_file_when_interrupted(tmp_path, monkeypatch):
-    target = tmp_path / "out.bin"
-    target.write_bytes(b"old")
-
-    def fail(*_):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(KeyboardInterrupt):
-        data.write_atomic(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
 
 
 def test_preprocess_scales_and_adds_channel():

@@ -1,0 +1,97 @@
+"""How the harness times Keras calls: warmed up, repeated, never tracing, and the run's own memory.
+
+Shared by the per-run measurements (`bench.runner`) and the paired timing phase (`bench.paired`),
+so that both mean the same thing by "after warm-up" and "median of".
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STEP_METHODS = ("train_step", "test_step", "predict_step")
+
+
+class TraceCounter:
+    """Counts how often a model's step methods run in Python, which for a compiled function
+    happens only while it is traced; a timed call during which the count moves retraced.
+
+    Install it before the model's train function is made (before the first fit or
+    train_on_batch): Keras captures `train_step` when it makes the function.
+    """
+
+    def __init__(self, model: Any):
+        self.counts: Counter[str] = Counter()
+        for name in STEP_METHODS:
+            setattr(model, name, self._counting(name, getattr(model, name)))
+
+    def _counting(self, name: str, method: Callable) -> Callable:
+        def step(*args, **kwargs):
+            self.counts[name] += 1
+            return method(*args, **kwargs)
+
+        return step
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class RetracedError(RuntimeError):
+    """A call that was timed traced a function: its time includes compilation."""
+
+
+def timed_calls(call: Callable[[], Any], repeats: int, counter: TraceCounter | None,
+                what: str) -> list[float]:  # fmt: skip
+    """Runs `call` once untimed (the warm-up: the identical call), then `repeats` timed times.
+
+    Raises:
+        RetracedError: `counter` moved during the timed calls.
+    """
+    call()
+    before = counter.total() if counter else 0
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - start)
+    if counter and counter.total() != before:
+        raise RetracedError(f"{what}: a timed call traced the model's step function again")
+    return seconds
+
+
+def predict_images_per_second(model, x, batch_size: int, repeats: int,
+                              counter: TraceCounter | None = None) -> float:  # fmt: skip
+    """`model.predict(x)` throughput: the median of `repeats` timed calls after an identical one."""
+    seconds = timed_calls(
+        lambda: model.predict(x, batch_size=batch_size, verbose=0), repeats, counter, "predict"
+    )
+    return len(x) / statistics.median(seconds)
+
+
+def latency_ms(model, one, calls: int, counter: TraceCounter | None = None) -> float:
+    """Median milliseconds of `predict_on_batch` on one image, after an identical warm-up call."""
+    seconds = timed_calls(lambda: model.predict_on_batch(one), calls, counter, "latency")
+    return 1000 * statistics.median(seconds)
+
+
+def peak_rss_bytes() -> int:
+    """This process's own peak resident set size.
+
+    Linux: `VmHWM` from /proc/self/status, which starts again at exec. `ru_maxrss` does not: a
+    worker started by a parent that once held 3 GiB would report at least 3 GiB. Elsewhere,
+    `ru_maxrss` is the fallback, with that caveat.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # "VmHWM:   123456 kB"
+    except (OSError, ValueError, IndexError):
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux and BSDs report KiB

@@ -1,0 +1,37 @@
+"""Keeps the framework's C++ start-up lines off the console, before the framework is imported.
+
+TensorFlow logs through absl before absl is initialised ("All log messages before
+absl::InitializeLog() ...", "Could not find cuda drivers ..."): those lines go straight to file
+descriptor 2 whatever TF_CPP_MIN_LOG_LEVEL says. Only the CLI and the workers call this; library
+code never touches the process's streams.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+
+def silence_framework_logs() -> None:
+    """Sets the log levels the frameworks read at import (the user's own settings win)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # also hides "failed call to cuInit"
+    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+
+
+def import_tensorflow_quietly() -> None:
+    """Imports TensorFlow with file descriptor 2 pointed at /dev/null for the import alone."""
+    if "tensorflow" in sys.modules:
+        return
+    silence_framework_logs()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            with contextlib.suppress(ImportError):  # the real import below reports it
+                import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    import tensorflow  # noqa: F401  (raises here, on a visible stderr, if it failed)

@@ -1,0 +1,143 @@
+"""The measuring core: what each timing includes and excludes, and whose memory peak it is."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from bench.measure import (
+    RetracedError,
+    TraceCounter,
+    latency_ms,
+    peak_rss_bytes,
+    predict_images_per_second,
+    timed_calls,
+)
+from bench.runner import EpochTimer
+
+PROJECT = Path(__file__).resolve().parent.parent
+VALIDATION_SLEEP = 0.2
+FIRST_EPOCH_SLEEP = 0.05
+
+
+def _tiny_model(steps_per_execution=1):
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=steps_per_execution)  # fmt: skip
+    return model
+
+
+class _SlowValidationAndFirstEpoch(keras.callbacks.Callback):
+    """Makes validation slow, and the first epoch's training steps slow (like tracing)."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 0:
+            time.sleep(FIRST_EPOCH_SLEEP)
+
+    def on_test_batch_end(self, batch, logs=None):
+        time.sleep(VALIDATION_SLEEP)
+
+
+def test_epoch_timer_leaves_validation_out_and_keeps_the_first_epoch_apart():
+    x = np.zeros((64, 4), np.float32)
+    y = np.zeros(64, np.int64)
+    timer = EpochTimer(None)
+    start = time.perf_counter()
+    _tiny_model().fit(x, y, batch_size=8, epochs=3, validation_split=0.25,
+                      callbacks=[timer, _SlowValidationAndFirstEpoch()], verbose=0)  # fmt: skip
+    fit_seconds = time.perf_counter() - start
+    assert len(timer.epoch_seconds) == 3
+    # 48 training images in batches of 8: six slow steps in the first epoch only
+    assert timer.epoch_seconds[0] >= 6 * FIRST_EPOCH_SLEEP
+    # two validation batches per epoch sleep 2 × 0.2 s; none of it is in any epoch's time
+    assert all(seconds < 2 * VALIDATION_SLEEP for seconds in timer.epoch_seconds[1:])
+    assert fit_seconds - sum(timer.epoch_seconds) >= 3 * 2 * VALIDATION_SLEEP
+
+
+def test_epoch_timer_records_the_time_to_a_target_once():
+    x = np.zeros((64, 4), np.float32)
+    y = np.zeros(64, np.int64)  # one class: validation accuracy reaches 1 at once
+    timer = EpochTimer(0.5)
+    _tiny_model().fit(x, y, batch_size=8, epochs=2, validation_split=0.25, callbacks=[timer],
+                      verbose=0)  # fmt: skip
+    assert timer.time_to_target is not None
+    assert timer.time_to_target <= sum(timer.epoch_seconds) + 5
+
+
+def test_a_timed_call_that_traces_is_refused():
+    model = _tiny_model(steps_per_execution=50)
+    counter = TraceCounter(model)
+    sizes = iter(range(10, 100, 10))
+    with pytest.raises(RetracedError, match="traced"):
+        # a different batch shape on every call: each one traces the predict function anew
+        timed_calls(lambda: model.predict_on_batch(np.zeros((next(sizes), 4))), 3, counter, "x")
+
+
+def test_the_old_throughput_measurement_retraced_and_the_new_one_does_not():
+    model = _tiny_model(steps_per_execution=50)
+    counter = TraceCounter(model)
+    x = np.zeros((10_000, 4), np.float32)
+    # The old way: warm up on one batch, time the whole test set (10 batches, the last short).
+    model.predict(x[:1024], batch_size=1024, verbose=0)
+    before = counter.counts["predict_step"]
+    model.predict(x, batch_size=1024, verbose=0)
+    assert counter.counts["predict_step"] > before, "premise: the old timed call traced"
+    # The new way warms up with exactly the timed call, so no timed call traces.
+    images_per_second = predict_images_per_second(model, x[:2048], 1024, 3, counter)
+    assert images_per_second > 0
+    assert latency_ms(model, x[:1], 5, counter) > 0
+
+
+def test_trace_counter_counts_each_trace_not_each_step():
+    model = _tiny_model()
+    counter = TraceCounter(model)
+    x, y = np.zeros((8, 4), np.float32), np.zeros(8, np.int64)
+    for _ in range(5):
+        model.train_on_batch(x, y)
+    assert 1 <= counter.counts["train_step"] <= 2  # traced, then run as a graph
+
+
+def test_peak_rss_is_this_process_not_its_parents(tmp_path):
+    # A parent that once held 2 GiB starts a worker run (which fails fast on a data directory
+    # without MNIST, after importing TensorFlow). ru_maxrss survives exec on Linux and would
+    # report the parent's 2 GiB; the run's own peak must stay well below it.
+    held = 2 * 2**30
+    script = textwrap.dedent(f"""
+        import json, numpy as np
+        from bench import sweep
+        from bench.config import make_config
+        block = np.ones({held} // 8)  # touched: resident
+        del block
+        config = make_config("smoke", {str(tmp_path / "out")!r}, data_dir={str(tmp_path)!r})
+        record = sweep.run_in_worker(config.runs()[0], config)
+        print(json.dumps({{"status": record.status, "peak": record.peak_rss_bytes,
+                           "error": record.error}}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=PROJECT, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "failed" and "MNIST" in result["error"]
+    assert 50 * 2**20 < result["peak"] < held
+
+
+def test_peak_rss_grows_with_what_this_process_touches():
+    before = peak_rss_bytes()
+    block = np.ones(300 * 2**20 // 8)  # 300 MiB, touched
+    after = peak_rss_bytes()
+    del block
+    assert after - before > 200 * 2**20
