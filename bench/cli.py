@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import os
+import datetime
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from bench.config import DEVICES, PRECISIONS, PROFILES, ConfigError, make_config
+from bench.quiet import import_tensorflow_quietly, silence_framework_logs
 from mnist_models import ARCHS, STYLES
 
 EPILOG = """\
-Profiles: smoke (CI check, under a minute), quick (default, a few minutes on a laptop CPU),
+Profiles: smoke (CI check, under a minute), quick (default, within 5 minutes on a 2-core CPU),
 full (the reference run behind results/). Options given explicitly override the profile.
+
+Output goes to a new directory runs/<time>-<profile>/ (git ignores runs/); the committed
+reference results are regenerated only when asked, with --out results.
 
 `python -m bench report [--out DIR]` rebuilds the tables and charts from DIR/runs.jsonl
 without training. `python -m bench perf [--out DIR] [--repeats N]` measures the training
 knobs and the harness overhead into DIR/perf.md.
 """
+RUNS_DIR = Path("runs")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,23 +109,68 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="record the time until validation accuracy first reaches this fraction, e.g. 0.99",
     )
-    p.add_argument("--out", type=Path, default=Path("results"), help="output dir (results/)")
-    p.add_argument("--resume", action="store_true", help="skip runs already in --out")
+    p.add_argument(
+        "--paired-rounds",
+        type=int,
+        help="rounds of the paired timing phase, every style in one process (smoke 0 = off, "
+        "quick 30, full 300)",
+    )
+    p.add_argument(
+        "--time-margin",
+        type=float,
+        help="equivalence margin of the timing verdicts, in percent (3)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output dir (a new runs/<time>-<profile>/; --out results regenerates the "
+        "committed reference results)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip what --out (else the newest sweep in runs/) already recorded",
+    )
     p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
     p.add_argument("--order-seed", type=int, help="seed of the shuffled run order (0)")
     p.add_argument(
-        "--no-capabilities",
-        dest="capabilities",
-        action="store_false",
-        default=None,
-        help="skip the per-style capability checks (save formats, export, clone)",
+        "--capabilities",
+        action=argparse.BooleanOptionalAction,
+        help="check what each style can do: save formats, export, clone (off in smoke)",
     )
     return p
 
 
+def default_out(profile: str, now: datetime.datetime | None = None) -> Path:
+    """A new directory for one sweep's output under runs/, which git ignores."""
+    stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path = RUNS_DIR / f"{stamp}-{profile}"
+    suffix = 1
+    while path.exists():  # two sweeps started within the same second
+        suffix += 1
+        path = RUNS_DIR / f"{stamp}-{profile}-{suffix}"
+    return path
+
+
+def newest_sweep() -> Path | None:
+    """The most recently started sweep under runs/ (the one --resume and report pick)."""
+    sweeps = [p for p in RUNS_DIR.glob("*") if (p / "sweep.json").is_file()]
+    return max(sweeps, key=lambda p: (p / "sweep.json").stat().st_mtime, default=None)
+
+
+def _existing_out(out: Path | None, what: str) -> Path:
+    if out is not None:
+        return out
+    newest = newest_sweep()
+    if newest is None:
+        _fail(f"{what} needs a sweep directory: none in {RUNS_DIR}/; pass --out DIR")
+    return newest
+
+
 def _report_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m bench report", description="Rebuild tables and charts.")
-    p.add_argument("--out", type=Path, default=Path("results"), help="results dir (results/)")
+    p.add_argument("--out", type=Path, help="results dir (the newest sweep in runs/)")
+    p.add_argument("--time-margin", type=float, help="timing verdicts' margin in %% (the sweep's)")
     return p
 
 
@@ -129,7 +179,7 @@ def _perf_parser() -> argparse.ArgumentParser:
         prog="python -m bench perf",
         description="Ablate the training speed knobs and measure the harness overhead.",
     )
-    p.add_argument("--out", type=Path, default=Path("results"), help="output dir (results/)")
+    p.add_argument("--out", type=Path, help="output dir (a new runs/<time>-perf/)")
     p.add_argument("--repeats", type=int, default=5, help="rounds of every variant (5)")
     p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
     return p
@@ -137,11 +187,12 @@ def _perf_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
-    # TensorFlow's C++ start-up chatter drowns the progress lines; errors still show.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Before any framework is imported: its C++ start-up lines would drown the progress lines.
+    silence_framework_logs()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["report"]:
-        return _report(_report_parser().parse_args(argv[1:]).out)
+        args = _report_parser().parse_args(argv[1:])
+        return _report(_existing_out(args.out, "report"), args.time_margin)
     if argv[:1] == ["perf"]:
         return _perf(_perf_parser().parse_args(argv[1:]))
     return _run(build_parser().parse_args(argv), argv)
@@ -150,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
     from bench import sweep
     from bench.data import MnistFileError, MnistUnavailableError, load_mnist
+    from bench.records import RecordsFileError
 
     overrides = {
         "archs": args.arch,
@@ -171,17 +223,24 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         "resume": args.resume or None,
         "order_seed": args.order_seed,
         "capabilities": args.capabilities,
+        "paired_rounds": args.paired_rounds,
+        "time_margin": args.time_margin,
     }
+    if args.out is not None:
+        out = args.out
+    elif args.resume:
+        out = _existing_out(None, "--resume")
+    else:
+        out = default_out(args.profile)
     try:
-        config = make_config(args.profile, args.out, **overrides)
+        config = make_config(args.profile, out, **overrides)
         sweep.check_writable(config.out)
     except ConfigError as e:
         _fail(str(e))
 
     from bench.environment import collect, gpu_visible, native_bf16
-    from bench.peak import matmul_peak_gflops
 
-    if config.settings.device == "gpu" and not gpu_visible():
+    if config.settings.device == "gpu" and not _gpu_visible(gpu_visible):
         _fail(
             "--device gpu, but TensorFlow sees no GPU; install a CUDA build of TensorFlow "
             "(pip install 'tensorflow[and-cuda]') or use --device auto/cpu"
@@ -192,16 +251,12 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         _fail(str(e))
     except MnistUnavailableError as e:
         _fail(str(e), status=1)
-    gpu = gpu_visible() and config.settings.device != "cpu"
-    warning = precision_warning(config.settings.precision, gpu, native_bf16())
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr, flush=True)
-    # Measured once, before any run, with nothing else running: the yardstick for efficiency.
-    environment = {
-        **collect(),
-        "data_source": mnist.source,
-        "peak_matmul_gflops": matmul_peak_gflops(),
-    }
+    if config.settings.precision != "float32":
+        gpu = config.settings.device != "cpu" and _gpu_visible(gpu_visible)
+        warning = precision_warning(config.settings.precision, gpu, native_bf16())
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+    environment = {**collect(), "data_source": mnist.source}
     del mnist  # the workers load their own copy; the parent only made sure there is one
 
     runs = len(config.runs())
@@ -214,30 +269,39 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     )
     try:
         sweep.run_sweep(config, environment, argv, echo=lambda line: print(line, flush=True))
-    except ConfigError as e:
+    except (ConfigError, RecordsFileError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
         print(
             f"\ninterrupted: every finished run is in {config.out}/runs.jsonl; "
-            "add --resume to the same command to go on",
+            f"add --resume --out {config.out} to the same command to go on",
             file=sys.stderr,
         )
         return 130
-    return _report(config.out)
+    except RuntimeError as e:  # a worker job the sweep cannot go on without (the probe)
+        _fail(str(e), status=1)
+    return _report(config.out, config.time_margin)
+
+
+def _gpu_visible(gpu_visible) -> bool:
+    import_tensorflow_quietly()  # only for --device gpu or mixed precision: a few seconds
+    return gpu_visible()
 
 
 def _perf(args: argparse.Namespace) -> int:
     from bench import sweep
     from bench.config import COMMON_DEFAULTS, TrainSettings
     from bench.environment import collect
-    from bench.peak import matmul_peak_gflops
 
     if args.repeats < 2:
         _fail(f"--repeats must be >= 2 to show a spread; received {args.repeats}")
+    out = args.out if args.out is not None else default_out("perf")
     try:
-        sweep.check_writable(args.out)
+        sweep.check_writable(out)
     except ConfigError as e:
         _fail(str(e))
+    import_tensorflow_quietly()
+    from bench.peak import probe_seconds, summarize_probes
     from bench.perf import run_perf
 
     settings = TrainSettings(
@@ -249,18 +313,22 @@ def _perf(args: argparse.Namespace) -> int:
         test_images=2_000,
         steps_per_execution=COMMON_DEFAULTS["steps_per_execution"],
     )
-    peak = matmul_peak_gflops()
-    print(f"float32 matmul peak: {peak:.1f} GFLOP/s", flush=True)
+    peak = summarize_probes(probe_seconds())
+    print(
+        f"float32 matmul peak: {peak['peak_matmul_gflops']:.1f} GFLOP/s median, "
+        f"{peak['peak_matmul_gflops_best']:.1f} best",
+        flush=True,
+    )
     run_perf(
-        args.out,
-        peak_gflops=peak,
+        out,
+        peak=peak,
         environment=collect(),
         settings=settings,
         data_dir=args.data_dir,
         repeats=args.repeats,
         echo=lambda line: print(line, flush=True),
     )
-    print(f"\nwrote {args.out / 'perf.md'}")
+    print(f"\nwrote {out / 'perf.md'}")
     return 0
 
 
@@ -269,26 +337,27 @@ def precision_warning(precision: str, gpu: bool, cpu_native_bf16: bool) -> str |
     if precision == "mixed_bfloat16" and not gpu and not cpu_native_bf16:
         return (
             "mixed_bfloat16 on a CPU without native bfloat16 (no avx512_bf16 or amx_bf16 flag) "
-            "is emulated and several times slower than float32 (measured on a 2-core AVX2 "
-            "EPYC: 110 s per CNN epoch against 14 s)"
+            "is emulated, and several times slower than float32"
         )
     if precision == "mixed_float16" and not gpu:
         return "mixed_float16 on a CPU is emulated and slower than float32; it is meant for GPUs"
     return None
 
 
-def _report(out: Path) -> int:
-    from bench.records import RunRecord
-    from bench.report import ReportError, headline_table, write_report
+def _report(out: Path, time_margin: float | None = None) -> int:
+    from bench.records import RecordsFileError, RunRecord
+    from bench.report import ReportError, headline_table, paired_console_lines, write_report
 
     try:
-        results = write_report(out)
-    except ReportError as e:
+        results = write_report(out, time_margin)
+    except (ReportError, RecordsFileError) as e:
         _fail(str(e))
     records = [RunRecord.from_dict(run) for run in results["runs"]]  # no second read of the file
     table = headline_table(records, results["summary"])
     print()
     print(table.to_markdown(index=False, disable_numparse=True))
+    for line in paired_console_lines(results):
+        print(line)
     for warning in results["summary"]["warnings"]:
         print(f"warning: {warning}")
     print(f"\nreport: {out / 'README.md'} (tables: summary.md, summary.csv; data: results.json)")

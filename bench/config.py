@@ -12,6 +12,12 @@ from typing import Any
 from mnist_models import ARCHS, STYLES
 
 DEVICES = ("auto", "cpu", "gpu")
+REFERENCE_STYLE = "sequential"
+# The paired phase sizes each burst to about this long, from the reference style's warmed-up
+# call time: long enough that timer and dispatch jitter average out (the MLP's 3 ms steps vary
+# by 10-25 % one by one), short enough that the styles of a round see the same machine.
+PAIRED_BURST_SECONDS = 0.05
+DEFAULT_TIME_MARGIN = 3.0  # percent: the equivalence margin for every timing verdict
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 PROFILES = ("smoke", "quick", "full")
 
@@ -115,6 +121,35 @@ class RunSpec:
 
 
 @dataclass(frozen=True)
+class PairedSpec:
+    """The paired timing phase of one architecture: every style in one process, interleaved."""
+
+    arch: str
+    styles: tuple[str, ...]
+    seed: int
+    settings: TrainSettings
+    rounds: int
+    order_seed: int = 0
+    burst_seconds: float = PAIRED_BURST_SECONDS
+    reference: str = REFERENCE_STYLE
+    data_dir: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> PairedSpec:
+        raw = json.loads(text)
+        return cls(
+            **{
+                **raw,
+                "styles": tuple(raw["styles"]),
+                "settings": TrainSettings(**raw["settings"]),
+            }
+        )
+
+
+@dataclass(frozen=True)
 class BenchConfig:
     """A whole sweep: which models, which seeds, under which settings, written where."""
 
@@ -128,10 +163,26 @@ class BenchConfig:
     resume: bool = False
     order_seed: int = 0
     capabilities: bool = True
+    paired_rounds: int = 0  # 0: no paired timing phase
+    time_margin: float = DEFAULT_TIME_MARGIN
 
     def __post_init__(self):
         _known("arch", self.archs, ARCHS)
         _known("style", self.styles, STYLES)
+        if not isinstance(self.paired_rounds, int) or self.paired_rounds < 0:
+            raise ConfigError(
+                f"paired rounds must be a whole number >= 0 (0 turns the phase off); "
+                f"received {self.paired_rounds}"
+            )
+        if self.paired_rounds == 1:
+            raise ConfigError(
+                "paired rounds must be 0 (off) or at least 2, so that an interval can be "
+                "computed; received 1"
+            )
+        if not 0 < self.time_margin < 100:
+            raise ConfigError(
+                f"time margin must be a percentage in (0, 100), e.g. 3; received {self.time_margin}"
+            )
         if not self.seeds:
             raise ConfigError("no seeds given; expected at least one seed >= 1")
         for seed in self.seeds:
@@ -156,6 +207,16 @@ class BenchConfig:
             for style in self.styles
         ]
 
+    def paired_specs(self) -> list[PairedSpec]:
+        """The paired phase of each architecture, or none when it is off or has no reference."""
+        if not self.paired_rounds or REFERENCE_STYLE not in self.styles or len(self.styles) < 2:
+            return []
+        return [
+            PairedSpec(arch, self.styles, self.seeds[0], self.settings, self.paired_rounds,
+                       self.order_seed, data_dir=self.data_dir)
+            for arch in self.archs
+        ]  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "out": str(self.out)}
 
@@ -163,9 +224,27 @@ class BenchConfig:
 # Each profile is a complete set of defaults; options given on the command line override them.
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     # CI's end-to-end check: a slice of the data, one epoch, one seed.
-    "smoke": dict(archs=("cnn",), seeds=(1,), epochs=1, train_images=2_048, test_images=1_024),
-    # A first answer on a laptop CPU in a few minutes: three seeds, a third of the data.
-    "quick": dict(archs=("cnn",), seeds=(1, 2, 3), epochs=2, train_images=20_000, test_images=None),
+    # No paired phase and no capability checks: each is one more framework start-up, and the
+    # profile must stay under a minute on the slowest 2-core machine.
+    "smoke": dict(
+        archs=("cnn",),
+        seeds=(1,),
+        epochs=1,
+        train_images=2_048,
+        test_images=1_024,
+        paired_rounds=0,
+        capabilities=False,
+    ),
+    # A first answer within 5 minutes on the slowest 2-core CPU: the paired speed verdicts, and
+    # three seeds on a tenth of the data for accuracy and the end-to-end timings.
+    "quick": dict(
+        archs=("cnn",),
+        seeds=(1, 2, 3),
+        epochs=2,
+        train_images=6_000,
+        test_images=5_000,
+        paired_rounds=30,
+    ),
     # The reference run behind results/: both archs, five seeds, the whole data set.
     "full": dict(
         archs=("cnn", "mlp"),
@@ -174,6 +253,9 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         train_images=None,
         test_images=None,
         target_accuracy=0.99,
+        # the MLP's 50 ms bursts vary most (log-ratio sd about 0.11): 300 rounds bring every
+        # train-step and predict interval within ±1.5 % (README "Paired timing")
+        paired_rounds=300,
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(
@@ -186,9 +268,11 @@ COMMON_DEFAULTS: dict[str, Any] = dict(
     jit_compile=False,
     target_accuracy=None,
     precision="float32",
-    # Leaves the weights bitwise unchanged; 2x faster for the MLP, whose steps are mostly
-    # dispatch, and no slower for the CNN within noise (results/perf.md).
+    # Leaves the weights bitwise unchanged; 1.47x [1.18, 1.76] faster for the MLP, whose steps
+    # are mostly dispatch, and no clear difference for the CNN (results/perf.md).
     steps_per_execution=50,
+    capabilities=True,
+    time_margin=DEFAULT_TIME_MARGIN,
 )
 
 

@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from bench.data import write_atomic
+from bench.atomic import write_atomic
 from bench.records import RunRecord
 from bench.stats import describe
 from mnist_models import STYLES
@@ -29,13 +29,18 @@ TIME_PARTS = (
 )
 
 
-def write_plots(records: list[RunRecord], out: Path) -> list[Path]:
-    """Writes every chart for the ok runs in `records` into `out`; returns their paths."""
+def write_plots(records: list[RunRecord], out: Path, paired: list[dict] | None = None,
+                margin: float = 3.0) -> list[Path]:  # fmt: skip
+    """Writes every chart for the ok runs in `records` (and the paired phase's verdicts, when
+    there are some) into `out`; returns their paths."""
     ok = [r for r in records if r.status == "ok"]
     archs = sorted({r.arch for r in ok})
     if not archs:
         return []
-    charts = {
+    charts = {}
+    if paired:
+        charts["paired.png"] = _forest(paired, margin)
+    charts |= {
         "accuracy.png": _bars(ok, archs, "test accuracy (%)", lambda r: 100 * r.test_accuracy),
         "step_time.png": _bars(
             ok, archs, "steady-state step time (ms)", lambda r: r.steady_step_ms
@@ -43,7 +48,7 @@ def write_plots(records: list[RunRecord], out: Path) -> list[Path]:
         "efficiency.png": _bars(
             ok,
             archs,
-            "training efficiency (% of matmul peak)",
+            "training efficiency (% of matmul peak, median epoch vs median probe)",
             lambda r: None if r.efficiency is None else 100 * r.efficiency,
         ),
         "val_accuracy.png": _learning_curves(ok, archs),
@@ -148,4 +153,48 @@ def _time_breakdown(records: list[RunRecord], archs: list[str]):
         ax.set_ylabel("seconds (mean over seeds)")
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     figure.suptitle("where a run's time goes")
+    return figure
+
+
+MEASURE_ORDER = ("train_step", "predict", "latency")
+MEASURE_NAMES = {"train_step": "train step", "predict": "predict 1,024", "latency": "latency 1"}
+
+
+def _forest(paired: list[dict], margin: float):
+    """Per arch, each style's time ratio to Sequential with its 95 % interval, one row per
+    measure, the ±margin band shaded and the verdict (`label`, in words) beside each row."""
+    archs = sorted({e["arch"] for e in paired})
+    figure, axes = plt.subplots(
+        len(archs), 1, figsize=(8.5, 0.45 * len(paired) / len(archs) + 1.6), squeeze=False
+    )
+    low_band, high_band = 1 / (1 + margin / 100), 1 + margin / 100
+    for ax, arch in zip(axes[:, 0], archs, strict=True):
+        rows = sorted(
+            (e for e in paired if e["arch"] == arch),
+            key=lambda e: (MEASURE_ORDER.index(e["measure"]), STYLES.index(e["style"])),
+        )
+        ax.axvspan(low_band, high_band, color="#dddddd", label=f"±{margin:g} % margin")
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        for y, e in enumerate(rows):
+            ax.errorbar(
+                e["ratio"], y,
+                xerr=[[e["ratio"] - e["ci_low"]], [e["ci_high"] - e["ratio"]]],
+                fmt="o", color=COLORS[e["style"]], capsize=4,
+            )  # fmt: skip
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([f"{e['style']} · {MEASURE_NAMES[e['measure']]}" for e in rows])
+        ax.invert_yaxis()
+        span = max(
+            [abs(e["ci_high"] - 1) for e in rows] + [abs(1 - e["ci_low"]) for e in rows]
+            + [margin / 100]
+        )  # fmt: skip
+        ax.set_xlim(1 - 1.6 * span, 1 + 2.8 * span)  # room on the right for the verdicts
+        for y, e in enumerate(rows):
+            ax.annotate(
+                e["label"], (1 + 1.7 * span, y), va="center", fontsize=8,
+            )  # fmt: skip
+        ax.set_title(f"{arch}: time relative to sequential (95 % CI; > 1 is slower)")
+        ax.legend(loc="lower right", fontsize=8)
+    axes[-1, 0].set_xlabel("time ratio to sequential, paired rounds in one process")
+    figure.tight_layout()
     return figure

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import shlex
+import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -15,21 +16,33 @@ from typing import Any
 import pandas as pd
 
 from bench import plots
+from bench.atomic import write_atomic
 from bench.capabilities import CHECKS
-from bench.data import write_atomic
+from bench.config import DEFAULT_TIME_MARGIN
 from bench.records import (
+    MEASURES,
     REFERENCE_STYLE,
     RUNS_FILE,
     SCHEMA_VERSION,
     SWEEP_FILE,
+    PairedRecord,
     RunRecord,
     latest_by_run,
     read_json,
+    read_paired,
     read_records,
     resolve_identity,
     write_json,
 )
-from bench.stats import Comparison, Stats, compare, describe
+from bench.stats import (
+    Comparison,
+    Stats,
+    compare_points,
+    compare_ratios,
+    describe,
+    paired_comparisons,
+    verdict_words,
+)
 from mnist_models import STYLES
 
 # metric -> (label in tables, is a timing whose spread matters)
@@ -47,12 +60,22 @@ METRICS: dict[str, tuple[str, bool]] = {
     "predict_latency_ms": ("latency ms", True),
     "time_to_target_seconds": ("time to target s", True),
     "achieved_gflops": ("GFLOP/s", True),
-    "efficiency": ("efficiency", True),
+    "efficiency": ("efficiency (median)", True),
+    "efficiency_best": ("efficiency (best)", True),
     "saved_model_bytes": (".keras bytes", False),
     "peak_rss_bytes": ("peak RSS bytes", False),
 }
+# What a higher value means, in words, for the metrics whose comparisons carry a direction.
+HIGHER_MEANS = {
+    "test_accuracy": ("higher", "lower"),
+    "predict_images_per_second": ("faster", "slower"),
+}
+MEASURE_LABELS = {
+    "train_step": "train step",
+    "predict": "predict, 1,024 images",
+    "latency": "latency, 1 image",
+}
 ACCURACY_MARGIN_POINTS = 0.2
-TIME_MARGIN_PERCENT = 5.0
 COMPARED_TIMES = (
     "build_seconds",
     "compile_seconds",
@@ -74,7 +97,8 @@ def latest_records(out: Path) -> list[RunRecord]:
     return resolve_identity(latest_by_run(read_records(out)))
 
 
-def summarize(records: list[RunRecord]) -> dict[str, Any]:
+def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
+              ) -> dict[str, Any]:  # fmt: skip
     """Statistics per (arch, style) and paired comparisons against the reference style."""
     ok = [r for r in records if r.status == "ok"]
     by_group: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
@@ -110,21 +134,85 @@ def summarize(records: list[RunRecord]) -> dict[str, Any]:
             ]
             if not pairs:
                 continue
-            relative = metric != "test_accuracy"
-            c = compare(
-                metric,
-                [p[0] for p in pairs],
-                [p[1] for p in pairs],
-                margin=TIME_MARGIN_PERCENT if relative else ACCURACY_MARGIN_POINTS,
-                relative=relative,
-            )
-            comparisons.append({"arch": arch, "style": style, **_comparison_dict(c, relative)})
+            candidate, ref = [p[0] for p in pairs], [p[1] for p in pairs]
+            if metric == "test_accuracy":
+                c = compare_points(metric, candidate, ref, ACCURACY_MARGIN_POINTS)
+            else:
+                c = compare_ratios(metric, candidate, ref, time_margin)
+            comparisons.append({"arch": arch, "style": style, **c.to_dict()})
 
+    warnings = identity_warnings(records) + warnings
     not_ok = [r for r in records if r.status != "ok"]
     for r in not_ok:
         first = (r.error or "").splitlines()[0] if r.error else ""
         warnings.append(f"{r.arch}/{r.style} seed={r.seed}: {r.status}. {first}".strip())
     return {"stats": stats_rows, "comparisons": comparisons, "warnings": warnings}
+
+
+def identity_warnings(records: list[RunRecord]) -> list[str]:
+    """A line per run whose trained weights differ from the reference style's under determinism."""
+    return [
+        f"{r.arch}/{r.style} seed={r.seed}: trained weights DIFFER from {r.arch}/"
+        f"{REFERENCE_STYLE}'s under op determinism; the styles did not compute the same thing"
+        for r in records
+        if r.status == "ok" and r.deterministic and r.identical_to_reference is False
+    ]
+
+
+def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict], list[dict]]:
+    """The paired phase's verdicts (results.json's `paired`) and per-style medians beside them.
+
+    Everything is derived from the raw burst times in `paired.jsonl`.
+    """
+    entries, medians = [], []
+    for record in sorted(paired, key=lambda r: r.arch):
+        if record.status != "ok":
+            continue
+        for measure, style, c in paired_comparisons(
+            record.ordered_seconds(), record.reference, margin
+        ):
+            entries.append(
+                {
+                    "arch": record.arch,
+                    "style": style,
+                    "reference": record.reference,
+                    "measure": measure,
+                    "ratio": c.estimate,
+                    "ci_low": c.ci95_low,
+                    "ci_high": c.ci95_high,
+                    "ci90_low": c.ci90_low,
+                    "ci90_high": c.ci90_high,
+                    "margin_percent": margin,
+                    "verdict": c.verdict,
+                    "direction": c.direction,
+                    "rounds": c.n,
+                    "steps_per_burst": record.steps_per_burst[measure],
+                }
+            )
+        for measure in MEASURES:
+            calls = record.steps_per_burst[measure]
+            for style, times in record.seconds[measure].items():
+                medians.append(
+                    {
+                        "arch": record.arch,
+                        "style": style,
+                        "measure": measure,
+                        "median_ms_per_call": 1000 * statistics.median(times) / calls,
+                        "calls_per_burst": calls,
+                        "rounds": len(times),
+                    }
+                )
+    return entries, medians
+
+
+def paired_words(entry: dict[str, Any]) -> str:
+    """A paired entry's verdict with its direction as time reads it: slower or faster."""
+    c = Comparison(
+        entry["measure"], entry["rounds"], "ratio", entry["ratio"], entry["ci_low"],
+        entry["ci_high"], entry["ci90_low"], entry["ci90_high"], entry["margin_percent"],
+        entry["verdict"], entry["direction"],
+    )  # fmt: skip
+    return verdict_words(c, "slower", "faster")
 
 
 def _group_order(item):
@@ -145,24 +233,16 @@ def _stats_dict(s: Stats) -> dict[str, Any]:
     }
 
 
-def _comparison_dict(c: Comparison, relative: bool) -> dict[str, Any]:
-    return {
-        "metric": c.metric,
-        "unit": "% of reference" if relative else "accuracy points",
-        "n": c.n,
-        "diff": c.diff,
-        "ci95_low": c.ci95_low,
-        "ci95_high": c.ci95_high,
-        "margin": c.margin,
-        "verdict": c.verdict,
-    }
-
-
-def write_report(out: Path) -> dict[str, Any]:
+def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     """Regenerates every table and chart in `out` from its records; returns results.json's data.
+
+    Args:
+        out: a sweep's output directory.
+        time_margin: the timing verdicts' margin in percent; None takes the sweep's own.
 
     Raises:
         ReportError: `out` holds no records or no sweep.json.
+        RecordsFileError: a records file has a malformed line.
     """
     records = latest_records(out)
     if not records:
@@ -171,25 +251,77 @@ def write_report(out: Path) -> dict[str, Any]:
     if not sweep_path.exists():
         raise ReportError(f"{sweep_path} is missing; it is written when a sweep starts")
     sweep = read_json(sweep_path)
-    summary = summarize(records)
+    config = sweep.get("config") or {}
+    margin = time_margin or config.get("time_margin") or DEFAULT_TIME_MARGIN
+    summary = summarize(records, margin)
+    paired, paired_medians = paired_summary(read_paired(out), margin)
     results = {
         "schema_version": SCHEMA_VERSION,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "sweep_started_at": sweep.get("created_at"),
         "command": sweep.get("command"),
         "environment": sweep.get("environment"),
-        "config": sweep.get("config"),
+        "config": config,
+        "time_margin_percent": margin,
+        "paired": paired,
+        "paired_medians": paired_medians,
         "runs": [r.to_dict() for r in records],
         "summary": summary,
         "capabilities": sweep.get("capabilities", {}),
     }
     write_json(out / "results.json", results)
     write_atomic(out / "summary.csv", pd.DataFrame(summary["stats"]).to_csv(index=False).encode())
-    charts = plots.write_plots(records, out)
-    summary_md = summary_markdown(records, summary, results["capabilities"])
+    labelled = [{**e, "label": paired_words(e)} for e in paired]
+    charts = plots.write_plots(records, out, labelled, margin)
+    summary_md = summary_markdown(records, summary, results["capabilities"], paired, margin)
     write_atomic(out / "summary.md", summary_md.encode())
     write_atomic(out / "README.md", readme(results, summary_md, charts).encode())
     return results
+
+
+def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (arch, style, measure): the ratio to the reference, its interval, verdict."""
+    rows = [
+        {
+            "arch": e["arch"],
+            "style": e["style"],
+            "measure": MEASURE_LABELS[e["measure"]],
+            "time ratio to sequential [95 % CI]": (
+                f"{e['ratio']:.3f} [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
+            ),
+            "half-width": f"±{50 * (e['ci_high'] - e['ci_low']) / e['ratio']:.1f} %",
+            "verdict": paired_words(e),
+            "rounds × calls": f"{e['rounds']} × {e['steps_per_burst']}",
+        }
+        for e in paired
+    ]
+    return pd.DataFrame(rows)
+
+
+def paired_medians_table(medians: list[dict[str, Any]]) -> pd.DataFrame:
+    """Per style and measure, the median milliseconds per call in the paired phase."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in medians:
+        row = rows.setdefault((m["arch"], m["style"]), {"arch": m["arch"], "style": m["style"]})
+        row[f"{MEASURE_LABELS[m['measure']]} ms"] = f"{m['median_ms_per_call']:.3f}"
+    return pd.DataFrame(list(rows.values()))
+
+
+def paired_console_lines(results: dict[str, Any]) -> list[str]:
+    """The paired verdicts as the console shows them after a sweep."""
+    if not results.get("paired"):
+        return []
+    lines = [
+        "",
+        "Does the style change speed? Each style against sequential, timed in one process "
+        f"(time ratio, 95 % CI; margin ±{results['time_margin_percent']:g} %):",
+    ]
+    for e in results["paired"]:
+        lines.append(
+            f"  {e['arch']}/{e['style']:10s} {MEASURE_LABELS[e['measure']]:22s} "
+            f"{e['ratio']:.3f}× [{e['ci_low']:.3f}, {e['ci_high']:.3f}]  {paired_words(e)}"
+        )
+    return lines
 
 
 def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.DataFrame:
@@ -228,40 +360,52 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
                 "latency ms": mean("predict_latency_ms"),
                 "time to target s": mean("time_to_target_seconds", digits=1),
                 "GFLOP/s": mean("achieved_gflops", digits=1),
-                "efficiency %": mean("efficiency", 100, 1),
+                "efficiency % (median)": mean("efficiency", 100, 1),
+                "efficiency % (best)": mean("efficiency_best", 100, 1),
                 ".keras KiB": mean("saved_model_bytes", 1 / 1024, 0),
                 "peak RSS MiB": mean("peak_rss_bytes", 1 / 2**20, 0),
-                "identical to sequential": f"{sum(identical)}/{len(identical)}"
-                if identical
-                else "–",
+                "identical to sequential": _identity_cell(style, identical),
             }
         )
     return pd.DataFrame(rows)
 
 
+def _identity_cell(style: str, identical: list[bool]) -> str:
+    if style == REFERENCE_STYLE:
+        return "reference"
+    if not identical:
+        return "–"
+    same = sum(identical)
+    return f"{same}/{len(identical)}" + ("" if same == len(identical) else " **DIFFER**")
+
+
 def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
-    rows = [
-        {
-            "arch": c["arch"],
-            "style": c["style"],
-            "metric": METRICS[c["metric"]][0],
-            "difference": _signed(c["diff"], c["unit"]),
-            "95 % CI": (
-                "–"
-                if c["ci95_low"] is None
-                else f"[{_signed(c['ci95_low'], c['unit'])}, {_signed(c['ci95_high'], c['unit'])}]"
-            ),
-            "margin": f"±{c['margin']:g} {'%' if c['unit'].startswith('%') else 'pt'}",
-            "verdict": c["verdict"],
-        }
-        for c in summary["comparisons"]
-    ]
+    """Per-run comparisons against the reference style, paired by seed."""
+    rows = []
+    for c in summary["comparisons"]:
+        comparison = Comparison(**{k: c[k] for k in Comparison.__dataclass_fields__})
+        higher, lower = HIGHER_MEANS.get(c["metric"], ("slower", "faster"))
+        rows.append(
+            {
+                "arch": c["arch"],
+                "style": c["style"],
+                "metric": METRICS[c["metric"]][0],
+                "vs sequential": _estimate(c["estimate"], c["scale"]),
+                "95 % CI": (
+                    "–"
+                    if c["ci95_low"] is None
+                    else f"[{_estimate(c['ci95_low'], c['scale'])}, "
+                    f"{_estimate(c['ci95_high'], c['scale'])}]"
+                ),
+                "margin": f"±{c['margin']:g} {'%' if c['scale'] == 'ratio' else 'pt'}",
+                "verdict": verdict_words(comparison, higher, lower),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _signed(value: float, unit: str) -> str:
-    suffix = " %" if unit.startswith("%") else " pt"
-    return f"{value:+.2f}{suffix}"
+def _estimate(value: float, scale: str) -> str:
+    return f"{value:.3f}×" if scale == "ratio" else f"{value:+.2f} pt"
 
 
 def capability_table(capabilities: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
@@ -280,18 +424,44 @@ def capability_table(capabilities: dict[str, Any]) -> tuple[pd.DataFrame, list[s
     return pd.DataFrame(rows), notes
 
 
-def summary_markdown(
-    records: list[RunRecord], summary: dict[str, Any], capabilities: dict[str, Any]
-) -> str:
-    """The tables as GitHub Markdown."""
-    parts = ["## Results per style (means over seeds)\n", _md(headline_table(records, summary))]
+def summary_markdown(records: list[RunRecord], summary: dict[str, Any],
+                     capabilities: dict[str, Any], paired: list[dict[str, Any]] | None = None,
+                     margin: float = DEFAULT_TIME_MARGIN) -> str:  # fmt: skip
+    """The tables as GitHub Markdown: the paired speed verdicts first, then the runs."""
+    parts = []
+    differ = identity_warnings(records)
+    if differ:
+        parts += [
+            "## ⚠ WARNING: styles trained to different weights\n",
+            "Under op determinism every style of a seed should train to bitwise the same "
+            "weights as Sequential. These did not:\n",
+            "\n".join(f"- {line}" for line in differ) + "\n",
+        ]
+    if paired:
+        parts += [
+            "## Does the style change speed? (paired timing)\n",
+            "Every style of an architecture built from one seed in one process and timed in "
+            "interleaved rounds, a fresh style order each round, each style a ~50 ms burst of "
+            "identical calls (warmed up, never tracing). The ratio is the geometric mean over "
+            "rounds of the style's burst time over Sequential's in the same round (> 1: slower), "
+            f"with its 95 % interval; the equivalence margin is ±{margin:g} %. Verdict rules: "
+            'README, "How verdicts are made".\n',
+            _md(paired_table(paired)),
+        ]
+    parts += [
+        "## Results per style (means over seeds; each run in its own process)\n",
+        "Accuracy, sizes and the end-to-end timings a user sees: each run is a whole `fit` in its "
+        "own process, minutes apart from the others, so these timings are the noisier measure "
+        "of speed; the paired timing above is the precise one.\n",
+        _md(headline_table(records, summary)),
+    ]
     comparisons = comparison_table(summary)
     if not comparisons.empty:
         parts += [
-            "\n## Each style against Sequential (paired by seed)\n",
-            f"Equivalent: the 95 % CI of the difference lies within ±{ACCURACY_MARGIN_POINTS} "
-            f"accuracy points, or ±{TIME_MARGIN_PERCENT:g} % of the Sequential time. Different: "
-            "the CI excludes zero and leaves the margin. Otherwise inconclusive.\n",
+            "\n## Each style against Sequential, run by run (paired by seed)\n",
+            f"Accuracy: the difference in points, margin ±{ACCURACY_MARGIN_POINTS}. Times: the "
+            f"geometric mean ratio over seeds (> 1: larger), margin ±{margin:g} %. Same "
+            "verdict rules as above.\n",
             _md(comparisons),
         ]
     if capabilities:
@@ -319,8 +489,10 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
     lines = [
         "# mnist-styles-bench results",
         "",
+        *_provenance_warning(git),
         "Generated by `python -m bench`; do not edit by hand. Regenerate the tables and charts "
-        "from `runs.jsonl` with `python -m bench report --out <this directory>`.",
+        "from `runs.jsonl` and `paired.jsonl` with "
+        "`python -m bench report --out <this directory>`.",
         "",
         "## What was run",
         "",
@@ -348,8 +520,10 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         "",
         f"- Python {env.get('python')}, TensorFlow {env.get('tensorflow')}, Keras "
         f"{env.get('keras')}, NumPy {env.get('numpy')}",
-        f"- CPU: {env.get('cpu_model')}, {env.get('cpu_cores')} cores; GPU: "
-        f"{', '.join(env.get('gpus') or []) or 'none'}",
+        f"- CPU: {env.get('cpu_model')}, {env.get('cpu_cores')} cores; device used: "
+        f"{', '.join(sorted({r.get('device') or '?' for r in results['runs']}))}; float32 "
+        f"matmul peak {_gflops(env.get('peak_matmul_gflops'))} GFLOP/s median, "
+        f"{_gflops(env.get('peak_matmul_gflops_best'))} best",
         f"- OS: {env.get('os')}",
         f"- Code: commit {git.get('commit', 'unknown')}"
         + (" with uncommitted changes" if git.get("dirty") else ""),
@@ -362,3 +536,20 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _gflops(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _provenance_warning(git: dict[str, Any]) -> list[str]:
+    """A prominent line when the numbers cannot be tied to one commit."""
+    if not git:
+        return ["> **Code version unknown**: not run from a git checkout.", ""]
+    if git.get("dirty"):
+        return [
+            f"> **Produced from a working tree with uncommitted changes** (on commit "
+            f"{git.get('commit', '?')[:12]}): the code that made these numbers is not any commit.",
+            "",
+        ]
+    return []

@@ -15,18 +15,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.config import BenchConfig, ConfigError, RunSpec
+from bench import peak
+from bench.config import REFERENCE_STYLE, BenchConfig, ConfigError, PairedSpec, RunSpec
 from bench.records import (
     SCHEMA_VERSION,
     SWEEP_FILE,
+    PairedRecord,
     RunRecord,
+    append_paired,
     append_record,
     latest_by_run,
+    read_json,
+    read_paired,
     read_records,
     spec_fields,
     start_runs_file,
     write_json,
 )
+from bench.stats import paired_comparisons, verdict_words
 from mnist_models import STYLES
 
 STDERR_TAIL = 2_000
@@ -85,19 +91,71 @@ def pending_runs(config: BenchConfig, ordered: list[RunSpec]) -> list[RunSpec]:
     return [spec for spec in ordered if spec.key() not in done]
 
 
+def pending_paired(config: BenchConfig) -> list[PairedSpec]:
+    """The paired phases still to do: all of them, or with --resume those not yet recorded."""
+    specs = config.paired_specs()
+    if not config.resume:
+        return specs
+    done = {
+        (r.arch, r.settings_key, r.rounds, tuple(r.styles))
+        for r in read_paired(config.out)
+        if r.status == "ok"
+    }
+    return [
+        spec
+        for spec in specs
+        if (spec.arch, spec.settings.key(), spec.rounds, tuple(spec.styles)) not in done
+    ]
+
+
 def run_sweep(
     config: BenchConfig,
     environment: dict[str, Any],
     command: list[str],
     echo: Callable[[str], None] = print,
 ) -> list[RunRecord]:
-    """Runs every pending run of `config` in a worker, appending each record as it finishes."""
+    """Runs what `config` still needs, each job in a worker, recording each result as it ends.
+
+    In order: the matmul probe (only when a run will have a steady state to set against it),
+    the paired timing phase of each architecture, the runs, and the capability checks.
+    """
     ordered = plan(config)
+    previous = _previous_sweep(config)
     todo = pending_runs(config, ordered)
-    write_json(config.out / SWEEP_FILE, sweep_metadata(config, environment, command, {}))
+    paired_todo = pending_paired(config)
+    capabilities = previous.get("capabilities") or {}
+    check_capabilities = config.capabilities and not set(config.archs) <= set(capabilities)
+    if not (todo or paired_todo or check_capabilities):
+        echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
+        return []
+    if previous and not todo:
+        # the runs were measured under the earlier sweep's probe and environment
+        environment = {**environment, **previous.get("environment", {})}
+    write_json(config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities))
+    if any(spec.settings.epochs > 1 for spec in todo):
+        echo(f"probing the matmul peak ({peak.PROBE_REPEATS} products of {peak.PROBE_SIZE}²) …")
+        environment = {**environment, **probe_peak(config)}
+        echo(
+            f"    {environment['peak_matmul_gflops']:.1f} GFLOP/s median, "
+            f"{environment['peak_matmul_gflops_best']:.1f} best"
+        )
+        write_json(
+            config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities)
+        )
+    for spec in paired_todo:
+        echo(
+            f"paired timing: {spec.arch}, {len(spec.styles)} styles in one process, "
+            f"{spec.rounds} interleaved rounds …"
+        )
+        paired = run_paired_in_worker(spec, config)
+        append_paired(config.out, paired)
+        for line in paired_lines(paired, config.time_margin):
+            echo(f"    {line}")
+
     skipped = len(ordered) - len(todo)
     if skipped:
         echo(f"resuming: {skipped} of {len(ordered)} runs already recorded in {config.out}")
+    digests = _digests(read_records(config.out) if config.resume else [])
     records = []
     start = time.perf_counter()
     for i, spec in enumerate(todo, 1):
@@ -108,7 +166,9 @@ def run_sweep(
         elapsed = time.perf_counter() - start
         eta = elapsed / i * (len(todo) - i)
         echo(f"    {_outcome(record)}  (elapsed {_duration(elapsed)}, ETA {_duration(eta)})")
-    if config.capabilities:
+        for warning in identity_warnings(record, digests):
+            echo(f"    WARNING: {warning}")
+    if check_capabilities:
         echo("checking capabilities (summary, config, save formats, export, clone) …")
         capabilities = {arch: run_capabilities(arch, config) for arch in config.archs}
         write_json(
@@ -117,13 +177,90 @@ def run_sweep(
     return records
 
 
+def _previous_sweep(config: BenchConfig) -> dict[str, Any]:
+    path = config.out / SWEEP_FILE
+    if not config.resume or not path.exists():
+        return {}
+    previous = read_json(path)
+    if previous.get("config", {}).get("settings") != dataclasses.asdict(config.settings):
+        return {}  # pending_runs refuses runs under other settings; nothing here carries over
+    return previous
+
+
+def probe_peak(config: BenchConfig) -> dict[str, Any]:
+    """The machine's matmul peak, probed in a worker: median and best, and every probe's time."""
+    result, error = _worker("probe", "{}", config)
+    if result is None:
+        raise RuntimeError(f"the matmul probe failed: {error}")
+    return {
+        **peak.summarize_probes(result["probe_seconds"]),
+        "peak_probe_seconds": result["probe_seconds"],
+        "device": result["device"],
+    }
+
+
+def paired_lines(record: PairedRecord, margin: float) -> list[str]:
+    """One console line per measure and style: the ratio to the reference with its verdict."""
+    if record.status != "ok":
+        first = (record.error or "").splitlines()[0] if record.error else ""
+        return [f"FAILED: {first}"]
+    lines = []
+    for measure, style, c in paired_comparisons(record.ordered_seconds(), record.reference, margin):
+        lines.append(
+            f"{measure:10s} {style}/{record.reference}: {c.estimate:.3f}× "
+            f"[{c.ci95_low:.3f}, {c.ci95_high:.3f}]  {verdict_words(c, 'slower', 'faster')}"
+        )
+    return lines
+
+
+def _digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[str, str]]:
+    digests: dict[tuple[str, int, str], dict[str, str]] = {}
+    for r in latest_by_run(records):
+        if r.status == "ok" and r.weights_sha256:
+            key = (r.arch, r.seed, RunSpec.settings_key(r.run_key))
+            digests.setdefault(key, {})[r.style] = r.weights_sha256
+    return digests
+
+
+def identity_warnings(record: RunRecord, digests: dict) -> list[str]:
+    """Notes `record`'s trained weights; warns when a style's differ from the reference's.
+
+    Under op determinism every style of a seed must train to bitwise the same weights; a
+    difference means the styles did not compute the same thing, which the report repeats.
+    """
+    if record.status != "ok" or not record.weights_sha256:
+        return []
+    key = (record.arch, record.seed, RunSpec.settings_key(record.run_key))
+    seen = digests.setdefault(key, {})
+    seen[record.style] = record.weights_sha256
+    reference = seen.get(REFERENCE_STYLE)
+    if reference is None or not record.deterministic:
+        return []
+    others = [record.style] if record.style != REFERENCE_STYLE else list(seen)
+    return [
+        f"{record.arch}/{style} seed={record.seed} trained to other weights than "
+        f"{record.arch}/{REFERENCE_STYLE} under op determinism: the styles did not compute "
+        "the same thing"
+        for style in others
+        if style != REFERENCE_STYLE and seen[style] != reference
+    ]
+
+
 def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
-    """Sets the run's share of the machine's matmul peak, measured when the sweep started."""
-    peak = environment.get("peak_matmul_gflops")
-    if not peak:
+    """Sets the run's share of the machine's matmul peak: median epoch against median probe,
+    and best epoch against best probe (like against like)."""
+    median, best = environment.get("peak_matmul_gflops"), environment.get("peak_matmul_gflops_best")
+    if not median or not best:
         return record
-    efficiency = record.achieved_gflops / peak if record.achieved_gflops else None
-    return dataclasses.replace(record, peak_matmul_gflops=peak, efficiency=efficiency)
+    return dataclasses.replace(
+        record,
+        peak_matmul_gflops=median,
+        peak_matmul_gflops_best=best,
+        efficiency=record.achieved_gflops / median if record.achieved_gflops else None,
+        efficiency_best=(
+            record.achieved_gflops_best / best if record.achieved_gflops_best else None
+        ),
+    )
 
 
 def sweep_metadata(
@@ -145,6 +282,19 @@ def run_in_worker(spec: RunSpec, config: BenchConfig) -> RunRecord:
     if result is not None:
         return RunRecord.from_dict(result)
     return RunRecord(**spec_fields(spec), status="failed", error=error)
+
+
+def run_paired_in_worker(spec: PairedSpec, config: BenchConfig) -> PairedRecord:
+    """Runs one architecture's paired phase in a fresh process; a crash becomes "failed"."""
+    result, error = _worker("paired", spec.to_json(), config)
+    if result is not None:
+        return PairedRecord.from_dict(result)
+    return PairedRecord(
+        arch=spec.arch, styles=list(spec.styles), reference=spec.reference, seed=spec.seed,
+        settings_key=spec.settings.key(), rounds=spec.rounds, steps_per_burst={},
+        order_seed=spec.order_seed, seconds={}, batch_size=spec.settings.batch_size,
+        predict_batch=0, status="failed", error=error,
+    )  # fmt: skip
 
 
 def run_capabilities(arch: str, config: BenchConfig) -> dict[str, Any]:

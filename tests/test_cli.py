@@ -1,5 +1,10 @@
 """The command line: options, profiles, and bad input as one line with exit status 2."""
 
+import datetime
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from bench.cli import build_parser, main
@@ -34,6 +39,9 @@ def _fails(argv, capsys):
         (["--device", "tpu"], "invalid choice: 'tpu'"),
         (["--data-dir", "/no/such/dir"], "data dir /no/such/dir is not a readable directory"),
         (["--jit-compile"], "--jit-compile needs --no-deterministic"),
+        (["--paired-rounds", "1"], "paired rounds must be 0 (off) or at least 2"),
+        (["--paired-rounds", "-3"], "paired rounds must be a whole number >= 0"),
+        (["--time-margin", "0"], "time margin must be a percentage in (0, 100)"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, expected, capsys):
@@ -51,6 +59,37 @@ def test_report_on_an_empty_dir_exits_2(tmp_path, capsys):
     assert "no runs recorded" in _fails(["report", "--out", str(tmp_path)], capsys)
 
 
+def test_by_default_each_sweep_gets_a_new_directory_under_runs(tmp_path, monkeypatch):
+    from bench import cli
+
+    monkeypatch.chdir(tmp_path)
+    now = datetime.datetime(2026, 11, 25, 9, 30, 0)
+    first = cli.default_out("quick", now)
+    assert first == Path("runs/20261125-093000-quick")
+    first.mkdir(parents=True)
+    assert cli.default_out("quick", now) == Path("runs/20261125-093000-quick-2")
+
+
+def test_resume_and_report_without_out_take_the_newest_sweep(tmp_path, monkeypatch, capsys):
+    from bench import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert "none in runs/; pass --out DIR" in _fails(["--resume"], capsys)
+    for name, mtime in (("old", 1_000), ("new", 2_000)):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "sweep.json").write_text("{}")
+        os.utime(tmp_path / "runs" / name / "sweep.json", (mtime, mtime))
+    assert cli.newest_sweep() == Path("runs/new")
+    assert "no runs recorded in runs/new/runs.jsonl" in _fails(["report"], capsys)
+
+
+def test_runs_directory_is_ignored_by_git():
+    project = Path(__file__).resolve().parent.parent
+    done = subprocess.run(["git", "check-ignore", "-q", "runs/20261125-093000-quick/x"],
+                          cwd=project, check=False)  # fmt: skip
+    assert done.returncode == 0, "runs/ must be git-ignored: sweeps write there by default"
+
+
 def test_help_documents_every_option(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
@@ -59,7 +98,8 @@ def test_help_documents_every_option(capsys):
     for option in (
         "--arch", "--styles", "--seeds", "--epochs", "--batch-size", "--learning-rate",
         "--validation-split", "--profile", "--device", "--deterministic", "--jit-compile",
-        "--out", "--resume", "--data-dir", "--target-accuracy",
+        "--out", "--resume", "--data-dir", "--target-accuracy", "--paired-rounds",
+        "--time-margin", "--capabilities",
     ):  # fmt: skip
         assert option in text, option
 

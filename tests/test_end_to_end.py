@@ -46,12 +46,15 @@ def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
     out = tmp_path / "results"
     command = [
         sys.executable, "-m", "bench", "--profile", "smoke", "--epochs", "2",
-        "--target-accuracy", "0.5", "--out", str(out),
+        "--target-accuracy", "0.5", "--out", str(out), "--paired-rounds", "3", "--capabilities",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "[3/3] cnn/" in done.stdout
+    # the harness's own lines only: no framework start-up chatter on the console
+    for noise in ("absl::InitializeLog", "cuInit", "cudart_stub", "Downloading data"):
+        assert noise not in done.stdout + done.stderr, noise
 
     results = json.loads((out / "results.json").read_text())
     runs = results["runs"]
@@ -67,13 +70,42 @@ def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
         assert len(run["history"]["val_accuracy"]) == 2
         # op determinism and equal seeds: every style trains to the same weights
         assert run["identical_to_reference"] is True
+        # predict skips the loss and metrics that evaluate computes, on as many or fewer
+        # images: with no retrace in its timing it cannot be slower per image
+        assert run["predict_images_per_second"] >= run["test_images"] / run["eval_seconds"]
+        assert run["efficiency"] > 0 and run["efficiency_best"] > 0
     assert len({run["test_accuracy"] for run in runs}) == 1
     assert results["environment"]["tensorflow"]
     assert results["environment"]["data_source"]
     assert set(results["capabilities"]["cnn"]) == {"sequential", "functional", "subclassed"}
+    paired = results["paired"]
+    assert {(e["style"], e["measure"]) for e in paired} == {
+        (style, measure)
+        for style in ("functional", "subclassed")
+        for measure in ("train_step", "predict", "latency")
+    }
+    assert all(e["rounds"] == 3 and e["ci_low"] <= e["ratio"] <= e["ci_high"] for e in paired)
+    assert "Does the style change speed?" in (out / "summary.md").read_text()
+    assert (out / "paired.png").read_bytes()[:4] == b"\x89PNG"
     for name in ("runs.jsonl", "summary.csv", "summary.md", "README.md", "accuracy.png"):
         assert (out / name).exists(), name
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+
+
+def test_the_default_run_leaves_the_clone_it_runs_in_unchanged(tmp_path):
+    # The README's first command runs `python -m bench` in a fresh clone: its output must not
+    # touch the committed reference results or anything else git tracks.
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(PROJECT), str(clone)], check=True)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run([sys.executable, "-m", "bench", "--profile", "smoke"],
+                          capture_output=True, text=True, env=env, cwd=clone)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    (sweep,) = (clone / "runs").iterdir()
+    assert f"report: runs/{sweep.name}/README.md" in done.stdout
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert status == "", status
 
 
 def _spec(**changes):

@@ -6,6 +6,7 @@ import pytest
 
 from bench.records import (
     RUNS_FILE,
+    RecordsFileError,
     append_record,
     read_records,
     resolve_identity,
@@ -80,9 +81,42 @@ def test_verdicts_against_sequential():
     assert _comparison(summary, "functional", "test_accuracy")["verdict"] == "equivalent"
     assert _comparison(summary, "functional", "steady_step_ms")["verdict"] == "equivalent"
     slower = _comparison(summary, "subclassed", "steady_step_ms")
-    assert slower["diff"] == pytest.approx(20.0)
-    assert slower["verdict"] == "different"
+    assert slower["estimate"] == pytest.approx(1.2)
+    assert (slower["verdict"], slower["direction"]) == ("different, beyond margin", "higher")
     assert all(c["style"] != "sequential" for c in summary["comparisons"])
+
+
+@pytest.mark.parametrize(
+    ("factors", "verdict"),
+    [
+        ([1.004, 0.995, 1.002, 0.999, 1.003], "equivalent"),
+        ([1.010, 1.014, 1.008, 1.012, 1.011], "different, within margin"),
+        ([1.09, 1.11, 1.10, 1.12, 1.08], "different, beyond margin"),
+        ([1.049, 1.019, 1.080, 1.030, 1.065], "different, size unclear"),
+        ([1.05, 0.94, 1.07, 0.96, 1.02], "inconclusive"),
+    ],
+)
+def test_step_time_verdicts_through_summarize_on_noisy_seeds(factors, verdict):
+    # the reference's own times vary from seed to seed too: nothing here has zero variance
+    reference_ms = [10.0, 12.5, 9.0, 11.0, 13.0]
+    rows = []
+    for seed, (ms, factor) in enumerate(zip(reference_ms, factors, strict=True), 1):
+        rows.append(record(style="sequential", seed=seed, step_ms=ms))
+        rows.append(record(style="functional", seed=seed, step_ms=ms * factor))
+    c = _comparison(summarize(rows, time_margin=3), "functional", "steady_step_ms")
+    assert c["n"] == 5 and c["ci95_low"] < c["ci95_high"]
+    assert c["verdict"] == verdict, c
+
+
+def test_accuracy_verdicts_through_summarize_are_in_points():
+    rows = []
+    for seed, (ref, cand) in enumerate([(0.990, 0.978), (0.991, 0.981), (0.989, 0.977)], 1):
+        rows.append(record(style="sequential", seed=seed, accuracy=ref))
+        rows.append(record(style="subclassed", seed=seed, accuracy=cand))
+    c = _comparison(summarize(rows), "subclassed", "test_accuracy")
+    assert c["scale"] == "points"
+    assert c["estimate"] == pytest.approx(-1.13, abs=0.01)
+    assert (c["verdict"], c["direction"]) == ("different, beyond margin", "lower")
 
 
 def test_time_to_target_is_compared_over_seeds_where_both_styles_reached_it():
@@ -98,7 +132,7 @@ def test_time_to_target_is_compared_over_seeds_where_both_styles_reached_it():
             for (style, seed), t in reached.items()]  # fmt: skip
     c = _comparison(summarize(rows), "functional", "time_to_target_seconds")
     assert c["n"] == 2  # seed 3 never reached the target in functional
-    assert c["diff"] == pytest.approx(25.0)  # mean of +0 % and +50 %
+    assert c["estimate"] == pytest.approx(1.5**0.5)  # geometric mean of 1.0 and 1.5
 
 
 def test_unstable_timings_are_warned_about_in_words():
@@ -135,7 +169,7 @@ def test_write_report_produces_every_file(results_dir):
     ):
         assert (results_dir / f"{chart}.png").read_bytes()[:4] == b"\x89PNG", chart
     on_disk = json.loads((results_dir / "results.json").read_text())
-    assert on_disk["schema_version"] == results["schema_version"] == 1
+    assert on_disk["schema_version"] == results["schema_version"] == 2
     assert len(on_disk["runs"]) == 9
     assert {"environment", "config", "summary", "capabilities"} <= set(on_disk)
     readme = (results_dir / "README.md").read_text()
@@ -144,6 +178,25 @@ def test_write_report_produces_every_file(results_dir):
     summary_md = (results_dir / "summary.md").read_text()
     assert "| cnn    | subclassed |" in summary_md
     assert "cnn/subclassed h5_save_load: ValueError: nope" in summary_md
+    # Sequential is the reference, not a run compared with itself
+    sequential_rows = [line for line in summary_md.splitlines()
+                       if line.startswith("| cnn    | sequential |")]  # fmt: skip
+    assert sequential_rows[0].rstrip(" |").endswith("reference")  # the results table
+    # seed 3 of subclassed trained to other weights: said loudly, at the top
+    assert summary_md.startswith("## ⚠ WARNING: styles trained to different weights")
+    assert "cnn/subclassed seed=3: trained weights DIFFER" in summary_md
+    assert "2/3 **DIFFER**" in summary_md
+    assert "cnn/subclassed seed=3: trained weights DIFFER" in readme
+    assert "Code version unknown" in readme  # the fixture's environment names no commit
+
+
+def test_a_report_from_a_dirty_tree_says_so_at_the_top(results_dir):
+    sweep = json.loads((results_dir / "sweep.json").read_text())
+    sweep["environment"]["git"] = {"commit": "0123456789abcdef", "dirty": True}
+    write_json(results_dir / "sweep.json", sweep)
+    write_report(results_dir)
+    head = (results_dir / "README.md").read_text().splitlines()[:4]
+    assert any("uncommitted changes" in line and "0123456789ab" in line for line in head), head
 
 
 def test_report_uses_the_latest_record_of_each_run(results_dir):
@@ -154,10 +207,26 @@ def test_report_uses_the_latest_record_of_each_run(results_dir):
     assert [r.test_accuracy for r in latest if (r.style, r.seed) == ("functional", 1)] == [0.5]
 
 
-def test_torn_last_line_is_ignored(results_dir):
+def test_torn_last_line_is_skipped_with_a_warning(results_dir):
     with open(results_dir / RUNS_FILE, "a") as f:
         f.write('{"arch": "cnn", "sty')
-    assert len(read_records(results_dir)) == 9
+    with pytest.warns(UserWarning, match=r"runs.jsonl:10: skipping a torn last line"):
+        assert len(read_records(results_dir)) == 9
+
+
+def test_a_malformed_line_in_the_middle_is_an_error_naming_file_and_line(results_dir):
+    lines = (results_dir / RUNS_FILE).read_text().splitlines()
+    lines[4] = lines[4][:-5]  # a line cut short, with whole lines after it
+    (results_dir / RUNS_FILE).write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecordsFileError, match=r"runs.jsonl:5: not a JSON record"):
+        read_records(results_dir)
+
+
+def test_a_malformed_last_line_that_ends_in_a_newline_is_not_torn_but_an_error(results_dir):
+    with open(results_dir / RUNS_FILE, "a") as f:
+        f.write("not json\n")
+    with pytest.raises(RecordsFileError, match=r"runs.jsonl:10"):
+        read_records(results_dir)
 
 
 def test_report_without_records_says_what_to_do(tmp_path):

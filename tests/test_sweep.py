@@ -7,9 +7,12 @@ from bench.config import ConfigError, make_config
 from bench.records import append_record, read_records
 from tests.records_fixture import record
 
+PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
+
 
 def _config(tmp_path, **changes):
-    return make_config("quick", tmp_path, **{"seeds": (1, 2, 3), "capabilities": False, **changes})
+    defaults = {"seeds": (1, 2, 3), "capabilities": False, "paired_rounds": 0}
+    return make_config("quick", tmp_path, **{**defaults, **changes})
 
 
 def test_plan_interleaves_styles_within_each_seed(tmp_path):
@@ -38,7 +41,13 @@ def fake_worker(monkeypatch):
             epochs=spec.settings.epochs, train_images=spec.settings.train_images or 60_000,
         )  # fmt: skip
 
+    def no_worker(*args):
+        raise AssertionError("a test started a real worker")
+
     monkeypatch.setattr(sweep, "run_in_worker", run)
+    monkeypatch.setattr(sweep, "_worker", no_worker)
+    monkeypatch.setattr(sweep, "probe_peak", lambda config: dict(PEAK, device="cpu"))
+    monkeypatch.setattr(sweep, "run_paired_in_worker", lambda spec, config: calls.append(spec.arch))
     return calls
 
 
@@ -47,8 +56,10 @@ def test_sweep_records_every_run_and_the_metadata(tmp_path, fake_worker):
     sweep.run_sweep(_config(tmp_path), {"python": "x"}, ["--profile", "quick"], echo=lines.append)
     assert len(read_records(tmp_path)) == 9 == len(fake_worker)
     assert (tmp_path / "sweep.json").exists()
-    assert lines[0].startswith("[1/9] cnn/")
-    assert "ETA" in lines[1]
+    assert lines[0].startswith("probing the matmul peak")
+    assert lines[2].startswith("[1/9] cnn/")
+    assert "ETA" in lines[3]
+    assert all(r.efficiency == 40.0 / 160.0 for r in read_records(tmp_path))
 
 
 def test_resume_skips_recorded_runs_and_retries_failed_ones(tmp_path, fake_worker):
@@ -84,12 +95,44 @@ def test_a_crashed_worker_becomes_a_failed_record(tmp_path, monkeypatch):
     assert failed.run_key == spec.key()
 
 
-def test_efficiency_is_achieved_over_the_sweeps_peak():
-    run = sweep.with_efficiency(record(), {"peak_matmul_gflops": 160.0})
-    assert run.peak_matmul_gflops == 160.0
+def test_efficiency_sets_median_against_median_and_best_against_best():
+    run = sweep.with_efficiency(record(achieved_gflops_best=50.0), PEAK)
+    assert (run.peak_matmul_gflops, run.peak_matmul_gflops_best) == (160.0, 200.0)
     assert run.efficiency == 40.0 / 160.0
+    assert run.efficiency_best == 50.0 / 200.0
 
 
 def test_efficiency_is_none_without_a_steady_state():
-    run = sweep.with_efficiency(record(achieved_gflops=None), {"peak_matmul_gflops": 160.0})
-    assert run.efficiency is None
+    run = sweep.with_efficiency(record(achieved_gflops=None), PEAK)
+    assert run.efficiency is None and run.efficiency_best is None
+
+
+def test_the_paired_phase_runs_once_per_arch_and_resume_does_not_repeat_it(tmp_path, fake_worker):
+    config = _config(tmp_path, archs=("cnn", "mlp"), paired_rounds=4)
+    assert [spec.arch for spec in sweep.pending_paired(config)] == ["cnn", "mlp"]
+    assert _config(tmp_path, paired_rounds=0).paired_specs() == []
+    assert _config(tmp_path, paired_rounds=4, styles=("functional",)).paired_specs() == []
+
+
+def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
+    lines = []
+    sweep.run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
+    fake_worker.clear()
+    sweep.run_sweep(_config(tmp_path, resume=True), {}, [], echo=lines.append)
+    assert fake_worker == []
+    assert lines == [f"nothing to do: every run of this sweep is already recorded in {tmp_path}"]
+
+
+def test_a_style_that_trains_to_other_weights_is_warned_about_as_its_seed_finishes(
+    tmp_path, fake_worker, monkeypatch
+):
+    def run(spec, config):
+        return record(style=spec.style, seed=spec.seed, run_key=spec.key(),
+                      weights_sha256="odd" if spec.style == "subclassed" else "same")  # fmt: skip
+
+    monkeypatch.setattr(sweep, "run_in_worker", run)
+    lines = []
+    sweep.run_sweep(_config(tmp_path, seeds=(1,)), {}, [], echo=lines.append)
+    warnings = [line for line in lines if "WARNING" in line]
+    assert len(warnings) == 1, lines
+    assert "cnn/subclassed seed=1 trained to other weights than cnn/sequential" in warnings[0]

@@ -1,0 +1,132 @@
+"""The paired timing phase: interleaving, warm-up, trace checks, A/A and A/B, and its schema."""
+
+import numpy as np
+import pytest
+
+from bench.config import PairedSpec, TrainSettings
+from bench.data import MnistData
+from bench.measure import RetracedError
+from bench.paired import WARMUP_BURSTS, run_paired, time_bursts, time_models
+from bench.records import MEASURES, PairedRecord
+from bench.report import paired_summary
+from bench.stats import BEYOND, EQUIVALENT, paired_comparisons
+from mnist_models import build_model
+
+PAIRED_KEYS = {
+    "arch", "style", "reference", "measure", "ratio", "ci_low", "ci_high", "verdict", "rounds",
+    "steps_per_burst",
+}  # fmt: skip
+
+
+def _recording_bursts(names, log):
+    return {
+        name: {m: (lambda name=name, m=m: log.append((name, m))) for m in MEASURES}
+        for name in names
+    }
+
+
+def test_every_burst_is_warmed_up_and_each_round_visits_every_name_in_a_fresh_order():
+    log = []
+    seconds = time_bursts(_recording_bursts("abc", log), rounds=20, order_seed=5)
+    warmups, timed = log[: 3 * 3 * WARMUP_BURSTS], log[3 * 3 * WARMUP_BURSTS :]
+    assert sorted(warmups) == sorted((n, m) for n in "abc" for m in MEASURES for _ in range(2))
+    orders = [tuple(n for n, _ in timed[i : i + 3]) for i in range(0, len(timed), 3)]
+    assert len(orders) == 20 * len(MEASURES)
+    assert all(sorted(order) == ["a", "b", "c"] for order in orders)
+    assert len(set(orders)) > 3, "the order must change from round to round"
+    assert all(len(seconds[m][n]) == 20 for m in MEASURES for n in "abc")
+    again = []
+    time_bursts(_recording_bursts("abc", again), rounds=20, order_seed=5)
+    assert again == log  # reproducible from the recorded order seed
+
+
+def test_a_burst_that_traces_during_the_timed_rounds_is_refused():
+    class Counter:
+        calls = 0
+
+        def total(self):
+            self.calls += 1
+            return self.calls  # moves between "before" and "after"
+
+    with pytest.raises(RetracedError, match="a: a timed burst traced"):
+        time_bursts(_recording_bursts("a", []), rounds=2, order_seed=0, counters={"a": Counter()})
+
+
+def _data(n=1024, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, n)
+    return [(x[i : i + 32], y[i : i + 32]) for i in range(0, 256, 32)], x
+
+
+def _compiled(arch):
+    model = build_model(arch, "sequential", seed=1)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def _phase(models, reference, rounds, margin, burst_seconds=0.02):
+    batches, x = _data()
+    steps, seconds = time_models(models, batches, x, reference=reference, rounds=rounds,
+                                 order_seed=0, burst_seconds=burst_seconds)  # fmt: skip
+    return steps, {(m, s): c for m, s, c in paired_comparisons(seconds, reference, margin)}
+
+
+def test_a_style_timed_against_itself_is_equivalent_with_an_interval_around_1():
+    # Two copies of one model: any difference the phase reports is its own error. A 95 %
+    # interval misses 1 in 5 % of honest runs by construction, so one rerun is allowed.
+    for _attempt in range(2):
+        models = {"sequential": _compiled("mlp"), "copy": _compiled("mlp")}
+        # bursts as long as the real phase's: shorter ones of the MLP's 3 ms steps jitter more
+        _, found = _phase(models, "sequential", rounds=30, margin=10, burst_seconds=0.05)
+        missed = [k for k, c in found.items() if not c.ci95_low <= 1 <= c.ci95_high]
+        if not missed and all(c.verdict == EQUIVALENT for c in found.values()):
+            break
+    assert not missed, found
+    assert all(c.verdict == EQUIVALENT for c in found.values()), found
+
+
+def test_a_heavier_model_is_found_slower_beyond_the_margin():
+    models = {"mlp": _compiled("mlp"), "cnn": _compiled("cnn")}  # the convnet costs far more
+    steps, found = _phase(models, "mlp", rounds=6, margin=3)
+    assert set(steps) == set(MEASURES) and all(k >= 1 for k in steps.values())
+    for measure in ("train_step", "predict"):
+        c = found[(measure, "cnn")]
+        assert c.verdict == BEYOND and c.direction == "higher", (measure, c)
+        assert c.estimate > 1.5
+
+
+def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_them():
+    rng = np.random.default_rng(0)
+    mnist = MnistData(
+        x_train=rng.integers(0, 256, (2048, 28, 28), dtype=np.uint8),
+        y_train=rng.integers(0, 10, 2048, dtype=np.uint8),
+        x_test=rng.integers(0, 256, (1024, 28, 28), dtype=np.uint8),
+        y_test=rng.integers(0, 10, 1024, dtype=np.uint8),
+        source="random",
+    )
+    settings = TrainSettings(
+        epochs=1, batch_size=32, learning_rate=1e-3, validation_split=0.1,
+        train_images=2048, test_images=1024, steps_per_execution=50,
+    )  # fmt: skip
+    spec = PairedSpec("mlp", ("sequential", "functional", "subclassed"), 1, settings, rounds=3,
+                      burst_seconds=0.005)  # fmt: skip
+    record = run_paired(spec, mnist)
+    assert record.status == "ok", record.error
+    again = PairedRecord.from_dict(record.to_dict())
+    assert again == record
+    assert list(again.ordered_seconds()) == list(MEASURES)
+    for measure in MEASURES:
+        assert record.steps_per_burst[measure] >= 1
+        for style in spec.styles:
+            assert len(record.seconds[measure][style]) == 3
+            assert all(t > 0 for t in record.seconds[measure][style])
+    entries, medians = paired_summary([record], margin=3)
+    assert len(entries) == 2 * len(MEASURES)  # every non-reference style, every measure
+    for entry in entries:
+        assert set(entry) >= PAIRED_KEYS, PAIRED_KEYS - set(entry)
+        assert entry["reference"] == "sequential" and entry["rounds"] == 3
+        assert entry["ci_low"] <= entry["ratio"] <= entry["ci_high"]
+    assert {(m["style"], m["measure"]) for m in medians} == {
+        (s, m) for s in spec.styles for m in MEASURES
+    }
