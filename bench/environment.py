@@ -93,6 +93,19 @@ def git_info() -> dict[str, Any] | None:
     return None
 
 
+def provenance_lines(git: dict[str, Any] | None) -> list[str]:
+    """A report's prominent opening line when its numbers cannot be tied to one commit."""
+    if not git:
+        return ["> **Code version unknown**: not run from a git checkout.", ""]
+    if git.get("dirty"):
+        return [
+            f"> **Produced from a working tree with uncommitted changes** (on commit "
+            f"{git.get('commit', '?')[:12]}): the code that made these numbers is not any commit.",
+            "",
+        ]
+    return []
+
+
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)

@@ -6,7 +6,9 @@ import pytest
 
 from bench.records import (
     RUNS_FILE,
+    PairedRecord,
     RecordsFileError,
+    append_paired,
     append_record,
     read_records,
     resolve_identity,
@@ -227,6 +229,18 @@ def test_a_malformed_last_line_that_ends_in_a_newline_is_not_torn_but_an_error(r
         f.write("not json\n")
     with pytest.raises(RecordsFileError, match=r"runs.jsonl:10"):
         read_records(results_dir)
+
+
+def test_a_failed_paired_phase_is_reported_as_a_warning(results_dir):
+    failed = PairedRecord(
+        arch="cnn", styles=["sequential", "functional"], reference="sequential", seed=1,
+        settings_key="{}", rounds=30, steps_per_burst={}, order_seed=0, seconds={},
+        batch_size=128, predict_batch=0, status="failed", error="RetracedError: traced\nmore",
+    )  # fmt: skip
+    append_paired(results_dir, failed)
+    results = write_report(results_dir)
+    assert results["paired"] == []
+    assert "cnn paired timing: failed. RetracedError: traced" in results["summary"]["warnings"]
 
 
 def test_report_without_records_says_what_to_do(tmp_path):
