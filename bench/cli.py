@@ -21,7 +21,8 @@ reference results are regenerated only when asked, with --out results.
 
 `python -m bench report [--out DIR]` rebuilds the tables and charts from DIR/runs.jsonl
 without training. `python -m bench perf [--out DIR] [--repeats N]` measures the training
-knobs and the harness overhead into DIR/perf.md.
+knobs and the harness overhead into DIR/perf.md. `python -m bench compare BASE NEW` sets two
+sweeps side by side (--fail-on-regression makes it a gate).
 """
 RUNS_DIR = Path("runs")
 
@@ -174,6 +175,24 @@ def _report_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _compare_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m bench compare",
+        description="Compare two sweeps: NEW against BASE, every metric with an interval and a "
+        "verdict, environment and settings differences first.",
+    )
+    p.add_argument("base", type=Path, help="the earlier sweep's output directory")
+    p.add_argument("new", type=Path, help="the later sweep's output directory")
+    p.add_argument("--out", type=Path, help="where compare.* go (a new runs/<time>-compare/)")
+    p.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when a time is slower, or accuracy lower, beyond its margin",
+    )
+    p.add_argument("--time-margin", type=float, default=None, help="timing margin in %% (3)")
+    return p
+
+
 def _perf_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="python -m bench perf",
@@ -195,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         return _report(_existing_out(args.out, "report"), args.time_margin)
     if argv[:1] == ["perf"]:
         return _perf(_perf_parser().parse_args(argv[1:]))
+    if argv[:1] == ["compare"]:
+        return _compare(_compare_parser().parse_args(argv[1:]))
     return _run(build_parser().parse_args(argv), argv)
 
 
@@ -329,6 +350,38 @@ def _perf(args: argparse.Namespace) -> int:
         echo=lambda line: print(line, flush=True),
     )
     print(f"\nwrote {out / 'perf.md'}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from bench.compare import CompareError, compare, write_comparison
+    from bench.config import DEFAULT_TIME_MARGIN
+
+    margin = args.time_margin or DEFAULT_TIME_MARGIN
+    if not 0 < margin < 100:
+        _fail(f"time margin must be a percentage in (0, 100), e.g. 3; received {margin}")
+    out = args.out if args.out is not None else default_out("compare")
+    for side in (args.base, args.new):
+        if out.resolve() == side.resolve():
+            _fail(f"--out {out} is one of the compared directories; pass another --out")
+    try:
+        found = compare(args.base, args.new, margin)
+    except CompareError as e:
+        _fail(str(e))
+    from bench import sweep
+
+    try:
+        sweep.check_writable(out)
+    except ConfigError as e:
+        _fail(str(e))
+    print(write_comparison(found, out, margin))
+    print(f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
+          "compare.png)")  # fmt: skip
+    regressions = found.regressions()
+    if args.fail_on_regression and regressions:
+        for line in regressions:
+            print(f"regression: {line}", file=sys.stderr)
+        return 1
     return 0
 
 

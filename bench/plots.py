@@ -55,14 +55,9 @@ def write_plots(records: list[RunRecord], out: Path, paired: list[dict] | None =
         "time_breakdown.png": _time_breakdown(ok, archs),
         "params.png": _bars(ok, archs, "parameters", lambda r: r.params_total, error_bars=False),
     }
-    paths = []
     for name, figure in charts.items():
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-        plt.close(figure)
-        write_atomic(out / name, buffer.getvalue())
-        paths.append(out / name)
-    return paths
+        _save(figure, out / name)
+    return [out / name for name in charts]
 
 
 def _by_style(records: list[RunRecord], arch: str) -> dict[str, list[RunRecord]]:
@@ -160,6 +155,26 @@ MEASURE_ORDER = ("train_step", "predict", "latency")
 MEASURE_NAMES = {"train_step": "train step", "predict": "predict 1,024", "latency": "latency 1"}
 
 
+def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], margin: float):
+    """Ratios with their intervals on one axis: (label, ratio, low, high, color, verdict) rows,
+    the ±margin band shaded and each verdict written beside its row."""
+    ax.axvspan(1 / (1 + margin / 100), 1 + margin / 100, color="#dddddd",
+               label=f"±{margin:g} % margin")  # fmt: skip
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    for y, (_, ratio, low, high, color, _) in enumerate(rows):
+        ax.errorbar(ratio, y, xerr=[[ratio - low], [high - ratio]], fmt="o", color=color,
+                    capsize=4)  # fmt: skip
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([row[0] for row in rows])
+    ax.invert_yaxis()
+    span = max([abs(row[3] - 1) for row in rows] + [abs(1 - row[2]) for row in rows]
+               + [margin / 100])  # fmt: skip
+    ax.set_xlim(1 - 1.6 * span, 1 + 2.8 * span)  # room on the right for the verdicts
+    for y, row in enumerate(rows):
+        ax.annotate(row[5], (1 + 1.7 * span, y), va="center", fontsize=8)
+    ax.legend(loc="lower right", fontsize=8)
+
+
 def _forest(paired: list[dict], margin: float):
     """Per arch, each style's time ratio to Sequential with its 95 % interval, one row per
     measure, the ±margin band shaded and the verdict (`label`, in words) beside each row."""
@@ -167,34 +182,48 @@ def _forest(paired: list[dict], margin: float):
     figure, axes = plt.subplots(
         len(archs), 1, figsize=(8.5, 0.45 * len(paired) / len(archs) + 1.6), squeeze=False
     )
-    low_band, high_band = 1 / (1 + margin / 100), 1 + margin / 100
     for ax, arch in zip(axes[:, 0], archs, strict=True):
-        rows = sorted(
+        entries = sorted(
             (e for e in paired if e["arch"] == arch),
             key=lambda e: (MEASURE_ORDER.index(e["measure"]), STYLES.index(e["style"])),
         )
-        ax.axvspan(low_band, high_band, color="#dddddd", label=f"±{margin:g} % margin")
-        ax.axvline(1.0, color="black", linewidth=0.8)
-        for y, e in enumerate(rows):
-            ax.errorbar(
-                e["ratio"], y,
-                xerr=[[e["ratio"] - e["ci_low"]], [e["ci_high"] - e["ratio"]]],
-                fmt="o", color=COLORS[e["style"]], capsize=4,
-            )  # fmt: skip
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([f"{e['style']} · {MEASURE_NAMES[e['measure']]}" for e in rows])
-        ax.invert_yaxis()
-        span = max(
-            [abs(e["ci_high"] - 1) for e in rows] + [abs(1 - e["ci_low"]) for e in rows]
-            + [margin / 100]
-        )  # fmt: skip
-        ax.set_xlim(1 - 1.6 * span, 1 + 2.8 * span)  # room on the right for the verdicts
-        for y, e in enumerate(rows):
-            ax.annotate(
-                e["label"], (1 + 1.7 * span, y), va="center", fontsize=8,
-            )  # fmt: skip
+        rows = [
+            (f"{e['style']} · {MEASURE_NAMES[e['measure']]}", e["ratio"], e["ci_low"],
+             e["ci_high"], COLORS[e["style"]], e["label"])
+            for e in entries
+        ]  # fmt: skip
+        _forest_panel(ax, rows, margin)
         ax.set_title(f"{arch}: time relative to sequential (95 % CI; > 1 is slower)")
-        ax.legend(loc="lower right", fontsize=8)
     axes[-1, 0].set_xlabel("time ratio to sequential, paired rounds in one process")
     figure.tight_layout()
     return figure
+
+
+def write_comparison_chart(rows: list[dict], path: Path, margin: float) -> None:
+    """NEW / BASE ratio of every compared metric with its interval and verdict (compare.png)."""
+    rows = [r for r in rows if r.get("ci95_low") is not None]
+    figure, ax = plt.subplots(figsize=(9, 0.32 * max(len(rows), 1) + 1.6))
+    if rows:
+        _forest_panel(
+            ax,
+            [
+                (f"{r['arch']}/{r['style']} · {r['label']}", r["estimate"], r["ci95_low"],
+                 r["ci95_high"], COLORS.get(r["style"], "black"), r["verdict"])
+                for r in rows
+            ],
+            margin,
+        )  # fmt: skip
+    else:
+        ax.text(0.5, 0.5, "nothing comparable with an interval (each side needs n >= 2)",
+                ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+    ax.set_title("NEW / BASE (95 % CI; geometric means of independent runs)")
+    ax.set_xlabel("ratio NEW / BASE")
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def _save(figure, path: Path) -> None:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    write_atomic(path, buffer.getvalue())

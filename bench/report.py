@@ -18,7 +18,7 @@ import pandas as pd
 from bench import plots
 from bench.atomic import write_atomic
 from bench.capabilities import CHECKS
-from bench.config import DEFAULT_TIME_MARGIN
+from bench.config import DEFAULT_TIME_MARGIN, PAIRED_PRECISION
 from bench.environment import provenance_lines
 from bench.records import (
     MEASURES,
@@ -206,6 +206,22 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
     return entries, medians
 
 
+def half_width_percent(entry: dict[str, Any]) -> float:
+    """Half the 95 % interval of a paired ratio, in percent of the ratio."""
+    return 50 * (entry["ci_high"] - entry["ci_low"]) / entry["ratio"]
+
+
+def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
+    """A line per paired interval wider than its target: too noisy for the rounds given."""
+    return [
+        f"{e['arch']}/{e['style']} paired {MEASURE_LABELS[e['measure']]}: 95 % interval "
+        f"±{half_width_percent(e):.1f} %, wider than the ±{PAIRED_PRECISION[e['measure']]:g} % "
+        "aimed for; rerun with more --paired-rounds or on a quieter machine"
+        for e in paired
+        if half_width_percent(e) > PAIRED_PRECISION[e["measure"]]
+    ]
+
+
 def paired_words(entry: dict[str, Any]) -> str:
     """A paired entry's verdict with its direction as time reads it: slower or faster."""
     c = Comparison(
@@ -261,7 +277,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         f"{r.arch} paired timing: failed. {(r.error or '').splitlines()[0] if r.error else ''}"
         for r in paired_records
         if r.status != "ok"
-    ]
+    ] + paired_precision_warnings(paired)
     results = {
         "schema_version": SCHEMA_VERSION,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -296,7 +312,7 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
             "time ratio to sequential [95 % CI]": (
                 f"{e['ratio']:.3f} [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
             ),
-            "half-width": f"±{50 * (e['ci_high'] - e['ci_low']) / e['ratio']:.1f} %",
+            "half-width": f"±{half_width_percent(e):.1f} %",
             "verdict": paired_words(e),
             "rounds × calls": f"{e['rounds']} × {e['steps_per_burst']}",
         }

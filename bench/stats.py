@@ -155,6 +155,57 @@ def _compare(metric: str, diffs: Sequence[float], band: float, scale: str, margi
     )  # fmt: skip
 
 
+def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], band: float,
+           scale: str, margin: float, to_scale) -> Comparison:  # fmt: skip
+    """Unpaired (Welch) comparison of two independent samples on the scale they are given in."""
+    if not candidate or not reference:
+        raise ValueError(f"no values to compare for {metric}")
+    n1, n2 = len(candidate), len(reference)
+    diff = statistics.fmean(candidate) - statistics.fmean(reference)
+    ci95 = ci90 = None
+    if n1 >= 2 and n2 >= 2:
+        v1, v2 = statistics.variance(candidate) / n1, statistics.variance(reference) / n2
+        se = math.sqrt(v1 + v2)
+        if se == 0:
+            ci95 = ci90 = (diff, diff)
+        else:
+            df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+            ci95, ci90 = (
+                tuple(float(b) for b in scipy_stats.t.interval(c, df=df, loc=diff, scale=se))
+                for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE)
+            )
+    found = verdict(ci95, ci90, band)
+    direction = None
+    if found in (NEGLIGIBLE, BEYOND, UNCLEAR):
+        direction = "higher" if diff > 0 else "lower"
+
+    def bound(interval, i):
+        return None if interval is None else to_scale(interval[i])
+
+    return Comparison(
+        metric, min(n1, n2), scale, to_scale(diff),
+        bound(ci95, 0), bound(ci95, 1), bound(ci90, 0), bound(ci90, 1),
+        margin, found, direction,
+    )  # fmt: skip
+
+
+def compare_unpaired_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                            margin_percent: float) -> Comparison:  # fmt: skip
+    """Candidate against reference as a ratio of geometric means, for independent runs (Welch on
+    the logs): two sweeps' runs of one seed are different runs, so nothing pairs them."""
+    band = math.log1p(margin_percent / 100)
+    logs = [[math.log(v) for v in values] for values in (candidate, reference)]
+    return _welch(metric, logs[0], logs[1], band, "ratio", margin_percent, math.exp)
+
+
+def compare_unpaired_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                            margin_points: float) -> Comparison:  # fmt: skip
+    """Candidate − reference for fractions (accuracy), in points, for independent runs (Welch)."""
+    scaled = [[100 * v for v in values] for values in (candidate, reference)]
+    return _welch(metric, scaled[0], scaled[1], margin_points, "points", margin_points,
+                  lambda v: v)  # fmt: skip
+
+
 def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent: float
                        ) -> Comparison:  # fmt: skip
     """Judges ratios given as natural logs, one per pair, against a ±`margin_percent` band."""
