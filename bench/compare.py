@@ -291,7 +291,7 @@ def markdown(found: SweepComparison, margin: float) -> str:
         parts += ["\n".join(f"- {note}" for note in found.notes), ""]
     columns = ["backend", "arch", "style", "label", "new_vs_base", "ci95", "n_base", "n_new",
                "verdict"]  # fmt: skip
-    table = pd.DataFrame(found.rows).reindex(columns=columns).fillna("–")
+    table = pd.DataFrame(found.rows).reindex(columns=columns).astype(object).fillna("–")
     table = table.rename(columns={"label": "metric", "new_vs_base": "NEW vs BASE",
                                   "ci95": "95 % CI"})  # fmt: skip
     parts += ["## Every metric, NEW against BASE", "", _md(table)]

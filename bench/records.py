@@ -4,7 +4,7 @@ Format history (`SCHEMA_VERSION`):
   1: first version.
   2: `peak_matmul_gflops` is the median probe (was the best), with `peak_matmul_gflops_best`
      beside it; `achieved_gflops_best` and `efficiency_best` (best epoch against best probe);
-     predict throughput is the median of repeated calls on 2,048 test images; `peak_rss_bytes`
+     predict throughput is the median of repeated calls on the test images; `peak_rss_bytes`
      is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
      per architecture, with every raw burst time.
 """
