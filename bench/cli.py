@@ -113,8 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--paired-rounds",
         type=int,
-        help="rounds of the paired timing phase, every style in one process (smoke 0 = off, "
-        "quick 30, full 300)",
+        help="rounds in each process of the paired timing phase (smoke 0 = off, quick 12, "
+        "full 100)",
+    )
+    p.add_argument(
+        "--paired-processes",
+        type=int,
+        help="independent processes of the paired phase per arch (quick 3, full 8)",
     )
     p.add_argument(
         "--time-margin",
@@ -245,6 +250,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         "order_seed": args.order_seed,
         "capabilities": args.capabilities,
         "paired_rounds": args.paired_rounds,
+        "paired_processes": args.paired_processes,
         "time_margin": args.time_margin,
     }
     if args.out is not None:

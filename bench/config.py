@@ -133,6 +133,7 @@ class PairedSpec:
     settings: TrainSettings
     rounds: int
     order_seed: int = 0
+    process: int = 0  # which of the phase's independent processes this is
     burst_seconds: float = PAIRED_BURST_SECONDS
     reference: str = REFERENCE_STYLE
     data_dir: str | None = None
@@ -166,7 +167,8 @@ class BenchConfig:
     resume: bool = False
     order_seed: int = 0
     capabilities: bool = True
-    paired_rounds: int = 0  # 0: no paired timing phase
+    paired_rounds: int = 0  # rounds in each paired process; 0: no paired timing phase
+    paired_processes: int = 1  # independent processes per architecture
     time_margin: float = DEFAULT_TIME_MARGIN
 
     def __post_init__(self):
@@ -181,6 +183,10 @@ class BenchConfig:
             raise ConfigError(
                 "paired rounds must be 0 (off) or at least 2, so that an interval can be "
                 "computed; received 1"
+            )
+        if not isinstance(self.paired_processes, int) or self.paired_processes < 1:
+            raise ConfigError(
+                f"paired processes must be a whole number >= 1; received {self.paired_processes}"
             )
         if not 0 < self.time_margin < 100:
             raise ConfigError(
@@ -211,12 +217,14 @@ class BenchConfig:
         ]
 
     def paired_specs(self) -> list[PairedSpec]:
-        """The paired phase of each architecture, or none when it is off or has no reference."""
+        """Every process of the paired phase, process by process, each covering every arch;
+        none when the phase is off or there is no reference style to compare with."""
         if not self.paired_rounds or REFERENCE_STYLE not in self.styles or len(self.styles) < 2:
             return []
         return [
             PairedSpec(arch, self.styles, self.seeds[0], self.settings, self.paired_rounds,
-                       self.order_seed, data_dir=self.data_dir)
+                       self.order_seed + process, process, data_dir=self.data_dir)
+            for process in range(self.paired_processes)
             for arch in self.archs
         ]  # fmt: skip
 
@@ -238,16 +246,19 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         paired_rounds=0,
         capabilities=False,
     ),
-    # A first answer within 5 minutes on the slowest 2-core CPU (149 s with 3 seeds on a Zen 3,
-    # about 330 s projected on the slowest; 2 seeds leave headroom): the paired speed verdicts,
-    # and two seeds on a tenth of the data for accuracy and the end-to-end timings.
+    # A first answer within 5 minutes on the slowest 2-core CPU (149 s with 3 seeds and one
+    # paired process on a Zen 3, about 330 s projected on the slowest): the paired speed
+    # verdicts from three short processes, and two seeds on a tenth of the data for accuracy
+    # and the end-to-end timings; no capability checks (one more framework start-up).
     "quick": dict(
         archs=("cnn",),
         seeds=(1, 2),
         epochs=2,
         train_images=6_000,
         test_images=5_000,
-        paired_rounds=30,
+        paired_rounds=12,
+        paired_processes=3,
+        capabilities=False,
     ),
     # The reference run behind results/: both archs, five seeds, the whole data set.
     "full": dict(
@@ -257,10 +268,12 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         train_images=None,
         test_images=None,
         target_accuracy=0.99,
-        # The MLP's 50 ms predict bursts vary most, and by the machine's spell: log-ratio sd
-        # 0.07-0.22 here. 600 rounds keep its 95 % interval within ±1.5 % up to sd 0.19
-        # (README "Paired timing"); about 6 minutes for the CNN and 4 for the MLP.
-        paired_rounds=600,
+        # Eight independent processes: a style's single-image latency differed from
+        # Sequential's by +4.7 % in one process and -4.0 % in the next, each with a tight
+        # interval, so the process is the unit of replication (README "Paired timing").
+        # 100 rounds in each keep the noisiest measure (the MLP's predict batches) near ±1.5 %.
+        paired_rounds=100,
+        paired_processes=8,
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(

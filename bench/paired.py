@@ -170,6 +170,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
         seconds=seconds,
         batch_size=s.batch_size,
         predict_batch=PREDICT_BATCH,
+        process=spec.process,
         device=device_name(),
         started_at=started_at,
         wall_seconds=time.perf_counter() - wall_start,

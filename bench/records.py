@@ -6,7 +6,7 @@ Format history (`SCHEMA_VERSION`):
      beside it; `achieved_gflops_best` and `efficiency_best` (best epoch against best probe);
      predict throughput is the median of repeated calls on the test images; `peak_rss_bytes`
      is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
-     per architecture, with every raw burst time.
+     per architecture and process, with every raw burst time.
 """
 
 from __future__ import annotations
@@ -244,6 +244,7 @@ class PairedRecord:
     seconds: dict[str, dict[str, list[float]]]
     batch_size: int
     predict_batch: int
+    process: int = 0  # which of the phase's independent processes
     device: str | None = None
     started_at: str | None = None
     wall_seconds: float | None = None
@@ -273,9 +274,9 @@ def append_paired(out: Path, record: PairedRecord) -> None:
 
 
 def read_paired(out: Path) -> list[PairedRecord]:
-    """The latest paired phase of each architecture in `out/paired.jsonl`."""
+    """The latest record of each (architecture, process) in `out/paired.jsonl`."""
     latest = {}
     for row in read_lines(out / PAIRED_FILE):
         record = PairedRecord.from_dict(row)
-        latest[record.arch] = record
+        latest[(record.arch, record.process)] = record
     return list(latest.values())

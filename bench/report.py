@@ -163,20 +163,25 @@ def identity_warnings(records: list[RunRecord]) -> list[str]:
 def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict], list[dict]]:
     """The paired phase's verdicts (results.json's `paired`) and per-style medians beside them.
 
-    Everything is derived from the raw burst times in `paired.jsonl`.
+    An architecture's processes are judged together, the process being the unit (see
+    `stats.paired_comparisons`). Everything is derived from the raw burst times in
+    `paired.jsonl`.
     """
+    by_arch: dict[str, list[PairedRecord]] = defaultdict(list)
+    for record in sorted(paired, key=lambda r: (r.arch, r.process)):
+        if record.status == "ok":
+            by_arch[record.arch].append(record)
     entries, medians = [], []
-    for record in sorted(paired, key=lambda r: r.arch):
-        if record.status != "ok":
-            continue
-        for measure, style, c in paired_comparisons(
-            record.ordered_seconds(), record.reference, margin
-        ):
+    for arch, records in by_arch.items():
+        first = records[0]
+        processes = [r.ordered_seconds() for r in records]
+        for measure, style, c in paired_comparisons(processes, first.reference, margin):
+            calls = [r.steps_per_burst[measure] for r in records]
             entries.append(
                 {
-                    "arch": record.arch,
+                    "arch": arch,
                     "style": style,
-                    "reference": record.reference,
+                    "reference": first.reference,
                     "measure": measure,
                     "ratio": c.estimate,
                     "ci_low": c.ci95_low,
@@ -186,21 +191,27 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
                     "margin_percent": margin,
                     "verdict": c.verdict,
                     "direction": c.direction,
-                    "rounds": c.n,
-                    "steps_per_burst": record.steps_per_burst[measure],
+                    "processes": len(records),
+                    "rounds": sum(len(p[measure][style]) for p in processes),
+                    # the interval is over processes when there are several, else over rounds
+                    "interval_over": "processes" if len(records) > 1 else "rounds",
+                    "steps_per_burst": round(statistics.median(calls)),
+                    "steps_per_burst_by_process": calls,
                 }
             )
         for measure in MEASURES:
-            calls = record.steps_per_burst[measure]
-            for style, times in record.seconds[measure].items():
+            for style in first.styles:
+                per_call = [
+                    t / r.steps_per_burst[measure] for r in records for t in
+                    r.seconds[measure][style]
+                ]  # fmt: skip
                 medians.append(
                     {
-                        "arch": record.arch,
+                        "arch": arch,
                         "style": style,
                         "measure": measure,
-                        "median_ms_per_call": 1000 * statistics.median(times) / calls,
-                        "calls_per_burst": calls,
-                        "rounds": len(times),
+                        "median_ms_per_call": 1000 * statistics.median(per_call),
+                        "rounds": len(per_call),
                     }
                 )
     return entries, medians
@@ -314,7 +325,9 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
             ),
             "half-width": f"±{half_width_percent(e):.1f} %",
             "verdict": paired_words(e),
-            "rounds × calls": f"{e['rounds']} × {e['steps_per_burst']}",
+            "processes × rounds, calls/burst": (
+                f"{e['processes']} × {e['rounds'] // e['processes']}, {e['steps_per_burst']}"
+            ),
         }
         for e in paired
     ]

@@ -32,7 +32,7 @@ from bench.records import (
     start_runs_file,
     write_json,
 )
-from bench.stats import paired_comparisons, verdict_words
+from bench.stats import paired_comparisons
 from mnist_models import STYLES
 
 STDERR_TAIL = 2_000
@@ -92,19 +92,20 @@ def pending_runs(config: BenchConfig, ordered: list[RunSpec]) -> list[RunSpec]:
 
 
 def pending_paired(config: BenchConfig) -> list[PairedSpec]:
-    """The paired phases still to do: all of them, or with --resume those not yet recorded."""
+    """The paired processes still to do: all, or with --resume those not yet recorded."""
     specs = config.paired_specs()
     if not config.resume:
         return specs
     done = {
-        (r.arch, r.settings_key, r.rounds, tuple(r.styles))
+        (r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles))
         for r in read_paired(config.out)
         if r.status == "ok"
     }
     return [
         spec
         for spec in specs
-        if (spec.arch, spec.settings.key(), spec.rounds, tuple(spec.styles)) not in done
+        if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles))
+        not in done
     ]
 
 
@@ -144,13 +145,12 @@ def run_sweep(
         )
     for spec in paired_todo:
         echo(
-            f"paired timing: {spec.arch}, {len(spec.styles)} styles in one process, "
-            f"{spec.rounds} interleaved rounds …"
+            f"paired timing: {spec.arch}, process {spec.process + 1}/{config.paired_processes}, "
+            f"{len(spec.styles)} styles, {spec.rounds} interleaved rounds …"
         )
         paired = run_paired_in_worker(spec, config)
         append_paired(config.out, paired)
-        for line in paired_lines(paired, config.time_margin):
-            echo(f"    {line}")
+        echo(f"    {paired_line(paired)}")
 
     skipped = len(ordered) - len(todo)
     if skipped:
@@ -199,18 +199,17 @@ def probe_peak(config: BenchConfig) -> dict[str, Any]:
     }
 
 
-def paired_lines(record: PairedRecord, margin: float) -> list[str]:
-    """One console line per measure and style: the ratio to the reference with its verdict."""
+def paired_line(record: PairedRecord) -> str:
+    """One console line for one paired process: its ratios to the reference, by measure."""
     if record.status != "ok":
         first = (record.error or "").splitlines()[0] if record.error else ""
-        return [f"FAILED: {first}"]
-    lines = []
-    for measure, style, c in paired_comparisons(record.ordered_seconds(), record.reference, margin):
-        lines.append(
-            f"{measure:10s} {style}/{record.reference}: {c.estimate:.3f}× "
-            f"[{c.ci95_low:.3f}, {c.ci95_high:.3f}]  {verdict_words(c, 'slower', 'faster')}"
-        )
-    return lines
+        return f"FAILED: {first}"
+    parts = []
+    for measure, style, c in paired_comparisons(
+        [record.ordered_seconds()], record.reference, 100.0
+    ):
+        parts.append(f"{style[:3]} {measure} {c.estimate:.3f}×")
+    return "; ".join(parts) + " (this process; the verdicts pool every process)"
 
 
 def _digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[str, str]]:
@@ -293,7 +292,7 @@ def run_paired_in_worker(spec: PairedSpec, config: BenchConfig) -> PairedRecord:
         arch=spec.arch, styles=list(spec.styles), reference=spec.reference, seed=spec.seed,
         settings_key=spec.settings.key(), rounds=spec.rounds, steps_per_burst={},
         order_seed=spec.order_seed, seconds={}, batch_size=spec.settings.batch_size,
-        predict_batch=0, status="failed", error=error,
+        predict_batch=0, process=spec.process, status="failed", error=error,
     )  # fmt: skip
 
 

@@ -42,6 +42,7 @@ def _fails(argv, capsys):
         (["--paired-rounds", "1"], "paired rounds must be 0 (off) or at least 2"),
         (["--paired-rounds", "-3"], "paired rounds must be a whole number >= 0"),
         (["--time-margin", "0"], "time margin must be a percentage in (0, 100)"),
+        (["--paired-processes", "0"], "paired processes must be a whole number >= 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, expected, capsys):
@@ -99,7 +100,7 @@ def test_help_documents_every_option(capsys):
         "--arch", "--styles", "--seeds", "--epochs", "--batch-size", "--learning-rate",
         "--validation-split", "--profile", "--device", "--deterministic", "--jit-compile",
         "--out", "--resume", "--data-dir", "--target-accuracy", "--paired-rounds",
-        "--time-margin", "--capabilities",
+        "--paired-processes", "--time-margin", "--capabilities",
     ):  # fmt: skip
         assert option in text, option
 

@@ -69,7 +69,7 @@ def _phase(models, reference, rounds, margin, burst_seconds=0.02):
     batches, x = _data()
     steps, seconds = time_models(models, batches, x, reference=reference, rounds=rounds,
                                  order_seed=0, burst_seconds=burst_seconds)  # fmt: skip
-    return steps, {(m, s): c for m, s, c in paired_comparisons(seconds, reference, margin)}
+    return steps, {(m, s): c for m, s, c in paired_comparisons([seconds], reference, margin)}
 
 
 def test_a_style_timed_against_itself_is_equivalent_with_an_interval_around_1():
@@ -109,24 +109,32 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
         epochs=1, batch_size=32, learning_rate=1e-3, validation_split=0.1,
         train_images=2048, test_images=1024, steps_per_execution=50,
     )  # fmt: skip
-    spec = PairedSpec("mlp", ("sequential", "functional", "subclassed"), 1, settings, rounds=3,
-                      burst_seconds=0.005)  # fmt: skip
-    record = run_paired(spec, mnist)
+    records = [
+        run_paired(
+            PairedSpec("mlp", ("sequential", "functional", "subclassed"), 1, settings, rounds=3,
+                       order_seed=process, process=process, burst_seconds=0.005),
+            mnist,
+        )
+        for process in range(2)
+    ]  # fmt: skip
+    record = records[1]
     assert record.status == "ok", record.error
+    assert record.process == 1
     again = PairedRecord.from_dict(record.to_dict())
     assert again == record
     assert list(again.ordered_seconds()) == list(MEASURES)
     for measure in MEASURES:
         assert record.steps_per_burst[measure] >= 1
-        for style in spec.styles:
+        for style in record.styles:
             assert len(record.seconds[measure][style]) == 3
             assert all(t > 0 for t in record.seconds[measure][style])
-    entries, medians = paired_summary([record], margin=3)
+    entries, medians = paired_summary(records, margin=3)
     assert len(entries) == 2 * len(MEASURES)  # every non-reference style, every measure
     for entry in entries:
         assert set(entry) >= PAIRED_KEYS, PAIRED_KEYS - set(entry)
-        assert entry["reference"] == "sequential" and entry["rounds"] == 3
+        assert entry["reference"] == "sequential"
+        assert (entry["processes"], entry["rounds"], entry["interval_over"]) == (2, 6, "processes")
         assert entry["ci_low"] <= entry["ratio"] <= entry["ci_high"]
     assert {(m["style"], m["measure"]) for m in medians} == {
-        (s, m) for s in spec.styles for m in MEASURES
+        (s, m) for s in record.styles for m in MEASURES
     }

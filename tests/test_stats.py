@@ -133,7 +133,7 @@ def test_paired_comparisons_divide_round_by_round():
         "train_step": {"sequential": [1.0, 2.0, 1.0], "functional": [1.1, 2.2, 1.1]},
         "latency": {"sequential": [1.0, 1.0], "functional": [1.0, 1.0]},
     }
-    found = paired_comparisons(seconds, "sequential", 3)
+    found = paired_comparisons([seconds], "sequential", 3)
     assert [(m, s) for m, s, _ in found] == [
         ("train_step", "functional"),
         ("latency", "functional"),
@@ -141,6 +141,23 @@ def test_paired_comparisons_divide_round_by_round():
     assert found[0][2].estimate == pytest.approx(1.1)
     assert found[0][2].verdict == BEYOND  # a constant +10 %: a zero-width interval
     assert found[1][2].verdict == EQUIVALENT
+
+
+def test_with_several_processes_the_process_is_the_unit():
+    # Each process alone is sure of itself (+5 % in one, -4 % in the other, tight within), as
+    # single-image latency was in two real runs. Pooled, the interval spans the disagreement.
+    def process(factor, rounds=50):
+        jitter = [1 + 0.002 * ((i % 5) - 2) for i in range(rounds)]
+        return {"latency": {"sequential": [1.0] * rounds,
+                            "functional": [factor * j for j in jitter]}}  # fmt: skip
+
+    one, other = process(1.05), process(0.96)
+    assert paired_comparisons([one], "sequential", 3)[0][2].verdict == BEYOND
+    assert paired_comparisons([other], "sequential", 3)[0][2].verdict == BEYOND
+    pooled = paired_comparisons([one, other], "sequential", 3)[0][2]
+    assert pooled.n == 2
+    assert pooled.ci95_low < 0.96 and pooled.ci95_high > 1.05
+    assert pooled.verdict == INCONCLUSIVE
 
 
 def test_unpaired_lengths_are_rejected():

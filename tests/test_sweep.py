@@ -107,9 +107,13 @@ def test_efficiency_is_none_without_a_steady_state():
     assert run.efficiency is None and run.efficiency_best is None
 
 
-def test_the_paired_phase_runs_once_per_arch_and_resume_does_not_repeat_it(tmp_path, fake_worker):
-    config = _config(tmp_path, archs=("cnn", "mlp"), paired_rounds=4)
-    assert [spec.arch for spec in sweep.pending_paired(config)] == ["cnn", "mlp"]
+def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp_path, fake_worker):
+    config = _config(tmp_path, archs=("cnn", "mlp"), paired_rounds=4, paired_processes=3)
+    specs = sweep.pending_paired(config)
+    assert [(s.process, s.arch) for s in specs] == [
+        (p, arch) for p in range(3) for arch in ("cnn", "mlp")
+    ]
+    assert len({s.order_seed for s in specs if s.arch == "cnn"}) == 3  # each its own order
     assert _config(tmp_path, paired_rounds=0).paired_specs() == []
     assert _config(tmp_path, paired_rounds=4, styles=("functional",)).paired_specs() == []
 
