@@ -563,6 +563,7 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         f"- OS: {env.get('os')}",
         f"- Code: commit {git.get('commit', 'unknown')}"
         + (" with uncommitted changes" if git.get("dirty") else ""),
+        *_paired_code_line(env.get("paired_git"), git),
         "",
         "## Reproduce",
         "",
@@ -576,3 +577,14 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
 
 def _gflops(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
+
+
+def _paired_code_line(paired_git: dict[str, Any] | None, git: dict[str, Any]) -> list[str]:
+    """Where a resumed sweep redid its paired phase with other code than its runs'."""
+    if not paired_git or paired_git.get("commit") == git.get("commit"):
+        return []
+    return [
+        f"- Paired timing phase redone with `--resume` at commit {paired_git.get('commit')}"
+        + (" with uncommitted changes" if paired_git.get("dirty") else "")
+        + "; the runs are from the commit above"
+    ]

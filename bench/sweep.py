@@ -130,8 +130,12 @@ def run_sweep(
         echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
         return []
     if previous and not todo:
-        # the runs were measured under the earlier sweep's probe and environment
+        # The runs were measured under the earlier sweep's probe and environment; a paired
+        # phase redone now runs this code, which the report names beside the runs' commit.
+        current_git = environment.get("git")
         environment = {**environment, **previous.get("environment", {})}
+        if paired_todo:
+            environment["paired_git"] = current_git
     write_json(config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities))
     if any(spec.settings.epochs > 1 for spec in todo):
         echo(f"probing the matmul peak ({peak.PROBE_REPEATS} products of {peak.PROBE_SIZE}²) …")

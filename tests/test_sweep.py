@@ -1,10 +1,12 @@
 """Run order, resume and the records file, with the worker replaced by fixture records."""
 
+import json
+
 import pytest
 
 from bench import sweep
 from bench.config import ConfigError, make_config
-from bench.records import append_record, read_records
+from bench.records import PairedRecord, append_record, read_records
 from tests.records_fixture import record
 
 PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
@@ -47,7 +49,16 @@ def fake_worker(monkeypatch):
     monkeypatch.setattr(sweep, "run_in_worker", run)
     monkeypatch.setattr(sweep, "_worker", no_worker)
     monkeypatch.setattr(sweep, "probe_peak", lambda config: dict(PEAK, device="cpu"))
-    monkeypatch.setattr(sweep, "run_paired_in_worker", lambda spec, config: calls.append(spec.arch))
+    def paired(spec, config):
+        calls.append(spec.arch)
+        return PairedRecord(
+            arch=spec.arch, styles=list(spec.styles), reference="sequential", seed=spec.seed,
+            settings_key=spec.settings.key(), rounds=spec.rounds, steps_per_burst={},
+            order_seed=spec.order_seed, seconds={}, batch_size=128, predict_batch=1024,
+            process=spec.process, status="failed", error="fake",
+        )  # fmt: skip
+
+    monkeypatch.setattr(sweep, "run_paired_in_worker", paired)
     return calls
 
 
@@ -116,6 +127,17 @@ def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp
     assert len({s.order_seed for s in specs if s.arch == "cnn"}) == 3  # each its own order
     assert _config(tmp_path, paired_rounds=0).paired_specs() == []
     assert _config(tmp_path, paired_rounds=4, styles=("functional",)).paired_specs() == []
+
+
+def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_worker):
+    sweep.run_sweep(_config(tmp_path), {"git": {"commit": "runs"}}, [], echo=lambda _: None)
+    fake_worker.clear()
+    config = _config(tmp_path, resume=True, paired_rounds=4)
+    sweep.run_sweep(config, {"git": {"commit": "paired"}}, [], echo=lambda _: None)
+    assert fake_worker == ["cnn"] * 3  # the paired processes alone: every run was recorded
+    environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
+    assert environment["git"] == {"commit": "runs"}
+    assert environment["paired_git"] == {"commit": "paired"}
 
 
 def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
