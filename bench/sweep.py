@@ -170,7 +170,7 @@ def run_sweep(
         elapsed = time.perf_counter() - start
         eta = elapsed / i * (len(todo) - i)
         echo(f"    {_outcome(record)}  (elapsed {_duration(elapsed)}, ETA {_duration(eta)})")
-        for warning in identity_warnings(record, digests):
+        for warning in weights_warnings(record, digests):
             echo(f"    WARNING: {warning}")
     if check_capabilities:
         echo("checking capabilities (summary, config, save formats, export, clone) …")
@@ -209,6 +209,7 @@ def paired_line(record: PairedRecord) -> str:
         first = (record.error or "").splitlines()[0] if record.error else ""
         return f"FAILED: {first}"
     parts = []
+    # only the estimates are shown: the margin, and so the verdict, do not matter here
     for measure, style, c in paired_comparisons(
         [record.ordered_seconds()], record.reference, 100.0
     ):
@@ -225,7 +226,7 @@ def _digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[str, s
     return digests
 
 
-def identity_warnings(record: RunRecord, digests: dict) -> list[str]:
+def weights_warnings(record: RunRecord, digests: dict) -> list[str]:
     """Notes `record`'s trained weights; warns when a style's differ from the reference's.
 
     Under op determinism every style of a seed must train to bitwise the same weights; a
