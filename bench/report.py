@@ -227,7 +227,9 @@ def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
     return [
         f"{e['arch']}/{e['style']} paired {MEASURE_LABELS[e['measure']]}: 95 % interval "
         f"±{half_width_percent(e):.1f} %, wider than the ±{PAIRED_PRECISION[e['measure']]:g} % "
-        "aimed for; rerun with more --paired-rounds or on a quieter machine"
+        f"aimed for over {e['processes']} process(es); more --paired-processes narrow it "
+        "(more rounds only narrow the part that varies within a process), as does a quieter "
+        "machine"
         for e in paired
         if half_width_percent(e) > PAIRED_PRECISION[e["measure"]]
     ]
@@ -349,8 +351,9 @@ def paired_console_lines(results: dict[str, Any]) -> list[str]:
         return []
     lines = [
         "",
-        "Does the style change speed? Each style against sequential, timed in one process "
-        f"(time ratio, 95 % CI; margin ±{results['time_margin_percent']:g} %):",
+        "Does the style change speed? Each style against sequential, interleaved in each of "
+        "several processes (time ratio, 95 % CI over processes; margin "
+        f"±{results['time_margin_percent']:g} %):",
     ]
     for e in results["paired"]:
         lines.append(

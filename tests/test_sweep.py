@@ -49,6 +49,7 @@ def fake_worker(monkeypatch):
     monkeypatch.setattr(sweep, "run_in_worker", run)
     monkeypatch.setattr(sweep, "_worker", no_worker)
     monkeypatch.setattr(sweep, "probe_peak", lambda config: dict(PEAK, device="cpu"))
+
     def paired(spec, config):
         calls.append(spec.arch)
         return PairedRecord(
