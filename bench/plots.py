@@ -158,8 +158,7 @@ MEASURE_NAMES = {"train_step": "train step", "predict": "predict 1,024", "latenc
 def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], margin: float):
     """Ratios with their intervals on one axis: (label, ratio, low, high, color, verdict) rows,
     the ±margin band shaded and each verdict written beside its row."""
-    ax.axvspan(1 / (1 + margin / 100), 1 + margin / 100, color="#dddddd",
-               label=f"±{margin:g} % margin")  # fmt: skip
+    ax.axvspan(1 / (1 + margin / 100), 1 + margin / 100, color="#dddddd")
     ax.axvline(1.0, color="black", linewidth=0.8)
     for y, (_, ratio, low, high, color, _) in enumerate(rows):
         ax.errorbar(ratio, y, xerr=[[ratio - low], [high - ratio]], fmt="o", color=color,
@@ -172,7 +171,6 @@ def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], mar
     ax.set_xlim(1 - 1.6 * span, 1 + 2.8 * span)  # room on the right for the verdicts
     for y, row in enumerate(rows):
         ax.annotate(row[5], (1 + 1.7 * span, y), va="center", fontsize=8)
-    ax.legend(loc="lower right", fontsize=8)
 
 
 def _forest(paired: list[dict], margin: float):
@@ -193,8 +191,12 @@ def _forest(paired: list[dict], margin: float):
             for e in entries
         ]  # fmt: skip
         _forest_panel(ax, rows, margin)
-        ax.set_title(f"{arch}: time relative to sequential (95 % CI; > 1 is slower)")
-    axes[-1, 0].set_xlabel("time ratio to sequential, paired rounds in one process")
+        ax.set_title(
+            f"{arch}: time relative to sequential (> 1 is slower; grey: ±{margin:g} % margin)"
+        )
+    axes[-1, 0].set_xlabel(
+        "time ratio to sequential: geometric mean over processes, 95 % interval over processes"
+    )
     figure.tight_layout()
     return figure
 
@@ -216,7 +218,7 @@ def write_comparison_chart(rows: list[dict], path: Path, margin: float) -> None:
     else:
         ax.text(0.5, 0.5, "nothing comparable with an interval (each side needs n >= 2)",
                 ha="center", va="center", transform=ax.transAxes)  # fmt: skip
-    ax.set_title("NEW / BASE (95 % CI; geometric means of independent runs)")
+    ax.set_title(f"NEW / BASE (95 % CI; geometric means of runs; grey: ±{margin:g} % margin)")
     ax.set_xlabel("ratio NEW / BASE")
     figure.tight_layout()
     _save(figure, path)
