@@ -22,6 +22,7 @@ import pandas as pd
 from bench.atomic import write_atomic
 from bench.config import DEFAULT_TIME_MARGIN
 from bench.records import SCHEMA_VERSION, write_json
+from bench.report import paired_words
 from bench.stats import (
     BEYOND,
     Comparison,
@@ -248,9 +249,9 @@ def _paired_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str,
             "style": key[2],
             "measure": key[3],
             "base": _ratio_text(old[key]),
-            "base_verdict": old[key]["verdict"],
+            "base_verdict": paired_words(old[key]),
             "new": _ratio_text(now[key]),
-            "new_verdict": now[key]["verdict"],
+            "new_verdict": paired_words(now[key]),
             "changed": old[key]["verdict"] != now[key]["verdict"],
         }
         for key in sorted(set(old) & set(now))

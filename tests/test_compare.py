@@ -132,12 +132,18 @@ def test_paired_verdicts_of_both_sweeps_are_set_side_by_side(tmp_path):
     a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b")
     entry = {"arch": "cnn", "style": "functional", "reference": "sequential",
              "measure": "train_step", "ratio": 1.0, "ci_low": 0.99, "ci_high": 1.01,
-             "verdict": "equivalent"}  # fmt: skip
-    for directory, changes in ((a, {}), (b, {"ratio": 1.2, "ci_low": 1.15, "ci_high": 1.25,
-                                             "verdict": "different, beyond margin"})):  # fmt: skip
+             "verdict": "equivalent", "direction": None, "ci90_low": 0.992, "ci90_high": 1.008,
+             "margin_percent": 3, "rounds": 8}  # fmt: skip
+    slower = {"ratio": 1.2, "ci_low": 1.15, "ci_high": 1.25, "ci90_low": 1.16, "ci90_high": 1.24,
+              "verdict": "different, beyond margin", "direction": "higher"}  # fmt: skip
+    for directory, changes in ((a, {}), (b, slower)):
         results = json.loads((directory / "results.json").read_text())
         results["paired"] = [{**entry, **changes}]
         write_json(directory / "results.json", results)
     (change,) = compare(a, b).paired
     assert change["base"] == "1.000× [0.990, 1.010]" and change["new"] == "1.200× [1.150, 1.250]"
+    assert (change["base_verdict"], change["new_verdict"]) == (
+        "equivalent",
+        "slower, beyond margin",
+    )
     assert change["changed"] is True
