@@ -140,16 +140,21 @@ def _compare(metric: str, diffs: Sequence[float], band: float, scale: str, margi
         stdev = statistics.stdev(diffs)
         ci95 = _t_interval(mean, stdev, n, CONFIDENCE)
         ci90 = _t_interval(mean, stdev, n, EQUIVALENCE_CONFIDENCE)
+    return _judged(metric, n, scale, mean, ci95, ci90, band, margin, to_scale)
+
+
+def _judged(metric, n, scale, diff, ci95, ci90, band, margin, to_scale) -> Comparison:
+    """The verdict on a difference and its intervals, all reported on the metric's scale."""
     found = verdict(ci95, ci90, band)
     direction = None
     if found in (NEGLIGIBLE, BEYOND, UNCLEAR):
-        direction = "higher" if mean > 0 else "lower"
+        direction = "higher" if diff > 0 else "lower"
 
     def bound(interval, i):
         return None if interval is None else to_scale(interval[i])
 
     return Comparison(
-        metric, n, scale, to_scale(mean),
+        metric, n, scale, to_scale(diff),
         bound(ci95, 0), bound(ci95, 1), bound(ci90, 0), bound(ci90, 1),
         margin, found, direction,
     )  # fmt: skip
@@ -174,19 +179,7 @@ def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], 
                 tuple(float(b) for b in scipy_stats.t.interval(c, df=df, loc=diff, scale=se))
                 for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE)
             )
-    found = verdict(ci95, ci90, band)
-    direction = None
-    if found in (NEGLIGIBLE, BEYOND, UNCLEAR):
-        direction = "higher" if diff > 0 else "lower"
-
-    def bound(interval, i):
-        return None if interval is None else to_scale(interval[i])
-
-    return Comparison(
-        metric, min(n1, n2), scale, to_scale(diff),
-        bound(ci95, 0), bound(ci95, 1), bound(ci90, 0), bound(ci90, 1),
-        margin, found, direction,
-    )  # fmt: skip
+    return _judged(metric, min(n1, n2), scale, diff, ci95, ci90, band, margin, to_scale)
 
 
 def compare_unpaired_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
