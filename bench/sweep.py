@@ -69,17 +69,19 @@ def check_writable(out: Path) -> None:
         ) from None
 
 
-def pending_runs(config: BenchConfig, ordered: list[RunSpec]) -> list[RunSpec]:
+def pending_runs(
+    config: BenchConfig, ordered: list[RunSpec], existing: list[RunRecord]
+) -> list[RunSpec]:
     """Starts or continues `runs.jsonl`; returns the runs still to do.
 
     Without --resume the file starts empty. With it, runs already recorded as ok or diverged
     are skipped (a failed run is tried again), and a file holding runs under other settings is
-    refused rather than mixed into one summary.
+    refused rather than mixed into one summary. `existing` is what runs.jsonl already holds,
+    read once by the caller, which also checks each new run's weights against it.
     """
     if not config.resume:
         start_runs_file(config.out)
         return ordered
-    existing = read_records(config.out)
     settings_key = config.settings.key()
     foreign = {RunSpec.settings_key(r.run_key) for r in existing} - {settings_key}
     if foreign:
@@ -122,7 +124,8 @@ def run_sweep(
     """
     ordered = plan(config)
     previous = _previous_sweep(config)
-    todo = pending_runs(config, ordered)
+    existing = read_records(config.out) if config.resume else []
+    todo = pending_runs(config, ordered, existing)
     paired_todo = pending_paired(config)
     capabilities = previous.get("capabilities") or {}
     check_capabilities = config.capabilities and not set(config.archs) <= set(capabilities)
@@ -159,7 +162,7 @@ def run_sweep(
     skipped = len(ordered) - len(todo)
     if skipped:
         echo(f"resuming: {skipped} of {len(ordered)} runs already recorded in {config.out}")
-    digests = _digests(read_records(config.out) if config.resume else [])
+    digests = _digests(existing)
     records = []
     start = time.perf_counter()
     for i, spec in enumerate(todo, 1):
