@@ -7,6 +7,7 @@ Format history (`SCHEMA_VERSION`):
      predict throughput is the median of repeated calls on the test images; `peak_rss_bytes`
      is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
      per architecture and process, with every raw burst time.
+  3: paired records name the `build_order` of their styles (shuffled per process).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from bench.atomic import write_atomic
 from bench.config import RunSpec
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 SWEEP_FILE = "sweep.json"
@@ -245,6 +246,7 @@ class PairedRecord:
     batch_size: int
     predict_batch: int
     process: int = 0  # which of the phase's independent processes
+    build_order: list[str] | None = None  # the order the styles were built and traced in
     device: str | None = None
     started_at: str | None = None
     wall_seconds: float | None = None

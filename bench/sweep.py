@@ -94,14 +94,16 @@ def pending_runs(
 
 
 def pending_paired(config: BenchConfig) -> list[PairedSpec]:
-    """The paired processes still to do: all, or with --resume those not yet recorded."""
+    """The paired processes still to do: all, or with --resume those not yet recorded alike."""
     specs = config.paired_specs()
     if not config.resume:
         return specs
     done = {
         (r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles))
         for r in read_paired(config.out)
-        if r.status == "ok"
+        # records without a build order come from before build orders were shuffled, when the
+        # reference was always traced first: redone
+        if r.status == "ok" and r.build_order is not None
     }
     return [
         spec

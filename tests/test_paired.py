@@ -6,7 +6,13 @@ import pytest
 from bench.config import PairedSpec, TrainSettings
 from bench.data import MnistData
 from bench.measure import RetracedError
-from bench.paired import WARMUP_BURSTS, run_paired, time_bursts, time_models
+from bench.paired import (
+    WARMUP_BURSTS,
+    run_paired,
+    shuffled_build_order,
+    time_bursts,
+    time_models,
+)
 from bench.records import MEASURES, PairedRecord
 from bench.report import paired_summary
 from bench.stats import BEYOND, EQUIVALENT, paired_comparisons
@@ -65,20 +71,33 @@ def _compiled(arch):
     return model
 
 
-def _phase(models, reference, rounds, margin, burst_seconds=0.02):
+def _timed(models, reference, rounds, burst_seconds=0.02):
     batches, x = _data()
-    steps, seconds = time_models(models, batches, x, reference=reference, rounds=rounds,
-                                 order_seed=0, burst_seconds=burst_seconds)  # fmt: skip
+    return time_models(models, batches, x, reference=reference, rounds=rounds, order_seed=0,
+                       burst_seconds=burst_seconds)  # fmt: skip
+
+
+def _phase(models, reference, rounds, margin, burst_seconds=0.02):
+    steps, seconds = _timed(models, reference, rounds, burst_seconds)
     return steps, {(m, s): c for m, s, c in paired_comparisons([seconds], reference, margin)}
 
 
 def test_a_style_timed_against_itself_is_equivalent_with_an_interval_around_1():
-    # Two copies of one model: any difference the phase reports is its own error. A 95 %
-    # interval misses 1 in 5 % of honest runs by construction, so one rerun is allowed.
+    # Two copies of one model: any difference the phase reports is its own error. The copy
+    # traced and warmed up first runs a few per cent apart from the other for as long as both
+    # live (measured: 1-3 %, in a fixed direction per measure), which rounds inside one pair
+    # cannot see. So, as the sweep replicates processes in shuffled build orders, this
+    # replicates fresh pairs, alternating which goes first, and takes the interval over them.
+    # A 95 % interval misses 1 in 5 % of honest runs by construction, so one rerun is allowed.
     for _attempt in range(2):
-        models = {"sequential": _compiled("mlp"), "copy": _compiled("mlp")}
-        # bursts as long as the real phase's: shorter ones of the MLP's 3 ms steps jitter more
-        _, found = _phase(models, "sequential", rounds=30, margin=10, burst_seconds=0.05)
+        replicates = []
+        for i in range(6):
+            names = ["sequential", "copy"] if i % 2 == 0 else ["copy", "sequential"]
+            models = {name: _compiled("mlp") for name in names}
+            # bursts as long as the real phase's: shorter ones of the MLP's 3 ms steps jitter more
+            replicates.append(_timed(models, "sequential", rounds=8, burst_seconds=0.05)[1])
+        found = {(m, s): c for m, s, c in paired_comparisons(replicates, "sequential", 10)}
+        assert len(found) == len(MEASURES)
         missed = [k for k, c in found.items() if not c.ci95_low <= 1 <= c.ci95_high]
         if not missed and all(c.verdict == EQUIVALENT for c in found.values()):
             break
@@ -120,6 +139,7 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     record = records[1]
     assert record.status == "ok", record.error
     assert record.process == 1
+    assert record.build_order == shuffled_build_order(record.styles, record.order_seed)
     again = PairedRecord.from_dict(record.to_dict())
     assert again == record
     assert list(again.ordered_seconds()) == list(MEASURES)
@@ -138,3 +158,11 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     assert {(m["style"], m["measure"]) for m in medians} == {
         (s, m) for s in record.styles for m in MEASURES
     }
+
+
+def test_processes_build_and_trace_their_styles_in_orders_of_their_own():
+    styles = ("sequential", "functional", "subclassed")
+    orders = {tuple(shuffled_build_order(styles, seed)) for seed in range(12)}
+    assert all(sorted(order) == sorted(styles) for order in orders)
+    assert len(orders) >= 4, orders  # the reference is not always first
+    assert shuffled_build_order(styles, 3) == shuffled_build_order(styles, 3)

@@ -6,7 +6,7 @@ import pytest
 
 from bench import sweep
 from bench.config import ConfigError, make_config
-from bench.records import PairedRecord, append_record, read_records
+from bench.records import PairedRecord, append_paired, append_record, read_records
 from tests.records_fixture import record
 
 PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
@@ -139,6 +139,19 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
     environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
     assert environment["git"] == {"commit": "runs"}
     assert environment["paired_git"] == {"commit": "paired"}
+
+
+def test_resume_redoes_paired_processes_recorded_before_build_orders_were_shuffled(tmp_path):
+    config = _config(tmp_path, resume=True, paired_rounds=4, paired_processes=2)
+    old, new = config.paired_specs()
+    for spec, build_order in ((old, None), (new, list(reversed(new.styles)))):
+        append_paired(tmp_path, PairedRecord(
+            arch=spec.arch, styles=list(spec.styles), reference="sequential", seed=spec.seed,
+            settings_key=spec.settings.key(), rounds=spec.rounds, steps_per_burst={},
+            order_seed=spec.order_seed, seconds={}, batch_size=128, predict_batch=1024,
+            process=spec.process, build_order=build_order,
+        ))  # fmt: skip
+    assert [s.process for s in sweep.pending_paired(config)] == [old.process]
 
 
 def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
