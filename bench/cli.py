@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from bench.config import DEVICES, PRECISIONS, PROFILES, ConfigError, make_config
+from bench.backends import BACKENDS
+from bench.config import DEVICES, JIT_COMPILE, PRECISIONS, PROFILES, ConfigError, make_config
 from bench.quiet import import_tensorflow_quietly, silence_framework_logs
 from mnist_models import ARCHS, STYLES
 
@@ -47,6 +48,10 @@ def _names(allowed: tuple[str, ...]):
     return parse
 
 
+def _backends(text: str) -> tuple[str, ...]:
+    return BACKENDS if text.strip() == "all" else _names(BACKENDS)(text)
+
+
 def _seeds(text: str) -> tuple[int, ...]:
     """ "5" → seeds 1..5; "3,7,9" → those seeds; "4-6" → 4, 5, 6."""
     try:
@@ -76,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--profile", choices=PROFILES, default="quick", help="defaults (quick)")
     p.add_argument("--arch", type=_names(ARCHS), help=f"architectures: {','.join(ARCHS)}")
+    p.add_argument(
+        "--backend",
+        type=_backends,
+        help=f"Keras backends: {','.join(BACKENDS)} or all (tensorflow; full: every installed)",
+    )
     p.add_argument("--styles", type=_names(STYLES), help=f"styles: {','.join(STYLES)} (all)")
     p.add_argument("--seeds", type=_seeds, help="N (seeds 1..N), a list 1,2,7 or a range 3-5")
     p.add_argument("--epochs", type=int, help="training epochs per run")
@@ -92,8 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--jit-compile",
+        choices=JIT_COMPILE,
+        help="XLA (torch.compile on PyTorch): auto is each backend's default (XLA on JAX, off "
+        "on TensorFlow's CPU, eager on PyTorch); on needs --no-deterministic on TensorFlow",
+    )
+    p.add_argument(
+        "--shared-start",
         action=argparse.BooleanOptionalAction,
-        help="compile train steps with XLA (off; needs --no-deterministic)",
+        help="every backend and style starts from TensorFlow's Sequential weights and sees "
+        "one NumPy batch order (on when several backends are swept)",
     )
     p.add_argument(
         "--precision",
@@ -231,6 +248,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
 
     overrides = {
         "archs": args.arch,
+        "backends": args.backend,
         "styles": args.styles,
         "seeds": args.seeds,
         "epochs": args.epochs,
@@ -242,6 +260,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         "device": args.device,
         "deterministic": args.deterministic,
         "jit_compile": args.jit_compile,
+        "shared_start": args.shared_start,
         "target_accuracy": args.target_accuracy,
         "precision": args.precision,
         "steps_per_execution": args.steps_per_execution,
@@ -289,7 +308,8 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     runs = len(config.runs())
     print(
         f"mnist-styles-bench: profile {config.profile}, {runs} runs "
-        f"({', '.join(config.archs)} × {', '.join(config.styles)} × {len(config.seeds)} seeds, "
+        f"({', '.join(config.backends)} × {', '.join(config.archs)} × "
+        f"{', '.join(config.styles)} × {len(config.seeds)} seeds, "
         f"{config.settings.epochs} epoch(s)); data: {environment['data_source']}; "
         f"writing to {config.out}/",
         flush=True,

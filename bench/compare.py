@@ -79,6 +79,10 @@ ENVIRONMENT_KEYS = (
 MACHINE_KEYS = ("cpu_model", "cpu_cores", "devices")
 
 
+# Schema 3 only added fields (the backend axis: absent means TensorFlow), so 2 still compares.
+COMPARABLE_SCHEMAS = (2, SCHEMA_VERSION)
+
+
 class CompareError(ValueError):
     """A directory cannot be compared: missing, without results, or of another schema."""
 
@@ -124,11 +128,12 @@ def load_results(directory: Path) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         raise CompareError(f"{path}: not JSON ({e.msg})") from None
     version = results.get("schema_version") if isinstance(results, dict) else None
-    if version != SCHEMA_VERSION:
+    if version not in COMPARABLE_SCHEMAS:
         raise CompareError(
             f"{path} has schema_version {version}; this version of the harness compares "
-            f"schema {SCHEMA_VERSION}: rebuild it with `python -m bench report --out {directory}` "
-            "(runs recorded under an older schema cannot be compared)"
+            f"schemas {', '.join(map(str, COMPARABLE_SCHEMAS))}: rebuild it with "
+            f"`python -m bench report --out {directory}` (runs recorded under an older schema "
+            "cannot be compared)"
         )
     return results
 

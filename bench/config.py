@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.backends import BACKENDS, DEFAULT_BACKEND, install_hint, installed
 from mnist_models import ARCHS, STYLES
 
 DEVICES = ("auto", "cpu", "gpu")
+# "auto" is each backend's own default: XLA on JAX, none on TensorFlow on a CPU or under op
+# determinism, eager on PyTorch. What a run used is in its record (`jit_compile`).
+JIT_COMPILE = ("auto", "on", "off")
+INIT_DIR = "init"  # in a sweep's directory: the initial weights of a shared start
 REFERENCE_STYLE = "sequential"
 # The paired phase sizes each burst to about this long, from the reference style's warmed-up
 # call time: long enough that timer and dispatch jitter average out (the MLP's 3 ms steps vary
@@ -44,10 +49,15 @@ class TrainSettings:
     test_images: int | None  # None: all 10,000
     device: str = "auto"
     deterministic: bool = True
-    jit_compile: bool = False
+    jit_compile: str = "auto"
     target_accuracy: float | None = None
     precision: str = "float32"
     steps_per_execution: int = 1
+    backend: str = DEFAULT_BACKEND
+    # Every backend and style starts from the same initial weights (made by the Sequential
+    # model on TensorFlow) and sees the batches in the same order (a NumPy permutation of the
+    # seed), so that runs on different backends differ only in what the backends compute.
+    shared_start: bool = False
 
     def __post_init__(self):
         _positive("epochs", self.epochs)
@@ -74,11 +84,20 @@ class TrainSettings:
                 f"unknown precision {self.precision!r}; expected one of: {', '.join(PRECISIONS)}"
             )
         _positive("steps per execution", self.steps_per_execution)
-        if self.jit_compile and self.deterministic:
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                f"unknown backend {self.backend!r}; expected one of: {', '.join(BACKENDS)}"
+            )
+        if self.jit_compile not in JIT_COMPILE:
+            raise ConfigError(
+                f"unknown jit compile {self.jit_compile!r}; expected one of: "
+                f"{', '.join(JIT_COMPILE)}"
+            )
+        if self.jit_compile == "on" and self.deterministic and self.backend == "tensorflow":
             # Keras would quietly train without XLA, and the records would say it used XLA.
             raise ConfigError(
-                "--jit-compile needs --no-deterministic: Keras turns XLA off while TensorFlow "
-                "op determinism is on; received both"
+                "--jit-compile on needs --no-deterministic on TensorFlow: Keras turns XLA off "
+                "while op determinism is on; received both"
             )
         if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
             raise ConfigError(
@@ -88,7 +107,15 @@ class TrainSettings:
 
     def key(self) -> str:
         """A stable string that is equal exactly when two settings are."""
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+        fields = dataclasses.asdict(self)
+        # Keys of sweeps from before the backend axis stay valid: those ran on TensorFlow (left
+        # out of the key) with jit_compile a boolean, which "on" and "off" are written as.
+        if fields["backend"] == DEFAULT_BACKEND:
+            del fields["backend"]
+        if not fields["shared_start"]:
+            del fields["shared_start"]
+        fields["jit_compile"] = {"on": True, "off": False}.get(self.jit_compile, self.jit_compile)
+        return json.dumps(fields, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -100,10 +127,12 @@ class RunSpec:
     seed: int
     settings: TrainSettings
     data_dir: str | None = None
+    init_weights: str | None = None  # the .npz of initial weights, with shared_start
 
     @property
     def label(self) -> str:
-        return f"{self.arch}/{self.style} seed={self.seed}"
+        backend = "" if self.settings.backend == DEFAULT_BACKEND else f"{self.settings.backend}/"
+        return f"{backend}{self.arch}/{self.style} seed={self.seed}"
 
     def key(self) -> str:
         """Identifies the run for --resume: the same key means the same experiment."""
@@ -120,7 +149,7 @@ class RunSpec:
     @classmethod
     def from_json(cls, text: str) -> RunSpec:
         raw = json.loads(text)
-        return cls(**{**raw, "settings": TrainSettings(**raw["settings"])})
+        return cls(**{**raw, "settings": settings_from_dict(raw["settings"])})
 
 
 @dataclass(frozen=True)
@@ -148,7 +177,7 @@ class PairedSpec:
             **{
                 **raw,
                 "styles": tuple(raw["styles"]),
-                "settings": TrainSettings(**raw["settings"]),
+                "settings": settings_from_dict(raw["settings"]),
             }
         )
 
@@ -161,8 +190,9 @@ class BenchConfig:
     archs: tuple[str, ...]
     styles: tuple[str, ...]
     seeds: tuple[int, ...]
-    settings: TrainSettings
+    settings: TrainSettings  # with the first backend; each backend's runs get their own
     out: Path
+    backends: tuple[str, ...] = (DEFAULT_BACKEND,)
     data_dir: str | None = None
     resume: bool = False
     order_seed: int = 0
@@ -174,6 +204,13 @@ class BenchConfig:
     def __post_init__(self):
         _known("arch", self.archs, ARCHS)
         _known("style", self.styles, STYLES)
+        _known("backend", self.backends, BACKENDS)
+        for backend in self.backends:
+            if not installed(backend):
+                raise ConfigError(
+                    f"backend {backend!r} is not installed; install it with "
+                    f"{install_hint(backend)}, or leave it out of --backend"
+                )
         if not isinstance(self.paired_rounds, int) or self.paired_rounds < 0:
             raise ConfigError(
                 f"paired rounds must be a whole number >= 0 (0 turns the phase off); "
@@ -210,20 +247,38 @@ class BenchConfig:
     def runs(self) -> list[RunSpec]:
         """Every run of the sweep, seed-major, in no particular style order."""
         return [
-            RunSpec(arch, style, seed, self.settings, self.data_dir)
+            RunSpec(arch, style, seed, self.backend_settings(backend), self.data_dir,
+                    str(self.init_weights_path(arch, seed)) if self.settings.shared_start else None)
+            for backend in self.backends
             for seed in self.seeds
             for arch in self.archs
             for style in self.styles
-        ]
+        ]  # fmt: skip
+
+    def init_weights_path(self, arch: str, seed: int) -> Path:
+        """Where a shared start's initial weights for (arch, seed) are kept."""
+        return self.out / INIT_DIR / f"{arch}-seed{seed}.npz"
+
+    def backend_settings(self, backend: str) -> TrainSettings:
+        """The sweep's settings for the runs on `backend`.
+
+        Keras' PyTorch trainer takes one step per call and refuses any other
+        steps_per_execution; the setting changes dispatch, not the arithmetic, so the runs on
+        every backend still train alike.
+        """
+        steps = 1 if backend == "torch" else self.settings.steps_per_execution
+        return dataclasses.replace(self.settings, backend=backend, steps_per_execution=steps)
 
     def paired_specs(self) -> list[PairedSpec]:
-        """Every process of the paired phase, process by process, each covering every arch;
-        none when the phase is off or there is no reference style to compare with."""
+        """Every process of the paired phase, per backend process by process, each covering
+        every arch; none when the phase is off or there is no reference style to compare with."""
         if not self.paired_rounds or REFERENCE_STYLE not in self.styles or len(self.styles) < 2:
             return []
         return [
-            PairedSpec(arch, self.styles, self.seeds[0], self.settings, self.paired_rounds,
-                       self.order_seed + process, process, data_dir=self.data_dir)
+            PairedSpec(arch, self.styles, self.seeds[0], self.backend_settings(backend),
+                       self.paired_rounds, self.order_seed + process, process,
+                       data_dir=self.data_dir)
+            for backend in self.backends
             for process in range(self.paired_processes)
             for arch in self.archs
         ]  # fmt: skip
@@ -283,7 +338,8 @@ COMMON_DEFAULTS: dict[str, Any] = dict(
     validation_split=0.1,
     device="auto",
     deterministic=True,
-    jit_compile=False,
+    jit_compile="auto",
+    backends=(DEFAULT_BACKEND,),
     target_accuracy=None,
     precision="float32",
     # Leaves the weights bitwise unchanged; 1.47x [1.18, 1.76] faster for the MLP, whose steps
@@ -305,11 +361,26 @@ def make_config(
     if profile not in PROFILE_DEFAULTS:
         raise ConfigError(f"unknown profile {profile!r}; expected one of: {', '.join(PROFILES)}")
     values = {**COMMON_DEFAULTS, **PROFILE_DEFAULTS[profile]}
+    if profile == "full":  # the reference run covers every backend this machine has
+        values["backends"] = tuple(b for b in BACKENDS if installed(b))
     values.update({k: v for k, v in overrides.items() if v is not None})
+    values["backend"] = values["backends"][0] if values["backends"] else DEFAULT_BACKEND
+    if values.get("shared_start") is None:  # by default, wherever backends are compared
+        values["shared_start"] = len(values["backends"]) > 1
     setting_names = {f.name for f in dataclasses.fields(TrainSettings)}
     settings = TrainSettings(**{k: v for k, v in values.items() if k in setting_names})
     rest = {k: v for k, v in values.items() if k not in setting_names}
     return BenchConfig(profile=profile, settings=settings, out=Path(out), **rest)
+
+
+def settings_from_dict(raw: dict[str, Any]) -> TrainSettings:
+    """`TrainSettings` from its dict, including one written before the backend axis (schema 2),
+    whose `jit_compile` was a boolean."""
+    raw = dict(raw)
+    if isinstance(raw.get("jit_compile"), bool):
+        raw["jit_compile"] = "on" if raw["jit_compile"] else "off"
+    names = {f.name for f in dataclasses.fields(TrainSettings)}
+    return TrainSettings(**{k: v for k, v in raw.items() if k in names})
 
 
 def _positive(name: str, value: int) -> None:

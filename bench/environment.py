@@ -24,6 +24,10 @@ def collect() -> dict[str, Any]:
         "tensorflow": _version("tensorflow"),
         "keras": _version("keras"),
         "numpy": _version("numpy"),
+        # the other backends' frameworks: None where not installed
+        "jax": _version("jax"),
+        "jaxlib": _version("jaxlib"),
+        "torch": _version("torch"),
         "os": platform.platform(),
         "cpu_model": cpu_model(),
         "cpu_native_bf16": native_bf16(),

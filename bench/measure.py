@@ -42,6 +42,22 @@ class TraceCounter:
         return sum(self.counts.values())
 
 
+def runs_compiled(model: Any) -> bool:
+    """Whether the compiled `model`'s steps run as traced functions, so a `TraceCounter` on it
+    means something. Keras' PyTorch backend runs them eagerly unless jit_compile is on: every
+    call then runs the step in Python, and there is no tracing to detect."""
+    import keras
+
+    if model.run_eagerly:
+        return False
+    return keras.backend.backend() != "torch" or bool(model.jit_compile)
+
+
+def trace_counter(model: Any) -> TraceCounter | None:
+    """A `TraceCounter` on `model` where its steps are traced, else None (nothing to count)."""
+    return TraceCounter(model) if runs_compiled(model) else None
+
+
 class RetracedError(RuntimeError):
     """A call that was timed traced a function: its time includes compilation."""
 

@@ -20,9 +20,16 @@ import numpy as np
 
 from bench.config import PairedSpec
 from bench.data import MnistData, load_mnist, preprocess
-from bench.measure import RetracedError, TraceCounter
+from bench.measure import RetracedError, TraceCounter, trace_counter
 from bench.records import MEASURES, PairedRecord
-from bench.runner import PREDICT_BATCH, compile_model, device_name, epoch_size, prepare_backend
+from bench.runner import (
+    PREDICT_BATCH,
+    compile_model,
+    device_name,
+    effective_jit_compile,
+    epoch_size,
+    prepare_backend,
+)
 from mnist_models import build_model
 
 WARMUP_BURSTS = 2  # the first traces; the second runs what every timed burst will run
@@ -115,7 +122,8 @@ def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch,
     Returns:
         (calls per burst for each measure, seconds[measure][name] per round).
     """
-    counters = {name: TraceCounter(model) for name, model in models.items()}
+    counters = {name: trace_counter(model) for name, model in models.items()}
+    counters = {name: c for name, c in counters.items() if c is not None}
     calls = {name: single_calls(m, train_batches, predict_batch) for name, m in models.items()}
     for name in models:  # trace everything before calibrating: compilation is not a call's time
         for measure in MEASURES:
@@ -145,6 +153,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
     s = spec.settings
     steps, seconds, status, error = {}, {}, "ok", None
     build_order: list[str] = []
+    jit_compile = None
     try:
         mnist = mnist or load_mnist(spec.data_dir)
         prepare_backend(s)
@@ -160,6 +169,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
             # The same seed for each: identical initial weights, so the styles train alike.
             models[style] = build_model(spec.arch, style, seed=spec.seed)
             compile_model(models[style], s, epoch_size(s)[1])  # the runs' recipe
+        jit_compile = all(effective_jit_compile(m, s) for m in models.values())
         steps, seconds = time_models(
             models,
             train_batches,
@@ -185,6 +195,8 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
         batch_size=s.batch_size,
         predict_batch=PREDICT_BATCH,
         process=spec.process,
+        backend=s.backend,
+        jit_compile=jit_compile,
         build_order=build_order,
         device=device_name(),
         started_at=started_at,

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from bench.atomic import write_atomic
+from bench.backends import model_name
 from bench.records import RunRecord
 from bench.stats import describe
 from mnist_models import STYLES
@@ -34,7 +35,7 @@ def write_plots(records: list[RunRecord], out: Path, paired: list[dict] | None =
     """Writes every chart for the ok runs in `records` (and the paired phase's verdicts, when
     there are some) into `out`; returns their paths."""
     ok = [r for r in records if r.status == "ok"]
-    archs = sorted({r.arch for r in ok})
+    archs = sorted({model_name(r.backend, r.arch) for r in ok})
     if not archs:
         return []
     charts = {}
@@ -63,7 +64,7 @@ def write_plots(records: list[RunRecord], out: Path, paired: list[dict] | None =
 def _by_style(records: list[RunRecord], arch: str) -> dict[str, list[RunRecord]]:
     groups: dict[str, list[RunRecord]] = defaultdict(list)
     for r in records:
-        if r.arch == arch:
+        if model_name(r.backend, r.arch) == arch:
             groups[r.style].append(r)
     return {style: groups[style] for style in STYLES if groups[style]}
 
@@ -176,13 +177,13 @@ def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], mar
 def _forest(paired: list[dict], margin: float):
     """Per arch, each style's time ratio to Sequential with its 95 % interval, one row per
     measure, the ±margin band shaded and the verdict (`label`, in words) beside each row."""
-    archs = sorted({e["arch"] for e in paired})
+    archs = sorted({model_name(e.get("backend"), e["arch"]) for e in paired})
     figure, axes = plt.subplots(
         len(archs), 1, figsize=(8.5, 0.45 * len(paired) / len(archs) + 1.6), squeeze=False
     )
     for ax, arch in zip(axes[:, 0], archs, strict=True):
         entries = sorted(
-            (e for e in paired if e["arch"] == arch),
+            (e for e in paired if model_name(e.get("backend"), e["arch"]) == arch),
             key=lambda e: (MEASURE_ORDER.index(e["measure"]), STYLES.index(e["style"])),
         )
         rows = [
@@ -209,7 +210,8 @@ def write_comparison_chart(rows: list[dict], path: Path, margin: float) -> None:
         _forest_panel(
             ax,
             [
-                (f"{r['arch']}/{r['style']} · {r['label']}", r["estimate"], r["ci95_low"],
+                (f"{model_name(r.get('backend'), r['arch'])}/{r['style']} · {r['label']}",
+                 r["estimate"], r["ci95_low"],
                  r["ci95_high"], COLORS.get(r["style"], "black"), r["verdict"])
                 for r in rows
             ],

@@ -9,6 +9,7 @@ code never touches the process's streams.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 
@@ -21,7 +22,16 @@ def silence_framework_logs() -> None:
 
 def import_tensorflow_quietly() -> None:
     """Imports TensorFlow with file descriptor 2 pointed at /dev/null for the import alone."""
-    if "tensorflow" in sys.modules:
+    _import_quietly("tensorflow")
+
+
+def import_keras_quietly() -> None:
+    """Imports Keras, and with it the backend framework, as `import_tensorflow_quietly` does."""
+    _import_quietly("keras")
+
+
+def _import_quietly(name: str) -> None:
+    if name in sys.modules:
         return
     silence_framework_logs()
     sys.stderr.flush()
@@ -30,8 +40,8 @@ def import_tensorflow_quietly() -> None:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
             with contextlib.suppress(ImportError):  # the real import below reports it
-                import tensorflow
+                importlib.import_module(name)
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-    import tensorflow  # noqa: F401  (raises here, on a visible stderr, if it failed)
+    importlib.import_module(name)  # raises here, on a visible stderr, if it failed

@@ -7,7 +7,12 @@ Format history (`SCHEMA_VERSION`):
      predict throughput is the median of repeated calls on the test images; `peak_rss_bytes`
      is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
      per architecture and process, with every raw burst time.
-  3: paired records name the `build_order` of their styles (shuffled per process).
+  3: the backend axis: `backend` on run and paired records (absent: TensorFlow); a run's
+     `jit_compile` is what Keras used (`model.jit_compile` after compile; None if the run
+     failed before), `jit_compile_setting` what was asked (auto, on, off); the settings part
+     of run keys carries `backend` unless it is TensorFlow; `initial_weights_sha256`, and
+     `shared_start` in the settings (in keys only when on). Paired records name the
+     `build_order` of their styles (shuffled per process).
 """
 
 from __future__ import annotations
@@ -47,11 +52,13 @@ class RunRecord:
     test_images: int
     device: str
     deterministic: bool
-    jit_compile: bool
+    jit_compile: bool | None  # what Keras used, known once compiled
     precision: str
     steps_per_execution: int
     status: str
     error: str | None = None
+    backend: str = "tensorflow"
+    jit_compile_setting: str | None = None  # what was asked: auto, on or off
     params_total: int | None = None
     params_trainable: int | None = None
     test_loss: float | None = None
@@ -80,6 +87,7 @@ class RunRecord:
     efficiency: float | None = None  # achieved_gflops / peak_matmul_gflops: median vs median
     efficiency_best: float | None = None  # achieved_gflops_best / peak_matmul_gflops_best
     weights_sha256: str | None = None
+    initial_weights_sha256: str | None = None  # before training: equal means started alike
     # Whether the trained weights equal those of the sequential style for the same seed and
     # settings. Known only once both have run: `resolve_identity` fills it in.
     identical_to_reference: bool | None = None
@@ -115,7 +123,9 @@ def spec_fields(spec: RunSpec) -> dict[str, Any]:
         test_images=s.test_images or 10_000,
         device=s.device,
         deterministic=s.deterministic,
-        jit_compile=s.jit_compile,
+        jit_compile=None,
+        jit_compile_setting=s.jit_compile,
+        backend=s.backend,
         precision=s.precision,
         steps_per_execution=s.steps_per_execution,
         target_accuracy=s.target_accuracy,
@@ -246,6 +256,8 @@ class PairedRecord:
     batch_size: int
     predict_batch: int
     process: int = 0  # which of the phase's independent processes
+    backend: str = "tensorflow"
+    jit_compile: bool | None = None  # what Keras used for every style of the process
     build_order: list[str] | None = None  # the order the styles were built and traced in
     device: str | None = None
     started_at: str | None = None
@@ -276,9 +288,9 @@ def append_paired(out: Path, record: PairedRecord) -> None:
 
 
 def read_paired(out: Path) -> list[PairedRecord]:
-    """The latest record of each (architecture, process) in `out/paired.jsonl`."""
+    """The latest record of each (backend, architecture, process) in `out/paired.jsonl`."""
     latest = {}
     for row in read_lines(out / PAIRED_FILE):
         record = PairedRecord.from_dict(row)
-        latest[(record.arch, record.process)] = record
+        latest[(record.backend, record.arch, record.process)] = record
     return list(latest.values())

@@ -17,6 +17,7 @@ import pandas as pd
 
 from bench import plots
 from bench.atomic import write_atomic
+from bench.backends import BACKENDS, DEFAULT_BACKEND, model_name
 from bench.capabilities import CHECKS
 from bench.config import DEFAULT_TIME_MARGIN, PAIRED_PRECISION
 from bench.environment import provenance_lines
@@ -100,29 +101,33 @@ def latest_records(out: Path) -> list[RunRecord]:
 
 def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
               ) -> dict[str, Any]:  # fmt: skip
-    """Statistics per (arch, style) and paired comparisons against the reference style."""
+    """Statistics per (backend, arch, style) and comparisons against the reference style."""
     ok = [r for r in records if r.status == "ok"]
-    by_group: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
+    by_group: dict[tuple[str, str, str], list[RunRecord]] = defaultdict(list)
     for r in ok:
-        by_group[(r.arch, r.style)].append(r)
+        by_group[(r.backend, r.arch, r.style)].append(r)
 
     stats_rows, warnings = [], []
-    for (arch, style), group in sorted(by_group.items(), key=_group_order):
+    for (backend, arch, style), group in sorted(by_group.items(), key=_group_order):
+        name = model_name(backend, arch)
         for metric, (label, is_timing) in METRICS.items():
             values = [getattr(r, metric) for r in group if getattr(r, metric) is not None]
             if not values:
                 continue
             s = describe(values)
-            stats_rows.append({"arch": arch, "style": style, "metric": metric, **_stats_dict(s)})
+            stats_rows.append(
+                {"backend": backend, "arch": arch, "style": style, "metric": metric,
+                 **_stats_dict(s)}
+            )  # fmt: skip
             if is_timing and s.unstable:
                 warnings.append(
-                    f"{arch}/{style} {label}: unstable, standard deviation is "
+                    f"{name}/{style} {label}: unstable, standard deviation is "
                     f"{100 * s.cv:.0f} % of the mean (over 10 %); treat differences with care"
                 )
 
     comparisons = []
-    for (arch, style), group in sorted(by_group.items(), key=_group_order):
-        reference = {r.seed: r for r in by_group.get((arch, REFERENCE_STYLE), [])}
+    for (backend, arch, style), group in sorted(by_group.items(), key=_group_order):
+        reference = {r.seed: r for r in by_group.get((backend, arch, REFERENCE_STYLE), [])}
         if style == REFERENCE_STYLE or not reference:
             continue
         for metric in ("test_accuracy", *COMPARED_TIMES):
@@ -140,21 +145,23 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
                 c = compare_points(metric, candidate, ref, ACCURACY_MARGIN_POINTS)
             else:
                 c = compare_ratios(metric, candidate, ref, time_margin)
-            comparisons.append({"arch": arch, "style": style, **c.to_dict()})
+            comparisons.append({"backend": backend, "arch": arch, "style": style, **c.to_dict()})
 
     warnings = identity_warnings(records) + warnings
     not_ok = [r for r in records if r.status != "ok"]
     for r in not_ok:
         first = (r.error or "").splitlines()[0] if r.error else ""
-        warnings.append(f"{r.arch}/{r.style} seed={r.seed}: {r.status}. {first}".strip())
+        warnings.append(
+            f"{model_name(r.backend, r.arch)}/{r.style} seed={r.seed}: {r.status}. {first}".strip()
+        )
     return {"stats": stats_rows, "comparisons": comparisons, "warnings": warnings}
 
 
 def identity_warnings(records: list[RunRecord]) -> list[str]:
     """A line per run whose trained weights differ from the reference style's under determinism."""
     return [
-        f"{r.arch}/{r.style} seed={r.seed}: trained weights DIFFER from {r.arch}/"
-        f"{REFERENCE_STYLE}'s under op determinism; the styles did not compute the same thing"
+        f"{model_name(r.backend, r.arch)}/{r.style} seed={r.seed}: trained weights DIFFER from "
+        f"{REFERENCE_STYLE}'s under determinism; the styles did not compute the same thing"
         for r in records
         if r.status == "ok" and r.deterministic and r.identical_to_reference is False
     ]
@@ -167,18 +174,19 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
     `stats.paired_comparisons`). Everything is derived from the raw burst times in
     `paired.jsonl`.
     """
-    by_arch: dict[str, list[PairedRecord]] = defaultdict(list)
-    for record in sorted(paired, key=lambda r: (r.arch, r.process)):
+    by_arch: dict[tuple[str, str], list[PairedRecord]] = defaultdict(list)
+    for record in sorted(paired, key=lambda r: (BACKENDS.index(r.backend), r.arch, r.process)):
         if record.status == "ok":
-            by_arch[record.arch].append(record)
+            by_arch[(record.backend, record.arch)].append(record)
     entries, medians = [], []
-    for arch, records in by_arch.items():
+    for (backend, arch), records in by_arch.items():
         first = records[0]
         processes = [r.ordered_seconds() for r in records]
         for measure, style, c in paired_comparisons(processes, first.reference, margin):
             calls = [r.steps_per_burst[measure] for r in records]
             entries.append(
                 {
+                    "backend": backend,
                     "arch": arch,
                     "style": style,
                     "reference": first.reference,
@@ -207,6 +215,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
                 ]  # fmt: skip
                 medians.append(
                     {
+                        "backend": backend,
                         "arch": arch,
                         "style": style,
                         "measure": measure,
@@ -225,7 +234,8 @@ def half_width_percent(entry: dict[str, Any]) -> float:
 def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
     """A line per paired interval wider than its target: too noisy for the rounds given."""
     return [
-        f"{e['arch']}/{e['style']} paired {MEASURE_LABELS[e['measure']]}: 95 % interval "
+        f"{model_name(e.get('backend'), e['arch'])}/{e['style']} paired "
+        f"{MEASURE_LABELS[e['measure']]}: 95 % interval "
         f"±{half_width_percent(e):.1f} %, wider than the ±{PAIRED_PRECISION[e['measure']]:g} % "
         f"aimed for over {e['processes']} process(es); more --paired-processes narrow it "
         "(more rounds only narrow the part that varies within a process), as does a quieter "
@@ -246,8 +256,8 @@ def paired_words(entry: dict[str, Any]) -> str:
 
 
 def _group_order(item):
-    (arch, style), _ = item
-    return arch, STYLES.index(style)
+    (backend, arch, style), _ = item
+    return BACKENDS.index(backend), arch, STYLES.index(style)
 
 
 def _stats_dict(s: Stats) -> dict[str, Any]:
@@ -319,6 +329,7 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per (arch, style, measure): the ratio to the reference, its interval, verdict."""
     rows = [
         {
+            "backend": e.get("backend", DEFAULT_BACKEND),
             "arch": e["arch"],
             "style": e["style"],
             "measure": MEASURE_LABELS[e["measure"]],
@@ -338,9 +349,13 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
 
 def paired_medians_table(medians: list[dict[str, Any]]) -> pd.DataFrame:
     """Per style and measure, the median milliseconds per call in the paired phase."""
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for m in medians:
-        row = rows.setdefault((m["arch"], m["style"]), {"arch": m["arch"], "style": m["style"]})
+        backend = m.get("backend", DEFAULT_BACKEND)
+        row = rows.setdefault(
+            (backend, m["arch"], m["style"]),
+            {"backend": backend, "arch": m["arch"], "style": m["style"]},
+        )
         row[f"{MEASURE_LABELS[m['measure']]} ms"] = f"{m['median_ms_per_call']:.3f}"
     return pd.DataFrame(list(rows.values()))
 
@@ -357,27 +372,33 @@ def paired_console_lines(results: dict[str, Any]) -> list[str]:
     ]
     for e in results["paired"]:
         lines.append(
-            f"  {e['arch']}/{e['style']:10s} {MEASURE_LABELS[e['measure']]:22s} "
+            f"  {model_name(e.get('backend'), e['arch'])}/{e['style']:10s} "
+            f"{MEASURE_LABELS[e['measure']]:22s} "
             f"{e['ratio']:.3f}× [{e['ci_low']:.3f}, {e['ci_high']:.3f}]  {paired_words(e)}"
         )
     return lines
 
 
 def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.DataFrame:
-    """One row per (arch, style): the means a reader looks at first."""
-    stats = {(s["arch"], s["style"], s["metric"]): s for s in summary["stats"]}
+    """One row per (backend, arch, style): the means a reader looks at first."""
+    stats = {
+        (s.get("backend", DEFAULT_BACKEND), s["arch"], s["style"], s["metric"]): s
+        for s in summary["stats"]
+    }
     rows = []
-    for arch, style in sorted(
-        {(r.arch, r.style) for r in records}, key=lambda k: (k[0], STYLES.index(k[1]))
+    for key in sorted(
+        {(r.backend, r.arch, r.style) for r in records},
+        key=lambda k: (BACKENDS.index(k[0]), k[1], STYLES.index(k[2])),
     ):
-        group = [r for r in records if (r.arch, r.style) == (arch, style)]
+        backend, arch, style = key
+        group = [r for r in records if (r.backend, r.arch, r.style) == key]
         ok = [r for r in group if r.status == "ok"]
 
-        def mean(metric, scale=1.0, digits=2, arch=arch, style=style):
-            s = stats.get((arch, style, metric))
+        def mean(metric, scale=1.0, digits=2, key=key):
+            s = stats.get((*key, metric))
             return "–" if s is None else f"{s['mean'] * scale:,.{digits}f}"
 
-        acc = stats.get((arch, style, "test_accuracy"))
+        acc = stats.get((*key, "test_accuracy"))
         if acc and acc["ci95_low"] is not None:
             low, high = 100 * acc["ci95_low"], 100 * acc["ci95_high"]
             acc_text = f"{100 * acc['mean']:.2f} [{low:.2f}, {high:.2f}]"
@@ -386,9 +407,11 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
         identical = [r.identical_to_reference for r in ok if r.identical_to_reference is not None]
         rows.append(
             {
+                "backend": backend,
                 "arch": arch,
                 "style": style,
                 "params": f"{ok[0].params_total:,}" if ok else "–",
+                "jit": _jit_cell(ok),
                 "runs ok": f"{len(ok)}/{len(group)}",
                 "test acc % [95 % CI]": acc_text,
                 "first epoch s": mean("first_epoch_seconds"),
@@ -409,6 +432,11 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def _jit_cell(ok: list[RunRecord]) -> str:
+    used = {r.jit_compile for r in ok}
+    return "–" if not used or None in used else "/".join("on" if u else "off" for u in used)
+
+
 def _identity_cell(style: str, identical: list[bool]) -> str:
     if style == REFERENCE_STYLE:
         return "reference"
@@ -426,6 +454,7 @@ def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
         higher, lower = HIGHER_MEANS.get(c["metric"], ("slower", "faster"))
         rows.append(
             {
+                "backend": c.get("backend", DEFAULT_BACKEND),
                 "arch": c["arch"],
                 "style": c["style"],
                 "metric": METRICS[c["metric"]][0],

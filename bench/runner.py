@@ -17,11 +17,11 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from bench import backends
 from bench.config import RunSpec, TrainSettings
 from bench.data import MnistData, load_mnist, preprocess
-from bench.measure import TraceCounter, latency_ms, peak_rss_bytes, predict_images_per_second
+from bench.measure import latency_ms, peak_rss_bytes, predict_images_per_second, trace_counter
 from bench.records import RunRecord, spec_fields
 from mnist_models import build_model, get_architecture
 
@@ -80,8 +80,7 @@ def run_one(spec: RunSpec, mnist: MnistData | None = None) -> RunRecord:
             "error": f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}",
         }
     return RunRecord(
-        **base,
-        **measured,
+        **{**base, **measured},  # measured fills in what the spec cannot know: jit_compile
         peak_rss_bytes=peak_rss_bytes(),
         wall_seconds=time.perf_counter() - wall_start,
     )
@@ -98,26 +97,28 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
     t0 = time.perf_counter()
     model = build_model(spec.arch, spec.style, seed=spec.seed)
     build_seconds = time.perf_counter() - t0
+    if s.shared_start:
+        model.set_weights(load_initial_weights(spec.init_weights))
+        x_train, y_train = harness_batch_order(x_train, y_train, s, spec.seed)
+    initial_weights_sha256 = weights_sha256(model)
 
     fit_images, steps_per_epoch = epoch_size(s)
     t0 = time.perf_counter()
     compile_model(model, s, steps_per_epoch)
     compile_seconds = time.perf_counter() - t0
-    if s.jit_compile and not model.jit_compile:
-        raise RuntimeError(
-            "Keras turned jit_compile off for this model (a layer without XLA support, or op "
-            "determinism on); the run would not be what its settings say"
-        )
+    jit_compile = effective_jit_compile(model, s)
 
-    traces = TraceCounter(model)  # before fit makes the train function, which captures the step
+    traces = trace_counter(model)  # before fit makes the train function, which captures the step
     timer, callbacks = harness_callbacks(s.target_accuracy)
     t0 = time.perf_counter()
-    history = fit_model(model, x_train, y_train, s, callbacks).history
+    history = fit_model(model, x_train, y_train, s, callbacks, shuffle=not s.shared_start).history
     train_seconds = time.perf_counter() - t0
     history = {k: [_finite(v) for v in vs] for k, vs in history.items()}
 
     measured = dict(
         status="ok",
+        jit_compile=jit_compile,
+        initial_weights_sha256=initial_weights_sha256,
         params_total=int(model.count_params()),
         params_trainable=int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         build_seconds=build_seconds,
@@ -158,6 +159,35 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
     )
 
 
+def load_initial_weights(path: str | None) -> list[np.ndarray]:
+    """A shared start's initial weights, in `get_weights` order.
+
+    Raises:
+        FileNotFoundError: the sweep did not make them (`bench.initial`).
+    """
+    if path is None or not Path(path).exists():
+        raise FileNotFoundError(
+            f"shared start: no initial weights at {path}; the sweep makes them before the runs"
+        )
+    with np.load(path) as arrays:
+        return [arrays[f"w{i}"] for i in range(len(arrays.files))]
+
+
+def harness_batch_order(x: np.ndarray, y: np.ndarray, s: TrainSettings, seed: int):
+    """The training images in an order drawn with NumPy from `seed`, validation split untouched.
+
+    Keras shuffles with each backend's own generator (tf.data, NumPy, a torch sampler); with
+    this order and `shuffle=False`, every backend sees the same batches, the same in every
+    epoch. Keras takes the validation split off the end before any shuffling, so the tail stays.
+    """
+    fit_images = math.floor(len(x) * (1 - s.validation_split))
+    order = np.random.default_rng(seed).permutation(fit_images)
+    return (
+        np.concatenate([x[:fit_images][order], x[fit_images:]]),
+        np.concatenate([y[:fit_images][order], y[fit_images:]]),
+    )
+
+
 def epoch_size(s: TrainSettings) -> tuple[int, int]:
     """Images and steps in one training epoch under `s`, as Keras' validation_split cuts it."""
     fit_images = math.floor((s.train_images or 60_000) * (1 - s.validation_split))
@@ -166,8 +196,12 @@ def epoch_size(s: TrainSettings) -> tuple[int, int]:
 
 def prepare_backend(s: TrainSettings) -> None:
     """Sets what `s` asks of the framework before any model exists: determinism, precision."""
-    if s.deterministic:
-        tf.config.experimental.enable_op_determinism()
+    if keras.backend.backend() != s.backend:
+        raise RuntimeError(
+            f"this process runs Keras on {keras.backend.backend()!r}, but the run asks for "
+            f"{s.backend!r}; the worker selects the backend before Keras is imported"
+        )
+    backends.current().prepare(s.deterministic)
     keras.mixed_precision.set_global_policy(s.precision)
 
 
@@ -177,19 +211,40 @@ def compile_model(model: keras.Model, s: TrainSettings, steps_per_epoch: int) ->
         optimizer=make_optimizer(s.learning_rate, steps_per_epoch * s.epochs),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        jit_compile=s.jit_compile,
+        jit_compile={"on": True, "off": False}.get(s.jit_compile, "auto"),
         steps_per_execution=s.steps_per_execution,
     )
 
 
+def effective_jit_compile(model: keras.Model, s: TrainSettings) -> bool:
+    """Whether the compiled `model` uses XLA (or torch.compile); refuses "on" that Keras dropped.
+
+    Raises:
+        RuntimeError: `s` asked for jit compilation and Keras turned it off for this model.
+    """
+    used = bool(model.jit_compile)
+    if s.jit_compile == "on" and not used:
+        raise RuntimeError(
+            "Keras turned jit_compile off for this model (a layer without XLA support, or op "
+            "determinism on); the run would not be what its settings say"
+        )
+    return used
+
+
 def fit_model(
-    model: keras.Model, x, y, s: TrainSettings, callbacks: list[keras.callbacks.Callback]
+    model: keras.Model,
+    x,
+    y,
+    s: TrainSettings,
+    callbacks: list[keras.callbacks.Callback],
+    shuffle: bool = True,
 ) -> keras.callbacks.History:
     """`model.fit` as every run calls it under `s`, with the validation split held out."""
     return model.fit(
         x,
         y,
         batch_size=s.batch_size,
+        shuffle=shuffle,
         epochs=s.epochs,
         validation_split=s.validation_split,
         validation_batch_size=PREDICT_BATCH,
@@ -228,12 +283,8 @@ def weights_sha256(model: keras.Model) -> str:
 
 
 def device_name() -> str:
-    """The device TensorFlow will place the model on: "gpu:<name>" or "cpu"."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return "cpu"
-    details = tf.config.experimental.get_device_details(gpus[0])
-    return f"gpu:{details.get('device_name', gpus[0].name)}"
+    """The device the backend will place the model on: "gpu:<name>" or "cpu"."""
+    return backends.current().device_name()
 
 
 def _finite(value) -> float | None:

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from bench import peak
-from bench.config import REFERENCE_STYLE, BenchConfig, ConfigError, PairedSpec, RunSpec
+from bench.backends import model_name
+from bench.config import (
+    REFERENCE_STYLE,
+    BenchConfig,
+    ConfigError,
+    PairedSpec,
+    RunSpec,
+    settings_from_dict,
+)
 from bench.records import (
     SCHEMA_VERSION,
     SWEEP_FILE,
@@ -82,8 +90,8 @@ def pending_runs(
     if not config.resume:
         start_runs_file(config.out)
         return ordered
-    settings_key = config.settings.key()
-    foreign = {RunSpec.settings_key(r.run_key) for r in existing} - {settings_key}
+    settings_keys = {config.backend_settings(b).key() for b in config.backends}
+    foreign = {RunSpec.settings_key(r.run_key) for r in existing} - settings_keys
     if foreign:
         raise ConfigError(
             f"{config.out}/runs.jsonl holds runs under other settings than these; "
@@ -152,9 +160,14 @@ def run_sweep(
         write_json(
             config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities)
         )
+    initial = pending_initial_weights(config, todo)
+    if initial:
+        echo(f"shared start: initial weights of {len(initial)} (arch, seed) from TensorFlow …")
+        make_initial_weights(initial, config)
     for spec in paired_todo:
         echo(
-            f"paired timing: {spec.arch}, process {spec.process + 1}/{config.paired_processes}, "
+            f"paired timing: {model_name(spec.settings.backend, spec.arch)}, "
+            f"process {spec.process + 1}/{config.paired_processes}, "
             f"{len(spec.styles)} styles, {spec.rounds} interleaved rounds …"
         )
         paired = run_paired_in_worker(spec, config)
@@ -191,9 +204,31 @@ def _previous_sweep(config: BenchConfig) -> dict[str, Any]:
     if not config.resume or not path.exists():
         return {}
     previous = read_json(path)
-    if previous.get("config", {}).get("settings") != dataclasses.asdict(config.settings):
+    settings = previous.get("config", {}).get("settings")
+    if settings is None or settings_from_dict(settings).key() != config.settings.key():
         return {}  # pending_runs refuses runs under other settings; nothing here carries over
     return previous
+
+
+def pending_initial_weights(config: BenchConfig, todo: list[RunSpec]) -> list[dict[str, Any]]:
+    """The shared start's initial weights that runs in `todo` need and no file holds yet."""
+    wanted = {
+        (spec.arch, spec.seed): spec.init_weights
+        for spec in todo
+        if spec.init_weights and not Path(spec.init_weights).exists()
+    }
+    return [{"arch": a, "seed": seed, "path": path} for (a, seed), path in sorted(wanted.items())]
+
+
+def make_initial_weights(jobs: list[dict[str, Any]], config: BenchConfig) -> None:
+    """Makes the initial weights of `jobs` in one TensorFlow worker.
+
+    Raises:
+        RuntimeError: the worker failed; no run could start alike without them.
+    """
+    result, error = _worker("init", json.dumps(jobs), config)
+    if result is None:
+        raise RuntimeError(f"shared start: the initial weights could not be made: {error}")
 
 
 def probe_peak(config: BenchConfig) -> dict[str, Any]:
@@ -246,10 +281,10 @@ def weights_warnings(record: RunRecord, digests: dict) -> list[str]:
     if reference is None or not record.deterministic:
         return []
     others = [record.style] if record.style != REFERENCE_STYLE else list(seen)
+    name = model_name(record.backend, record.arch)
     return [
-        f"{record.arch}/{style} seed={record.seed} trained to other weights than "
-        f"{record.arch}/{REFERENCE_STYLE} under op determinism: the styles did not compute "
-        "the same thing"
+        f"{name}/{style} seed={record.seed} trained to other weights than "
+        f"{name}/{REFERENCE_STYLE} under determinism: the styles did not compute the same thing"
         for style in others
         if style != REFERENCE_STYLE and seen[style] != reference
     ]

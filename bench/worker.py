@@ -1,4 +1,4 @@
-"""A worker process: `python -m bench.worker run|paired|probe|capabilities RESULT_JSON < job`.
+"""A worker process: `python -m bench.worker KIND RESULT_JSON < job`, KIND one of `KINDS`.
 
 The sweep starts one per job so that each begins from a fresh interpreter: its peak memory,
 Keras state and TensorFlow caches are its own.
@@ -10,26 +10,48 @@ import json
 import sys
 from pathlib import Path
 
+from bench.backends import DEFAULT_BACKEND, select
 from bench.config import PairedSpec, RunSpec
-from bench.quiet import import_tensorflow_quietly
+from bench.quiet import import_keras_quietly
 from bench.records import write_json
 
-KINDS = ("run", "paired", "probe", "capabilities")
+KINDS = ("run", "paired", "init", "probe", "capabilities")
+
+
+def job_backend(kind: str, job: str) -> str:
+    """The Keras backend a job runs on: its settings' for runs and paired phases.
+
+    A shared start's initial weights and the matmul probe are made on TensorFlow; capability
+    checks name their backend.
+    """
+    if kind in ("run", "paired"):
+        return json.loads(job)["settings"].get("backend", DEFAULT_BACKEND)
+    if kind == "capabilities":
+        return json.loads(job).get("backend", DEFAULT_BACKEND)
+    return DEFAULT_BACKEND
 
 
 def main(argv: list[str]) -> int:
     kind, result_path = argv
     job = sys.stdin.read()
-    # Before anything imports it: the framework's start-up lines are not the harness's.
-    import_tensorflow_quietly()
+    # Before anything imports Keras: the backend is fixed at Keras' import, and the framework's
+    # start-up lines are not the harness's.
+    select(job_backend(kind, job))
+    import_keras_quietly()
     if kind == "run":
-        from bench.runner import run_one  # imports TensorFlow
+        from bench.runner import run_one
 
         result = run_one(RunSpec.from_json(job)).to_dict()
     elif kind == "paired":
         from bench.paired import run_paired
 
         result = run_paired(PairedSpec.from_json(job)).to_dict()
+    elif kind == "init":
+        from bench.initial import make_initial_weights
+
+        for wanted in json.loads(job):
+            make_initial_weights(wanted["arch"], wanted["seed"], Path(wanted["path"]))
+        result = {"made": len(json.loads(job))}
     elif kind == "probe":
         from bench.peak import probe_seconds
         from bench.runner import device_name

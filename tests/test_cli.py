@@ -38,7 +38,12 @@ def _fails(argv, capsys):
         (["--profile", "huge"], "invalid choice: 'huge'"),
         (["--device", "tpu"], "invalid choice: 'tpu'"),
         (["--data-dir", "/no/such/dir"], "data dir /no/such/dir is not a readable directory"),
-        (["--jit-compile"], "--jit-compile needs --no-deterministic"),
+        (["--jit-compile", "on"], "--jit-compile on needs --no-deterministic on TensorFlow"),
+        (["--jit-compile", "yes"], "invalid choice: 'yes'"),
+        (
+            ["--backend", "mxnet"],
+            "unknown backend 'mxnet'; expected one of: tensorflow, jax, torch",
+        ),
         (["--paired-rounds", "1"], "paired rounds must be 0 (off) or at least 2"),
         (["--paired-rounds", "-3"], "paired rounds must be a whole number >= 0"),
         (["--time-margin", "0"], "time margin must be a percentage in (0, 100)"),

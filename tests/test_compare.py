@@ -107,7 +107,7 @@ def test_differing_settings_are_listed_and_what_depends_on_them_is_not_compared(
     [
         (lambda d: (d / "results.json").unlink(), "results.json is missing"),
         (lambda d: (d / "results.json").write_text('{"schema_version": 1, "runs": []}'),
-         "has schema_version 1; this version of the harness compares schema 2"),
+         "has schema_version 1; this version of the harness compares schemas 2, 3"),
         (lambda d: (d / "results.json").write_text("{"), "not JSON"),
     ],
 )  # fmt: skip
