@@ -478,18 +478,24 @@ def _estimate(value: float, scale: str) -> str:
 
 def capability_table(capabilities: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
     """Yes/no per (arch, style) and check, in the order of STYLES and CHECKS; notes say why no."""
+    order = [*CHECKS, *(f"keras_loads_on_{b}" for b in BACKENDS)]
     rows, notes = [], []
     for arch, styles in capabilities.items():
         for style in sorted(styles, key=STYLES.index):
             checks = styles[style]
             row = {"arch": arch, "style": style}
-            for check in sorted(checks, key=lambda c: CHECKS.index(c) if c in CHECKS else 99):
+            for check in sorted(checks, key=lambda c: order.index(c) if c in order else 99):
                 result = checks[check]
                 row[check] = "yes" if result["ok"] else "**no**"
                 if not result["ok"]:
-                    notes.append(f"{arch}/{style} {check}: {result['error']}")
+                    error = " ".join(str(result["error"]).split())  # one line per note
+                    notes.append(f"{arch}/{style} {check}: {error[:400]}")
             rows.append(row)
-    return pd.DataFrame(rows), notes
+    frame = pd.DataFrame(rows)
+    columns = ["arch", "style", *sorted(frame.columns[2:], key=lambda c: order.index(c)
+                                         if c in order else 99)]  # fmt: skip
+    # "–": a file is not loaded on the backend it was saved on (keras_save_load covers that)
+    return frame[columns].fillna("–") if rows else frame, notes
 
 
 def summary_markdown(records: list[RunRecord], summary: dict[str, Any],

@@ -138,7 +138,8 @@ def run_sweep(
     todo = pending_runs(config, ordered, existing)
     paired_todo = pending_paired(config)
     capabilities = previous.get("capabilities") or {}
-    check_capabilities = config.capabilities and not set(config.archs) <= set(capabilities)
+    wanted = {model_name(b, arch) for b in config.backends for arch in config.archs}
+    check_capabilities = config.capabilities and not wanted <= set(capabilities)
     if not (todo or paired_todo or check_capabilities):
         echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
         return []
@@ -192,7 +193,14 @@ def run_sweep(
             echo(f"    WARNING: {warning}")
     if check_capabilities:
         echo("checking capabilities (summary, config, save formats, export, clone) …")
-        capabilities = {arch: run_capabilities(arch, config) for arch in config.archs}
+        capabilities = {
+            model_name(backend, arch): run_capabilities(arch, backend, config)
+            for backend in config.backends
+            for arch in config.archs
+        }
+        if len(config.backends) > 1:
+            echo("checking .keras files across backends (saved on each, loaded on each other) …")
+            add_crossload(capabilities, config)
         write_json(
             config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities)
         )
@@ -341,13 +349,40 @@ def run_paired_in_worker(spec: PairedSpec, config: BenchConfig) -> PairedRecord:
     )  # fmt: skip
 
 
-def run_capabilities(arch: str, config: BenchConfig) -> dict[str, Any]:
-    """Checks what every style of `arch` can do, in one worker process."""
-    job = json.dumps({"arch": arch, "styles": STYLES})
+def run_capabilities(arch: str, backend: str, config: BenchConfig) -> dict[str, Any]:
+    """Checks what every style of `arch` can do on `backend`, in one worker process."""
+    job = json.dumps({"arch": arch, "styles": STYLES, "backend": backend})
     result, error = _worker("capabilities", job, config)
     if result is None:
         return {style: {"worker": {"ok": False, "error": error}} for style in STYLES}
     return result
+
+
+def add_crossload(capabilities: dict[str, Any], config: BenchConfig) -> None:
+    """Adds `keras_loads_on_<backend>` to each (backend, arch, style) of `capabilities`: whether
+    the `.keras` file saved there loads under that other backend and predicts the same."""
+    with tempfile.TemporaryDirectory(prefix="bench-crossload-") as tmp:
+        saved = {}
+        for backend in config.backends:
+            for arch in config.archs:
+                job = {"step": "save", "backend": backend, "arch": arch, "styles": STYLES,
+                       "directory": tmp}  # fmt: skip
+                saved[(backend, arch)] = _worker("crossload", json.dumps(job), config)[1]
+        for target in config.backends:
+            sources = [b for b in config.backends if b != target]
+            for arch in config.archs:
+                job = {"step": "load", "backend": target, "arch": arch, "styles": STYLES,
+                       "saved_on": sources, "directory": tmp}  # fmt: skip
+                result, error = _worker("crossload", json.dumps(job), config)
+                for style in STYLES:
+                    for source in sources:
+                        found = (result or {}).get(style, {}).get(source) or {
+                            "ok": False,
+                            "max_abs_diff": None,
+                            "error": saved[(source, arch)] or error,
+                        }
+                        checks = capabilities.setdefault(model_name(source, arch), {})
+                        checks.setdefault(style, {})[f"keras_loads_on_{target}"] = found
 
 
 def _worker(kind: str, job: str, config: BenchConfig) -> tuple[Any, str | None]:

@@ -15,7 +15,7 @@ from bench.config import PairedSpec, RunSpec
 from bench.quiet import import_keras_quietly
 from bench.records import write_json
 
-KINDS = ("run", "paired", "init", "probe", "capabilities")
+KINDS = ("run", "paired", "init", "probe", "capabilities", "crossload")
 
 
 def job_backend(kind: str, job: str) -> str:
@@ -26,7 +26,7 @@ def job_backend(kind: str, job: str) -> str:
     """
     if kind in ("run", "paired"):
         return json.loads(job)["settings"].get("backend", DEFAULT_BACKEND)
-    if kind == "capabilities":
+    if kind in ("capabilities", "crossload"):
         return json.loads(job).get("backend", DEFAULT_BACKEND)
     return DEFAULT_BACKEND
 
@@ -36,7 +36,8 @@ def main(argv: list[str]) -> int:
     job = sys.stdin.read()
     # Before anything imports Keras: the backend is fixed at Keras' import, and the framework's
     # start-up lines are not the harness's.
-    select(job_backend(kind, job))
+    # Capability checks may use TensorFlow on any backend: `model.export` writes a SavedModel.
+    select(job_backend(kind, job), block_tensorflow=kind not in ("capabilities", "crossload"))
     import_keras_quietly()
     if kind == "run":
         from bench.runner import run_one
@@ -62,6 +63,18 @@ def main(argv: list[str]) -> int:
 
         wanted = json.loads(job)
         result = {style: check_capabilities(wanted["arch"], style) for style in wanted["styles"]}
+    elif kind == "crossload":
+        from bench import crossload
+
+        w = json.loads(job)
+        directory = Path(w["directory"])
+        if w["step"] == "save":
+            crossload.save_models(w["backend"], w["arch"], w["styles"], directory)
+            result = {"saved": True}
+        else:
+            result = crossload.load_models(
+                w["backend"], w["arch"], w["styles"], w["saved_on"], directory
+            )
     else:
         print(f"unknown worker job {kind!r}; expected one of: {', '.join(KINDS)}", file=sys.stderr)
         return 2

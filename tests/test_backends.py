@@ -166,3 +166,34 @@ def test_with_a_shared_start_every_backend_and_style_begins_from_the_same_weight
     own = {json.loads(line)["initial_weights_sha256"] for line in
            (plain / "runs.jsonl").read_text().splitlines()}  # fmt: skip
     assert len(own) == 1 and own != {runs[0]["initial_weights_sha256"]}
+
+
+@pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
+def test_a_keras_file_saved_on_tensorflow_loads_on_another_backend_and_predicts_the_same(
+    backend, tmp_path
+):
+    from bench.crossload import load_models, save_models
+
+    styles = ["sequential", "functional", "subclassed"]
+    save_models("tensorflow", "cnn", styles, tmp_path)
+    # the same process loads its own files alike: the comparison itself holds
+    same = load_models("tensorflow", "cnn", styles, ["tensorflow"], tmp_path)
+    assert all(same[s]["tensorflow"] == {"ok": True, "max_abs_diff": 0.0, "error": None}
+               for s in styles), same  # fmt: skip
+    script = f"""
+import json, sys
+from pathlib import Path
+from bench.backends import select
+select({backend!r})
+from bench.crossload import load_models
+print(json.dumps(load_models({backend!r}, "cnn", {styles!r}, ["tensorflow"], Path(sys.argv[1]))))
+"""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, env=env, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    for style in styles:
+        entry = loaded[style]["tensorflow"]
+        assert entry["ok"], (style, entry["error"])
+        assert 0 <= entry["max_abs_diff"] <= 1e-5

@@ -41,12 +41,12 @@ def install_hint(name: str) -> str:
     return f"pip install '.[{extra}]'" if extra else "pip install ."
 
 
-def select(name: str) -> None:
+def select(name: str, block_tensorflow: bool = True) -> None:
     """Makes `name` the Keras backend of this process; call before anything imports Keras.
 
-    On JAX and PyTorch it also blocks TensorFlow: Keras' `set_random_seed` imports TensorFlow
-    whenever it is installed, to seed tf.data, which would add its start-up and memory to a run
-    that never uses it.
+    On JAX and PyTorch it also blocks TensorFlow unless told not to: Keras' `set_random_seed`
+    imports TensorFlow whenever it is installed, to seed tf.data, which would add its start-up
+    and memory to a run that never uses it.
 
     Raises:
         ValueError: `name` is not one of BACKENDS.
@@ -68,7 +68,7 @@ def select(name: str) -> None:
                 f"{name!r} was selected; select the backend first"
             )
     os.environ["KERAS_BACKEND"] = name
-    if name != "tensorflow" and "tensorflow" not in sys.modules:
+    if block_tensorflow and name != "tensorflow" and "tensorflow" not in sys.modules:
         sys.modules["tensorflow"] = None  # type: ignore[assignment]  # import now fails
 
 
