@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from bench.backends import BACKENDS
 from bench.config import DEVICES, JIT_COMPILE, PRECISIONS, PROFILES, ConfigError, make_config
+from bench.executors import EXECUTORS
 from bench.quiet import import_tensorflow_quietly, silence_framework_logs
 from mnist_models import ARCHS, STYLES
 
@@ -154,6 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip what --out (else the newest sweep in runs/) already recorded",
     )
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="where runs go: local processes one after another (local), or Ray tasks (ray)",
+    )
+    p.add_argument(
+        "--ray-address",
+        help="a Ray cluster's host:port (else RAY_ADDRESS, else a new local Ray)",
+    )
+    p.add_argument(
+        "--ray-cpus-per-run",
+        type=float,
+        help="CPUs each Ray task asks for (all of the smallest node's, so runs never share one)",
+    )
     p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
     p.add_argument("--order-seed", type=int, help="seed of the shuffled run order (0)")
     p.add_argument(
@@ -226,6 +242,37 @@ def _perf_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _scaling_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m bench scaling",
+        description="Measure Ray's per-task overhead against local processes, and project a "
+        "180-run sweep on 1, 4 and 16 nodes from a sweep's run times.",
+    )
+    p.add_argument("--out", type=Path, help="where scaling.md goes (a new runs/<time>-scaling/)")
+    p.add_argument("--runs-from", type=Path, default=Path("results"),
+                   help="the sweep whose run times the projection uses (results)")  # fmt: skip
+    p.add_argument("--jobs", type=int, default=8, help="no-op jobs timed on each executor (8)")
+    return p
+
+
+def _scaling(args: argparse.Namespace) -> int:
+    from bench.executors import ExecutorError, make_executor
+    from bench.scaling import run_scaling
+
+    if args.jobs < 2:
+        _fail(f"--jobs must be >= 2, for an interval; received {args.jobs}")
+    out = args.out if args.out is not None else default_out("scaling")
+    try:
+        found = run_scaling(
+            out, args.runs_from, args.jobs, make_executor("local", device="auto"),
+            lambda: make_executor("ray", device="auto"),
+        )  # fmt: skip
+    except (ExecutorError, ValueError) as e:
+        _fail(str(e))
+    print(f"Ray's overhead per task: {found.per_task():.2f} s; report: {out / 'scaling.md'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     # Before any framework is imported: its C++ start-up lines would drown the progress lines.
@@ -236,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         return _report(_existing_out(args.out, "report"), args.time_margin)
     if argv[:1] == ["perf"]:
         return _perf(_perf_parser().parse_args(argv[1:]))
+    if argv[:1] == ["scaling"]:
+        return _scaling(_scaling_parser().parse_args(argv[1:]))
     if argv[:1] == ["compare"]:
         return _compare(_compare_parser().parse_args(argv[1:]))
     return _run(build_parser().parse_args(argv), argv)
@@ -283,6 +332,10 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         sweep.check_writable(config.out)
     except ConfigError as e:
         _fail(str(e))
+    if args.ray_cpus_per_run is not None and not args.ray_cpus_per_run > 0:
+        _fail(f"--ray-cpus-per-run must be > 0; received {args.ray_cpus_per_run}")
+    if args.executor != "ray" and (args.ray_address or args.ray_cpus_per_run):
+        _fail("--ray-address and --ray-cpus-per-run need --executor ray")
 
     from bench.environment import collect, gpu_visible, native_bf16
 
@@ -314,8 +367,17 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         f"writing to {config.out}/",
         flush=True,
     )
+    from bench.executors import ExecutorError, make_executor
+
+    try:  # connected before anything runs: a bad address ends here, with one line
+        executor = make_executor(args.executor, device=config.settings.device,
+                                 ray_address=args.ray_address,
+                                 cpus_per_run=args.ray_cpus_per_run)  # fmt: skip
+    except ExecutorError as e:
+        _fail(str(e))
     try:
-        sweep.run_sweep(config, environment, argv, echo=lambda line: print(line, flush=True))
+        sweep.run_sweep(config, environment, argv, echo=lambda line: print(line, flush=True),
+                        executor=executor)  # fmt: skip
     except (ConfigError, RecordsFileError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
@@ -327,6 +389,8 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         return 130
     except RuntimeError as e:  # a worker job the sweep cannot go on without (the probe)
         _fail(str(e), status=1)
+    finally:
+        executor.close()
     return _report(config.out, config.time_margin)
 
 

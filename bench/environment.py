@@ -28,6 +28,7 @@ def collect() -> dict[str, Any]:
         "jax": _version("jax"),
         "jaxlib": _version("jaxlib"),
         "torch": _version("torch"),
+        "ray": _version("ray"),
         "os": platform.platform(),
         "cpu_model": cpu_model(),
         "cpu_native_bf16": native_bf16(),

@@ -11,8 +11,9 @@ Format history (`SCHEMA_VERSION`):
      `jit_compile` is what Keras used (`model.jit_compile` after compile; None if the run
      failed before), `jit_compile_setting` what was asked (auto, on, off); the settings part
      of run keys carries `backend` unless it is TensorFlow; `initial_weights_sha256`, and
-     `shared_start` in the settings (in keys only when on). Paired records name the
-     `build_order` of their styles (shuffled per process).
+     `shared_start` in the settings (in keys only when on); `node` and `attempt` (the
+     executors); sweep.json's environment has `nodes`, each node's matmul peak. Paired
+     records name the `build_order` of their styles (shuffled per process).
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ class RunRecord:
     identical_to_reference: bool | None = None
     started_at: str | None = None
     wall_seconds: float | None = None
+    # Where it ran (id, host, address, cpu_model, cpu_cores) and which try it was: Ray retries
+    # a run whose node died.
+    node: dict[str, Any] | None = None
+    attempt: int | None = None
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -147,7 +147,7 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
                 c = compare_ratios(metric, candidate, ref, time_margin)
             comparisons.append({"backend": backend, "arch": arch, "style": style, **c.to_dict()})
 
-    warnings = identity_warnings(records) + warnings
+    warnings = identity_warnings(records) + node_warnings(ok) + warnings
     not_ok = [r for r in records if r.status != "ok"]
     for r in not_ok:
         first = (r.error or "").splitlines()[0] if r.error else ""
@@ -155,6 +155,22 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
             f"{model_name(r.backend, r.arch)}/{r.style} seed={r.seed}: {r.status}. {first}".strip()
         )
     return {"stats": stats_rows, "comparisons": comparisons, "warnings": warnings}
+
+
+def node_warnings(records: list[RunRecord]) -> list[str]:
+    """A line per model whose runs, compared with each other, ran on different kinds of node."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for r in records:
+        if r.node:
+            kinds[model_name(r.backend, r.arch)].add(
+                f"{r.node.get('cpu_model')} ({r.node.get('cpu_cores')} cores)"
+            )
+    return [
+        f"{name}: its runs ran on different kinds of node ({'; '.join(sorted(found))}); the "
+        "timing comparisons between its styles mix machines, so read them with care"
+        for name, found in kinds.items()
+        if len(found) > 1
+    ]  # fmt: skip
 
 
 def identity_warnings(records: list[RunRecord]) -> list[str]:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,8 @@ from bench.config import (
     RunSpec,
     settings_from_dict,
 )
+from bench.executors import Executor, Outcome
+from bench.executors.local import LocalExecutor
 from bench.records import (
     SCHEMA_VERSION,
     SWEEP_FILE,
@@ -42,8 +41,6 @@ from bench.records import (
 )
 from bench.stats import paired_comparisons
 from mnist_models import STYLES
-
-STDERR_TAIL = 2_000
 
 
 def plan(config: BenchConfig) -> list[RunSpec]:
@@ -126,12 +123,15 @@ def run_sweep(
     environment: dict[str, Any],
     command: list[str],
     echo: Callable[[str], None] = print,
+    executor: Executor | None = None,
 ) -> list[RunRecord]:
     """Runs what `config` still needs, each job in a worker, recording each result as it ends.
 
     In order: the matmul probe (only when a run will have a steady state to set against it),
-    the paired timing phase of each architecture, the runs, and the capability checks.
+    the paired timing phase of each architecture, the runs, and the capability checks. Every
+    job runs through `executor` (default: local processes, one after another).
     """
+    executor = executor or LocalExecutor(config.settings.device)
     ordered = plan(config)
     previous = _previous_sweep(config)
     existing = read_records(config.out) if config.resume else []
@@ -153,7 +153,7 @@ def run_sweep(
     write_json(config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities))
     if any(spec.settings.epochs > 1 for spec in todo):
         echo(f"probing the matmul peak ({peak.PROBE_REPEATS} products of {peak.PROBE_SIZE}²) …")
-        environment = {**environment, **probe_peak(config)}
+        environment = {**environment, **probe_peak(executor)}
         echo(
             f"    {environment['peak_matmul_gflops']:.1f} GFLOP/s median, "
             f"{environment['peak_matmul_gflops_best']:.1f} best"
@@ -164,14 +164,14 @@ def run_sweep(
     initial = pending_initial_weights(config, todo)
     if initial:
         echo(f"shared start: initial weights of {len(initial)} (arch, seed) from TensorFlow …")
-        make_initial_weights(initial, config)
+        make_initial_weights(initial, executor)
     for spec in paired_todo:
         echo(
             f"paired timing: {model_name(spec.settings.backend, spec.arch)}, "
             f"process {spec.process + 1}/{config.paired_processes}, "
             f"{len(spec.styles)} styles, {spec.rounds} interleaved rounds …"
         )
-        paired = run_paired_in_worker(spec, config)
+        paired = run_paired_in_worker(spec, executor)
         append_paired(config.out, paired)
         echo(f"    {paired_line(paired)}")
 
@@ -181,26 +181,40 @@ def run_sweep(
     digests = _digests(existing)
     records = []
     start = time.perf_counter()
-    for i, spec in enumerate(todo, 1):
-        echo(f"[{i + skipped}/{len(ordered)}] {spec.label} …")
-        record = with_efficiency(run_in_worker(spec, config), environment)
+    # Local runs go one by one and are announced as they start; tasks on a cluster run
+    # several at a time and are named as they finish, with the node they ran on.
+    one_by_one = executor.name == "local"
+    if todo:
+        echo(f"[{skipped + 1}/{len(ordered)}] {todo[0].label} …" if one_by_one else
+             f"{len(todo)} runs submitted to {executor.name} …")  # fmt: skip
+    for i, record in enumerate(stream_runs(todo, executor), 1):
+        record = with_efficiency(record, environment)
         append_record(config.out, record)
         records.append(record)
         elapsed = time.perf_counter() - start
         eta = elapsed / i * (len(todo) - i)
-        echo(f"    {_outcome(record)}  (elapsed {_duration(elapsed)}, ETA {_duration(eta)})")
+        progress = f"(elapsed {_duration(elapsed)}, ETA {_duration(eta)})"
+        if one_by_one:
+            echo(f"    {_outcome(record)}  {progress}")
+            if i < len(todo):
+                echo(f"[{i + skipped + 1}/{len(ordered)}] {todo[i].label} …")
+        else:
+            echo(
+                f"[{i + skipped}/{len(ordered)}] {_label(record)}: {_outcome(record)} "
+                f"on {_where(record)}  {progress}"
+            )
         for warning in weights_warnings(record, digests):
             echo(f"    WARNING: {warning}")
     if check_capabilities:
         echo("checking capabilities (summary, config, save formats, export, clone) …")
         capabilities = {
-            model_name(backend, arch): run_capabilities(arch, backend, config)
+            model_name(backend, arch): run_capabilities(arch, backend, executor)
             for backend in config.backends
             for arch in config.archs
         }
         if len(config.backends) > 1:
             echo("checking .keras files across backends (saved on each, loaded on each other) …")
-            add_crossload(capabilities, config)
+            add_crossload(capabilities, config, executor)
         write_json(
             config.out / SWEEP_FILE, sweep_metadata(config, environment, command, capabilities)
         )
@@ -228,27 +242,40 @@ def pending_initial_weights(config: BenchConfig, todo: list[RunSpec]) -> list[di
     return [{"arch": a, "seed": seed, "path": path} for (a, seed), path in sorted(wanted.items())]
 
 
-def make_initial_weights(jobs: list[dict[str, Any]], config: BenchConfig) -> None:
+def make_initial_weights(jobs: list[dict[str, Any]], executor: Executor) -> None:
     """Makes the initial weights of `jobs` in one TensorFlow worker.
 
     Raises:
         RuntimeError: the worker failed; no run could start alike without them.
     """
-    result, error = _worker("init", json.dumps(jobs), config)
+    result, error, _ = _worker("init", json.dumps(jobs), executor)
     if result is None:
         raise RuntimeError(f"shared start: the initial weights could not be made: {error}")
 
 
-def probe_peak(config: BenchConfig) -> dict[str, Any]:
-    """The machine's matmul peak, probed in a worker: median and best, and every probe's time."""
-    result, error = _worker("probe", "{}", config)
-    if result is None:
-        raise RuntimeError(f"the matmul probe failed: {error}")
+def probe_peak(executor: Executor) -> dict[str, Any]:
+    """The matmul peak of every node, probed in a worker on each: median and best, and every
+    probe's time, under `nodes`; the first node's also at the top, as for a single machine.
+
+    Raises:
+        RuntimeError: a node's probe failed; its runs would have no peak to set against.
+    """
+    nodes = {}
+    for result, error, node in executor.call_on_each_node("probe", "{}"):
+        if result is None:
+            raise RuntimeError(f"the matmul probe failed on {node.get('host', '?')}: {error}")
+        nodes[node["id"]] = {
+            **{k: v for k, v in node.items() if k != "attempt"},
+            **peak.summarize_probes(result["probe_seconds"]),
+            "peak_probe_seconds": result["probe_seconds"],
+            "device": result["device"],
+        }
+    first = next(iter(nodes.values()))
     return {
-        **peak.summarize_probes(result["probe_seconds"]),
-        "peak_probe_seconds": result["probe_seconds"],
-        "device": result["device"],
-    }
+        **{k: first[k] for k in ("peak_matmul_gflops", "peak_matmul_gflops_best",
+                                 "peak_probe_seconds", "device")},
+        "nodes": nodes,
+    }  # fmt: skip
 
 
 def paired_line(record: PairedRecord) -> str:
@@ -299,9 +326,10 @@ def weights_warnings(record: RunRecord, digests: dict) -> list[str]:
 
 
 def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
-    """Sets the run's share of the machine's matmul peak: median epoch against median probe,
-    and best epoch against best probe (like against like)."""
-    median, best = environment.get("peak_matmul_gflops"), environment.get("peak_matmul_gflops_best")
+    """Sets the run's share of its node's matmul peak: median epoch against median probe, and
+    best epoch against best probe (like against like)."""
+    probed = environment.get("nodes", {}).get((record.node or {}).get("id"), environment)
+    median, best = probed.get("peak_matmul_gflops"), probed.get("peak_matmul_gflops_best")
     if not median or not best:
         return record
     return dataclasses.replace(
@@ -328,17 +356,27 @@ def sweep_metadata(
     }
 
 
-def run_in_worker(spec: RunSpec, config: BenchConfig) -> RunRecord:
-    """Runs one spec in a fresh Python process; a crash becomes a "failed" record."""
-    result, error = _worker("run", spec.to_json(), config)
+def stream_runs(todo: list[RunSpec], executor: Executor) -> Iterator[RunRecord]:
+    """Runs every spec in a fresh worker process, yielding each record as its run finishes
+    (in `todo`'s order on the local executor); a crash becomes a "failed" record."""
+    jobs = [spec.to_json() for spec in todo]
+    for index, outcome in executor.stream("run", jobs, [spec.key() for spec in todo]):
+        yield run_record(todo[index], outcome)
+
+
+def run_record(spec: RunSpec, outcome: Outcome) -> RunRecord:
+    """The record of one run from its worker's outcome, naming the node and attempt."""
+    result, error, node = outcome
+    where = {"node": {k: v for k, v in node.items() if k != "attempt"} or None,
+             "attempt": node.get("attempt")}  # fmt: skip
     if result is not None:
-        return RunRecord.from_dict(result)
-    return RunRecord(**spec_fields(spec), status="failed", error=error)
+        return RunRecord.from_dict({**result, **where})
+    return RunRecord(**spec_fields(spec), status="failed", error=error, **where)
 
 
-def run_paired_in_worker(spec: PairedSpec, config: BenchConfig) -> PairedRecord:
+def run_paired_in_worker(spec: PairedSpec, executor: Executor) -> PairedRecord:
     """Runs one architecture's paired phase in a fresh process; a crash becomes "failed"."""
-    result, error = _worker("paired", spec.to_json(), config)
+    result, error, _ = _worker("paired", spec.to_json(), executor)
     if result is not None:
         return PairedRecord.from_dict(result)
     return PairedRecord(
@@ -349,16 +387,16 @@ def run_paired_in_worker(spec: PairedSpec, config: BenchConfig) -> PairedRecord:
     )  # fmt: skip
 
 
-def run_capabilities(arch: str, backend: str, config: BenchConfig) -> dict[str, Any]:
+def run_capabilities(arch: str, backend: str, executor: Executor) -> dict[str, Any]:
     """Checks what every style of `arch` can do on `backend`, in one worker process."""
     job = json.dumps({"arch": arch, "styles": STYLES, "backend": backend})
-    result, error = _worker("capabilities", job, config)
+    result, error, _ = _worker("capabilities", job, executor)
     if result is None:
         return {style: {"worker": {"ok": False, "error": error}} for style in STYLES}
     return result
 
 
-def add_crossload(capabilities: dict[str, Any], config: BenchConfig) -> None:
+def add_crossload(capabilities: dict[str, Any], config: BenchConfig, executor: Executor) -> None:
     """Adds `keras_loads_on_<backend>` to each (backend, arch, style) of `capabilities`: whether
     the `.keras` file saved there loads under that other backend and predicts the same."""
     with tempfile.TemporaryDirectory(prefix="bench-crossload-") as tmp:
@@ -367,13 +405,13 @@ def add_crossload(capabilities: dict[str, Any], config: BenchConfig) -> None:
             for arch in config.archs:
                 job = {"step": "save", "backend": backend, "arch": arch, "styles": STYLES,
                        "directory": tmp}  # fmt: skip
-                saved[(backend, arch)] = _worker("crossload", json.dumps(job), config)[1]
+                saved[(backend, arch)] = _worker("crossload", json.dumps(job), executor)[1]
         for target in config.backends:
             sources = [b for b in config.backends if b != target]
             for arch in config.archs:
                 job = {"step": "load", "backend": target, "arch": arch, "styles": STYLES,
                        "saved_on": sources, "directory": tmp}  # fmt: skip
-                result, error = _worker("crossload", json.dumps(job), config)
+                result, error, _ = _worker("crossload", json.dumps(job), executor)
                 for style in STYLES:
                     for source in sources:
                         found = (result or {}).get(style, {}).get(source) or {
@@ -385,24 +423,18 @@ def add_crossload(capabilities: dict[str, Any], config: BenchConfig) -> None:
                         checks.setdefault(style, {})[f"keras_loads_on_{target}"] = found
 
 
-def _worker(kind: str, job: str, config: BenchConfig) -> tuple[Any, str | None]:
-    env = dict(os.environ)
-    if config.settings.device == "cpu":
-        env["CUDA_VISIBLE_DEVICES"] = "-1"  # hides GPUs from TensorFlow before it starts
-    with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
-        result_path = Path(tmp) / "result.json"
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.worker", kind, str(result_path)],
-            input=job,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-        if done.returncode == 0 and result_path.exists():
-            return json.loads(result_path.read_text()), None
-        tail = done.stderr[-STDERR_TAIL:].strip()
-        return None, f"worker exited with code {done.returncode}: {tail}"
+def _worker(kind: str, job: str, executor: Executor) -> Outcome:
+    return executor.call(kind, job)
+
+
+def _label(record: RunRecord) -> str:
+    return f"{model_name(record.backend, record.arch)}/{record.style} seed={record.seed}"
+
+
+def _where(record: RunRecord) -> str:
+    node = record.node or {}
+    retried = f", attempt {record.attempt}" if (record.attempt or 1) > 1 else ""
+    return f"{node.get('host', '?')} {str(node.get('id', '?'))[:8]}{retried}"
 
 
 def _outcome(record: RunRecord) -> str:

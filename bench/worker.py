@@ -15,7 +15,7 @@ from bench.config import PairedSpec, RunSpec
 from bench.quiet import import_keras_quietly
 from bench.records import write_json
 
-KINDS = ("run", "paired", "init", "probe", "capabilities", "crossload")
+KINDS = ("run", "paired", "init", "probe", "capabilities", "crossload", "noop")
 
 
 def job_backend(kind: str, job: str) -> str:
@@ -47,6 +47,8 @@ def main(argv: list[str]) -> int:
         from bench.paired import run_paired
 
         result = run_paired(PairedSpec.from_json(job)).to_dict()
+    elif kind == "noop":  # a job's fixed cost alone: the interpreter and the framework's import
+        result = {}
     elif kind == "init":
         from bench.initial import make_initial_weights
 

@@ -120,10 +120,11 @@ def test_peak_rss_is_this_process_not_its_parents(tmp_path):
         import json, numpy as np
         from bench import sweep
         from bench.config import make_config
+        from bench.executors.local import LocalExecutor
         block = np.ones({held} // 8)  # touched: resident
         del block
         config = make_config("smoke", {str(tmp_path / "out")!r}, data_dir={str(tmp_path)!r})
-        record = sweep.run_in_worker(config.runs()[0], config)
+        (record,) = sweep.stream_runs(config.runs()[:1], LocalExecutor("auto"))
         print(json.dumps({{"status": record.status, "peak": record.peak_rss_bytes,
                            "error": record.error}}))
     """)

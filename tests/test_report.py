@@ -260,3 +260,18 @@ def test_paired_intervals_wider_than_their_target_are_warned_about():
 def test_report_without_records_says_what_to_do(tmp_path):
     with pytest.raises(ReportError, match="run `python -m bench` first"):
         write_report(tmp_path)
+
+
+def test_the_report_warns_when_a_models_runs_ran_on_different_kinds_of_node():
+    fast = {"id": "a", "cpu_model": "EPYC 9654", "cpu_cores": 96}
+    slow = {"id": "b", "cpu_model": "EPYC 7551", "cpu_cores": 2}
+    records = [
+        record(style="sequential", seed=1, node=fast),
+        record(style="functional", seed=1, node=slow),
+        record(arch="mlp", style="sequential", seed=1, node=fast),
+        record(arch="mlp", style="functional", seed=1, node=dict(fast, id="c")),
+    ]
+    warnings = summarize(records)["warnings"]
+    mixed = [w for w in warnings if "different kinds of node" in w]
+    assert len(mixed) == 1 and mixed[0].startswith("cnn: its runs ran on"), warnings
+    assert "EPYC 7551 (2 cores)" in mixed[0] and "EPYC 9654 (96 cores)" in mixed[0]

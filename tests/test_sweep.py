@@ -36,21 +36,22 @@ def test_plan_order_is_shuffled_reproducibly_by_order_seed(tmp_path):
 def fake_worker(monkeypatch):
     calls = []
 
-    def run(spec, config):
-        calls.append(spec.key())
-        return record(
-            arch=spec.arch, style=spec.style, seed=spec.seed, run_key=spec.key(),
-            epochs=spec.settings.epochs, train_images=spec.settings.train_images or 60_000,
-        )  # fmt: skip
+    def runs(todo, executor):
+        for spec in todo:
+            calls.append(spec.key())
+            yield record(
+                arch=spec.arch, style=spec.style, seed=spec.seed, run_key=spec.key(),
+                epochs=spec.settings.epochs, train_images=spec.settings.train_images or 60_000,
+            )  # fmt: skip
 
     def no_worker(*args):
         raise AssertionError("a test started a real worker")
 
-    monkeypatch.setattr(sweep, "run_in_worker", run)
+    monkeypatch.setattr(sweep, "stream_runs", runs)
     monkeypatch.setattr(sweep, "_worker", no_worker)
-    monkeypatch.setattr(sweep, "probe_peak", lambda config: dict(PEAK, device="cpu"))
+    monkeypatch.setattr(sweep, "probe_peak", lambda executor: dict(PEAK, device="cpu"))
 
-    def paired(spec, config):
+    def paired(spec, executor):
         calls.append(spec.arch)
         return PairedRecord(
             arch=spec.arch, styles=list(spec.styles), reference="sequential", seed=spec.seed,
@@ -99,12 +100,23 @@ def test_resume_refuses_runs_under_other_settings(tmp_path, fake_worker):
 
 
 def test_a_crashed_worker_becomes_a_failed_record(tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep, "_worker", lambda kind, job, config: (None, "worker exited: -9"))
+    node = {"id": "n1", "host": "h", "address": "127.0.0.1", "attempt": 2}
     spec = _config(tmp_path).runs()[0]
-    failed = sweep.run_in_worker(spec, _config(tmp_path))
+    failed = sweep.run_record(spec, (None, "worker exited: -9", node))
     assert failed.status == "failed"
     assert failed.error == "worker exited: -9"
     assert failed.run_key == spec.key()
+    assert failed.node == {"id": "n1", "host": "h", "address": "127.0.0.1"}
+    assert failed.attempt == 2
+
+
+def test_each_run_is_set_against_the_peak_of_the_node_it_ran_on():
+    environment = {**PEAK, "nodes": {"fast": {"peak_matmul_gflops": 400.0,
+                                              "peak_matmul_gflops_best": 500.0}}}  # fmt: skip
+    on_fast = sweep.with_efficiency(record(node={"id": "fast"}), environment)
+    assert on_fast.efficiency == 40.0 / 400.0 and on_fast.peak_matmul_gflops == 400.0
+    elsewhere = sweep.with_efficiency(record(node={"id": "unprobed"}), environment)
+    assert elsewhere.efficiency == 40.0 / 160.0  # the sweep's own probe
 
 
 def test_efficiency_sets_median_against_median_and_best_against_best():
@@ -166,11 +178,13 @@ def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
 def test_a_style_that_trains_to_other_weights_is_warned_about_as_its_seed_finishes(
     tmp_path, fake_worker, monkeypatch
 ):
-    def run(spec, config):
-        return record(style=spec.style, seed=spec.seed, run_key=spec.key(),
-                      weights_sha256="odd" if spec.style == "subclassed" else "same")  # fmt: skip
+    def runs(todo, executor):
+        for spec in todo:
+            digest = "odd" if spec.style == "subclassed" else "same"
+            yield record(style=spec.style, seed=spec.seed, run_key=spec.key(),
+                         weights_sha256=digest)  # fmt: skip
 
-    monkeypatch.setattr(sweep, "run_in_worker", run)
+    monkeypatch.setattr(sweep, "stream_runs", runs)
     lines = []
     sweep.run_sweep(_config(tmp_path, seeds=(1,)), {}, [], echo=lines.append)
     warnings = [line for line in lines if "WARNING" in line]
