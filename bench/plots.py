@@ -202,8 +202,9 @@ def _forest(paired: list[dict], margin: float):
     return figure
 
 
-def write_comparison_chart(rows: list[dict], path: Path, margin: float) -> None:
-    """NEW / BASE ratio of every compared metric with its interval and verdict (compare.png)."""
+def write_comparison_chart(rows: list[dict], path: Path, margin: float,
+                           ratio: str = "NEW / BASE") -> None:  # fmt: skip
+    """`ratio` of every compared metric with its interval and verdict (compare.png)."""
     rows = [r for r in rows if r.get("ci95_low") is not None]
     figure, ax = plt.subplots(figsize=(9, 0.32 * max(len(rows), 1) + 1.6))
     if rows:
@@ -220,8 +221,8 @@ def write_comparison_chart(rows: list[dict], path: Path, margin: float) -> None:
     else:
         ax.text(0.5, 0.5, "nothing comparable with an interval (each side needs n >= 2)",
                 ha="center", va="center", transform=ax.transAxes)  # fmt: skip
-    ax.set_title(f"NEW / BASE (95 % CI; geometric means of runs; grey: ±{margin:g} % margin)")
-    ax.set_xlabel("ratio NEW / BASE")
+    ax.set_title(f"{ratio} (95 % CI; geometric means of runs; grey: ±{margin:g} % margin)")
+    ax.set_xlabel(f"ratio {ratio}")
     figure.tight_layout()
     _save(figure, path)
 

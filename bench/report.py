@@ -90,6 +90,17 @@ COMPARED_TIMES = (
 )
 
 
+# Compared across backends, each against TensorFlow: the compilation (first epoch), the
+# steady step, and inference.
+ACROSS_BACKENDS = (
+    "test_accuracy",
+    "first_epoch_seconds",
+    "steady_step_ms",
+    "predict_images_per_second",
+    "predict_latency_ms",
+)
+
+
 class ReportError(RuntimeError):
     """There is nothing to report from."""
 
@@ -154,7 +165,47 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
         warnings.append(
             f"{model_name(r.backend, r.arch)}/{r.style} seed={r.seed}: {r.status}. {first}".strip()
         )
-    return {"stats": stats_rows, "comparisons": comparisons, "warnings": warnings}
+    return {
+        "stats": stats_rows,
+        "comparisons": comparisons,
+        "backend_comparisons": backend_comparisons(records, time_margin),
+        "warnings": warnings,
+    }
+
+
+def backend_comparisons(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
+                        ) -> list[dict[str, Any]]:  # fmt: skip
+    """Each other backend against TensorFlow, per (arch, style), paired by seed.
+
+    Fair only where the runs shared their start (`shared_start`: the same initial weights and
+    batch order on every backend); without it the rows are left out.
+    """
+    ok = [r for r in records if r.status == "ok" and r.run_key]
+    shared = {r.run_key for r in ok if '"shared_start": true' in r.run_key}
+    by_seed = {(r.backend, r.arch, r.style, r.seed): r for r in ok if r.run_key in shared}
+    found = []
+    for backend in BACKENDS[1:]:
+        for arch, style in sorted({(a, s) for b, a, s, _ in by_seed if b == backend},
+                                  key=lambda k: (k[0], STYLES.index(k[1]))):  # fmt: skip
+            for metric in ACROSS_BACKENDS:
+                pairs = [
+                    (getattr(r, metric), getattr(ref, metric))
+                    for (b, a, st, seed), r in by_seed.items()
+                    if (b, a, st) == (backend, arch, style)
+                    and (ref := by_seed.get((DEFAULT_BACKEND, arch, style, seed))) is not None
+                    and getattr(r, metric) is not None
+                    and getattr(ref, metric) is not None
+                ]
+                if not pairs:
+                    continue
+                new, base = [p[0] for p in pairs], [p[1] for p in pairs]
+                if metric == "test_accuracy":
+                    c = compare_points(metric, new, base, ACCURACY_MARGIN_POINTS)
+                else:
+                    c = compare_ratios(metric, new, base, time_margin)
+                found.append({"backend": backend, "reference_backend": DEFAULT_BACKEND,
+                              "arch": arch, "style": style, **c.to_dict()})  # fmt: skip
+    return found
 
 
 def node_warnings(records: list[RunRecord]) -> list[str]:
@@ -335,6 +386,14 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     write_atomic(out / "summary.csv", pd.DataFrame(summary["stats"]).to_csv(index=False).encode())
     labelled = [{**e, "label": paired_words(e)} for e in paired]
     charts = plots.write_plots(records, out, labelled, margin)
+    if summary["backend_comparisons"]:
+        rows = [
+            {**c, "label": f"{METRICS[c['metric']][0]} vs tensorflow"}
+            for c in summary["backend_comparisons"]
+            if c["scale"] == "ratio"
+        ]
+        plots.write_comparison_chart(rows, out / "backends.png", margin, "backend / tensorflow")
+        charts.append(out / "backends.png")
     summary_md = summary_markdown(records, summary, results["capabilities"], paired, margin)
     write_atomic(out / "summary.md", summary_md.encode())
     write_atomic(out / "README.md", readme(results, summary_md, charts).encode())
@@ -488,6 +547,31 @@ def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def backend_table(summary: dict[str, Any]) -> pd.DataFrame:
+    """Each other backend against TensorFlow, per (arch, style), paired by seed."""
+    rows = []
+    for c in summary.get("backend_comparisons", []):
+        comparison = Comparison(**{k: c[k] for k in Comparison.__dataclass_fields__})
+        higher, lower = HIGHER_MEANS.get(c["metric"], ("slower", "faster"))
+        rows.append(
+            {
+                "backend": c["backend"],
+                "arch": c["arch"],
+                "style": c["style"],
+                "metric": METRICS[c["metric"]][0],
+                "vs tensorflow": _estimate(c["estimate"], c["scale"]),
+                "95 % CI": (
+                    "–"
+                    if c["ci95_low"] is None
+                    else f"[{_estimate(c['ci95_low'], c['scale'])}, "
+                    f"{_estimate(c['ci95_high'], c['scale'])}]"
+                ),
+                "verdict": verdict_words(comparison, higher, lower),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _estimate(value: float, scale: str) -> str:
     return f"{value:.3f}×" if scale == "ratio" else f"{value:+.2f} pt"
 
@@ -545,6 +629,18 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any],
         "of speed; the paired timing above is the precise one.\n",
         _md(headline_table(records, summary)),
     ]
+    across = backend_table(summary)
+    if not across.empty:
+        parts += [
+            "\n## Across backends: each against TensorFlow, run by run (paired by seed)\n",
+            "Every backend started from the same initial weights and saw the batches in the same "
+            "order (a shared start); dropout masks come from each backend's own generator. "
+            "Accuracy: the difference in points, margin ±"
+            f"{ACCURACY_MARGIN_POINTS:g}. Times: the geometric mean ratio over seeds (> 1: "
+            f"larger), margin ±{margin:g} %. The first epoch includes each backend's "
+            "compilation.\n",
+            _md(across),
+        ]
     comparisons = comparison_table(summary)
     if not comparisons.empty:
         parts += [

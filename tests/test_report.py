@@ -16,7 +16,14 @@ from bench.records import (
     resolve_identity,
     write_json,
 )
-from bench.report import ReportError, latest_records, summarize, write_report
+from bench.report import (
+    ReportError,
+    backend_comparisons,
+    latest_records,
+    summarize,
+    write_report,
+)
+from bench.stats import BEYOND
 from tests.records_fixture import record
 
 SEEDS = (1, 2, 3)
@@ -275,3 +282,31 @@ def test_the_report_warns_when_a_models_runs_ran_on_different_kinds_of_node():
     mixed = [w for w in warnings if "different kinds of node" in w]
     assert len(mixed) == 1 and mixed[0].startswith("cnn: its runs ran on"), warnings
     assert "EPYC 7551 (2 cores)" in mixed[0] and "EPYC 9654 (96 cores)" in mixed[0]
+
+
+def _on(backend, seed, step_ms, shared=True, **changes):
+    import dataclasses
+
+    from bench.config import RunSpec
+    from tests.records_fixture import SETTINGS
+
+    settings = dataclasses.replace(SETTINGS, backend=backend, shared_start=shared)
+    key = RunSpec("mlp", "functional", seed, settings).key()
+    return record(arch="mlp", style="functional", seed=seed, step_ms=step_ms, backend=backend,
+                  run_key=key, **changes)  # fmt: skip
+
+
+def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shared_a_start():
+    records = [_on("tensorflow", seed, 10.0 + seed / 10, accuracy=0.98) for seed in (1, 2, 3)]
+    records += [_on("jax", seed, 5.0 + seed / 10, accuracy=0.981) for seed in (1, 2, 3)]
+    found = {c["metric"]: c for c in backend_comparisons(records)}
+    assert set(found) == {"test_accuracy", "first_epoch_seconds", "steady_step_ms",
+                          "predict_images_per_second", "predict_latency_ms"}  # fmt: skip
+    step = found["steady_step_ms"]
+    assert (step["backend"], step["reference_backend"], step["n"]) == ("jax", "tensorflow", 3)
+    assert 0.48 < step["estimate"] < 0.53 and step["verdict"] == BEYOND
+    assert step["direction"] == "lower"
+    assert found["test_accuracy"]["estimate"] == pytest.approx(0.1)  # points
+    # without a shared start the backends began from different weights: no comparison
+    unshared = [_on(b, seed, 10.0, shared=False) for b in ("tensorflow", "jax") for seed in (1, 2)]
+    assert backend_comparisons(unshared) == []
