@@ -167,11 +167,18 @@ def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], mar
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([row[0] for row in rows])
     ax.invert_yaxis()
-    span = max([abs(row[3] - 1) for row in rows] + [abs(1 - row[2]) for row in rows]
-               + [margin / 100])  # fmt: skip
-    ax.set_xlim(1 - 1.6 * span, 1 + 2.8 * span)  # room on the right for the verdicts
+    low, high = min(row[2] for row in rows), max(row[3] for row in rows)
+    if high / low > 2:  # ratios from a third to tenfold: only a log axis shows them alike
+        ax.set_xscale("log")
+        left, right = low / 1.3, high * 1.3
+        ax.set_xlim(left, right * (right / left) ** 0.7)  # room on the right for the verdicts
+        place = right * 1.1
+    else:
+        span = max([abs(high - 1), abs(1 - low), margin / 100])
+        ax.set_xlim(1 - 1.6 * span, 1 + 2.8 * span)  # room on the right for the verdicts
+        place = 1 + 1.7 * span
     for y, row in enumerate(rows):
-        ax.annotate(row[5], (1 + 1.7 * span, y), va="center", fontsize=8)
+        ax.annotate(row[5], (place, y), va="center", fontsize=8)
 
 
 def _forest(paired: list[dict], margin: float):

@@ -388,10 +388,12 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     charts = plots.write_plots(records, out, labelled, margin)
     if summary["backend_comparisons"]:
         rows = [
-            {**c, "label": f"{METRICS[c['metric']][0]} vs tensorflow"}
+            {**c, "label": METRICS[c["metric"]][0], "verdict": verdict_words(
+                Comparison(**{k: c[k] for k in Comparison.__dataclass_fields__}),
+                *HIGHER_MEANS.get(c["metric"], ("slower", "faster")))}
             for c in summary["backend_comparisons"]
             if c["scale"] == "ratio"
-        ]
+        ]  # fmt: skip
         plots.write_comparison_chart(rows, out / "backends.png", margin, "backend / tensorflow")
         charts.append(out / "backends.png")
     summary_md = summary_markdown(records, summary, results["capabilities"], paired, margin)
