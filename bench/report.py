@@ -509,6 +509,15 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def _jit_setting(setting: Any) -> str:
+    """The sweep's --jit-compile; schema 2 sweeps stored a bool."""
+    if isinstance(setting, bool):
+        return "on" if setting else "off"
+    if setting == "auto":
+        return "auto (each backend's default; the jit column says what was used)"
+    return str(setting)
+
+
 def _jit_cell(ok: list[RunRecord]) -> str:
     used = {r.jit_compile for r in ok}
     return "–" if not used or None in used else "/".join("on" if u else "off" for u in used)
@@ -684,7 +693,9 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         "",
         "## What was run",
         "",
-        f"- Profile `{config.get('profile')}`: architectures {', '.join(config.get('archs', []))}; "
+        f"- Profile `{config.get('profile')}`: backends "
+        f"{', '.join(config.get('backends') or [settings.get('backend', 'tensorflow')])}; "
+        f"architectures {', '.join(config.get('archs', []))}; "
         f"styles {', '.join(config.get('styles', []))}; seeds "
         f"{', '.join(map(str, config.get('seeds', [])))}.",
         f"- {settings.get('epochs')} epoch(s), batch size {settings.get('batch_size')}, Adam with "
@@ -693,8 +704,9 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         f"{settings.get('train_images') or 60000}, test images "
         f"{settings.get('test_images') or 10000}.",
         f"- Device {settings.get('device')}; op determinism "
-        f"{'on' if settings.get('deterministic') else 'off'}; XLA jit_compile "
-        f"{'on' if settings.get('jit_compile') else 'off'}; precision "
+        f"{'on' if settings.get('deterministic') else 'off'}; jit_compile "
+        f"{_jit_setting(settings.get('jit_compile'))}; shared start "
+        f"{'on' if settings.get('shared_start') else 'off'}; precision "
         f"{settings.get('precision', 'float32')}; steps per execution "
         f"{settings.get('steps_per_execution', 1)}; target accuracy "
         f"{settings.get('target_accuracy') or 'none'}.",
@@ -707,7 +719,8 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         "## Environment",
         "",
         f"- Python {env.get('python')}, TensorFlow {env.get('tensorflow')}, Keras "
-        f"{env.get('keras')}, NumPy {env.get('numpy')}",
+        f"{env.get('keras')}, NumPy {env.get('numpy')}"
+        + "".join(f", {name} {env[name]}" for name in ("jax", "jaxlib", "torch") if env.get(name)),
         f"- CPU: {env.get('cpu_model')}, {env.get('cpu_cores')} cores; device used: "
         f"{', '.join(sorted({r.get('device') or '?' for r in results['runs']}))}; float32 "
         f"matmul peak {_gflops(env.get('peak_matmul_gflops'))} GFLOP/s median, "

@@ -18,6 +18,7 @@ from bench.records import (
 )
 from bench.report import (
     ReportError,
+    _jit_setting,
     backend_comparisons,
     latest_records,
     summarize,
@@ -310,3 +311,10 @@ def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shar
     # without a shared start the backends began from different weights: no comparison
     unshared = [_on(b, seed, 10.0, shared=False) for b in ("tensorflow", "jax") for seed in (1, 2)]
     assert backend_comparisons(unshared) == []
+
+
+def test_the_report_states_the_jit_setting_the_sweep_asked_for():
+    # --jit-compile became auto|on|off with the backend axis; "off" once read as "on" here
+    assert _jit_setting("off") == "off" and _jit_setting("on") == "on"
+    assert _jit_setting("auto").startswith("auto")
+    assert _jit_setting(False) == "off" and _jit_setting(True) == "on"  # schema 2 sweeps
