@@ -98,31 +98,6 @@ print(json.dumps({{"status": record.status, "error": record.error,
     assert result["tensorflow"] is False
 
 
-@pytest.mark.mnist
-@pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
-def test_a_smoke_sweep_on_another_backend_trains_every_style_to_the_same_weights(backend, tmp_path):
-    out = tmp_path / "out"
-    command = [
-        sys.executable, "-m", "bench", "--profile", "smoke", "--backend", backend,
-        "--arch", "mlp", "--epochs", "2", "--out", str(out),
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert f"[3/3] {backend}/mlp/" in done.stdout
-    results = json.loads((out / "results.json").read_text())
-    runs = results["runs"]
-    assert len(runs) == 3
-    for run in runs:
-        assert run["status"] == "ok", run["error"]
-        assert run["backend"] == backend and run["jit_compile_setting"] == "auto"
-        assert run["jit_compile"] is (backend == "jax")
-        assert run["params_total"] == 101_770
-        # each run is its own process: equal digests are determinism across processes too
-        assert run["identical_to_reference"] is True, run["style"]
-    assert results["environment"][backend] is not None  # the framework's version
-
-
 def test_the_harness_batch_order_is_the_seeds_and_leaves_the_validation_tail_alone():
     from bench.config import TrainSettings
     from bench.runner import harness_batch_order
@@ -141,13 +116,16 @@ def test_the_harness_batch_order_is_the_seeds_and_leaves_the_validation_tail_alo
 
 @pytest.mark.mnist
 @pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
-def test_with_a_shared_start_every_backend_and_style_begins_from_the_same_weights(
+def test_a_smoke_sweep_on_another_backend_shares_tensorflows_start_and_its_styles_train_alike(
     backend, tmp_path
 ):
+    # One sweep serves both: the smoke sweep on the backend (each style's trained weights equal
+    # Sequential's, each run in its own process) and the shared start with TensorFlow's runs.
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "bench", "--profile", "smoke", "--backend", f"tensorflow,{backend}",
-        "--arch", "mlp", "--train-images", "1024", "--test-images", "512", "--out", str(out),
+        "--arch", "mlp", "--train-images", "1024", "--test-images", "512", "--epochs", "2",
+        "--out", str(out),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
@@ -158,6 +136,15 @@ def test_with_a_shared_start_every_backend_and_style_begins_from_the_same_weight
     assert len(runs) == 6 and {r["backend"] for r in runs} == {"tensorflow", backend}
     assert all(r["status"] == "ok" for r in runs), [r["error"] for r in runs]
     assert len({r["initial_weights_sha256"] for r in runs}) == 1
+    assert "[6/6] " in done.stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["environment"][backend] is not None  # the framework's version
+    for run in results["runs"]:
+        assert run["jit_compile_setting"] == "auto"
+        assert run["jit_compile"] is (run["backend"] == "jax")
+        assert run["params_total"] == 101_770
+        # each run is its own process: equal digests are determinism across processes too
+        assert run["identical_to_reference"] is True, (run["backend"], run["style"])
     # without a shared start, the same seed gives each backend weights of its own
     plain = tmp_path / "plain"
     command = [*command[:-1], str(plain), "--no-shared-start", "--backend", backend]
