@@ -388,12 +388,10 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     charts = plots.write_plots(records, out, labelled, margin)
     if summary["backend_comparisons"]:
         rows = [
-            {**c, "label": METRICS[c["metric"]][0], "verdict": verdict_words(
-                Comparison(**{k: c[k] for k in Comparison.__dataclass_fields__}),
-                *HIGHER_MEANS.get(c["metric"], ("slower", "faster")))}
+            {**c, "label": METRICS[c["metric"]][0], "verdict": _verdict_words(c)}
             for c in summary["backend_comparisons"]
             if c["scale"] == "ratio"
-        ]  # fmt: skip
+        ]
         plots.write_comparison_chart(rows, out / "backends.png", margin, "backend / tensorflow")
         charts.append(out / "backends.png")
     summary_md = summary_markdown(records, summary, results["capabilities"], paired, margin)
@@ -536,8 +534,6 @@ def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
     """Per-run comparisons against the reference style, paired by seed."""
     rows = []
     for c in summary["comparisons"]:
-        comparison = Comparison(**{k: c[k] for k in Comparison.__dataclass_fields__})
-        higher, lower = HIGHER_MEANS.get(c["metric"], ("slower", "faster"))
         rows.append(
             {
                 "backend": c.get("backend", DEFAULT_BACKEND),
@@ -545,14 +541,9 @@ def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
                 "style": c["style"],
                 "metric": METRICS[c["metric"]][0],
                 "vs sequential": _estimate(c["estimate"], c["scale"]),
-                "95 % CI": (
-                    "–"
-                    if c["ci95_low"] is None
-                    else f"[{_estimate(c['ci95_low'], c['scale'])}, "
-                    f"{_estimate(c['ci95_high'], c['scale'])}]"
-                ),
+                "95 % CI": _interval(c),
                 "margin": f"±{c['margin']:g} {'%' if c['scale'] == 'ratio' else 'pt'}",
-                "verdict": verdict_words(comparison, higher, lower),
+                "verdict": _verdict_words(c),
             }
         )
     return pd.DataFrame(rows)
@@ -562,8 +553,6 @@ def backend_table(summary: dict[str, Any]) -> pd.DataFrame:
     """Each other backend against TensorFlow, per (arch, style), paired by seed."""
     rows = []
     for c in summary.get("backend_comparisons", []):
-        comparison = Comparison(**{k: c[k] for k in Comparison.__dataclass_fields__})
-        higher, lower = HIGHER_MEANS.get(c["metric"], ("slower", "faster"))
         rows.append(
             {
                 "backend": c["backend"],
@@ -571,16 +560,23 @@ def backend_table(summary: dict[str, Any]) -> pd.DataFrame:
                 "style": c["style"],
                 "metric": METRICS[c["metric"]][0],
                 "vs tensorflow": _estimate(c["estimate"], c["scale"]),
-                "95 % CI": (
-                    "–"
-                    if c["ci95_low"] is None
-                    else f"[{_estimate(c['ci95_low'], c['scale'])}, "
-                    f"{_estimate(c['ci95_high'], c['scale'])}]"
-                ),
-                "verdict": verdict_words(comparison, higher, lower),
+                "95 % CI": _interval(c),
+                "verdict": _verdict_words(c),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _verdict_words(c: dict[str, Any]) -> str:
+    """A stored comparison's verdict in the words its metric reads in (slower, more accurate)."""
+    comparison = Comparison(**{k: c[k] for k in Comparison.__dataclass_fields__})
+    return verdict_words(comparison, *HIGHER_MEANS.get(c["metric"], ("slower", "faster")))
+
+
+def _interval(c: dict[str, Any]) -> str:
+    if c["ci95_low"] is None:
+        return "–"
+    return f"[{_estimate(c['ci95_low'], c['scale'])}, {_estimate(c['ci95_high'], c['scale'])}]"
 
 
 def _estimate(value: float, scale: str) -> str:
