@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +154,24 @@ class RunSpec:
         return cls(**{**raw, "settings": settings_from_dict(raw["settings"])})
 
 
+def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -> tuple[str, ...]:
+    """The order paired process number `process` builds, traces and warms up its styles in.
+
+    The model traced and warmed up first runs a few per cent apart from the others for the life
+    of the process (1-3 %, measured with two copies of one model), so the orders are balanced
+    across processes rather than drawn: each run of len(styles) consecutive processes is a Latin
+    square on a shuffled base order (every style once in every position), and the next run uses
+    the reversed base, so that for three styles every 6 processes take each of the 6 orders once.
+    The order effect then cancels in the estimate instead of only averaging out.
+    """
+    order = list(styles)
+    random.Random(f"build-{order_seed}").shuffle(order)
+    square, shift = divmod(process, len(order))
+    if square % 2:
+        order.reverse()
+    return tuple(order[shift:] + order[:shift])
+
+
 @dataclass(frozen=True)
 class PairedSpec:
     """The paired timing phase of one architecture: every style in one process, interleaved."""
@@ -166,6 +186,7 @@ class PairedSpec:
     burst_seconds: float = PAIRED_BURST_SECONDS
     reference: str = REFERENCE_STYLE
     data_dir: str | None = None
+    build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -177,6 +198,7 @@ class PairedSpec:
             **{
                 **raw,
                 "styles": tuple(raw["styles"]),
+                "build_order": tuple(raw.get("build_order", ())),
                 "settings": settings_from_dict(raw["settings"]),
             }
         )
@@ -277,7 +299,8 @@ class BenchConfig:
         return [
             PairedSpec(arch, self.styles, self.seeds[0], self.backend_settings(backend),
                        self.paired_rounds, self.order_seed + process, process,
-                       data_dir=self.data_dir)
+                       data_dir=self.data_dir,
+                       build_order=balanced_build_order(self.styles, process, self.order_seed))
             for backend in self.backends
             for process in range(self.paired_processes)
             for arch in self.archs
@@ -323,12 +346,16 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         train_images=None,
         test_images=None,
         target_accuracy=0.99,
-        # Eight independent processes: a style's single-image latency differed from
+        # The process is the unit of replication: a style's single-image latency differed from
         # Sequential's by +4.7 % in one process and -4.0 % in the next, each with a tight
-        # interval, so the process is the unit of replication (README "Paired timing").
-        # 100 rounds in each keep the noisiest measure (the MLP's predict batches) near ±1.5 %.
+        # interval (README "Paired timing"). Over 8 processes x 100 rounds on a Zen 3 the
+        # processes' mean log ratios had standard deviations up to 2.3 % (the CNN's train
+        # steps) and 4.0 % (the MLP's predict batches, one process off by -8.8 %): 8 gave
+        # ±1.6 to ±3.3 % where ±1.5 % is the aim, and 18 (three times the 6 build orders of
+        # three styles) should give about ±1.1 to ±1.6 %. 100 rounds in each keep the
+        # within-process part, about 1 % for the noisiest measure, below the between-process one.
         paired_rounds=100,
-        paired_processes=8,
+        paired_processes=18,
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(

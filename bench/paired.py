@@ -13,7 +13,7 @@ import random
 import statistics
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import keras
 import numpy as np
@@ -134,18 +134,6 @@ def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch,
     return steps, seconds
 
 
-def shuffled_build_order(styles: Sequence[str], order_seed: int) -> list[str]:
-    """The order one process builds, traces and warms up its styles in, drawn from its seed.
-
-    The model traced and warmed up first runs a few per cent apart from the others for the life
-    of the process (1-3 %, measured with two copies of one model), so each process takes its own
-    order and the interval over processes carries that effect instead of a bias.
-    """
-    order = list(styles)
-    random.Random(f"build-{order_seed}").shuffle(order)
-    return order
-
-
 def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord:
     """Builds every style of `spec.arch` from one seed, compiles each alike, and times them."""
     started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -163,7 +151,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
             (x[i : i + s.batch_size], y[i : i + s.batch_size])
             for i in range(0, len(x), s.batch_size)
         ]
-        build_order = shuffled_build_order(spec.styles, spec.order_seed)
+        build_order = list(spec.build_order or spec.styles)
         models = {}
         for style in build_order:
             # The same seed for each: identical initial weights, so the styles train alike.

@@ -104,18 +104,18 @@ def pending_paired(config: BenchConfig) -> list[PairedSpec]:
     if not config.resume:
         return specs
     done = {
-        (r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles))
+        (r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles), tuple(r.build_order))
         for r in read_paired(config.out)
-        # records without a build order come from before build orders were shuffled, when the
-        # reference was always traced first: redone
+        # a process built in another order is redone: before build orders were balanced across
+        # processes they were drawn one by one, and before that the reference always came first
         if r.status == "ok" and r.build_order is not None
     }
     return [
         spec
         for spec in specs
-        if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles))
-        not in done
-    ]
+        if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles),
+            tuple(spec.build_order or spec.styles)) not in done
+    ]  # fmt: skip
 
 
 def run_sweep(

@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 
-from bench.config import PairedSpec, TrainSettings
+from bench.config import PairedSpec, TrainSettings, balanced_build_order
 from bench.data import MnistData
 from bench.measure import RetracedError
 from bench.paired import (
     WARMUP_BURSTS,
     run_paired,
-    shuffled_build_order,
     time_bursts,
     time_models,
 )
@@ -18,6 +17,7 @@ from bench.report import paired_summary
 from bench.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, paired_comparisons
 from mnist_models import build_model
 
+STYLES = ("sequential", "functional", "subclassed")
 PAIRED_KEYS = {
     "arch", "style", "reference", "measure", "ratio", "ci_low", "ci_high", "verdict", "rounds",
     "steps_per_burst",
@@ -135,8 +135,8 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     )  # fmt: skip
     records = [
         run_paired(
-            PairedSpec("mlp", ("sequential", "functional", "subclassed"), 1, settings, rounds=3,
-                       order_seed=process, process=process, burst_seconds=0.005),
+            PairedSpec("mlp", STYLES, 1, settings, rounds=3, order_seed=process, process=process,
+                       burst_seconds=0.005, build_order=balanced_build_order(STYLES, process, 0)),
             mnist,
         )
         for process in range(2)
@@ -144,7 +144,7 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     record = records[1]
     assert record.status == "ok", record.error
     assert record.process == 1
-    assert record.build_order == shuffled_build_order(record.styles, record.order_seed)
+    assert record.build_order == list(balanced_build_order(STYLES, 1, 0))
     again = PairedRecord.from_dict(record.to_dict())
     assert again == record
     assert list(again.ordered_seconds()) == list(MEASURES)
@@ -165,9 +165,16 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     }
 
 
-def test_processes_build_and_trace_their_styles_in_orders_of_their_own():
+def test_build_orders_are_balanced_over_processes():
     styles = ("sequential", "functional", "subclassed")
-    orders = {tuple(shuffled_build_order(styles, seed)) for seed in range(12)}
+    orders = [balanced_build_order(styles, process, order_seed=7) for process in range(12)]
     assert all(sorted(order) == sorted(styles) for order in orders)
-    assert len(orders) >= 4, orders  # the reference is not always first
-    assert shuffled_build_order(styles, 3) == shuffled_build_order(styles, 3)
+    # every 3 consecutive processes: each style once in each position (a Latin square)
+    for start in range(0, 12, 3):
+        for position in range(3):
+            assert {order[position] for order in orders[start : start + 3]} == set(styles)
+    # every 6: each of the 6 orders once, so the order effect cancels in the estimate
+    assert len(set(orders[:6])) == 6 and orders[6:] == orders[:6]
+    assert balanced_build_order(styles, 4, 7) == orders[4]
+    firsts = {balanced_build_order(styles, 0, seed)[0] for seed in range(12)}
+    assert len(firsts) > 1  # the base order comes from the seed

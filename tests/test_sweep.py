@@ -153,17 +153,23 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
     assert environment["paired_git"] == {"commit": "paired"}
 
 
-def test_resume_redoes_paired_processes_recorded_before_build_orders_were_shuffled(tmp_path):
-    config = _config(tmp_path, resume=True, paired_rounds=4, paired_processes=2)
-    old, new = config.paired_specs()
-    for spec, build_order in ((old, None), (new, list(reversed(new.styles)))):
+def test_resume_redoes_paired_processes_recorded_in_another_build_order(tmp_path):
+    config = _config(tmp_path, resume=True, paired_rounds=4, paired_processes=3)
+    unordered, kept, reordered = config.paired_specs()
+    assert len({s.build_order for s in config.paired_specs()}) == 3
+    for spec, build_order in (
+        (unordered, None),  # from before build orders were recorded: the reference came first
+        (kept, list(kept.build_order)),
+        (reordered, list(kept.build_order)),  # drawn under an older scheme
+    ):
         append_paired(tmp_path, PairedRecord(
             arch=spec.arch, styles=list(spec.styles), reference="sequential", seed=spec.seed,
             settings_key=spec.settings.key(), rounds=spec.rounds, steps_per_burst={},
             order_seed=spec.order_seed, seconds={}, batch_size=128, predict_batch=1024,
             process=spec.process, build_order=build_order,
         ))  # fmt: skip
-    assert [s.process for s in sweep.pending_paired(config)] == [old.process]
+    pending = [s.process for s in sweep.pending_paired(config)]
+    assert pending == [unordered.process, reordered.process]
 
 
 def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
