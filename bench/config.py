@@ -348,14 +348,14 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         target_accuracy=0.99,
         # The process is the unit of replication: a style's single-image latency differed from
         # Sequential's by +4.7 % in one process and -4.0 % in the next, each with a tight
-        # interval (README "Paired timing"). Over 8 processes x 100 rounds on a Zen 3 the
-        # processes' mean log ratios had standard deviations up to 2.3 % (the CNN's train
-        # steps) and 4.0 % (the MLP's predict batches, one process off by -8.8 %): 8 gave
-        # ±1.6 to ±3.3 % where ±1.5 % is the aim, and 18 (three times the 6 build orders of
-        # three styles) should give about ±1.1 to ±1.6 %. 100 rounds in each keep the
-        # within-process part, about 1 % for the noisiest measure, below the between-process one.
+        # interval (README "Paired timing"). The MLP's 1,024-image predictions vary most
+        # between processes: over 18 processes x 100 rounds on a Zen 4 their mean log ratios
+        # had a standard deviation of 3.1-3.5 % (every other measure 0.7-1.5 %, latency 4 %
+        # against a ±3 % aim), giving ±1.5 and ±1.8 % where ±1.5 % is the aim. 30 processes
+        # (five times the 6 build orders of three styles) bring that to about ±1.3 %; more
+        # rounds would not, since the part that varies within a process is already ~1.6 %.
         paired_rounds=100,
-        paired_processes=18,
+        paired_processes=30,
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(

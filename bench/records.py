@@ -13,9 +13,9 @@ Format history (`SCHEMA_VERSION`):
      of run keys carries `backend` unless it is TensorFlow; `initial_weights_sha256`, and
      `shared_start` in the settings (in keys only when on); `node` and `attempt` (the
      executors); sweep.json's environment has `nodes`, each node's matmul peak. Paired
-     records name the `build_order` of their styles (drawn per process; since the full profile
-     took 18 processes, balanced across processes, see `config.balanced_build_order`, and
-     --resume redoes a process recorded with another order).
+     records name the `build_order` of their styles (at first drawn per process, now balanced
+     across processes, see `config.balanced_build_order`; --resume redoes a process recorded
+     with another order).
 """
 
 from __future__ import annotations
