@@ -75,6 +75,9 @@ def native_bf16() -> bool:
     return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
+RESULTS_DIR = "results"  # committed sweep output, not code
+
+
 def git_info() -> dict[str, Any] | None:
     """The commit the code ran from and whether the tree had uncommitted changes.
 
@@ -91,8 +94,11 @@ def git_info() -> dict[str, Any] | None:
         try:
             return {
                 "commit": git(where, "rev-parse", "HEAD"),
-                "dirty": bool(git(where, "status", "--porcelain", "--untracked-files=no")),
-            }
+                # results/ is the harness's own committed output: a --resume into it changes it
+                # between the sweep's phases without the code being any different
+                "dirty": bool(git(where, "status", "--porcelain", "--untracked-files=no",
+                                  "--", ".", f":(exclude){RESULTS_DIR}")),
+            }  # fmt: skip
         except (OSError, subprocess.SubprocessError):
             continue  # not a checkout, or no git
     return None
