@@ -188,6 +188,11 @@ class PairedSpec:
     data_dir: str | None = None
     build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
 
+    @property
+    def styles_in_build_order(self) -> tuple[str, ...]:
+        """The styles in the order this process builds, traces and warms them up."""
+        return self.build_order or self.styles
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
 

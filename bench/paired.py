@@ -151,7 +151,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
             (x[i : i + s.batch_size], y[i : i + s.batch_size])
             for i in range(0, len(x), s.batch_size)
         ]
-        build_order = list(spec.build_order or spec.styles)
+        build_order = list(spec.styles_in_build_order)
         models = {}
         for style in build_order:
             # The same seed for each: identical initial weights, so the styles train alike.

@@ -114,7 +114,7 @@ def pending_paired(config: BenchConfig) -> list[PairedSpec]:
         spec
         for spec in specs
         if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles),
-            tuple(spec.build_order or spec.styles)) not in done
+            spec.styles_in_build_order) not in done
     ]  # fmt: skip
 
 
