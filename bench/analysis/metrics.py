@@ -1,0 +1,129 @@
+"""Every metric and measure the reports name: its label, which way is worse, what it depends on.
+
+One registry for the per-run summary, the per-run and cross-backend comparisons, `compare` and
+the charts, so that a metric reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.store import records
+
+# The settings that change what a training run computes.
+TRAINING = (
+    "epochs", "batch_size", "learning_rate", "validation_split", "train_images", "precision",
+    "deterministic", "jit_compile", "steps_per_execution",
+)  # fmt: skip
+STEP = ("batch_size", "precision", "deterministic", "jit_compile", "steps_per_execution")
+INFERENCE = ("precision", "jit_compile", "steps_per_execution")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A per-run metric (a `RunRecord` field).
+
+    `words` say what a higher and a lower value mean; `timing` marks a time whose spread the
+    summary warns about; `depends_on` lists the settings two sweeps must share for `compare`
+    to set the metric side by side, and `gates` whether a regression fails
+    `--fail-on-regression` (() and False: `compare` leaves it out).
+    """
+
+    label: str
+    timing: bool = True
+    words: tuple[str, str] = ("slower", "faster")
+    higher_is_better: bool = False
+    points: bool = False  # accuracy: compared as a difference in points rather than a ratio
+    depends_on: tuple[str, ...] = ()
+    gates: bool = False
+
+
+METRICS: dict[str, Metric] = {
+    "test_accuracy": Metric(
+        "test accuracy",
+        False,
+        ("higher", "lower"),
+        True,
+        True,
+        (*TRAINING, "test_images"),
+        gates=True,
+    ),
+    "test_loss": Metric("test loss", False),
+    "build_seconds": Metric("build s"),
+    "compile_seconds": Metric("compile s"),
+    "first_epoch_seconds": Metric(
+        "first epoch s", depends_on=(*STEP, "train_images", "validation_split"), gates=True
+    ),
+    "steady_epoch_seconds": Metric("steady epoch s"),
+    "steady_step_ms": Metric("steady step ms", depends_on=STEP, gates=True),
+    "train_seconds": Metric("train s", depends_on=TRAINING, gates=True),
+    "eval_seconds": Metric("eval s"),
+    "predict_images_per_second": Metric(
+        "predict img/s",
+        words=("faster", "slower"),
+        higher_is_better=True,
+        depends_on=INFERENCE,
+        gates=True,
+    ),
+    "predict_latency_ms": Metric("latency ms", depends_on=INFERENCE, gates=True),
+    "time_to_target_seconds": Metric(
+        "time to target s", depends_on=(*TRAINING, "target_accuracy"), gates=True
+    ),
+    "achieved_gflops": Metric("GFLOP/s", words=("higher", "lower"), higher_is_better=True),
+    "efficiency": Metric(
+        "efficiency (median)", words=("higher", "lower"), higher_is_better=True, depends_on=STEP
+    ),
+    "efficiency_best": Metric(
+        "efficiency (best)", words=("higher", "lower"), higher_is_better=True
+    ),
+    "saved_model_bytes": Metric(".keras bytes", False, ("larger", "smaller")),
+    "peak_rss_bytes": Metric("peak RSS bytes", False, ("larger", "smaller"), depends_on=TRAINING),
+}
+# Each style against the reference, run by run: accuracy and the times a user waits for.
+STYLE_COMPARED = (
+    "test_accuracy",
+    "build_seconds",
+    "compile_seconds",
+    "first_epoch_seconds",
+    "steady_step_ms",
+    "train_seconds",
+    "predict_images_per_second",
+    "predict_latency_ms",
+    "time_to_target_seconds",
+)
+# Each other backend against TensorFlow: the compilation (first epoch), the steady step, and
+# inference.
+BACKEND_COMPARED = (
+    "test_accuracy",
+    "first_epoch_seconds",
+    "steady_step_ms",
+    "predict_images_per_second",
+    "predict_latency_ms",
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure of the paired phase: what a table calls it, and a chart's shorter name."""
+
+    label: str
+    short: str
+
+
+MEASURES: dict[str, Measure] = dict(
+    zip(
+        records.MEASURES,
+        (
+            Measure("train step", "train step"),
+            Measure("predict, 1,024 images", "predict 1,024"),
+            Measure("latency, 1 image", "latency 1"),
+        ),
+        strict=True,
+    )
+)
+
+
+def time_words(metric: str) -> tuple[str, str]:
+    """What a higher and a lower value of `metric` mean, for a paired measure or a metric."""
+    found = METRICS.get(metric)
+    return found.words if found else ("slower", "faster")

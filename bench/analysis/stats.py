@@ -1,0 +1,277 @@
+"""Summary statistics and the one set of verdict rules every comparison in the project uses.
+
+The rules, written once (README "How verdicts are made" says the same):
+- Relative comparisons (times, throughputs) are made on log ratios: the estimate is the geometric
+  mean ratio, its intervals are Student-t intervals of the mean log ratio, exponentiated.
+  Differences of accuracy are made in points, on the plain scale.
+- The equivalence margin is a band around "no difference": ±m % on the log scale (a ratio between
+  1/(1+m) and 1+m) or ±m points.
+- Verdicts, from the 95 % interval (two-sided test against no difference) and the 90 % interval
+  (two one-sided tests at α = 0.05 each against the margin, TOST):
+    equivalent                 the 90 % interval lies inside the margin, the 95 % contains 0
+    different, within margin   the 90 % interval lies inside the margin, the 95 % excludes 0:
+                               a real difference, too small to matter
+    different, beyond margin   the 95 % interval lies wholly outside the margin, on one side
+    different, size unclear    the 95 % interval excludes 0, but neither of the above holds
+    inconclusive               the 95 % interval contains 0 and the 90 % leaves the margin
+    inconclusive (n too small) fewer than two pairs
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats as scipy_stats
+
+CONFIDENCE = 0.95
+UNSTABLE_CV = 0.10  # pyperf's threshold: a stdev over 10 % of the mean makes a timing unstable
+
+EQUIVALENCE_CONFIDENCE = 0.90  # TOST at α = 0.05 per side
+
+EQUIVALENT = "equivalent"
+NEGLIGIBLE = "different, within margin"
+BEYOND = "different, beyond margin"
+UNCLEAR = "different, size unclear"
+INCONCLUSIVE = "inconclusive"
+TOO_FEW = "inconclusive (n too small)"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """n, mean, sample stdev, extremes and the 95 % CI of the mean of some measurements."""
+
+    n: int
+    mean: float
+    stdev: float | None
+    min: float
+    max: float
+    ci95_low: float | None
+    ci95_high: float | None
+
+    @property
+    def cv(self) -> float | None:
+        """Coefficient of variation: stdev / |mean|."""
+        if self.stdev is None or self.mean == 0:
+            return None
+        return self.stdev / abs(self.mean)
+
+    @property
+    def unstable(self) -> bool:
+        return self.cv is not None and self.cv > UNSTABLE_CV
+
+
+def describe(values: Sequence[float]) -> Stats:
+    """Describes `values`; the stdev and CI need at least two of them.
+
+    Raises:
+        ValueError: `values` is empty.
+    """
+    if not values:
+        raise ValueError("cannot describe an empty list of measurements")
+    n = len(values)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return Stats(n, mean, None, min(values), max(values), None, None)
+    stdev = statistics.stdev(values)
+    low, high = _t_interval(mean, stdev, n)
+    return Stats(n, mean, stdev, min(values), max(values), low, high)
+
+
+def _t_interval(
+    mean: float, stdev: float, n: int, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    if stdev == 0:  # scipy returns NaN for a zero scale; a constant sample's interval is a point
+        return mean, mean
+    sem = stdev / math.sqrt(n)
+    low, high = scipy_stats.t.interval(confidence, df=n - 1, loc=mean, scale=sem)
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A candidate against a reference under the project's verdict rules.
+
+    With `unit == "ratio"` the estimate and bounds are ratios (candidate / reference, the
+    geometric mean over pairs) and the margin is in percent; with `unit == "points"` they are
+    mean differences in points and the margin is in points. Every comparison the project
+    stores has this shape: paired entries, per-run and cross-backend comparisons, `compare`.
+    """
+
+    metric: str
+    n: int  # the units the interval is over: pairs of runs, processes or rounds
+    unit: str
+    estimate: float
+    ci95_low: float | None
+    ci95_high: float | None
+    ci90_low: float | None
+    ci90_high: float | None
+    margin: float
+    verdict: str
+    # "higher" or "lower" when the 95 % interval excludes no-difference, else None
+    direction: str | None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> Comparison:
+        """The comparison held in `raw`, which may carry other fields beside it."""
+        return cls(**{name: raw[name] for name in cls.__dataclass_fields__})
+
+
+def verdict(ci95: tuple[float, float] | None, ci90: tuple[float, float] | None, band: float) -> str:
+    """The verdict for intervals of a difference whose null is 0 and margin is ±`band`."""
+    if ci95 is None or ci90 is None:
+        return TOO_FEW
+    excludes_zero = ci95[0] > 0 or ci95[1] < 0
+    if -band <= ci90[0] and ci90[1] <= band:
+        return NEGLIGIBLE if excludes_zero else EQUIVALENT
+    if not excludes_zero:
+        return INCONCLUSIVE
+    return BEYOND if ci95[0] > band or ci95[1] < -band else UNCLEAR
+
+
+def _compare(metric: str, diffs: Sequence[float], band: float, unit: str, margin: float,
+             to_scale) -> Comparison:  # fmt: skip
+    if not diffs:
+        raise ValueError(f"no paired values to compare for {metric}")
+    n, mean = len(diffs), statistics.fmean(diffs)
+    ci95 = ci90 = None
+    if n >= 2:
+        stdev = statistics.stdev(diffs)
+        ci95 = _t_interval(mean, stdev, n, CONFIDENCE)
+        ci90 = _t_interval(mean, stdev, n, EQUIVALENCE_CONFIDENCE)
+    return _judged(metric, n, unit, mean, ci95, ci90, band, margin, to_scale)
+
+
+def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale) -> Comparison:
+    """The verdict on a difference and its intervals, all reported on the metric's scale."""
+    found = verdict(ci95, ci90, band)
+    direction = None
+    if found in (NEGLIGIBLE, BEYOND, UNCLEAR):
+        direction = "higher" if diff > 0 else "lower"
+
+    def bound(interval, i):
+        return None if interval is None else to_scale(interval[i])
+
+    return Comparison(
+        metric, n, unit, to_scale(diff),
+        bound(ci95, 0), bound(ci95, 1), bound(ci90, 0), bound(ci90, 1),
+        margin, found, direction,
+    )  # fmt: skip
+
+
+def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], band: float,
+           unit: str, margin: float, to_scale) -> Comparison:  # fmt: skip
+    """Unpaired (Welch) comparison of two independent samples on the scale they are given in."""
+    if not candidate or not reference:
+        raise ValueError(f"no values to compare for {metric}")
+    n1, n2 = len(candidate), len(reference)
+    diff = statistics.fmean(candidate) - statistics.fmean(reference)
+    ci95 = ci90 = None
+    if n1 >= 2 and n2 >= 2:
+        v1, v2 = statistics.variance(candidate) / n1, statistics.variance(reference) / n2
+        se = math.sqrt(v1 + v2)
+        if se == 0:
+            ci95 = ci90 = (diff, diff)
+        else:
+            df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+            ci95, ci90 = (
+                tuple(float(b) for b in scipy_stats.t.interval(c, df=df, loc=diff, scale=se))
+                for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE)
+            )
+    return _judged(metric, min(n1, n2), unit, diff, ci95, ci90, band, margin, to_scale)
+
+
+def compare_unpaired_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                            margin_percent: float) -> Comparison:  # fmt: skip
+    """Candidate against reference as a ratio of geometric means, for independent runs (Welch on
+    the logs): two sweeps' runs of one seed are different runs, so nothing pairs them."""
+    band = math.log1p(margin_percent / 100)
+    logs = [[math.log(v) for v in values] for values in (candidate, reference)]
+    return _welch(metric, logs[0], logs[1], band, "ratio", margin_percent, math.exp)
+
+
+def compare_unpaired_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                            margin_points: float) -> Comparison:  # fmt: skip
+    """Candidate − reference for fractions (accuracy), in points, for independent runs (Welch)."""
+    scaled = [[100 * v for v in values] for values in (candidate, reference)]
+    return _welch(metric, scaled[0], scaled[1], margin_points, "points", margin_points,
+                  lambda v: v)  # fmt: skip
+
+
+def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent: float
+                       ) -> Comparison:  # fmt: skip
+    """Judges ratios given as natural logs, one per pair, against a ±`margin_percent` band."""
+    band = math.log1p(margin_percent / 100)
+    return _compare(metric, log_ratios, band, "ratio", margin_percent, math.exp)
+
+
+def compare_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                   margin_percent: float) -> Comparison:  # fmt: skip
+    """Candidate / reference, paired by position, as a geometric mean ratio with a verdict."""
+    _same_length(candidate, reference)
+    logs = [math.log(c / r) for c, r in zip(candidate, reference, strict=True)]
+    return compare_log_ratios(metric, logs, margin_percent)
+
+
+def compare_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                   margin_points: float) -> Comparison:  # fmt: skip
+    """Candidate − reference for fractions (accuracy), in points (×100), paired by position."""
+    _same_length(candidate, reference)
+    diffs = [100 * (c - r) for c, r in zip(candidate, reference, strict=True)]
+    return _compare(metric, diffs, margin_points, "points", margin_points, lambda v: v)
+
+
+def _same_length(candidate: Sequence[float], reference: Sequence[float]) -> None:
+    if len(candidate) != len(reference):
+        raise ValueError(
+            f"paired comparison needs as many candidate as reference values; "
+            f"received {len(candidate)} and {len(reference)}"
+        )
+
+
+def verdict_words(c: Comparison, higher: str = "higher", lower: str = "lower") -> str:
+    """The verdict with its direction in the metric's own words, e.g. "slower, beyond margin"."""
+    if c.direction is None:
+        return c.verdict
+    word = higher if c.direction == "higher" else lower
+    return c.verdict.replace("different", word, 1)
+
+
+def paired_comparisons(processes: Sequence[dict[str, dict[str, list[float]]]], reference: str,
+                       margin_percent: float) -> list[tuple[str, str, Comparison]]:  # fmt: skip
+    """Each style's burst times against the reference's, round by round, per measure.
+
+    Args:
+        processes: one `seconds[measure][style]` per independent process, each holding one
+            burst time per round with the rounds aligned across styles.
+        reference: the style every other is divided by.
+        margin_percent: the equivalence margin.
+
+    Returns:
+        (measure, style, comparison) for every measure and non-reference style, in input order.
+        With two or more processes the process is the unit: the interval is over the
+        processes' mean log ratios, so what differs between processes (memory layout, thread
+        placement) widens it rather than hiding in it. With one process it is over rounds.
+    """
+    found = []
+    for measure, by_style in processes[0].items():
+        for style in by_style:
+            if style == reference:
+                continue
+            per_process = [
+                [math.log(c / r) for c, r in zip(p[measure][style], p[measure][reference],
+                                                 strict=True)]
+                for p in processes
+            ]  # fmt: skip
+            if len(per_process) >= 2:
+                units = [statistics.fmean(logs) for logs in per_process]
+            else:
+                units = per_process[0]
+            found.append((measure, style, compare_log_ratios(measure, units, margin_percent)))
+    return found

@@ -1,0 +1,257 @@
+"""What the records say: statistics per style, comparisons with the reference style and
+across backends, the paired phase's verdicts, and the warnings a reader must see.
+
+Pure functions of records; nothing here writes a file or formats a table.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench.analysis.metrics import BACKEND_COMPARED, MEASURES, METRICS, STYLE_COMPARED
+from bench.analysis.stats import (
+    Comparison,
+    Stats,
+    compare_points,
+    compare_ratios,
+    describe,
+    paired_comparisons,
+)
+from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, model_name
+from bench.plan.settings import (
+    ACCURACY_MARGIN_POINTS,
+    DEFAULT_TIME_MARGIN,
+    PAIRED_PRECISION,
+    REFERENCE_STYLE,
+)
+from bench.store.records import (
+    PairedRecord,
+    RunRecord,
+    first_line,
+    latest_by_run,
+    read_records,
+    resolve_identity,
+)
+from mnist_models import STYLES
+
+
+def latest_records(out: Path) -> list[RunRecord]:
+    """The last record of each run in `out/runs.jsonl`, with identity resolved."""
+    return resolve_identity(latest_by_run(read_records(out)))
+
+
+def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
+              ) -> dict[str, Any]:  # fmt: skip
+    """Statistics per (backend, arch, style) and comparisons against the reference style."""
+    ok = [r for r in records if r.status == "ok"]
+    by_group: dict[tuple[str, str, str], list[RunRecord]] = defaultdict(list)
+    for r in ok:
+        by_group[(r.backend, r.arch, r.style)].append(r)
+
+    stats_rows, warnings = [], []
+    for (backend, arch, style), group in sorted(by_group.items(), key=_group_order):
+        name = model_name(backend, arch)
+        for metric, spec in METRICS.items():
+            values = [getattr(r, metric) for r in group if getattr(r, metric) is not None]
+            if not values:
+                continue
+            s = describe(values)
+            stats_rows.append(
+                {"backend": backend, "arch": arch, "style": style, "metric": metric,
+                 **_stats_dict(s)}
+            )  # fmt: skip
+            if spec.timing and s.unstable:
+                warnings.append(
+                    f"{name}/{style} {spec.label}: unstable, standard deviation is "
+                    f"{100 * s.cv:.0f} % of the mean (over 10 %); treat differences with care"
+                )
+
+    comparisons = []
+    for (backend, arch, style), group in sorted(by_group.items(), key=_group_order):
+        reference = {r.seed: r for r in by_group.get((backend, arch, REFERENCE_STYLE), [])}
+        if style == REFERENCE_STYLE or not reference:
+            continue
+        for metric in STYLE_COMPARED:
+            pairs = [
+                (getattr(r, metric), getattr(reference[r.seed], metric))
+                for r in group
+                if r.seed in reference
+                and getattr(r, metric) is not None
+                and getattr(reference[r.seed], metric) is not None
+            ]
+            if not pairs:
+                continue
+            c = compare_pairs(metric, pairs, time_margin)
+            comparisons.append({"backend": backend, "arch": arch, "style": style, **c.to_dict()})
+
+    warnings = identity_warnings(records) + node_warnings(ok) + warnings
+    not_ok = [r for r in records if r.status != "ok"]
+    for r in not_ok:
+        warnings.append(
+            f"{model_name(r.backend, r.arch)}/{r.style} seed={r.seed}: {r.status}. "
+            f"{first_line(r.error)}".strip()
+        )
+    return {
+        "stats": stats_rows,
+        "comparisons": comparisons,
+        "backend_comparisons": backend_comparisons(records, time_margin),
+        "warnings": warnings,
+    }
+
+
+def compare_pairs(metric: str, pairs: list[tuple[float, float]], time_margin: float
+                  ) -> Comparison:  # fmt: skip
+    """(candidate, reference) pairs of one metric judged: accuracy in points, the rest as ratios."""
+    candidate, reference = [p[0] for p in pairs], [p[1] for p in pairs]
+    if METRICS[metric].points:
+        return compare_points(metric, candidate, reference, ACCURACY_MARGIN_POINTS)
+    return compare_ratios(metric, candidate, reference, time_margin)
+
+
+def backend_comparisons(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
+                        ) -> list[dict[str, Any]]:  # fmt: skip
+    """Each other backend against TensorFlow, per (arch, style), paired by seed.
+
+    Fair only where the runs shared their start (`shared_start`: the same initial weights and
+    batch order on every backend); without it the rows are left out.
+    """
+    ok = [r for r in records if r.status == "ok" and r.run_key]
+    shared = {r.run_key for r in ok if '"shared_start": true' in r.run_key}
+    by_seed = {(r.backend, r.arch, r.style, r.seed): r for r in ok if r.run_key in shared}
+    found = []
+    for backend in BACKENDS[1:]:
+        for arch, style in sorted({(a, s) for b, a, s, _ in by_seed if b == backend},
+                                  key=lambda k: (k[0], STYLES.index(k[1]))):  # fmt: skip
+            for metric in BACKEND_COMPARED:
+                pairs = [
+                    (getattr(r, metric), getattr(ref, metric))
+                    for (b, a, st, seed), r in by_seed.items()
+                    if (b, a, st) == (backend, arch, style)
+                    and (ref := by_seed.get((DEFAULT_BACKEND, arch, style, seed))) is not None
+                    and getattr(r, metric) is not None
+                    and getattr(ref, metric) is not None
+                ]
+                if not pairs:
+                    continue
+                c = compare_pairs(metric, pairs, time_margin)
+                found.append({"backend": backend, "reference_backend": DEFAULT_BACKEND,
+                              "arch": arch, "style": style, **c.to_dict()})  # fmt: skip
+    return found
+
+
+def node_warnings(records: list[RunRecord]) -> list[str]:
+    """A line per model whose runs, compared with each other, ran on different kinds of node."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for r in records:
+        if r.node:
+            kinds[model_name(r.backend, r.arch)].add(
+                f"{r.node.get('cpu_model')} ({r.node.get('cpu_cores')} cores)"
+            )
+    return [
+        f"{name}: its runs ran on different kinds of node ({'; '.join(sorted(found))}); the "
+        "timing comparisons between its styles mix machines, so read them with care"
+        for name, found in kinds.items()
+        if len(found) > 1
+    ]  # fmt: skip
+
+
+def identity_warnings(records: list[RunRecord]) -> list[str]:
+    """A line per run whose trained weights differ from the reference style's under determinism."""
+    return [
+        f"{model_name(r.backend, r.arch)}/{r.style} seed={r.seed}: trained weights DIFFER from "
+        f"{REFERENCE_STYLE}'s under determinism; the styles did not compute the same thing"
+        for r in records
+        if r.status == "ok" and r.deterministic and r.identical_to_reference is False
+    ]
+
+
+def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict], list[dict]]:
+    """The paired phase's verdicts (results.json's `paired`) and per-style medians beside them.
+
+    An architecture's processes are judged together, the process being the unit (see
+    `stats.paired_comparisons`). Everything is derived from the raw burst times in
+    `paired.jsonl`.
+    """
+    by_arch: dict[tuple[str, str], list[PairedRecord]] = defaultdict(list)
+    for record in sorted(paired, key=lambda r: (BACKENDS.index(r.backend), r.arch, r.process)):
+        if record.status == "ok":
+            by_arch[(record.backend, record.arch)].append(record)
+    entries, medians = [], []
+    for (backend, arch), records in by_arch.items():
+        first = records[0]
+        processes = [r.ordered_seconds() for r in records]
+        for measure, style, c in paired_comparisons(processes, first.reference, margin):
+            calls = [r.steps_per_burst[measure] for r in records]
+            entries.append(
+                {
+                    "backend": backend,
+                    "arch": arch,
+                    "style": style,
+                    "reference": first.reference,
+                    "measure": measure,
+                    **c.to_dict(),
+                    "processes": len(records),
+                    "rounds": sum(len(p[measure][style]) for p in processes),
+                    # the interval is over processes when there are several, else over rounds
+                    "interval_over": "processes" if len(records) > 1 else "rounds",
+                    "steps_per_burst": round(statistics.median(calls)),
+                    "steps_per_burst_by_process": calls,
+                }
+            )
+        for measure in MEASURES:
+            for style in first.styles:
+                per_call = [
+                    t / r.steps_per_burst[measure] for r in records for t in
+                    r.seconds[measure][style]
+                ]  # fmt: skip
+                medians.append(
+                    {
+                        "backend": backend,
+                        "arch": arch,
+                        "style": style,
+                        "measure": measure,
+                        "median_ms_per_call": 1000 * statistics.median(per_call),
+                        "rounds": len(per_call),
+                    }
+                )
+    return entries, medians
+
+
+def half_width_percent(entry: dict[str, Any]) -> float:
+    """Half the 95 % interval of a paired ratio, in percent of the ratio."""
+    return 50 * (entry["ci95_high"] - entry["ci95_low"]) / entry["estimate"]
+
+
+def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
+    """A line per paired interval wider than its target: too noisy for the rounds given."""
+    return [
+        f"{model_name(e.get('backend'), e['arch'])}/{e['style']} paired "
+        f"{MEASURES[e['measure']].label}: 95 % interval "
+        f"±{half_width_percent(e):.1f} %, wider than the ±{PAIRED_PRECISION[e['measure']]:g} % "
+        f"aimed for over {e['processes']} process(es); more --paired-processes narrow it "
+        "(more rounds only narrow the part that varies within a process), as does a quieter "
+        "machine"
+        for e in paired
+        if half_width_percent(e) > PAIRED_PRECISION[e["measure"]]
+    ]
+
+
+def _group_order(item):
+    (backend, arch, style), _ = item
+    return BACKENDS.index(backend), arch, STYLES.index(style)
+
+
+def _stats_dict(s: Stats) -> dict[str, Any]:
+    return {
+        "n": s.n,
+        "mean": s.mean,
+        "stdev": s.stdev,
+        "min": s.min,
+        "max": s.max,
+        "ci95_low": s.ci95_low,
+        "ci95_high": s.ci95_high,
+        "cv": s.cv,
+    }

@@ -1,0 +1,32 @@
+"""`python -m bench`: the command line, the one way in.
+
+    cli → plan (frozen settings) → sweep → executor → worker → records → analysis → render
+
+`main` reads the subcommand and hands over to `bench.cli.run` (the sweep) or
+`bench.cli.commands` (report, compare, perf, scaling).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bench.worker.quiet import silence_framework_logs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    # Before any framework is imported: its C++ start-up lines would drown the progress lines.
+    silence_framework_logs()
+    from bench.cli import commands, options, run
+
+    argv = sys.argv[1:] if argv is None else argv
+    subcommands = {
+        "report": (options.report_parser, commands.report),
+        "compare": (options.compare_parser, commands.compare),
+        "perf": (options.perf_parser, commands.perf),
+        "scaling": (options.scaling_parser, commands.scaling),
+    }
+    if argv[:1] and argv[0] in subcommands:
+        parser, command = subcommands[argv[0]]
+        return command(parser().parse_args(argv[1:]))
+    return run.run(options.build_parser().parse_args(argv), argv)

@@ -1,0 +1,135 @@
+"""The subcommands: report, compare, perf and scaling, each from its parsed options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench.cli.options import fail
+from bench.cli.run import default_out, existing_out
+from bench.plan.config import BenchConfig
+from bench.plan.settings import DEFAULT_TIME_MARGIN, ConfigError, check_value
+
+
+def _margin(value: float | None) -> float:
+    """--time-margin as given (checked as the run command checks it), else the default."""
+    if value is None:
+        return DEFAULT_TIME_MARGIN
+    try:
+        check_value(BenchConfig, "time_margin", value)
+    except ConfigError as e:
+        fail(str(e))
+    return value
+
+
+def _writable(out: Path) -> None:
+    from bench.sweep.run import check_writable
+
+    try:
+        check_writable(out)
+    except ConfigError as e:
+        fail(str(e))
+
+
+def report(args: argparse.Namespace) -> int:
+    """`python -m bench report`: rebuilds a sweep's tables and charts and prints the headline."""
+    margin = None if args.time_margin is None else _margin(args.time_margin)
+    return print_report(existing_out(args.out, "report"), margin)
+
+
+def print_report(out: Path, time_margin: float | None = None) -> int:
+    """Writes `out`'s report and prints what the console shows of it."""
+    from bench.render.console import report_lines
+    from bench.render.report import ReportError, write_report
+    from bench.store.files import RecordsFileError
+
+    try:
+        results = write_report(out, time_margin)
+    except (ReportError, RecordsFileError) as e:
+        fail(str(e))
+    for line in report_lines(results, out):
+        print(line)
+    return 0
+
+
+def compare(args: argparse.Namespace) -> int:
+    """`python -m bench compare BASE NEW`: writes compare.*; with --fail-on-regression, a gate."""
+    from bench.analysis.compare import CompareError
+    from bench.analysis.compare import compare as compare_sweeps
+    from bench.render.compare import regression_lines, write_comparison
+
+    margin = _margin(args.time_margin)
+    out = args.out if args.out is not None else default_out("compare")
+    for side in (args.base, args.new):
+        if out.resolve() == side.resolve():
+            fail(f"--out {out} is one of the compared directories; pass another --out")
+    try:
+        found = compare_sweeps(args.base, args.new, margin)
+    except CompareError as e:
+        fail(str(e))
+    _writable(out)
+    print(write_comparison(found, out, margin))
+    print(f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
+          "compare.png)")  # fmt: skip
+    regressions = regression_lines(found)
+    if args.fail_on_regression and regressions:
+        for line in regressions:
+            print(f"regression: {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def perf(args: argparse.Namespace) -> int:
+    """`python -m bench perf`: the knob ablation, kernel timings and harness overhead."""
+    from bench.plan.config import COMMON_DEFAULTS
+    from bench.plan.settings import TrainSettings
+    from bench.store.environment import collect
+    from bench.worker.quiet import import_tensorflow_quietly
+
+    if args.repeats < 2:
+        fail(f"--repeats must be >= 2 to show a spread; received {args.repeats}")
+    out = args.out if args.out is not None else default_out("perf")
+    _writable(out)
+    import_tensorflow_quietly()  # a study runs Keras in this process, as a worker does
+    from bench.studies.perf import run_perf
+    from bench.worker.peak import probe_seconds, summarize_probes
+
+    settings = TrainSettings(
+        epochs=2,
+        batch_size=COMMON_DEFAULTS["batch_size"],
+        learning_rate=COMMON_DEFAULTS["learning_rate"],
+        validation_split=COMMON_DEFAULTS["validation_split"],
+        train_images=24_000,
+        test_images=2_000,
+        steps_per_execution=COMMON_DEFAULTS["steps_per_execution"],
+    )
+    peak = summarize_probes(probe_seconds())
+    print(
+        f"float32 matmul peak: {peak['peak_matmul_gflops']:.1f} GFLOP/s median, "
+        f"{peak['peak_matmul_gflops_best']:.1f} best",
+        flush=True,
+    )
+    run_perf(out, peak=peak, environment=collect(), settings=settings, data_dir=args.data_dir,
+             repeats=args.repeats, echo=lambda line: print(line, flush=True))  # fmt: skip
+    print(f"\nwrote {out / 'perf.md'}")
+    return 0
+
+
+def scaling(args: argparse.Namespace) -> int:
+    """`python -m bench scaling`: Ray's per-task overhead, and a big sweep projected."""
+    from bench.studies.scaling import run_scaling
+    from bench.sweep.executors import ExecutorError, make_executor
+
+    if args.jobs < 2:
+        fail(f"--jobs must be >= 2, for an interval; received {args.jobs}")
+    out = args.out if args.out is not None else default_out("scaling")
+    try:
+        found = run_scaling(
+            out, args.runs_from, args.jobs, make_executor("local", device="auto"),
+            lambda: make_executor("ray", device="auto"),
+        )  # fmt: skip
+    except (ExecutorError, ValueError) as e:
+        fail(str(e))
+    print(f"Ray's overhead per task: {found.per_task():.2f} s; report: {out / 'scaling.md'}")
+    return 0

@@ -1,0 +1,201 @@
+"""The command line's parsers. The run command's settings are generated from the fields of
+`TrainSettings` and `BenchConfig`: each field's option gives its flag, type, choices and help,
+and the help shows what each profile sets it to."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any, NoReturn, get_type_hints
+
+from bench.plan.config import PROFILES, BenchConfig, profile_value
+from bench.plan.settings import Option, TrainSettings, options
+from bench.sweep.executors import EXECUTORS
+
+EPILOG = """\
+Profiles: smoke (CI check, under a minute), quick (default, within 5 minutes on a 2-core CPU),
+full (the reference run behind results/). Options given explicitly override the profile; each
+option's help says what the profiles set it to.
+
+Output goes to a new directory runs/<time>-<profile>/ (git ignores runs/); the committed
+reference results are regenerated only when asked, with --out results.
+
+Subcommands:
+  python -m bench report [--out DIR]        rebuild the tables and charts from DIR's records
+  python -m bench compare BASE NEW          two sweeps side by side (--fail-on-regression: a gate)
+  python -m bench perf [--out DIR]          the training-speed knobs and the harness overhead
+  python -m bench scaling [--out DIR]       Ray's per-task overhead, and a projected big sweep
+"""
+RUNS_DIR = Path("runs")
+
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    """Ends the program with one line on stderr: what was wrong and what to do."""
+    print(f"bench: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+class Parser(argparse.ArgumentParser):
+    """Bad input ends in one line on stderr and exit status 2, never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{message} (see `{self.prog} --help`)")
+
+
+def _typed(parse):
+    """An argparse type from a parser that raises ValueError with a message worth showing."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    convert.__name__ = getattr(parse, "__name__", "value")
+    return convert
+
+
+def _show(option: Option, value: Any) -> str:
+    if option.show is not None:
+        return option.show(value)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def defaults_text(name: str, option: Option) -> str:
+    """What the profiles set `name` to: "(128)", or "(smoke 1, quick 2, full 6)"."""
+    values = {p: profile_value(p, name) for p in PROFILES}
+    if dataclasses.MISSING in values.values():
+        return ""
+    shown = {p: _show(option, v) for p, v in values.items()}
+    if len(set(shown.values())) == 1:
+        return f" ({shown['quick']})"
+    return " (" + ", ".join(f"{p} {v}" for p, v in shown.items()) + ")"
+
+
+def setting_options() -> dict[str, Option]:
+    """Every setting the run command takes, by field name: the sweep's, then each run's."""
+    return {**options(BenchConfig), **options(TrainSettings)}
+
+
+def _add_setting(parser: argparse.ArgumentParser, name: str, option: Option, kind: type) -> None:
+    flag = option.flag or "--" + name.replace("_", "-")
+    help_text = option.help + defaults_text(name, option)
+    if option.boolean:
+        parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,
+                            help=help_text)  # fmt: skip
+    else:
+        kind = _typed(option.parse) if option.parse else kind  # argparse words its own errors
+        parser.add_argument(flag, dest=name, type=kind, choices=option.choices,
+                            help=help_text)  # fmt: skip
+
+
+def _field_types() -> dict[str, type]:
+    hints = {**get_type_hints(BenchConfig), **get_type_hints(TrainSettings)}
+    # int | None, float | None: argparse converts with the type that is not None
+    return {
+        name: next(t for t in getattr(hint, "__args__", (hint,)) if t is not type(None))
+        for name, hint in hints.items()
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The run command's options; the subcommands have parsers of their own."""
+    p = Parser(
+        prog="python -m bench",
+        description="Train the same MNIST classifier in Keras' three styles and compare them.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--profile", choices=PROFILES, default="quick", help="defaults (quick)")
+    kinds = _field_types()
+    for name, option in setting_options().items():
+        _add_setting(p, name, option, kinds[name])
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output dir (a new runs/<time>-<profile>/; --out results regenerates the "
+        "committed reference results)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip what --out (else the newest sweep in runs/) already recorded",
+    )
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="where runs go: local processes one after another (local), or Ray tasks (ray)",
+    )
+    p.add_argument(
+        "--ray-address",
+        help="a Ray cluster's host:port (else RAY_ADDRESS, else a new local Ray)",
+    )
+    p.add_argument(
+        "--ray-cpus-per-run",
+        type=float,
+        help="CPUs each Ray task asks for (all of the smallest node's, so runs never share one)",
+    )
+    return p
+
+
+def _subcommand(name: str, description: str, out: str) -> Parser:
+    """A subcommand's parser, with its --out (`out` says what goes there by default)."""
+    p = Parser(prog=f"python -m bench {name}", description=description)
+    p.add_argument("--out", type=Path, help=out)
+    return p
+
+
+def report_parser() -> argparse.ArgumentParser:
+    p = _subcommand(
+        "report", "Rebuild tables and charts.", "results dir (the newest sweep in runs/)"
+    )
+    p.add_argument("--time-margin", type=float, help="timing verdicts' margin in %% (the sweep's)")
+    return p
+
+
+def compare_parser() -> argparse.ArgumentParser:
+    p = _subcommand(
+        "compare",
+        "Compare two sweeps: NEW against BASE, every metric with an interval and a verdict, "
+        "environment and settings differences first.",
+        "where compare.* go (a new runs/<time>-compare/)",
+    )
+    p.add_argument("base", type=Path, help="the earlier sweep's output directory")
+    p.add_argument("new", type=Path, help="the later sweep's output directory")
+    p.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when a time is slower, or accuracy lower, beyond its margin",
+    )
+    p.add_argument("--time-margin", type=float, default=None, help="timing margin in %% (3)")
+    return p
+
+
+def perf_parser() -> argparse.ArgumentParser:
+    p = _subcommand("perf", "Ablate the training speed knobs and measure the harness overhead.",
+                    "output dir (a new runs/<time>-perf/)")  # fmt: skip
+    p.add_argument("--repeats", type=int, default=5, help="rounds of every variant (5)")
+    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
+    return p
+
+
+def scaling_parser() -> argparse.ArgumentParser:
+    p = _subcommand(
+        "scaling",
+        "Measure Ray's per-task overhead against local processes, and project a 180-run sweep "
+        "on 1, 4 and 16 nodes from a sweep's run times.",
+        "where scaling.md goes (a new runs/<time>-scaling/)",
+    )
+    p.add_argument("--runs-from", type=Path, default=Path("results"),
+                   help="the sweep whose run times the projection uses (results)")  # fmt: skip
+    p.add_argument("--jobs", type=int, default=8, help="no-op jobs timed on each executor (8)")
+    return p

@@ -1,0 +1,131 @@
+"""The run command: options → config → sweep → report, with one line for every bad input."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+from bench.cli.options import RUNS_DIR, fail, setting_options
+from bench.plan.config import make_config
+from bench.plan.settings import ConfigError
+
+
+def default_out(profile: str, now: datetime.datetime | None = None) -> Path:
+    """A new directory for one sweep's output under runs/, which git ignores."""
+    stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path = RUNS_DIR / f"{stamp}-{profile}"
+    suffix = 1
+    while path.exists():  # two sweeps started within the same second
+        suffix += 1
+        path = RUNS_DIR / f"{stamp}-{profile}-{suffix}"
+    return path
+
+
+def newest_sweep() -> Path | None:
+    """The most recently started sweep under runs/ (the one --resume and report pick)."""
+    sweeps = [p for p in RUNS_DIR.glob("*") if (p / "sweep.json").is_file()]
+    return max(sweeps, key=lambda p: (p / "sweep.json").stat().st_mtime, default=None)
+
+
+def existing_out(out: Path | None, what: str) -> Path:
+    """`out`, or the newest sweep under runs/ when none was given."""
+    if out is not None:
+        return out
+    newest = newest_sweep()
+    if newest is None:
+        fail(f"{what} needs a sweep directory: none in {RUNS_DIR}/; pass --out DIR")
+    return newest
+
+
+def precision_warning(precision: str, gpu: bool, cpu_native_bf16: bool) -> str | None:
+    """Why a mixed-precision run will be slow here, if it will."""
+    if precision == "mixed_bfloat16" and not gpu and not cpu_native_bf16:
+        return (
+            "mixed_bfloat16 on a CPU without native bfloat16 (no avx512_bf16 or amx_bf16 flag) "
+            "is emulated, and several times slower than float32"
+        )
+    if precision == "mixed_float16" and not gpu:
+        return "mixed_float16 on a CPU is emulated and slower than float32; it is meant for GPUs"
+    return None
+
+
+def run(args: argparse.Namespace, argv: list[str]) -> int:
+    """Runs a sweep as the options say, then writes and prints its report."""
+    from bench.cli.commands import print_report
+    from bench.store.environment import collect, native_bf16
+    from bench.store.files import RecordsFileError
+    from bench.sweep.executors import ExecutorError, make_executor
+    from bench.sweep.run import check_writable, run_sweep
+    from bench.worker.data import MnistFileError, MnistUnavailableError, load_mnist
+
+    overrides = {name: getattr(args, name) for name in setting_options()}
+    overrides["resume"] = args.resume or None
+    if args.out is not None:
+        out = args.out
+    elif args.resume:
+        out = existing_out(None, "--resume")
+    else:
+        out = default_out(args.profile)
+    try:
+        config = make_config(args.profile, out, **overrides)
+        check_writable(config.out)
+    except ConfigError as e:
+        fail(str(e))
+    if args.ray_cpus_per_run is not None and not args.ray_cpus_per_run > 0:
+        fail(f"--ray-cpus-per-run must be > 0; received {args.ray_cpus_per_run}")
+    if args.executor != "ray" and (args.ray_address or args.ray_cpus_per_run):
+        fail("--ray-address and --ray-cpus-per-run need --executor ray")
+    try:  # connected before anything runs: a bad address ends here, with one line
+        executor = make_executor(args.executor, device=config.settings.device,
+                                 ray_address=args.ray_address,
+                                 cpus_per_run=args.ray_cpus_per_run)  # fmt: skip
+    except ExecutorError as e:
+        fail(str(e))
+    try:
+        if config.settings.device == "gpu" or config.settings.precision != "float32":
+            # the worker's probe says which device the backend sees: a few seconds
+            gpu = executor.call("device", "{}")[0] or {}
+            gpu = str(gpu.get("device", "cpu")).startswith("gpu")
+            if config.settings.device == "gpu" and not gpu:
+                fail(
+                    "--device gpu, but TensorFlow sees no GPU; install a CUDA build of "
+                    "TensorFlow (pip install 'tensorflow[and-cuda]') or use --device auto/cpu"
+                )
+            warning = precision_warning(config.settings.precision, gpu, native_bf16())
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr, flush=True)
+        try:
+            # Fetched once here, so that the workers find it cached rather than each fetching.
+            mnist = load_mnist(config.data_dir)
+        except MnistFileError as e:
+            fail(str(e))
+        except MnistUnavailableError as e:
+            fail(str(e), status=1)
+        environment = {**collect(), "data_source": mnist.source}
+        del mnist
+        print(
+            f"mnist-styles-bench: profile {config.profile}, {len(config.runs())} runs "
+            f"({', '.join(config.backends)} × {', '.join(config.archs)} × "
+            f"{', '.join(config.styles)} × {len(config.seeds)} seeds, "
+            f"{config.settings.epochs} epoch(s)); data: {environment['data_source']}; "
+            f"writing to {config.out}/",
+            flush=True,
+        )
+        run_sweep(config, environment, argv, echo=lambda line: print(line, flush=True),
+                  executor=executor)  # fmt: skip
+    except (ConfigError, RecordsFileError) as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: every finished run is in {config.out}/runs.jsonl; "
+            f"add --resume --out {config.out} to the same command to go on",
+            file=sys.stderr,
+        )
+        return 130
+    except RuntimeError as e:  # a worker job the sweep cannot go on without (the probe)
+        fail(str(e), status=1)
+    finally:
+        executor.close()
+    return print_report(config.out, config.time_margin)

@@ -1,0 +1,298 @@
+"""What a sweep runs: the profiles, the frozen `BenchConfig`, and the jobs it plans."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, install_hint, installed
+from bench.plan.settings import (
+    DEFAULT_TIME_MARGIN,
+    INIT_DIR,
+    REFERENCE_STYLE,
+    ConfigError,
+    TrainSettings,
+    setting,
+    validate,
+    whole,
+)
+from bench.plan.specs import PairedSpec, RunSpec, balanced_build_order
+from mnist_models import ARCHS, STYLES
+
+PROFILES = ("smoke", "quick", "full")
+
+
+def names(allowed: tuple[str, ...], every: str | None = None):
+    """A parser of comma-separated names, for an option whose values are some of `allowed`;
+    `every` is a word that means all of them ("all")."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        if every is not None and text.strip() == every:
+            return allowed
+        return tuple(name.strip() for name in text.split(",") if name.strip())
+
+    parse.__name__ = f"comma-separated list of {', '.join(allowed)}"
+    return parse
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """ "5" → seeds 1..5; "3,7,9" → those seeds; "4-6" → 4, 5, 6.
+
+    Raises:
+        ValueError: none of those forms.
+    """
+    try:
+        if "," in text:
+            return tuple(int(part) for part in text.split(",") if part.strip())
+        if "-" in text.strip("-"):
+            first, last = (int(part) for part in text.split("-"))
+            return tuple(range(first, last + 1))
+        count = int(text)
+    except ValueError:
+        raise ValueError(
+            f"invalid seeds {text!r}; expected a count N (seeds 1..N), a list like 1,2,7, "
+            "or a range like 3-5"
+        ) from None
+    if count < 1:
+        raise ValueError(f"--seeds must be >= 1; received {count}")
+    return tuple(range(1, count + 1))
+
+
+def _show_seeds(seeds: tuple[int, ...]) -> str:
+    return (
+        str(len(seeds)) if seeds == tuple(range(1, len(seeds) + 1)) else ",".join(map(str, seeds))
+    )
+
+
+def _known(kind: str, allowed: tuple[str, ...]):
+    def check(received: tuple[str, ...]) -> None:
+        if not received:
+            raise ConfigError(f"no {kind} given; expected some of: {', '.join(allowed)}")
+        for name in received:
+            if name not in allowed:
+                raise ConfigError(f"unknown {kind} {name!r}; expected one of: {', '.join(allowed)}")
+        if len(set(received)) != len(received):
+            raise ConfigError(f"{kind}s must not repeat; received {', '.join(received)}")
+
+    return check
+
+
+def _seeds(seeds: tuple[int, ...]) -> None:
+    if not seeds:
+        raise ConfigError("no seeds given; expected at least one seed >= 1")
+    for seed in seeds:
+        if seed < 1:
+            raise ConfigError(f"seeds must be >= 1; received {seed}")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds must not repeat; received {list(seeds)}")
+
+
+def _paired_rounds(rounds: int) -> str | None:
+    if not isinstance(rounds, int) or rounds < 0 or rounds == 1:
+        # one round gives no interval
+        return "a whole number: 0 (off) or at least 2"
+    return None
+
+
+def _percent(value: float) -> str | None:
+    return None if 0 < value < 100 else "a percentage in (0, 100), e.g. 3"
+
+
+def _data_dir(path: str | None) -> None:
+    if path is not None and not (Path(path).is_dir() and os.access(path, os.R_OK | os.X_OK)):
+        raise ConfigError(
+            f"data dir {path} is not a readable directory; pass a directory holding the MNIST "
+            "IDX files or mnist.npz, or leave --data-dir out"
+        )
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """A whole sweep: which models, which seeds, under which settings, written where."""
+
+    profile: str
+    archs: tuple[str, ...] = setting(
+        help="architectures", flag="--arch", parse=names(ARCHS), check=_known("arch", ARCHS)
+    )
+    styles: tuple[str, ...] = setting(
+        help="styles", parse=names(STYLES), check=_known("style", STYLES)
+    )
+    seeds: tuple[int, ...] = setting(
+        help="N (seeds 1..N), a list 1,2,7 or a range 3-5", parse=parse_seeds, check=_seeds,
+        show=_show_seeds,
+    )  # fmt: skip
+    settings: TrainSettings = None  # type: ignore[assignment]  # with the first backend
+    out: Path = Path("results")
+    backends: tuple[str, ...] = setting(
+        (DEFAULT_BACKEND,),
+        help="Keras backends, or all (full: every installed)",
+        flag="--backend",
+        parse=names(BACKENDS, every="all"),
+        check=_known("backend", BACKENDS),
+    )
+    data_dir: str | None = setting(
+        None, help="directory with the MNIST IDX files or mnist.npz", parse=str, check=_data_dir
+    )
+    resume: bool = False
+    order_seed: int = setting(0, help="seed of the shuffled run and build orders",
+                              check=whole(0))  # fmt: skip
+    capabilities: bool = setting(
+        True, help="check what each style can do: save formats, export, clone", boolean=True
+    )
+    paired_rounds: int = setting(
+        0, help="rounds in each process of the paired timing phase (0 = off)",
+        check=_paired_rounds,
+    )  # fmt: skip
+    paired_processes: int = setting(
+        1, help="independent processes of the paired phase per arch", check=whole(1)
+    )
+    time_margin: float = setting(
+        DEFAULT_TIME_MARGIN, help="equivalence margin of the timing verdicts, in percent",
+        check=_percent,
+    )  # fmt: skip
+
+    def __post_init__(self):
+        validate(self)
+        for backend in self.backends:
+            if not installed(backend):
+                raise ConfigError(
+                    f"backend {backend!r} is not installed; install it with "
+                    f"{install_hint(backend)}, or leave it out of --backend"
+                )
+
+    def runs(self) -> list[RunSpec]:
+        """Every run of the sweep, seed-major, in no particular style order."""
+        return [
+            RunSpec(arch, style, seed, self.backend_settings(backend), self.data_dir,
+                    str(self.init_weights_path(arch, seed)) if self.settings.shared_start else None)
+            for backend in self.backends
+            for seed in self.seeds
+            for arch in self.archs
+            for style in self.styles
+        ]  # fmt: skip
+
+    def init_weights_path(self, arch: str, seed: int) -> Path:
+        """Where a shared start's initial weights for (arch, seed) are kept."""
+        return self.out / INIT_DIR / f"{arch}-seed{seed}.npz"
+
+    def backend_settings(self, backend: str) -> TrainSettings:
+        """The sweep's settings for the runs on `backend`.
+
+        Keras' PyTorch trainer takes one step per call and refuses any other
+        steps_per_execution; the setting changes dispatch, not the arithmetic, so the runs on
+        every backend still train alike.
+        """
+        steps = 1 if backend == "torch" else self.settings.steps_per_execution
+        return dataclasses.replace(self.settings, backend=backend, steps_per_execution=steps)
+
+    def paired_specs(self) -> list[PairedSpec]:
+        """Every process of the paired phase, per backend process by process, each covering
+        every arch; none when the phase is off or there is no reference style to compare with."""
+        if not self.paired_rounds or REFERENCE_STYLE not in self.styles or len(self.styles) < 2:
+            return []
+        return [
+            PairedSpec(arch, self.styles, self.seeds[0], self.backend_settings(backend),
+                       self.paired_rounds, self.order_seed + process, process,
+                       data_dir=self.data_dir,
+                       build_order=balanced_build_order(self.styles, process, self.order_seed))
+            for backend in self.backends
+            for process in range(self.paired_processes)
+            for arch in self.archs
+        ]  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "out": str(self.out)}
+
+
+# Each profile is a complete set of defaults; options given on the command line override them.
+PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
+    # CI's end-to-end check: a slice of the data, one epoch, one seed.
+    # No paired phase and no capability checks: each is one more framework start-up, and the
+    # profile must stay under a minute on the slowest 2-core machine.
+    "smoke": dict(
+        archs=("cnn",),
+        seeds=(1,),
+        epochs=1,
+        train_images=2_048,
+        test_images=1_024,
+        paired_rounds=0,
+        capabilities=False,
+    ),
+    # A first answer within 5 minutes on the slowest 2-core CPU (README "Quick start" has the
+    # measured time): the paired speed verdicts from three short processes, and two seeds on a
+    # tenth of the data for accuracy and the end-to-end timings; no capability checks (one
+    # more framework start-up).
+    "quick": dict(
+        archs=("cnn",),
+        seeds=(1, 2),
+        epochs=2,
+        train_images=6_000,
+        test_images=5_000,
+        paired_rounds=12,
+        paired_processes=3,
+        capabilities=False,
+    ),
+    # The reference run behind results/: both archs, five seeds, the whole data set.
+    "full": dict(
+        archs=("cnn", "mlp"),
+        seeds=(1, 2, 3, 4, 5),
+        epochs=6,
+        train_images=None,
+        test_images=None,
+        target_accuracy=0.99,
+        # The process is the unit of replication (docs/methodology.md, "Paired timing"): what
+        # varies between processes, not rounds, sets the interval. The MLP's 1,024-image
+        # predictions vary most between processes; 30 processes (five times the 6 build orders
+        # of three styles) bring every measure within its precision aim.
+        paired_rounds=100,
+        paired_processes=30,
+    ),
+}
+COMMON_DEFAULTS: dict[str, Any] = dict(
+    styles=STYLES,
+    batch_size=128,
+    learning_rate=4e-3,
+    validation_split=0.1,
+    # Leaves the weights bitwise unchanged and makes the MLP, whose steps are mostly dispatch,
+    # faster; no clear difference for the CNN (results/perf.md has the ratios).
+    steps_per_execution=50,
+)
+
+
+def profile_value(profile: str, name: str) -> Any:
+    """What `profile` sets `name` to, before options override it (MISSING where nothing does)."""
+    for source in (PROFILE_DEFAULTS[profile], COMMON_DEFAULTS):
+        if name in source:
+            return source[name]
+    for cls in (TrainSettings, BenchConfig):
+        found = {f.name: f for f in dataclasses.fields(cls)}.get(name)
+        if found is not None and found.default is not dataclasses.MISSING:
+            return found.default
+    return dataclasses.MISSING
+
+
+def make_config(
+    profile: str = "quick", out: Path | str = "results", **overrides: Any
+) -> BenchConfig:
+    """Builds a config from a profile's defaults and explicit overrides (None means unset).
+
+    Raises:
+        ConfigError: unknown profile or an out-of-range value.
+    """
+    if profile not in PROFILE_DEFAULTS:
+        raise ConfigError(f"unknown profile {profile!r}; expected one of: {', '.join(PROFILES)}")
+    values = {**COMMON_DEFAULTS, **PROFILE_DEFAULTS[profile]}
+    if profile == "full":  # the reference run covers every backend this machine has
+        values["backends"] = tuple(b for b in BACKENDS if installed(b))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    backends = values.get("backends") or (DEFAULT_BACKEND,)
+    values["backend"] = backends[0] if backends else DEFAULT_BACKEND
+    if values.get("shared_start") is None:  # by default, wherever backends are compared
+        values["shared_start"] = len(backends) > 1
+    setting_names = {f.name for f in dataclasses.fields(TrainSettings)}
+    settings = TrainSettings(**{k: v for k, v in values.items() if k in setting_names})
+    rest = {k: v for k, v in values.items() if k not in setting_names}
+    return BenchConfig(profile=profile, settings=settings, out=Path(out), **rest)

@@ -1,0 +1,106 @@
+"""One job of a sweep, as a worker receives it: a run, or one process of the paired phase."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bench.plan.backends import DEFAULT_BACKEND
+from bench.plan.settings import (
+    PAIRED_BURST_SECONDS,
+    REFERENCE_STYLE,
+    TrainSettings,
+    settings_from_dict,
+)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of the sweep: an architecture in a style, from a seed, under settings."""
+
+    arch: str
+    style: str
+    seed: int
+    settings: TrainSettings
+    data_dir: str | None = None
+    init_weights: str | None = None  # the .npz of initial weights, with shared_start
+
+    @property
+    def label(self) -> str:
+        backend = "" if self.settings.backend == DEFAULT_BACKEND else f"{self.settings.backend}/"
+        return f"{backend}{self.arch}/{self.style} seed={self.seed}"
+
+    def key(self) -> str:
+        """Identifies the run for --resume: the same key means the same experiment."""
+        return f"{self.arch}|{self.style}|{self.seed}|{self.settings.key()}"
+
+    @staticmethod
+    def settings_key(run_key: str) -> str:
+        """The `TrainSettings.key()` part of a run key made by `key`."""
+        return run_key.split("|", 3)[3]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSpec:
+        raw = json.loads(text)
+        return cls(**{**raw, "settings": settings_from_dict(raw["settings"])})
+
+
+def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -> tuple[str, ...]:
+    """The order paired process number `process` builds, traces and warms up its styles in.
+
+    The model traced and warmed up first runs a few per cent apart from the others for the life
+    of the process (1-3 %, measured with two copies of one model), so the orders are balanced
+    across processes rather than drawn: each run of len(styles) consecutive processes is a Latin
+    square on a shuffled base order (every style once in every position), and the next run uses
+    the reversed base, so that for three styles every 6 processes take each of the 6 orders once.
+    The order effect then cancels in the estimate instead of only averaging out.
+    """
+    order = list(styles)
+    random.Random(f"build-{order_seed}").shuffle(order)
+    square, shift = divmod(process, len(order))
+    if square % 2:
+        order.reverse()
+    return tuple(order[shift:] + order[:shift])
+
+
+@dataclass(frozen=True)
+class PairedSpec:
+    """The paired timing phase of one architecture: every style in one process, interleaved."""
+
+    arch: str
+    styles: tuple[str, ...]
+    seed: int
+    settings: TrainSettings
+    rounds: int
+    order_seed: int = 0
+    process: int = 0  # which of the phase's independent processes this is
+    burst_seconds: float = PAIRED_BURST_SECONDS
+    reference: str = REFERENCE_STYLE
+    data_dir: str | None = None
+    build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
+
+    @property
+    def styles_in_build_order(self) -> tuple[str, ...]:
+        """The styles in the order this process builds, traces and warms them up."""
+        return self.build_order or self.styles
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> PairedSpec:
+        raw = json.loads(text)
+        return cls(
+            **{
+                **raw,
+                "styles": tuple(raw["styles"]),
+                "build_order": tuple(raw.get("build_order", ())),
+                "settings": settings_from_dict(raw["settings"]),
+            }
+        )

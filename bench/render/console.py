@@ -1,0 +1,42 @@
+"""What the console shows after a sweep: the headline table, the paired verdicts, warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.analysis.metrics import MEASURES
+from bench.plan.backends import model_name
+from bench.render.tables import headline_table, ratio_text, verdict_text
+from bench.store.records import RunRecord
+
+
+def paired_console_lines(results: dict[str, Any]) -> list[str]:
+    """The paired verdicts as the console shows them after a sweep."""
+    if not results.get("paired"):
+        return []
+    lines = [
+        "",
+        "Does the style change speed? Each style against sequential, interleaved in each of "
+        "several processes (time ratio, 95 % CI over processes; margin "
+        f"±{results['time_margin_percent']:g} %):",
+    ]
+    for e in results["paired"]:
+        lines.append(
+            f"  {model_name(e.get('backend'), e['arch'])}/{e['style']:10s} "
+            f"{MEASURES[e['measure']].label:22s} {ratio_text(e)}  {verdict_text(e)}"
+        )
+    return lines
+
+
+def report_lines(results: dict[str, Any], out: Path) -> list[str]:
+    """Everything the console prints once a sweep's report is written."""
+    records = [RunRecord.from_dict(run) for run in results["runs"]]  # no second read of the file
+    table = headline_table(records, results["summary"])
+    return [
+        "",
+        table.to_markdown(index=False, disable_numparse=True),
+        *paired_console_lines(results),
+        *(f"warning: {warning}" for warning in results["summary"]["warnings"]),
+        f"\nreport: {out / 'README.md'} (tables: summary.md, summary.csv; data: results.json)",
+    ]

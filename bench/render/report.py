@@ -1,0 +1,95 @@
+"""A sweep's report: results.json, summary.csv, summary.md, README.md and the charts, rebuilt
+from its records.
+
+The report never trains: it reads `runs.jsonl`, `paired.jsonl` and `sweep.json` and can be re-run
+at will (`python -m bench report`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from bench.analysis.metrics import METRICS
+from bench.analysis.summary import (
+    latest_records,
+    paired_precision_warnings,
+    paired_summary,
+    summarize,
+)
+from bench.plan.settings import DEFAULT_TIME_MARGIN
+from bench.render import plots
+from bench.render.markdown import readme, summary_markdown
+from bench.render.tables import verdict_text
+from bench.store.files import read_json, write_atomic, write_json
+from bench.store.records import first_line, read_paired
+from bench.store.schema import RESULTS_FILE, RUNS_FILE, SCHEMA_VERSION, SWEEP_FILE
+
+
+class ReportError(RuntimeError):
+    """There is nothing to report from."""
+
+
+def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
+    """Regenerates every table and chart in `out` from its records; returns results.json's data.
+
+    Args:
+        out: a sweep's output directory.
+        time_margin: the timing verdicts' margin in percent; None takes the sweep's own.
+
+    Raises:
+        ReportError: `out` holds no records or no sweep.json.
+        RecordsFileError: a records file has a malformed line.
+    """
+    records = latest_records(out)
+    if not records:
+        raise ReportError(f"no runs recorded in {out / RUNS_FILE}; run `python -m bench` first")
+    sweep_path = out / SWEEP_FILE
+    if not sweep_path.exists():
+        raise ReportError(f"{sweep_path} is missing; it is written when a sweep starts")
+    sweep = read_json(sweep_path)
+    config = sweep.get("config") or {}
+    margin = next(
+        m for m in (time_margin, config.get("time_margin"), DEFAULT_TIME_MARGIN) if m is not None
+    )
+    summary = summarize(records, margin)
+    paired_records = read_paired(out)
+    paired, paired_medians = paired_summary(paired_records, margin)
+    summary["warnings"] += [
+        f"{r.arch} paired timing: failed. {first_line(r.error)}"
+        for r in paired_records
+        if r.status != "ok"
+    ] + paired_precision_warnings(paired)
+    results = {
+        "schema_version": SCHEMA_VERSION,
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "sweep_started_at": sweep.get("created_at"),
+        "command": sweep.get("command"),
+        "environment": sweep.get("environment"),
+        "config": config,
+        "time_margin_percent": margin,
+        "paired": paired,
+        "paired_medians": paired_medians,
+        "runs": [r.to_dict() for r in records],
+        "summary": summary,
+        "capabilities": sweep.get("capabilities", {}),
+    }
+    write_json(out / RESULTS_FILE, results)
+    write_atomic(out / "summary.csv", pd.DataFrame(summary["stats"]).to_csv(index=False).encode())
+    labelled = [{**e, "label": verdict_text(e)} for e in paired]
+    charts = plots.write_plots(records, out, labelled, margin)
+    if summary["backend_comparisons"]:
+        rows = [
+            {**c, "label": METRICS[c["metric"]].label, "verdict": verdict_text(c)}
+            for c in summary["backend_comparisons"]
+            if c["unit"] == "ratio"
+        ]
+        plots.write_comparison_chart(rows, out / "backends.png", margin, "backend / tensorflow")
+        charts.append(out / "backends.png")
+    summary_md = summary_markdown(records, summary, results["capabilities"], paired, margin)
+    write_atomic(out / "summary.md", summary_md.encode())
+    write_atomic(out / "README.md", readme(results, summary_md, charts).encode())
+    return results

@@ -1,0 +1,196 @@
+"""Tables as DataFrames, and the words and numbers every table and page writes a comparison in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from bench.analysis.metrics import MEASURES, METRICS, time_words
+from bench.analysis.stats import Comparison, verdict_words
+from bench.analysis.summary import half_width_percent
+from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
+from bench.plan.settings import REFERENCE_STYLE
+from bench.store.records import CAPABILITY_CHECKS, RunRecord
+from mnist_models import STYLES
+
+
+def md(frame: pd.DataFrame) -> str:
+    """A table as GitHub Markdown."""
+    return frame.to_markdown(index=False, disable_numparse=True) + "\n"
+
+
+def estimate_text(value: float, unit: str) -> str:
+    """A ratio as 1.023×, a difference in points as +0.12 pt."""
+    return f"{value:.3f}×" if unit == "ratio" else f"{value:+.2f} pt"
+
+
+def interval_text(c: dict[str, Any], units: bool = True) -> str:
+    """A comparison's 95 % interval: "[0.990×, 1.010×]", or bare "[0.990, 1.010]"."""
+    if c["ci95_low"] is None:
+        return "–"
+    if units:
+        bounds = (estimate_text(c[k], c["unit"]) for k in ("ci95_low", "ci95_high"))
+    else:
+        spec = ".3f" if c["unit"] == "ratio" else "+.2f"
+        bounds = (format(c[k], spec) for k in ("ci95_low", "ci95_high"))
+    return "[{}, {}]".format(*bounds)
+
+
+def ratio_text(c: dict[str, Any]) -> str:
+    """A ratio with its interval, as the console and `compare` show it: 1.004× [0.998, 1.010]."""
+    return f"{estimate_text(c['estimate'], c['unit'])} {interval_text(c, units=False)}"
+
+
+def verdict_text(c: dict[str, Any]) -> str:
+    """A stored comparison's verdict in the words its metric reads in (slower, more accurate)."""
+    return verdict_words(Comparison.from_dict(c), *time_words(c["metric"]))
+
+
+def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (arch, style, measure): the ratio to the reference, its interval, verdict."""
+    rows = [
+        {
+            "backend": e.get("backend", DEFAULT_BACKEND),
+            "arch": e["arch"],
+            "style": e["style"],
+            "measure": MEASURES[e["measure"]].label,
+            "time ratio to sequential [95 % CI]": (
+                f"{e['estimate']:.3f} {interval_text(e, units=False)}"
+            ),
+            "half-width": f"±{half_width_percent(e):.1f} %",
+            "verdict": verdict_text(e),
+            "processes × rounds, calls/burst": (
+                f"{e['processes']} × {e['rounds'] // e['processes']}, {e['steps_per_burst']}"
+            ),
+        }
+        for e in paired
+    ]
+    return pd.DataFrame(rows)
+
+
+def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.DataFrame:
+    """One row per (backend, arch, style): the means a reader looks at first."""
+    stats = {
+        (s.get("backend", DEFAULT_BACKEND), s["arch"], s["style"], s["metric"]): s
+        for s in summary["stats"]
+    }
+    rows = []
+    for key in sorted(
+        {(r.backend, r.arch, r.style) for r in records},
+        key=lambda k: (BACKENDS.index(k[0]), k[1], STYLES.index(k[2])),
+    ):
+        backend, arch, style = key
+        group = [r for r in records if (r.backend, r.arch, r.style) == key]
+        ok = [r for r in group if r.status == "ok"]
+
+        def mean(metric, scale=1.0, digits=2, key=key):
+            s = stats.get((*key, metric))
+            return "–" if s is None else f"{s['mean'] * scale:,.{digits}f}"
+
+        acc = stats.get((*key, "test_accuracy"))
+        if acc and acc["ci95_low"] is not None:
+            low, high = 100 * acc["ci95_low"], 100 * acc["ci95_high"]
+            acc_text = f"{100 * acc['mean']:.2f} [{low:.2f}, {high:.2f}]"
+        else:
+            acc_text = mean("test_accuracy", 100)
+        identical = [r.identical_to_reference for r in ok if r.identical_to_reference is not None]
+        rows.append(
+            {
+                "backend": backend,
+                "arch": arch,
+                "style": style,
+                "params": f"{ok[0].params_total:,}" if ok else "–",
+                "jit": _jit_cell(ok),
+                "runs ok": f"{len(ok)}/{len(group)}",
+                "test acc % [95 % CI]": acc_text,
+                "first epoch s": mean("first_epoch_seconds"),
+                "steady epoch s": mean("steady_epoch_seconds"),
+                "step ms": mean("steady_step_ms"),
+                "train s": mean("train_seconds", digits=1),
+                "predict img/s": mean("predict_images_per_second", digits=0),
+                "latency ms": mean("predict_latency_ms"),
+                "time to target s": mean("time_to_target_seconds", digits=1),
+                "GFLOP/s": mean("achieved_gflops", digits=1),
+                "efficiency % (median)": mean("efficiency", 100, 1),
+                "efficiency % (best)": mean("efficiency_best", 100, 1),
+                ".keras KiB": mean("saved_model_bytes", 1 / 1024, 0),
+                "peak RSS MiB": mean("peak_rss_bytes", 1 / 2**20, 0),
+                "identical to sequential": _identity_cell(style, identical),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _jit_cell(ok: list[RunRecord]) -> str:
+    used = {r.jit_compile for r in ok}
+    return "–" if not used or None in used else "/".join("on" if u else "off" for u in used)
+
+
+def _identity_cell(style: str, identical: list[bool]) -> str:
+    if style == REFERENCE_STYLE:
+        return "reference"
+    if not identical:
+        return "–"
+    same = sum(identical)
+    return f"{same}/{len(identical)}" + ("" if same == len(identical) else " **DIFFER**")
+
+
+def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
+    """Per-run comparisons against the reference style, paired by seed."""
+    rows = []
+    for c in summary["comparisons"]:
+        rows.append(
+            {
+                "backend": c.get("backend", DEFAULT_BACKEND),
+                "arch": c["arch"],
+                "style": c["style"],
+                "metric": METRICS[c["metric"]].label,
+                "vs sequential": estimate_text(c["estimate"], c["unit"]),
+                "95 % CI": interval_text(c),
+                "margin": f"±{c['margin']:g} {'%' if c['unit'] == 'ratio' else 'pt'}",
+                "verdict": verdict_text(c),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def backend_table(summary: dict[str, Any]) -> pd.DataFrame:
+    """Each other backend against TensorFlow, per (arch, style), paired by seed."""
+    rows = []
+    for c in summary.get("backend_comparisons", []):
+        rows.append(
+            {
+                "backend": c["backend"],
+                "arch": c["arch"],
+                "style": c["style"],
+                "metric": METRICS[c["metric"]].label,
+                "vs tensorflow": estimate_text(c["estimate"], c["unit"]),
+                "95 % CI": interval_text(c),
+                "verdict": verdict_text(c),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def capability_table(capabilities: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """Yes/no per (arch, style) and check, in the order of STYLES and CAPABILITY_CHECKS; notes say
+    why no."""
+    order = [*CAPABILITY_CHECKS, *(f"keras_loads_on_{b}" for b in BACKENDS)]
+    rows, notes = [], []
+    for arch, styles in capabilities.items():
+        for style in sorted(styles, key=STYLES.index):
+            checks = styles[style]
+            row = {"arch": arch, "style": style}
+            for check in sorted(checks, key=lambda c: order.index(c) if c in order else 99):
+                result = checks[check]
+                row[check] = "yes" if result["ok"] else "**no**"
+                if not result["ok"]:
+                    error = " ".join(str(result["error"]).split())  # one line per note
+                    notes.append(f"{arch}/{style} {check}: {error[:400]}")
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    columns = ["arch", "style", *sorted(frame.columns[2:], key=lambda c: order.index(c)
+                                         if c in order else 99)]  # fmt: skip
+    # "–": a file is not loaded on the backend it was saved on (keras_save_load covers that)
+    return frame[columns].fillna("–") if rows else frame, notes

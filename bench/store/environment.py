@@ -1,0 +1,117 @@
+"""Where a result was measured: versions, processor, GPU, OS and the code's git commit."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def collect() -> dict[str, Any]:
+    """Returns the environment as plain JSON-ready values, without importing TensorFlow.
+
+    Versions come from the installed packages' metadata; the device a run used is in its
+    record, and the sweep's matmul probe adds the peak it measured.
+    """
+    return {
+        "python": platform.python_version(),
+        "tensorflow": _version("tensorflow"),
+        "keras": _version("keras"),
+        "numpy": _version("numpy"),
+        # the other backends' frameworks: None where not installed
+        "jax": _version("jax"),
+        "jaxlib": _version("jaxlib"),
+        "torch": _version("torch"),
+        "ray": _version("ray"),
+        "os": platform.platform(),
+        "cpu_model": cpu_model(),
+        "cpu_native_bf16": native_bf16(),
+        "cpu_cores": os.cpu_count(),
+        "cpu_cores_usable": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else None,
+        "git": git_info(),
+        "executable": sys.executable,
+    }
+
+
+def cpu_model() -> str:
+    """The processor's marketing name, from /proc/cpuinfo where there is one."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_flags() -> set[str]:
+    """The processor's feature flags, from /proc/cpuinfo (empty where there is none)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def native_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AVX-512 BF16 or AMX) rather than emulating it."""
+    return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
+
+
+RESULTS_DIR = "results"  # committed sweep output, not code
+
+
+def git_info() -> dict[str, Any] | None:
+    """The commit the code ran from and whether the tree had uncommitted changes.
+
+    Looks in the package's own checkout first (an editable install or a source tree), then in
+    the working directory (a `pip install .` run from the clone it was installed from).
+    """
+
+    def git(cwd: Path, *args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+
+    for where in (PROJECT_ROOT, Path.cwd()):
+        try:
+            return {
+                "commit": git(where, "rev-parse", "HEAD"),
+                # results/ is the harness's own committed output: a --resume into it changes it
+                # between the sweep's phases without the code being any different
+                "dirty": bool(git(where, "status", "--porcelain", "--untracked-files=no",
+                                  "--", ".", f":(exclude){RESULTS_DIR}")),
+            }  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            continue  # not a checkout, or no git
+    return None
+
+
+def provenance_lines(git: dict[str, Any] | None) -> list[str]:
+    """A report's prominent opening line when its numbers cannot be tied to one commit."""
+    if not git:
+        return ["> **Code version unknown**: not run from a git checkout.", ""]
+    if git.get("dirty"):
+        return [
+            f"> **Produced from a working tree with uncommitted changes** (on commit "
+            f"{git.get('commit', '?')[:12]}): the code that made these numbers is not any commit.",
+            "",
+        ]
+    return []
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None

@@ -1,0 +1,247 @@
+"""One run's immutable record, one paired process's, and the files that hold them.
+
+The format's versions and the readers of older shapes are in `bench.store.schema`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.plan.settings import REFERENCE_STYLE
+from bench.plan.specs import PairedSpec, RunSpec
+from bench.store.files import append_line, read_lines, write_atomic
+from bench.store.schema import PAIRED_FILE, RUNS_FILE
+
+STATUSES = ("ok", "diverged", "failed")
+# What the capability checks try on every style (`bench.worker.capabilities`), in report order.
+CAPABILITY_CHECKS = (
+    "summary_output_shapes",
+    "config_round_trip",
+    "keras_save_load",
+    "h5_save_load",
+    "savedmodel_export",
+    "clone_model",
+)
+
+
+def first_line(error: str | None) -> str:
+    """The first line of an error text: what a console line or a warning shows of it."""
+    return error.splitlines()[0] if error else ""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What one run measured. Times are seconds unless the name says ms; sizes are bytes."""
+
+    run_key: str
+    arch: str
+    style: str
+    seed: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    validation_split: float
+    train_images: int
+    test_images: int
+    device: str
+    deterministic: bool
+    jit_compile: bool | None  # what Keras used, known once compiled
+    precision: str
+    steps_per_execution: int
+    status: str
+    error: str | None = None
+    backend: str = "tensorflow"
+    jit_compile_setting: str | None = None  # what was asked: auto, on or off
+    params_total: int | None = None
+    params_trainable: int | None = None
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+    build_seconds: float | None = None
+    compile_seconds: float | None = None
+    first_epoch_seconds: float | None = None  # includes tracing the train step
+    steady_epoch_seconds: float | None = None  # median of epochs 2..N; None with one epoch
+    steady_step_ms: float | None = None
+    epoch_seconds: list[float] = field(default_factory=list)
+    train_seconds: float | None = None
+    eval_seconds: float | None = None
+    predict_images_per_second: float | None = None
+    predict_latency_ms: float | None = None
+    saved_model_bytes: int | None = None
+    peak_rss_bytes: int | None = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    target_accuracy: float | None = None
+    time_to_target_seconds: float | None = None
+    train_flops_per_image: int | None = None
+    achieved_gflops: float | None = None  # training FLOP rate of the median steady epoch
+    achieved_gflops_best: float | None = None  # ... of the fastest steady epoch
+    # The machine's matmul rate, probed when the sweep started: the median and the best probe.
+    peak_matmul_gflops: float | None = None
+    peak_matmul_gflops_best: float | None = None
+    efficiency: float | None = None  # achieved_gflops / peak_matmul_gflops: median vs median
+    efficiency_best: float | None = None  # achieved_gflops_best / peak_matmul_gflops_best
+    weights_sha256: str | None = None
+    initial_weights_sha256: str | None = None  # before training: equal means started alike
+    # Whether the trained weights equal those of the sequential style for the same seed and
+    # settings. Known only once both have run: `resolve_identity` fills it in.
+    identical_to_reference: bool | None = None
+    started_at: str | None = None
+    wall_seconds: float | None = None
+    # Where it ran (id, host, address, cpu_model, cpu_cores) and which try it was: Ray retries
+    # a run whose node died.
+    node: dict[str, Any] | None = None
+    attempt: int | None = None
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; expected one of: {STATUSES}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RunRecord:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+
+def spec_fields(spec: RunSpec) -> dict[str, Any]:
+    """The record fields that come from the run's spec, before anything is measured."""
+    s = spec.settings
+    return dict(
+        run_key=spec.key(),
+        arch=spec.arch,
+        style=spec.style,
+        seed=spec.seed,
+        epochs=s.epochs,
+        batch_size=s.batch_size,
+        learning_rate=s.learning_rate,
+        validation_split=s.validation_split,
+        train_images=s.train_images_used,
+        test_images=s.test_images_used,
+        device=s.device,
+        deterministic=s.deterministic,
+        jit_compile=None,
+        jit_compile_setting=s.jit_compile,
+        backend=s.backend,
+        precision=s.precision,
+        steps_per_execution=s.steps_per_execution,
+        target_accuracy=s.target_accuracy,
+    )
+
+
+def resolve_identity(records: list[RunRecord]) -> list[RunRecord]:
+    """Sets `identical_to_reference` on each record from the reference style's weights hash."""
+    reference = {
+        (r.arch, r.seed, RunSpec.settings_key(r.run_key)): r.weights_sha256
+        for r in records
+        if r.style == REFERENCE_STYLE and r.status == "ok"
+    }
+    resolved = []
+    for r in records:
+        ref = reference.get((r.arch, r.seed, RunSpec.settings_key(r.run_key)))
+        same = None if ref is None or r.weights_sha256 is None else r.weights_sha256 == ref
+        resolved.append(dataclasses.replace(r, identical_to_reference=same))
+    return resolved
+
+
+def latest_by_run(records: list[RunRecord]) -> list[RunRecord]:
+    """The last record of each run key: a later line (a retried run) supersedes earlier ones."""
+    return list({r.run_key: r for r in records}.values())
+
+
+def append_record(out: Path, record: RunRecord) -> None:
+    """Appends one record as one line of `runs.jsonl`, whole or not at all."""
+    append_line(out / RUNS_FILE, record.to_dict())
+
+
+def read_records(out: Path) -> list[RunRecord]:
+    """Reads every record in `out/runs.jsonl` (see `read_lines` for what a bad line does)."""
+    return [RunRecord.from_dict(row) for row in read_lines(out / RUNS_FILE)]
+
+
+def start_runs_file(out: Path) -> None:
+    """Starts empty `runs.jsonl` and `paired.jsonl`, replacing older ones, each in one rename."""
+    write_atomic(out / RUNS_FILE, b"")
+    write_atomic(out / PAIRED_FILE, b"")
+
+
+MEASURES = ("train_step", "predict", "latency")
+
+
+def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
+    """The paired record's fields that come from its spec, before anything is timed."""
+    return dict(
+        arch=spec.arch,
+        styles=list(spec.styles),
+        reference=spec.reference,
+        seed=spec.seed,
+        settings_key=spec.settings.key(),
+        rounds=spec.rounds,
+        order_seed=spec.order_seed,
+        batch_size=spec.settings.batch_size,
+        process=spec.process,
+        backend=spec.settings.backend,
+    )
+
+
+@dataclass(frozen=True)
+class PairedRecord:
+    """The paired timing phase of one architecture: every style in one process, interleaved.
+
+    `seconds[measure][style]` holds one burst time per round, in round order; a burst is
+    `steps_per_burst[measure]` identical calls. Everything reported is derived from these.
+    """
+
+    arch: str
+    styles: list[str]
+    reference: str
+    seed: int
+    settings_key: str
+    rounds: int
+    steps_per_burst: dict[str, int]
+    order_seed: int
+    seconds: dict[str, dict[str, list[float]]]
+    batch_size: int
+    predict_batch: int
+    process: int = 0  # which of the phase's independent processes
+    backend: str = "tensorflow"
+    jit_compile: bool | None = None  # what Keras used for every style of the process
+    build_order: list[str] | None = None  # the order the styles were built and traced in
+    device: str | None = None
+    started_at: str | None = None
+    wall_seconds: float | None = None
+    status: str = "ok"
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def ordered_seconds(self) -> dict[str, dict[str, list[float]]]:
+        """`seconds` in MEASURES' order and the styles' order (JSON files sort their keys)."""
+        return {
+            m: {style: self.seconds[m][style] for style in self.styles}
+            for m in MEASURES
+            if m in self.seconds
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PairedRecord:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+
+def append_paired(out: Path, record: PairedRecord) -> None:
+    """Appends one architecture's paired phase to `paired.jsonl`."""
+    append_line(out / PAIRED_FILE, record.to_dict())
+
+
+def read_paired(out: Path) -> list[PairedRecord]:
+    """The latest record of each (backend, architecture, process) in `out/paired.jsonl`."""
+    latest = {}
+    for row in read_lines(out / PAIRED_FILE):
+        record = PairedRecord.from_dict(row)
+        latest[(record.backend, record.arch, record.process)] = record
+    return list(latest.values())

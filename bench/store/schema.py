@@ -1,0 +1,74 @@
+"""The format of a sweep's files: their names, the schema version, and the one place where
+older shapes are read into the current one.
+
+Format history (`SCHEMA_VERSION`):
+  1: first version.
+  2: `peak_matmul_gflops` is the median probe (was the best), with `peak_matmul_gflops_best`
+     beside it; `achieved_gflops_best` and `efficiency_best` (best epoch against best probe);
+     predict throughput is the median of repeated calls on the test images; `peak_rss_bytes`
+     is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
+     per architecture and process, with every raw burst time.
+  3: the backend axis: `backend` on run and paired records (absent: TensorFlow); a run's
+     `jit_compile` is what Keras used (`model.jit_compile` after compile; None if the run
+     failed before), `jit_compile_setting` what was asked (auto, on, off); the settings part
+     of run keys carries `backend` unless it is TensorFlow; `initial_weights_sha256`, and
+     `shared_start` in the settings (in keys only when on); `node` and `attempt` (the
+     executors); sweep.json's environment has `nodes`, each node's matmul peak. Paired
+     records name the `build_order` of their styles (at first drawn per process, now balanced
+     across processes, see `bench.plan.specs.balanced_build_order`; --resume redoes a process
+     recorded with another order).
+  4: one shape for every comparison (`bench.analysis.stats.Comparison`): `metric`, `n`, `unit`
+     ("ratio" or "points"), `estimate`, `ci95_low`, `ci95_high`, `ci90_low`, `ci90_high`,
+     `margin`, `verdict`, `direction`. results.json's `paired` entries carry it (they had
+     `ratio`, `ci_low`, `ci_high`, `margin_percent`), as do `summary.comparisons`,
+     `summary.backend_comparisons` and compare.json's rows (which had `scale` for `unit`).
+     Records (runs.jsonl, paired.jsonl) are unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_VERSION = 4
+RUNS_FILE = "runs.jsonl"
+PAIRED_FILE = "paired.jsonl"
+SWEEP_FILE = "sweep.json"
+RESULTS_FILE = "results.json"
+# results.json of these schemas can be read (`upgrade_results`): 2 and 3 only lack fields.
+READABLE_SCHEMAS = (2, 3, SCHEMA_VERSION)
+
+
+def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:
+    """A comparison of schema 2 or 3 in the current shape (`scale` became `unit`)."""
+    if "unit" in entry or "scale" not in entry:
+        return entry
+    upgraded = {k: v for k, v in entry.items() if k != "scale"}
+    return {**upgraded, "unit": entry["scale"]}
+
+
+def upgrade_paired(entry: dict[str, Any]) -> dict[str, Any]:
+    """A paired entry of schema 2 or 3 in the current shape: the comparison's own field names,
+    and `n`, the units its interval is over (processes where there were several, else rounds)."""
+    if "estimate" in entry:
+        return entry
+    renamed = {"ratio": "estimate", "ci_low": "ci95_low", "ci_high": "ci95_high",
+               "margin_percent": "margin"}  # fmt: skip
+    upgraded = {renamed.get(k, k): v for k, v in entry.items()}
+    processes = entry.get("processes", 1)
+    upgraded.setdefault("metric", entry["measure"])
+    upgraded.setdefault("unit", "ratio")
+    upgraded.setdefault("n", processes if processes > 1 else entry.get("rounds"))
+    upgraded.setdefault("backend", "tensorflow")  # schema 2: before the backend axis
+    return upgraded
+
+
+def upgrade_results(results: dict[str, Any]) -> dict[str, Any]:
+    """results.json of any readable schema, in the current shape."""
+    summary = dict(results.get("summary") or {})
+    for key in ("comparisons", "backend_comparisons"):
+        summary[key] = [upgrade_comparison(c) for c in summary.get(key) or []]
+    return {
+        **results,
+        "summary": summary,
+        "paired": [upgrade_paired(e) for e in results.get("paired") or []],
+    }

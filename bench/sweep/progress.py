@@ -1,0 +1,82 @@
+"""The sweep's console lines: progress, each job's outcome, and warnings as they arise."""
+
+from __future__ import annotations
+
+from bench.analysis.stats import paired_comparisons
+from bench.plan.backends import model_name
+from bench.plan.settings import REFERENCE_STYLE
+from bench.plan.specs import RunSpec
+from bench.store.records import PairedRecord, RunRecord, first_line, latest_by_run
+
+
+def paired_line(record: PairedRecord) -> str:
+    """One console line for one paired process: its ratios to the reference, by measure."""
+    if record.status != "ok":
+        return f"FAILED: {first_line(record.error)}"
+    parts = []
+    # only the estimates are shown: the margin, and so the verdict, do not matter here
+    for measure, style, c in paired_comparisons(
+        [record.ordered_seconds()], record.reference, 100.0
+    ):
+        parts.append(f"{style[:3]} {measure} {c.estimate:.3f}×")
+    return "; ".join(parts) + " (this process; the verdicts pool every process)"
+
+
+def weight_digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[str, str]]:
+    digests: dict[tuple[str, int, str], dict[str, str]] = {}
+    for r in latest_by_run(records):
+        if r.status == "ok" and r.weights_sha256:
+            key = (r.arch, r.seed, RunSpec.settings_key(r.run_key))
+            digests.setdefault(key, {})[r.style] = r.weights_sha256
+    return digests
+
+
+def weights_warnings(record: RunRecord, digests: dict) -> list[str]:
+    """Notes `record`'s trained weights; warns when a style's differ from the reference's.
+
+    Under op determinism every style of a seed must train to bitwise the same weights; a
+    difference means the styles did not compute the same thing, which the report repeats.
+    """
+    if record.status != "ok" or not record.weights_sha256:
+        return []
+    key = (record.arch, record.seed, RunSpec.settings_key(record.run_key))
+    seen = digests.setdefault(key, {})
+    seen[record.style] = record.weights_sha256
+    reference = seen.get(REFERENCE_STYLE)
+    if reference is None or not record.deterministic:
+        return []
+    others = [record.style] if record.style != REFERENCE_STYLE else list(seen)
+    name = model_name(record.backend, record.arch)
+    return [
+        f"{name}/{style} seed={record.seed} trained to other weights than "
+        f"{name}/{REFERENCE_STYLE} under determinism: the styles did not compute the same thing"
+        for style in others
+        if style != REFERENCE_STYLE and seen[style] != reference
+    ]
+
+
+def label(record: RunRecord) -> str:
+    return f"{model_name(record.backend, record.arch)}/{record.style} seed={record.seed}"
+
+
+def where(record: RunRecord) -> str:
+    node = record.node or {}
+    retried = f", attempt {record.attempt}" if (record.attempt or 1) > 1 else ""
+    return f"{node.get('host', '?')} {str(node.get('id', '?'))[:8]}{retried}"
+
+
+def outcome(record: RunRecord) -> str:
+    if record.status == "failed":
+        return f"FAILED: {first_line(record.error)}"
+    if record.status == "diverged":
+        return f"diverged after {len(record.epoch_seconds)} epoch(s)"
+    steady = f", steady {record.steady_step_ms:.1f} ms/step" if record.steady_step_ms else ""
+    return (
+        f"ok: test acc {100 * record.test_accuracy:.2f} %, train {record.train_seconds:.1f} s"
+        f"{steady}, run {record.wall_seconds:.1f} s"
+    )
+
+
+def duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"

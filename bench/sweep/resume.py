@@ -1,0 +1,136 @@
+"""What a sweep still has to do: everything, or with --resume what its directory lacks."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.plan.backends import model_name
+from bench.plan.config import BenchConfig
+from bench.plan.settings import ConfigError, settings_from_dict
+from bench.plan.specs import PairedSpec, RunSpec
+from bench.store.files import read_json
+from bench.store.records import RunRecord, latest_by_run, read_paired, read_records, start_runs_file
+from bench.store.schema import SWEEP_FILE
+
+
+@dataclass
+class Todo:
+    """The jobs a sweep has left, and what an earlier sweep in the same directory recorded."""
+
+    ordered: list[RunSpec]  # every run of the sweep, in the order they run
+    runs: list[RunSpec]  # those still to do
+    paired: list[PairedSpec]
+    initial_weights: list[dict[str, Any]]
+    check_capabilities: bool
+    existing: list[RunRecord] = field(default_factory=list)  # runs.jsonl's records before
+    previous: dict[str, Any] = field(default_factory=dict)  # the earlier sweep.json
+
+    @property
+    def empty(self) -> bool:
+        return not (self.runs or self.paired or self.check_capabilities)
+
+
+def find_todo(config: BenchConfig) -> Todo:
+    """Reads what `config.out` holds (with --resume) and returns what is left to do.
+
+    Raises:
+        ConfigError: --resume into a directory whose runs were made under other settings.
+    """
+    ordered = plan(config)
+    previous = previous_sweep(config)
+    existing = read_records(config.out) if config.resume else []
+    runs = pending_runs(config, ordered, existing)
+    capabilities = previous.get("capabilities") or {}
+    wanted = {model_name(b, arch) for b in config.backends for arch in config.archs}
+    return Todo(
+        ordered=ordered,
+        runs=runs,
+        paired=pending_paired(config),
+        initial_weights=pending_initial_weights(runs),
+        check_capabilities=config.capabilities and not wanted <= set(capabilities),
+        existing=existing,
+        previous=previous,
+    )
+
+
+def plan(config: BenchConfig) -> list[RunSpec]:
+    """Orders the runs: seed by seed, and within each seed every (arch, style) in shuffled order.
+
+    Interleaving styles within each seed, in an order drawn from `config.order_seed`, keeps slow
+    drift on a shared machine from favouring any one style.
+    """
+    rng = random.Random(config.order_seed)
+    ordered = []
+    for seed in config.seeds:
+        group = [spec for spec in config.runs() if spec.seed == seed]
+        rng.shuffle(group)
+        ordered += group
+    return ordered
+
+
+def pending_runs(
+    config: BenchConfig, ordered: list[RunSpec], existing: list[RunRecord]
+) -> list[RunSpec]:
+    """Starts or continues `runs.jsonl`; returns the runs still to do.
+
+    Without --resume the file starts empty. With it, runs already recorded as ok or diverged
+    are skipped (a failed run is tried again), and a file holding runs under other settings is
+    refused rather than mixed into one summary. `existing` is what runs.jsonl already holds.
+    """
+    if not config.resume:
+        start_runs_file(config.out)
+        return ordered
+    settings_keys = {config.backend_settings(b).key() for b in config.backends}
+    foreign = {RunSpec.settings_key(r.run_key) for r in existing} - settings_keys
+    if foreign:
+        raise ConfigError(
+            f"{config.out}/runs.jsonl holds runs under other settings than these; "
+            "use another --out, or the same options as before, or drop --resume to start over"
+        )
+    done = {r.run_key for r in latest_by_run(existing) if r.status != "failed"}
+    return [spec for spec in ordered if spec.key() not in done]
+
+
+def pending_paired(config: BenchConfig) -> list[PairedSpec]:
+    """The paired processes still to do: all, or with --resume those not yet recorded alike."""
+    specs = config.paired_specs()
+    if not config.resume:
+        return specs
+    done = {
+        (r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles), tuple(r.build_order))
+        for r in read_paired(config.out)
+        # a process built in another order is redone: before build orders were balanced across
+        # processes they were drawn one by one, and before that the reference always came first
+        if r.status == "ok" and r.build_order is not None
+    }
+    return [
+        spec
+        for spec in specs
+        if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles),
+            spec.styles_in_build_order) not in done
+    ]  # fmt: skip
+
+
+def previous_sweep(config: BenchConfig) -> dict[str, Any]:
+    """The sweep.json that --resume continues, when it was written under the same settings."""
+    path = config.out / SWEEP_FILE
+    if not config.resume or not path.exists():
+        return {}
+    previous = read_json(path)
+    settings = previous.get("config", {}).get("settings")
+    if settings is None or settings_from_dict(settings).key() != config.settings.key():
+        return {}  # pending_runs refuses runs under other settings; nothing here carries over
+    return previous
+
+
+def pending_initial_weights(runs: list[RunSpec]) -> list[dict[str, Any]]:
+    """The shared start's initial weights that `runs` need and no file holds yet."""
+    wanted = {
+        (spec.arch, spec.seed): spec.init_weights
+        for spec in runs
+        if spec.init_weights and not Path(spec.init_weights).exists()
+    }
+    return [{"arch": a, "seed": seed, "path": path} for (a, seed), path in sorted(wanted.items())]

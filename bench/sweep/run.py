@@ -1,0 +1,200 @@
+"""A sweep: every job of a config, each in its own worker process, recorded as it finishes.
+
+`run_sweep` reads top to bottom, one function per phase: find what is left to do, probe the
+matmul peak, make a shared start's initial weights, time the styles in pairs, train the runs,
+check the capabilities.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.plan.backends import model_name
+from bench.plan.config import BenchConfig
+from bench.plan.settings import ConfigError
+from bench.store.files import write_json
+from bench.store.records import RunRecord, append_paired, append_record
+from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE
+from bench.sweep import jobs, progress
+from bench.sweep.executors import Executor
+from bench.sweep.executors.local import LocalExecutor
+from bench.sweep.resume import Todo, find_todo
+
+
+def check_writable(out: Path) -> None:
+    """Fails early, before any training, when results could not be written to `out`.
+
+    Raises:
+        ConfigError: `out` cannot be created or written.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
+            pass
+    except OSError as e:
+        raise ConfigError(
+            f"cannot write results to {out} ({e.strerror or e}); pass a writable --out DIR"
+        ) from None
+
+
+@dataclass
+class Sweep:
+    """A sweep under way: its config, where its jobs run, and what sweep.json says of it."""
+
+    config: BenchConfig
+    executor: Executor
+    echo: Callable[[str], None]
+    command: list[str]
+    environment: dict[str, Any]
+    capabilities: dict[str, Any] = field(default_factory=dict)
+
+    def write_metadata(self) -> None:
+        """(Re)writes sweep.json: the config, the environment and the capabilities so far."""
+        write_json(
+            self.config.out / SWEEP_FILE,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                    timespec="seconds"
+                ),
+                "command": self.command,
+                "config": self.config.to_dict(),
+                "environment": self.environment,
+                "capabilities": self.capabilities,
+            },
+        )
+
+
+def run_sweep(
+    config: BenchConfig,
+    environment: dict[str, Any],
+    command: list[str],
+    echo: Callable[[str], None] = print,
+    executor: Executor | None = None,
+) -> list[RunRecord]:
+    """Runs what `config` still needs, each job in a worker, recording each result as it ends.
+
+    Every job runs through `executor` (default: local processes, one after another).
+    Returns the records of the runs made now.
+    """
+    sweep = Sweep(config, executor or LocalExecutor(config.settings.device), echo, command,
+                  environment)  # fmt: skip
+    todo = find_todo(config)
+    if todo.empty:
+        echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
+        return []
+    carry_over(sweep, todo)
+    sweep.write_metadata()
+    probe_phase(sweep, todo)
+    initial_weights_phase(sweep, todo)
+    paired_phase(sweep, todo)
+    records = runs_phase(sweep, todo)
+    capabilities_phase(sweep, todo)
+    return records
+
+
+def carry_over(sweep: Sweep, todo: Todo) -> None:
+    """Keeps what an earlier sweep in the same directory recorded: its capabilities, and when
+    every run is done, the environment and probe the runs were measured under."""
+    sweep.capabilities = todo.previous.get("capabilities") or {}
+    if todo.previous and not todo.runs:
+        # A paired phase redone now runs this code, which the report names beside the runs'.
+        current_git = sweep.environment.get("git")
+        sweep.environment = {**sweep.environment, **todo.previous.get("environment", {})}
+        if todo.paired:
+            sweep.environment["paired_git"] = current_git
+
+
+def probe_phase(sweep: Sweep, todo: Todo) -> None:
+    """The matmul peak of every node, when a run will have a steady state to set against it."""
+    if not any(spec.settings.epochs > 1 for spec in todo.runs):
+        return
+    sweep.echo("probing the matmul peak (float32 products of large matrices) …")
+    sweep.environment = {**sweep.environment, **jobs.probe_peak(sweep.executor)}
+    sweep.echo(
+        f"    {sweep.environment['peak_matmul_gflops']:.1f} GFLOP/s median, "
+        f"{sweep.environment['peak_matmul_gflops_best']:.1f} best"
+    )
+    sweep.write_metadata()
+
+
+def initial_weights_phase(sweep: Sweep, todo: Todo) -> None:
+    """A shared start's initial weights, made on TensorFlow before any run needs them."""
+    if todo.initial_weights:
+        sweep.echo(
+            f"shared start: initial weights of {len(todo.initial_weights)} (arch, seed) from "
+            "TensorFlow …"
+        )
+        jobs.make_initial_weights(todo.initial_weights, sweep.executor)
+
+
+def paired_phase(sweep: Sweep, todo: Todo) -> None:
+    """Every process of the paired timing phase, each recorded in paired.jsonl as it ends."""
+    for spec in todo.paired:
+        sweep.echo(
+            f"paired timing: {model_name(spec.settings.backend, spec.arch)}, "
+            f"process {spec.process + 1}/{sweep.config.paired_processes}, "
+            f"{len(spec.styles)} styles, {spec.rounds} interleaved rounds …"
+        )
+        record = jobs.run_paired_in_worker(spec, sweep.executor)
+        append_paired(sweep.config.out, record)
+        sweep.echo(f"    {progress.paired_line(record)}")
+
+
+def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
+    """Every run still to do, each appended to runs.jsonl as it finishes, with progress lines."""
+    echo, total = sweep.echo, len(todo.ordered)
+    skipped = total - len(todo.runs)
+    if skipped:
+        echo(f"resuming: {skipped} of {total} runs already recorded in {sweep.config.out}")
+    digests = progress.weight_digests(todo.existing)
+    records = []
+    start = time.perf_counter()
+    # Local runs go one by one and are announced as they start; tasks on a cluster run
+    # several at a time and are named as they finish, with the node they ran on.
+    one_by_one = sweep.executor.name == "local"
+    if todo.runs:
+        echo(f"[{skipped + 1}/{total}] {todo.runs[0].label} …" if one_by_one else
+             f"{len(todo.runs)} runs submitted to {sweep.executor.name} …")  # fmt: skip
+    for i, record in enumerate(jobs.stream_runs(todo.runs, sweep.executor), 1):
+        record = jobs.with_efficiency(record, sweep.environment)
+        append_record(sweep.config.out, record)
+        records.append(record)
+        elapsed = time.perf_counter() - start
+        eta = elapsed / i * (len(todo.runs) - i)
+        timing = f"(elapsed {progress.duration(elapsed)}, ETA {progress.duration(eta)})"
+        if one_by_one:
+            echo(f"    {progress.outcome(record)}  {timing}")
+            if i < len(todo.runs):
+                echo(f"[{i + skipped + 1}/{total}] {todo.runs[i].label} …")
+        else:
+            echo(
+                f"[{i + skipped}/{total}] {progress.label(record)}: {progress.outcome(record)} "
+                f"on {progress.where(record)}  {timing}"
+            )
+        for warning in progress.weights_warnings(record, digests):
+            echo(f"    WARNING: {warning}")
+    return records
+
+
+def capabilities_phase(sweep: Sweep, todo: Todo) -> None:
+    """What each style can do on each backend, and .keras files across backends."""
+    if not todo.check_capabilities:
+        return
+    config = sweep.config
+    sweep.echo("checking capabilities (summary, config, save formats, export, clone) …")
+    sweep.capabilities = {
+        model_name(backend, arch): jobs.run_capabilities(arch, backend, sweep.executor)
+        for backend in config.backends
+        for arch in config.archs
+    }
+    if len(config.backends) > 1:
+        sweep.echo("checking .keras files across backends (saved on each, loaded on each other) …")
+        jobs.add_crossload(sweep.capabilities, config.backends, config.archs, sweep.executor)
+    sweep.write_metadata()

@@ -1,0 +1,94 @@
+"""A worker process: `python -m bench.worker KIND RESULT_JSON < job`, KIND one of `KINDS`.
+
+The sweep starts one per job so that each begins from a fresh interpreter: its peak memory,
+Keras state and TensorFlow caches are its own.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bench.plan.backends import DEFAULT_BACKEND
+from bench.plan.specs import PairedSpec, RunSpec
+from bench.store.files import write_json
+from bench.worker.backends import select
+from bench.worker.quiet import import_keras_quietly
+
+KINDS = ("run", "paired", "init", "probe", "device", "capabilities", "crossload", "noop")
+
+
+def job_backend(kind: str, job: str) -> str:
+    """The Keras backend a job runs on: its settings' for runs and paired phases.
+
+    A shared start's initial weights and the matmul probe are made on TensorFlow; capability
+    checks name their backend.
+    """
+    if kind in ("run", "paired"):
+        return json.loads(job)["settings"].get("backend", DEFAULT_BACKEND)
+    if kind in ("capabilities", "crossload"):
+        return json.loads(job).get("backend", DEFAULT_BACKEND)
+    return DEFAULT_BACKEND
+
+
+def main(argv: list[str]) -> int:
+    kind, result_path = argv
+    job = sys.stdin.read()
+    # Before anything imports Keras: the backend is fixed at Keras' import, and the framework's
+    # start-up lines are not the harness's.
+    # Capability checks may use TensorFlow on any backend: `model.export` writes a SavedModel.
+    select(job_backend(kind, job), block_tensorflow=kind not in ("capabilities", "crossload"))
+    import_keras_quietly()
+    if kind == "run":
+        from bench.worker.runner import run_one
+
+        result = run_one(RunSpec.from_json(job)).to_dict()
+    elif kind == "paired":
+        from bench.worker.paired import run_paired
+
+        result = run_paired(PairedSpec.from_json(job)).to_dict()
+    elif kind == "noop":  # a job's fixed cost alone: the interpreter and the framework's import
+        result = {}
+    elif kind == "init":
+        from bench.worker.initial import make_initial_weights
+
+        for wanted in json.loads(job):
+            make_initial_weights(wanted["arch"], wanted["seed"], Path(wanted["path"]))
+        result = {"made": len(json.loads(job))}
+    elif kind == "probe":
+        from bench.worker.peak import probe_seconds, summarize_probes
+        from bench.worker.runner import device_name
+
+        seconds = probe_seconds()
+        result = {"probe_seconds": seconds, **summarize_probes(seconds), "device": device_name()}
+    elif kind == "device":  # which device the backend sees: "cpu" or "gpu:<name>"
+        from bench.worker.runner import device_name
+
+        result = {"device": device_name()}
+    elif kind == "capabilities":
+        from bench.worker.capabilities import check_capabilities
+
+        wanted = json.loads(job)
+        result = {style: check_capabilities(wanted["arch"], style) for style in wanted["styles"]}
+    elif kind == "crossload":
+        from bench.worker import crossload
+
+        w = json.loads(job)
+        directory = Path(w["directory"])
+        if w["step"] == "save":
+            crossload.save_models(w["backend"], w["arch"], w["styles"], directory)
+            result = {"saved": True}
+        else:
+            result = crossload.load_models(
+                w["backend"], w["arch"], w["styles"], w["saved_on"], directory
+            )
+    else:
+        print(f"unknown worker job {kind!r}; expected one of: {', '.join(KINDS)}", file=sys.stderr)
+        return 2
+    write_json(Path(result_path), result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,64 @@
+"""Choosing the Keras backend inside a worker, and the little each needs besides Keras itself.
+
+A worker calls `select` before anything imports Keras; after that, `current()` gives the
+module of the backend in force, whose `prepare` and `device_name` are the only framework calls
+the runner makes outside Keras. Nothing here imports a framework at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from types import ModuleType
+
+from bench.plan.backends import BACKENDS, install_hint, installed
+
+_MODULES = {
+    "tensorflow": "bench.worker.backends.tensorflow_backend",
+    "jax": "bench.worker.backends.jax_backend",
+    "torch": "bench.worker.backends.torch_backend",
+}
+
+
+class BackendUnavailableError(RuntimeError):
+    """A backend was asked for whose framework is not installed."""
+
+
+def select(name: str, block_tensorflow: bool = True) -> None:
+    """Makes `name` the Keras backend of this process; call before anything imports Keras.
+
+    On JAX and PyTorch it also blocks TensorFlow unless told not to: Keras' `set_random_seed`
+    imports TensorFlow whenever it is installed, to seed tf.data, which would add its start-up
+    and memory to a run that never uses it.
+
+    Raises:
+        ValueError: `name` is not one of BACKENDS.
+        BackendUnavailableError: its framework is not installed.
+        RuntimeError: Keras was already imported with another backend.
+    """
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; expected one of: {', '.join(BACKENDS)}")
+    if not installed(name):
+        raise BackendUnavailableError(
+            f"backend {name!r} is not installed; install it with: {install_hint(name)}"
+        )
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != name:
+            raise RuntimeError(
+                f"Keras was imported with backend {keras.backend.backend()!r} before "
+                f"{name!r} was selected; select the backend first"
+            )
+    os.environ["KERAS_BACKEND"] = name
+    if block_tensorflow and name != "tensorflow" and "tensorflow" not in sys.modules:
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]  # import now fails
+
+
+def current() -> ModuleType:
+    """The module of the backend Keras runs on: `prepare(settings)`, `device_name()`."""
+    import keras
+
+    return importlib.import_module(_MODULES[keras.backend.backend()])

@@ -1,0 +1,185 @@
+"""The paired timing phase: every style of one architecture in one process, timed in rounds.
+
+Each round runs every style once per measure, in a freshly shuffled order, for a short burst of
+identical calls. Slow spells of a shared machine then hit all styles of a round alike, and the
+per-round ratios to the reference style cancel them; that is why these intervals are narrower
+than those of whole runs timed minutes apart in separate processes. Runs inside a worker process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import statistics
+import time
+import traceback
+from collections.abc import Callable, Mapping
+
+import keras
+import numpy as np
+
+from bench.plan.specs import PairedSpec
+from bench.store.records import MEASURES, PairedRecord, paired_spec_fields
+from bench.worker.data import MnistData, load_mnist, preprocess
+from bench.worker.measure import RetracedError, TraceCounter, trace_counter
+from bench.worker.runner import (
+    PREDICT_BATCH,
+    compile_model,
+    device_name,
+    effective_jit_compile,
+    epoch_size,
+    prepare_backend,
+)
+from mnist_models import build_model
+
+WARMUP_BURSTS = 2  # the first traces; the second runs what every timed burst will run
+CALIBRATION_CALLS = 5
+MAX_CALLS_PER_BURST = 1000
+TRAIN_BATCHES = 8  # distinct batches a train burst cycles through
+
+Call = Callable[[], object]
+
+
+def single_calls(model: keras.Model, train_batches: list[tuple[np.ndarray, np.ndarray]],
+                 predict_batch: np.ndarray) -> dict[str, Callable[[int], object]]:  # fmt: skip
+    """Each measure's call, indexed by its position in a burst.
+
+    train_step goes through `train_on_batch`, which runs the compiled train step that
+    `model.fit` runs; predict and latency through `predict_on_batch` on 1,024 and on 1 image.
+    """
+    one = predict_batch[:1]
+
+    def train(i: int):
+        x, y = train_batches[i % len(train_batches)]
+        return model.train_on_batch(x, y)
+
+    return {
+        "train_step": train,
+        "predict": lambda i: model.predict_on_batch(predict_batch),
+        "latency": lambda i: model.predict_on_batch(one),
+    }
+
+
+def calls_per_burst(call: Callable[[int], object], burst_seconds: float) -> int:
+    """How many calls make a burst of about `burst_seconds`, from the median of a few calls."""
+    seconds = []
+    for i in range(CALIBRATION_CALLS):
+        start = time.perf_counter()
+        call(i)
+        seconds.append(time.perf_counter() - start)
+    return max(1, min(MAX_CALLS_PER_BURST, round(burst_seconds / statistics.median(seconds))))
+
+
+def as_burst(call: Callable[[int], object], calls: int) -> Call:
+    def burst():
+        for i in range(calls):
+            call(i)
+
+    return burst
+
+
+def time_bursts(bursts: Mapping[str, Mapping[str, Call]], *, rounds: int, order_seed: int,
+                counters: Mapping[str, TraceCounter] | None = None
+                ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
+    """Times `bursts[name][measure]` for every name over `rounds` interleaved rounds.
+
+    Every burst runs WARMUP_BURSTS times untimed first. Within a round, each measure visits the
+    names in a fresh order drawn from `order_seed`.
+
+    Returns:
+        seconds[measure][name]: one burst time per round.
+
+    Raises:
+        RetracedError: a model's step function was traced during the timed rounds.
+    """
+    names = list(bursts)
+    for name in names:
+        for measure in MEASURES:
+            for _ in range(WARMUP_BURSTS):
+                bursts[name][measure]()
+    before = {name: c.total() for name, c in (counters or {}).items()}
+    rng = random.Random(order_seed)
+    seconds: dict[str, dict[str, list[float]]] = {m: {n: [] for n in names} for m in MEASURES}
+    for _ in range(rounds):
+        for measure in MEASURES:
+            order = names[:]
+            rng.shuffle(order)
+            for name in order:
+                start = time.perf_counter()
+                bursts[name][measure]()
+                seconds[measure][name].append(time.perf_counter() - start)
+    for name, counter in (counters or {}).items():
+        if counter.total() != before[name]:
+            raise RetracedError(f"{name}: a timed burst traced the model's step function again")
+    return seconds
+
+
+def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch, *,
+                reference: str, rounds: int, order_seed: int, burst_seconds: float
+                ) -> tuple[dict[str, int], dict[str, dict[str, list[float]]]]:  # fmt: skip
+    """Times compiled `models` against each other; bursts are sized on the reference model.
+
+    Returns:
+        (calls per burst for each measure, seconds[measure][name] per round).
+    """
+    counters = {name: trace_counter(model) for name, model in models.items()}
+    counters = {name: c for name, c in counters.items() if c is not None}
+    calls = {name: single_calls(m, train_batches, predict_batch) for name, m in models.items()}
+    for name in models:  # trace everything before calibrating: compilation is not a call's time
+        for measure in MEASURES:
+            calls[name][measure](0)
+    steps = {m: calls_per_burst(calls[reference][m], burst_seconds) for m in MEASURES}
+    bursts = {name: {m: as_burst(calls[name][m], steps[m]) for m in MEASURES} for name in models}
+    seconds = time_bursts(bursts, rounds=rounds, order_seed=order_seed, counters=counters)
+    return steps, seconds
+
+
+def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord:
+    """Builds every style of `spec.arch` from one seed, compiles each alike, and times them."""
+    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    wall_start = time.perf_counter()
+    s = spec.settings
+    steps, seconds, status, error = {}, {}, "ok", None
+    build_order: list[str] = []
+    jit_compile = None
+    try:
+        mnist = mnist or load_mnist(spec.data_dir)
+        prepare_backend(s)
+        x = preprocess(mnist.x_train[: s.batch_size * TRAIN_BATCHES])
+        y = mnist.y_train[: s.batch_size * TRAIN_BATCHES]
+        train_batches = [
+            (x[i : i + s.batch_size], y[i : i + s.batch_size])
+            for i in range(0, len(x), s.batch_size)
+        ]
+        build_order = list(spec.styles_in_build_order)
+        models = {}
+        for style in build_order:
+            # The same seed for each: identical initial weights, so the styles train alike.
+            models[style] = build_model(spec.arch, style, seed=spec.seed)
+            compile_model(models[style], s, epoch_size(s)[1])  # the runs' recipe
+        jit_compile = all(effective_jit_compile(m, s) for m in models.values())
+        steps, seconds = time_models(
+            models,
+            train_batches,
+            preprocess(mnist.x_test[:PREDICT_BATCH]),
+            reference=spec.reference,
+            rounds=spec.rounds,
+            order_seed=spec.order_seed,
+            burst_seconds=spec.burst_seconds,
+        )
+    except Exception as e:  # recorded, so that the sweep and the report go on
+        status = "failed"
+        error = f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}"
+    return PairedRecord(
+        **paired_spec_fields(spec),
+        steps_per_burst=steps,
+        seconds=seconds,
+        predict_batch=PREDICT_BATCH,
+        jit_compile=jit_compile,
+        build_order=build_order,
+        device=device_name(),
+        started_at=started_at,
+        wall_seconds=time.perf_counter() - wall_start,
+        status=status,
+        error=error,
+    )

@@ -1,0 +1,153 @@
+"""The analysis of records: statistics, verdicts against the reference style and across
+backends, the paired phase's precision, and the warnings."""
+
+import pytest
+
+from bench.analysis.stats import BEYOND
+from bench.analysis.summary import backend_comparisons, paired_precision_warnings, summarize
+from tests.factories import record
+from tests.factories import three_styles as _records
+
+
+def _stat(summary, style, metric):
+    (row,) = [s for s in summary["stats"] if (s["style"], s["metric"]) == (style, metric)]
+    return row
+
+
+def _comparison(summary, style, metric):
+    (row,) = [c for c in summary["comparisons"] if (c["style"], c["metric"]) == (style, metric)]
+    return row
+
+
+def test_summary_statistics_match_the_records():
+    summary = summarize(_records())
+    step = _stat(summary, "sequential", "steady_step_ms")
+    assert step["n"] == 3
+    assert step["mean"] == pytest.approx(12.0)
+    assert step["stdev"] == pytest.approx(1.0)
+    assert step["ci95_low"] < 12.0 < step["ci95_high"]
+
+
+def test_verdicts_against_sequential():
+    summary = summarize(_records())
+    assert _comparison(summary, "functional", "test_accuracy")["verdict"] == "equivalent"
+    assert _comparison(summary, "functional", "steady_step_ms")["verdict"] == "equivalent"
+    slower = _comparison(summary, "subclassed", "steady_step_ms")
+    assert slower["estimate"] == pytest.approx(1.2)
+    assert (slower["verdict"], slower["direction"]) == ("different, beyond margin", "higher")
+    assert all(c["style"] != "sequential" for c in summary["comparisons"])
+
+
+@pytest.mark.parametrize(
+    ("factors", "verdict"),
+    [
+        ([1.004, 0.995, 1.002, 0.999, 1.003], "equivalent"),
+        ([1.010, 1.014, 1.008, 1.012, 1.011], "different, within margin"),
+        ([1.09, 1.11, 1.10, 1.12, 1.08], "different, beyond margin"),
+        ([1.049, 1.019, 1.080, 1.030, 1.065], "different, size unclear"),
+        ([1.05, 0.94, 1.07, 0.96, 1.02], "inconclusive"),
+    ],
+)
+def test_step_time_verdicts_through_summarize_on_noisy_seeds(factors, verdict):
+    # the reference's own times vary from seed to seed too: nothing here has zero variance
+    reference_ms = [10.0, 12.5, 9.0, 11.0, 13.0]
+    rows = []
+    for seed, (ms, factor) in enumerate(zip(reference_ms, factors, strict=True), 1):
+        rows.append(record(style="sequential", seed=seed, step_ms=ms))
+        rows.append(record(style="functional", seed=seed, step_ms=ms * factor))
+    c = _comparison(summarize(rows, time_margin=3), "functional", "steady_step_ms")
+    assert c["n"] == 5 and c["ci95_low"] < c["ci95_high"]
+    assert c["verdict"] == verdict, c
+
+
+def test_accuracy_verdicts_through_summarize_are_in_points():
+    rows = []
+    for seed, (ref, cand) in enumerate([(0.990, 0.978), (0.991, 0.981), (0.989, 0.977)], 1):
+        rows.append(record(style="sequential", seed=seed, accuracy=ref))
+        rows.append(record(style="subclassed", seed=seed, accuracy=cand))
+    c = _comparison(summarize(rows), "subclassed", "test_accuracy")
+    assert c["unit"] == "points"
+    assert c["estimate"] == pytest.approx(-1.13, abs=0.01)
+    assert (c["verdict"], c["direction"]) == ("different, beyond margin", "lower")
+
+
+def test_time_to_target_is_compared_over_seeds_where_both_styles_reached_it():
+    reached = {
+        ("sequential", 1): 20.0,
+        ("sequential", 2): 22.0,
+        ("sequential", 3): 24.0,
+        ("functional", 1): 20.0,
+        ("functional", 2): 33.0,
+        ("functional", 3): None,
+    }
+    rows = [record(style=style, seed=seed, time_to_target_seconds=t)
+            for (style, seed), t in reached.items()]  # fmt: skip
+    c = _comparison(summarize(rows), "functional", "time_to_target_seconds")
+    assert c["n"] == 2  # seed 3 never reached the target in functional
+    assert c["estimate"] == pytest.approx(1.5**0.5)  # geometric mean of 1.0 and 1.5
+
+
+def test_unstable_timings_are_warned_about_in_words():
+    rows = [record(style="sequential", seed=s, build_seconds=b) for s, b in [(1, 1), (2, 2)]]
+    warnings = summarize(rows)["warnings"]
+    assert any("build s: unstable" in w for w in warnings)
+
+
+def test_failed_and_diverged_runs_are_excluded_and_reported():
+    rows = [*_records(), record(style="functional", seed=4, status="failed", error="Boom: x")]
+    summary = summarize(rows)
+    assert _stat(summary, "functional", "test_accuracy")["n"] == 3
+    assert any("seed=4: failed. Boom: x" in w for w in summary["warnings"])
+
+
+def test_paired_intervals_wider_than_their_target_are_warned_about():
+    entry = {"arch": "mlp", "style": "functional", "estimate": 1.0, "processes": 8}
+    wide = {**entry, "measure": "predict", "ci95_low": 0.98, "ci95_high": 1.02}  # ±2 %
+    narrow = {**entry, "measure": "train_step", "ci95_low": 0.99, "ci95_high": 1.01}  # ±1 %
+    latency = {**entry, "measure": "latency", "ci95_low": 0.98, "ci95_high": 1.02}  # aim ±3 %
+    (warning,) = paired_precision_warnings([wide, narrow, latency])
+    assert "mlp/functional paired predict, 1,024 images: 95 % interval ±2.0 %" in warning
+    assert "wider than the ±1.5 % aimed for over 8 process(es)" in warning
+
+
+def test_the_report_warns_when_a_models_runs_ran_on_different_kinds_of_node():
+    fast = {"id": "a", "cpu_model": "EPYC 9654", "cpu_cores": 96}
+    slow = {"id": "b", "cpu_model": "EPYC 7551", "cpu_cores": 2}
+    records = [
+        record(style="sequential", seed=1, node=fast),
+        record(style="functional", seed=1, node=slow),
+        record(arch="mlp", style="sequential", seed=1, node=fast),
+        record(arch="mlp", style="functional", seed=1, node=dict(fast, id="c")),
+    ]
+    warnings = summarize(records)["warnings"]
+    mixed = [w for w in warnings if "different kinds of node" in w]
+    assert len(mixed) == 1 and mixed[0].startswith("cnn: its runs ran on"), warnings
+    assert "EPYC 7551 (2 cores)" in mixed[0] and "EPYC 9654 (96 cores)" in mixed[0]
+
+
+def _on(backend, seed, step_ms, shared=True, **changes):
+    import dataclasses
+
+    from bench.plan.specs import RunSpec
+    from tests.factories import SETTINGS
+
+    settings = dataclasses.replace(SETTINGS, backend=backend, shared_start=shared)
+    key = RunSpec("mlp", "functional", seed, settings).key()
+    return record(arch="mlp", style="functional", seed=seed, step_ms=step_ms, backend=backend,
+                  run_key=key, **changes)  # fmt: skip
+
+
+def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shared_a_start():
+    records = [_on("tensorflow", seed, 10.0 + seed / 10, accuracy=0.98) for seed in (1, 2, 3)]
+    records += [_on("jax", seed, 5.0 + seed / 10, accuracy=0.981) for seed in (1, 2, 3)]
+    found = {c["metric"]: c for c in backend_comparisons(records)}
+    assert set(found) == {"test_accuracy", "first_epoch_seconds", "steady_step_ms",
+                          "predict_images_per_second", "predict_latency_ms"}  # fmt: skip
+    step = found["steady_step_ms"]
+    assert (step["backend"], step["reference_backend"], step["n"]) == ("jax", "tensorflow", 3)
+    assert 0.48 < step["estimate"] < 0.53 and step["verdict"] == BEYOND
+    assert step["direction"] == "lower"
+    assert found["test_accuracy"]["estimate"] == pytest.approx(0.1)  # points
+    # without a shared start the backends began from different weights: no comparison
+    unshared = [_on(b, seed, 10.0, shared=False) for b in ("tensorflow", "jax") for seed in (1, 2)]
+    assert backend_comparisons(unshared) == []

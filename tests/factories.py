@@ -1,0 +1,137 @@
+"""Made-up but well-formed records, for tests of everything downstream of the worker.
+
+Every test that needs a record builds it here, so that a new record field changes one place.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bench.plan.settings import TrainSettings
+from bench.plan.specs import PairedSpec, RunSpec
+from bench.store.files import write_json
+from bench.store.records import (
+    PairedRecord,
+    RunRecord,
+    append_record,
+    paired_spec_fields,
+    spec_fields,
+)
+from bench.worker.data import MnistData
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+SETTINGS = TrainSettings(
+    epochs=3, batch_size=128, learning_rate=4e-3, validation_split=0.1,
+    train_images=None, test_images=None,
+)  # fmt: skip
+
+
+def record(arch="cnn", style="sequential", seed=1, accuracy=0.99, step_ms=10.0, **changes):
+    """A run that went well: a CNN's figures, every field filled in."""
+    spec = RunSpec(arch, style, seed, SETTINGS)
+    fields = dict(
+        spec_fields(spec),
+        status="ok",
+        params_total=34_826,
+        params_trainable=34_826,
+        test_loss=0.03,
+        test_accuracy=accuracy,
+        build_seconds=0.05,
+        compile_seconds=0.01,
+        first_epoch_seconds=4.0,
+        steady_epoch_seconds=step_ms * 422 / 1000,
+        steady_step_ms=step_ms,
+        epoch_seconds=[4.0, step_ms * 0.422, step_ms * 0.422],
+        train_seconds=4.0 + 2 * step_ms * 0.422 + 1.0,
+        eval_seconds=0.5,
+        predict_images_per_second=20_000.0,
+        predict_latency_ms=1.0,
+        saved_model_bytes=450_000,
+        peak_rss_bytes=900 * 2**20,
+        history={
+            "loss": [0.2, 0.1, 0.05],
+            "accuracy": [0.94, 0.97, 0.98],
+            "val_loss": [0.06, 0.04, 0.03],
+            "val_accuracy": [0.98, 0.985, accuracy],
+        },
+        weights_sha256=f"w{seed}",
+        wall_seconds=8.0,
+        train_flops_per_image=14_256_384,
+        achieved_gflops=40.0,
+    )
+    fields.update(changes)
+    return RunRecord(**fields)
+
+
+def paired_record(spec: PairedSpec | None = None, **changes) -> PairedRecord:
+    """A paired process of `spec` (else a CNN's of three styles) with no bursts timed."""
+    spec = spec or PairedSpec("cnn", ("sequential", "functional", "subclassed"), 1, SETTINGS, 30)
+    fields = dict(paired_spec_fields(spec), steps_per_burst={}, seconds={}, predict_batch=1024)
+    return PairedRecord(**{**fields, **changes})
+
+
+def random_mnist(train: int = 2048, test: int = 1024, seed: int = 0) -> MnistData:
+    """Images and labels of MNIST's shape and type, drawn at random: for tests that time or
+    train without caring what is learned."""
+    rng = np.random.default_rng(seed)
+    return MnistData(
+        x_train=rng.integers(0, 256, (train, 28, 28), dtype=np.uint8),
+        y_train=rng.integers(0, 10, train, dtype=np.uint8),
+        x_test=rng.integers(0, 256, (test, 28, 28), dtype=np.uint8),
+        y_test=rng.integers(0, 10, test, dtype=np.uint8),
+        source="random",
+    )
+
+
+def run_bench(*args: str, cwd, timeout: int = 600) -> subprocess.CompletedProcess:
+    """`python -m bench ARGS` in a subprocess from this checkout, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    return subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=timeout, check=False)  # fmt: skip
+
+
+SEEDS = (1, 2, 3)
+
+
+def three_styles():
+    """Three seeds of each style; subclassed 20 % slower, and trained to other weights on seed 3."""
+    rows = []
+    for seed in SEEDS:
+        rows.append(record(style="sequential", seed=seed, step_ms=10.0 + seed))
+        rows.append(record(style="functional", seed=seed, step_ms=10.0 + seed))
+        # subclassed: 20 % slower steps, different trained weights for seed 3
+        rows.append(
+            record(
+                style="subclassed",
+                seed=seed,
+                step_ms=1.2 * (10.0 + seed),
+                weights_sha256=f"w{seed}" if seed < 3 else "other",
+            )
+        )
+    return rows
+
+
+def results_dir(directory):
+    """`directory` made a sweep's output: `three_styles` recorded, a sweep.json beside them."""
+    for r in three_styles():
+        append_record(directory, r)
+    write_json(
+        directory / "sweep.json",
+        {
+            "created_at": "2026-11-24T00:00:00+00:00",
+            "command": ["--profile", "full"],
+            "config": {"profile": "full", "archs": ["cnn"], "styles": ["sequential"], "seeds": [1]},
+            "environment": {"python": "3.11", "data_source": "test"},
+            "capabilities": {
+                "cnn": {
+                    "subclassed": {"h5_save_load": {"ok": False, "error": "ValueError: nope"}},
+                    "sequential": {"h5_save_load": {"ok": True, "error": None}},
+                }
+            },
+        },
+    )
+    return directory

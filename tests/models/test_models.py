@@ -1,0 +1,154 @@
+"""The three styles of each architecture are the same model: shapes, weights, training, saving."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import mnist_models
+from mnist_models import ARCHS, STYLES, build_model
+
+EXPECTED_PARAMS = {"cnn": 34_826, "mlp": 101_770}
+
+
+def _batches(n_batches=3, batch_size=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return [
+        (
+            rng.random((batch_size, 28, 28, 1), dtype=np.float32),
+            rng.integers(0, 10, size=batch_size),
+        )
+        for _ in range(n_batches)
+    ]
+
+
+def test_reading_the_names_starts_no_framework_and_each_name_is_its_architecture():
+    # The sweep's process reads ARCHS and STYLES to plan; it must not import Keras doing so.
+    script = "import sys, mnist_models; print(sorted(m for m in sys.modules if m in FRAMEWORKS))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"FRAMEWORKS = {{'keras', 'tensorflow', 'jax', 'torch'}}; {script}"],
+        capture_output=True, text=True, check=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"
+    for arch in ARCHS:
+        architecture = mnist_models.get_architecture(arch)
+        assert architecture.name == arch
+        assert tuple(architecture.builders) == STYLES
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_styles_have_expected_params_and_same_weight_shapes(arch):
+    shapes = {}
+    for style in STYLES:
+        model = build_model(arch, style, seed=1)
+        assert model.count_params() == EXPECTED_PARAMS[arch], style
+        shapes[style] = [w.shape for w in model.weights]
+    assert shapes["sequential"], "no weights: the comparison below would be vacuous"
+    for style in STYLES:
+        assert shapes[style] == shapes["sequential"], style
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_styles_have_bitwise_identical_initial_weights(arch):
+    weights = {style: build_model(arch, style, seed=7).get_weights() for style in STYLES}
+    reference = weights["sequential"]
+    assert reference
+    for style in STYLES:
+        assert len(weights[style]) == len(reference)
+        for ours, theirs in zip(weights[style], reference, strict=True):
+            assert ours.tobytes() == theirs.tobytes(), style
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_different_seeds_give_different_initial_weights(arch):
+    first = build_model(arch, "sequential", seed=1).get_weights()
+    second = build_model(arch, "sequential", seed=2).get_weights()
+    kernels = [(a, b) for a, b in zip(first, second, strict=True) if a.ndim > 1]
+    assert kernels
+    assert all(not np.array_equal(a, b) for a, b in kernels)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_styles_train_to_bitwise_identical_weights(arch, op_determinism):
+    batches = _batches()
+    results = {}
+    for style in STYLES:
+        keras.backend.clear_session()
+        model = build_model(arch, style, seed=3)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        losses = [float(model.train_on_batch(x, y)) for x, y in batches]
+        results[style] = (losses, model.get_weights())
+    ref_losses, ref_weights = results["sequential"]
+    assert ref_weights
+    assert len(set(ref_losses)) > 1, "loss never moved: the steps did not train"
+    for style in STYLES:
+        losses, weights = results[style]
+        assert losses == ref_losses, style
+        for ours, theirs in zip(weights, ref_weights, strict=True):
+            assert ours.tobytes() == theirs.tobytes(), style
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("arch", ARCHS)
+def test_keras_save_and_load_round_trips(arch, style, tmp_path):
+    model = build_model(arch, style, seed=5)
+    x, _ = _batches(n_batches=1)[0]
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is type(model)
+    assert loaded.count_params() == model.count_params()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_subclassed_config_round_trips(arch):
+    model = build_model(arch, "subclassed")
+    clone = type(model).from_config(model.get_config())
+    assert clone.spec == model.spec
+
+
+def test_unknown_style_names_it_and_the_choices():
+    with pytest.raises(
+        ValueError,
+        match=r"unknown style 'seqential'; expected one of: "
+        r"sequential, functional, subclassed",
+    ):
+        build_model("cnn", "seqential")
+
+
+def test_unknown_arch_names_it_and_the_choices():
+    with pytest.raises(ValueError, match=r"unknown arch 'resnet'; expected one of: cnn, mlp"):
+        build_model("resnet", "sequential")
+
+
+def test_spec_from_config_rejects_unknown_fields():
+    spec_type = type(mnist_models.get_architecture("cnn").spec)
+    with pytest.raises(ValueError, match="unknown CnnSpec field"):
+        spec_type.from_config({"filterz": [1, 2]})
+
+
+def test_architecture_requires_a_builder_per_style():
+    with pytest.raises(ValueError, match="expected exactly"):
+        mnist_models.Architecture(name="x", spec=mnist_models.Spec(), builders={"sequential": None})
+
+
+def test_cnn_flops_match_a_hand_count():
+    spec = mnist_models.get_architecture("cnn").spec
+    conv1 = 2 * 26 * 26 * 3 * 3 * 1 * 32  # 26x26 outputs, 3x3x1 kernel, 32 filters
+    conv2 = 2 * 11 * 11 * 3 * 3 * 32 * 64  # after 2x2 pooling: 13 -> 11
+    dense = 2 * 1600 * 10
+    assert spec.forward_flops_per_image() == conv1 + conv2 + dense == 4_881_920
+    # forward + weight gradients + input gradients (none for the first layer)
+    assert spec.train_flops_per_image() == 3 * (conv1 + conv2 + dense) - conv1 == 14_256_384
+
+
+def test_mlp_flops_match_a_hand_count():
+    spec = mnist_models.get_architecture("mlp").spec
+    forward = 2 * 784 * 128 + 2 * 128 * 10
+    assert spec.forward_flops_per_image() == forward
+    assert spec.train_flops_per_image() == 3 * forward - 2 * 784 * 128

@@ -1,0 +1,83 @@
+"""The report and charts from a fixture records file: files, pages, no training."""
+
+import json
+import re
+
+import pytest
+
+from bench.render.markdown import _jit_setting
+from bench.render.report import ReportError, write_report
+from bench.store.files import write_json
+from bench.store.records import append_paired
+from bench.store.schema import SCHEMA_VERSION
+from tests.factories import paired_record
+from tests.factories import results_dir as _results_dir
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    return _results_dir(tmp_path)
+
+
+def test_write_report_produces_every_file(results_dir):
+    results = write_report(results_dir)
+    for name in ("results.json", "summary.csv", "summary.md", "README.md"):
+        assert (results_dir / name).stat().st_size > 0, name
+    for chart in (
+        "accuracy",
+        "step_time",
+        "efficiency",
+        "val_accuracy",
+        "time_breakdown",
+        "params",
+    ):
+        assert (results_dir / f"{chart}.png").read_bytes()[:4] == b"\x89PNG", chart
+    on_disk = json.loads((results_dir / "results.json").read_text())
+    assert on_disk["schema_version"] == results["schema_version"] == SCHEMA_VERSION
+    assert len(on_disk["runs"]) == 9
+    assert {"environment", "config", "summary", "capabilities"} <= set(on_disk)
+    readme = (results_dir / "README.md").read_text()
+    assert "![accuracy](accuracy.png)" in readme
+    assert "python -m bench --profile full" in readme
+    summary_md = (results_dir / "summary.md").read_text()
+    assert "| cnn    | subclassed |" in summary_md
+    assert "cnn/subclassed h5_save_load: ValueError: nope" in summary_md
+    # Sequential is the reference, not a run compared with itself
+    sequential_rows = [line for line in summary_md.splitlines()
+                       if re.match(r"\| tensorflow +\| cnn +\| sequential +\|", line)]  # fmt: skip
+    assert sequential_rows[0].rstrip(" |").endswith("reference")  # the results table
+    # seed 3 of subclassed trained to other weights: said loudly, at the top
+    assert summary_md.startswith("## ⚠ WARNING: styles trained to different weights")
+    assert "cnn/subclassed seed=3: trained weights DIFFER" in summary_md
+    assert "2/3 **DIFFER**" in summary_md
+    assert "cnn/subclassed seed=3: trained weights DIFFER" in readme
+    assert "Code version unknown" in readme  # the fixture's environment names no commit
+
+
+def test_a_report_from_a_dirty_tree_says_so_at_the_top(results_dir):
+    sweep = json.loads((results_dir / "sweep.json").read_text())
+    sweep["environment"]["git"] = {"commit": "0123456789abcdef", "dirty": True}
+    write_json(results_dir / "sweep.json", sweep)
+    write_report(results_dir)
+    head = (results_dir / "README.md").read_text().splitlines()[:4]
+    assert any("uncommitted changes" in line and "0123456789ab" in line for line in head), head
+
+
+def test_a_failed_paired_phase_is_reported_as_a_warning(results_dir):
+    failed = paired_record(status="failed", error="RetracedError: traced\nmore")
+    append_paired(results_dir, failed)
+    results = write_report(results_dir)
+    assert results["paired"] == []
+    assert "cnn paired timing: failed. RetracedError: traced" in results["summary"]["warnings"]
+
+
+def test_report_without_records_says_what_to_do(tmp_path):
+    with pytest.raises(ReportError, match="run `python -m bench` first"):
+        write_report(tmp_path)
+
+
+def test_the_report_states_the_jit_setting_the_sweep_asked_for():
+    # --jit-compile became auto|on|off with the backend axis; "off" once read as "on" here
+    assert _jit_setting("off") == "off" and _jit_setting("on") == "on"
+    assert _jit_setting("auto").startswith("auto")
+    assert _jit_setting(False) == "off" and _jit_setting(True) == "on"  # schema 2 sweeps

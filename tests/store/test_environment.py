@@ -1,0 +1,31 @@
+"""What a sweep records about the code it ran from."""
+
+import subprocess
+
+from bench.store import environment
+
+
+def _git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, timeout=60)
+
+
+def test_the_tree_is_dirty_for_changed_code_but_not_for_changed_results(tmp_path, monkeypatch):
+    repo = tmp_path / "clone"
+    (repo / "bench").mkdir(parents=True)
+    (repo / "results").mkdir()
+    (repo / "bench" / "runner.py").write_text("STEPS = 1\n")
+    (repo / "results" / "runs.jsonl").write_text("{}\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    monkeypatch.setattr(environment, "PROJECT_ROOT", repo)
+
+    clean = environment.git_info()
+    assert clean is not None and len(clean["commit"]) == 40 and clean["dirty"] is False
+
+    # a --resume into the committed results rewrites them between a sweep's phases
+    (repo / "results" / "runs.jsonl").write_text("{}\n{}\n")
+    assert environment.git_info()["dirty"] is False
+
+    (repo / "bench" / "runner.py").write_text("STEPS = 2\n")
+    assert environment.git_info()["dirty"] is True

@@ -1,0 +1,55 @@
+"""Older shapes of results.json read into today's, in the one place that knows them."""
+
+from bench.store.schema import SCHEMA_VERSION, upgrade_results
+
+
+def test_schema_3_comparisons_and_paired_entries_read_in_todays_shape():
+    old = {
+        "schema_version": 3,
+        "summary": {
+            "comparisons": [{"metric": "steady_step_ms", "scale": "ratio", "estimate": 1.1}],
+            "backend_comparisons": [{"metric": "test_accuracy", "scale": "points"}],
+        },
+        "paired": [
+            {
+                "arch": "cnn",
+                "style": "functional",
+                "measure": "latency",
+                "ratio": 1.02,
+                "ci_low": 0.99,
+                "ci_high": 1.05,
+                "margin_percent": 3.0,
+                "processes": 8,
+                "rounds": 800,
+            }
+        ],
+    }
+    new = upgrade_results(old)
+    assert new["summary"]["comparisons"][0]["unit"] == "ratio"
+    assert "scale" not in new["summary"]["comparisons"][0]
+    assert new["summary"]["backend_comparisons"][0]["unit"] == "points"
+    (entry,) = new["paired"]
+    assert (entry["estimate"], entry["ci95_low"], entry["ci95_high"]) == (1.02, 0.99, 1.05)
+    assert (entry["margin"], entry["n"], entry["unit"], entry["metric"]) == (
+        3.0,
+        8,
+        "ratio",
+        "latency",
+    )
+    assert entry["backend"] == "tensorflow"
+    assert SCHEMA_VERSION == 4
+
+
+def test_a_single_process_entry_counts_its_rounds():
+    old = {"measure": "predict", "ratio": 1.0, "ci_low": 0.9, "ci_high": 1.1, "processes": 1,
+           "rounds": 12}  # fmt: skip
+    (entry,) = upgrade_results({"paired": [old]})["paired"]
+    assert entry["n"] == 12
+
+
+def test_todays_shape_is_left_as_it_is():
+    current = {
+        "paired": [{"estimate": 1.0, "n": 3, "unit": "ratio", "measure": "latency"}],
+        "summary": {"comparisons": [{"unit": "ratio"}], "backend_comparisons": []},
+    }
+    assert upgrade_results(current) == current

@@ -1,0 +1,192 @@
+"""Run order, resume and the records file, with the worker replaced by fixture records."""
+
+import json
+
+import pytest
+
+from bench.plan.config import make_config
+from bench.plan.settings import ConfigError
+from bench.store.records import append_paired, append_record, read_records
+from bench.sweep import jobs
+from bench.sweep.executors import local
+from bench.sweep.resume import pending_paired, plan
+from bench.sweep.run import run_sweep
+from tests.factories import paired_record, record
+
+PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
+
+
+def _config(tmp_path, **changes):
+    defaults = {"seeds": (1, 2, 3), "capabilities": False, "paired_rounds": 0}
+    return make_config("quick", tmp_path, **{**defaults, **changes})
+
+
+def test_plan_interleaves_styles_within_each_seed(tmp_path):
+    order = plan(_config(tmp_path, archs=("cnn", "mlp")))
+    assert [spec.seed for spec in order] == [1] * 6 + [2] * 6 + [3] * 6
+    assert len({spec.key() for spec in order}) == 18
+
+
+def test_plan_order_is_shuffled_reproducibly_by_order_seed(tmp_path):
+    def styles(order_seed):
+        order = plan(_config(tmp_path, archs=("cnn", "mlp"), order_seed=order_seed))
+        return [(s.arch, s.style) for s in order]
+
+    assert styles(0) == styles(0)
+    assert len({tuple(styles(seed)) for seed in range(5)}) > 1
+
+
+@pytest.fixture
+def fake_worker(monkeypatch):
+    calls = []
+
+    def runs(todo, executor):
+        for spec in todo:
+            calls.append(spec.key())
+            yield record(
+                arch=spec.arch, style=spec.style, seed=spec.seed, run_key=spec.key(),
+                epochs=spec.settings.epochs, train_images=spec.settings.train_images_used,
+            )  # fmt: skip
+
+    def no_worker(*args):
+        raise AssertionError("a test started a real worker")
+
+    monkeypatch.setattr(jobs, "stream_runs", runs)
+    monkeypatch.setattr(local, "run_worker", no_worker)
+    monkeypatch.setattr(jobs, "probe_peak", lambda executor: dict(PEAK, device="cpu"))
+
+    def paired(spec, executor):
+        calls.append(spec.arch)
+        return paired_record(spec, status="failed", error="fake")
+
+    monkeypatch.setattr(jobs, "run_paired_in_worker", paired)
+    return calls
+
+
+def test_sweep_records_every_run_and_the_metadata(tmp_path, fake_worker):
+    lines = []
+    run_sweep(_config(tmp_path), {"python": "x"}, ["--profile", "quick"], echo=lines.append)
+    assert len(read_records(tmp_path)) == 9 == len(fake_worker)
+    assert (tmp_path / "sweep.json").exists()
+    assert lines[0].startswith("probing the matmul peak")
+    assert lines[2].startswith("[1/9] cnn/")
+    assert "ETA" in lines[3]
+    assert all(r.efficiency == 40.0 / 160.0 for r in read_records(tmp_path))
+
+
+def test_resume_skips_recorded_runs_and_retries_failed_ones(tmp_path, fake_worker):
+    config = _config(tmp_path)
+    run_sweep(config, {}, [], echo=lambda _: None)
+    first = config.runs()[0]
+    append_record(tmp_path, record(seed=9, run_key=first.key(), status="failed"))
+    fake_worker.clear()
+    run_sweep(_config(tmp_path, resume=True, seeds=(1, 2, 3, 4)), {}, [], echo=print)
+    # Seed 4's three runs are new; the run whose latest record failed is tried again.
+    assert len(fake_worker) == 3 + 1
+    assert first.key() in fake_worker
+
+
+def test_without_resume_the_runs_file_starts_over(tmp_path, fake_worker):
+    run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
+    run_sweep(_config(tmp_path, seeds=(1,)), {}, [], echo=lambda _: None)
+    assert len(read_records(tmp_path)) == 3
+
+
+def test_resume_refuses_runs_under_other_settings(tmp_path, fake_worker):
+    run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
+    with pytest.raises(ConfigError, match="other settings"):
+        run_sweep(_config(tmp_path, resume=True, epochs=5), {}, [], echo=lambda _: None)
+
+
+def test_a_crashed_worker_becomes_a_failed_record(tmp_path, monkeypatch):
+    node = {"id": "n1", "host": "h", "address": "127.0.0.1", "attempt": 2}
+    spec = _config(tmp_path).runs()[0]
+    failed = jobs.run_record(spec, (None, "worker exited: -9", node))
+    assert failed.status == "failed"
+    assert failed.error == "worker exited: -9"
+    assert failed.run_key == spec.key()
+    assert failed.node == {"id": "n1", "host": "h", "address": "127.0.0.1"}
+    assert failed.attempt == 2
+
+
+def test_each_run_is_set_against_the_peak_of_the_node_it_ran_on():
+    environment = {**PEAK, "nodes": {"fast": {"peak_matmul_gflops": 400.0,
+                                              "peak_matmul_gflops_best": 500.0}}}  # fmt: skip
+    on_fast = jobs.with_efficiency(record(node={"id": "fast"}), environment)
+    assert on_fast.efficiency == 40.0 / 400.0 and on_fast.peak_matmul_gflops == 400.0
+    elsewhere = jobs.with_efficiency(record(node={"id": "unprobed"}), environment)
+    assert elsewhere.efficiency == 40.0 / 160.0  # the sweep's own probe
+
+
+def test_efficiency_sets_median_against_median_and_best_against_best():
+    run = jobs.with_efficiency(record(achieved_gflops_best=50.0), PEAK)
+    assert (run.peak_matmul_gflops, run.peak_matmul_gflops_best) == (160.0, 200.0)
+    assert run.efficiency == 40.0 / 160.0
+    assert run.efficiency_best == 50.0 / 200.0
+
+
+def test_efficiency_is_none_without_a_steady_state():
+    run = jobs.with_efficiency(record(achieved_gflops=None), PEAK)
+    assert run.efficiency is None and run.efficiency_best is None
+
+
+def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp_path, fake_worker):
+    config = _config(tmp_path, archs=("cnn", "mlp"), paired_rounds=4, paired_processes=3)
+    specs = pending_paired(config)
+    assert [(s.process, s.arch) for s in specs] == [
+        (p, arch) for p in range(3) for arch in ("cnn", "mlp")
+    ]
+    assert len({s.order_seed for s in specs if s.arch == "cnn"}) == 3  # each its own order
+    assert _config(tmp_path, paired_rounds=0).paired_specs() == []
+    assert _config(tmp_path, paired_rounds=4, styles=("functional",)).paired_specs() == []
+
+
+def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_worker):
+    run_sweep(_config(tmp_path), {"git": {"commit": "runs"}}, [], echo=lambda _: None)
+    fake_worker.clear()
+    config = _config(tmp_path, resume=True, paired_rounds=4)
+    run_sweep(config, {"git": {"commit": "paired"}}, [], echo=lambda _: None)
+    assert fake_worker == ["cnn"] * 3  # the paired processes alone: every run was recorded
+    environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
+    assert environment["git"] == {"commit": "runs"}
+    assert environment["paired_git"] == {"commit": "paired"}
+
+
+def test_resume_redoes_paired_processes_recorded_in_another_build_order(tmp_path):
+    config = _config(tmp_path, resume=True, paired_rounds=4, paired_processes=3)
+    unordered, kept, reordered = config.paired_specs()
+    assert len({s.build_order for s in config.paired_specs()}) == 3
+    for spec, build_order in (
+        (unordered, None),  # from before build orders were recorded: the reference came first
+        (kept, list(kept.build_order)),
+        (reordered, list(kept.build_order)),  # drawn under an older scheme
+    ):
+        append_paired(tmp_path, paired_record(spec, build_order=build_order))
+    pending = [s.process for s in pending_paired(config)]
+    assert pending == [unordered.process, reordered.process]
+
+
+def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
+    lines = []
+    run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
+    fake_worker.clear()
+    run_sweep(_config(tmp_path, resume=True), {}, [], echo=lines.append)
+    assert fake_worker == []
+    assert lines == [f"nothing to do: every run of this sweep is already recorded in {tmp_path}"]
+
+
+def test_a_style_that_trains_to_other_weights_is_warned_about_as_its_seed_finishes(
+    tmp_path, fake_worker, monkeypatch
+):
+    def runs(todo, executor):
+        for spec in todo:
+            digest = "odd" if spec.style == "subclassed" else "same"
+            yield record(style=spec.style, seed=spec.seed, run_key=spec.key(),
+                         weights_sha256=digest)  # fmt: skip
+
+    monkeypatch.setattr(jobs, "stream_runs", runs)
+    lines = []
+    run_sweep(_config(tmp_path, seeds=(1,)), {}, [], echo=lines.append)
+    warnings = [line for line in lines if "WARNING" in line]
+    assert len(warnings) == 1, lines
+    assert "cnn/subclassed seed=1 trained to other weights than cnn/sequential" in warnings[0]
