@@ -24,3 +24,28 @@ def test_ci_runs_the_readme_test_command_verbatim():
     test_command = _quick_start_commands()[1]
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_command.strip() in ci_lines
+
+
+def _relative_links(path: Path) -> list[str]:
+    text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)  # code is not a link
+    return [
+        target.split("#", 1)[0]
+        for target in re.findall(r"\]\(([^)\s]+)\)", text)
+        if not re.match(r"[a-z]+:", target) and not target.startswith("#")
+    ]
+
+
+def test_every_relative_link_in_the_readme_and_docs_resolves():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    assert len(pages) > 5, "premise: the docs exist"
+    broken = [
+        f"{page.relative_to(ROOT)} → {link}"
+        for page in pages
+        for link in _relative_links(page)
+        if not (page.parent / link).exists()
+    ]
+    assert broken == []
+
+
+def test_the_readme_stays_a_front_door():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 300
