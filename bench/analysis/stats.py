@@ -1,6 +1,6 @@
 """Summary statistics and the one set of verdict rules every comparison in the project uses.
 
-The rules, written once (README "How verdicts are made" says the same):
+The rules, written once (docs/methodology.md, "How verdicts are made", says the same):
 - Relative comparisons (times, throughputs) are made on log ratios: the estimate is the geometric
   mean ratio, its intervals are Student-t intervals of the mean log ratio, exponentiated.
   Differences of accuracy are made in points, on the plain scale.

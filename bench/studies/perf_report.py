@@ -112,7 +112,8 @@ def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
         "rounds; each round trains every variant of every architecture once, in a fresh "
         "shuffled order. The speed-up is the geometric mean over rounds of plain's time over "
         "the variant's in the same round, with its 95 % interval, judged by the project's "
-        f'verdict rules (README, "How verdicts are made") with a ±{margin:g} % margin. A knob '
+        'verdict rules (docs/methodology.md, "How verdicts are made") with a '
+        f"±{margin:g} % margin. A knob "
         "is worth keeping when it is faster and leaves the trained weights bitwise the same. "
         "Efficiency compares like with like: the median epoch against the median matmul probe, "
         "the best epoch against the best probe. Rows that change the math (mixed_bfloat16, XLA) "
