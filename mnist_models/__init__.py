@@ -1,57 +1,116 @@
 """The same MNIST classifiers written in the three Keras styles: Sequential, Functional, subclassed.
 
-This package knows nothing of the benchmark harness; it only builds models.
+This package knows nothing of the benchmark harness; it only builds models. Architectures are
+the built-in ones (`ARCHS`), a `module:ATTRIBUTE` reference to an `Architecture` anywhere
+importable, or a name registered by an installed package in the entry-point group
+`mnist_styles_bench.architectures`.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
+from importlib import metadata
 from typing import TYPE_CHECKING
 
-from mnist_models.architecture import STYLES, Architecture
-from mnist_models.spec import Spec
+from mnist_models.architecture import STYLES, Architecture, ArchitectureError
+from mnist_models.spec import LayerFlops, Spec
 
 if TYPE_CHECKING:
     import keras
 
-# A new architecture is a package like `cnn/` (a spec and three builders) plus one entry here.
-# Packages are imported on first use, so that reading ARCHS and STYLES does not start Keras.
-_PACKAGES = {"cnn": "mnist_models.cnn", "mlp": "mnist_models.mlp"}
+# A new built-in architecture is a package like `cnn/` (a spec and its builders) plus one entry
+# here. Packages are imported on first use, so that reading ARCHS and STYLES does not start Keras.
+_PACKAGES = {"cnn": "mnist_models.cnn", "mlp": "mnist_models.mlp", "resnet": "mnist_models.resnet"}
 
 ARCHS: tuple[str, ...] = tuple(_PACKAGES)
+ENTRY_POINTS = "mnist_styles_bench.architectures"
+# module.path:ATTRIBUTE, as entry points and `--arch` write a reference to an object
+REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
-__all__ = ["ARCHS", "STYLES", "Architecture", "Spec", "build_model", "get_architecture"]
+__all__ = [
+    "ARCHS",
+    "STYLES",
+    "Architecture",
+    "ArchitectureError",
+    "LayerFlops",
+    "Spec",
+    "build_model",
+    "get_architecture",
+    "is_architecture_name",
+]
+
+
+def is_architecture_name(name: str) -> bool:
+    """Whether `name` can name an architecture (built-in, installed, or module:ATTRIBUTE),
+    without importing anything."""
+    return name in _PACKAGES or bool(REFERENCE.match(name)) or name in _installed()
 
 
 def get_architecture(arch: str) -> Architecture:
-    """Returns the registered architecture called `arch`.
+    """Returns the architecture that `arch` names.
 
     Raises:
-        ValueError: `arch` is not one of `ARCHS`.
+        ArchitectureError: no such architecture, or the reference does not lead to one; the
+            message says which part failed.
     """
-    if arch not in _PACKAGES:
-        raise ValueError(f"unknown arch {arch!r}; expected one of: {', '.join(ARCHS)}")
-    return importlib.import_module(_PACKAGES[arch]).ARCHITECTURE
+    if arch in _PACKAGES:
+        return importlib.import_module(_PACKAGES[arch]).ARCHITECTURE
+    reference = _installed().get(arch, arch)
+    if not REFERENCE.match(reference):
+        allowed = ", ".join([*ARCHS, *_installed()])
+        raise ArchitectureError(
+            f"unknown arch {arch!r}; expected one of: {allowed}, or module:ATTRIBUTE naming an "
+            "Architecture"
+        )
+    module_name, attribute = reference.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise ArchitectureError(
+            f"--arch {arch}: cannot import module {module_name!r} ({e}); put it on PYTHONPATH "
+            "or in the directory you run from"
+        ) from None
+    found = getattr(module, attribute, None)
+    if found is None:
+        raise ArchitectureError(f"--arch {arch}: module {module_name!r} has no {attribute!r}")
+    if not isinstance(found, Architecture):
+        raise ArchitectureError(
+            f"--arch {arch}: {attribute} is a {type(found).__name__}, not a "
+            "mnist_models.Architecture(name, spec, builders)"
+        )
+    return found
 
 
 def build_model(arch: str, style: str, *, seed: int | None = None) -> keras.Model:
     """Builds `arch` in `style`, with its weights created, not compiled.
 
     Args:
-        arch: one of `ARCHS`.
-        style: one of `STYLES`.
+        arch: a name `get_architecture` knows.
+        style: one of the architecture's styles.
         seed: if given, seeds Python, NumPy and the backend through
             `keras.utils.set_random_seed` first, which makes the initial weights a function of
             (arch, seed) alone: every style draws them in the same order.
 
     Raises:
-        ValueError: unknown `arch` or `style`.
+        ArchitectureError: unknown `arch`, or a style it has no builder for (the message says
+            why, as the architecture does).
+        ValueError: unknown `style`.
     """
     architecture = get_architecture(arch)
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; expected one of: {', '.join(STYLES)}")
+    if style not in architecture.builders:
+        raise ArchitectureError(
+            f"{arch} cannot be built in the {style} style: {architecture.unsupported[style]}"
+        )
     if seed is not None:
         import keras
 
         keras.utils.set_random_seed(seed)
     return architecture.builders[style](architecture.spec)
+
+
+def _installed() -> dict[str, str]:
+    """Architectures that installed packages register: name -> module:ATTRIBUTE."""
+    return {ep.name: ep.value for ep in metadata.entry_points(group=ENTRY_POINTS)}

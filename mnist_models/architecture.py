@@ -1,9 +1,9 @@
-"""What an architecture is: a spec plus one builder per Keras style."""
+"""What an architecture is: a spec plus one builder per Keras style that can express it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mnist_models.spec import Spec
@@ -14,17 +14,56 @@ if TYPE_CHECKING:
 STYLES = ("sequential", "functional", "subclassed")
 
 
+class ArchitectureError(ValueError):
+    """An architecture, or a reference to one, is not what the harness can use."""
+
+
 @dataclass(frozen=True)
 class Architecture:
-    """One architecture: its name, its numbers and a builder for each style in `STYLES`."""
+    """One architecture: its name, its numbers and a builder for each style that can express it.
+
+    A style that cannot express the architecture has no builder, and `unsupported` says why
+    (for example, keras.Sequential has one input per layer, so it cannot add a skip connection
+    to a block's output). The first style in `STYLES` order that has a builder is the reference
+    every other style is compared with.
+    """
 
     name: str
     spec: Spec
     builders: Mapping[str, Callable[[Spec], keras.Model]]
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None  # where the architecture comes from, for the report
 
     def __post_init__(self):
-        if tuple(self.builders) != STYLES:
-            raise ValueError(
+        unknown = [style for style in self.builders if style not in STYLES]
+        if unknown or not self.builders:
+            raise ArchitectureError(
                 f"architecture {self.name!r} has builders for {tuple(self.builders)}; "
-                f"expected exactly {STYLES}, in that order"
+                f"expected one or more of {STYLES}"
             )
+        if list(self.builders) != [s for s in STYLES if s in self.builders]:
+            raise ArchitectureError(
+                f"architecture {self.name!r} has builders in the order {tuple(self.builders)}; "
+                f"expected the order of {STYLES}"
+            )
+        for style in STYLES:
+            if style in self.builders and style in self.unsupported:
+                raise ArchitectureError(
+                    f"architecture {self.name!r} has a {style} builder and says {style} cannot "
+                    "express it; keep one of the two"
+                )
+            if style not in self.builders and not self.unsupported.get(style):
+                raise ArchitectureError(
+                    f"architecture {self.name!r} has no {style} builder and does not say why; "
+                    f"give one, or a reason in unsupported={{{style!r}: '...'}}"
+                )
+
+    @property
+    def styles(self) -> tuple[str, ...]:
+        """The styles that can express this architecture, in `STYLES` order."""
+        return tuple(self.builders)
+
+    @property
+    def reference(self) -> str:
+        """The style every other is compared with: Sequential where it can express this."""
+        return self.styles[0]

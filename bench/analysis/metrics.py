@@ -54,6 +54,7 @@ METRICS: dict[str, Metric] = {
     "first_epoch_seconds": Metric(
         "first epoch s", depends_on=(*STEP, "train_images", "validation_split"), gates=True
     ),
+    "first_execution_seconds": Metric("first execution s"),
     "steady_epoch_seconds": Metric("steady epoch s"),
     "steady_step_ms": Metric("steady step ms", depends_on=STEP, gates=True),
     "train_seconds": Metric("train s", depends_on=TRAINING, gates=True),
@@ -85,6 +86,7 @@ STYLE_COMPARED = (
     "build_seconds",
     "compile_seconds",
     "first_epoch_seconds",
+    "first_execution_seconds",
     "steady_step_ms",
     "train_seconds",
     "predict_images_per_second",
@@ -104,7 +106,8 @@ BACKEND_COMPARED = (
 
 @dataclass(frozen=True)
 class Measure:
-    """A measure of the paired phase: what a table calls it, and a chart's shorter name."""
+    """A measure of the paired phases (steady and one-time): what a table calls it, and a
+    chart's shorter name."""
 
     label: str
     short: str
@@ -112,11 +115,17 @@ class Measure:
 
 MEASURES: dict[str, Measure] = dict(
     zip(
-        records.MEASURES,
+        (*records.MEASURES, *records.ONE_TIME_MEASURES),
         (
             Measure("train step", "train step"),
             Measure("predict, 1,024 images", "predict 1,024"),
             Measure("latency, 1 image", "latency 1"),
+            Measure("build", "build"),
+            Measure("compile", "compile"),
+            Measure("first train step (trace)", "first step"),
+            Measure("first predict, 1,024 images", "first predict"),
+            Measure(".keras save", "save"),
+            Measure(".keras load", "load"),
         ),
         strict=True,
     )

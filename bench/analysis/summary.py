@@ -24,15 +24,17 @@ from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, model_name
 from bench.plan.settings import (
     ACCURACY_MARGIN_POINTS,
     DEFAULT_TIME_MARGIN,
+    ONE_TIME_PRECISION,
     PAIRED_PRECISION,
-    REFERENCE_STYLE,
 )
+from bench.store.records import MEASURES as STEADY_MEASURES
 from bench.store.records import (
     PairedRecord,
     RunRecord,
     first_line,
     latest_by_run,
     read_records,
+    references,
     resolve_identity,
 )
 from mnist_models import STYLES
@@ -70,9 +72,11 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
                 )
 
     comparisons = []
+    reference_of = references(ok)
     for (backend, arch, style), group in sorted(by_group.items(), key=_group_order):
-        reference = {r.seed: r for r in by_group.get((backend, arch, REFERENCE_STYLE), [])}
-        if style == REFERENCE_STYLE or not reference:
+        reference_style = reference_of[(backend, arch)]
+        reference = {r.seed: r for r in by_group.get((backend, arch, reference_style), [])}
+        if style == reference_style or not reference:
             continue
         for metric in STYLE_COMPARED:
             pairs = [
@@ -85,7 +89,8 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
             if not pairs:
                 continue
             c = compare_pairs(metric, pairs, time_margin)
-            comparisons.append({"backend": backend, "arch": arch, "style": style, **c.to_dict()})
+            comparisons.append({"backend": backend, "arch": arch, "style": style,
+                                "reference": reference_style, **c.to_dict()})  # fmt: skip
 
     warnings = identity_warnings(records) + node_warnings(ok) + warnings
     not_ok = [r for r in records if r.status != "ok"]
@@ -160,9 +165,11 @@ def node_warnings(records: list[RunRecord]) -> list[str]:
 
 def identity_warnings(records: list[RunRecord]) -> list[str]:
     """A line per run whose trained weights differ from the reference style's under determinism."""
+    reference_of = references(records)
     return [
         f"{model_name(r.backend, r.arch)}/{r.style} seed={r.seed}: trained weights DIFFER from "
-        f"{REFERENCE_STYLE}'s under determinism; the styles did not compute the same thing"
+        f"{reference_of[(r.backend, r.arch)]}'s under determinism; the styles did not compute "
+        "the same thing"
         for r in records
         if r.status == "ok" and r.deterministic and r.identical_to_reference is False
     ]
@@ -187,6 +194,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
             calls = [r.steps_per_burst[measure] for r in records]
             entries.append(
                 {
+                    "phase": "steady",
                     "backend": backend,
                     "arch": arch,
                     "style": style,
@@ -201,7 +209,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
                     "steps_per_burst_by_process": calls,
                 }
             )
-        for measure in MEASURES:
+        for measure in STEADY_MEASURES:
             for style in first.styles:
                 per_call = [
                     t / r.steps_per_burst[measure] for r in records for t in
@@ -226,16 +234,17 @@ def half_width_percent(entry: dict[str, Any]) -> float:
 
 
 def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
-    """A line per paired interval wider than its target: too noisy for the rounds given."""
+    """A line per paired interval wider than its aim: too noisy for the processes given."""
+    aims = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}
     return [
         f"{model_name(e.get('backend'), e['arch'])}/{e['style']} paired "
         f"{MEASURES[e['measure']].label}: 95 % interval "
-        f"±{half_width_percent(e):.1f} %, wider than the ±{PAIRED_PRECISION[e['measure']]:g} % "
+        f"±{half_width_percent(e):.1f} %, wider than the ±{aims[e['measure']]:g} % "
         f"aimed for over {e['processes']} process(es); more --paired-processes narrow it "
-        "(more rounds only narrow the part that varies within a process), as does a quieter "
-        "machine"
+        "(more rounds or cycles only narrow the part that varies within a process), as does a "
+        "quieter machine"
         for e in paired
-        if half_width_percent(e) > PAIRED_PRECISION[e["measure"]]
+        if e.get("ci95_low") is not None and half_width_percent(e) > aims[e["measure"]]
     ]
 
 

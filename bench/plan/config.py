@@ -10,17 +10,18 @@ from typing import Any
 
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, install_hint, installed
 from bench.plan.settings import (
+    DEFAULT_ONE_TIME_MARGIN,
     DEFAULT_TIME_MARGIN,
     INIT_DIR,
-    REFERENCE_STYLE,
     ConfigError,
     TrainSettings,
+    reference_style,
     setting,
     validate,
     whole,
 )
-from bench.plan.specs import PairedSpec, RunSpec, balanced_build_order
-from mnist_models import ARCHS, STYLES
+from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec, balanced_build_order
+from mnist_models import ARCHS, STYLES, is_architecture_name
 
 PROFILES = ("smoke", "quick", "full")
 
@@ -65,6 +66,19 @@ def _show_seeds(seeds: tuple[int, ...]) -> str:
     return (
         str(len(seeds)) if seeds == tuple(range(1, len(seeds) + 1)) else ",".join(map(str, seeds))
     )
+
+
+def _archs(received: tuple[str, ...]) -> None:
+    if not received:
+        raise ConfigError(f"no arch given; expected some of: {', '.join(ARCHS)}")
+    for name in received:
+        if not is_architecture_name(name):
+            raise ConfigError(
+                f"unknown arch {name!r}; expected one of: {', '.join(ARCHS)}, or "
+                "module:ATTRIBUTE naming an Architecture (e.g. my_models.lenet:LENET)"
+            )
+    if len(set(received)) != len(received):
+        raise ConfigError(f"archs must not repeat; received {', '.join(received)}")
 
 
 def _known(kind: str, allowed: tuple[str, ...]):
@@ -115,8 +129,10 @@ class BenchConfig:
 
     profile: str
     archs: tuple[str, ...] = setting(
-        help="architectures", flag="--arch", parse=names(ARCHS), check=_known("arch", ARCHS)
-    )
+        help=f"architectures: {', '.join(ARCHS)}, or module:ATTRIBUTE naming your own "
+        "mnist_models.Architecture",
+        flag="--arch", parse=names(ARCHS), check=_archs,
+    )  # fmt: skip
     styles: tuple[str, ...] = setting(
         help="styles", parse=names(STYLES), check=_known("style", STYLES)
     )
@@ -139,6 +155,8 @@ class BenchConfig:
     resume: bool = False
     order_seed: int = setting(0, help="seed of the shuffled run and build orders",
                               check=whole(0))  # fmt: skip
+    # (arch, style) pairs the architecture cannot express: found by the sweep's pre-check
+    unsupported: tuple[tuple[str, str], ...] = ()
     capabilities: bool = setting(
         True, help="check what each style can do: save formats, export, clone", boolean=True
     )
@@ -153,6 +171,15 @@ class BenchConfig:
         DEFAULT_TIME_MARGIN, help="equivalence margin of the timing verdicts, in percent",
         check=_percent,
     )  # fmt: skip
+    one_time_cycles: int = setting(
+        0, help="cycles of the one-time phase (build, compile, first step, first predict, save, "
+        "load) in each of --paired-processes processes per arch, after a warm-up (0 = off)",
+        check=whole(0),
+    )  # fmt: skip
+    one_time_margin: float = setting(
+        DEFAULT_ONE_TIME_MARGIN, help="equivalence margin of the one-time verdicts, in percent",
+        check=_percent,
+    )  # fmt: skip
 
     def __post_init__(self):
         validate(self)
@@ -163,6 +190,14 @@ class BenchConfig:
                     f"{install_hint(backend)}, or leave it out of --backend"
                 )
 
+    def styles_of(self, arch: str) -> tuple[str, ...]:
+        """The sweep's styles that can express `arch`."""
+        return tuple(s for s in self.styles if (arch, s) not in set(self.unsupported))
+
+    def reference(self, arch: str) -> str:
+        """The style `arch`'s others are compared with (Sequential where it can express it)."""
+        return reference_style(self.styles_of(arch) or self.styles)
+
     def runs(self) -> list[RunSpec]:
         """Every run of the sweep, seed-major, in no particular style order."""
         return [
@@ -171,7 +206,7 @@ class BenchConfig:
             for backend in self.backends
             for seed in self.seeds
             for arch in self.archs
-            for style in self.styles
+            for style in self.styles_of(arch)
         ]  # fmt: skip
 
     def init_weights_path(self, arch: str, seed: int) -> Path:
@@ -191,16 +226,33 @@ class BenchConfig:
     def paired_specs(self) -> list[PairedSpec]:
         """Every process of the paired phase, per backend process by process, each covering
         every arch; none when the phase is off or there is no reference style to compare with."""
-        if not self.paired_rounds or REFERENCE_STYLE not in self.styles or len(self.styles) < 2:
+        if not self.paired_rounds:
             return []
         return [
-            PairedSpec(arch, self.styles, self.seeds[0], self.backend_settings(backend),
+            PairedSpec(arch, self.styles_of(arch), self.seeds[0], self.backend_settings(backend),
                        self.paired_rounds, self.order_seed + process, process,
-                       data_dir=self.data_dir,
-                       build_order=balanced_build_order(self.styles, process, self.order_seed))
+                       reference=self.reference(arch), data_dir=self.data_dir,
+                       build_order=balanced_build_order(self.styles_of(arch), process,
+                                                        self.order_seed))
             for backend in self.backends
             for process in range(self.paired_processes)
             for arch in self.archs
+            if len(self.styles_of(arch)) >= 2
+        ]  # fmt: skip
+
+    def one_time_specs(self) -> list[OneTimeSpec]:
+        """Every process of the one-time phase, per backend process by process, each covering
+        every arch; none when the phase is off or there is no reference style to compare with."""
+        if not self.one_time_cycles:
+            return []
+        return [
+            OneTimeSpec(arch, self.styles_of(arch), self.seeds[0], self.backend_settings(backend),
+                        self.one_time_cycles, self.order_seed, process,
+                        reference=self.reference(arch), data_dir=self.data_dir)
+            for backend in self.backends
+            for process in range(self.paired_processes)
+            for arch in self.archs
+            if len(self.styles_of(arch)) >= 2
         ]  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -219,6 +271,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         train_images=2_048,
         test_images=1_024,
         paired_rounds=0,
+        one_time_cycles=0,
         capabilities=False,
     ),
     # A first answer within 5 minutes on the slowest 2-core CPU (README "Quick start" has the
@@ -233,6 +286,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         test_images=5_000,
         paired_rounds=12,
         paired_processes=3,
+        one_time_cycles=4,
         capabilities=False,
     ),
     # The reference run behind results/: both archs, five seeds, the whole data set.
@@ -249,6 +303,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # of three styles) bring every measure within its precision aim.
         paired_rounds=100,
         paired_processes=30,
+        one_time_cycles=4,
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(

@@ -70,6 +70,43 @@ def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -
 
 
 @dataclass(frozen=True)
+class OneTimeSpec:
+    """The one-time phase of one architecture in one process: in each cycle every style is built
+    afresh from one seed, compiled, trained one step, asked one prediction, saved and loaded.
+
+    Cycle 0 is a warm-up, not recorded: it pays what a process pays once whatever the style
+    (lazy imports, the first compilation of the framework's kernels).
+    """
+
+    arch: str
+    styles: tuple[str, ...]
+    seed: int
+    settings: TrainSettings
+    cycles: int  # recorded cycles, after the warm-up
+    order_seed: int = 0
+    process: int = 0
+    reference: str = REFERENCE_STYLE
+    data_dir: str | None = None
+
+    def build_orders(self) -> list[tuple[str, ...]]:
+        """The order of each cycle, the warm-up first, balanced over cycles and processes: the
+        recorded cycles of all processes continue one sequence of Latin squares."""
+        first = self.process * self.cycles
+        orders = [balanced_build_order(self.styles, first + c, self.order_seed)
+                  for c in range(self.cycles)]  # fmt: skip
+        return [orders[0], *orders]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> OneTimeSpec:
+        raw = json.loads(text)
+        return cls(**{**raw, "styles": tuple(raw["styles"]),
+                      "settings": settings_from_dict(raw["settings"])})  # fmt: skip
+
+
+@dataclass(frozen=True)
 class PairedSpec:
     """The paired timing phase of one architecture: every style in one process, interleaved."""
 

@@ -19,19 +19,23 @@ from bench.render.tables import (
     backend_table,
     capability_table,
     comparison_table,
+    drift_table,
     headline_table,
     md,
+    one_time_table,
     paired_table,
 )
 from bench.store.environment import provenance_lines
 from bench.store.records import RunRecord
 
 
-def summary_markdown(records: list[RunRecord], summary: dict[str, Any],
-                     capabilities: dict[str, Any], paired: list[dict[str, Any]] | None = None,
+def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results: dict[str, Any],
                      margin: float = DEFAULT_TIME_MARGIN) -> str:  # fmt: skip
-    """The tables as GitHub Markdown: the paired speed verdicts first, then the runs."""
-    parts = []
+    """The tables as GitHub Markdown: the paired verdicts first (steady, then one-time), then
+    the runs."""
+    capabilities = results.get("capabilities") or {}
+    paired = [e for e in results.get("paired") or [] if e.get("phase", "steady") == "steady"]
+    parts = architecture_notes(results.get("architectures") or {})
     differ = identity_warnings(records)
     if differ:
         parts += [
@@ -53,6 +57,7 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any],
             'docs/methodology.md, "How verdicts are made".\n',
             md(paired_table(paired)),
         ]
+    parts += one_time_section(results, summary)
     parts += [
         "## Results per style (means over seeds; each run in its own process)\n",
         "Accuracy, sizes and the end-to-end timings a user sees: each run is a whole `fit` in its "
@@ -83,6 +88,11 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any],
         ]
     if capabilities:
         table, notes = capability_table(capabilities)
+        notes = [
+            f"{arch}/{style}: cannot express it at all: {reason}"
+            for arch, info in (results.get("architectures") or {}).items()
+            for style, reason in (info.get("unsupported") or {}).items()
+        ] + notes
         parts += ["\n## What each style can do\n", md(table)]
         if notes:
             parts += ["\n" + "\n".join(f"- {note}" for note in notes) + "\n"]
@@ -176,3 +186,60 @@ def _jit_setting(setting: Any) -> str:
     if setting == "auto":
         return "auto (each backend's default; the jit column says what was used)"
     return jit_setting(setting)
+
+
+def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[str]:
+    """What each style costs once: the verdicts, the drift over cycles, what could not be done."""
+    entries = [e for e in results.get("paired") or [] if e.get("phase") == "one_time"]
+    if not entries and not summary.get("one_time_failures"):
+        return []
+    margin = results.get("one_time_margin_percent")
+    parts = [
+        "## What each style costs once (one-time costs, paired by cycle)\n",
+        "In each cycle of a process every style is built afresh from one seed (the builder call, "
+        "weights created), compiled, trained one step at the run's batch size (the trace), asked "
+        "one `predict_on_batch` of 1,024 images, saved to a `.keras` file and loaded back, in an "
+        "order balanced over cycles and processes, after `keras.backend.clear_session()`; a "
+        "warm-up cycle per process is not recorded. The ratio is each style's time over "
+        "Sequential's in the same cycle (> 1: slower), the geometric mean over processes, with "
+        f"its 95 % interval over processes; the margin is ±{margin:g} %, for a cost paid once "
+        'per model (docs/methodology.md, "One-time costs").\n',
+        md(one_time_table(entries)) if entries else "",
+    ]
+    drift = results.get("one_time_drift") or []
+    if drift:
+        parts += [
+            "\nDo later cycles behave like earlier ones? The slope over cycle index, in percent "
+            "per cycle, with its 95 % interval over processes: of Sequential's own time, and of "
+            "each other style's ratio to it.\n",
+            md(drift_table(drift)),
+        ]
+    failures = summary.get("one_time_failures") or []
+    if failures:
+        parts += ["\nWhat a style could not do:\n", "\n".join(f"- {f}" for f in failures) + "\n"]
+    return parts
+
+
+def architecture_notes(architectures: dict[str, Any]) -> list[str]:
+    """What the pre-check found: styles an architecture cannot be written in (and so its
+    reference), and styles that do not start as the same model, said loudly."""
+    lines, loud = [], []
+    for arch, info in architectures.items():
+        for style, reason in (info.get("unsupported") or {}).items():
+            lines.append(f"- **{arch}** has no {style} style: {reason}. {info['reference']} is "
+                         "its reference.")  # fmt: skip
+        if info.get("source"):
+            lines.append(f"- **{arch}** comes from {info['source']}.")
+        loud += [f"- {arch}/{style}: {difference}" for style, difference in
+                 (info.get("differences") or {}).items()]  # fmt: skip
+    parts = []
+    if loud:
+        parts += [
+            "## ⚠ WARNING: styles that are not the same model\n",
+            "Built from one seed before the sweep, these styles did not have the reference's "
+            "parameters or initial weights, so their comparisons are between different models:\n",
+            "\n".join(loud) + "\n",
+        ]
+    if lines:
+        parts += ["## The architectures\n", "\n".join(lines) + "\n"]
+    return parts

@@ -33,16 +33,20 @@ TIME_PARTS = (
 
 
 def write_plots(records: list[RunRecord], out: Path, paired: list[dict] | None = None,
-                margin: float = 3.0) -> list[Path]:  # fmt: skip
-    """Writes every chart for the ok runs in `records` (and the paired phase's verdicts, when
-    there are some) into `out`; returns their paths."""
+                margin: float = 3.0, one_time_margin: float = 10.0) -> list[Path]:  # fmt: skip
+    """Writes every chart for the ok runs in `records` (and the paired phases' verdicts, when
+    there are some: paired.png steady, one_time.png one-time) into `out`; returns their paths."""
     ok = [r for r in records if r.status == "ok"]
     archs = sorted({model_name(r.backend, r.arch) for r in ok})
     if not archs:
         return []
     charts = {}
-    if paired:
-        charts["paired.png"] = _forest(paired, margin)
+    steady = [e for e in paired or [] if e.get("phase", "steady") == "steady"]
+    once = [e for e in paired or [] if e.get("phase") == "one_time" and e["ci95_low"] is not None]
+    if steady:
+        charts["paired.png"] = _forest(steady, margin)
+    if once:
+        charts["one_time.png"] = _forest(once, one_time_margin, "what each style costs once: ")
     charts |= {
         "accuracy.png": _bars(ok, archs, "test accuracy (%)", lambda r: 100 * r.test_accuracy),
         "step_time.png": _bars(
@@ -180,7 +184,7 @@ def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], mar
         ax.annotate(row[5], (1 + 1.7 * span, y), va="center", fontsize=8)
 
 
-def _forest(paired: list[dict], margin: float):
+def _forest(paired: list[dict], margin: float, title: str = ""):
     """Per arch, each style's time ratio to Sequential with its 95 % interval, one row per
     measure, the ±margin band shaded and the verdict (`label`, in words) beside each row."""
     archs = sorted({model_name(e.get("backend"), e["arch"]) for e in paired})
@@ -199,10 +203,11 @@ def _forest(paired: list[dict], margin: float):
         ]  # fmt: skip
         _forest_panel(ax, rows, margin)
         ax.set_title(
-            f"{arch}: time relative to sequential (> 1 is slower; grey: ±{margin:g} % margin)"
+            f"{title}{arch}: time relative to {entries[0]['reference']} (> 1 is slower; grey: "
+            f"±{margin:g} % margin)"
         )
     axes[-1, 0].set_xlabel(
-        "time ratio to sequential: geometric mean over processes, 95 % interval over processes"
+        "time ratio to the reference: geometric mean over processes, 95 % interval over processes"
     )
     figure.tight_layout()
     return figure

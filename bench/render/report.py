@@ -14,18 +14,19 @@ from typing import Any
 import pandas as pd
 
 from bench.analysis.metrics import METRICS
+from bench.analysis.one_time import one_time_drift, one_time_entries, one_time_failures
 from bench.analysis.summary import (
     latest_records,
     paired_precision_warnings,
     paired_summary,
     summarize,
 )
-from bench.plan.settings import DEFAULT_TIME_MARGIN
+from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
 from bench.render import plots
 from bench.render.markdown import readme, summary_markdown
 from bench.render.tables import verdict_text
 from bench.store.files import read_json, write_atomic, write_json
-from bench.store.records import first_line, read_paired
+from bench.store.records import first_line, read_one_time, read_paired
 from bench.store.schema import RESULTS_FILE, RUNS_FILE, SCHEMA_VERSION, SWEEP_FILE
 
 
@@ -58,11 +59,15 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     summary = summarize(records, margin)
     paired_records = read_paired(out)
     paired, paired_medians = paired_summary(paired_records, margin)
+    one_time_records = read_one_time(out)
+    one_time_margin = config.get("one_time_margin") or DEFAULT_ONE_TIME_MARGIN
+    paired += one_time_entries(one_time_records, one_time_margin)
     summary["warnings"] += [
         f"{r.arch} paired timing: failed. {first_line(r.error)}"
-        for r in paired_records
+        for r in [*paired_records, *one_time_records]
         if r.status != "ok"
     ] + paired_precision_warnings(paired)
+    summary["one_time_failures"] = one_time_failures(one_time_records)
     results = {
         "schema_version": SCHEMA_VERSION,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -73,14 +78,17 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         "time_margin_percent": margin,
         "paired": paired,
         "paired_medians": paired_medians,
+        "one_time_margin_percent": one_time_margin,
+        "one_time_drift": one_time_drift(one_time_records),
         "runs": [r.to_dict() for r in records],
         "summary": summary,
         "capabilities": sweep.get("capabilities", {}),
+        "architectures": sweep.get("architectures", {}),
     }
     write_json(out / RESULTS_FILE, results)
     write_atomic(out / "summary.csv", pd.DataFrame(summary["stats"]).to_csv(index=False).encode())
     labelled = [{**e, "label": verdict_text(e)} for e in paired]
-    charts = plots.write_plots(records, out, labelled, margin)
+    charts = plots.write_plots(records, out, labelled, margin, one_time_margin)
     if summary["backend_comparisons"]:
         rows = [
             {**c, "label": METRICS[c["metric"]].label, "verdict": verdict_text(c)}
@@ -89,7 +97,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         ]
         plots.write_comparison_chart(rows, out / "backends.png", margin, "backend / tensorflow")
         charts.append(out / "backends.png")
-    summary_md = summary_markdown(records, summary, results["capabilities"], paired, margin)
+    summary_md = summary_markdown(records, summary, results, margin)
     write_atomic(out / "summary.md", summary_md.encode())
     write_atomic(out / "README.md", readme(results, summary_md, charts).encode())
     return results

@@ -10,8 +10,7 @@ from bench.analysis.metrics import MEASURES, METRICS, time_words
 from bench.analysis.stats import Comparison, verdict_words
 from bench.analysis.summary import half_width_percent
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
-from bench.plan.settings import REFERENCE_STYLE
-from bench.store.records import CAPABILITY_CHECKS, RunRecord
+from bench.store.records import CAPABILITY_CHECKS, RunRecord, references
 from mnist_models import STYLES
 
 
@@ -55,7 +54,7 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
             "arch": e["arch"],
             "style": e["style"],
             "measure": MEASURES[e["measure"]].label,
-            "time ratio to sequential [95 % CI]": (
+            "time ratio to reference [95 % CI]": (
                 f"{e['estimate']:.3f} {interval_text(e, units=False)}"
             ),
             "half-width": f"±{half_width_percent(e):.1f} %",
@@ -69,12 +68,56 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (arch, style, one-time measure): the ratio to the reference and its verdict."""
+    return pd.DataFrame(
+        [
+            {
+                "backend": e.get("backend", DEFAULT_BACKEND),
+                "arch": e["arch"],
+                "style": e["style"],
+                "measure": MEASURES[e["measure"]].label,
+                "time ratio to reference [95 % CI]": ratio_text(e).replace("×", "", 1),
+                "half-width": "–" if e["ci95_low"] is None else f"±{half_width_percent(e):.1f} %",
+                "verdict": verdict_text(e),
+                "processes × cycles": f"{e['processes']} × {e['cycles'] // e['processes']}",
+            }
+            for e in entries
+        ]
+    )
+
+
+def drift_table(drift: list[dict[str, Any]]) -> pd.DataFrame:
+    """The one-time phase's slope over cycles, per model, measure and style."""
+
+    def interval(d):
+        if d["ci95_low"] is None:
+            return "–"
+        return f"[{d['ci95_low']:+.2f}, {d['ci95_high']:+.2f}]"
+
+    return pd.DataFrame(
+        [
+            {
+                "arch": d["arch"]
+                if d["backend"] == DEFAULT_BACKEND
+                else f"{d['backend']}/{d['arch']}",
+                "measure": MEASURES[d["measure"]].label,
+                "style": d["style"],
+                "of": d["of"],
+                "% per cycle [95 % CI]": f"{d['percent_per_cycle']:+.2f} {interval(d)}",
+            }
+            for d in drift
+        ]
+    )
+
+
 def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.DataFrame:
     """One row per (backend, arch, style): the means a reader looks at first."""
     stats = {
         (s.get("backend", DEFAULT_BACKEND), s["arch"], s["style"], s["metric"]): s
         for s in summary["stats"]
     }
+    reference_of = references(records)
     rows = []
     for key in sorted(
         {(r.backend, r.arch, r.style) for r in records},
@@ -116,7 +159,9 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
                 "efficiency % (best)": mean("efficiency_best", 100, 1),
                 ".keras KiB": mean("saved_model_bytes", 1 / 1024, 0),
                 "peak RSS MiB": mean("peak_rss_bytes", 1 / 2**20, 0),
-                "identical to sequential": _identity_cell(style, identical),
+                "identical to reference": _identity_cell(
+                    style == reference_of[(backend, arch)], identical
+                ),
             }
         )
     return pd.DataFrame(rows)
@@ -127,8 +172,8 @@ def _jit_cell(ok: list[RunRecord]) -> str:
     return "–" if not used or None in used else "/".join("on" if u else "off" for u in used)
 
 
-def _identity_cell(style: str, identical: list[bool]) -> str:
-    if style == REFERENCE_STYLE:
+def _identity_cell(is_reference: bool, identical: list[bool]) -> str:
+    if is_reference:
         return "reference"
     if not identical:
         return "–"
@@ -146,7 +191,7 @@ def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
                 "arch": c["arch"],
                 "style": c["style"],
                 "metric": METRICS[c["metric"]].label,
-                "vs sequential": estimate_text(c["estimate"], c["unit"]),
+                "vs reference": estimate_text(c["estimate"], c["unit"]),
                 "95 % CI": interval_text(c),
                 "margin": f"±{c['margin']:g} {'%' if c['unit'] == 'ratio' else 'pt'}",
                 "verdict": verdict_text(c),

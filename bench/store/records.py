@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.plan.settings import REFERENCE_STYLE
-from bench.plan.specs import PairedSpec, RunSpec
+from bench.plan.settings import reference_style
+from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import append_line, read_lines, write_atomic
-from bench.store.schema import PAIRED_FILE, RUNS_FILE
+from bench.store.schema import ONE_TIME_FILE, PAIRED_FILE, RUNS_FILE
 
 STATUSES = ("ok", "diverged", "failed")
 # What the capability checks try on every style (`bench.worker.capabilities`), in report order.
@@ -62,6 +62,8 @@ class RunRecord:
     build_seconds: float | None = None
     compile_seconds: float | None = None
     first_epoch_seconds: float | None = None  # includes tracing the train step
+    # The first call into the train function: the trace and its first steps_per_execution steps
+    first_execution_seconds: float | None = None
     steady_epoch_seconds: float | None = None  # median of epochs 2..N; None with one epoch
     steady_step_ms: float | None = None
     epoch_seconds: list[float] = field(default_factory=list)
@@ -103,8 +105,7 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RunRecord:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in names})
+        return _known_fields(cls, raw)
 
 
 def spec_fields(spec: RunSpec) -> dict[str, Any]:
@@ -132,12 +133,22 @@ def spec_fields(spec: RunSpec) -> dict[str, Any]:
     )
 
 
+def references(records: list[RunRecord]) -> dict[tuple[str, str], str]:
+    """Each (backend, arch)'s reference style among `records`: Sequential, or where the
+    architecture has none, the first style of `STYLES` order it has."""
+    styles: dict[tuple[str, str], set[str]] = {}
+    for r in records:
+        styles.setdefault((r.backend, r.arch), set()).add(r.style)
+    return {key: reference_style(found) for key, found in styles.items()}
+
+
 def resolve_identity(records: list[RunRecord]) -> list[RunRecord]:
     """Sets `identical_to_reference` on each record from the reference style's weights hash."""
+    reference_of = references(records)
     reference = {
         (r.arch, r.seed, RunSpec.settings_key(r.run_key)): r.weights_sha256
         for r in records
-        if r.style == REFERENCE_STYLE and r.status == "ok"
+        if r.style == reference_of[(r.backend, r.arch)] and r.status == "ok"
     }
     resolved = []
     for r in records:
@@ -163,28 +174,31 @@ def read_records(out: Path) -> list[RunRecord]:
 
 
 def start_runs_file(out: Path) -> None:
-    """Starts empty `runs.jsonl` and `paired.jsonl`, replacing older ones, each in one rename."""
-    write_atomic(out / RUNS_FILE, b"")
-    write_atomic(out / PAIRED_FILE, b"")
+    """Starts empty records files, replacing older ones, each in one rename."""
+    for name in (RUNS_FILE, PAIRED_FILE, ONE_TIME_FILE):
+        write_atomic(out / name, b"")
 
 
 MEASURES = ("train_step", "predict", "latency")
 
 
-def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
-    """The paired record's fields that come from its spec, before anything is timed."""
+def process_fields(spec: PairedSpec | OneTimeSpec) -> dict[str, Any]:
+    """The fields a paired or one-time process's record takes from its spec."""
     return dict(
         arch=spec.arch,
         styles=list(spec.styles),
         reference=spec.reference,
         seed=spec.seed,
         settings_key=spec.settings.key(),
-        rounds=spec.rounds,
         order_seed=spec.order_seed,
-        batch_size=spec.settings.batch_size,
         process=spec.process,
         backend=spec.settings.backend,
     )
+
+
+def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
+    """The paired record's fields that come from its spec, before anything is timed."""
+    return dict(process_fields(spec), rounds=spec.rounds, batch_size=spec.settings.batch_size)
 
 
 @dataclass(frozen=True)
@@ -229,8 +243,7 @@ class PairedRecord:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PairedRecord:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in names})
+        return _known_fields(cls, raw)
 
 
 def append_paired(out: Path, record: PairedRecord) -> None:
@@ -240,8 +253,78 @@ def append_paired(out: Path, record: PairedRecord) -> None:
 
 def read_paired(out: Path) -> list[PairedRecord]:
     """The latest record of each (backend, architecture, process) in `out/paired.jsonl`."""
+    return _latest_per_process(out / PAIRED_FILE, PairedRecord)
+
+
+def _latest_per_process(path: Path, cls):
     latest = {}
-    for row in read_lines(out / PAIRED_FILE):
-        record = PairedRecord.from_dict(row)
+    for row in read_lines(path):
+        record = cls.from_dict(row)
         latest[(record.backend, record.arch, record.process)] = record
     return list(latest.values())
+
+
+ONE_TIME_MEASURES = ("build", "compile", "first_train_step", "first_predict", "save", "load")
+
+
+@dataclass(frozen=True)
+class OneTimeRecord:
+    """The one-time phase of one architecture in one process.
+
+    `seconds[measure][style]` holds one time per recorded cycle, in cycle order (the warm-up
+    cycle is not recorded); `build_orders[c]` is the order of cycle c. A style whose measure
+    failed in any cycle has no times for it, and `failures[style][measure]` says why.
+    """
+
+    arch: str
+    styles: list[str]
+    reference: str
+    seed: int
+    settings_key: str
+    cycles: int
+    order_seed: int
+    process: int
+    backend: str
+    seconds: dict[str, dict[str, list[float]]]
+    build_orders: list[list[str]]
+    failures: dict[str, dict[str, str]] = field(default_factory=dict)
+    predict_batch: int = 0
+    device: str | None = None
+    started_at: str | None = None
+    wall_seconds: float | None = None
+    status: str = "ok"
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> OneTimeRecord:
+        return _known_fields(cls, raw)
+
+    @classmethod
+    def failed(cls, spec: OneTimeSpec, error: str | None) -> OneTimeRecord:
+        """The record of a process that never reported: its spec and the error."""
+        return cls(**one_time_spec_fields(spec), seconds={}, build_orders=[], status="failed",
+                   error=error)  # fmt: skip
+
+
+def one_time_spec_fields(spec: OneTimeSpec) -> dict[str, Any]:
+    """The one-time record's fields that come from its spec, before anything is timed."""
+    return dict(process_fields(spec), cycles=spec.cycles)
+
+
+def append_one_time(out: Path, record: OneTimeRecord) -> None:
+    """Appends one process's one-time phase to `one_time.jsonl`."""
+    append_line(out / ONE_TIME_FILE, record.to_dict())
+
+
+def read_one_time(out: Path) -> list[OneTimeRecord]:
+    """The latest record of each (backend, architecture, process) in `out/one_time.jsonl`."""
+    return _latest_per_process(out / ONE_TIME_FILE, OneTimeRecord)
+
+
+def _known_fields(cls, raw: dict[str, Any]):
+    """`cls` from `raw`, leaving out fields this version does not know (a newer writer's)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in raw.items() if k in names})

@@ -23,19 +23,25 @@ Format history (`SCHEMA_VERSION`):
      `ratio`, `ci_low`, `ci_high`, `margin_percent`), as do `summary.comparisons`,
      `summary.backend_comparisons` and compare.json's rows (which had `scale` for `unit`).
      Records (runs.jsonl, paired.jsonl) are unchanged.
+  5: the one-time phase: `one_time.jsonl`, one `OneTimeRecord` per backend × arch × process
+     with every cycle's raw times; its verdicts join results.json's `paired` with `phase`
+     "one_time" (steady entries have `phase` "steady"; absent: steady), beside
+     `one_time_drift`. Runs record `first_execution_seconds`: the trace and the first
+     `steps_per_execution` steps of the first epoch, apart from the rest of it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
+ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
 # results.json of these schemas can be read (`upgrade_results`): 2 and 3 only lack fields.
-READABLE_SCHEMAS = (2, 3, SCHEMA_VERSION)
+READABLE_SCHEMAS = (2, 3, 4, SCHEMA_VERSION)
 
 
 def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +56,7 @@ def upgrade_paired(entry: dict[str, Any]) -> dict[str, Any]:
     """A paired entry of schema 2 or 3 in the current shape: the comparison's own field names,
     and `n`, the units its interval is over (processes where there were several, else rounds)."""
     if "estimate" in entry:
-        return entry
+        return {"phase": "steady", **entry}
     renamed = {"ratio": "estimate", "ci_low": "ci95_low", "ci_high": "ci95_high",
                "margin_percent": "margin"}  # fmt: skip
     upgraded = {renamed.get(k, k): v for k, v in entry.items()}
@@ -59,6 +65,7 @@ def upgrade_paired(entry: dict[str, Any]) -> dict[str, Any]:
     upgraded.setdefault("unit", "ratio")
     upgraded.setdefault("n", processes if processes > 1 else entry.get("rounds"))
     upgraded.setdefault("backend", "tensorflow")  # schema 2: before the backend axis
+    upgraded.setdefault("phase", "steady")  # before schema 5 every paired entry was steady
     return upgraded
 
 

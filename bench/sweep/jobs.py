@@ -13,10 +13,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from bench.plan.backends import model_name
-from bench.plan.specs import PairedSpec, RunSpec
-from bench.store.records import PairedRecord, RunRecord, paired_spec_fields, spec_fields
+from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
+from bench.store.records import (
+    OneTimeRecord,
+    PairedRecord,
+    RunRecord,
+    paired_spec_fields,
+    spec_fields,
+)
 from bench.sweep.executors import Executor, Outcome
-from mnist_models import STYLES
 
 
 def make_initial_weights(jobs: list[dict[str, Any]], executor: Executor) -> None:
@@ -28,6 +33,17 @@ def make_initial_weights(jobs: list[dict[str, Any]], executor: Executor) -> None
     result, error, _ = executor.call("init", json.dumps(jobs))
     if result is None:
         raise RuntimeError(f"shared start: the initial weights could not be made: {error}")
+
+
+def check_architectures(archs: tuple[str, ...], styles: tuple[str, ...], backend: str,
+                        executor: Executor) -> dict[str, Any]:  # fmt: skip
+    """What each architecture is (its styles, reference, parameter counts, whether its styles
+    start alike), found in one worker; a worker that crashes is a RuntimeError."""
+    job = json.dumps({"archs": list(archs), "styles": list(styles), "backend": backend})
+    result, error, _ = executor.call("architectures", job)
+    if result is None:
+        raise RuntimeError(f"the architectures' pre-check failed: {error}")
+    return result
 
 
 def probe_peak(executor: Executor) -> dict[str, Any]:
@@ -101,33 +117,43 @@ def run_paired_in_worker(spec: PairedSpec, executor: Executor) -> PairedRecord:
                         predict_batch=0, status="failed", error=error)  # fmt: skip
 
 
-def run_capabilities(arch: str, backend: str, executor: Executor) -> dict[str, Any]:
+def run_one_time_in_worker(spec: OneTimeSpec, executor: Executor) -> OneTimeRecord:
+    """Runs one process of the one-time phase in a fresh process; a crash becomes "failed"."""
+    result, error, _ = executor.call("one_time", spec.to_json())
+    return (
+        OneTimeRecord.from_dict(result) if result is not None else OneTimeRecord.failed(spec, error)
+    )
+
+
+def run_capabilities(arch: str, styles: tuple[str, ...], backend: str, executor: Executor
+                     ) -> dict[str, Any]:  # fmt: skip
     """Checks what every style of `arch` can do on `backend`, in one worker process."""
-    job = json.dumps({"arch": arch, "styles": STYLES, "backend": backend})
+    job = json.dumps({"arch": arch, "styles": list(styles), "backend": backend})
     result, error, _ = executor.call("capabilities", job)
     if result is None:
-        return {style: {"worker": {"ok": False, "error": error}} for style in STYLES}
+        return {style: {"worker": {"ok": False, "error": error}} for style in styles}
     return result
 
 
-def add_crossload(capabilities: dict[str, Any], backends: tuple[str, ...], archs: tuple[str, ...],
-                  executor: Executor) -> None:  # fmt: skip
+def add_crossload(capabilities: dict[str, Any], backends: tuple[str, ...],
+                  styles_of: dict[str, tuple[str, ...]], executor: Executor) -> None:  # fmt: skip
     """Adds `keras_loads_on_<backend>` to each (backend, arch, style) of `capabilities`: whether
-    the `.keras` file saved there loads under that other backend and predicts the same."""
+    the `.keras` file saved there loads under that other backend and predicts the same.
+    `styles_of` gives each architecture's styles."""
     with tempfile.TemporaryDirectory(prefix="bench-crossload-") as tmp:
         saved = {}
         for backend in backends:
-            for arch in archs:
-                job = {"step": "save", "backend": backend, "arch": arch, "styles": STYLES,
+            for arch, styles in styles_of.items():
+                job = {"step": "save", "backend": backend, "arch": arch, "styles": list(styles),
                        "directory": tmp}  # fmt: skip
                 saved[(backend, arch)] = executor.call("crossload", json.dumps(job))[1]
         for target in backends:
             sources = [b for b in backends if b != target]
-            for arch in archs:
-                job = {"step": "load", "backend": target, "arch": arch, "styles": STYLES,
+            for arch, styles in styles_of.items():
+                job = {"step": "load", "backend": target, "arch": arch, "styles": list(styles),
                        "saved_on": sources, "directory": tmp}  # fmt: skip
                 result, error, _ = executor.call("crossload", json.dumps(job))
-                for style in STYLES:
+                for style in styles:
                     for source in sources:
                         found = (result or {}).get(style, {}).get(source) or {
                             "ok": False,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import statistics
+
 from bench.analysis.stats import paired_comparisons
 from bench.plan.backends import model_name
-from bench.plan.settings import REFERENCE_STYLE
 from bench.plan.specs import RunSpec
-from bench.store.records import PairedRecord, RunRecord, first_line, latest_by_run
+from bench.store.records import OneTimeRecord, PairedRecord, RunRecord, first_line, latest_by_run
 
 
 def paired_line(record: PairedRecord) -> str:
@@ -22,6 +23,23 @@ def paired_line(record: PairedRecord) -> str:
     return "; ".join(parts) + " (this process; the verdicts pool every process)"
 
 
+def one_time_line(record: OneTimeRecord) -> str:
+    """One console line for one one-time process: its median ratios to the reference, and what
+    could not be done."""
+    if record.status != "ok":
+        return f"FAILED: {first_line(record.error)}"
+    parts = []
+    for measure, by_style in record.seconds.items():
+        reference = by_style.get(record.reference) or []
+        for style, times in by_style.items():
+            if style != record.reference and times and reference:
+                ratio = statistics.median(t / r for t, r in zip(times, reference, strict=True))
+                parts.append(f"{style[:3]} {measure} {ratio:.2f}×")
+    failed = [f"{style} {measure}" for style, by in record.failures.items() for measure in by]
+    line = "; ".join(parts) + " (median over this process's cycles)"
+    return line + (f"; could not: {', '.join(failed)}" if failed else "")
+
+
 def weight_digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[str, str]]:
     digests: dict[tuple[str, int, str], dict[str, str]] = {}
     for r in latest_by_run(records):
@@ -31,7 +49,16 @@ def weight_digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[
     return digests
 
 
-def weights_warnings(record: RunRecord, digests: dict) -> list[str]:
+def precheck_warnings(arch: str, info: dict) -> list[str]:
+    """Loud lines for styles of `arch` that do not start as the same model as its reference."""
+    return [
+        f"{arch}/{style} is not the same model as {arch}/{info['reference']}: {difference}; "
+        "its runs will train to other weights, and the report marks them DIFFER"
+        for style, difference in info["differences"].items()
+    ]
+
+
+def weights_warnings(record: RunRecord, digests: dict, reference_style: str) -> list[str]:
     """Notes `record`'s trained weights; warns when a style's differ from the reference's.
 
     Under op determinism every style of a seed must train to bitwise the same weights; a
@@ -42,16 +69,16 @@ def weights_warnings(record: RunRecord, digests: dict) -> list[str]:
     key = (record.arch, record.seed, RunSpec.settings_key(record.run_key))
     seen = digests.setdefault(key, {})
     seen[record.style] = record.weights_sha256
-    reference = seen.get(REFERENCE_STYLE)
+    reference = seen.get(reference_style)
     if reference is None or not record.deterministic:
         return []
-    others = [record.style] if record.style != REFERENCE_STYLE else list(seen)
+    others = [record.style] if record.style != reference_style else list(seen)
     name = model_name(record.backend, record.arch)
     return [
         f"{name}/{style} seed={record.seed} trained to other weights than "
-        f"{name}/{REFERENCE_STYLE} under determinism: the styles did not compute the same thing"
+        f"{name}/{reference_style} under determinism: the styles did not compute the same thing"
         for style in others
-        if style != REFERENCE_STYLE and seen[style] != reference
+        if style != reference_style and seen[style] != reference
     ]
 
 

@@ -10,9 +10,16 @@ from typing import Any
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError, settings_from_dict
-from bench.plan.specs import PairedSpec, RunSpec
+from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import read_json
-from bench.store.records import RunRecord, latest_by_run, read_paired, read_records, start_runs_file
+from bench.store.records import (
+    RunRecord,
+    latest_by_run,
+    read_one_time,
+    read_paired,
+    read_records,
+    start_runs_file,
+)
 from bench.store.schema import SWEEP_FILE
 
 
@@ -23,6 +30,7 @@ class Todo:
     ordered: list[RunSpec]  # every run of the sweep, in the order they run
     runs: list[RunSpec]  # those still to do
     paired: list[PairedSpec]
+    one_time: list[OneTimeSpec]
     initial_weights: list[dict[str, Any]]
     check_capabilities: bool
     existing: list[RunRecord] = field(default_factory=list)  # runs.jsonl's records before
@@ -30,7 +38,7 @@ class Todo:
 
     @property
     def empty(self) -> bool:
-        return not (self.runs or self.paired or self.check_capabilities)
+        return not (self.runs or self.paired or self.one_time or self.check_capabilities)
 
 
 def find_todo(config: BenchConfig) -> Todo:
@@ -49,6 +57,7 @@ def find_todo(config: BenchConfig) -> Todo:
         ordered=ordered,
         runs=runs,
         paired=pending_paired(config),
+        one_time=pending_one_time(config),
         initial_weights=pending_initial_weights(runs),
         check_capabilities=config.capabilities and not wanted <= set(capabilities),
         existing=existing,
@@ -111,6 +120,24 @@ def pending_paired(config: BenchConfig) -> list[PairedSpec]:
         for spec in specs
         if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles),
             spec.styles_in_build_order) not in done
+    ]  # fmt: skip
+
+
+def pending_one_time(config: BenchConfig) -> list[OneTimeSpec]:
+    """The one-time processes still to do: all, or with --resume those not yet recorded alike."""
+    specs = config.one_time_specs()
+    if not config.resume:
+        return specs
+    done = {
+        (r.backend, r.arch, r.process, r.settings_key, r.cycles, tuple(r.styles))
+        for r in read_one_time(config.out)
+        if r.status == "ok"
+    }
+    return [
+        spec
+        for spec in specs
+        if (spec.settings.backend, spec.arch, spec.process, spec.settings.key(), spec.cycles,
+            tuple(spec.styles)) not in done
     ]  # fmt: skip
 
 

@@ -1,12 +1,13 @@
 """A sweep: every job of a config, each in its own worker process, recorded as it finishes.
 
 `run_sweep` reads top to bottom, one function per phase: find what is left to do, probe the
-matmul peak, make a shared start's initial weights, time the styles in pairs, train the runs,
-check the capabilities.
+matmul peak, make a shared start's initial weights, time the styles in pairs (steady calls, then
+one-time costs), train the runs, check the capabilities.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import tempfile
 import time
@@ -19,7 +20,7 @@ from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
 from bench.store.files import write_json
-from bench.store.records import RunRecord, append_paired, append_record
+from bench.store.records import RunRecord, append_one_time, append_paired, append_record
 from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE
 from bench.sweep import jobs, progress
 from bench.sweep.executors import Executor
@@ -53,6 +54,7 @@ class Sweep:
     command: list[str]
     environment: dict[str, Any]
     capabilities: dict[str, Any] = field(default_factory=dict)
+    architectures: dict[str, Any] = field(default_factory=dict)
 
     def write_metadata(self) -> None:
         """(Re)writes sweep.json: the config, the environment and the capabilities so far."""
@@ -67,6 +69,7 @@ class Sweep:
                 "config": self.config.to_dict(),
                 "environment": self.environment,
                 "capabilities": self.capabilities,
+                "architectures": self.architectures,
             },
         )
 
@@ -85,6 +88,7 @@ def run_sweep(
     """
     sweep = Sweep(config, executor or LocalExecutor(config.settings.device), echo, command,
                   environment)  # fmt: skip
+    config = sweep.config = precheck_phase(sweep)
     todo = find_todo(config)
     if todo.empty:
         echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
@@ -94,9 +98,36 @@ def run_sweep(
     probe_phase(sweep, todo)
     initial_weights_phase(sweep, todo)
     paired_phase(sweep, todo)
+    one_time_phase(sweep, todo)
     records = runs_phase(sweep, todo)
     capabilities_phase(sweep, todo)
     return records
+
+
+def precheck_phase(sweep: Sweep) -> BenchConfig:
+    """Builds each architecture's styles from one seed before anything is timed: a reference
+    that leads nowhere ends the sweep with one line, styles that are not one model are warned
+    about loudly. Returns the config with the styles each architecture cannot express.
+
+    Raises:
+        ConfigError: an architecture cannot be used; the message says which and why.
+    """
+    config = sweep.config
+    found = jobs.check_architectures(config.archs, config.styles, config.backends[0],
+                                     sweep.executor)  # fmt: skip
+    errors = [info["error"] for info in found.values() if "error" in info]
+    if errors:
+        raise ConfigError(errors[0])
+    sweep.architectures = found
+    for arch, info in found.items():
+        for style, reason in info["unsupported"].items():
+            sweep.echo(f"{arch}: no {style} style ({reason}); {info['reference']} is the reference")
+        for warning in progress.precheck_warnings(arch, info):
+            sweep.echo(f"WARNING: {warning}")
+    unsupported = tuple(
+        (arch, style) for arch, info in found.items() for style in info["unsupported"]
+    )
+    return dataclasses.replace(config, unsupported=unsupported)
 
 
 def carry_over(sweep: Sweep, todo: Todo) -> None:
@@ -136,15 +167,29 @@ def initial_weights_phase(sweep: Sweep, todo: Todo) -> None:
 
 def paired_phase(sweep: Sweep, todo: Todo) -> None:
     """Every process of the paired timing phase, each recorded in paired.jsonl as it ends."""
-    for spec in todo.paired:
+    _processes(sweep, todo.paired, "paired timing",
+               lambda spec: f"{spec.rounds} interleaved rounds", jobs.run_paired_in_worker,
+               append_paired, progress.paired_line)  # fmt: skip
+
+
+def one_time_phase(sweep: Sweep, todo: Todo) -> None:
+    """Every process of the one-time phase, each recorded in one_time.jsonl as it ends."""
+    _processes(sweep, todo.one_time, "one-time costs",
+               lambda spec: f"{spec.cycles} cycles after a warm-up", jobs.run_one_time_in_worker,
+               append_one_time, progress.one_time_line)  # fmt: skip
+
+
+def _processes(sweep: Sweep, specs, phase: str, detail, run, append, line) -> None:
+    """Runs each process of a paired phase in a worker, announced, recorded and summed up."""
+    for spec in specs:
         sweep.echo(
-            f"paired timing: {model_name(spec.settings.backend, spec.arch)}, "
+            f"{phase}: {model_name(spec.settings.backend, spec.arch)}, "
             f"process {spec.process + 1}/{sweep.config.paired_processes}, "
-            f"{len(spec.styles)} styles, {spec.rounds} interleaved rounds …"
+            f"{len(spec.styles)} styles, {detail(spec)} …"
         )
-        record = jobs.run_paired_in_worker(spec, sweep.executor)
-        append_paired(sweep.config.out, record)
-        sweep.echo(f"    {progress.paired_line(record)}")
+        record = run(spec, sweep.executor)
+        append(sweep.config.out, record)
+        sweep.echo(f"    {line(record)}")
 
 
 def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
@@ -178,7 +223,8 @@ def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
                 f"[{i + skipped}/{total}] {progress.label(record)}: {progress.outcome(record)} "
                 f"on {progress.where(record)}  {timing}"
             )
-        for warning in progress.weights_warnings(record, digests):
+        reference = sweep.config.reference(record.arch)
+        for warning in progress.weights_warnings(record, digests, reference):
             echo(f"    WARNING: {warning}")
     return records
 
@@ -190,11 +236,14 @@ def capabilities_phase(sweep: Sweep, todo: Todo) -> None:
     config = sweep.config
     sweep.echo("checking capabilities (summary, config, save formats, export, clone) …")
     sweep.capabilities = {
-        model_name(backend, arch): jobs.run_capabilities(arch, backend, sweep.executor)
+        model_name(backend, arch): jobs.run_capabilities(
+            arch, config.styles_of(arch), backend, sweep.executor
+        )
         for backend in config.backends
         for arch in config.archs
     }
     if len(config.backends) > 1:
         sweep.echo("checking .keras files across backends (saved on each, loaded on each other) …")
-        jobs.add_crossload(sweep.capabilities, config.backends, config.archs, sweep.executor)
+        styles_of = {arch: config.styles_of(arch) for arch in config.archs}
+        jobs.add_crossload(sweep.capabilities, config.backends, styles_of, sweep.executor)
     sweep.write_metadata()

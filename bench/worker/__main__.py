@@ -11,12 +11,23 @@ import sys
 from pathlib import Path
 
 from bench.plan.backends import DEFAULT_BACKEND
-from bench.plan.specs import PairedSpec, RunSpec
+from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import write_json
 from bench.worker.backends import select
 from bench.worker.quiet import import_keras_quietly
 
-KINDS = ("run", "paired", "init", "probe", "device", "capabilities", "crossload", "noop")
+KINDS = (
+    "run",
+    "paired",
+    "one_time",
+    "init",
+    "probe",
+    "device",
+    "capabilities",
+    "crossload",
+    "noop",
+    "architectures",
+)
 
 
 def job_backend(kind: str, job: str) -> str:
@@ -25,9 +36,9 @@ def job_backend(kind: str, job: str) -> str:
     A shared start's initial weights and the matmul probe are made on TensorFlow; capability
     checks name their backend.
     """
-    if kind in ("run", "paired"):
+    if kind in ("run", "paired", "one_time"):
         return json.loads(job)["settings"].get("backend", DEFAULT_BACKEND)
-    if kind in ("capabilities", "crossload"):
+    if kind in ("capabilities", "crossload", "architectures"):
         return json.loads(job).get("backend", DEFAULT_BACKEND)
     return DEFAULT_BACKEND
 
@@ -48,6 +59,15 @@ def main(argv: list[str]) -> int:
         from bench.worker.paired import run_paired
 
         result = run_paired(PairedSpec.from_json(job)).to_dict()
+    elif kind == "one_time":
+        from bench.worker.one_time import run_one_time
+
+        result = run_one_time(OneTimeSpec.from_json(job)).to_dict()
+    elif kind == "architectures":
+        from bench.worker.precheck import check_architecture
+
+        wanted = json.loads(job)
+        result = {arch: check_architecture(arch, wanted["styles"]) for arch in wanted["archs"]}
     elif kind == "noop":  # a job's fixed cost alone: the interpreter and the framework's import
         result = {}
     elif kind == "init":

@@ -14,15 +14,17 @@ from pathlib import Path
 import numpy as np
 
 from bench.store.files import write_atomic
-from mnist_models import build_model
+from mnist_models import build_model, get_architecture
 
 
 def make_initial_weights(arch: str, seed: int, path: Path) -> None:
-    """Builds `arch` in the Sequential style from `seed` and writes its weights to `path` (.npz).
+    """Builds `arch` in its reference style (Sequential where it can express it) from `seed` and
+    writes its weights to `path` (.npz).
 
     Arrays are named w0, w1, ... in `get_weights` order, which is the same for every style.
     """
-    weights = build_model(arch, "sequential", seed=seed).get_weights()
+    reference = get_architecture(arch).reference
+    weights = build_model(arch, reference, seed=seed).get_weights()
     buffer = io.BytesIO()
     np.savez(buffer, **{f"w{i}": w for i, w in enumerate(weights)})
     path.parent.mkdir(parents=True, exist_ok=True)

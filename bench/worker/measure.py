@@ -6,10 +6,12 @@ so that both mean the same thing by "after warm-up" and "median of".
 
 from __future__ import annotations
 
+import datetime
 import resource
 import statistics
 import sys
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -111,3 +113,21 @@ def peak_rss_bytes() -> int:
         pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # Linux and BSDs report KiB
+
+
+class JobClock:
+    """When a worker job started, how long it has taken and how it ended: the fields every
+    record of a job ends with. A job that raises is recorded as failed, not lost."""
+
+    def __init__(self):
+        self.started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self._start = time.perf_counter()
+        self.status, self.error = "ok", None
+
+    def failed(self, e: Exception) -> None:
+        self.status = "failed"
+        self.error = f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}"
+
+    def fields(self, device: str) -> dict[str, Any]:
+        return dict(device=device, started_at=self.started_at, status=self.status,
+                    error=self.error, wall_seconds=time.perf_counter() - self._start)  # fmt: skip

@@ -8,11 +8,9 @@ than those of whole runs timed minutes apart in separate processes. Runs inside 
 
 from __future__ import annotations
 
-import datetime
 import random
 import statistics
 import time
-import traceback
 from collections.abc import Callable, Mapping
 
 import keras
@@ -21,7 +19,7 @@ import numpy as np
 from bench.plan.specs import PairedSpec
 from bench.store.records import MEASURES, PairedRecord, paired_spec_fields
 from bench.worker.data import MnistData, load_mnist, preprocess
-from bench.worker.measure import RetracedError, TraceCounter, trace_counter
+from bench.worker.measure import JobClock, RetracedError, TraceCounter, trace_counter
 from bench.worker.runner import (
     PREDICT_BATCH,
     compile_model,
@@ -136,10 +134,9 @@ def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch,
 
 def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord:
     """Builds every style of `spec.arch` from one seed, compiles each alike, and times them."""
-    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    wall_start = time.perf_counter()
+    clock = JobClock()
     s = spec.settings
-    steps, seconds, status, error = {}, {}, "ok", None
+    steps, seconds = {}, {}
     build_order: list[str] = []
     jit_compile = None
     try:
@@ -168,8 +165,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
             burst_seconds=spec.burst_seconds,
         )
     except Exception as e:  # recorded, so that the sweep and the report go on
-        status = "failed"
-        error = f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}"
+        clock.failed(e)
     return PairedRecord(
         **paired_spec_fields(spec),
         steps_per_burst=steps,
@@ -177,9 +173,5 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
         predict_batch=PREDICT_BATCH,
         jit_compile=jit_compile,
         build_order=build_order,
-        device=device_name(),
-        started_at=started_at,
-        wall_seconds=time.perf_counter() - wall_start,
-        status=status,
-        error=error,
+        **clock.fields(device_name()),
     )

@@ -39,12 +39,14 @@ LATENCY_CALLS = 50
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Times each epoch's training part (validation excluded) and the time to a target."""
+    """Times each epoch's training part (validation excluded), the first call into the train
+    function (its trace and first `steps_per_execution` steps), and the time to a target."""
 
     def __init__(self, target_accuracy: float | None):
         super().__init__()
         self.target_accuracy = target_accuracy
         self.epoch_seconds: list[float] = []
+        self.first_execution_seconds: float | None = None
         self.time_to_target: float | None = None
         self._train_start = self._epoch_start = 0.0
         self._epoch_done = False
@@ -55,6 +57,11 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start = time.perf_counter()
         self._epoch_done = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Keras calls this once per execution, after steps_per_execution steps
+        if self.first_execution_seconds is None:
+            self.first_execution_seconds = time.perf_counter() - self._epoch_start
 
     def on_test_begin(self, logs=None):
         self._close_epoch()
@@ -130,21 +137,22 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         build_seconds=build_seconds,
         compile_seconds=compile_seconds,
         first_epoch_seconds=timer.epoch_seconds[0],
+        first_execution_seconds=timer.first_execution_seconds,
         epoch_seconds=timer.epoch_seconds,
         train_seconds=train_seconds,
         history=history,
         time_to_target_seconds=timer.time_to_target,
     )
-    flops = get_architecture(spec.arch).spec.train_flops_per_image()
+    flops = train_flops_per_image(spec.arch)
     measured["train_flops_per_image"] = flops
     if len(timer.epoch_seconds) > 1:
         steady = statistics.median(timer.epoch_seconds[1:])
-        measured.update(
-            steady_epoch_seconds=steady,
-            steady_step_ms=1000 * steady / steps_per_epoch,
-            achieved_gflops=flops * fit_images / steady / 1e9,
-            achieved_gflops_best=flops * fit_images / min(timer.epoch_seconds[1:]) / 1e9,
-        )
+        measured.update(steady_epoch_seconds=steady, steady_step_ms=1000 * steady / steps_per_epoch)
+        if flops is not None:  # a spec that does not count its FLOPs has no FLOP rate
+            measured.update(
+                achieved_gflops=flops * fit_images / steady / 1e9,
+                achieved_gflops_best=flops * fit_images / min(timer.epoch_seconds[1:]) / 1e9,
+            )
     if any(v is None for v in history.get("loss", [])) or len(timer.epoch_seconds) < s.epochs:
         return {**measured, "status": "diverged", "error": "loss became NaN or infinite"}
 
@@ -163,6 +171,14 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
         saved_model_bytes=_saved_size(model),
         weights_sha256=weights_sha256(model),
     )
+
+
+def train_flops_per_image(arch: str) -> int | None:
+    """The architecture's training FLOPs per image, or None where its spec does not count them."""
+    try:
+        return get_architecture(arch).spec.train_flops_per_image()
+    except NotImplementedError:
+        return None
 
 
 def load_initial_weights(path: str | None) -> list[np.ndarray]:

@@ -28,7 +28,7 @@ def _fails(argv, capsys):
     "argv, expected",
     [
         (["--styles", "seqential"], "unknown style 'seqential'; expected one of: sequential"),
-        (["--arch", "resnet"], "unknown arch 'resnet'; expected one of: cnn, mlp"),
+        (["--arch", "lenet"], "unknown arch 'lenet'; expected one of: cnn, mlp, resnet, or"),
         (["--seeds", "0"], "--seeds must be >= 1; received 0"),
         (["--seeds", "1,0"], "seeds must be >= 1; received 0"),
         (["--seeds", "x"], "invalid seeds 'x'"),
@@ -54,6 +54,8 @@ def _fails(argv, capsys):
         (["compare", "a", "b", "--time-margin", "0"], "time margin must be a percentage"),
         (["report", "--time-margin", "-1"], "time margin must be a percentage"),
         (["--paired-processes", "0"], "paired processes must be a whole number >= 1"),
+        (["--one-time-cycles", "-1"], "one time cycles must be a whole number >= 0; received -1"),
+        (["--one-time-margin", "-2"], "one time margin must be a percentage in (0, 100)"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, expected, capsys):
@@ -135,7 +137,9 @@ def test_every_setting_is_a_flag_that_reaches_the_config():
     assert (s.deterministic, s.epochs, s.steps_per_execution, s.train_images) == (False, 4, 3, 512)
     fields = {f.name for cls in (BenchConfig, TrainSettings) for f in dataclasses.fields(cls)}
     # every setting but the ones the sweep fills in itself has a flag
-    assert fields - set(setting_options()) == {"profile", "settings", "out", "resume", "backend"}
+    assert fields - set(setting_options()) == {
+        "profile", "settings", "out", "resume", "backend", "unsupported"
+    }  # fmt: skip
 
 
 def test_emulated_bfloat16_on_cpu_is_warned_about():

@@ -43,8 +43,8 @@ pytestmark = pytest.mark.mnist
 def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
     out = tmp_path / "results"
     done = run_bench("--profile", "smoke", "--epochs", "2", "--target-accuracy", "0.5",
-                     "--out", str(out), "--paired-rounds", "3", "--capabilities",
-                     cwd=tmp_path)  # fmt: skip
+                     "--out", str(out), "--paired-rounds", "3", "--one-time-cycles", "2",
+                     "--capabilities", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "[3/3] cnn/" in done.stdout
     # the harness's own lines only: no framework start-up chatter on the console
@@ -77,7 +77,7 @@ def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
     assert results["environment"]["tensorflow"]
     assert results["environment"]["data_source"]
     assert set(results["capabilities"]["cnn"]) == {"sequential", "functional", "subclassed"}
-    paired = results["paired"]
+    paired = [e for e in results["paired"] if e["phase"] == "steady"]
     assert {(e["style"], e["measure"]) for e in paired} == {
         (style, measure)
         for style in ("functional", "subclassed")
@@ -85,7 +85,16 @@ def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
     }
     assert all(e["rounds"] == 3 and e["ci95_low"] <= e["estimate"] <= e["ci95_high"]
                for e in paired)  # fmt: skip
-    assert "Does the style change speed?" in (out / "summary.md").read_text()
+    once = [e for e in results["paired"] if e["phase"] == "one_time"]
+    assert {e["measure"] for e in once} == {
+        "build", "compile", "first_train_step", "first_predict", "save", "load"
+    }  # fmt: skip
+    assert all(e["cycles"] == 2 and e["interval_over"] == "cycles" for e in once)
+    assert all(run["first_execution_seconds"] <= run["first_epoch_seconds"] for run in runs)
+    summary_md = (out / "summary.md").read_text()
+    assert "Does the style change speed?" in summary_md
+    assert "What each style costs once" in summary_md
+    assert (out / "one_time.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "paired.png").read_bytes()[:4] == b"\x89PNG"
     for name in ("runs.jsonl", "summary.csv", "summary.md", "README.md", "accuracy.png"):
         assert (out / name).exists(), name

@@ -11,7 +11,15 @@ import pytest
 import mnist_models
 from mnist_models import ARCHS, STYLES, build_model
 
-EXPECTED_PARAMS = {"cnn": 34_826, "mlp": 101_770}
+EXPECTED_PARAMS = {"cnn": 34_826, "mlp": 101_770, "resnet": 62_058}
+
+
+def _styles(arch):
+    return mnist_models.get_architecture(arch).styles
+
+
+def _reference(arch):
+    return mnist_models.get_architecture(arch).reference
 
 
 def _batches(n_batches=3, batch_size=16, seed=0):
@@ -37,27 +45,27 @@ def test_reading_the_names_starts_no_framework_and_each_name_is_its_architecture
     for arch in ARCHS:
         architecture = mnist_models.get_architecture(arch)
         assert architecture.name == arch
-        assert tuple(architecture.builders) == STYLES
+        assert set(architecture.styles) | set(architecture.unsupported) == set(STYLES)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_styles_have_expected_params_and_same_weight_shapes(arch):
     shapes = {}
-    for style in STYLES:
+    for style in _styles(arch):
         model = build_model(arch, style, seed=1)
         assert model.count_params() == EXPECTED_PARAMS[arch], style
         shapes[style] = [w.shape for w in model.weights]
-    assert shapes["sequential"], "no weights: the comparison below would be vacuous"
-    for style in STYLES:
-        assert shapes[style] == shapes["sequential"], style
+    assert shapes[_reference(arch)], "no weights: the comparison below would be vacuous"
+    for style in _styles(arch):
+        assert shapes[style] == shapes[_reference(arch)], style
 
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_styles_have_bitwise_identical_initial_weights(arch):
-    weights = {style: build_model(arch, style, seed=7).get_weights() for style in STYLES}
-    reference = weights["sequential"]
+    weights = {style: build_model(arch, style, seed=7).get_weights() for style in _styles(arch)}
+    reference = weights[_reference(arch)]
     assert reference
-    for style in STYLES:
+    for style in _styles(arch):
         assert len(weights[style]) == len(reference)
         for ours, theirs in zip(weights[style], reference, strict=True):
             assert ours.tobytes() == theirs.tobytes(), style
@@ -65,8 +73,8 @@ def test_styles_have_bitwise_identical_initial_weights(arch):
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_different_seeds_give_different_initial_weights(arch):
-    first = build_model(arch, "sequential", seed=1).get_weights()
-    second = build_model(arch, "sequential", seed=2).get_weights()
+    first = build_model(arch, _reference(arch), seed=1).get_weights()
+    second = build_model(arch, _reference(arch), seed=2).get_weights()
     kernels = [(a, b) for a, b in zip(first, second, strict=True) if a.ndim > 1]
     assert kernels
     assert all(not np.array_equal(a, b) for a, b in kernels)
@@ -76,24 +84,25 @@ def test_different_seeds_give_different_initial_weights(arch):
 def test_styles_train_to_bitwise_identical_weights(arch, op_determinism):
     batches = _batches()
     results = {}
-    for style in STYLES:
+    for style in _styles(arch):
         keras.backend.clear_session()
         model = build_model(arch, style, seed=3)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         losses = [float(model.train_on_batch(x, y)) for x, y in batches]
         results[style] = (losses, model.get_weights())
-    ref_losses, ref_weights = results["sequential"]
+    ref_losses, ref_weights = results[_reference(arch)]
     assert ref_weights
     assert len(set(ref_losses)) > 1, "loss never moved: the steps did not train"
-    for style in STYLES:
+    for style in _styles(arch):
         losses, weights = results[style]
         assert losses == ref_losses, style
         for ours, theirs in zip(weights, ref_weights, strict=True):
             assert ours.tobytes() == theirs.tobytes(), style
 
 
-@pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize(
+    "arch, style", [(arch, style) for arch in ARCHS for style in _styles(arch)]
+)
 def test_keras_save_and_load_round_trips(arch, style, tmp_path):
     model = build_model(arch, style, seed=5)
     x, _ = _batches(n_batches=1)[0]
@@ -107,6 +116,7 @@ def test_keras_save_and_load_round_trips(arch, style, tmp_path):
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_subclassed_config_round_trips(arch):
+    assert "subclassed" in _styles(arch)
     model = build_model(arch, "subclassed")
     clone = type(model).from_config(model.get_config())
     assert clone.spec == model.spec
@@ -122,8 +132,28 @@ def test_unknown_style_names_it_and_the_choices():
 
 
 def test_unknown_arch_names_it_and_the_choices():
-    with pytest.raises(ValueError, match=r"unknown arch 'resnet'; expected one of: cnn, mlp"):
+    with pytest.raises(
+        ValueError, match=r"unknown arch 'lenet'; expected one of: cnn, mlp, resnet"
+    ):
+        build_model("lenet", "sequential")
+
+
+def test_a_style_an_architecture_cannot_express_says_why():
+    with pytest.raises(ValueError, match="resnet cannot be built in the sequential style: a "
+                                         "residual connection"):  # fmt: skip
         build_model("resnet", "sequential")
+    assert _reference("resnet") == "functional" and _reference("cnn") == "sequential"
+
+
+def test_a_module_attribute_reference_leads_to_its_architecture_or_says_what_is_wrong():
+    assert mnist_models.get_architecture("mnist_models.cnn:ARCHITECTURE").name == "cnn"
+    for reference, expected in (
+        ("no_such_module:X", "cannot import module 'no_such_module'"),
+        ("mnist_models.cnn:NOPE", "module 'mnist_models.cnn' has no 'NOPE'"),
+        ("mnist_models:STYLES", "STYLES is a tuple, not a mnist_models.Architecture"),
+    ):
+        with pytest.raises(mnist_models.ArchitectureError, match=expected):
+            mnist_models.get_architecture(reference)
 
 
 def test_spec_from_config_rejects_unknown_fields():
@@ -132,9 +162,28 @@ def test_spec_from_config_rejects_unknown_fields():
         spec_type.from_config({"filterz": [1, 2]})
 
 
-def test_architecture_requires_a_builder_per_style():
-    with pytest.raises(ValueError, match="expected exactly"):
-        mnist_models.Architecture(name="x", spec=mnist_models.Spec(), builders={"sequential": None})
+def test_an_architecture_says_why_a_style_has_no_builder():
+    spec = mnist_models.Spec()
+    with pytest.raises(ValueError, match="has no sequential builder and does not say why"):
+        mnist_models.Architecture("x", spec, builders={"functional": None, "subclassed": None})
+    with pytest.raises(ValueError, match="expected the order of"):
+        mnist_models.Architecture("x", spec, builders={"subclassed": None, "functional": None},
+                                  unsupported={"sequential": "no"})  # fmt: skip
+    with pytest.raises(ValueError, match="expected one or more of"):
+        mnist_models.Architecture("x", spec, builders={"sequentiel": None})
+    fine = mnist_models.Architecture(
+        "x", spec, builders={"functional": None}, unsupported={"sequential": "a", "subclassed": "b"}
+    )
+    assert (fine.styles, fine.reference) == (("functional",), "functional")
+
+
+def test_resnet_flops_add_up_layer_by_layer():
+    spec = mnist_models.get_architecture("resnet").spec
+    stem = 2 * 26 * 26 * 9 * 1 * 16 + 2 * 24 * 24 * 9 * 16 * 32
+    blocks = 4 * 2 * 8 * 8 * 9 * 32 * 32  # 24 // 3 = 8, "same" padding keeps 8x8
+    last = 2 * 6 * 6 * 9 * 32 * 32
+    head = 2 * 32 * 256 + 2 * 256 * 10
+    assert spec.forward_flops_per_image() == stem + blocks + last + head
 
 
 def test_cnn_flops_match_a_hand_count():

@@ -36,8 +36,8 @@ def test_schema_3_comparisons_and_paired_entries_read_in_todays_shape():
         "ratio",
         "latency",
     )
-    assert entry["backend"] == "tensorflow"
-    assert SCHEMA_VERSION == 4
+    assert (entry["backend"], entry["phase"]) == ("tensorflow", "steady")
+    assert SCHEMA_VERSION == 5
 
 
 def test_a_single_process_entry_counts_its_rounds():
@@ -47,9 +47,12 @@ def test_a_single_process_entry_counts_its_rounds():
     assert entry["n"] == 12
 
 
-def test_todays_shape_is_left_as_it_is():
+def test_todays_shape_is_left_as_it_is_and_schema_4_entries_are_steady():
     current = {
         "paired": [{"estimate": 1.0, "n": 3, "unit": "ratio", "measure": "latency"}],
         "summary": {"comparisons": [{"unit": "ratio"}], "backend_comparisons": []},
     }
-    assert upgrade_results(current) == current
+    (entry,) = upgrade_results(current)["paired"]
+    assert entry == {"phase": "steady", **current["paired"][0]}
+    once = {**current["paired"][0], "phase": "one_time", "measure": "build"}
+    assert upgrade_results({**current, "paired": [once]})["paired"] == [once]

@@ -1,12 +1,20 @@
 """Run order, resume and the records file, with the worker replaced by fixture records."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
-from bench.store.records import append_paired, append_record, read_records
+from bench.store.records import (
+    OneTimeRecord,
+    append_one_time,
+    append_paired,
+    append_record,
+    read_one_time,
+    read_records,
+)
 from bench.sweep import jobs
 from bench.sweep.executors import local
 from bench.sweep.resume import pending_paired, plan
@@ -17,7 +25,7 @@ PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
 
 
 def _config(tmp_path, **changes):
-    defaults = {"seeds": (1, 2, 3), "capabilities": False, "paired_rounds": 0}
+    defaults = {"seeds": (1, 2, 3), "capabilities": False, "paired_rounds": 0, "one_time_cycles": 0}
     return make_config("quick", tmp_path, **{**defaults, **changes})
 
 
@@ -60,6 +68,18 @@ def fake_worker(monkeypatch):
         return paired_record(spec, status="failed", error="fake")
 
     monkeypatch.setattr(jobs, "run_paired_in_worker", paired)
+
+    def one_time(spec, executor):
+        calls.append(f"one-time {spec.arch} {spec.process}")
+        return OneTimeRecord.failed(spec, "fake")
+
+    monkeypatch.setattr(jobs, "run_one_time_in_worker", one_time)
+
+    def architectures(archs, styles, backend, executor):
+        return {arch: {"styles": list(styles), "unsupported": {}, "reference": styles[0],
+                       "differences": {}} for arch in archs}  # fmt: skip
+
+    monkeypatch.setattr(jobs, "check_architectures", architectures)
     return calls
 
 
@@ -150,6 +170,22 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
     environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
     assert environment["git"] == {"commit": "runs"}
     assert environment["paired_git"] == {"commit": "paired"}
+
+
+def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is_missing(
+    tmp_path, fake_worker
+):
+    config = _config(tmp_path, archs=("cnn", "mlp"), paired_processes=2, one_time_cycles=3)
+    run_sweep(config, {}, [], echo=lambda _: None)
+    one_time = [call for call in fake_worker if str(call).startswith("one-time")]
+    assert one_time == [f"one-time {a} {p}" for p in range(2) for a in ("cnn", "mlp")]
+    assert len(read_one_time(tmp_path)) == 4
+    # recorded ok: a resume skips it; failed (as the fake's are): a resume does it again
+    append_one_time(tmp_path, replace(OneTimeRecord.failed(config.one_time_specs()[0], None),
+                                      status="ok"))  # fmt: skip
+    fake_worker.clear()
+    run_sweep(replace(config, resume=True), {}, [], echo=lambda _: None)
+    assert fake_worker == ["one-time mlp 0", "one-time cnn 1", "one-time mlp 1"]
 
 
 def test_resume_redoes_paired_processes_recorded_in_another_build_order(tmp_path):

@@ -1,0 +1,138 @@
+"""What each style costs once: the one-time phase's verdicts, its drift over cycles, and where
+its variance lies (between cycles of a process, or between processes).
+
+Everything is derived from the raw cycle times in `one_time.jsonl`.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from bench.analysis.stats import compare_log_ratios, describe
+from bench.plan.backends import BACKENDS, model_name
+from bench.store.records import ONE_TIME_MEASURES, OneTimeRecord
+
+
+def _log_ratios(record: OneTimeRecord, measure: str, style: str) -> list[float]:
+    """The cycle-by-cycle log ratio of `style`'s time to the reference's, in one process."""
+    times = record.seconds.get(measure, {})
+    candidate, reference = times.get(style) or [], times.get(record.reference) or []
+    return [math.log(c / r) for c, r in zip(candidate, reference, strict=False)]
+
+
+def _slope(values: list[float]) -> float:
+    """The least-squares slope of `values` on their index."""
+    n = len(values)
+    mean_x, mean_y = (n - 1) / 2, statistics.fmean(values)
+    sxx = sum((i - mean_x) ** 2 for i in range(n))
+    return sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values)) / sxx
+
+
+def variance_components(per_process: list[list[float]]) -> dict[str, float | None]:
+    """Standard deviations of log ratios within a process (cycle to cycle, pooled) and of the
+    processes' means; which one dominates says what the interval has to be over."""
+    within = [statistics.variance(logs) for logs in per_process if len(logs) > 1]
+    means = [statistics.fmean(logs) for logs in per_process if logs]
+    return {
+        "within_process_sd": math.sqrt(statistics.fmean(within)) if within else None,
+        "between_process_sd": statistics.stdev(means) if len(means) > 1 else None,
+    }
+
+
+def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
+    """The one-time verdicts, in the shape of every paired entry (`phase` "one_time").
+
+    With two or more processes the process is the unit, as in the steady phase: each process's
+    mean log ratio over its cycles is one value, and the interval is over processes, so what is
+    fixed within a process and differs between processes widens it. With one process the
+    interval is over cycles.
+    """
+    entries = []
+    for (backend, arch, reference, measure, style), group in _series(records):
+        if style == reference:
+            continue
+        per_process = [logs for logs in (_log_ratios(r, measure, style) for r in group) if logs]
+        if not per_process:
+            continue  # the style, or the reference, could not do this step
+        units = (
+            [statistics.fmean(logs) for logs in per_process]
+            if len(per_process) > 1
+            else per_process[0]
+        )
+        c = compare_log_ratios(measure, units, margin)
+        entries.append(
+            {
+                "phase": "one_time",
+                "backend": backend,
+                "arch": arch,
+                "style": style,
+                "reference": reference,
+                "measure": measure,
+                **c.to_dict(),
+                "processes": len(per_process),
+                "cycles": sum(len(logs) for logs in per_process),
+                "interval_over": "processes" if len(per_process) > 1 else "cycles",
+                **variance_components(per_process),
+            }
+        )
+    return entries
+
+
+def one_time_drift(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
+    """Whether later cycles behave like earlier ones: per model, measure and style, the slope
+    of the log time (the reference's) or log ratio (the others') on the cycle index, in percent
+    per cycle, with a 95 % interval over processes (over cycles where there is one process)."""
+    found = []
+    for (backend, arch, reference, measure, style), group in _series(records):
+        if style == reference:
+            times = (r.seconds.get(measure, {}).get(style) or [] for r in group)
+            series = [[math.log(t) for t in values] for values in times]
+        else:
+            series = [_log_ratios(r, measure, style) for r in group]
+        slopes = [_slope(values) for values in series if len(values) >= 3]
+        if not slopes:
+            continue
+        s = describe(slopes) if len(slopes) > 1 else None
+        found.append(
+            {
+                "backend": backend,
+                "arch": arch,
+                "style": style,
+                "measure": measure,
+                "of": "time" if style == reference else "ratio to reference",
+                "percent_per_cycle": 100 * math.expm1(statistics.fmean(slopes)),
+                "ci95_low": None if s is None else 100 * math.expm1(s.ci95_low),
+                "ci95_high": None if s is None else 100 * math.expm1(s.ci95_high),
+                "processes": len(slopes),
+            }
+        )
+    return found
+
+
+def one_time_failures(records: list[OneTimeRecord]) -> list[str]:
+    """A line per (model, style, measure) a style could not do, with the first reason."""
+    seen: dict[tuple[str, str, str, str], str] = {}
+    for r in records:
+        for style, failed in r.failures.items():
+            for measure, reason in failed.items():
+                seen.setdefault((r.backend, r.arch, style, measure), reason)
+    return [
+        f"{model_name(backend, arch)}/{style} {measure}: {reason}"
+        for (backend, arch, style, measure), reason in seen.items()
+    ]
+
+
+def _series(records: list[OneTimeRecord]):
+    """((backend, arch, reference, measure, style), the model's ok records) for every measure
+    and style of every model, in report order."""
+    groups: dict[tuple[str, str], list[OneTimeRecord]] = defaultdict(list)
+    for r in sorted(records, key=lambda r: (BACKENDS.index(r.backend), r.arch, r.process)):
+        if r.status == "ok":
+            groups[(r.backend, r.arch)].append(r)
+    for (backend, arch), group in groups.items():
+        for measure in ONE_TIME_MEASURES:
+            for style in group[0].styles:
+                yield (backend, arch, group[0].reference, measure, style), group

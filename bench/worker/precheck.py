@@ -1,0 +1,75 @@
+"""Before a sweep: is each architecture what the harness can use, and are its styles one model?
+
+For every architecture the sweep names, in one worker: the reference resolves to an
+`Architecture`, each style it can express builds from one seed, and the styles' parameter counts
+and initial weights are compared with the reference style's. A user's styles that are not the
+same model are reported loudly before anything is timed; the runs then show it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bench.worker.runner import weights_sha256
+from mnist_models import ArchitectureError, build_model, get_architecture
+
+SEED = 1
+
+
+def check_architecture(arch: str, styles: list[str]) -> dict[str, Any]:
+    """What the sweep needs to know of `arch`, or {"error": one line} when it cannot be used."""
+    try:
+        architecture = get_architecture(arch)
+    except ArchitectureError as e:
+        return {"error": str(e)}
+    built = {}
+    for style in [s for s in styles if s in architecture.builders]:
+        try:
+            built[style] = build_model(arch, style, seed=SEED)
+        except Exception as e:  # a user's builder: say which and what it raised
+            return {"error": f"--arch {arch}: its {style} builder raised {type(e).__name__}: {e}"}
+    if not built:
+        return {"error": f"--arch {arch}: none of the styles asked for ({', '.join(styles)}) can "
+                         f"build it; it has {', '.join(architecture.styles)}"}  # fmt: skip
+    reference = next(iter(built))
+    found = {
+        "styles": list(built),
+        "unsupported": {s: architecture.unsupported[s] for s in styles if s not in built},
+        "reference": reference,
+        "source": architecture.source,
+        "counts_flops": _counts_flops(architecture.spec),
+        "params": {style: int(model.count_params()) for style, model in built.items()},
+        "initial_sha256": {style: weights_sha256(model) for style, model in built.items()},
+        "differences": {},
+    }
+    for style, model in built.items():
+        difference = first_difference(built[reference], model)
+        if difference:
+            found["differences"][style] = difference
+    return found
+
+
+def first_difference(reference, model) -> str | None:
+    """Where `model`'s weights first differ from `reference`'s, in words; None when equal."""
+    if reference.count_params() != model.count_params():
+        return f"{model.count_params():,} parameters against {reference.count_params():,}"
+    mine, theirs = reference.get_weights(), model.get_weights()
+    if len(mine) != len(theirs):
+        return f"{len(theirs)} weight arrays against {len(mine)}"
+    for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+        name = model.weights[index].path if hasattr(model.weights[index], "path") else index
+        if a.shape != b.shape:
+            return f"weight {index} ({name}) has shape {b.shape} against {a.shape}"
+        if not np.array_equal(a, b):
+            return f"weight {index} ({name}, shape {b.shape}) differs"
+    return None
+
+
+def _counts_flops(spec) -> bool:
+    try:
+        spec.train_flops_per_image()
+    except NotImplementedError:
+        return False
+    return True

@@ -1,0 +1,57 @@
+"""`--arch module:NAME` from the command line: a user's architecture through a smoke sweep."""
+
+import json
+
+import pytest
+
+from tests.factories import PROJECT, run_bench
+from tests.worker.test_precheck import MODULE
+
+pytestmark = pytest.mark.mnist
+TINY = ["--profile", "smoke", "--train-images", "512", "--test-images", "256"]
+
+
+def test_a_users_module_runs_its_styles_alike_and_a_lopsided_one_is_reported_loudly(tmp_path):
+    (tmp_path / "user_models.py").write_text(MODULE)
+    out = tmp_path / "out"
+    done = run_bench(*TINY, "--arch", "user_models:SAME,user_models:LOPSIDED", "--out", str(out),
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (
+        "WARNING: user_models:LOPSIDED/functional is not the same model as "
+        "user_models:LOPSIDED/sequential: 7,165 parameters against 6,370"
+    ) in done.stdout
+    assert "user_models:SAME: no subclassed style (not written yet)" in done.stdout
+    results = json.loads((out / "results.json").read_text())
+    runs = {(r["arch"], r["style"]): r for r in results["runs"]}
+    assert len(runs) == 4 and all(r["status"] == "ok" for r in runs.values())
+    assert runs[("user_models:SAME", "functional")]["identical_to_reference"] is True
+    assert runs[("user_models:LOPSIDED", "functional")]["identical_to_reference"] is False
+    assert runs[("user_models:SAME", "functional")]["achieved_gflops"] is None  # no FLOP count
+    summary = (out / "summary.md").read_text()
+    assert summary.startswith("## ⚠ WARNING: styles that are not the same model")
+    assert "**DIFFER**" in summary
+
+
+def test_a_reference_to_no_architecture_exits_2_with_one_line(tmp_path):
+    done = run_bench(*TINY, "--arch", "no_such_module_here:ARCH", "--out", str(tmp_path / "o"),
+                     cwd=tmp_path, timeout=300)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "cannot import module 'no_such_module_here'" in done.stderr
+    assert (
+        not (tmp_path / "o" / "runs.jsonl").exists()
+        or not (tmp_path / "o" / "runs.jsonl").read_text()
+    )
+
+
+def test_the_example_runs_from_the_project_root(tmp_path):
+    project = PROJECT
+    done = run_bench(*TINY, "--arch", "examples.lenet:LENET", "--out", str(tmp_path / "lenet"),
+                     cwd=project)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "lenet" / "results.json").read_text())
+    assert {r["style"]: r["identical_to_reference"] for r in results["runs"]} == {
+        "sequential": True, "functional": True, "subclassed": True
+    }  # fmt: skip
+    assert all(r["params_total"] == 61_706 for r in results["runs"])
