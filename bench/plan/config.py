@@ -291,7 +291,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     ),
     # The reference run behind results/: both archs, five seeds, the whole data set.
     "full": dict(
-        archs=("cnn", "mlp"),
+        archs=("cnn", "mlp", "resnet"),
         seeds=(1, 2, 3, 4, 5),
         epochs=6,
         train_images=None,

@@ -30,7 +30,7 @@ def test_profiles_are_valid_configs(profile):
 
 def test_full_profile_is_a_reference_run():
     config = make_config("full")
-    assert set(config.archs) == {"cnn", "mlp"}
+    assert set(config.archs) == {"cnn", "mlp", "resnet"}
     assert len(config.seeds) >= 5
     assert config.settings.train_images is None
 
