@@ -1,31 +1,39 @@
 """What changed between two sweeps (`python -m bench compare BASE NEW`), with intervals and
 verdicts; `bench.render.compare` writes it down.
 
-Reads each directory's `results.json` (never trains). Runs are matched on (backend, arch, style);
-each metric is compared only where the settings it depends on are equal, and the settings that
-differ are listed first. Two sweeps' runs are different runs even for one seed, so comparisons
-are unpaired (Welch): times as ratios of geometric means, accuracy as a difference in points,
-under the same verdict rules as the rest of the report (docs/methodology.md, "How verdicts are
-made").
+Reads each directory's `results.json` and raw paired records (never trains). Runs are matched
+on (backend, arch, style); each metric is compared only where the settings it depends on are
+equal, and the settings that differ are listed first. Times of two sweeps are different runs even
+for one seed, so they compare unpaired (Welch), as ratios of geometric means. Accuracy compares
+paired by seed where both sweeps ran the same seeds under op determinism on the same data and
+settings (each seed's accuracy is then a function of the code alone), else unpaired. Each
+style's effect (its paired ratio to the reference) compares as a ratio of ratios over the two
+sweeps' processes. All under the verdict rules of docs/methodology.md.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.metrics import METRICS, Metric
+from bench.analysis.machines import machine_differences
+from bench.analysis.metrics import METRICS, TRAINING, Metric
 from bench.analysis.stats import (
     BEYOND,
+    compare_points,
+    compare_unpaired_log_ratios,
     compare_unpaired_points,
     compare_unpaired_ratios,
     verdict_words,
 )
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import ACCURACY_MARGIN_POINTS, DEFAULT_TIME_MARGIN
+from bench.store.records import ONE_TIME_MEASURES, read_one_time, read_paired
 from bench.store.schema import READABLE_SCHEMAS, RESULTS_FILE, upgrade_results
 
 # Compared between sweeps: the metrics that name the settings they depend on.
@@ -34,7 +42,9 @@ ENVIRONMENT_KEYS = (
     "python", "tensorflow", "keras", "numpy", "os", "cpu_model", "cpu_cores",
     "peak_matmul_gflops", "peak_matmul_gflops_best",
 )  # fmt: skip
-MACHINE_KEYS = ("cpu_model", "cpu_cores", "devices")
+# What must be equal for each seed's accuracy to be the same experiment in both sweeps.
+SEED_PAIRING = (*TRAINING, "test_images", "shared_start")
+GATE_MIN_RUNS = 2
 
 
 class CompareError(ValueError):
@@ -50,9 +60,16 @@ class SweepComparison:
     environment: list[dict[str, Any]] = field(default_factory=list)
     settings: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
-    paired: list[dict[str, Any]] = field(default_factory=list)
+    paired: list[dict[str, Any]] = field(default_factory=list)  # style effects, BASE vs NEW
     notes: list[str] = field(default_factory=list)
-    machines_differ: bool = False
+    machines: list[str] = field(default_factory=list)  # why the machines differ; [] when alike
+    accuracy_pairing: str = "unpaired (Welch)"
+    thin: list[str] = field(default_factory=list)  # cells with too few runs for the gate
+    detectable: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def machines_differ(self) -> bool:
+        return bool(self.machines)
 
     def regressions(self) -> list[dict[str, Any]]:
         """The rows of gating metrics that got worse beyond their margin."""
@@ -92,26 +109,38 @@ def compare(base_dir: Path, new_dir: Path, time_margin: float = DEFAULT_TIME_MAR
     """Compares NEW against BASE: environment, settings, every matched metric, paired verdicts."""
     base, new = load_results(base_dir), load_results(new_dir)
     found = SweepComparison(base_dir, new_dir)
-    found.environment = _differences(_environment(base), _environment(new))
-    found.machines_differ = any(d["key"] in MACHINE_KEYS for d in found.environment)
+    base_env, new_env = _environment(base), _environment(new)
+    found.environment = _differences(base_env, new_env)
+    found.machines = machine_differences(base.get("environment") or {},
+                                         new.get("environment") or {})  # fmt: skip
+    if base_env["devices"] != new_env["devices"]:
+        found.machines.append(f"devices: {base_env['devices']} → {new_env['devices']}")
     base_settings, new_settings = _settings(base), _settings(new)
     found.settings = _differences(base_settings, new_settings)
     differing = {d["key"] for d in found.settings}
     base_groups, new_groups = _groups(base), _groups(new)
+    by_seed = _pairs_by_seed(base, new, differing)
+    if by_seed:
+        found.accuracy_pairing = "paired by seed"
     for key in sorted(set(base_groups) | set(new_groups)):
         if key not in base_groups or key not in new_groups:
             side = "BASE" if key in base_groups else "NEW"
             found.notes.append(f"{'/'.join(key)} ran only in {side}: not compared")
             continue
+        b, n = base_groups[key], new_groups[key]
+        if min(len(b), len(n)) < GATE_MIN_RUNS:
+            found.thin.append(f"{'/'.join(key)} (BASE seeds {_seeds(b)}; NEW seeds {_seeds(n)})")
         for metric, spec in COMPARED.items():
-            row = _row(key, metric, spec, base_groups[key], new_groups[key], differing, time_margin)
+            row = _row(key, metric, spec, b, n, differing, time_margin, by_seed)
             if row is not None:
                 found.rows.append(row)
-    found.paired = _paired_changes(base, new)
+    found.paired = style_effects(base_dir, new_dir, base, new, time_margin)
+    found.detectable = detectable_sizes(found.rows)
     if found.machines_differ:
         found.notes.append(
             "The machines differ: raw times compare machines as much as code. Efficiency (each "
-            "run's share of its own machine's matmul peak) is compared beside them."
+            "run's share of its own machine's matmul peak) and each style's effect (a ratio "
+            "within each sweep) are compared beside them."
         )
     return found
 
@@ -136,6 +165,25 @@ def _differences(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, An
     ]
 
 
+def _seeds(runs: list[dict[str, Any]]) -> str:
+    return ",".join(str(r["seed"]) for r in sorted(runs, key=lambda r: r["seed"])) or "none"
+
+
+def _pairs_by_seed(base: dict[str, Any], new: dict[str, Any], differing: set[str]) -> bool:
+    """Whether each seed's accuracy is the same experiment in both sweeps: op determinism on in
+    both, the same seeds, data and settings (the code and the libraries may differ)."""
+    settings = _settings(base), _settings(new)
+    seeds = [{run["seed"] for run in r["runs"] if run.get("status") == "ok"} for r in (base, new)]
+    sources = [(r.get("environment") or {}).get("data_source") for r in (base, new)]
+    return (
+        all(s.get("deterministic") for s in settings)
+        and not differing & set(SEED_PAIRING)
+        and seeds[0] == seeds[1]
+        and len(seeds[0]) >= 2
+        and sources[0] == sources[1]
+    )
+
+
 def _groups(results: dict[str, Any]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for run in results["runs"]:
@@ -146,7 +194,7 @@ def _groups(results: dict[str, Any]) -> dict[tuple[str, str, str], list[dict[str
 
 
 def _row(key, metric: str, spec: Metric, base_runs, new_runs, differing: set[str],
-         margin: float) -> dict[str, Any] | None:  # fmt: skip
+         margin: float, by_seed: bool) -> dict[str, Any] | None:  # fmt: skip
     backend, arch, style = key
     row = {"backend": backend, "arch": arch, "style": style, "metric": metric,
            "label": spec.label}  # fmt: skip
@@ -155,9 +203,25 @@ def _row(key, metric: str, spec: Metric, base_runs, new_runs, differing: set[str
         return {**row, "verdict": f"not compared: {', '.join(blocking)} differ"}
     base = [r[metric] for r in base_runs if r.get(metric) is not None]
     new = [r[metric] for r in new_runs if r.get(metric) is not None]
+    reached = {}
+    if metric == "time_to_target_seconds":  # a run that never reached the target counts too
+        reached = {"reached_base": f"{len(base)} of {len(base_runs)}",
+                   "reached_new": f"{len(new)} of {len(new_runs)}"}  # fmt: skip
+        fewer = len(new) / len(new_runs) < len(base) / len(base_runs)
+        if fewer:
+            return {**row, **reached, "verdict": "fewer runs reached the target",
+                    "regression": spec.gates}  # fmt: skip
     if not base or not new:
-        return None
-    if spec.points:
+        return {**row, **reached, "verdict": "not compared: no values"} if reached else None
+    pairing = "unpaired (Welch)"
+    if spec.points and by_seed:
+        seeds = {r["seed"]: r[metric] for r in base_runs if r.get(metric) is not None}
+        pairs = [(r[metric], seeds[r["seed"]]) for r in new_runs if r["seed"] in seeds
+                 and r.get(metric) is not None]  # fmt: skip
+        c = compare_points(metric, [p[0] for p in pairs], [p[1] for p in pairs],
+                           ACCURACY_MARGIN_POINTS)  # fmt: skip
+        pairing = "paired by seed"
+    elif spec.points:
         c = compare_unpaired_points(metric, new, base, ACCURACY_MARGIN_POINTS)
     else:
         c = compare_unpaired_ratios(metric, new, base, margin)
@@ -165,30 +229,86 @@ def _row(key, metric: str, spec: Metric, base_runs, new_runs, differing: set[str
     return {
         **row,
         **c.to_dict(),
+        **reached,
         "n_base": len(base),
         "n_new": len(new),
+        "pairing": pairing,
         "verdict": verdict_words(c, *spec.words),
         "regression": spec.gates and c.verdict == BEYOND and c.direction == worse,
     }
 
 
-def _paired_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each style's paired comparison with Sequential in both sweeps, and whether its verdict
-    moved."""
+def detectable_sizes(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The smallest slowdown and accuracy drop this comparison could have called a regression.
 
-    def by_key(results):
+    A regression is a 95 % interval wholly beyond the margin, so an effect must exceed the
+    margin by the interval's half-width to be found: (1 + margin) · e^half-width for ratios,
+    margin + half-width for points. Given as the median over the gating rows and the worst.
+    """
+    found = {}
+    for unit, key in (("ratio", "slowdown_percent"), ("points", "accuracy_drop_points")):
+        sizes = []
+        for r in rows:
+            if r.get("unit") != unit or r.get("ci95_low") is None or not METRICS[r["metric"]].gates:
+                continue
+            if unit == "ratio":
+                half = (math.log(r["ci95_high"]) - math.log(r["ci95_low"])) / 2
+                sizes.append(100 * ((1 + r["margin"] / 100) * math.exp(half) - 1))
+            else:
+                sizes.append(r["margin"] + (r["ci95_high"] - r["ci95_low"]) / 2)
+        if sizes:
+            found[key] = {"median": statistics.median(sizes), "worst": max(sizes), "n": len(sizes)}
+    return found
+
+
+def process_log_ratios(directory: Path) -> dict[tuple[str, str, str, str], list[float]]:
+    """Each process's mean log ratio of a style to its reference, per (backend, arch, style,
+    measure), from a sweep's raw paired and one-time records."""
+    found: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
+    for record in read_paired(directory):
+        if record.status != "ok":
+            continue
+        for measure, by_style in record.seconds.items():
+            reference = by_style[record.reference]
+            for style, times in by_style.items():
+                if style != record.reference:
+                    logs = [math.log(t / r) for t, r in zip(times, reference, strict=True)]
+                    found[(record.backend, record.arch, style, measure)].append(
+                        statistics.fmean(logs)
+                    )
+    for record in read_one_time(directory):
+        for measure in ONE_TIME_MEASURES if record.status == "ok" else ():
+            reference = record.seconds.get(measure, {}).get(record.reference) or []
+            for style, times in record.seconds.get(measure, {}).items():
+                if style != record.reference and times and reference:
+                    logs = [math.log(t / r) for t, r in zip(times, reference, strict=True)]
+                    found[(record.backend, record.arch, style, measure)].append(
+                        statistics.fmean(logs)
+                    )
+    return found
+
+
+def style_effects(base_dir: Path, new_dir: Path, base: dict[str, Any], new: dict[str, Any],
+                  margin: float) -> list[dict[str, Any]]:  # fmt: skip
+    """Each style's paired ratio to its reference in BASE and in NEW, and NEW's over BASE's: a
+    ratio of ratios with a Welch interval over the two sweeps' processes. Did the style's
+    effect change? (A change of verdict word alone is no test of change.)"""
+
+    def entries(results):
         return {(e["backend"], e["arch"], e["style"], e["measure"]): e for e in results["paired"]}
 
-    old, now = by_key(base), by_key(new)
-    return [
-        {
-            "backend": key[0],
-            "arch": key[1],
-            "style": key[2],
-            "measure": key[3],
-            "base": old[key],
-            "new": now[key],
-            "changed": old[key]["verdict"] != now[key]["verdict"],
-        }
-        for key in sorted(set(old) & set(now))
-    ]
+    old, now = entries(base), entries(new)
+    old_units, new_units = process_log_ratios(base_dir), process_log_ratios(new_dir)
+    found = []
+    for key in sorted(set(old) & set(now)):
+        row = dict(zip(("backend", "arch", "style", "measure"), key, strict=True))
+        row.update(base=old[key], new=now[key])
+        one_time = old[key].get("phase") == "one_time"
+        entry_margin = old[key].get("margin") if one_time else margin
+        if len(old_units.get(key, [])) >= 2 and len(new_units.get(key, [])) >= 2:
+            c = compare_unpaired_log_ratios(key[3], new_units[key], old_units[key], entry_margin)
+            row.update(change=c.to_dict(), verdict=verdict_words(c, "slower", "faster"))
+        else:
+            row["verdict"] = "not compared: fewer than 2 processes on a side"
+        found.append(row)
+    return found

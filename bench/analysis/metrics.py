@@ -63,7 +63,7 @@ METRICS: dict[str, Metric] = {
         "predict img/s",
         words=("faster", "slower"),
         higher_is_better=True,
-        depends_on=INFERENCE,
+        depends_on=(*INFERENCE, "test_images"),  # a throughput over the test images
         gates=True,
     ),
     "predict_latency_ms": Metric("latency ms", depends_on=INFERENCE, gates=True),

@@ -15,6 +15,11 @@ The rules, written once (docs/methodology.md, "How verdicts are made", says the 
     different, size unclear    the 95 % interval excludes 0, but neither of the above holds
     inconclusive               the 95 % interval contains 0 and the 90 % leaves the margin
     inconclusive (n too small) fewer than two pairs
+    inconclusive (no spread)   two samples of times, neither of which varies: they say
+                               nothing about the noise, so no interval is claimed
+- Zero spread: paired differences that are the same on every pair are taken as exact (accuracy
+  under op determinism is: the same seed gives the same accuracy), so the interval is that
+  point. Two independent samples of times that do not vary at all are too coarse to judge.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ BEYOND = "different, beyond margin"
 UNCLEAR = "different, size unclear"
 INCONCLUSIVE = "inconclusive"
 TOO_FEW = "inconclusive (n too small)"
+NO_SPREAD = "inconclusive (no spread)"
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,12 @@ def _compare(metric: str, diffs: Sequence[float], band: float, unit: str, margin
     return _judged(metric, n, unit, mean, ci95, ci90, band, margin, to_scale)
 
 
+def _without_spread(metric: str, n: int, diff: float, margin: float, to_scale) -> Comparison:
+    """Times whose values do not vary at all: an estimate, and no claim about it."""
+    return Comparison(metric, n, "ratio", to_scale(diff), None, None, None, None, margin,
+                      NO_SPREAD, None)  # fmt: skip
+
+
 def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale) -> Comparison:
     """The verdict on a difference and its intervals, all reported on the metric's scale."""
     found = verdict(ci95, ci90, band)
@@ -176,7 +188,9 @@ def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], 
     if n1 >= 2 and n2 >= 2:
         v1, v2 = statistics.variance(candidate) / n1, statistics.variance(reference) / n2
         se = math.sqrt(v1 + v2)
-        if se == 0:
+        if se == 0 and unit == "ratio":
+            return _without_spread(metric, min(n1, n2), diff, margin, to_scale)
+        if se == 0:  # accuracy without spread on either side: the difference is exact
             ci95 = ci90 = (diff, diff)
         else:
             df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
@@ -202,6 +216,14 @@ def compare_unpaired_points(metric: str, candidate: Sequence[float], reference: 
     scaled = [[100 * v for v in values] for values in (candidate, reference)]
     return _welch(metric, scaled[0], scaled[1], margin_points, "points", margin_points,
                   lambda v: v)  # fmt: skip
+
+
+def compare_unpaired_log_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
+                                margin_percent: float) -> Comparison:  # fmt: skip
+    """Ratios given as natural logs, two independent sets of them (one per sweep, say), as the
+    ratio of their geometric means with a Welch interval: a ratio of ratios."""
+    band = math.log1p(margin_percent / 100)
+    return _welch(metric, candidate, reference, band, "ratio", margin_percent, math.exp)
 
 
 def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent: float

@@ -27,7 +27,6 @@ from bench.plan.settings import (
     ONE_TIME_PRECISION,
     PAIRED_PRECISION,
 )
-from bench.store.records import MEASURES as STEADY_MEASURES
 from bench.store.records import (
     PairedRecord,
     RunRecord,
@@ -209,7 +208,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
                     "steps_per_burst_by_process": calls,
                 }
             )
-        for measure in STEADY_MEASURES:
+        for measure in first.ordered_seconds():
             for style in first.styles:
                 per_call = [
                     t / r.steps_per_burst[measure] for r in records for t in

@@ -55,19 +55,27 @@ def print_report(out: Path, time_margin: float | None = None) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     """`python -m bench compare BASE NEW`: writes compare.*; with --fail-on-regression, a gate."""
-    from bench.analysis.compare import CompareError
+    from bench.analysis.compare import GATE_MIN_RUNS, CompareError
     from bench.analysis.compare import compare as compare_sweeps
     from bench.render.compare import regression_lines, write_comparison
 
     margin = _margin(args.time_margin)
     out = args.out if args.out is not None else default_out("compare")
-    for side in (args.base, args.new):
+    if len(args.sweeps) < 2:
+        fail(f"compare needs two sweep directories (BASE NEW) or more; received {len(args.sweeps)}")
+    for side in args.sweeps:
         if out.resolve() == side.resolve():
             fail(f"--out {out} is one of the compared directories; pass another --out")
+    if len(args.sweeps) > 2:
+        return _history(args, out, margin)
     try:
-        found = compare_sweeps(args.base, args.new, margin)
+        found = compare_sweeps(*args.sweeps, margin)
     except CompareError as e:
         fail(str(e))
+    if args.fail_on_regression and found.thin:
+        fail(f"--fail-on-regression needs {GATE_MIN_RUNS} or more runs per cell on each side; "
+             f"these have fewer: {'; '.join(found.thin)}; rerun the thin side with --seeds "
+             f"{GATE_MIN_RUNS} or more")  # fmt: skip
     _writable(out)
     print(write_comparison(found, out, margin))
     print(f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
@@ -77,6 +85,24 @@ def compare(args: argparse.Namespace) -> int:
         for line in regressions:
             print(f"regression: {line}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _history(args: argparse.Namespace, out: Path, margin: float) -> int:
+    from bench.analysis.compare import CompareError
+    from bench.analysis.history import history
+    from bench.render.history import write_history
+
+    if args.fail_on_regression:
+        fail("--fail-on-regression gates two sweeps, BASE and NEW; received "
+             f"{len(args.sweeps)}")  # fmt: skip
+    try:
+        found = history(args.sweeps, margin)
+    except CompareError as e:
+        fail(str(e))
+    _writable(out)
+    print(write_history(found, out))
+    print(f"history: {out / 'history.md'} (data: history.json; chart: history.png)")
     return 0
 
 

@@ -25,6 +25,7 @@ reference results are regenerated only when asked, with --out results.
 Subcommands:
   python -m bench report [--out DIR]        rebuild the tables and charts from DIR's records
   python -m bench compare BASE NEW          two sweeps side by side (--fail-on-regression: a gate)
+  python -m bench compare A B C ...         three or more sweeps in order: a history
   python -m bench perf [--out DIR]          the training-speed knobs and the harness overhead
   python -m bench scaling [--out DIR]       Ray's per-task overhead, and a projected big sweep
 """
@@ -166,11 +167,17 @@ def compare_parser() -> argparse.ArgumentParser:
     p = _subcommand(
         "compare",
         "Compare two sweeps: NEW against BASE, every metric with an interval and a verdict, "
-        "environment and settings differences first.",
-        "where compare.* go (a new runs/<time>-compare/)",
+        "the machines and settings first. Three or more sweeps, in the order given: each "
+        "style's ratios and accuracy across them (history.*).",
+        "where compare.* or history.* go (a new runs/<time>-compare/)",
     )
-    p.add_argument("base", type=Path, help="the earlier sweep's output directory")
-    p.add_argument("new", type=Path, help="the later sweep's output directory")
+    p.add_argument(
+        "sweeps",
+        type=Path,
+        nargs="+",
+        metavar="SWEEP",
+        help="BASE NEW (two sweeps' directories), or three or more, in order",
+    )
     p.add_argument(
         "--fail-on-regression",
         action="store_true",

@@ -11,7 +11,7 @@ import pandas as pd
 from bench.analysis.compare import SweepComparison
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.render import plots
-from bench.render.tables import estimate_text, interval_text, md, ratio_text, verdict_text
+from bench.render.tables import estimate_text, interval_text, md, ratio_text
 from bench.store.files import write_atomic, write_json
 from bench.store.schema import SCHEMA_VERSION
 
@@ -33,7 +33,7 @@ def _metric_rows(found: SweepComparison) -> pd.DataFrame:
         for r in found.rows
     ]  # fmt: skip
     columns = ["backend", "arch", "style", "label", "new_vs_base", "ci95", "n_base", "n_new",
-               "verdict"]  # fmt: skip
+               "pairing", "verdict"]  # fmt: skip
     table = pd.DataFrame(rows).reindex(columns=columns).astype(object).fillna("–")
     return table.rename(columns={"label": "metric", "new_vs_base": "NEW vs BASE",
                                  "ci95": "95 % CI"})  # fmt: skip
@@ -44,15 +44,40 @@ def _paired_rows(found: SweepComparison) -> pd.DataFrame:
         [
             {
                 **{k: p[k] for k in ("backend", "arch", "style", "measure")},
-                "base": ratio_text(p["base"]),
-                "base_verdict": verdict_text(p["base"]),
-                "new": ratio_text(p["new"]),
-                "new_verdict": verdict_text(p["new"]),
-                "changed": p["changed"],
+                "BASE vs reference": ratio_text(p["base"]),
+                "NEW vs reference": ratio_text(p["new"]),
+                "change (NEW / BASE) [95 % CI]": ratio_text(p["change"]) if "change" in p else "–",
+                "verdict on the change": p["verdict"],
             }
             for p in found.paired
         ]
     )
+
+
+def headline_lines(found: SweepComparison) -> list[str]:
+    """What a reader must know before the tables: the machines, and what a pass can mean."""
+    lines = []
+    if found.machines:
+        lines.append(f"**The machines differ** ({'; '.join(found.machines)}): raw times compare "
+                     "machines as much as code.")  # fmt: skip
+    else:
+        lines.append("Same kind of machine (CPU fingerprint, cores, devices).")
+    slow, drop = (
+        found.detectable.get("slowdown_percent"),
+        found.detectable.get("accuracy_drop_points"),
+    )
+    if slow or drop:
+        sizes = []
+        if slow:
+            sizes.append(f"a slowdown of {slow['median']:.0f} % (median over {slow['n']} gating "
+                         f"times; {slow['worst']:.0f} % for the least precise)")  # fmt: skip
+        if drop:
+            sizes.append(f"an accuracy drop of {drop['median']:.2f} points (worst "
+                         f"{drop['worst']:.2f})")  # fmt: skip
+        lines.append("The smallest regressions this comparison could have found: "
+                      + " and ".join(sizes) + "; anything smaller passes unseen.")  # fmt: skip
+    lines.append(f"Accuracy is compared {found.accuracy_pairing}.")
+    return lines
 
 
 def markdown(found: SweepComparison, margin: float) -> str:
@@ -60,10 +85,14 @@ def markdown(found: SweepComparison, margin: float) -> str:
     parts = [
         "# Two sweeps compared",
         "",
-        f"BASE `{found.base}` against NEW `{found.new}`. Ratios are NEW / BASE (geometric means "
-        "of independent runs, Welch 95 % interval), accuracy differences in points; verdicts "
-        f"follow the project's rules with a ±{margin:g} % margin for times and "
-        f"±{ACCURACY_MARGIN_POINTS} points for accuracy.",
+        f"BASE `{found.base}` against NEW `{found.new}`. Times are NEW / BASE (geometric means "
+        "of independent runs, Welch 95 % interval); accuracy differences are in points, paired "
+        "by seed where both sweeps ran the same seeds, data and settings under determinism; a "
+        "style's effect is its paired ratio to the reference, compared as NEW / BASE over the "
+        "processes of both. Verdicts follow the project's rules with a "
+        f"±{margin:g} % margin for times and ±{ACCURACY_MARGIN_POINTS} points for accuracy.",
+        "",
+        *headline_lines(found),
         "",
         "## What differs besides the code",
         "",
@@ -86,7 +115,7 @@ def markdown(found: SweepComparison, margin: float) -> str:
     parts += ["## Every metric, NEW against BASE", "", md(_metric_rows(found))]
     if found.paired:
         parts += [
-            "## Did any style's speed relative to Sequential change? (paired timing)",
+            "## Did any style's effect change? (its paired ratio to the reference, BASE and NEW)",
             "",
             md(_paired_rows(found)),
         ]
@@ -116,6 +145,10 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
             "environment_differences": found.environment,
             "settings_differences": found.settings,
             "machines_differ": found.machines_differ,
+            "machines": found.machines,
+            "accuracy_pairing": found.accuracy_pairing,
+            "detectable": found.detectable,
+            "thin_cells": found.thin,
             "notes": found.notes,
             "rows": found.rows,
             "paired": found.paired,

@@ -63,7 +63,7 @@ def write_plots(records: list[RunRecord], out: Path, paired: list[dict] | None =
         "params.png": _bars(ok, archs, "parameters", lambda r: r.params_total, error_bars=False),
     }
     for name, figure in charts.items():
-        _save(figure, out / name)
+        save_figure(figure, out / name)
     return [out / name for name in charts]
 
 
@@ -246,10 +246,11 @@ def write_comparison_chart(rows: list[dict], path: Path, margin: float,
     ax.set_title(f"{ratio} (95 % CI; geometric means of runs; grey: ±{margin:g} % margin)")
     ax.set_xlabel(f"ratio {ratio} (> 1: larger; for times and times per item, slower)")
     figure.tight_layout()
-    _save(figure, path)
+    save_figure(figure, path)
 
 
-def _save(figure, path: Path) -> None:
+def save_figure(figure, path: Path) -> None:
+    """Writes `figure` as a PNG, whole or not at all, and closes it."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)

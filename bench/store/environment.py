@@ -36,8 +36,41 @@ def collect() -> dict[str, Any]:
         "cpu_cores_usable": len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
         else None,
+        "machine": machine_fingerprint(),
         "git": git_info(),
         "executable": sys.executable,
+    }
+
+
+# The instruction-set flags that change which kernels the frameworks run (and oneDNN's default).
+KERNEL_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16",
+                "amx_int8")  # fmt: skip
+# The environment variables that change the kernels or the threads a run uses.
+KERNEL_SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "TF_NUM_INTRAOP_THREADS",
+                   "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")  # fmt: skip
+
+
+def machine_fingerprint() -> dict[str, Any]:
+    """What makes two machines run the same kernels alike: the CPU's vendor, family, model and
+    stepping (a marketing name like "AMD EPYC" covers several generations), the flags that
+    choose kernels, the cores, and the settings that change kernels or threads (unset: the
+    framework's default)."""
+    fields = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    flags = set(fields.get("flags", "").split())
+    return {
+        "vendor": fields.get("vendor_id"),
+        "family": fields.get("cpu family"),
+        "model": fields.get("model"),
+        "stepping": fields.get("stepping"),
+        "flags": [flag for flag in KERNEL_FLAGS if flag in flags],
+        "cores": os.cpu_count(),
+        "settings": {name: os.environ.get(name) for name in KERNEL_SETTINGS},
     }
 
 

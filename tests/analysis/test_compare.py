@@ -8,20 +8,31 @@ import pytest
 from bench.analysis.compare import compare
 from bench.cli import main
 from bench.plan.config import make_config
+from bench.plan.specs import PairedSpec
 from bench.render.compare import markdown
 from bench.render.report import write_report
 from bench.store.files import write_json
-from bench.store.records import append_record
-from tests.factories import SETTINGS, record
+from bench.store.records import append_paired, append_record
+from tests.factories import SETTINGS, paired_record, record
 
 STEP_MS = {1: 10.0, 2: 11.0, 3: 10.5, 4: 12.0}  # per seed: runs vary, as real ones do
 ACCURACY = {1: 0.990, 2: 0.991, 3: 0.989, 4: 0.9905}
 
 
-def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS):
-    """A reported sweep of fixture records; cnn/subclassed is `slower` and less accurate."""
+def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS, seeds=tuple(STEP_MS),
+           environment=None, processes=0, effect=1.0, **changes):  # fmt: skip
+    """A reported sweep of fixture records; cnn/subclassed is `slower` and less accurate, and
+    with `processes`, its paired train step is `effect` times the reference's."""
     directory.mkdir()
-    for seed in STEP_MS:
+    for process in range(processes):
+        rounds = [0.01 * (1 + 0.02 * ((r * 7 + process * 3) % 5)) for r in range(6)]
+        seconds = {"train_step": {"sequential": rounds,
+                                  "subclassed": [t * effect * (1 + 0.003 * (process % 3 - 1))
+                                                 for t in rounds]}}  # fmt: skip
+        spec = PairedSpec("cnn", ("sequential", "subclassed"), 1, settings, 6, process=process)
+        append_paired(directory, paired_record(spec, seconds=seconds,
+                                               steps_per_burst={"train_step": 2}))  # fmt: skip
+    for seed in seeds:
         for style in ("sequential", "functional", "subclassed"):
             factor = slower if style == "subclassed" else 1.0
             drop = accuracy_drop if style == "subclassed" else 0.0
@@ -30,8 +41,10 @@ def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS):
                 directory,
                 record(
                     style=style, seed=seed, step_ms=step, accuracy=ACCURACY[seed] - drop,
-                    train_seconds=60 * step / 10, first_epoch_seconds=4.0 * factor,
-                    predict_latency_ms=1.0 * factor, epochs=settings.epochs,
+                    **{"train_seconds": 60 * step / 10, "first_epoch_seconds": 4.0 * factor,
+                       "predict_latency_ms": 1.0 * factor, "epochs": settings.epochs,
+                       "test_images": settings.test_images_used,
+                       **{k: v(seed, style) if callable(v) else v for k, v in changes.items()}},
                 ),
             )  # fmt: skip
     config = make_config("quick", directory, epochs=settings.epochs)
@@ -40,7 +53,8 @@ def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS):
     write_json(
         directory / "sweep.json",
         {"created_at": "2026-11-25T00:00:00+00:00", "command": [], "config": config_dict,
-         "environment": {"cpu_model": "test cpu", "cpu_cores": 2, "tensorflow": "2.21.0"}},
+         "environment": environment or {"cpu_model": "test cpu", "cpu_cores": 2,
+                                         "tensorflow": "2.21.0"}},
     )  # fmt: skip
     write_report(directory)
     return directory
@@ -57,9 +71,9 @@ def test_a_sweep_against_itself_shows_no_regression(tmp_path, capsys):
                                    "--fail-on-regression"], capsys)  # fmt: skip
     assert code == 0, printed.err
     rows = json.loads((tmp_path / "c" / "compare.json").read_text())["rows"]
-    assert rows and not any(r["regression"] for r in rows)
+    assert rows and not any(r.get("regression") for r in rows)
     assert all(r["estimate"] == pytest.approx(1.0 if r["unit"] == "ratio" else 0.0)
-               for r in rows)  # fmt: skip
+               for r in rows if "unit" in r)  # fmt: skip
     for name in ("compare.md", "compare.csv", "compare.json", "compare.png"):
         assert (tmp_path / "c" / name).stat().st_size > 0, name
     assert "## Regressions\n\nNone." in printed.out
@@ -72,7 +86,7 @@ def test_times_scaled_by_one_and_a_half_are_a_regression(tmp_path, capsys):
                if (r["style"], r["metric"]) == ("subclassed", "steady_step_ms")]  # fmt: skip
     assert step["estimate"] == pytest.approx(1.5)
     assert step["verdict"] == "slower, beyond margin" and step["regression"]
-    assert not any(r["regression"] for r in found.rows if r["style"] != "subclassed")
+    assert not any(r.get("regression") for r in found.rows if r["style"] != "subclassed")
     code, printed = _compare_exit([str(a), str(b), "--out", str(tmp_path / "c"),
                                    "--fail-on-regression"], capsys)  # fmt: skip
     assert code == 1
@@ -146,7 +160,103 @@ def test_paired_verdicts_of_both_sweeps_are_set_side_by_side_whatever_their_sche
     (change,) = found.paired
     # written in the shape of schema 3 (ratio, ci_low, ...), read in the one shape of today
     assert (change["base"]["estimate"], change["new"]["ci95_low"]) == (1.0, 1.15)
-    assert change["changed"] is True
+    # no raw paired records beside them: the change itself cannot be judged
+    assert change["verdict"] == "not compared: fewer than 2 processes on a side"
     text = markdown(found, 3.0)
-    assert "1.000× [0.990, 1.010] | equivalent" in text
-    assert "1.200× [1.150, 1.250] | slower, beyond margin" in text
+    assert "1.000× [0.990, 1.010]" in text and "1.200× [1.150, 1.250]" in text
+
+
+def test_one_run_per_side_with_the_gate_exits_2_naming_the_cells_and_seeds(tmp_path, capsys):
+    a, b = _sweep(tmp_path / "a", seeds=(1,)), _sweep(tmp_path / "b", seeds=(1,))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", str(a), str(b), "--out", str(tmp_path / "c"), "--fail-on-regression"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert "tensorflow/cnn/sequential (BASE seeds 1; NEW seeds 1)" in err
+    assert "rerun the thin side with --seeds 2 or more" in err
+    # without the gate it is still a report
+    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "d")]) == 0
+
+
+def test_accuracy_is_paired_by_seed_when_both_sweeps_ran_the_same_experiment(tmp_path):
+    a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b")
+    found = compare(a, b)
+    (same,) = [r for r in found.rows if (r["style"], r["metric"]) == ("sequential",
+                                                                      "test_accuracy")]  # fmt: skip
+    # identical per-seed accuracies: exactly no difference, where Welch said [-2.98, +2.98]
+    assert (same["pairing"], same["verdict"]) == ("paired by seed", "equivalent")
+    assert (same["ci95_low"], same["ci95_high"]) == (0.0, 0.0)
+    other_seeds = compare(a, _sweep(tmp_path / "c", seeds=(1, 2, 3)))
+    assert other_seeds.accuracy_pairing == "unpaired (Welch)"
+
+
+def test_two_sides_of_times_without_spread_claim_nothing(tmp_path):
+    flat = {"predict_latency_ms": 1.0}
+    a = _sweep(tmp_path / "a", **flat)
+    b = _sweep(tmp_path / "b", predict_latency_ms=1.05)
+    (latency,) = [r for r in compare(a, b).rows
+                  if (r["style"], r["metric"]) == ("functional", "predict_latency_ms")]  # fmt: skip
+    assert latency["verdict"] == "inconclusive (no spread)" and latency["ci95_low"] is None
+    assert not latency["regression"]
+
+
+def test_the_committed_zen3_and_zen4_sweeps_are_different_machines():
+    from tests.factories import PROJECT
+
+    found = compare(PROJECT / "results" / "backends", PROJECT / "results")
+    assert found.machines_differ
+    assert any(reason.startswith("cpu_native_bf16: False → True") for reason in found.machines)
+    assert "**The machines differ**" in markdown(found, 3.0)
+
+
+def test_compare_states_the_smallest_regressions_it_could_have_found(tmp_path):
+    found = compare(_sweep(tmp_path / "a"), _sweep(tmp_path / "b"))
+    slow, drop = found.detectable["slowdown_percent"], found.detectable["accuracy_drop_points"]
+    assert 3 < slow["median"] <= slow["worst"]  # at least the margin, plus the interval
+    assert drop["median"] == pytest.approx(0.2)  # exact paired accuracy: the margin alone
+    assert "The smallest regressions this comparison could have found: a slowdown of" in (
+        markdown(found, 3.0)
+    )
+
+
+def test_fewer_runs_reaching_the_target_is_a_regression(tmp_path):
+    reached = {"time_to_target_seconds": lambda seed, style: 20.0 + seed}
+    a = _sweep(tmp_path / "a", **reached)
+    b = _sweep(
+        tmp_path / "b", time_to_target_seconds=lambda seed, style: None if seed > 2 else 21.0
+    )
+    (row,) = [r for r in compare(a, b).rows
+              if (r["style"], r["metric"]) == ("functional", "time_to_target_seconds")]  # fmt: skip
+    assert (row["reached_base"], row["reached_new"]) == ("4 of 4", "2 of 4")
+    assert row["verdict"] == "fewer runs reached the target" and row["regression"]
+
+
+def test_predict_throughput_over_other_test_images_is_not_compared(tmp_path):
+    a = _sweep(tmp_path / "a")
+    b = _sweep(tmp_path / "b", settings=dataclasses.replace(SETTINGS, test_images=5_000))
+    (row,) = [r for r in compare(a, b).rows if (r["style"], r["metric"]) == (
+        "functional", "predict_images_per_second")]  # fmt: skip
+    assert row["verdict"] == "not compared: test_images differ"
+
+
+def test_a_styles_effect_that_changed_is_found_as_a_ratio_of_ratios(tmp_path):
+    a = _sweep(tmp_path / "a", processes=4, effect=1.0)
+    b = _sweep(tmp_path / "b", processes=4, effect=1.10)
+    (effect,) = [p for p in compare(a, b).paired if p["measure"] == "train_step"]
+    assert effect["change"]["estimate"] == pytest.approx(1.10, rel=1e-3)
+    assert effect["verdict"] == "slower, beyond margin"
+    same = compare(a, _sweep(tmp_path / "c", processes=4, effect=1.0)).paired[0]
+    assert same["verdict"] == "equivalent"
+
+
+def test_three_sweeps_give_a_history_table_and_chart(tmp_path, capsys):
+    sweeps = [_sweep(tmp_path / name, processes=3, effect=e)
+              for name, e in (("a", 1.0), ("b", 1.0), ("c", 1.2))]  # fmt: skip
+    out = tmp_path / "h"
+    assert main(["compare", *map(str, sweeps), "--out", str(out)]) == 0
+    text = (out / "history.md").read_text()
+    assert "## Each style against its reference, sweep by sweep" in text
+    assert "## From sweep 2 to sweep 3: did a style's effect change?" in text
+    assert "cnn/subclassed train step: 1.200×" in text
+    assert (out / "history.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((out / "history.json").read_text())["sweeps"][2]["path"] == str(sweeps[2])
