@@ -1,45 +1,141 @@
-"""What the console shows after a sweep: the headline table, the paired verdicts, warnings."""
+"""What the console shows after a sweep: the answer first, in a table that fits 100 columns,
+then where the full report is, then the warnings, each kind in one line."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.metrics import MEASURES
-from bench.plan.backends import model_name
-from bench.render.tables import headline_table, ratio_text, verdict_text
-from bench.store.records import RunRecord
+from bench.analysis.stats import (
+    BEYOND,
+    EQUIVALENT,
+    INCONCLUSIVE,
+    NEGLIGIBLE,
+    NO_SPREAD,
+    TOO_FEW,
+    UNCLEAR,
+)
+from bench.plan.backends import BACKENDS, model_name
+from bench.store.records import references
+from mnist_models import STYLES
+
+WIDTH = 120  # no console line is longer
+# The console's columns: the steady measures, then the one-time costs a user feels most.
+COLUMNS = (
+    ("train", "train_step"),
+    ("predict", "predict"),
+    ("latency", "latency"),
+    ("build", "build"),
+    ("1st step", "first_train_step"),
+    ("load", "load"),
+)
+LEGEND = (
+    "same: equivalent within the margin; slower <m / faster <m: a real difference inside it; "
+    "SLOWER / FASTER: beyond it; slower? / faster?: size unclear; unclear: the interval is "
+    "too wide to say"
+)
 
 
-def paired_console_lines(results: dict[str, Any]) -> list[str]:
-    """The paired verdicts as the console shows them after a sweep."""
+def short_verdict(entry: dict[str, Any]) -> str:
+    """A paired entry's verdict in the console's few letters (LEGEND says what they mean)."""
+    word = {"higher": "slower", "lower": "faster"}.get(entry.get("direction"), "")
+    short = {EQUIVALENT: "same", NEGLIGIBLE: f"{word} <m", BEYOND: word.upper(),
+             UNCLEAR: f"{word}?", INCONCLUSIVE: "unclear", TOO_FEW: "n<2",
+             NO_SPREAD: "no spread"}  # fmt: skip
+    return short.get(entry["verdict"], entry["verdict"])
+
+
+def answer_table(results: dict[str, Any]) -> list[str]:
+    """Per model, one row per style: accuracy, identical weights, step time, each verdict."""
+    stats = {(s["backend"], s["arch"], s["style"], s["metric"]): s
+             for s in results["summary"]["stats"]}  # fmt: skip
+    verdicts = {(e["backend"], e["arch"], e["style"], e["measure"]): e for e in results["paired"]}
+    runs = defaultdict(list)
+    order = sorted(results["runs"], key=lambda r: (BACKENDS.index(r["backend"]), r["arch"],
+                                                    STYLES.index(r["style"])))  # fmt: skip
+    for run in order:
+        runs[(run["backend"], run["arch"], run["style"])].append(run)
+    reference_of = references([_Run(r) for r in results["runs"]])
+    header = f"{'style':11s}{'acc %':>7s}{'identical':>10s}{'step ms':>8s} " + "".join(
+        f"{label:>9s}" for label, _ in COLUMNS
+    )
     lines = []
-    for phase, heading, margin in (
-        ("steady", "Does the style change speed? Each style against the reference (Sequential "
-         "where it can express the arch), interleaved", results.get("time_margin_percent")),
-        ("one_time", "What does each style cost once? Built, compiled, traced, saved and loaded "
-         "afresh in each cycle", results.get("one_time_margin_percent")),
-    ):  # fmt: skip
-        entries = [e for e in results.get("paired") or [] if e.get("phase", "steady") == phase]
-        if not entries:
-            continue
-        lines += ["", f"{heading} (time ratio, 95 % CI over processes; margin ±{margin:g} %):"]
-        lines += [
-            f"  {model_name(e.get('backend'), e['arch'])}/{e['style']:10s} "
-            f"{MEASURES[e['measure']].label:28s} {ratio_text(e)}  {verdict_text(e)}"
-            for e in entries
-        ]
+    for backend, arch in dict.fromkeys((b, a) for b, a, _ in runs):
+        reference = reference_of[(backend, arch)]
+        lines += ["", f"{model_name(backend, arch)} (each style against {reference})", header]
+        for (b, a, style), group in runs.items():
+            if (b, a) != (backend, arch):
+                continue
+            accuracy = stats.get((b, a, style, "test_accuracy"))
+            step = stats.get((b, a, style, "steady_step_ms"))
+            same = [r["identical_to_reference"] for r in group
+                    if r.get("identical_to_reference") is not None]  # fmt: skip
+            identical = "reference" if style == reference else (
+                f"{sum(same)}/{len(same)}" + ("" if all(same) else " DIFFER") if same else "–"
+            )  # fmt: skip
+            cells = [
+                "–" if style == reference or (b, a, style, m) not in verdicts
+                else short_verdict(verdicts[(b, a, style, m)])
+                for _, m in COLUMNS
+            ]  # fmt: skip
+            lines.append(
+                f"{style:11s}{_mean(accuracy, 100, 2):>7s}{identical:>10s}{_mean(step, 1, 1):>8s} "
+                + "".join(f"{cell:>9s}" for cell in cells)
+            )
     return lines
+
+
+def warning_lines(results: dict[str, Any]) -> list[str]:
+    """The report's warnings for the console: runs that vary become one line with a count,
+    intervals wider than their aims one line per model, every other warning as it is."""
+    unstable, wide, other = [], defaultdict(list), []
+    for warning in results["summary"]["warnings"]:
+        if "unstable, standard deviation" in warning:
+            unstable.append(warning)
+        elif "wider than the" in warning and " paired " in warning:
+            wide[warning.split("/", 1)[0]].append(warning)
+        else:
+            other.append(warning)
+    lines = [f"warning: {w}" for w in other]
+    if unstable:
+        lines.append(f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
+                     "(summary.md); the verdicts above are paired")  # fmt: skip
+    for model, warnings in wide.items():
+        lines.append(f"note: {model}: {len(warnings)} paired intervals are wider than their aims "
+                     "(summary.md); more --paired-processes narrow them")  # fmt: skip
+    return [line if len(line) <= WIDTH else f"{line[: WIDTH - 1]}…" for line in lines]
 
 
 def report_lines(results: dict[str, Any], out: Path) -> list[str]:
     """Everything the console prints once a sweep's report is written."""
-    records = [RunRecord.from_dict(run) for run in results["runs"]]  # no second read of the file
-    table = headline_table(records, results["summary"])
     return [
+        *answer_table(results),
         "",
-        table.to_markdown(index=False, disable_numparse=True),
-        *paired_console_lines(results),
-        *(f"warning: {warning}" for warning in results["summary"]["warnings"]),
-        f"\nreport: {out / 'README.md'} (tables: summary.md, summary.csv; data: results.json)",
+        *_wrap(LEGEND),
+        "every verdict with its interval: summary.md; data: results.json; the report:",
+        f"full report: {out / 'README.md'}",
+        *warning_lines(results),
     ]
+
+
+class _Run:
+    """The fields of a run dict that `references` reads."""
+
+    def __init__(self, run: dict[str, Any]):
+        self.backend, self.arch, self.style = run["backend"], run["arch"], run["style"]
+
+
+def _mean(stat: dict[str, Any] | None, scale: float, digits: int) -> str:
+    return "–" if stat is None else f"{stat['mean'] * scale:.{digits}f}"
+
+
+def _wrap(text: str, width: int = 100) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines

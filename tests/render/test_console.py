@@ -1,0 +1,46 @@
+"""The console after a sweep: the answer first, narrow, and each kind of warning in one line."""
+
+from bench.render.console import answer_table, report_lines, short_verdict
+from bench.render.report import write_report
+from tests.factories import results_dir
+
+
+def test_the_answer_fits_100_columns_and_no_line_passes_120(tmp_path):
+    results = write_report(results_dir(tmp_path))
+    table = answer_table(results)
+    assert any(line.startswith("cnn (each style against sequential)") for line in table)
+    assert max(len(line) for line in table) <= 100
+    rows = {line.split()[0]: line for line in table if line.split()[:1] in
+            (["sequential"], ["functional"], ["subclassed"])}  # fmt: skip
+    assert "reference" in rows["sequential"]
+    assert "2/3 DIFFER" in rows["subclassed"]  # seed 3 trained to other weights
+    lines = report_lines(results, tmp_path)
+    assert max(len(line) for line in lines) <= 120
+    assert any(line.startswith("full report: ") for line in lines)
+
+
+def test_warnings_of_one_kind_become_one_line(tmp_path):
+    results = write_report(results_dir(tmp_path))
+    results["summary"]["warnings"] += [
+        f"cnn/functional {metric}: unstable, standard deviation is 12 % of the mean (over 10 %)"
+        for metric in ("build s", "compile s", "train s")
+    ] + [
+        f"cnn/subclassed paired {m}: 95 % interval ±9.0 %, wider than the ±1.5 % aimed for"
+        for m in ("train step", "predict")
+    ]
+    lines = report_lines(results, tmp_path)
+    assert sum("vary by over 10 %" in line for line in lines) == 1
+    assert "note: 3 per-run timings" in "\n".join(lines)
+    assert [line for line in lines if "wider than their aims" in line] == [
+        "note: cnn: 2 paired intervals are wider than their aims (summary.md); more "
+        "--paired-processes narrow them"
+    ]
+
+
+def test_verdicts_are_said_in_a_word_or_two():
+    assert short_verdict({"verdict": "equivalent", "direction": None}) == "same"
+    assert short_verdict({"verdict": "different, beyond margin", "direction": "higher"}) == "SLOWER"
+    assert short_verdict({"verdict": "different, within margin", "direction": "lower"}) == (
+        "faster <m"
+    )
+    assert short_verdict({"verdict": "inconclusive", "direction": None}) == "unclear"
