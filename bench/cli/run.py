@@ -105,14 +105,6 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             fail(str(e), status=1)
         environment = {**collect(), "data_source": mnist.source}
         del mnist
-        print(
-            f"mnist-styles-bench: profile {config.profile}, {len(config.runs())} runs "
-            f"({', '.join(config.backends)} × {', '.join(config.archs)} × "
-            f"{', '.join(config.styles)} × {len(config.seeds)} seeds, "
-            f"{config.settings.epochs} epoch(s)); data: {environment['data_source']}; "
-            f"writing to {config.out}/",
-            flush=True,
-        )
         run_sweep(config, environment, argv, echo=lambda line: print(line, flush=True),
                   executor=executor)  # fmt: skip
     except (ConfigError, RecordsFileError) as e:

@@ -89,6 +89,13 @@ def run_sweep(
     sweep = Sweep(config, executor or LocalExecutor(config.settings.device), echo, command,
                   environment)  # fmt: skip
     config = sweep.config = precheck_phase(sweep)
+    echo(
+        f"mnist-styles-bench: profile {config.profile}, {len(config.runs())} runs "
+        f"({', '.join(config.backends)} × {', '.join(config.archs)} × "
+        f"{', '.join(config.styles)} × {len(config.seeds)} seeds, "
+        f"{config.settings.epochs} epoch(s)); data: {environment.get('data_source')}; "
+        f"writing to {config.out}/"
+    )
     todo = find_todo(config)
     if todo.empty:
         echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
