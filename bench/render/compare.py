@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.analysis.compare import SweepComparison
+from bench.analysis.metrics import MEASURES
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.render import plots
 from bench.render.tables import estimate_text, interval_text, md, ratio_text
@@ -29,7 +30,9 @@ def regression_lines(found: SweepComparison) -> list[str]:
 def _metric_rows(found: SweepComparison) -> pd.DataFrame:
     rows = [
         {**r, "new_vs_base": estimate_text(r["estimate"], r["unit"]) if "unit" in r else "–",
-         "ci95": interval_text(r, units=False) if "unit" in r else "–"}
+         "ci95": interval_text(r, units=False) if "unit" in r else "–",
+         "n_base": r.get("reached_base") or r.get("n_base", "–"),
+         "n_new": r.get("reached_new") or r.get("n_new", "–")}
         for r in found.rows
     ]  # fmt: skip
     columns = ["backend", "arch", "style", "label", "new_vs_base", "ci95", "n_base", "n_new",
@@ -43,7 +46,8 @@ def _paired_rows(found: SweepComparison) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                **{k: p[k] for k in ("backend", "arch", "style", "measure")},
+                **{k: p[k] for k in ("backend", "arch", "style")},
+                "measure": MEASURES[p["measure"]].label,
                 "BASE vs reference": ratio_text(p["base"]),
                 "NEW vs reference": ratio_text(p["new"]),
                 "change (NEW / BASE) [95 % CI]": ratio_text(p["change"]) if "change" in p else "–",

@@ -33,7 +33,7 @@ def markdown(found: History) -> str:
                 for label, e in zip(labels, entries, strict=True)
             },
         }
-        for (backend, arch, style, measure), entries in sorted(found.ratios.items())
+        for (backend, arch, style, measure), entries in sorted(found.ratios.items(), key=_order)
     ]
     accuracy_rows = [
         {
@@ -76,6 +76,11 @@ def markdown(found: History) -> str:
         parts.append("")
     parts += ["## Test accuracy, sweep by sweep", "", md(pd.DataFrame(accuracy_rows))]
     return "\n".join(parts) + "\n"
+
+
+def _order(item):
+    (backend, arch, style, measure), _ = item
+    return backend, arch, style, list(MEASURES).index(measure)
 
 
 def chart(found: History):
