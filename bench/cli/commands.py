@@ -23,6 +23,11 @@ def _margin(value: float | None) -> float:
     return value
 
 
+def _out(args: argparse.Namespace, kind: str) -> Path:
+    """--out, or a new runs/<time>-<kind>/."""
+    return args.out if args.out is not None else default_out(kind)
+
+
 def _writable(out: Path) -> None:
     from bench.sweep.run import check_writable
 
@@ -60,7 +65,7 @@ def compare(args: argparse.Namespace) -> int:
     from bench.render.compare import regression_lines, write_comparison
 
     margin = _margin(args.time_margin)
-    out = args.out if args.out is not None else default_out("compare")
+    out = _out(args, "compare")
     if len(args.sweeps) < 2:
         fail(f"compare needs two sweep directories (BASE NEW) or more; received {len(args.sweeps)}")
     for side in args.sweeps:
@@ -115,8 +120,7 @@ def perf(args: argparse.Namespace) -> int:
 
     if args.repeats < 2:
         fail(f"--repeats must be >= 2 to show a spread; received {args.repeats}")
-    out = args.out if args.out is not None else default_out("perf")
-    _writable(out)
+    _writable(out := _out(args, "perf"))
     import_tensorflow_quietly()  # a study runs Keras in this process, as a worker does
     from bench.studies.perf import run_perf
     from bench.worker.peak import probe_seconds, summarize_probes
@@ -149,7 +153,7 @@ def scaling(args: argparse.Namespace) -> int:
 
     if args.jobs < 2:
         fail(f"--jobs must be >= 2, for an interval; received {args.jobs}")
-    out = args.out if args.out is not None else default_out("scaling")
+    out = _out(args, "scaling")
     try:
         found = run_scaling(
             out, args.runs_from, args.jobs, make_executor("local", device="auto"),

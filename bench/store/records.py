@@ -27,13 +27,26 @@ CAPABILITY_CHECKS = (
 )
 
 
+class JsonRecord:
+    """A frozen record's round trip through JSON: to a dict, and back from one written by any
+    version (fields this version does not know are left out)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]):
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+
 def first_line(error: str | None) -> str:
     """The first line of an error text: what a console line or a warning shows of it."""
     return error.splitlines()[0] if error else ""
 
 
 @dataclass(frozen=True)
-class RunRecord:
+class RunRecord(JsonRecord):
     """What one run measured. Times are seconds unless the name says ms; sizes are bytes."""
 
     run_key: str
@@ -99,13 +112,6 @@ class RunRecord:
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"unknown status {self.status!r}; expected one of: {STATUSES}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> RunRecord:
-        return _known_fields(cls, raw)
 
 
 def spec_fields(spec: RunSpec) -> dict[str, Any]:
@@ -202,7 +208,7 @@ def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class PairedRecord:
+class PairedRecord(JsonRecord):
     """The paired timing phase of one architecture: every style in one process, interleaved.
 
     `seconds[measure][style]` holds one burst time per round, in round order; a burst is
@@ -230,9 +236,6 @@ class PairedRecord:
     status: str = "ok"
     error: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
     def ordered_seconds(self) -> dict[str, dict[str, list[float]]]:
         """`seconds` in MEASURES' order and the styles' order (JSON files sort their keys)."""
         return {
@@ -240,10 +243,6 @@ class PairedRecord:
             for m in MEASURES
             if m in self.seconds
         }
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> PairedRecord:
-        return _known_fields(cls, raw)
 
 
 def append_paired(out: Path, record: PairedRecord) -> None:
@@ -268,7 +267,7 @@ ONE_TIME_MEASURES = ("build", "compile", "first_train_step", "first_predict", "s
 
 
 @dataclass(frozen=True)
-class OneTimeRecord:
+class OneTimeRecord(JsonRecord):
     """The one-time phase of one architecture in one process.
 
     `seconds[measure][style]` holds one time per recorded cycle, in cycle order (the warm-up
@@ -295,13 +294,6 @@ class OneTimeRecord:
     status: str = "ok"
     error: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> OneTimeRecord:
-        return _known_fields(cls, raw)
-
     @classmethod
     def failed(cls, spec: OneTimeSpec, error: str | None) -> OneTimeRecord:
         """The record of a process that never reported: its spec and the error."""
@@ -322,9 +314,3 @@ def append_one_time(out: Path, record: OneTimeRecord) -> None:
 def read_one_time(out: Path) -> list[OneTimeRecord]:
     """The latest record of each (backend, architecture, process) in `out/one_time.jsonl`."""
     return _latest_per_process(out / ONE_TIME_FILE, OneTimeRecord)
-
-
-def _known_fields(cls, raw: dict[str, Any]):
-    """`cls` from `raw`, leaving out fields this version does not know (a newer writer's)."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in raw.items() if k in names})

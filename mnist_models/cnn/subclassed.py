@@ -4,15 +4,17 @@ import keras
 from keras import layers
 
 from mnist_models.cnn.spec import CnnSpec
+from mnist_models.subclassing import SpecModel, build_in_order
 
 
 @keras.saving.register_keras_serializable(package="mnist_models")
-class ConvNet(keras.Model):
+class ConvNet(SpecModel):
     """Conv/pool blocks, then dropout and a softmax classifier."""
 
+    spec_class = CnnSpec
+
     def __init__(self, spec: CnnSpec | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.spec = spec or CnnSpec()
+        super().__init__(spec, **kwargs)
         # Created in the same order as the other styles create theirs: each layer draws its
         # initializer seed when constructed, so order is what makes the weights identical.
         self.blocks = []
@@ -24,12 +26,7 @@ class ConvNet(keras.Model):
         self.classifier = layers.Dense(self.spec.num_classes, activation="softmax")
 
     def build(self, input_shape):
-        # Building each layer from the shape its predecessor produces creates every weight now,
-        # so count_params() and summary() agree with the other styles before any data is seen.
-        shape = input_shape
-        for layer in [*self.blocks, self.flatten, self.dropout, self.classifier]:
-            layer.build(shape)
-            shape = layer.compute_output_shape(shape)
+        build_in_order([*self.blocks, self.flatten, self.dropout, self.classifier], input_shape)
 
     def call(self, inputs, training=False):
         x = inputs
@@ -38,14 +35,6 @@ class ConvNet(keras.Model):
         x = self.flatten(x)
         x = self.dropout(x, training=training)
         return self.classifier(x)
-
-    def get_config(self):
-        return {**super().get_config(), "spec": self.spec.to_config()}
-
-    @classmethod
-    def from_config(cls, config):
-        spec = CnnSpec.from_config(config.pop("spec"))
-        return cls(spec, **config)
 
 
 def build(spec: CnnSpec) -> keras.Model:

@@ -4,15 +4,17 @@ import keras
 from keras import layers
 
 from mnist_models.resnet.spec import ResNetSpec
+from mnist_models.subclassing import SpecModel, build_in_order
 
 
 @keras.saving.register_keras_serializable(package="mnist_models")
-class ResNet(keras.Model):
+class ResNet(SpecModel):
     """A convolutional stem, residual blocks that add their input back, and a classifier."""
 
+    spec_class = ResNetSpec
+
     def __init__(self, spec: ResNetSpec | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.spec = spec or ResNetSpec()
+        super().__init__(spec, **kwargs)
         s = self.spec
         # Created in the order the Functional graph creates its layers: each layer draws its
         # initializer seed when constructed, so order is what makes the weights identical.
@@ -30,18 +32,11 @@ class ResNet(keras.Model):
         self.classifier = layers.Dense(s.num_classes, activation="softmax")
 
     def build(self, input_shape):
-        # Each layer built from the shape its predecessor produces: every weight exists now, so
-        # count_params() and summary() agree with the Functional model before any data is seen.
-        shape = input_shape
-        for layer in [*self.stem, self.pool]:
-            layer.build(shape)
-            shape = layer.compute_output_shape(shape)
-        for block in self.blocks:
-            for layer in block:  # "same" padding: a block's shape is its input's
-                layer.build(shape)
-        for layer in [self.last_conv, self.pooling, self.dense, self.dropout, self.classifier]:
-            layer.build(shape)
-            shape = layer.compute_output_shape(shape)
+        # A residual block adds its input to its output, so its "same" convolutions keep its
+        # input's shape: built in order, the stack of blocks is one straight line of layers.
+        blocks = [layer for block in self.blocks for layer in block]
+        head = [self.last_conv, self.pooling, self.dense, self.dropout, self.classifier]
+        build_in_order([*self.stem, self.pool, *blocks, *head], input_shape)
 
     def call(self, inputs, training=False):
         x = inputs
@@ -53,14 +48,6 @@ class ResNet(keras.Model):
         x = self.pooling(self.last_conv(x))
         x = self.dropout(self.dense(x), training=training)
         return self.classifier(x)
-
-    def get_config(self):
-        return {**super().get_config(), "spec": self.spec.to_config()}
-
-    @classmethod
-    def from_config(cls, config):
-        spec = ResNetSpec.from_config(config.pop("spec"))
-        return cls(spec, **config)
 
 
 def build(spec: ResNetSpec) -> keras.Model:

@@ -1,0 +1,38 @@
+"""What every subclassed model here shares: it is made from a spec, rebuilt from its config,
+and built layer by layer so that its weights exist before any data is seen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import keras
+
+from mnist_models.spec import Spec
+
+
+class SpecModel(keras.Model):
+    """A `keras.Model` subclass made from a frozen spec (`spec_class`), whose config is the spec:
+    `get_config`/`from_config` round-trip it, so `.keras` files and `clone_model` work."""
+
+    spec_class: type[Spec] = Spec
+
+    def __init__(self, spec: Spec | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = spec or self.spec_class()
+
+    def get_config(self):
+        return {**super().get_config(), "spec": self.spec.to_config()}
+
+    @classmethod
+    def from_config(cls, config):
+        spec = cls.spec_class.from_config(config.pop("spec"))
+        return cls(spec, **config)
+
+
+def build_in_order(layers: Iterable[keras.layers.Layer], input_shape) -> None:
+    """Builds each layer from the shape its predecessor produces, creating every weight now, so
+    that count_params() and summary() agree with the other styles before any data is seen."""
+    shape = input_shape
+    for layer in layers:
+        layer.build(shape)
+        shape = layer.compute_output_shape(shape)
