@@ -7,37 +7,53 @@ import statistics
 from bench.analysis.stats import paired_comparisons
 from bench.plan.backends import model_name
 from bench.plan.specs import RunSpec
-from bench.store.records import OneTimeRecord, PairedRecord, RunRecord, first_line, latest_by_run
+from bench.store.records import (
+    ONE_TIME_MEASURES,
+    OneTimeRecord,
+    PairedRecord,
+    RunRecord,
+    first_line,
+    latest_by_run,
+)
 
 
 def paired_line(record: PairedRecord) -> str:
-    """One console line for one paired process: its ratios to the reference, by measure."""
+    """One console line for one paired process: each style's ratios to the reference."""
     if record.status != "ok":
         return f"FAILED: {first_line(record.error)}"
-    parts = []
+    by_style: dict[str, list[str]] = {}
     # only the estimates are shown: the margin, and so the verdict, do not matter here
     for measure, style, c in paired_comparisons(
         [record.ordered_seconds()], record.reference, 100.0
     ):
-        parts.append(f"{style[:3]} {measure} {c.estimate:.3f}×")
-    return "; ".join(parts) + " (this process; the verdicts pool every process)"
+        by_style.setdefault(style, []).append(f"{SHORT.get(measure, measure)} {c.estimate:.3f}×")
+    return "; ".join(f"{style}: {' '.join(parts)}" for style, parts in by_style.items())
 
 
 def one_time_line(record: OneTimeRecord) -> str:
-    """One console line for one one-time process: its median ratios to the reference, and what
-    could not be done."""
+    """Console lines for one one-time process, one per style: its median ratios to the
+    reference over this process's cycles, and what it could not do."""
     if record.status != "ok":
         return f"FAILED: {first_line(record.error)}"
-    parts = []
-    for measure, by_style in record.seconds.items():
-        reference = by_style.get(record.reference) or []
-        for style, times in by_style.items():
-            if style != record.reference and times and reference:
+    lines = []
+    for style in record.styles:
+        if style == record.reference:
+            continue
+        parts = []
+        for measure in ONE_TIME_MEASURES:
+            by_style = record.seconds.get(measure, {})
+            times, reference = by_style.get(style) or [], by_style.get(record.reference) or []
+            if times and reference:
                 ratio = statistics.median(t / r for t, r in zip(times, reference, strict=True))
-                parts.append(f"{style[:3]} {measure} {ratio:.2f}×")
-    failed = [f"{style} {measure}" for style, by in record.failures.items() for measure in by]
-    line = "; ".join(parts) + " (median over this process's cycles)"
-    return line + (f"; could not: {', '.join(failed)}" if failed else "")
+                parts.append(f"{SHORT.get(measure, measure)} {ratio:.2f}×")
+        failed = list(record.failures.get(style, {}))
+        lines.append(f"{style}: {' '.join(parts)}" + (f"; could not: {', '.join(failed)}"
+                                                      if failed else ""))  # fmt: skip
+    return "\n    ".join(lines)
+
+
+# Short names for the progress lines, which must fit the console.
+SHORT = {"train_step": "train", "first_train_step": "1st-step", "first_predict": "1st-predict"}
 
 
 def weight_digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[str, str]]:

@@ -92,10 +92,10 @@ def run_sweep(
     echo(
         f"mnist-styles-bench: profile {config.profile}, {len(config.runs())} runs "
         f"({', '.join(config.backends)} × {', '.join(config.archs)} × "
-        f"{', '.join(config.styles)} × {len(config.seeds)} seeds, "
-        f"{config.settings.epochs} epoch(s)); data: {environment.get('data_source')}; "
-        f"writing to {config.out}/"
+        f"{len(config.styles)} styles × {len(config.seeds)} seeds, "
+        f"{config.settings.epochs} epoch(s))"
     )
+    echo(f"data: {environment.get('data_source')}; writing to {config.out}/")
     todo = find_todo(config)
     if todo.empty:
         echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")

@@ -89,9 +89,10 @@ def test_sweep_records_every_run_and_the_metadata(tmp_path, fake_worker):
     assert len(read_records(tmp_path)) == 9 == len(fake_worker)
     assert (tmp_path / "sweep.json").exists()
     assert lines[0].startswith("mnist-styles-bench: profile quick, 9 runs")
-    assert lines[1].startswith("probing the matmul peak")
-    assert lines[3].startswith("[1/9] cnn/")
-    assert "ETA" in lines[4]
+    assert lines[1].startswith("data: ")
+    assert lines[2].startswith("probing the matmul peak")
+    assert lines[4].startswith("[1/9] cnn/")
+    assert "ETA" in lines[5]
     assert all(r.efficiency == 40.0 / 160.0 for r in read_records(tmp_path))
 
 
@@ -209,7 +210,7 @@ def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
     fake_worker.clear()
     run_sweep(_config(tmp_path, resume=True), {}, [], echo=lines.append)
     assert fake_worker == []
-    assert lines[1:] == [
+    assert lines[2:] == [
         f"nothing to do: every run of this sweep is already recorded in {tmp_path}"
     ]
 
