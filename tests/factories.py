@@ -87,9 +87,11 @@ def random_mnist(train: int = 2048, test: int = 1024, seed: int = 0) -> MnistDat
     )
 
 
-def run_bench(*args: str, cwd, timeout: int = 600) -> subprocess.CompletedProcess:
-    """`python -m bench ARGS` in a subprocess from this checkout, as a user runs it."""
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+def run_bench(*args: str, cwd, timeout: int = 600, pythonpath: str | None = None
+              ) -> subprocess.CompletedProcess:  # fmt: skip
+    """`python -m bench ARGS` in a subprocess from this checkout, as a user runs it; `pythonpath`
+    is put before the checkout on the module path."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (pythonpath, str(PROJECT))))}
     return subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=timeout, check=False)  # fmt: skip
 
