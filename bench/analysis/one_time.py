@@ -11,7 +11,7 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from bench.analysis.stats import compare_log_ratios, describe
+from bench.analysis.stats import compare_log_ratios, describe, variance_components
 from bench.plan.backends import BACKENDS, model_name
 from bench.store.records import ONE_TIME_MEASURES, OneTimeRecord
 
@@ -29,17 +29,6 @@ def _slope(values: list[float]) -> float:
     mean_x, mean_y = (n - 1) / 2, statistics.fmean(values)
     sxx = sum((i - mean_x) ** 2 for i in range(n))
     return sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values)) / sxx
-
-
-def variance_components(per_process: list[list[float]]) -> dict[str, float | None]:
-    """Standard deviations of log ratios within a process (cycle to cycle, pooled) and of the
-    processes' means; which one dominates says what the interval has to be over."""
-    within = [statistics.variance(logs) for logs in per_process if len(logs) > 1]
-    means = [statistics.fmean(logs) for logs in per_process if logs]
-    return {
-        "within_process_sd": math.sqrt(statistics.fmean(within)) if within else None,
-        "between_process_sd": statistics.stdev(means) if len(means) > 1 else None,
-    }
 
 
 def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:

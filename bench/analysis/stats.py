@@ -265,6 +265,34 @@ def verdict_words(c: Comparison, higher: str = "higher", lower: str = "lower") -
     return c.verdict.replace("different", word, 1)
 
 
+def process_log_ratios(processes: Sequence[dict[str, dict[str, list[float]]]], reference: str
+                       ) -> dict[tuple[str, str], list[list[float]]]:  # fmt: skip
+    """Each (measure, style)'s round-by-round log ratios to the reference, one list per process,
+    in input order; `processes` as for `paired_comparisons`."""
+    return {
+        (measure, style): [
+            [math.log(c / r) for c, r in zip(p[measure][style], p[measure][reference],
+                                             strict=True)]
+            for p in processes
+        ]
+        for measure, by_style in processes[0].items()
+        for style in by_style
+        if style != reference
+    }  # fmt: skip
+
+
+def variance_components(per_process: list[list[float]]) -> dict[str, float | None]:
+    """Standard deviations of log ratios within a process (round to round or cycle to cycle,
+    pooled) and of the processes' means; which one dominates says what the interval has to be
+    over, and how to split a budget between processes and rounds."""
+    within = [statistics.variance(logs) for logs in per_process if len(logs) > 1]
+    means = [statistics.fmean(logs) for logs in per_process if logs]
+    return {
+        "within_process_sd": math.sqrt(statistics.fmean(within)) if within else None,
+        "between_process_sd": statistics.stdev(means) if len(means) > 1 else None,
+    }
+
+
 def paired_comparisons(processes: Sequence[dict[str, dict[str, list[float]]]], reference: str,
                        margin_percent: float) -> list[tuple[str, str, Comparison]]:  # fmt: skip
     """Each style's burst times against the reference's, round by round, per measure.
@@ -282,18 +310,10 @@ def paired_comparisons(processes: Sequence[dict[str, dict[str, list[float]]]], r
         placement) widens it rather than hiding in it. With one process it is over rounds.
     """
     found = []
-    for measure, by_style in processes[0].items():
-        for style in by_style:
-            if style == reference:
-                continue
-            per_process = [
-                [math.log(c / r) for c, r in zip(p[measure][style], p[measure][reference],
-                                                 strict=True)]
-                for p in processes
-            ]  # fmt: skip
-            if len(per_process) >= 2:
-                units = [statistics.fmean(logs) for logs in per_process]
-            else:
-                units = per_process[0]
-            found.append((measure, style, compare_log_ratios(measure, units, margin_percent)))
+    for (measure, style), per_process in process_log_ratios(processes, reference).items():
+        if len(per_process) >= 2:
+            units = [statistics.fmean(logs) for logs in per_process]
+        else:
+            units = per_process[0]
+        found.append((measure, style, compare_log_ratios(measure, units, margin_percent)))
     return found

@@ -19,6 +19,8 @@ from bench.analysis.stats import (
     compare_ratios,
     describe,
     paired_comparisons,
+    process_log_ratios,
+    variance_components,
 )
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, model_name
 from bench.plan.settings import (
@@ -189,6 +191,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
     for (backend, arch), records in by_arch.items():
         first = records[0]
         processes = [r.ordered_seconds() for r in records]
+        logs = process_log_ratios(processes, first.reference)
         for measure, style, c in paired_comparisons(processes, first.reference, margin):
             calls = [r.steps_per_burst[measure] for r in records]
             entries.append(
@@ -206,6 +209,8 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
                     "interval_over": "processes" if len(records) > 1 else "rounds",
                     "steps_per_burst": round(statistics.median(calls)),
                     "steps_per_burst_by_process": calls,
+                    "instances": first.instances,
+                    **variance_components(logs[(measure, style)]),
                 }
             )
         for measure in first.ordered_seconds():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,106 +20,23 @@ from bench.plan.settings import (
     whole,
 )
 from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec, balanced_build_order
-from mnist_models import ARCHS, STYLES, is_architecture_name
+from bench.plan.values import (
+    check_archs,
+    check_budget,
+    check_data_dir,
+    check_paired_rounds,
+    check_seeds,
+    known,
+    names,
+    parse_duration,
+    parse_seeds,
+    percent,
+    show_duration,
+    show_seeds,
+)
+from mnist_models import ARCHS, STYLES
 
 PROFILES = ("smoke", "quick", "full")
-
-
-def names(allowed: tuple[str, ...], every: str | None = None):
-    """A parser of comma-separated names, for an option whose values are some of `allowed`;
-    `every` is a word that means all of them ("all")."""
-
-    def parse(text: str) -> tuple[str, ...]:
-        if every is not None and text.strip() == every:
-            return allowed
-        return tuple(name.strip() for name in text.split(",") if name.strip())
-
-    parse.__name__ = f"comma-separated list of {', '.join(allowed)}"
-    return parse
-
-
-def parse_seeds(text: str) -> tuple[int, ...]:
-    """ "5" → seeds 1..5; "3,7,9" → those seeds; "4-6" → 4, 5, 6.
-
-    Raises:
-        ValueError: none of those forms.
-    """
-    try:
-        if "," in text:
-            return tuple(int(part) for part in text.split(",") if part.strip())
-        if "-" in text.strip("-"):
-            first, last = (int(part) for part in text.split("-"))
-            return tuple(range(first, last + 1))
-        count = int(text)
-    except ValueError:
-        raise ValueError(
-            f"invalid seeds {text!r}; expected a count N (seeds 1..N), a list like 1,2,7, "
-            "or a range like 3-5"
-        ) from None
-    if count < 1:
-        raise ValueError(f"--seeds must be >= 1; received {count}")
-    return tuple(range(1, count + 1))
-
-
-def _show_seeds(seeds: tuple[int, ...]) -> str:
-    return (
-        str(len(seeds)) if seeds == tuple(range(1, len(seeds) + 1)) else ",".join(map(str, seeds))
-    )
-
-
-def _archs(received: tuple[str, ...]) -> None:
-    if not received:
-        raise ConfigError(f"no arch given; expected some of: {', '.join(ARCHS)}")
-    for name in received:
-        if not is_architecture_name(name):
-            raise ConfigError(
-                f"unknown arch {name!r}; expected one of: {', '.join(ARCHS)}, or "
-                "module:ATTRIBUTE naming an Architecture (e.g. my_models.lenet:LENET)"
-            )
-    if len(set(received)) != len(received):
-        raise ConfigError(f"archs must not repeat; received {', '.join(received)}")
-
-
-def _known(kind: str, allowed: tuple[str, ...]):
-    def check(received: tuple[str, ...]) -> None:
-        if not received:
-            raise ConfigError(f"no {kind} given; expected some of: {', '.join(allowed)}")
-        for name in received:
-            if name not in allowed:
-                raise ConfigError(f"unknown {kind} {name!r}; expected one of: {', '.join(allowed)}")
-        if len(set(received)) != len(received):
-            raise ConfigError(f"{kind}s must not repeat; received {', '.join(received)}")
-
-    return check
-
-
-def _seeds(seeds: tuple[int, ...]) -> None:
-    if not seeds:
-        raise ConfigError("no seeds given; expected at least one seed >= 1")
-    for seed in seeds:
-        if seed < 1:
-            raise ConfigError(f"seeds must be >= 1; received {seed}")
-    if len(set(seeds)) != len(seeds):
-        raise ConfigError(f"seeds must not repeat; received {list(seeds)}")
-
-
-def _paired_rounds(rounds: int) -> str | None:
-    if not isinstance(rounds, int) or rounds < 0 or rounds == 1:
-        # one round gives no interval
-        return "a whole number: 0 (off) or at least 2"
-    return None
-
-
-def _percent(value: float) -> str | None:
-    return None if 0 < value < 100 else "a percentage in (0, 100), e.g. 3"
-
-
-def _data_dir(path: str | None) -> None:
-    if path is not None and not (Path(path).is_dir() and os.access(path, os.R_OK | os.X_OK)):
-        raise ConfigError(
-            f"data dir {path} is not a readable directory; pass a directory holding the MNIST "
-            "IDX files or mnist.npz, or leave --data-dir out"
-        )
 
 
 @dataclass(frozen=True)
@@ -131,14 +47,14 @@ class BenchConfig:
     archs: tuple[str, ...] = setting(
         help=f"architectures: {', '.join(ARCHS)}, or module:ATTRIBUTE naming your own "
         "mnist_models.Architecture",
-        flag="--arch", parse=names(ARCHS), check=_archs,
+        flag="--arch", parse=names(ARCHS), check=check_archs,
     )  # fmt: skip
     styles: tuple[str, ...] = setting(
-        help="styles", parse=names(STYLES), check=_known("style", STYLES)
+        help="styles", parse=names(STYLES), check=known("style", STYLES)
     )
     seeds: tuple[int, ...] = setting(
-        help="N (seeds 1..N), a list 1,2,7 or a range 3-5", parse=parse_seeds, check=_seeds,
-        show=_show_seeds,
+        help="N (seeds 1..N), a list 1,2,7 or a range 3-5", parse=parse_seeds, check=check_seeds,
+        show=show_seeds,
     )  # fmt: skip
     settings: TrainSettings = None  # type: ignore[assignment]  # with the first backend
     out: Path = Path("results")
@@ -147,10 +63,13 @@ class BenchConfig:
         help="Keras backends, or all (full: every installed)",
         flag="--backend",
         parse=names(BACKENDS, every="all"),
-        check=_known("backend", BACKENDS),
+        check=known("backend", BACKENDS),
     )
     data_dir: str | None = setting(
-        None, help="directory with the MNIST IDX files or mnist.npz", parse=str, check=_data_dir
+        None,
+        help="directory with the MNIST IDX files or mnist.npz",
+        parse=str,
+        check=check_data_dir,
     )
     resume: bool = False
     order_seed: int = setting(0, help="seed of the shuffled run and build orders",
@@ -162,14 +81,28 @@ class BenchConfig:
     )
     paired_rounds: int = setting(
         0, help="rounds in each process of the paired timing phase (0 = off)",
-        check=_paired_rounds,
+        check=check_paired_rounds,
     )  # fmt: skip
     paired_processes: int = setting(
-        1, help="independent processes of the paired phase per arch", check=whole(1)
+        1, help="the most independent processes of each paired phase per arch (steady and "
+        "one-time); a phase stops earlier once every interval meets its aim",
+        check=whole(1),
+    )  # fmt: skip
+    paired_min_processes: int = setting(
+        1, help="the fewest processes of each paired phase per arch before it may stop on its "
+        "aims", check=whole(1),
+    )  # fmt: skip
+    paired_instances: int = setting(
+        1, help="copies of each style in each steady paired process", check=whole(1)
     )
+    budget: float | None = setting(
+        None, help="wall time for the paired phases together (300, 5m, 1h); a phase stops when "
+        "its next process would not fit", parse=parse_duration, check=check_budget,
+        show=show_duration,
+    )  # fmt: skip
     time_margin: float = setting(
         DEFAULT_TIME_MARGIN, help="equivalence margin of the timing verdicts, in percent",
-        check=_percent,
+        check=percent,
     )  # fmt: skip
     one_time_cycles: int = setting(
         0, help="cycles of the one-time phase (build, compile, first step, first predict, save, "
@@ -178,7 +111,7 @@ class BenchConfig:
     )  # fmt: skip
     one_time_margin: float = setting(
         DEFAULT_ONE_TIME_MARGIN, help="equivalence margin of the one-time verdicts, in percent",
-        check=_percent,
+        check=percent,
     )  # fmt: skip
 
     def __post_init__(self):
@@ -233,7 +166,8 @@ class BenchConfig:
                        self.paired_rounds, self.order_seed + process, process,
                        reference=self.reference(arch), data_dir=self.data_dir,
                        build_order=balanced_build_order(self.styles_of(arch), process,
-                                                        self.order_seed))
+                                                        self.order_seed),
+                       instances=self.paired_instances)
             for backend in self.backends
             for process in range(self.paired_processes)
             for arch in self.archs
@@ -275,21 +209,26 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         capabilities=False,
     ),
     # A first answer within 5 minutes on the slowest 2-core CPU (README "Quick start" has the
-    # measured time): the paired speed verdicts from three short processes, and two seeds on a
-    # tenth of the data for accuracy and the end-to-end timings; no capability checks (one
-    # more framework start-up).
+    # measured time). The styles train to bitwise the same weights, so one seed of whole runs on
+    # a tenth of the data shows accuracy and identity; the time goes to the paired phases,
+    # capped by a budget. No capability checks (one more framework start-up).
     "quick": dict(
         archs=("cnn",),
-        seeds=(1, 2),
+        seeds=(1,),
         epochs=2,
         train_images=6_000,
         test_images=5_000,
-        paired_rounds=12,
-        paired_processes=3,
+        paired_rounds=20,
+        paired_processes=6,
+        paired_min_processes=3,
+        # the CNN's single-image latency differs a few per cent between copies of one model in
+        # one process; three copies of each style average that inside the process
+        paired_instances=3,
         one_time_cycles=4,
+        budget=180.0,
         capabilities=False,
     ),
-    # The reference run behind results/: both archs, five seeds, the whole data set.
+    # The reference run behind results/: three architectures, five seeds, the whole data set.
     "full": dict(
         archs=("cnn", "mlp", "resnet"),
         seeds=(1, 2, 3, 4, 5),
@@ -297,13 +236,16 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         train_images=None,
         test_images=None,
         target_accuracy=0.99,
-        # The process is the unit of replication (docs/methodology.md, "Paired timing"): what
-        # varies between processes, not rounds, sets the interval. The MLP's 1,024-image
-        # predictions vary most between processes; 30 processes (five times the 6 build orders
-        # of three styles) bring every measure within its precision aim.
-        paired_rounds=100,
+        # The process is the unit of replication (docs/methodology.md, "Paired timing"). Each
+        # phase stops once every interval meets its aim, after at least three Latin squares of
+        # build orders (nine processes: the coverage simulation's minimum for ≥ 93 %), at
+        # most 30 processes; rounds and copies per process are chosen from the variance
+        # components (docs/methodology.md, "How many processes, rounds and copies").
+        paired_rounds=25,
         paired_processes=30,
-        one_time_cycles=4,
+        paired_min_processes=9,
+        paired_instances=2,
+        one_time_cycles=8,
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(

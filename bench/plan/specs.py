@@ -121,11 +121,19 @@ class PairedSpec:
     reference: str = REFERENCE_STYLE
     data_dir: str | None = None
     build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
+    instances: int = 1  # copies of each style, each timed in every round
 
     @property
     def styles_in_build_order(self) -> tuple[str, ...]:
         """The styles in the order this process builds, traces and warms them up."""
         return self.build_order or self.styles
+
+    def copies_in_build_order(self) -> list[tuple[str, int]]:
+        """(style, copy) in the order they are built: the build order, then its reverse, and so
+        on, so that with two copies each style has one early and one late copy."""
+        order = self.styles_in_build_order
+        return [(style, copy) for copy in range(self.instances)
+                for style in (order if copy % 2 == 0 else order[::-1])]  # fmt: skip
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

@@ -16,6 +16,7 @@ from bench.analysis.stats import (
     TOO_FEW,
     UNCLEAR,
 )
+from bench.analysis.stopping import BUDGET
 from bench.plan.backends import BACKENDS, model_name
 from bench.store.records import references
 from mnist_models import STYLES
@@ -101,9 +102,13 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
     if unstable:
         lines.append(f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
                      "(summary.md); the verdicts above are paired")  # fmt: skip
+    stopped = defaultdict(set)
+    for phase in results.get("paired_stopping") or []:
+        stopped[model_name(phase["backend"], phase["arch"])].add(phase["stopped"])
     for model, warnings in wide.items():
+        more = "a larger --budget" if BUDGET in stopped[model] else "more --paired-processes"
         lines.append(f"note: {model}: {len(warnings)} paired intervals are wider than their aims "
-                     "(summary.md); more --paired-processes narrow them")  # fmt: skip
+                     f"(summary.md); {more} narrows them")  # fmt: skip
     return [line if len(line) <= WIDTH else f"{line[: WIDTH - 1]}…" for line in lines]
 
 

@@ -24,6 +24,7 @@ from bench.render.tables import (
     md,
     one_time_table,
     paired_table,
+    stopping_table,
 )
 from bench.store.environment import provenance_lines
 from bench.store.records import RunRecord
@@ -58,6 +59,18 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
             md(paired_table(paired)),
         ]
     parts += one_time_section(results, summary)
+    if results.get("paired_stopping"):
+        parts += [
+            "## How far the paired phases went\n",
+            "Each phase of each model runs processes in blocks of one Latin square of build "
+            "orders and stops once every interval is within its aim (±1.5 % for training steps "
+            "and predict batches, ±3 % for latency, ±5 % for one-time costs, ±10 % for "
+            "compile), at its most processes, or when the budget cannot pay for another "
+            'process (docs/methodology.md, "When the paired phases stop"). Worker time is the '
+            "processes' own wall time; the last column is the widest 95 % half-width over its "
+            "aim (≤ 1 meets it).\n",
+            md(stopping_table(results["paired_stopping"])),
+        ]
     parts += [
         "## Results per style (means over seeds; each run in its own process)\n",
         "Accuracy, sizes and the end-to-end timings a user sees: each run is a whole `fit` in its "

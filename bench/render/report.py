@@ -15,6 +15,7 @@ import pandas as pd
 
 from bench.analysis.metrics import METRICS
 from bench.analysis.one_time import one_time_drift, one_time_entries, one_time_failures
+from bench.analysis.stopping import stopping_summary
 from bench.analysis.summary import (
     latest_records,
     paired_precision_warnings,
@@ -80,6 +81,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         "paired_medians": paired_medians,
         "one_time_margin_percent": one_time_margin,
         "one_time_drift": one_time_drift(one_time_records),
+        "paired_stopping": stopping_summary(paired, [*paired_records, *one_time_records], config),
         "runs": [r.to_dict() for r in records],
         "summary": summary,
         "capabilities": sweep.get("capabilities", {}),

@@ -68,6 +68,28 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def stopping_table(stopping: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per paired phase × model: how many processes it ran, for how long, and why it
+    stopped, with its widest interval against that measure's aim."""
+    rows = []
+    for s in stopping:
+        share = s.get("widest_share_of_aim")
+        widest = (
+            "–"
+            if share is None or share == float("inf")
+            else (f"{s['widest_style']} {MEASURES[s['widest_measure']].label}: {share:.2f}")
+        )
+        rows.append({
+            "phase": "one-time" if s["phase"] == "one_time" else "steady",
+            "backend": s["backend"], "arch": s["arch"],
+            "processes": f"{s['processes']} of {s['most_processes']}",
+            "worker time": f"{s['worker_seconds'] / 60:.1f} min",
+            "stopped": s["stopped"],
+            "widest interval / its aim": widest,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per (arch, style, one-time measure): the ratio to the reference and its verdict."""
     return pd.DataFrame(

@@ -204,15 +204,17 @@ def process_fields(spec: PairedSpec | OneTimeSpec) -> dict[str, Any]:
 
 def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
     """The paired record's fields that come from its spec, before anything is timed."""
-    return dict(process_fields(spec), rounds=spec.rounds, batch_size=spec.settings.batch_size)
+    return dict(process_fields(spec), rounds=spec.rounds, batch_size=spec.settings.batch_size,
+                instances=spec.instances)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class PairedRecord(JsonRecord):
     """The paired timing phase of one architecture: every style in one process, interleaved.
 
-    `seconds[measure][style]` holds one burst time per round, in round order; a burst is
-    `steps_per_burst[measure]` identical calls. Everything reported is derived from these.
+    `seconds[measure][style]` holds one time per round, in round order: the sum of one burst on
+    each of the style's `instances` copies, a burst being `steps_per_burst[measure]` identical
+    calls. Everything reported is derived from these.
     """
 
     arch: str
@@ -230,6 +232,7 @@ class PairedRecord(JsonRecord):
     backend: str = "tensorflow"
     jit_compile: bool | None = None  # what Keras used for every style of the process
     build_order: list[str] | None = None  # the order the styles were built and traced in
+    instances: int = 1  # copies of each style in the process (schema < 6: always one)
     device: str | None = None
     started_at: str | None = None
     wall_seconds: float | None = None

@@ -28,20 +28,25 @@ Format history (`SCHEMA_VERSION`):
      "one_time" (steady entries have `phase` "steady"; absent: steady), beside
      `one_time_drift`. Runs record `first_execution_seconds`: the trace and the first
      `steps_per_execution` steps of the first epoch, apart from the rest of it.
+  6: adaptive paired phases: paired records carry `instances` (copies of each style in the
+     process; absent: one), and a round's time of a style is the sum over its copies; steady
+     entries carry `within_process_sd` and `between_process_sd` as one-time entries do;
+     results.json's `paired_stopping` says, per backend × arch × phase, how many processes
+     ran, their worker time, and why the phase stopped.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
-# results.json of these schemas can be read (`upgrade_results`): 2 and 3 only lack fields.
-READABLE_SCHEMAS = (2, 3, 4, SCHEMA_VERSION)
+# results.json of these schemas can be read (`upgrade_results`): 2, 3 and 5 only lack fields.
+READABLE_SCHEMAS = (2, 3, 4, 5, SCHEMA_VERSION)
 
 
 def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 `run_sweep` reads top to bottom, one function per phase: find what is left to do, probe the
 matmul peak, make a shared start's initial weights, time the styles in pairs (steady calls, then
-one-time costs), train the runs, check the capabilities.
+one-time costs, each until its intervals meet their aims), train the runs, check the
+capabilities.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
 from bench.store.files import write_json
-from bench.store.records import RunRecord, append_one_time, append_paired, append_record
+from bench.store.records import RunRecord, append_record
 from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE
-from bench.sweep import jobs, progress
+from bench.sweep import jobs, paired, progress
 from bench.sweep.executors import Executor
 from bench.sweep.executors.local import LocalExecutor
 from bench.sweep.resume import Todo, find_todo
@@ -104,8 +105,7 @@ def run_sweep(
     sweep.write_metadata()
     probe_phase(sweep, todo)
     initial_weights_phase(sweep, todo)
-    paired_phase(sweep, todo)
-    one_time_phase(sweep, todo)
+    paired_phases(sweep, todo)
     records = runs_phase(sweep, todo)
     capabilities_phase(sweep, todo)
     return records
@@ -172,31 +172,10 @@ def initial_weights_phase(sweep: Sweep, todo: Todo) -> None:
         jobs.make_initial_weights(todo.initial_weights, sweep.executor)
 
 
-def paired_phase(sweep: Sweep, todo: Todo) -> None:
-    """Every process of the paired timing phase, each recorded in paired.jsonl as it ends."""
-    _processes(sweep, todo.paired, "paired timing",
-               lambda spec: f"{spec.rounds} interleaved rounds", jobs.run_paired_in_worker,
-               append_paired, progress.paired_line)  # fmt: skip
-
-
-def one_time_phase(sweep: Sweep, todo: Todo) -> None:
-    """Every process of the one-time phase, each recorded in one_time.jsonl as it ends."""
-    _processes(sweep, todo.one_time, "one-time costs",
-               lambda spec: f"{spec.cycles} cycles after a warm-up", jobs.run_one_time_in_worker,
-               append_one_time, progress.one_time_line)  # fmt: skip
-
-
-def _processes(sweep: Sweep, specs, phase: str, detail, run, append, line) -> None:
-    """Runs each process of a paired phase in a worker, announced, recorded and summed up."""
-    for spec in specs:
-        sweep.echo(
-            f"{phase}: {model_name(spec.settings.backend, spec.arch)}, "
-            f"process {spec.process + 1}/{sweep.config.paired_processes}, "
-            f"{len(spec.styles)} styles, {detail(spec)} …"
-        )
-        record = run(spec, sweep.executor)
-        append(sweep.config.out, record)
-        sweep.echo(f"    {line(record)}")
+def paired_phases(sweep: Sweep, todo: Todo) -> None:
+    """The paired phases, steady then one-time, each process recorded as it ends; each phase
+    of each architecture stops once its intervals meet their aims (`bench.sweep.paired`)."""
+    paired.paired_phases(sweep.config, todo, sweep.executor, sweep.echo)
 
 
 def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:

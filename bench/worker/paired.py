@@ -1,9 +1,12 @@
 """The paired timing phase: every style of one architecture in one process, timed in rounds.
 
 Each round runs every style once per measure, in a freshly shuffled order, for a short burst of
-identical calls. Slow spells of a shared machine then hit all styles of a round alike, and the
-per-round ratios to the reference style cancel them; that is why these intervals are narrower
-than those of whole runs timed minutes apart in separate processes. Runs inside a worker process.
+identical calls (on each of a style's copies, when the process holds several: two copies of
+one model in one process run a few per cent apart for the life of the process, so several
+copies per style average that out inside the process instead of between processes). Slow
+spells of a shared machine then hit all styles of a round alike, and the per-round ratios to
+the reference style cancel them; that is why these intervals are narrower than those of whole
+runs timed minutes apart in separate processes. Runs inside a worker process.
 """
 
 from __future__ import annotations
@@ -132,6 +135,17 @@ def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch,
     return steps, seconds
 
 
+def summed(by_copy: Mapping[str, list[float]], style: str, instances: int) -> list[float]:
+    """A style's time in each round: the sum of its copies' bursts in that round."""
+    copies = [by_copy[copy_name(style, c)] for c in range(instances)]
+    return [sum(times) for times in zip(*copies, strict=True)]
+
+
+def copy_name(style: str, copy: int) -> str:
+    """The name of a style's copy in a process: the style itself for the first."""
+    return style if copy == 0 else f"{style}#{copy}"
+
+
 def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord:
     """Builds every style of `spec.arch` from one seed, compiles each alike, and times them."""
     clock = JobClock()
@@ -150,20 +164,22 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
         ]
         build_order = list(spec.styles_in_build_order)
         models = {}
-        for style in build_order:
+        for style, copy in spec.copies_in_build_order():
             # The same seed for each: identical initial weights, so the styles train alike.
-            models[style] = build_model(spec.arch, style, seed=spec.seed)
-            compile_model(models[style], s, epoch_size(s)[1])  # the runs' recipe
+            model = models[copy_name(style, copy)] = build_model(spec.arch, style, seed=spec.seed)
+            compile_model(model, s, epoch_size(s)[1])  # the runs' recipe
         jit_compile = all(effective_jit_compile(m, s) for m in models.values())
-        steps, seconds = time_models(
+        steps, per_copy = time_models(
             models,
             train_batches,
             preprocess(mnist.x_test[:PREDICT_BATCH]),
-            reference=spec.reference,
+            reference=copy_name(spec.reference, 0),
             rounds=spec.rounds,
             order_seed=spec.order_seed,
             burst_seconds=spec.burst_seconds,
         )
+        seconds = {measure: {style: summed(by_copy, style, spec.instances) for style in spec.styles}
+                   for measure, by_copy in per_copy.items()}  # fmt: skip
     except Exception as e:  # recorded, so that the sweep and the report go on
         clock.failed(e)
     return PairedRecord(

@@ -56,6 +56,10 @@ def _fails(argv, capsys):
         (["--paired-processes", "0"], "paired processes must be a whole number >= 1"),
         (["--one-time-cycles", "-1"], "one time cycles must be a whole number >= 0; received -1"),
         (["--one-time-margin", "-2"], "one time margin must be a percentage in (0, 100)"),
+        (["--budget", "0"], "budget must be a duration > 0, e.g. 5m; received 0.0"),
+        (["--budget", "5 min"], "invalid duration '5 min'; expected seconds (300), or a number"),
+        (["--paired-instances", "0"], "paired instances must be a whole number >= 1"),
+        (["--paired-min-processes", "0"], "paired min processes must be a whole number >= 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, expected, capsys):
@@ -127,12 +131,17 @@ def test_every_setting_is_a_flag_that_reaches_the_config():
         "3",
         "--train-images",
         "512",
+        "--budget",
+        "1.5m",
+        "--paired-instances",
+        "4",
     ]
     args = build_parser().parse_args(argv)
     config = make_config(
         "quick", "out", **{name: getattr(args, name) for name in setting_options()}
     )
     assert (config.archs, config.paired_processes, config.time_margin) == (("mlp",), 7, 5.0)
+    assert (config.budget, config.paired_instances) == (90.0, 4)
     s = config.settings
     assert (s.deterministic, s.epochs, s.steps_per_execution, s.train_images) == (False, 4, 3, 512)
     fields = {f.name for cls in (BenchConfig, TrainSettings) for f in dataclasses.fields(cls)}

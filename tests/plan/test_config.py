@@ -2,8 +2,9 @@
 
 import pytest
 
-from bench.plan.config import make_config, parse_seeds
+from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
+from bench.plan.values import parse_seeds
 
 
 @pytest.mark.parametrize(

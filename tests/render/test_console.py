@@ -1,5 +1,6 @@
 """The console after a sweep: the answer first, narrow, and each kind of warning in one line."""
 
+from bench.analysis.stopping import BUDGET
 from bench.render.console import answer_table, report_lines, short_verdict
 from bench.render.report import write_report
 from tests.factories import results_dir
@@ -33,8 +34,10 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
     assert "note: 3 per-run timings" in "\n".join(lines)
     assert [line for line in lines if "wider than their aims" in line] == [
         "note: cnn: 2 paired intervals are wider than their aims (summary.md); more "
-        "--paired-processes narrow them"
+        "--paired-processes narrows them"
     ]
+    results["paired_stopping"] = [{"backend": "tensorflow", "arch": "cnn", "stopped": BUDGET}]
+    assert "a larger --budget narrows them" in "\n".join(report_lines(results, tmp_path))
 
 
 def test_verdicts_are_said_in_a_word_or_two():

@@ -1,6 +1,8 @@
 """Older shapes of results.json read into today's, in the one place that knows them."""
 
-from bench.store.schema import SCHEMA_VERSION, upgrade_results
+from bench.store.records import PairedRecord
+from bench.store.schema import READABLE_SCHEMAS, SCHEMA_VERSION, upgrade_results
+from tests.factories import paired_record
 
 
 def test_schema_3_comparisons_and_paired_entries_read_in_todays_shape():
@@ -37,7 +39,13 @@ def test_schema_3_comparisons_and_paired_entries_read_in_todays_shape():
         "latency",
     )
     assert (entry["backend"], entry["phase"]) == ("tensorflow", "steady")
-    assert SCHEMA_VERSION == 5
+    assert 3 in READABLE_SCHEMAS and SCHEMA_VERSION in READABLE_SCHEMAS
+
+
+def test_a_paired_record_from_before_copies_held_one_copy_of_each_style():
+    line = paired_record().to_dict()
+    del line["instances"]  # schema 5 and before
+    assert PairedRecord.from_dict(line).instances == 1
 
 
 def test_a_single_process_entry_counts_its_rounds():

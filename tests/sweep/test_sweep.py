@@ -166,7 +166,7 @@ def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp
 def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_worker):
     run_sweep(_config(tmp_path), {"git": {"commit": "runs"}}, [], echo=lambda _: None)
     fake_worker.clear()
-    config = _config(tmp_path, resume=True, paired_rounds=4)
+    config = _config(tmp_path, resume=True, paired_rounds=4, paired_processes=3)
     run_sweep(config, {"git": {"commit": "paired"}}, [], echo=lambda _: None)
     assert fake_worker == ["cnn"] * 3  # the paired processes alone: every run was recorded
     environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
@@ -180,14 +180,15 @@ def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is
     config = _config(tmp_path, archs=("cnn", "mlp"), paired_processes=2, one_time_cycles=3)
     run_sweep(config, {}, [], echo=lambda _: None)
     one_time = [call for call in fake_worker if str(call).startswith("one-time")]
-    assert one_time == [f"one-time {a} {p}" for p in range(2) for a in ("cnn", "mlp")]
+    # a block at a time per arch: a block is one process per style (at most the two allowed)
+    assert one_time == [f"one-time {a} {p}" for a in ("cnn", "mlp") for p in range(2)]
     assert len(read_one_time(tmp_path)) == 4
     # recorded ok: a resume skips it; failed (as the fake's are): a resume does it again
     append_one_time(tmp_path, replace(OneTimeRecord.failed(config.one_time_specs()[0], None),
                                       status="ok"))  # fmt: skip
     fake_worker.clear()
     run_sweep(replace(config, resume=True), {}, [], echo=lambda _: None)
-    assert fake_worker == ["one-time mlp 0", "one-time cnn 1", "one-time mlp 1"]
+    assert fake_worker == ["one-time cnn 1", "one-time mlp 0", "one-time mlp 1"]
 
 
 def test_resume_redoes_paired_processes_recorded_in_another_build_order(tmp_path):

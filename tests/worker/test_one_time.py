@@ -1,5 +1,6 @@
 """The one-time phase: A/A and A/B pairs, failures recorded and the rest going on, drift, schema."""
 
+import gc
 import math
 import statistics
 import time
@@ -108,6 +109,18 @@ def test_a_step_a_style_cannot_do_is_recorded_with_its_reason_and_the_rest_goes_
     assert len(seconds["build"]["functional"]) == 2
     assert seconds["compile"]["functional"] == [] and seconds["load"]["functional"] == []
     assert all(len(seconds[m]["sequential"]) == 2 for m in ONE_TIME_MEASURES)
+    assert gc.isenabled()  # paused for each timed step, and back on after a failed one
+
+
+def test_each_step_runs_with_the_collector_paused():
+    enabled = []
+
+    def build():
+        enabled.append(gc.isenabled())
+        return _mlp()
+
+    time_cycles({"sequential": build}, _compile, BATCH, PREDICT, [("sequential",)] * 2)
+    assert enabled == [False, False] and gc.isenabled()
 
 
 def test_a_process_records_every_cycle_in_balanced_orders_and_the_report_derives_verdicts():
@@ -166,7 +179,7 @@ def test_drift_over_cycles_is_found_when_times_grow_and_not_when_they_do_not():
 def test_the_profiles_time_one_time_costs_in_quick_and_full_and_not_in_smoke():
     assert make_config("smoke").one_time_specs() == []
     quick = make_config("quick").one_time_specs()
-    assert len(quick) == 3 and all(s.cycles >= 2 for s in quick)
+    assert len(quick) == make_config("quick").paired_processes and all(s.cycles >= 2 for s in quick)
     full = make_config("full", backends=("tensorflow",))
     assert {(s.arch, s.process) for s in full.one_time_specs()} == {
         (arch, p) for arch in ("cnn", "mlp", "resnet") for p in range(full.paired_processes)

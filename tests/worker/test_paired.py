@@ -8,6 +8,7 @@ from bench.analysis.summary import paired_summary
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import PairedSpec, balanced_build_order
 from bench.store.records import MEASURES, PairedRecord
+from bench.worker import paired
 from bench.worker.measure import RetracedError
 from bench.worker.paired import (
     WARMUP_BURSTS,
@@ -122,12 +123,15 @@ def test_a_heavier_model_is_found_slower_beyond_the_margin():
         assert c.estimate > 1.5
 
 
+_SETTINGS = TrainSettings(
+    epochs=1, batch_size=32, learning_rate=1e-3, validation_split=0.1,
+    train_images=2048, test_images=1024, steps_per_execution=50,
+)  # fmt: skip
+
+
 def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_them():
     mnist = random_mnist()
-    settings = TrainSettings(
-        epochs=1, batch_size=32, learning_rate=1e-3, validation_split=0.1,
-        train_images=2048, test_images=1024, steps_per_execution=50,
-    )  # fmt: skip
+    settings = _SETTINGS
     records = [
         run_paired(
             PairedSpec("mlp", STYLES, 1, settings, rounds=3, order_seed=process, process=process,
@@ -159,3 +163,25 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     assert {(m["style"], m["measure"]) for m in medians} == {
         (s, m) for s in record.styles for m in MEASURES
     }
+
+
+def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeypatch):
+    spec = PairedSpec("mlp", STYLES, 1, _SETTINGS, rounds=4, build_order=STYLES, instances=2)
+    assert spec.copies_in_build_order() == [(s, 0) for s in STYLES] + [
+        (s, 1) for s in reversed(STYLES)
+    ]
+    timed = {}
+
+    def fake_time_models(models, *args, reference, rounds, **kwargs):
+        timed.update(models)
+        seconds = {m: {name: [2.0 if "#" in name else 1.0] * rounds for name in models}
+                   for m in MEASURES}  # fmt: skip
+        return dict.fromkeys(MEASURES, 1), seconds
+
+    monkeypatch.setattr(paired, "time_models", fake_time_models)
+    record = run_paired(spec, random_mnist())
+    assert record.status == "ok", record.error
+    assert sorted(timed) == sorted([*STYLES, *(f"{s}#1" for s in STYLES)])
+    assert timed["functional#1"] is not timed["functional"]
+    assert record.instances == 2
+    assert all(record.seconds[m][s] == [3.0] * 4 for m in MEASURES for s in STYLES)

@@ -1,0 +1,148 @@
+"""When a paired phase has measured enough: the adaptive stopping rule, and its coverage.
+
+The rule, per backend × architecture × phase (steady or one-time), written once here and in
+docs/methodology.md ("When the paired phases stop"):
+- Processes run in blocks of one Latin square (as many processes as styles, each style built
+  first once per block), so that the build-order effect cancels at every point where the phase
+  may stop.
+- After each block, once at least `min_processes` have run, the phase stops when the 95 %
+  interval of every style and measure is within its precision aim (`PRECISION`).
+- Otherwise it stops at `max_processes`, or earlier when the sweep's budget cannot pay for the
+  next process.
+
+Stopping on the observed spread can only narrow intervals that happened to come out narrow, so
+the 95 % intervals cover a little less often than 95 %; `simulate_coverage` measures how much on
+recorded processes with a known truth (tests/analysis/test_stopping.py holds it to ≥ 93 %).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+from bench.plan.settings import ONE_TIME_PRECISION, PAIRED_PRECISION
+
+PRECISION = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}  # measure → 95 % half-width aim, percent
+AIMS_MET = "aims met"
+MAXIMUM = "most processes"
+BUDGET = "budget spent"
+
+
+@dataclass(frozen=True)
+class StoppingRule:
+    """How many processes a phase may use: at least `min_processes`, at most `max_processes`,
+    deciding only after whole blocks of `block` processes."""
+
+    min_processes: int
+    max_processes: int
+    block: int = 1
+
+    def decides_at(self, processes: int) -> bool:
+        """Whether the rule may stop after `processes` processes."""
+        return processes >= self.max_processes or (
+            processes >= self.min_processes and processes % self.block == 0
+        )
+
+
+def half_width_percent(log_half_width: float) -> float:
+    """Half a ratio's interval in percent of the ratio, from its half-width on the log scale:
+    50 (e^(m+h) - e^(m-h)) / e^m."""
+    return 100 * math.sinh(log_half_width)
+
+
+def within_aim(entry: dict[str, Any]) -> bool:
+    """Whether a paired entry's 95 % interval meets its measure's aim."""
+    return _share_of_aim(entry) <= 1 + 1e-9
+
+
+def stop_reason(entries: Sequence[dict[str, Any]], processes: int, rule: StoppingRule
+                ) -> str | None:  # fmt: skip
+    """Why a phase whose `processes` gave `entries` (its paired entries) stops now, or None."""
+    if processes >= rule.max_processes:
+        return AIMS_MET if entries and all(map(within_aim, entries)) else MAXIMUM
+    if rule.decides_at(processes) and entries and all(map(within_aim, entries)):
+        return AIMS_MET
+    return None
+
+
+def simulate_coverage(population: np.ndarray, aims_percent: Sequence[float], rule: StoppingRule,
+                      trials: int = 2000, seed: int = 0) -> dict[str, Any]:  # fmt: skip
+    """How often the rule's final 95 % intervals cover the truth, by simulation.
+
+    Each trial draws processes with replacement from `population` (one row per recorded
+    process, one column per style × measure: the process's mean log ratio) until the rule
+    stops; the truth is the population's mean. Returns `coverage` per column, `joint` (all
+    columns of a trial covered), and the mean and distribution of processes used.
+    """
+    population = np.asarray(population, dtype=float)
+    aims = np.asarray(aims_percent, dtype=float)
+    truth = population.mean(axis=0)
+    rng = np.random.default_rng(seed)
+    draws = population[rng.integers(0, len(population), size=(trials, rule.max_processes))]
+    points = [n for n in range(2, rule.max_processes + 1) if rule.decides_at(n)]
+    stopped_at = np.full(trials, rule.max_processes)
+    half = np.zeros((trials, population.shape[1]))
+    mean = np.zeros_like(half)
+    pending = np.ones(trials, dtype=bool)
+    for n in points:
+        sample = draws[:, :n, :]
+        m = sample.mean(axis=1)
+        h = scipy_stats.t.ppf(0.975, n - 1) * sample.std(axis=1, ddof=1) / math.sqrt(n)
+        met = (100 * np.sinh(h) <= aims + 1e-9).all(axis=1) | (n >= rule.max_processes)
+        now = pending & met
+        stopped_at[now], half[now], mean[now] = n, h[now], m[now]
+        pending &= ~now
+    covered = np.abs(mean - truth) <= half
+    return {
+        "coverage": covered.mean(axis=0),
+        "joint": covered.all(axis=1).mean(),
+        "mean_processes": float(stopped_at.mean()),
+        "processes": {int(n): float((stopped_at == n).mean()) for n in points},
+        "trials": trials,
+    }
+
+
+def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
+                     config: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+    """Per phase × backend × architecture: the processes it ran, their worker time, the widest
+    interval against its aim, and why it stopped, as far as the records and the sweep's config
+    (`paired_processes`, `budget`) tell. `records` are paired and one-time records together."""
+    most = config.get("paired_processes") or 1
+    found = []
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for r in records:
+        phase = "one_time" if hasattr(r, "cycles") else "steady"
+        groups.setdefault((phase, r.backend, r.arch), []).append(r)
+    for (phase, backend, arch), group in groups.items():
+        ok = [r for r in group if r.status == "ok"]
+        mine = [e for e in entries if (e.get("phase", "steady"), e.get("backend"), e["arch"]) ==
+                (phase, backend, arch)]  # fmt: skip
+        widest = max(mine, key=lambda e: _share_of_aim(e), default=None)
+        if mine and all(map(within_aim, mine)):
+            reason = AIMS_MET
+        elif len(ok) >= most:
+            reason = MAXIMUM
+        else:
+            reason = BUDGET if config.get("budget") else "stopped before its aims"
+        found.append({
+            "phase": phase, "backend": backend, "arch": arch, "processes": len(ok),
+            "failed_processes": len(group) - len(ok), "most_processes": most,
+            "worker_seconds": sum(r.wall_seconds or 0 for r in group), "stopped": reason,
+            "widest_measure": widest and widest["measure"],
+            "widest_style": widest and widest["style"],
+            "widest_share_of_aim": widest and _share_of_aim(widest),
+        })  # fmt: skip
+    return found
+
+
+def _share_of_aim(entry: dict[str, Any]) -> float:
+    """An entry's 95 % half-width over its aim (≤ 1 meets it); infinite without an interval."""
+    if entry.get("ci95_low") is None:
+        return math.inf
+    log_half = (math.log(entry["ci95_high"]) - math.log(entry["ci95_low"])) / 2
+    return half_width_percent(log_half) / PRECISION[entry["measure"]]

@@ -1,0 +1,135 @@
+"""How a sweep's settings read on the command line, and which values each allows: the parsers
+and checks that `BenchConfig`'s `setting(...)` fields name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bench.plan.settings import ConfigError
+from mnist_models import ARCHS, is_architecture_name
+
+
+def names(allowed: tuple[str, ...], every: str | None = None):
+    """A parser of comma-separated names, for an option whose values are some of `allowed`;
+    `every` is a word that means all of them ("all")."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        if every is not None and text.strip() == every:
+            return allowed
+        return tuple(name.strip() for name in text.split(",") if name.strip())
+
+    parse.__name__ = f"comma-separated list of {', '.join(allowed)}"
+    return parse
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """ "5" → seeds 1..5; "3,7,9" → those seeds; "4-6" → 4, 5, 6.
+
+    Raises:
+        ValueError: none of those forms.
+    """
+    try:
+        if "," in text:
+            return tuple(int(part) for part in text.split(",") if part.strip())
+        if "-" in text.strip("-"):
+            first, last = (int(part) for part in text.split("-"))
+            return tuple(range(first, last + 1))
+        count = int(text)
+    except ValueError:
+        raise ValueError(
+            f"invalid seeds {text!r}; expected a count N (seeds 1..N), a list like 1,2,7, "
+            "or a range like 3-5"
+        ) from None
+    if count < 1:
+        raise ValueError(f"--seeds must be >= 1; received {count}")
+    return tuple(range(1, count + 1))
+
+
+def parse_duration(text: str) -> float:
+    """ "300", "300s", "5m", "1.5h" → seconds.
+
+    Raises:
+        ValueError: none of those forms.
+    """
+    units = {"s": 1, "m": 60, "h": 3600}
+    text = text.strip().lower()
+    scale = units.get(text[-1:])
+    try:
+        return float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        raise ValueError(
+            f"invalid duration {text!r}; expected seconds (300), or a number with s, m or h "
+            "(5m, 1.5h)"
+        ) from None
+
+
+def show_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "none"
+    return f"{seconds / 60:g}m" if seconds % 60 == 0 else f"{seconds:g}s"
+
+
+def check_budget(seconds: float | None) -> str | None:
+    return None if seconds is None or seconds > 0 else "a duration > 0, e.g. 5m"
+
+
+def show_seeds(seeds: tuple[int, ...]) -> str:
+    return (
+        str(len(seeds)) if seeds == tuple(range(1, len(seeds) + 1)) else ",".join(map(str, seeds))
+    )
+
+
+def check_archs(received: tuple[str, ...]) -> None:
+    if not received:
+        raise ConfigError(f"no arch given; expected some of: {', '.join(ARCHS)}")
+    for name in received:
+        if not is_architecture_name(name):
+            raise ConfigError(
+                f"unknown arch {name!r}; expected one of: {', '.join(ARCHS)}, or "
+                "module:ATTRIBUTE naming an Architecture (e.g. my_models.lenet:LENET)"
+            )
+    if len(set(received)) != len(received):
+        raise ConfigError(f"archs must not repeat; received {', '.join(received)}")
+
+
+def known(kind: str, allowed: tuple[str, ...]):
+    def check(received: tuple[str, ...]) -> None:
+        if not received:
+            raise ConfigError(f"no {kind} given; expected some of: {', '.join(allowed)}")
+        for name in received:
+            if name not in allowed:
+                raise ConfigError(f"unknown {kind} {name!r}; expected one of: {', '.join(allowed)}")
+        if len(set(received)) != len(received):
+            raise ConfigError(f"{kind}s must not repeat; received {', '.join(received)}")
+
+    return check
+
+
+def check_seeds(seeds: tuple[int, ...]) -> None:
+    if not seeds:
+        raise ConfigError("no seeds given; expected at least one seed >= 1")
+    for seed in seeds:
+        if seed < 1:
+            raise ConfigError(f"seeds must be >= 1; received {seed}")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds must not repeat; received {list(seeds)}")
+
+
+def check_paired_rounds(rounds: int) -> str | None:
+    if not isinstance(rounds, int) or rounds < 0 or rounds == 1:
+        # one round gives no interval
+        return "a whole number: 0 (off) or at least 2"
+    return None
+
+
+def percent(value: float) -> str | None:
+    return None if 0 < value < 100 else "a percentage in (0, 100), e.g. 3"
+
+
+def check_data_dir(path: str | None) -> None:
+    if path is not None and not (Path(path).is_dir() and os.access(path, os.R_OK | os.X_OK)):
+        raise ConfigError(
+            f"data dir {path} is not a readable directory; pass a directory holding the MNIST "
+            "IDX files or mnist.npz, or leave --data-dir out"
+        )

@@ -1,0 +1,155 @@
+"""The paired phases, run adaptively: the steady calls and the one-time costs of every
+architecture, process by process, each until its intervals meet their aims.
+
+Each backend × architecture × phase is a series. The series take turns a block at a time (one
+Latin square of build orders: as many processes as styles); after each block a series stops
+when `bench.analysis.stopping.stop_reason` says so, or when the sweep's `--budget` cannot pay
+for its next process. Every process is recorded as it ends, so a `--resume` continues a series
+from what its directory holds.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.analysis.one_time import one_time_entries
+from bench.analysis.stopping import BUDGET, MAXIMUM, StoppingRule, stop_reason
+from bench.analysis.summary import paired_summary
+from bench.plan.backends import model_name
+from bench.plan.config import BenchConfig
+from bench.store.records import append_one_time, append_paired, read_one_time, read_paired
+from bench.sweep import jobs, progress
+from bench.sweep.resume import Todo
+
+STEADY, ONE_TIME = "steady", "one_time"
+
+
+@dataclass
+class Series:
+    """One phase of one backend × architecture: the processes it may still run, and the
+    processes recorded so far (by an earlier sweep in the directory, then by this one)."""
+
+    phase: str
+    backend: str
+    arch: str
+    pending: list[Any]
+    records: list[Any]
+    rule: StoppingRule
+    stopped: str | None = None
+    costs: list[float] = field(default_factory=list)  # seconds per process run now, start-up in
+
+    @property
+    def label(self) -> str:
+        name = "paired timing" if self.phase == STEADY else "one-time costs"
+        return f"{name}: {model_name(self.backend, self.arch)}"
+
+    def ok(self) -> list[Any]:
+        return [r for r in self.records if r.status == "ok"]
+
+    def entries(self, config: BenchConfig) -> list[dict[str, Any]]:
+        """The series' verdicts so far, as the report will give them."""
+        if self.phase == STEADY:
+            return paired_summary(self.ok(), config.time_margin)[0]
+        return one_time_entries(self.ok(), config.one_time_margin)
+
+
+def rule_for(config: BenchConfig, arch: str) -> StoppingRule:
+    """The stopping rule of `arch`'s paired phases under `config`."""
+    most = config.paired_processes
+    return StoppingRule(min(config.paired_min_processes, most), most, len(config.styles_of(arch)))
+
+
+def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
+    """Every series with processes left, steady phases first, with what the directory holds."""
+    found = []
+    for phase, pending, recorded in (
+        (STEADY, todo.paired, read_paired(config.out) if config.resume else []),
+        (ONE_TIME, todo.one_time, read_one_time(config.out) if config.resume else []),
+    ):
+        for backend in config.backends:
+            for arch in config.archs:
+                key = config.backend_settings(backend).key()
+                mine = [s for s in pending if (s.settings.backend, s.arch) == (backend, arch)]
+                if not mine:
+                    continue
+                done = [r for r in recorded if (r.backend, r.arch, r.settings_key) ==
+                        (backend, arch, key) and r.process < config.paired_processes]  # fmt: skip
+                mine.sort(key=lambda spec: spec.process)
+                s = Series(phase, backend, arch, mine, done, rule_for(config, arch))
+                if s.records and s.rule.decides_at(len(s.ok())):  # --resume: enough already?
+                    s.stopped = stop_reason(s.entries(config), len(s.ok()), s.rule)
+                found.append(s)
+    return found
+
+
+def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str], None]
+                  ) -> None:  # fmt: skip
+    """Runs every series a block at a time until each stops, recording each process."""
+    series = plan_series(config, todo)
+    for s in series:
+        if s.stopped is not None:
+            echo(f"{s.label}: {len(s.ok())} process(es) recorded before, {s.stopped}")
+    start = time.perf_counter()
+    while any(s.stopped is None for s in series):
+        for s in series:
+            if s.stopped is None:
+                if not fits_budget(s, series, config, time.perf_counter() - start):
+                    s.stopped = BUDGET
+                else:
+                    run_block(s, config, executor, echo)
+                if s.stopped is not None:
+                    echo(f"{s.label}: stopped after {len(s.ok())} process(es), {s.stopped}")
+
+
+def fits_budget(s: Series, series: list[Series], config: BenchConfig, spent: float) -> bool:
+    """Whether the budget left pays for the series' next block, at the median cost of its
+    processes so far (of every series' before it has any). Blocks are kept whole, so that
+    the build orders stay balanced wherever a phase stops."""
+    if config.budget is None:
+        return True
+    costs = s.costs or [c for other in series for c in other.costs]
+    estimate = statistics.median(costs) if costs else 0.0
+    return config.budget - spent >= min(s.rule.block, len(s.pending)) * estimate
+
+
+def run_block(s: Series, config: BenchConfig, executor, echo) -> None:
+    """Runs the series' next block of processes, then decides whether it stops."""
+    for _ in range(s.rule.block):
+        if not s.pending:
+            break
+        spec = s.pending.pop(0)
+        echo(f"{s.label}, process {spec.process + 1}/{config.paired_processes}, "
+             f"{len(spec.styles)} styles, {_detail(spec)} …")  # fmt: skip
+        began = time.perf_counter()
+        record = _run(s.phase, spec, executor, config)
+        s.costs.append(time.perf_counter() - began)
+        s.records.append(record)
+        line = progress.paired_line if s.phase == STEADY else progress.one_time_line
+        echo(f"    {line(record)}")
+        if s.rule.decides_at(len(s.ok())):
+            s.stopped = stop_reason(s.entries(config), len(s.ok()), s.rule)
+            if s.stopped is not None:
+                return
+    if not s.pending:
+        s.stopped = MAXIMUM
+
+
+def _detail(spec) -> str:
+    if hasattr(spec, "rounds"):
+        copies = f", {spec.instances} copies of each" if spec.instances > 1 else ""
+        return f"{spec.rounds} interleaved rounds{copies}"
+    return f"{spec.cycles} cycles after a warm-up"
+
+
+def _run(phase: str, spec, executor, config: BenchConfig):
+    if phase == STEADY:
+        record = jobs.run_paired_in_worker(spec, executor)
+        append_paired(config.out, record)
+    else:
+        record = jobs.run_one_time_in_worker(spec, executor)
+        append_one_time(config.out, record)
+    return record

@@ -1,0 +1,112 @@
+"""The adaptive stopping rule of the paired phases, and its coverage on recorded processes."""
+
+import math
+import statistics
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.analysis.stopping import (
+    AIMS_MET,
+    BUDGET,
+    MAXIMUM,
+    PRECISION,
+    StoppingRule,
+    simulate_coverage,
+    stop_reason,
+    stopping_summary,
+    within_aim,
+)
+from bench.plan.config import make_config
+from bench.store.records import read_paired
+from bench.sweep.paired import rule_for
+from tests.factories import paired_record
+
+# 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
+# the population the stopping rule's coverage is checked on.
+RECORDED = Path(__file__).parents[2] / "results" / "variance-zen4"
+
+
+def entry(measure="train_step", half_width=1.0, estimate=1.0, **changes):
+    h = math.asinh(half_width / 100)
+    return {"measure": measure, "arch": "cnn", "style": "functional", "backend": "tensorflow",
+            "estimate": estimate, "ci95_low": estimate * math.exp(-h),
+            "ci95_high": estimate * math.exp(h), **changes}  # fmt: skip
+
+
+def test_the_rule_decides_only_after_whole_blocks_from_its_minimum():
+    rule = StoppingRule(min_processes=6, max_processes=20, block=3)
+    assert [n for n in range(1, 21) if rule.decides_at(n)] == [6, 9, 12, 15, 18, 20]
+
+
+def test_a_phase_stops_when_every_interval_meets_its_aim_and_not_before():
+    rule = StoppingRule(3, 30, 3)
+    met = [entry("train_step", 1.4), entry("latency", 2.9)]
+    wide = [entry("train_step", 1.4), entry("latency", 3.2)]
+    assert stop_reason(met, 3, rule) == AIMS_MET
+    assert stop_reason(met, 4, rule) is None  # inside a block
+    assert stop_reason(wide, 3, rule) is None
+    assert stop_reason(wide, 30, rule) == MAXIMUM
+    assert stop_reason([entry(half_width=1.0, ci95_low=None)], 3, rule) is None
+    assert within_aim(entry("compile", 9.9)) and not within_aim(entry("build", 5.1))
+
+
+def test_the_full_profile_needs_nine_processes_in_blocks_of_its_styles():
+    full = make_config("full")
+    assert rule_for(full, "cnn") == StoppingRule(9, 30, 3)
+    without_sequential = replace(full, unsupported=(("resnet", "sequential"),))
+    assert rule_for(without_sequential, "resnet").block == 2
+
+
+def _population(arch: str) -> tuple[np.ndarray, list[float]]:
+    """Each recorded process's mean log ratio per (measure, style), and each column's aim."""
+    records = [r for r in read_paired(RECORDED) if r.arch == arch and r.status == "ok"]
+    assert len(records) == 30
+    first = records[0]
+    keys = [(m, s) for m in first.ordered_seconds() for s in first.styles if s != first.reference]
+    rows = [
+        [statistics.fmean(math.log(c / f) for c, f in zip(r.seconds[m][s],
+                                                          r.seconds[m][r.reference], strict=True))
+         for m, s in keys]
+        for r in records
+    ]  # fmt: skip
+    return np.array(rows), [PRECISION[m] for m, _ in keys]
+
+
+@pytest.mark.parametrize("arch", ["cnn", "mlp"])
+def test_the_full_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arch):
+    population, aims = _population(arch)
+    found = simulate_coverage(population, aims, rule_for(make_config("full"), arch),
+                              trials=20_000, seed=1)  # fmt: skip
+    assert found["coverage"].min() >= 0.93, found["coverage"]
+    assert found["mean_processes"] > 9  # the rule did stop adaptively, not always at once
+
+
+def test_the_coverage_check_fails_a_rule_that_may_stop_after_two_processes():
+    population, aims = _population("cnn")
+    found = simulate_coverage(population, aims, StoppingRule(2, 30, 1), trials=20_000, seed=1)
+    assert found["coverage"].min() < 0.93
+
+
+def test_fixed_processes_of_normal_values_cover_95_percent():
+    population = np.random.default_rng(3).normal(0, 0.02, size=(5000, 2))
+    found = simulate_coverage(population, [100, 100], StoppingRule(5, 5), trials=20_000)
+    assert found["coverage"] == pytest.approx([0.95, 0.95], abs=0.006)
+    assert found["processes"] == {5: 1.0}
+
+
+def test_the_stopping_summary_says_why_each_phase_stopped():
+    spec_records = [paired_record(wall_seconds=20.0) for _ in range(3)]
+    entries = [entry("train_step", 1.0), entry("latency", 2.0)]
+    config = {"paired_processes": 6, "budget": 180.0}
+    (found,) = stopping_summary(entries, spec_records, config)
+    assert (found["processes"], found["worker_seconds"], found["stopped"]) == (3, 60.0, AIMS_MET)
+    assert (found["widest_measure"], found["widest_share_of_aim"]) == (
+        "latency",
+        pytest.approx(2 / 3),
+    )
+    wide = [entry("train_step", 2.0)]
+    assert stopping_summary(wide, spec_records, config)[0]["stopped"] == BUDGET
+    assert stopping_summary(wide, spec_records, {"paired_processes": 3})[0]["stopped"] == MAXIMUM

@@ -1,0 +1,95 @@
+"""The paired phases run adaptively: each stops on its aims, its most processes or the budget,
+with the worker replaced by records of known spread."""
+
+import math
+import random
+import time
+from dataclasses import replace
+
+import pytest
+
+from bench.analysis.stopping import AIMS_MET, BUDGET, MAXIMUM
+from bench.plan.config import make_config
+from bench.store.records import MEASURES, append_paired, read_paired
+from bench.sweep import jobs
+from bench.sweep.paired import paired_phases
+from bench.sweep.resume import find_todo
+from tests.factories import paired_record
+
+ROUNDS = 10
+
+
+def _config(tmp_path, **changes):
+    values = dict(archs=("cnn",), seeds=(1,), capabilities=False, paired_rounds=ROUNDS,
+                  paired_processes=9, paired_min_processes=3, one_time_cycles=0,
+                  budget=None)  # fmt: skip
+    return make_config("quick", tmp_path, **{**values, **changes})
+
+
+def _timed(spec, spread: float):
+    """A process whose styles' log ratios vary by `spread` between processes, and little
+    within."""
+    rng = random.Random(spec.process)
+    offset = {style: rng.gauss(0, spread) for style in spec.styles}
+    seconds = {
+        m: {s: [0.05 * math.exp(offset[s] + rng.gauss(0, 0.001)) for _ in range(spec.rounds)]
+            for s in spec.styles}
+        for m in MEASURES
+    }  # fmt: skip
+    return paired_record(spec, seconds=seconds, steps_per_burst=dict.fromkeys(MEASURES, 1),
+                         wall_seconds=1.0)  # fmt: skip
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """The fake paired worker: `worker.spread` sets the between-process spread, `worker.pause`
+    how long a process takes; `worker.calls` lists (arch, process) as they ran."""
+
+    class Fake:
+        spread, pause, calls = 0.0, 0.0, []
+
+        def __call__(self, spec, executor):
+            self.calls.append((spec.arch, spec.process))
+            time.sleep(self.pause)
+            return _timed(spec, self.spread)
+
+    fake = Fake()
+    fake.calls = []
+    monkeypatch.setattr(jobs, "run_paired_in_worker", fake)
+    return fake
+
+
+def _run(config):
+    lines = []
+    paired_phases(config, find_todo(config), None, lines.append)
+    return lines
+
+
+def test_a_quiet_phase_stops_after_its_first_block_with_its_aims_met(tmp_path, worker):
+    lines = _run(_config(tmp_path, archs=("cnn", "mlp")))
+    assert worker.calls == [("cnn", p) for p in range(3)] + [("mlp", p) for p in range(3)]
+    assert lines[-1] == f"paired timing: mlp: stopped after 3 process(es), {AIMS_MET}"
+    assert len(read_paired(tmp_path)) == 6
+
+
+def test_a_phase_too_noisy_for_its_aims_runs_to_its_most_processes(tmp_path, worker):
+    worker.spread = 0.2
+    lines = _run(_config(tmp_path))
+    assert [p for _, p in worker.calls] == list(range(9))
+    assert lines[-1].endswith(MAXIMUM)
+
+
+def test_the_budget_stops_a_phase_before_a_block_it_cannot_pay_for(tmp_path, worker):
+    worker.spread, worker.pause = 0.2, 0.1
+    lines = _run(_config(tmp_path, budget=0.5))
+    assert len(worker.calls) == 3  # one whole block; the second would not fit
+    assert lines[-1].endswith(BUDGET)
+
+
+def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
+    config = _config(tmp_path)
+    for spec in config.paired_specs()[:3]:
+        append_paired(tmp_path, _timed(spec, 0.0))
+    lines = _run(replace(config, resume=True))
+    assert worker.calls == []
+    assert lines == [f"paired timing: cnn: 3 process(es) recorded before, {AIMS_MET}"]
