@@ -64,11 +64,13 @@ def rule_for(config: BenchConfig, arch: str) -> StoppingRule:
 
 
 def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
-    """Every series with processes left, steady phases first, with what the directory holds."""
+    """Every series with processes left, with what the directory holds. One-time phases come
+    first: their differences are the large ones, so under a tight budget they are the verdicts
+    worth having."""
     found = []
     for phase, pending, recorded in (
-        (STEADY, todo.paired, read_paired(config.out) if config.resume else []),
         (ONE_TIME, todo.one_time, read_one_time(config.out) if config.resume else []),
+        (STEADY, todo.paired, read_paired(config.out) if config.resume else []),
     ):
         for backend in config.backends:
             for arch in config.archs:

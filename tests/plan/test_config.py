@@ -18,7 +18,7 @@ def test_explicit_options_override_the_profile():
     config = make_config("full", "out", epochs=1, archs=("mlp",), deterministic=False)
     assert config.settings.epochs == 1
     assert config.archs == ("mlp",)
-    assert config.seeds == (1, 2, 3, 4, 5)  # still the profile's
+    assert config.seeds == (1, 2, 3)  # still the profile's
     assert config.settings.deterministic is False
 
 
@@ -32,7 +32,7 @@ def test_profiles_are_valid_configs(profile):
 def test_full_profile_is_a_reference_run():
     config = make_config("full")
     assert set(config.archs) == {"cnn", "mlp", "resnet"}
-    assert len(config.seeds) >= 5
+    assert len(config.seeds) >= 3  # an interval over seeds with two degrees of freedom at least
     assert config.settings.train_images is None
 
 
