@@ -78,8 +78,10 @@ def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
                 mine = [s for s in pending if (s.settings.backend, s.arch) == (backend, arch)]
                 if not mine:
                     continue
+                redo = {spec.process for spec in mine}  # recorded alike or not at all
                 done = [r for r in recorded if (r.backend, r.arch, r.settings_key) ==
-                        (backend, arch, key) and r.process < config.paired_processes]  # fmt: skip
+                        (backend, arch, key) and r.process < config.paired_processes
+                        and r.process not in redo]  # fmt: skip
                 mine.sort(key=lambda spec: spec.process)
                 s = Series(phase, backend, arch, mine, done, rule_for(config, arch))
                 if s.records and s.rule.decides_at(len(s.ok())):  # --resume: enough already?

@@ -109,7 +109,15 @@ def pending_paired(config: BenchConfig) -> list[PairedSpec]:
     if not config.resume:
         return specs
     done = {
-        (r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles), tuple(r.build_order))
+        (
+            r.arch,
+            r.process,
+            r.settings_key,
+            r.rounds,
+            tuple(r.styles),
+            tuple(r.build_order),
+            r.instances,
+        )
         for r in read_paired(config.out)
         # a process built in another order is redone: before build orders were balanced across
         # processes they were drawn one by one, and before that the reference always came first
@@ -119,7 +127,7 @@ def pending_paired(config: BenchConfig) -> list[PairedSpec]:
         spec
         for spec in specs
         if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles),
-            spec.styles_in_build_order) not in done
+            spec.styles_in_build_order, spec.instances) not in done
     ]  # fmt: skip
 
 
