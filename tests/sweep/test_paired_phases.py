@@ -37,7 +37,8 @@ def _timed(spec, spread: float):
         for m in MEASURES
     }  # fmt: skip
     return paired_record(spec, seconds=seconds, steps_per_burst=dict.fromkeys(MEASURES, 1),
-                         wall_seconds=1.0, build_order=list(spec.styles_in_build_order))  # fmt: skip
+                         wall_seconds=1.0,
+                         build_order=list(spec.styles_in_build_order))  # fmt: skip
 
 
 @pytest.fixture
