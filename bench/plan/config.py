@@ -106,7 +106,7 @@ class BenchConfig:
     )  # fmt: skip
     one_time_cycles: int = setting(
         0, help="cycles of the one-time phase (build, compile, first step, first predict, save, "
-        "load) in each of --paired-processes processes per arch, after a warm-up (0 = off)",
+        "load) in each one-time process, after a warm-up (0 = off)",
         check=whole(0),
     )  # fmt: skip
     one_time_margin: float = setting(
