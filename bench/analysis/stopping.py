@@ -29,7 +29,7 @@ from bench.plan.settings import ONE_TIME_PRECISION, PAIRED_PRECISION
 
 PRECISION = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}  # measure → 95 % half-width aim, percent
 AIMS_MET = "aims met"
-MAXIMUM = "most processes"
+MAXIMUM = "its most processes"
 BUDGET = "budget spent"
 
 

@@ -96,7 +96,7 @@ def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str
     series = plan_series(config, todo)
     for s in series:
         if s.stopped is not None:
-            echo(f"{s.label}: {len(s.ok())} process(es) recorded before, {s.stopped}")
+            echo(f"{s.label}: {len(s.ok())} process(es) recorded before: {s.stopped}")
     start = time.perf_counter()
     while any(s.stopped is None for s in series):
         for s in series:
@@ -104,9 +104,9 @@ def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str
                 if not fits_budget(s, series, config, time.perf_counter() - start):
                     s.stopped = BUDGET
                 else:
-                    run_block(s, config, executor, echo)
+                    run_block(s, config, executor, echo, start)
                 if s.stopped is not None:
-                    echo(f"{s.label}: stopped after {len(s.ok())} process(es), {s.stopped}")
+                    echo(f"{s.label}: stopped after {len(s.ok())} process(es): {s.stopped}")
 
 
 def fits_budget(s: Series, series: list[Series], config: BenchConfig, spent: float) -> bool:
@@ -120,8 +120,9 @@ def fits_budget(s: Series, series: list[Series], config: BenchConfig, spent: flo
     return config.budget - spent >= min(s.rule.block, len(s.pending)) * estimate
 
 
-def run_block(s: Series, config: BenchConfig, executor, echo) -> None:
-    """Runs the series' next block of processes, then decides whether it stops."""
+def run_block(s: Series, config: BenchConfig, executor, echo, start: float) -> None:
+    """Runs the series' next block of processes, then decides whether it stops; `start` is
+    when the paired phases began."""
     for _ in range(s.rule.block):
         if not s.pending:
             break
@@ -133,7 +134,7 @@ def run_block(s: Series, config: BenchConfig, executor, echo) -> None:
         s.costs.append(time.perf_counter() - began)
         s.records.append(record)
         line = progress.paired_line if s.phase == STEADY else progress.one_time_line
-        echo(f"    {line(record)}")
+        echo(f"    {line(record)}  ({progress.spent(time.perf_counter() - start, config.budget)})")
         if s.rule.decides_at(len(s.ok())):
             s.stopped = stop_reason(s.entries(config), len(s.ok()), s.rule)
             if s.stopped is not None:

@@ -120,6 +120,11 @@ def outcome(record: RunRecord) -> str:
     )
 
 
+def spent(elapsed: float, budget: float | None) -> str:
+    """How long the paired phases have run, and of which budget."""
+    return f"elapsed {duration(elapsed)}" + (f" of {duration(budget)}" if budget else "")
+
+
 def duration(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"

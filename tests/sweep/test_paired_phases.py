@@ -69,7 +69,7 @@ def _run(config):
 def test_a_quiet_phase_stops_after_its_first_block_with_its_aims_met(tmp_path, worker):
     lines = _run(_config(tmp_path, archs=("cnn", "mlp")))
     assert worker.calls == [("cnn", p) for p in range(3)] + [("mlp", p) for p in range(3)]
-    assert lines[-1] == f"paired timing: mlp: stopped after 3 process(es), {AIMS_MET}"
+    assert lines[-1] == f"paired timing: mlp: stopped after 3 process(es): {AIMS_MET}"
     assert len(read_paired(tmp_path)) == 6
 
 
@@ -85,6 +85,8 @@ def test_the_budget_stops_a_phase_before_a_block_it_cannot_pay_for(tmp_path, wor
     lines = _run(_config(tmp_path, budget=0.5))
     assert len(worker.calls) == 3  # one whole block; the second would not fit
     assert lines[-1].endswith(BUDGET)
+    timed = [line for line in lines if "×" in line]
+    assert timed and all("(elapsed " in line and " of 0s)" in line for line in timed)
 
 
 def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
@@ -93,4 +95,4 @@ def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
         append_paired(tmp_path, _timed(spec, 0.0))
     lines = _run(replace(config, resume=True))
     assert worker.calls == []
-    assert lines == [f"paired timing: cnn: 3 process(es) recorded before, {AIMS_MET}"]
+    assert lines == [f"paired timing: cnn: 3 process(es) recorded before: {AIMS_MET}"]
