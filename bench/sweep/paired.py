@@ -127,14 +127,15 @@ def run_block(s: Series, config: BenchConfig, executor, echo, start: float) -> N
         if not s.pending:
             break
         spec = s.pending.pop(0)
+        elapsed = progress.spent(time.perf_counter() - start, config.budget)
         echo(f"{s.label}, process {spec.process + 1}/{config.paired_processes}, "
-             f"{len(spec.styles)} styles, {_detail(spec)} …")  # fmt: skip
+             f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …")  # fmt: skip
         began = time.perf_counter()
         record = _run(s.phase, spec, executor, config)
         s.costs.append(time.perf_counter() - began)
         s.records.append(record)
         line = progress.paired_line if s.phase == STEADY else progress.one_time_line
-        echo(f"    {line(record)}  ({progress.spent(time.perf_counter() - start, config.budget)})")
+        echo(f"    {line(record)}")
         if s.rule.decides_at(len(s.ok())):
             s.stopped = stop_reason(s.entries(config), len(s.ok()), s.rule)
             if s.stopped is not None:

@@ -85,8 +85,8 @@ def test_the_budget_stops_a_phase_before_a_block_it_cannot_pay_for(tmp_path, wor
     lines = _run(_config(tmp_path, budget=0.5))
     assert len(worker.calls) == 3  # one whole block; the second would not fit
     assert lines[-1].endswith(BUDGET)
-    timed = [line for line in lines if "×" in line]
-    assert timed and all("(elapsed " in line and " of 0s)" in line for line in timed)
+    started = [line for line in lines if "process " in line and "…" in line]
+    assert started and all("(elapsed " in line and " of 0s) …" in line for line in started)
 
 
 def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
