@@ -101,7 +101,7 @@ def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str
     while any(s.stopped is None for s in series):
         for s in series:
             if s.stopped is None:
-                if not fits_budget(s, series, config, time.perf_counter() - start):
+                if not fits_budget(s, config, time.perf_counter() - start):
                     s.stopped = BUDGET
                 else:
                     run_block(s, config, executor, echo, start)
@@ -109,15 +109,17 @@ def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str
                     echo(f"{s.label}: stopped after {len(s.ok())} process(es): {s.stopped}")
 
 
-def fits_budget(s: Series, series: list[Series], config: BenchConfig, spent: float) -> bool:
+def fits_budget(s: Series, config: BenchConfig, spent: float) -> bool:
     """Whether the budget left pays for the series' next block, at the median cost of its
-    processes so far (of every series' before it has any). Blocks are kept whole, so that
-    the build orders stay balanced wherever a phase stops."""
+    processes so far; a series' first block runs while any budget is left, since the phases
+    cost too differently for one to predict another. Blocks are kept whole, so that the build
+    orders stay balanced wherever a phase stops."""
     if config.budget is None:
         return True
-    costs = s.costs or [c for other in series for c in other.costs]
-    estimate = statistics.median(costs) if costs else 0.0
-    return config.budget - spent >= min(s.rule.block, len(s.pending)) * estimate
+    left = config.budget - spent
+    if not s.costs:
+        return left > 0
+    return left >= min(s.rule.block, len(s.pending)) * statistics.median(s.costs)
 
 
 def run_block(s: Series, config: BenchConfig, executor, echo, start: float) -> None:

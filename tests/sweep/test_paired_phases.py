@@ -96,3 +96,12 @@ def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
     lines = _run(replace(config, resume=True))
     assert worker.calls == []
     assert lines == [f"paired timing: cnn: 3 process(es) recorded before: {AIMS_MET}"]
+
+
+def test_a_series_first_block_runs_while_any_budget_is_left(tmp_path, worker):
+    worker.spread, worker.pause = 0.2, 0.1
+    _run(_config(tmp_path, archs=("cnn", "mlp"), budget=0.4))
+    assert [arch for arch, _ in worker.calls] == ["cnn"] * 3 + ["mlp"] * 3
+    worker.calls.clear()
+    _run(_config(tmp_path, archs=("cnn", "mlp"), budget=0.25))
+    assert [arch for arch, _ in worker.calls] == ["cnn"] * 3  # spent before mlp's turn
