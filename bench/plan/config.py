@@ -247,7 +247,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # copies of one model in one process run a few per cent apart (single-image latency);
         # two copies per style halve that part of the spread between processes
         paired_instances=2,
-        one_time_cycles=10,
+        one_time_cycles=6,
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(
