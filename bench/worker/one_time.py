@@ -59,22 +59,23 @@ def one_cycle(build: Builder, compile_fn: Callable[[keras.Model], None], batch, 
         "load": lambda: keras.saving.load_model(path),
     }
     seconds = {}
-    for measure in ONE_TIME_MEASURES:
-        # As timeit does: a collection pauses whichever style crosses the collector's threshold,
-        # by chance, so each step runs after a collection with the collector off.
-        gc.collect()
-        gc.disable()
-        start = time.perf_counter()
-        try:
-            result = steps[measure]()
-        except Exception as e:  # a style that cannot do this step is a finding, not a crash
-            return seconds, (measure, f"{type(e).__name__}: {e}"[:300])
-        finally:
-            elapsed = time.perf_counter() - start
-            gc.enable()
-        seconds[measure] = elapsed
-        if measure == "build":
-            model = result
+    # As timeit does: a collection pauses whichever style crosses the collector's threshold, by
+    # chance, so a style's steps run after one collection with the collector off (a full
+    # collection before every step would cost more than the steps).
+    gc.collect()
+    gc.disable()
+    try:
+        for measure in ONE_TIME_MEASURES:
+            start = time.perf_counter()
+            try:
+                result = steps[measure]()
+            except Exception as e:  # a style that cannot do this step is a finding, not a crash
+                return seconds, (measure, f"{type(e).__name__}: {e}"[:300])
+            seconds[measure] = time.perf_counter() - start
+            if measure == "build":
+                model = result
+    finally:
+        gc.enable()
     return seconds, None
 
 
@@ -94,10 +95,14 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
     names = list(builders)
     seconds = {m: {n: [] for n in names} for m in ONE_TIME_MEASURES}
     failures: dict[str, dict[str, str]] = {}
+    # What exists before the first cycle (the framework, the data) is never garbage: frozen out
+    # of the collector's reach, so that the collection before each style scans only what the
+    # cycles made.
+    gc.collect()
+    gc.freeze()
     with tempfile.TemporaryDirectory(prefix="bench-one-time-") as tmp:
         for cycle, order in enumerate(orders):
             keras.backend.clear_session()
-            gc.collect()  # the last cycle's models go now, not in the middle of a timed step
             for name in order:
                 path = Path(tmp) / f"{name}-{cycle}.keras"
                 timed, failed = one_cycle(builders[name], compile_fn, batch, predict_batch, path)
@@ -111,6 +116,7 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
                 if cycle > 0:
                     for measure, value in timed.items():
                         seconds[measure][name].append(value)
+    gc.unfreeze()
     for name, failed in failures.items():
         for measure in failed:
             seconds[measure][name] = []
