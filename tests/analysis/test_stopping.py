@@ -26,7 +26,7 @@ from tests.factories import paired_record
 
 # 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
 # the population the stopping rule's coverage is checked on.
-RECORDED = Path(__file__).parents[2] / "results" / "variance-zen4"
+RECORDED = Path(__file__).parents[2] / "results" / "zen4-full"
 
 
 def entry(measure="train_step", half_width=1.0, estimate=1.0, **changes):
