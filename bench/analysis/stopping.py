@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
-from bench.plan.settings import ONE_TIME_PRECISION, PAIRED_PRECISION
+from bench.analysis.summary import half_width_percent
+from bench.plan.settings import PRECISION
 
-PRECISION = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}  # measure → 95 % half-width aim, percent
 AIMS_MET = "aims met"
 MAXIMUM = "its most processes"
 BUDGET = "budget spent"
@@ -47,12 +47,6 @@ class StoppingRule:
         return processes >= self.max_processes or (
             processes >= self.min_processes and processes % self.block == 0
         )
-
-
-def half_width_percent(log_half_width: float) -> float:
-    """Half a ratio's interval in percent of the ratio, from its half-width on the log scale:
-    50 (e^(m+h) - e^(m-h)) / e^m."""
-    return 100 * math.sinh(log_half_width)
 
 
 def within_aim(entry: dict[str, Any]) -> bool:
@@ -93,6 +87,7 @@ def simulate_coverage(population: np.ndarray, aims_percent: Sequence[float], rul
         sample = draws[:, :n, :]
         m = sample.mean(axis=1)
         h = scipy_stats.t.ppf(0.975, n - 1) * sample.std(axis=1, ddof=1) / math.sqrt(n)
+        # 100 sinh(h): the half-width in percent of the ratio, as `half_width_percent` gives it
         met = (100 * np.sinh(h) <= aims + 1e-9).all(axis=1) | (n >= rule.max_processes)
         now = pending & met
         stopped_at[now], half[now], mean[now] = n, h[now], m[now]
@@ -144,5 +139,4 @@ def _share_of_aim(entry: dict[str, Any]) -> float:
     """An entry's 95 % half-width over its aim (≤ 1 meets it); infinite without an interval."""
     if entry.get("ci95_low") is None:
         return math.inf
-    log_half = (math.log(entry["ci95_high"]) - math.log(entry["ci95_low"])) / 2
-    return half_width_percent(log_half) / PRECISION[entry["measure"]]
+    return half_width_percent(entry) / PRECISION[entry["measure"]]

@@ -26,8 +26,7 @@ from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, model_name
 from bench.plan.settings import (
     ACCURACY_MARGIN_POINTS,
     DEFAULT_TIME_MARGIN,
-    ONE_TIME_PRECISION,
-    PAIRED_PRECISION,
+    PRECISION,
 )
 from bench.store.records import (
     PairedRecord,
@@ -239,16 +238,15 @@ def half_width_percent(entry: dict[str, Any]) -> float:
 
 def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
     """A line per paired interval wider than its aim: too noisy for the processes given."""
-    aims = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}
     return [
         f"{model_name(e.get('backend'), e['arch'])}/{e['style']} paired "
         f"{MEASURES[e['measure']].label}: 95 % interval "
-        f"±{half_width_percent(e):.1f} %, wider than the ±{aims[e['measure']]:g} % "
+        f"±{half_width_percent(e):.1f} %, wider than the ±{PRECISION[e['measure']]:g} % "
         f"aimed for over {e['processes']} process(es); more --paired-processes narrow it "
         "(more rounds or cycles only narrow the part that varies within a process), as does a "
         "quieter machine"
         for e in paired
-        if e.get("ci95_low") is not None and half_width_percent(e) > aims[e["measure"]]
+        if e.get("ci95_low") is not None and half_width_percent(e) > PRECISION[e["measure"]]
     ]
 
 

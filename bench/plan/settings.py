@@ -39,6 +39,7 @@ PAIRED_PRECISION = {"train_step": 1.5, "predict": 1.5, "latency": 3.0}
 DEFAULT_ONE_TIME_MARGIN = 10.0
 ONE_TIME_PRECISION = {"build": 5.0, "compile": 10.0, "first_train_step": 5.0,
                       "first_predict": 5.0, "save": 5.0, "load": 5.0}  # fmt: skip
+PRECISION = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}  # every paired measure's aim
 INIT_DIR = "init"  # in a sweep's directory: the initial weights of a shared start
 
 
