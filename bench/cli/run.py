@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import sys
 from pathlib import Path
 
 from bench.cli.options import RUNS_DIR, fail, setting_options
+from bench.plan.backends import gpu_hint
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
 
@@ -85,14 +87,16 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         fail(str(e))
     try:
         if config.settings.device == "gpu" or config.settings.precision != "float32":
-            # the worker's probe says which device the backend sees: a few seconds
-            gpu = executor.call("device", "{}")[0] or {}
-            gpu = str(gpu.get("device", "cpu")).startswith("gpu")
-            if config.settings.device == "gpu" and not gpu:
-                fail(
-                    "--device gpu, but TensorFlow sees no GPU; install a CUDA build of "
-                    "TensorFlow (pip install 'tensorflow[and-cuda]') or use --device auto/cpu"
-                )
+            # A worker per backend says which device it sees (a few seconds each): one
+            # framework may see the GPU where another, a CPU build, does not.
+            gpu = True
+            for backend in config.backends:
+                seen = executor.call("device", json.dumps({"backend": backend}))[0] or {}
+                if not str(seen.get("device", "cpu")).startswith("gpu"):
+                    gpu = False
+                    if config.settings.device == "gpu":
+                        fail(f"--device gpu, but {backend} sees no GPU; install a CUDA build "
+                             f"({gpu_hint(backend)}) or use --device auto/cpu")  # fmt: skip
             warning = precision_warning(config.settings.precision, gpu, native_bf16())
             if warning:
                 print(f"warning: {warning}", file=sys.stderr, flush=True)

@@ -26,6 +26,15 @@ def install_hint(name: str) -> str:
     return f"pip install '.[{extra}]'" if extra else "pip install ."
 
 
+def gpu_hint(name: str) -> str:
+    """What to install for backend `name` to see a CUDA GPU."""
+    return {
+        "tensorflow": "pip install 'tensorflow[and-cuda]'",
+        "jax": "pip install 'jax[cuda12]'",
+        "torch": "a CUDA build of torch, from the index that pytorch.org names for your CUDA",
+    }[name]
+
+
 def model_name(backend: str | None, arch: str) -> str:
     """How reports name an arch on a backend: "cnn" on TensorFlow, "jax/cnn" elsewhere."""
     return arch if backend in (None, DEFAULT_BACKEND) else f"{backend}/{arch}"

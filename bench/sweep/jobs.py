@@ -46,15 +46,17 @@ def check_architectures(archs: tuple[str, ...], styles: tuple[str, ...], backend
     return result
 
 
-def probe_peak(executor: Executor) -> dict[str, Any]:
-    """The matmul peak of every node, probed in a worker on each: median and best, and every
-    probe's time, under `nodes`; the first node's also at the top, as for a single machine.
+def probe_peak(executor: Executor, backend: str) -> dict[str, Any]:
+    """The matmul peak of every node, probed in a worker on each through `backend`: median and
+    best, and every probe's time, under `nodes`; the first node's also at the top, as for a
+    single machine.
 
     Raises:
         RuntimeError: a node's probe failed; its runs would have no peak to set against.
     """
     nodes = {}
-    for result, error, node in executor.call_on_each_node("probe", "{}"):
+    job = json.dumps({"backend": backend})
+    for result, error, node in executor.call_on_each_node("probe", job):
         if result is None:
             raise RuntimeError(f"the matmul probe failed on {node.get('host', '?')}: {error}")
         nodes[node["id"]] = {
@@ -68,6 +70,7 @@ def probe_peak(executor: Executor) -> dict[str, Any]:
     return {
         **{k: first[k] for k in ("peak_matmul_gflops", "peak_matmul_gflops_best",
                                  "peak_probe_seconds", "device")},
+        "peak_probe_backend": backend,
         "nodes": nodes,
     }  # fmt: skip
 

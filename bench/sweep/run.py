@@ -154,7 +154,8 @@ def probe_phase(sweep: Sweep, todo: Todo) -> None:
     if not any(spec.settings.epochs > 1 for spec in todo.runs):
         return
     sweep.echo("probing the matmul peak (float32 products of large matrices) …")
-    sweep.environment = {**sweep.environment, **jobs.probe_peak(sweep.executor)}
+    backend = sweep.config.backends[0]  # where its runs train, as the pre-check is
+    sweep.environment = {**sweep.environment, **jobs.probe_peak(sweep.executor, backend)}
     sweep.echo(
         f"    {sweep.environment['peak_matmul_gflops']:.1f} GFLOP/s median, "
         f"{sweep.environment['peak_matmul_gflops_best']:.1f} best"

@@ -33,12 +33,13 @@ KINDS = (
 def job_backend(kind: str, job: str) -> str:
     """The Keras backend a job runs on: its settings' for runs and paired phases.
 
-    A shared start's initial weights and the matmul probe are made on TensorFlow; capability
-    checks name their backend.
+    A shared start's initial weights are made on TensorFlow; the other jobs name their backend
+    (the matmul probe and the device check: the sweep's, so that they see what its training
+    sees), TensorFlow where they do not.
     """
     if kind in ("run", "paired", "one_time"):
         return json.loads(job)["settings"].get("backend", DEFAULT_BACKEND)
-    if kind in ("capabilities", "crossload", "architectures"):
+    if kind in ("capabilities", "crossload", "architectures", "probe", "device"):
         return json.loads(job).get("backend", DEFAULT_BACKEND)
     return DEFAULT_BACKEND
 

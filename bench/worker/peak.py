@@ -14,17 +14,23 @@ PROBE_REPEATS = 15
 def probe_seconds(size: int = PROBE_SIZE, repeats: int = PROBE_REPEATS) -> list[float]:
     """Seconds of each of `repeats` float32 products of two size×size matrices, after a warm-up.
 
-    Runs through TensorFlow, so on the same device and threads that training uses.
+    Runs through the Keras backend of the process, so on the device and threads that its
+    training uses: a GPU when the backend trains on one.
     """
-    import tensorflow as tf
+    import keras
 
-    a = tf.random.uniform((size, size), dtype=tf.float32, seed=1)
-    b = tf.random.uniform((size, size), dtype=tf.float32, seed=2)
-    tf.linalg.matmul(a, b)[0, 0].numpy()  # warm-up: allocations and kernel selection
+    a = keras.random.uniform((size, size), dtype="float32", seed=1)
+    b = keras.random.uniform((size, size), dtype="float32", seed=2)
+
+    def product() -> None:
+        # Reading one element back waits for the product: JAX and CUDA dispatch asynchronously.
+        keras.ops.convert_to_numpy(keras.ops.matmul(a, b)[0, 0])
+
+    product()  # warm-up: allocations and kernel selection
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        tf.linalg.matmul(a, b)[0, 0].numpy()  # .numpy() waits for the product to finish
+        product()
         seconds.append(time.perf_counter() - start)
     return seconds
 

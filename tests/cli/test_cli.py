@@ -156,3 +156,23 @@ def test_emulated_bfloat16_on_cpu_is_warned_about():
     assert run.precision_warning("mixed_bfloat16", gpu=False, cpu_native_bf16=True) is None
     assert run.precision_warning("mixed_bfloat16", gpu=True, cpu_native_bf16=False) is None
     assert run.precision_warning("float32", gpu=False, cpu_native_bf16=False) is None
+
+
+def test_device_gpu_without_a_gpu_names_the_backend_that_sees_none(tmp_path, monkeypatch, capsys):
+    from bench.sweep import executors
+
+    asked = []
+
+    class CpuOnly:
+        def call(self, kind, job):
+            asked.append((kind, job))
+            return {"device": "cpu"}, None, {}
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(executors, "make_executor", lambda *args, **kwargs: CpuOnly())
+    err = _fails(["--device", "gpu", "--out", str(tmp_path / "out")], capsys)
+    assert "--device gpu, but tensorflow sees no GPU" in err
+    assert "tensorflow[and-cuda]" in err
+    assert asked == [("device", '{"backend": "tensorflow"}')]

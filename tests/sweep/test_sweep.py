@@ -61,7 +61,7 @@ def fake_worker(monkeypatch):
 
     monkeypatch.setattr(jobs, "stream_runs", runs)
     monkeypatch.setattr(local, "run_worker", no_worker)
-    monkeypatch.setattr(jobs, "probe_peak", lambda executor: dict(PEAK, device="cpu"))
+    monkeypatch.setattr(jobs, "probe_peak", lambda executor, backend: dict(PEAK, device="cpu"))
 
     def paired(spec, executor):
         calls.append(spec.arch)

@@ -61,6 +61,37 @@ def test_each_backend_runs_its_own_runs_and_pytorch_one_step_per_call(tmp_path, 
     assert '"jit_compile": false' in off
 
 
+def test_the_probe_and_the_device_check_run_on_the_backend_their_job_names():
+    from bench.worker.__main__ import job_backend
+
+    for kind in ("probe", "device"):
+        assert job_backend(kind, json.dumps({"backend": "torch"})) == "torch"
+        assert job_backend(kind, "{}") == "tensorflow"
+
+
+@pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
+def test_the_matmul_probe_on_another_backend_never_imports_tensorflow(backend, tmp_path):
+    script = f"""
+import json, sys
+from bench.worker.backends import select
+select({backend!r})
+import keras
+from bench.worker.peak import probe_seconds
+seconds = probe_seconds(size=256, repeats=3)
+print(json.dumps({{"seconds": seconds, "backend": keras.backend.backend(),
+                   "tensorflow": sys.modules.get("tensorflow") is not None}}))
+"""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    env.pop("KERAS_BACKEND", None)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(result["seconds"]) == 3 and all(s > 0 for s in result["seconds"])
+    assert result["backend"] == backend
+    assert result["tensorflow"] is False
+
+
 @pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
 def test_a_run_on_another_backend_never_imports_tensorflow(backend, tmp_path):
     # run_one on random images in a process that selected the backend first, as a worker does
