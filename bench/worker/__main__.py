@@ -44,13 +44,22 @@ def job_backend(kind: str, job: str) -> str:
     return DEFAULT_BACKEND
 
 
+def job_deterministic(kind: str, job: str) -> bool:
+    """Whether the job asks for deterministic kernels: its settings' for runs and paired
+    phases, which default to it; the other jobs train nothing."""
+    if kind in ("run", "paired", "one_time"):
+        return bool(json.loads(job)["settings"].get("deterministic", True))
+    return False
+
+
 def main(argv: list[str]) -> int:
     kind, result_path = argv
     job = sys.stdin.read()
     # Before anything imports Keras: the backend is fixed at Keras' import, and the framework's
     # start-up lines are not the harness's.
     # Capability checks may use TensorFlow on any backend: `model.export` writes a SavedModel.
-    select(job_backend(kind, job), block_tensorflow=kind not in ("capabilities", "crossload"))
+    select(job_backend(kind, job), block_tensorflow=kind not in ("capabilities", "crossload"),
+           deterministic=job_deterministic(kind, job))  # fmt: skip
     import_keras_quietly()
     if kind == "run":
         from bench.worker.runner import run_one

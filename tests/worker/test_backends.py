@@ -69,6 +69,33 @@ def test_the_probe_and_the_device_check_run_on_the_backend_their_job_names():
         assert job_backend(kind, "{}") == "tensorflow"
 
 
+def test_a_deterministic_jax_worker_asks_xla_for_deterministic_gpu_kernels_before_it_starts():
+    from bench.worker.__main__ import job_deterministic
+
+    # in a fresh process, as a worker selects: nothing has imported Keras or JAX yet
+    script = """
+import json, os
+from bench.worker import backends
+backends.installed = lambda name: True
+flags = []
+for deterministic in (False, True, True):
+    backends.select("jax", deterministic=deterministic)
+    flags.append(os.environ.get("XLA_FLAGS"))
+print(json.dumps(flags))
+"""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "XLA_FLAGS": "--xla_dump_to=/tmp/x"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    flags = json.loads(done.stdout.strip().splitlines()[-1])
+    wanted = "--xla_dump_to=/tmp/x --xla_gpu_deterministic_ops=true"
+    assert flags == ["--xla_dump_to=/tmp/x", wanted, wanted]  # the user's flags kept, once
+    job = {"settings": {"backend": "jax", "deterministic": False}}
+    assert job_deterministic("run", json.dumps(job)) is False
+    assert job_deterministic("one_time", json.dumps({"settings": {"backend": "jax"}})) is True
+    assert job_deterministic("probe", "{}") is False
+
+
 @pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
 def test_the_matmul_probe_on_another_backend_never_imports_tensorflow(backend, tmp_path):
     script = f"""

@@ -15,6 +15,7 @@ from types import ModuleType
 
 from bench.plan.backends import BACKENDS, install_hint, installed
 
+XLA_DETERMINISTIC = "--xla_gpu_deterministic_ops=true"
 _MODULES = {
     "tensorflow": "bench.worker.backends.tensorflow_backend",
     "jax": "bench.worker.backends.jax_backend",
@@ -26,12 +27,13 @@ class BackendUnavailableError(RuntimeError):
     """A backend was asked for whose framework is not installed."""
 
 
-def select(name: str, block_tensorflow: bool = True) -> None:
+def select(name: str, block_tensorflow: bool = True, deterministic: bool = False) -> None:
     """Makes `name` the Keras backend of this process; call before anything imports Keras.
 
     On JAX and PyTorch it also blocks TensorFlow unless told not to: Keras' `set_random_seed`
     imports TensorFlow whenever it is installed, to seed tf.data, which would add its start-up
-    and memory to a run that never uses it.
+    and memory to a run that never uses it. On JAX, `deterministic` asks XLA for deterministic
+    GPU kernels, which only its flags at start-up can do.
 
     Raises:
         ValueError: `name` is not one of BACKENDS.
@@ -53,6 +55,10 @@ def select(name: str, block_tensorflow: bool = True) -> None:
                 f"{name!r} was selected; select the backend first"
             )
     os.environ["KERAS_BACKEND"] = name
+    if name == "jax" and deterministic and XLA_DETERMINISTIC not in os.environ.get("XLA_FLAGS", ""):
+        # XLA:GPU's reductions and autotuned kernels may differ from run to run otherwise; its
+        # CPU kernels are deterministic already, and the flag changes nothing there.
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {XLA_DETERMINISTIC}".strip()
     if block_tensorflow and name != "tensorflow" and "tensorflow" not in sys.modules:
         sys.modules["tensorflow"] = None  # type: ignore[assignment]  # import now fails
 

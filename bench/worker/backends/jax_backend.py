@@ -1,4 +1,5 @@
-"""JAX: its CPU runs are deterministic as they come; the device is JAX's default."""
+"""JAX: deterministic on CPU as it comes, on GPU by an XLA flag that `select` sets before JAX
+starts; the device is JAX's default."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import jax
 
 
 def prepare(deterministic: bool) -> None:
-    """Nothing to switch on: XLA's CPU kernels are deterministic, and the harness checks it.
+    """Nothing left to switch on once JAX runs: XLA reads its flags at start-up, so
+    `bench.worker.backends.select` sets the GPU one before that.
 
     Equal seeds giving bitwise-equal trained weights is checked for every run, across the
-    styles and across repeated runs (tests/test_backends.py), rather than assumed. On GPUs XLA
-    would need XLA_FLAGS=--xla_gpu_deterministic_ops=true, set before JAX starts.
+    styles and across repeated runs (tests/test_backends.py), rather than assumed.
     """
 
 
