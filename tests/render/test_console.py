@@ -15,6 +15,7 @@ def test_the_answer_fits_100_columns_and_no_line_passes_120(tmp_path):
             (["sequential"], ["functional"], ["subclassed"])}  # fmt: skip
     assert "reference" in rows["sequential"]
     assert "2/3 DIFFER" in rows["subclassed"]  # seed 3 trained to other weights
+    assert rows["subclassed"].split()[2:4] == ["2/3", "DIFFER"]  # apart from the accuracy
     lines = report_lines(results, tmp_path)
     assert max(len(line) for line in lines) <= 120
     assert any(line.startswith("full report: ") for line in lines)
