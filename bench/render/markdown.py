@@ -167,7 +167,8 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         f"- OS: {env.get('os')}",
         f"- Code: commit {git.get('commit', 'unknown')}"
         + (" with uncommitted changes" if git.get("dirty") else ""),
-        *_paired_code_line(env.get("paired_git"), git),
+        *_phase_code_line("Paired timing phase", env.get("paired_git"), git),
+        *_phase_code_line("One-time phase", env.get("one_time_git"), git),
         "",
         "## Reproduce",
         "",
@@ -183,13 +184,14 @@ def _gflops(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def _paired_code_line(paired_git: dict[str, Any] | None, git: dict[str, Any]) -> list[str]:
-    """Where a resumed sweep redid its paired phase with other code than its runs'."""
-    if not paired_git or paired_git.get("commit") == git.get("commit"):
+def _phase_code_line(phase: str, phase_git: dict[str, Any] | None, git: dict[str, Any]
+                     ) -> list[str]:  # fmt: skip
+    """Where a resumed sweep redid a paired phase with other code than its runs'."""
+    if not phase_git or phase_git.get("commit") == git.get("commit"):
         return []
     return [
-        f"- Paired timing phase redone with `--resume` at commit {paired_git.get('commit')}"
-        + (" with uncommitted changes" if paired_git.get("dirty") else "")
+        f"- {phase} redone with `--resume` at commit {phase_git.get('commit')}"
+        + (" with uncommitted changes" if phase_git.get("dirty") else "")
         + "; the runs are from the commit above"
     ]
 

@@ -142,11 +142,17 @@ def carry_over(sweep: Sweep, todo: Todo) -> None:
     every run is done, the environment and probe the runs were measured under."""
     sweep.capabilities = todo.previous.get("capabilities") or {}
     if todo.previous and not todo.runs:
-        # A paired phase redone now runs this code, which the report names beside the runs'.
+        # A paired phase redone now runs this code, which the report names beside the runs';
+        # each phase keeps its own, so that redoing one does not claim the other.
         current_git = sweep.environment.get("git")
-        sweep.environment = {**sweep.environment, **todo.previous.get("environment", {})}
+        previous = todo.previous.get("environment", {})
+        sweep.environment = {**sweep.environment, **previous}
+        if "paired_git" in previous and "one_time_git" not in previous:
+            sweep.environment["one_time_git"] = previous["paired_git"]  # it named both phases
         if todo.paired:
             sweep.environment["paired_git"] = current_git
+        if todo.one_time:
+            sweep.environment["one_time_git"] = current_git
 
 
 def probe_phase(sweep: Sweep, todo: Todo) -> None:

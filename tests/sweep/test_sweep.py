@@ -172,6 +172,16 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
     environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
     assert environment["git"] == {"commit": "runs"}
     assert environment["paired_git"] == {"commit": "paired"}
+    assert "one_time_git" not in environment  # the one-time phase is off: nothing was redone
+
+    # the one-time phase redone alone: the steady phase keeps the commit it ran at
+    config = _config(tmp_path, resume=True, paired_rounds=0, paired_processes=3,
+                     one_time_cycles=2)  # fmt: skip
+    run_sweep(config, {"git": {"commit": "one-time"}}, [], echo=lambda _: None)
+    environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
+    assert environment["git"] == {"commit": "runs"}
+    assert environment["paired_git"] == {"commit": "paired"}
+    assert environment["one_time_git"] == {"commit": "one-time"}
 
 
 def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is_missing(
