@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bench.plan.backends import DEFAULT_BACKEND
+from bench.plan.settings import TrainSettings, settings_from_dict
 from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import write_json
 from bench.worker.backends import select
@@ -30,6 +31,9 @@ KINDS = (
 )
 
 
+TRAINING_KINDS = ("run", "paired", "one_time")  # jobs whose spec carries TrainSettings
+
+
 def job_backend(kind: str, job: str) -> str:
     """The Keras backend a job runs on: its settings' for runs and paired phases.
 
@@ -37,8 +41,8 @@ def job_backend(kind: str, job: str) -> str:
     (the matmul probe and the device check: the sweep's, so that they see what its training
     sees), TensorFlow where they do not.
     """
-    if kind in ("run", "paired", "one_time"):
-        return json.loads(job)["settings"].get("backend", DEFAULT_BACKEND)
+    if kind in TRAINING_KINDS:
+        return _settings(job).backend
     if kind in ("capabilities", "crossload", "architectures", "probe", "device"):
         return json.loads(job).get("backend", DEFAULT_BACKEND)
     return DEFAULT_BACKEND
@@ -46,10 +50,12 @@ def job_backend(kind: str, job: str) -> str:
 
 def job_deterministic(kind: str, job: str) -> bool:
     """Whether the job asks for deterministic kernels: its settings' for runs and paired
-    phases, which default to it; the other jobs train nothing."""
-    if kind in ("run", "paired", "one_time"):
-        return bool(json.loads(job)["settings"].get("deterministic", True))
-    return False
+    phases; the other jobs train nothing."""
+    return kind in TRAINING_KINDS and _settings(job).deterministic
+
+
+def _settings(job: str) -> TrainSettings:
+    return settings_from_dict(json.loads(job)["settings"])
 
 
 def main(argv: list[str]) -> int:

@@ -3,6 +3,7 @@
 A backend that is not installed has its tests skipped, with the extra that brings it.
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -90,9 +91,15 @@ print(json.dumps(flags))
     flags = json.loads(done.stdout.strip().splitlines()[-1])
     wanted = "--xla_dump_to=/tmp/x --xla_gpu_deterministic_ops=true"
     assert flags == ["--xla_dump_to=/tmp/x", wanted, wanted]  # the user's flags kept, once
-    job = {"settings": {"backend": "jax", "deterministic": False}}
-    assert job_deterministic("run", json.dumps(job)) is False
-    assert job_deterministic("one_time", json.dumps({"settings": {"backend": "jax"}})) is True
+    settings = make_config("smoke", PROJECT / "unused").settings
+
+    def job(deterministic):
+        chosen = dataclasses.replace(settings, backend="jax", deterministic=deterministic)
+        return json.dumps({"settings": dataclasses.asdict(chosen)})
+
+    jobs = {False: job(False), True: job(True)}
+    assert job_deterministic("run", jobs[False]) is False
+    assert job_deterministic("one_time", jobs[True]) is True
     assert job_deterministic("probe", "{}") is False
 
 
