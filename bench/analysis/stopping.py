@@ -18,6 +18,7 @@ recorded processes with a known truth (tests/analysis/test_stopping.py holds it 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -131,8 +132,47 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
             "widest_measure": widest and widest["measure"],
             "widest_style": widest and widest["style"],
             "widest_share_of_aim": widest and _share_of_aim(widest),
+            **_projection(mine, ok, len(ok)),
         })  # fmt: skip
     return found
+
+
+def processes_for_aim(entry: dict[str, Any], most: int = 10_000) -> int | None:
+    """The fewest processes whose 95 % interval would meet `entry`'s aim if the processes'
+    means spread as `entry`'s do (`between_process_sd`); None without that spread (one
+    process), or when even `most` would not do."""
+    sd, aim = entry.get("between_process_sd"), PRECISION[entry["measure"]]
+    if sd is None:
+        return None
+    if sd == 0:
+        return 2
+    # the half-width shrinks with n; the smallest n is found by bisection on [2, most]
+    low, high = 2, most
+    if not _meets(sd, high, aim):
+        return None
+    while low < high:
+        mid = (low + high) // 2
+        low, high = (low, mid) if _meets(sd, mid, aim) else (mid + 1, high)
+    return low
+
+
+def _meets(sd: float, n: int, aim: float) -> bool:
+    h = scipy_stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    return 100 * math.sinh(h) <= aim + 1e-9
+
+
+def _projection(entries: Sequence[dict[str, Any]], ok: Sequence[Any], processes: int
+                ) -> dict[str, Any]:  # fmt: skip
+    """What a phase would need for every interval to meet its aim at the spread seen so far:
+    processes (rounded up to whole Latin squares of its styles, never fewer than it ran) and
+    their worker time at the median cost of its processes. None where it cannot be told."""
+    needs = [processes_for_aim(e) for e in entries]
+    if not entries or not ok or None in needs:
+        return {"processes_for_aims": None, "worker_seconds_for_aims": None}
+    block = len(ok[0].styles)
+    n = max(processes, -(-max(needs) // block) * block)
+    cost = statistics.median(r.wall_seconds or 0 for r in ok)
+    return {"processes_for_aims": n, "worker_seconds_for_aims": n * cost}
 
 
 def _share_of_aim(entry: dict[str, Any]) -> float:

@@ -103,14 +103,25 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
     if unstable:
         lines.append(f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
                      "(summary.md); the verdicts above are paired")  # fmt: skip
-    stopped = defaultdict(set)
+    phases = defaultdict(list)
     for phase in results.get("paired_stopping") or []:
-        stopped[model_name(phase["backend"], phase["arch"])].add(phase["stopped"])
+        phases[model_name(phase["backend"], phase["arch"])].append(phase)
     for model, warnings in wide.items():
-        more = "a larger --budget" if BUDGET in stopped[model] else "more --paired-processes"
         lines.append(f"note: {model}: {len(warnings)} paired intervals are wider than their aims "
-                     f"(summary.md); {more} narrows them")  # fmt: skip
+                     f"(summary.md); {_what_narrows(phases[model])}")  # fmt: skip
     return [line if len(line) <= WIDTH else f"{line[: WIDTH - 1]}…" for line in lines]
+
+
+def _what_narrows(phases: list[dict[str, Any]]) -> str:
+    """The processes, and the worker time, that would meet a model's aims at the spread seen,
+    or the option that narrows its intervals where that cannot be told."""
+    needed = [p.get("processes_for_aims") for p in phases]
+    if phases and None not in needed:
+        minutes = sum(p["worker_seconds_for_aims"] for p in phases) / 60
+        return f"about {max(needed)} processes ({minutes:.0f} min) would meet them"
+    if any(p["stopped"] == BUDGET for p in phases):
+        return "a larger --budget narrows them"
+    return "more --paired-processes narrows them"
 
 
 def report_lines(results: dict[str, Any], out: Path) -> list[str]:
@@ -119,7 +130,7 @@ def report_lines(results: dict[str, Any], out: Path) -> list[str]:
         *answer_table(results),
         "",
         *_wrap(LEGEND),
-        "every verdict with its interval: summary.md; data: results.json; the report:",
+        "every verdict with its interval: summary.md; the data: results.json; both beside",
         f"full report: {out / 'README.md'}",
         *warning_lines(results),
     ]

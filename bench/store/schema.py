@@ -32,7 +32,9 @@ Format history (`SCHEMA_VERSION`):
      process; absent: one), and a round's time of a style is the sum over its copies; steady
      entries carry `within_process_sd` and `between_process_sd` as one-time entries do;
      results.json's `paired_stopping` says, per backend × arch × phase, how many processes
-     ran, their worker time, and why the phase stopped.
+     ran, their worker time, and why the phase stopped, and (where the spread tells it; absent
+     in results.json written before) `processes_for_aims` and `worker_seconds_for_aims`, what
+     would meet every aim.
 """
 
 from __future__ import annotations

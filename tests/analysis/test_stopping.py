@@ -14,6 +14,7 @@ from bench.analysis.stopping import (
     MAXIMUM,
     PRECISION,
     StoppingRule,
+    processes_for_aim,
     simulate_coverage,
     stop_reason,
     stopping_summary,
@@ -110,3 +111,24 @@ def test_the_stopping_summary_says_why_each_phase_stopped():
     wide = [entry("train_step", 2.0)]
     assert stopping_summary(wide, spec_records, config)[0]["stopped"] == BUDGET
     assert stopping_summary(wide, spec_records, {"paired_processes": 3})[0]["stopped"] == MAXIMUM
+
+
+def test_the_processes_that_would_meet_an_aim_follow_the_t_interval():
+    # ±1.5 % at a spread of 0.02 between processes' means: t(n-1) 0.02 / sqrt(n) <= 0.015 from
+    # n = 10 (t = 2.262: 1.43 %), not at 9 (t = 2.306: 1.54 %)
+    assert processes_for_aim({"measure": "train_step", "between_process_sd": 0.02}) == 10
+    assert processes_for_aim({"measure": "latency", "between_process_sd": 0.02}) == 5
+    assert processes_for_aim({"measure": "train_step", "between_process_sd": None}) is None
+    assert processes_for_aim({"measure": "train_step", "between_process_sd": 5.0}) is None
+
+
+def test_the_stopping_summary_projects_what_would_meet_every_aim():
+    records = [paired_record(wall_seconds=w) for w in (20.0, 22.0, 30.0)]
+    wide = [entry("train_step", 4.0, between_process_sd=0.02),
+            entry("latency", 2.0, between_process_sd=0.01)]  # fmt: skip
+    (found,) = stopping_summary(wide, records, {"paired_processes": 3})
+    # 10 processes for the training step, rounded up to whole blocks of the 3 styles
+    assert found["processes_for_aims"] == 12
+    assert found["worker_seconds_for_aims"] == pytest.approx(12 * 22.0)
+    met = [entry("train_step", 1.0, between_process_sd=0.001)]
+    assert stopping_summary(met, records, {"paired_processes": 3})[0]["processes_for_aims"] == 3

@@ -37,8 +37,16 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
         "note: cnn: 2 paired intervals are wider than their aims (summary.md); more "
         "--paired-processes narrows them"
     ]
-    results["paired_stopping"] = [{"backend": "tensorflow", "arch": "cnn", "stopped": BUDGET}]
+    phase = {"backend": "tensorflow", "arch": "cnn", "stopped": BUDGET, "processes_for_aims": None}
+    results["paired_stopping"] = [phase]
     assert "a larger --budget narrows them" in "\n".join(report_lines(results, tmp_path))
+    results["paired_stopping"] = [
+        {**phase, "processes_for_aims": 12, "worker_seconds_for_aims": 300.0},
+        {**phase, "processes_for_aims": 45, "worker_seconds_for_aims": 900.0},
+    ]
+    assert "; about 45 processes (20 min) would meet them" in "\n".join(
+        report_lines(results, tmp_path)
+    )
 
 
 def test_verdicts_are_said_in_a_word_or_two():
