@@ -90,46 +90,67 @@ def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
     return found
 
 
-def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str], None]
-                  ) -> None:  # fmt: skip
-    """Runs every series a block at a time until each stops, recording each process."""
+@dataclass(frozen=True)
+class Clock:
+    """The budget's clock: when the sweep `started` (`time.perf_counter`), and what a worker
+    process cost in it so far (`guess_seconds`: the mean run's; None before any), the guess
+    for a series that has no process of its own yet."""
+
+    started: float
+    guess_seconds: float | None = None
+
+    def spent(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str], None],
+                  clock: Clock | None = None) -> None:  # fmt: skip
+    """Runs every series a block at a time until each stops, recording each process; the
+    budget counts from `clock.started` (default: now)."""
+    clock = clock or Clock(time.perf_counter())
     series = plan_series(config, todo)
     for s in series:
         if s.stopped is not None:
             echo(f"{s.label}: {len(s.ok())} process(es) recorded before: {s.stopped}")
-    start = time.perf_counter()
     while any(s.stopped is None for s in series):
         for s in series:
             if s.stopped is None:
-                if not fits_budget(s, config, time.perf_counter() - start):
+                if not fits_budget(s, config, clock):
                     s.stopped = BUDGET
                 else:
-                    run_block(s, config, executor, echo, start)
+                    run_block(s, config, executor, echo, clock)
                 if s.stopped is not None:
                     echo(f"{s.label}: stopped after {len(s.ok())} process(es): {s.stopped}")
 
 
-def fits_budget(s: Series, config: BenchConfig, spent: float) -> bool:
-    """Whether the budget left pays for the series' next block, at the median cost of its
-    processes so far; a series' first block runs while any budget is left, since the phases
-    cost too differently for one to predict another. Blocks are kept whole, so that the build
-    orders stay balanced wherever a phase stops."""
+def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None = None
+                ) -> bool:  # fmt: skip
+    """Whether the budget left pays for the series' next `block` processes (default: a whole
+    block), at the median cost of its processes so far, or before it has any, at the clock's
+    guess (without one, while any budget is left). Blocks are kept whole, so that the
+    build orders stay balanced wherever a phase stops."""
     if config.budget is None:
         return True
-    left = config.budget - spent
-    if not s.costs:
+    left = config.budget - clock.spent()
+    cost = statistics.median(s.costs) if s.costs else clock.guess_seconds
+    if cost is None:
         return left > 0
-    return left >= min(s.rule.block, len(s.pending)) * statistics.median(s.costs)
+    return left >= min(block or s.rule.block, len(s.pending)) * cost
 
 
-def run_block(s: Series, config: BenchConfig, executor, echo, start: float) -> None:
-    """Runs the series' next block of processes, then decides whether it stops; `start` is
-    when the paired phases began."""
-    for _ in range(s.rule.block):
+def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> None:
+    """Runs the series' next block of processes, then decides whether it stops. A first block
+    started on the clock's guess stops after its first process when that process's own cost
+    says the rest will not fit: the one overrun a guess may cause."""
+    guessed = not s.costs
+    for i in range(s.rule.block):
         if not s.pending:
             break
+        if guessed and i == 1 and not fits_budget(s, config, clock, s.rule.block - 1):
+            s.stopped = BUDGET
+            return
         spec = s.pending.pop(0)
-        elapsed = progress.spent(time.perf_counter() - start, config.budget)
+        elapsed = progress.spent(clock.spent(), config.budget)
         echo(f"{s.label}, process {spec.process + 1}/{config.paired_processes}, "
              f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …")  # fmt: skip
         began = time.perf_counter()

@@ -1,9 +1,9 @@
 """A sweep: every job of a config, each in its own worker process, recorded as it finishes.
 
 `run_sweep` reads top to bottom, one function per phase: find what is left to do, probe the
-matmul peak, make a shared start's initial weights, time the styles in pairs (steady calls, then
-one-time costs, each until its intervals meet their aims), train the runs, check the
-capabilities.
+matmul peak, make a shared start's initial weights, train the runs, check the capabilities, and
+time the styles in pairs (one-time costs and steady calls, each until its intervals meet their
+aims or the budget is spent).
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class Sweep:
     environment: dict[str, Any]
     capabilities: dict[str, Any] = field(default_factory=dict)
     architectures: dict[str, Any] = field(default_factory=dict)
+    # the budget's clock: when the sweep started, and what its runs cost (local runs only)
+    clock: paired.Clock = field(default_factory=lambda: paired.Clock(time.perf_counter()))
 
     def write_metadata(self) -> None:
         """(Re)writes sweep.json: the config, the environment and the capabilities so far."""
@@ -105,9 +107,9 @@ def run_sweep(
     sweep.write_metadata()
     probe_phase(sweep, todo)
     initial_weights_phase(sweep, todo)
-    paired_phases(sweep, todo)
     records = runs_phase(sweep, todo)
     capabilities_phase(sweep, todo)
+    paired_phases(sweep, todo)
     return records
 
 
@@ -180,9 +182,11 @@ def initial_weights_phase(sweep: Sweep, todo: Todo) -> None:
 
 
 def paired_phases(sweep: Sweep, todo: Todo) -> None:
-    """The paired phases, steady then one-time, each process recorded as it ends; each phase
-    of each architecture stops once its intervals meet their aims (`bench.sweep.paired`)."""
-    paired.paired_phases(sweep.config, todo, sweep.executor, sweep.echo)
+    """The paired phases, one-time and steady taking turns, each process recorded as it ends;
+    each phase of each architecture stops once its intervals meet their aims, or when what is
+    left of the sweep's budget cannot pay for its next block (`bench.sweep.paired`). They come
+    last so that a budget goes to them and not to the runs, which every sweep needs whole."""
+    paired.paired_phases(sweep.config, todo, sweep.executor, sweep.echo, sweep.clock)
 
 
 def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
@@ -219,6 +223,9 @@ def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
         reference = sweep.config.reference(record.arch)
         for warning in progress.weights_warnings(record, digests, reference):
             echo(f"    WARNING: {warning}")
+    if records and one_by_one:
+        cost = (time.perf_counter() - start) / len(records)
+        sweep.clock = dataclasses.replace(sweep.clock, guess_seconds=cost)
     return records
 
 

@@ -12,7 +12,7 @@ from bench.analysis.stopping import AIMS_MET, BUDGET, MAXIMUM
 from bench.plan.config import make_config
 from bench.store.records import MEASURES, append_paired, read_paired
 from bench.sweep import jobs
-from bench.sweep.paired import paired_phases
+from bench.sweep.paired import Clock, paired_phases
 from bench.sweep.resume import find_todo
 from tests.factories import paired_record
 
@@ -98,10 +98,25 @@ def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
     assert lines == [f"paired timing: cnn: 3 process(es) recorded before: {AIMS_MET}"]
 
 
-def test_a_series_first_block_runs_while_any_budget_is_left(tmp_path, worker):
+def test_a_series_first_block_stops_after_one_process_that_says_the_rest_would_not_fit(
+    tmp_path, worker
+):
     worker.spread, worker.pause = 0.2, 0.1
-    _run(_config(tmp_path, archs=("cnn", "mlp"), budget=0.4))
-    assert [arch for arch, _ in worker.calls] == ["cnn"] * 3 + ["mlp"] * 3
+    lines = _run(_config(tmp_path, archs=("cnn", "mlp"), budget=0.4))
+    # mlp starts with 0.1 s left and nothing to guess its cost from; its first process spends it
+    assert [arch for arch, _ in worker.calls] == ["cnn"] * 3 + ["mlp"]
+    assert f"paired timing: mlp: stopped after 1 process(es): {BUDGET}" in lines
     worker.calls.clear()
-    _run(_config(tmp_path, archs=("cnn", "mlp"), budget=0.25))
-    assert [arch for arch, _ in worker.calls] == ["cnn"] * 3  # spent before mlp's turn
+    _run(_config(tmp_path, archs=("cnn", "mlp"), budget=0.1))
+    assert [arch for arch, _ in worker.calls] == ["cnn"]  # spent before mlp's turn
+
+
+def test_a_series_first_block_starts_only_when_the_clocks_guess_fits(tmp_path, worker):
+    worker.spread, worker.pause = 0.2, 0.1
+    config = _config(tmp_path, budget=0.8)
+    lines = []
+    paired_phases(config, find_todo(config), None, lines.append, Clock(time.perf_counter(), 0.5))
+    assert worker.calls == [] and lines == [f"paired timing: cnn: stopped after 0 process(es): "
+                                            f"{BUDGET}"]  # fmt: skip
+    paired_phases(config, find_todo(config), None, lines.append, Clock(time.perf_counter(), 0.05))
+    assert len(worker.calls) == 6  # two blocks of 0.3 s; a third would not fit
