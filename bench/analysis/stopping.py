@@ -107,8 +107,8 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
                      config: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
     """Per phase × backend × architecture: the processes it ran, their worker time, the widest
     interval against its aim, and why it stopped, as far as the records and the sweep's config
-    (`paired_processes`, `budget`) tell. `records` are paired and one-time records together."""
-    most = config.get("paired_processes") or 1
+    (`paired_processes`, `one_time_processes`, `budget`) tell. `records` are paired and
+    one-time records together."""
     found = []
     groups: dict[tuple[str, str, str], list[Any]] = {}
     for r in records:
@@ -116,6 +116,11 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
         groups.setdefault((phase, r.backend, r.arch), []).append(r)
     for (phase, backend, arch), group in groups.items():
         ok = [r for r in group if r.status == "ok"]
+        most = (
+            (phase == "one_time" and config.get("one_time_processes"))
+            or config.get("paired_processes")
+            or 1
+        )
         mine = [e for e in entries if (e.get("phase", "steady"), e.get("backend"), e["arch"]) ==
                 (phase, backend, arch)]  # fmt: skip
         widest = max(mine, key=lambda e: _share_of_aim(e), default=None)

@@ -88,6 +88,10 @@ class BenchConfig:
         "one-time); a phase stops earlier once every interval meets its aim",
         check=whole(1),
     )  # fmt: skip
+    one_time_processes: int = setting(
+        0, help="the most processes of each one-time phase per arch (0 = as many as "
+        "--paired-processes)", check=whole(0),
+    )  # fmt: skip
     paired_min_processes: int = setting(
         1, help="the fewest processes of each paired phase per arch before it may stop on its "
         "aims", check=whole(1),
@@ -175,6 +179,10 @@ class BenchConfig:
             if len(self.styles_of(arch)) >= 2
         ]  # fmt: skip
 
+    def most_processes(self, phase: str) -> int:
+        """The most processes of a paired phase ("steady" or "one_time") per arch."""
+        return (phase == "one_time" and self.one_time_processes) or self.paired_processes
+
     def one_time_specs(self) -> list[OneTimeSpec]:
         """Every process of the one-time phase, per backend process by process, each covering
         every arch; none when the phase is off or there is no reference style to compare with."""
@@ -185,7 +193,7 @@ class BenchConfig:
                         self.one_time_cycles, self.order_seed, process,
                         reference=self.reference(arch), data_dir=self.data_dir)
             for backend in self.backends
-            for process in range(self.paired_processes)
+            for process in range(self.most_processes("one_time"))
             for arch in self.archs
             if len(self.styles_of(arch)) >= 2
         ]  # fmt: skip
@@ -224,6 +232,10 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         paired_rounds=16,
         paired_processes=30,
         paired_min_processes=3,
+        # one block: it decides build and load (3 processes do); compile and save sit near
+        # the margin's edge, 24 to 36 processes away, so the rest of the budget goes to the
+        # steady phase (docs/methodology.md, "What the default's five minutes answer")
+        one_time_processes=3,
         one_time_cycles=3,
         budget=300.0,
         capabilities=False,

@@ -57,9 +57,9 @@ class Series:
         return one_time_entries(self.ok(), config.one_time_margin)
 
 
-def rule_for(config: BenchConfig, arch: str) -> StoppingRule:
-    """The stopping rule of `arch`'s paired phases under `config`."""
-    most = config.paired_processes
+def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:
+    """The stopping rule of `arch`'s paired `phase` under `config`."""
+    most = config.most_processes(phase)
     return StoppingRule(min(config.paired_min_processes, most), most, len(config.styles_of(arch)))
 
 
@@ -80,10 +80,10 @@ def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
                     continue
                 redo = {spec.process for spec in mine}  # recorded alike or not at all
                 done = [r for r in recorded if (r.backend, r.arch, r.settings_key) ==
-                        (backend, arch, key) and r.process < config.paired_processes
+                        (backend, arch, key) and r.process < config.most_processes(phase)
                         and r.process not in redo]  # fmt: skip
                 mine.sort(key=lambda spec: spec.process)
-                s = Series(phase, backend, arch, mine, done, rule_for(config, arch))
+                s = Series(phase, backend, arch, mine, done, rule_for(config, arch, phase))
                 if s.records and s.rule.decides_at(len(s.ok())):  # --resume: enough already?
                     s.stopped = stop_reason(s.entries(config), len(s.ok()), s.rule)
                 found.append(s)
@@ -151,7 +151,7 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
             return
         spec = s.pending.pop(0)
         elapsed = progress.spent(clock.spent(), config.budget)
-        echo(f"{s.label}, process {spec.process + 1}/{config.paired_processes}, "
+        echo(f"{s.label}, process {spec.process + 1}/{s.rule.max_processes}, "
              f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …")  # fmt: skip
         began = time.perf_counter()
         record = _run(s.phase, spec, executor, config)

@@ -21,7 +21,7 @@ from bench.analysis.stopping import (
     within_aim,
 )
 from bench.plan.config import make_config
-from bench.store.records import read_paired
+from bench.store.records import OneTimeRecord, read_paired
 from bench.sweep.paired import rule_for
 from tests.factories import paired_record
 
@@ -59,6 +59,14 @@ def test_the_full_profile_needs_nine_processes_in_blocks_of_its_styles():
     assert rule_for(full, "cnn") == StoppingRule(9, 30, 3)
     without_sequential = replace(full, unsupported=(("resnet", "sequential"),))
     assert rule_for(without_sequential, "resnet").block == 2
+    assert rule_for(full, "cnn", "one_time") == StoppingRule(9, 30, 3)
+
+
+def test_the_quick_profile_gives_the_one_time_phase_one_block_and_the_rest_to_steady():
+    quick = make_config("quick")
+    assert rule_for(quick, "cnn", "one_time") == StoppingRule(3, 3, 3)
+    assert rule_for(quick, "cnn") == StoppingRule(3, 30, 3)
+    assert len(quick.one_time_specs()) == 3 and len(quick.paired_specs()) == 30
 
 
 def _population(arch: str) -> tuple[np.ndarray, list[float]]:
@@ -132,3 +140,13 @@ def test_the_stopping_summary_projects_what_would_meet_every_aim():
     assert found["worker_seconds_for_aims"] == pytest.approx(12 * 22.0)
     met = [entry("train_step", 1.0, between_process_sd=0.001)]
     assert stopping_summary(met, records, {"paired_processes": 3})[0]["processes_for_aims"] == 3
+
+
+def test_the_stopping_summary_counts_a_one_time_phase_against_its_own_most():
+    one_time = OneTimeRecord(arch="cnn", styles=["sequential", "functional"],
+                             reference="sequential", seed=1, settings_key="k", cycles=3,
+                             order_seed=0, process=0, backend="tensorflow", seconds={},
+                             build_orders=[], wall_seconds=20.0)  # fmt: skip
+    config = {"paired_processes": 30, "one_time_processes": 3}
+    (found,) = stopping_summary([entry("build", 9.0, phase="one_time")], [one_time], config)
+    assert (found["phase"], found["most_processes"]) == ("one_time", 3)
