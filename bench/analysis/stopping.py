@@ -133,13 +133,19 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
         found.append({
             "phase": phase, "backend": backend, "arch": arch, "processes": len(ok),
             "failed_processes": len(group) - len(ok), "most_processes": most,
-            "worker_seconds": sum(r.wall_seconds or 0 for r in group), "stopped": reason,
+            "worker_seconds": sum(map(worker_seconds, group)), "stopped": reason,
             "widest_measure": widest and widest["measure"],
             "widest_style": widest and widest["style"],
             "widest_share_of_aim": widest and _share_of_aim(widest),
             **_projection(mine, ok, len(ok)),
         })  # fmt: skip
     return found
+
+
+def worker_seconds(record: Any) -> float:
+    """What a paired or one-time process cost: its job's wall time and the start-up before it
+    (where recorded)."""
+    return (record.wall_seconds or 0) + (record.startup_seconds or 0)
 
 
 def processes_for_aim(entry: dict[str, Any], most: int = 10_000) -> int | None:
@@ -176,7 +182,7 @@ def _projection(entries: Sequence[dict[str, Any]], ok: Sequence[Any], processes:
         return {"processes_for_aims": None, "worker_seconds_for_aims": None}
     block = len(ok[0].styles)
     n = max(processes, -(-max(needs) // block) * block)
-    cost = statistics.median(r.wall_seconds or 0 for r in ok)
+    cost = statistics.median(map(worker_seconds, ok))
     return {"processes_for_aims": n, "worker_seconds_for_aims": n * cost}
 
 

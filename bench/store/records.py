@@ -236,6 +236,7 @@ class PairedRecord(JsonRecord):
     device: str | None = None
     started_at: str | None = None
     wall_seconds: float | None = None
+    startup_seconds: float | None = None  # the process's start before the job (imports)
     status: str = "ok"
     error: str | None = None
 
@@ -294,6 +295,7 @@ class OneTimeRecord(JsonRecord):
     device: str | None = None
     started_at: str | None = None
     wall_seconds: float | None = None
+    startup_seconds: float | None = None  # the process's start before the job (imports)
     status: str = "ok"
     error: str | None = None
 

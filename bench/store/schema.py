@@ -32,23 +32,26 @@ Format history (`SCHEMA_VERSION`):
      process; absent: one), and a round's time of a style is the sum over its copies; steady
      entries carry `within_process_sd` and `between_process_sd` as one-time entries do;
      results.json's `paired_stopping` says, per backend × arch × phase, how many processes
-     ran, their worker time, and why the phase stopped, and (where the spread tells it; absent
-     in results.json written before) `processes_for_aims` and `worker_seconds_for_aims`, what
-     would meet every aim.
+     ran, their worker time, and why the phase stopped.
+  7: paired and one-time records carry `startup_seconds`, the process's start before its job
+     (the framework's import; absent: not measured), and a process's worker time is it plus
+     `wall_seconds`; `paired_stopping` adds `processes_for_aims` and
+     `worker_seconds_for_aims`, what would meet every aim at the spread seen. The budget
+     counts the whole sweep. Records of 6 are read as they are.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
-# results.json of these schemas can be read (`upgrade_results`): 2, 3 and 5 only lack fields.
-READABLE_SCHEMAS = (2, 3, 4, 5, SCHEMA_VERSION)
+# results.json of these schemas can be read (`upgrade_results`): 2, 3, 5 and 6 only lack fields.
+READABLE_SCHEMAS = (2, 3, 4, 5, 6, SCHEMA_VERSION)
 
 
 def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:

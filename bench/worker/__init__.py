@@ -4,3 +4,9 @@
 a paired phase, a probe, a capability check) and writes one result. Only this package and
 `bench.studies` import Keras or a framework.
 """
+
+import time
+
+# When this worker process began, near enough: before the framework's import, which is most
+# of a process's start-up. Records carry the time from here to the job's start.
+STARTED = time.perf_counter()

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.worker import STARTED
+
 STEP_METHODS = ("train_step", "test_step", "predict_step")
 
 
@@ -130,4 +132,5 @@ class JobClock:
 
     def fields(self, device: str) -> dict[str, Any]:
         return dict(device=device, started_at=self.started_at, status=self.status,
-                    error=self.error, wall_seconds=time.perf_counter() - self._start)  # fmt: skip
+                    error=self.error, wall_seconds=time.perf_counter() - self._start,
+                    startup_seconds=max(0.0, self._start - STARTED))  # fmt: skip

@@ -91,6 +91,12 @@ def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
     }  # fmt: skip
     assert all(e["cycles"] == 2 and e["interval_over"] == "cycles" for e in once)
     assert all(run["first_execution_seconds"] <= run["first_epoch_seconds"] for run in runs)
+    # a paired process's cost includes its start: the framework's import, before the job began
+    for name in ("paired.jsonl", "one_time.jsonl"):
+        (process,) = map(json.loads, (out / name).read_text().splitlines())
+        assert process["startup_seconds"] > 0.5 and process["wall_seconds"] > 0, name
+    (steady_phase,) = [p for p in results["paired_stopping"] if p["phase"] == "steady"]
+    assert steady_phase["worker_seconds"] > steady_phase["processes"] * 0.5
     summary_md = (out / "summary.md").read_text()
     assert "Does the style change speed?" in summary_md
     assert "What each style costs once" in summary_md
