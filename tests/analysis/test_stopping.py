@@ -65,7 +65,7 @@ def test_the_full_profile_needs_nine_processes_in_blocks_of_its_styles():
 def test_the_quick_profile_gives_the_one_time_phase_one_block_and_the_rest_to_steady():
     quick = make_config("quick")
     assert rule_for(quick, "cnn", "one_time") == StoppingRule(3, 3, 3)
-    assert rule_for(quick, "cnn") == StoppingRule(3, 30, 3)
+    assert rule_for(quick, "cnn") == StoppingRule(9, 30, 3)
     assert len(quick.one_time_specs()) == 3 and len(quick.paired_specs()) == 30
 
 
@@ -84,13 +84,15 @@ def _population(arch: str) -> tuple[np.ndarray, list[float]]:
     return np.array(rows), [PRECISION[m] for m, _ in keys]
 
 
+@pytest.mark.parametrize("profile", ["full", "quick"])
 @pytest.mark.parametrize("arch", ["cnn", "mlp"])
-def test_the_full_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arch):
+def test_the_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arch, profile):
     population, aims = _population(arch)
-    found = simulate_coverage(population, aims, rule_for(make_config("full"), arch),
-                              trials=20_000, seed=1)  # fmt: skip
+    rule = rule_for(make_config(profile), arch)
+    found = simulate_coverage(population, aims, rule, trials=20_000, seed=1)
     assert found["coverage"].min() >= 0.93, found["coverage"]
-    assert found["mean_processes"] > 9  # the rule did stop adaptively, not always at once
+    # the rule did stop adaptively, not always at once
+    assert found["mean_processes"] > rule.min_processes
 
 
 def test_the_coverage_check_fails_a_rule_that_may_stop_after_two_processes():

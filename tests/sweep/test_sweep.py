@@ -187,7 +187,8 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
 def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is_missing(
     tmp_path, fake_worker
 ):
-    config = _config(tmp_path, archs=("cnn", "mlp"), paired_processes=2, one_time_cycles=3)
+    config = _config(tmp_path, archs=("cnn", "mlp"), paired_processes=2, one_time_cycles=3,
+                     one_time_processes=0)  # 0: as many as --paired-processes  # fmt: skip
     run_sweep(config, {}, [], echo=lambda _: None)
     one_time = [call for call in fake_worker if str(call).startswith("one-time")]
     # a block at a time per arch: a block is one process per style (at most the two allowed)
