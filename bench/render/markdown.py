@@ -67,11 +67,11 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
             "and predict batches, ±3 % for latency, ±5 % for one-time costs, ±10 % for "
             "compile), at its most processes, or when the budget cannot pay for another "
             'process (docs/methodology.md, "When the paired phases stop"). Worker time is what '
-            "the processes took, their start-up (the framework's import) in; \"widest interval "
-            '/ its aim" is the widest 95 % half-width over its aim (≤ 1 meets it). The last '
-            "column is how many processes, and how much worker time at the median process's "
-            "cost, would meet every aim if the processes spread as they did here (a guide: a "
-            "spread from a few processes is itself uncertain).\n",
+            "the processes took, their start-up (the framework's import) in where recorded; "
+            '"widest interval / its aim" is the widest 95 % half-width over its aim (≤ 1 meets '
+            "it). The last column is how many processes, and how much worker time at the median "
+            "process's cost, would meet every aim if the processes spread as they did here (a "
+            "guide: a spread from a few processes is itself uncertain).\n",
             md(stopping_table(results["paired_stopping"])),
         ]
     parts += [
