@@ -16,7 +16,7 @@ from bench.analysis.stats import (
     TOO_FEW,
     UNCLEAR,
 )
-from bench.analysis.stopping import BUDGET
+from bench.analysis.stopping import AIMS_MET, BUDGET
 from bench.plan.backends import BACKENDS, model_name
 from bench.store.records import references
 from mnist_models import STYLES
@@ -115,9 +115,10 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
 def _what_narrows(phases: list[dict[str, Any]]) -> str:
     """The processes, and the worker time, that would meet a model's aims at the spread seen,
     or the option that narrows its intervals where that cannot be told."""
-    needed = [p.get("processes_for_aims") for p in phases]
-    if phases and None not in needed:
-        minutes = sum(p["worker_seconds_for_aims"] for p in phases) / 60
+    short = [p for p in phases if p.get("stopped") != AIMS_MET]  # where the wide ones are
+    needed = [p.get("processes_for_aims") for p in short]
+    if short and None not in needed:
+        minutes = sum(p["worker_seconds_for_aims"] for p in short) / 60
         return f"about {max(needed)} processes ({minutes:.0f} min) would meet them"
     if any(p["stopped"] == BUDGET for p in phases):
         return "a larger --budget narrows them"

@@ -1,6 +1,6 @@
 """The console after a sweep: the answer first, narrow, and each kind of warning in one line."""
 
-from bench.analysis.stopping import BUDGET
+from bench.analysis.stopping import AIMS_MET, BUDGET
 from bench.render.console import answer_table, report_lines, short_verdict
 from bench.render.report import write_report
 from tests.factories import results_dir
@@ -43,6 +43,7 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
     results["paired_stopping"] = [
         {**phase, "processes_for_aims": 12, "worker_seconds_for_aims": 300.0},
         {**phase, "processes_for_aims": 45, "worker_seconds_for_aims": 900.0},
+        {**phase, "stopped": AIMS_MET, "processes_for_aims": 60, "worker_seconds_for_aims": 1e4},
     ]
     assert "; about 45 processes (20 min) would meet them" in "\n".join(
         report_lines(results, tmp_path)
