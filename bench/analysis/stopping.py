@@ -27,6 +27,7 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from bench.analysis.summary import half_width_percent
+from bench.plan.config import most_processes
 from bench.plan.settings import PRECISION
 
 AIMS_MET = "aims met"
@@ -116,11 +117,8 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
         groups.setdefault((phase, r.backend, r.arch), []).append(r)
     for (phase, backend, arch), group in groups.items():
         ok = [r for r in group if r.status == "ok"]
-        most = (
-            (phase == "one_time" and config.get("one_time_processes"))
-            or config.get("paired_processes")
-            or 1
-        )
+        most = most_processes(phase, config.get("paired_processes") or 1,
+                              config.get("one_time_processes") or 0)  # fmt: skip
         mine = [e for e in entries if (e.get("phase", "steady"), e.get("backend"), e["arch"]) ==
                 (phase, backend, arch)]  # fmt: skip
         widest = max(mine, key=lambda e: _share_of_aim(e), default=None)

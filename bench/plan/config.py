@@ -181,7 +181,7 @@ class BenchConfig:
 
     def most_processes(self, phase: str) -> int:
         """The most processes of a paired phase ("steady" or "one_time") per arch."""
-        return (phase == "one_time" and self.one_time_processes) or self.paired_processes
+        return most_processes(phase, self.paired_processes, self.one_time_processes)
 
     def one_time_specs(self) -> list[OneTimeSpec]:
         """Every process of the one-time phase, per backend process by process, each covering
@@ -200,6 +200,12 @@ class BenchConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "out": str(self.out)}
+
+
+def most_processes(phase: str, paired_processes: int, one_time_processes: int = 0) -> int:
+    """The most processes of a paired phase per arch: `--one-time-processes` for the one-time
+    phase where it is set, else `--paired-processes`."""
+    return (phase == "one_time" and one_time_processes) or paired_processes
 
 
 # Each profile is a complete set of defaults; options given on the command line override them.
