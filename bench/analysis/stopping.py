@@ -88,9 +88,8 @@ def simulate_coverage(population: np.ndarray, aims_percent: Sequence[float], rul
     for n in points:
         sample = draws[:, :n, :]
         m = sample.mean(axis=1)
-        h = scipy_stats.t.ppf(0.975, n - 1) * sample.std(axis=1, ddof=1) / math.sqrt(n)
-        # 100 sinh(h): the half-width in percent of the ratio, as `half_width_percent` gives it
-        met = (100 * np.sinh(h) <= aims + 1e-9).all(axis=1) | (n >= rule.max_processes)
+        h = _log_half_width(sample.std(axis=1, ddof=1), n)
+        met = _meets_aim(h, aims).all(axis=1) | (n >= rule.max_processes)
         now = pending & met
         stopped_at[now], half[now], mean[now] = n, h[now], m[now]
         pending &= ~now
@@ -155,19 +154,30 @@ def processes_for_aim(entry: dict[str, Any], most: int = 10_000) -> int | None:
         return None
     if sd == 0:
         return 2
+
     # the half-width shrinks with n; the smallest n is found by bisection on [2, most]
+    def meets(n: int) -> bool:
+        return bool(_meets_aim(_log_half_width(sd, n), aim))
+
     low, high = 2, most
-    if not _meets(sd, high, aim):
+    if not meets(high):
         return None
     while low < high:
         mid = (low + high) // 2
-        low, high = (low, mid) if _meets(sd, mid, aim) else (mid + 1, high)
+        low, high = (low, mid) if meets(mid) else (mid + 1, high)
     return low
 
 
-def _meets(sd: float, n: int, aim: float) -> bool:
-    h = scipy_stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-    return 100 * math.sinh(h) <= aim + 1e-9
+def _log_half_width(sd, n: int):
+    """The 95 % t half-width, on the log scale, of a mean of `n` values whose SD is `sd` (a
+    number or an array of them)."""
+    return scipy_stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+
+
+def _meets_aim(log_half_width, aim_percent):
+    """Whether a log half-width is within its aim: 100 sinh(h) is the half-width in percent of
+    the ratio, as `half_width_percent` gives it from an interval."""
+    return 100 * np.sinh(log_half_width) <= aim_percent + 1e-9
 
 
 def _projection(entries: Sequence[dict[str, Any]], ok: Sequence[Any], processes: int

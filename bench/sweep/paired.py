@@ -127,8 +127,9 @@ def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None 
                 ) -> bool:  # fmt: skip
     """Whether the budget left pays for the series' next `block` processes (default: a whole
     block), at the median cost of its processes so far, or before it has any, at the clock's
-    guess (without one, while any budget is left). Blocks are kept whole, so that the
-    build orders stay balanced wherever a phase stops."""
+    guess (without one, while any budget is left). A block starts only when all of it fits,
+    so that the build orders stay balanced wherever a phase stops (`run_block` says the one
+    exception)."""
     if config.budget is None:
         return True
     left = config.budget - clock.spent()
