@@ -96,7 +96,8 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
         if "unstable, standard deviation" in warning:
             unstable.append(warning)
         elif "wider than the" in warning and " paired " in warning:
-            wide[warning.split("/", 1)[0]].append(warning)
+            # "torch/cnn/functional paired ...": the model is the first word less its style
+            wide[warning.split(" ", 1)[0].rsplit("/", 1)[0]].append(warning)
         else:
             other.append(warning)
     lines = [f"warning: {w}" for w in other]

@@ -50,6 +50,25 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
     )
 
 
+def test_a_wide_interval_on_another_backend_is_counted_against_its_own_model(tmp_path):
+    results = write_report(results_dir(tmp_path))
+    results["summary"]["warnings"] += [
+        f"torch/cnn/{style} paired train step: 95 % interval ±9.0 %, wider than the ±1.5 % aimed"
+        for style in ("functional", "subclassed")
+    ]
+    results["paired_stopping"] = [
+        {"backend": "torch", "arch": "cnn", "stopped": BUDGET, "processes_for_aims": 21,
+         "worker_seconds_for_aims": 600.0},
+        {"backend": "tensorflow", "arch": "cnn", "stopped": AIMS_MET, "processes_for_aims": 9,
+         "worker_seconds_for_aims": 60.0},
+    ]  # fmt: skip
+    (note,) = [line for line in report_lines(results, tmp_path) if "wider than" in line]
+    assert note == (
+        "note: torch/cnn: 2 paired intervals are wider than their aims (summary.md); "
+        "about 21 processes (10 min) would meet them"
+    )
+
+
 def test_verdicts_are_said_in_a_word_or_two():
     assert short_verdict({"verdict": "equivalent", "direction": None}) == "same"
     assert short_verdict({"verdict": "different, beyond margin", "direction": "higher"}) == "SLOWER"
