@@ -5,8 +5,10 @@ docs/methodology.md ("When the paired phases stop"):
 - Processes run in blocks of one Latin square (as many processes as styles, each style built
   first once per block), so that the build-order effect cancels at every point where the phase
   may stop.
-- After each block, once at least `min_processes` have run, the phase stops when the 95 %
-  interval of every style and measure is within its precision aim (`PRECISION`).
+- After each block, once at least `min_processes` have run, a measure stops when the 95 %
+  interval of every style is within its precision aim (`PRECISION`): later processes of a
+  steady phase no longer time it. The phase stops once every measure has stopped; the
+  measures of a one-time phase, steps of one sequence, stop together.
 - Otherwise it stops at `max_processes`, or earlier when the sweep's budget cannot pay for the
   next process.
 
@@ -67,22 +69,49 @@ def stop_reason(entries: Sequence[dict[str, Any]], processes: int, rule: Stoppin
 
 
 def simulate_coverage(population: np.ndarray, aims_percent: Sequence[float], rule: StoppingRule,
-                      trials: int = 2000, seed: int = 0) -> dict[str, Any]:  # fmt: skip
+                      trials: int = 2000, seed: int = 0, groups: Sequence[Any] | None = None
+                      ) -> dict[str, Any]:  # fmt: skip
     """How often the rule's final 95 % intervals cover the truth, by simulation.
 
     Each trial draws processes with replacement from `population` (one row per recorded
     process, one column per style × measure: the process's mean log ratio) until the rule
-    stops; the truth is the population's mean. Returns `coverage` per column, `joint` (all
-    columns of a trial covered), and the mean and distribution of processes used.
+    stops; the truth is the population's mean. `groups` labels each column (its measure):
+    the columns of a group stop together and each group on its own, as the steady phase's
+    measures do; None: every column stops together. Returns `coverage` per column, `joint`
+    (all columns of a trial covered), and the mean and distribution of the processes the
+    phase used (its last group's stop).
     """
     population = np.asarray(population, dtype=float)
     aims = np.asarray(aims_percent, dtype=float)
+    labels = np.asarray(groups if groups is not None else [0] * population.shape[1])
     truth = population.mean(axis=0)
     rng = np.random.default_rng(seed)
     draws = population[rng.integers(0, len(population), size=(trials, rule.max_processes))]
     points = [n for n in range(2, rule.max_processes + 1) if rule.decides_at(n)]
-    stopped_at = np.full(trials, rule.max_processes)
     half = np.zeros((trials, population.shape[1]))
+    mean = np.zeros_like(half)
+    stopped_at = np.zeros(trials, dtype=int)
+    for label in dict.fromkeys(labels.tolist()):
+        cols = labels == label
+        n, half[:, cols], mean[:, cols] = _stop(draws[:, :, cols], aims[cols], rule, points)
+        stopped_at = np.maximum(stopped_at, n)
+    covered = np.abs(mean - truth) <= half
+    return {
+        "coverage": covered.mean(axis=0),
+        "joint": covered.all(axis=1).mean(),
+        "mean_processes": float(stopped_at.mean()),
+        "processes": {int(n): float((stopped_at == n).mean()) for n in points},
+        "trials": trials,
+    }
+
+
+def _stop(draws: np.ndarray, aims: np.ndarray, rule: StoppingRule, points: Sequence[int]
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Where each trial's columns stop together (`draws`: trials × processes × columns), and
+    their log half-widths and means there."""
+    trials = draws.shape[0]
+    stopped_at = np.full(trials, rule.max_processes)
+    half = np.zeros((trials, draws.shape[2]))
     mean = np.zeros_like(half)
     pending = np.ones(trials, dtype=bool)
     for n in points:
@@ -93,14 +122,7 @@ def simulate_coverage(population: np.ndarray, aims_percent: Sequence[float], rul
         now = pending & met
         stopped_at[now], half[now], mean[now] = n, h[now], m[now]
         pending &= ~now
-    covered = np.abs(mean - truth) <= half
-    return {
-        "coverage": covered.mean(axis=0),
-        "joint": covered.all(axis=1).mean(),
-        "mean_processes": float(stopped_at.mean()),
-        "processes": {int(n): float((stopped_at == n).mean()) for n in points},
-        "trials": trials,
-    }
+    return stopped_at, half, mean
 
 
 def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],

@@ -28,6 +28,7 @@ from bench.plan.settings import (
     DEFAULT_TIME_MARGIN,
     PRECISION,
 )
+from bench.store import records as store
 from bench.store.records import (
     PairedRecord,
     RunRecord,
@@ -187,47 +188,52 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
         if record.status == "ok":
             by_arch[(record.backend, record.arch)].append(record)
     entries, medians = [], []
-    for (backend, arch), records in by_arch.items():
-        first = records[0]
-        processes = [r.ordered_seconds() for r in records]
-        logs = process_log_ratios(processes, first.reference)
-        for measure, style, c in paired_comparisons(processes, first.reference, margin):
-            calls = [r.steps_per_burst[measure] for r in records]
-            entries.append(
-                {
-                    "phase": "steady",
-                    "backend": backend,
-                    "arch": arch,
-                    "style": style,
-                    "reference": first.reference,
-                    "measure": measure,
-                    **c.to_dict(),
-                    "processes": len(records),
-                    "rounds": sum(len(p[measure][style]) for p in processes),
-                    # the interval is over processes when there are several, else over rounds
-                    "interval_over": "processes" if len(records) > 1 else "rounds",
-                    "steps_per_burst": round(statistics.median(calls)),
-                    "steps_per_burst_by_process": calls,
-                    "instances": first.instances,
-                    **variance_components(logs[(measure, style)]),
-                }
-            )
-        for measure in first.ordered_seconds():
-            for style in first.styles:
-                per_call = [
-                    t / r.steps_per_burst[measure] for r in records for t in
-                    r.seconds[measure][style]
-                ]  # fmt: skip
-                medians.append(
-                    {
-                        "backend": backend,
-                        "arch": arch,
-                        "style": style,
-                        "measure": measure,
+    for (backend, arch), model_records in by_arch.items():
+        # each measure over the processes that timed it: an adaptive phase stops timing a
+        # measure once its intervals meet their aims
+        for measure in store.MEASURES:
+            records = [r for r in model_records if measure in r.seconds]
+            if records:
+                found, per_style = _paired_measure(backend, arch, measure, records, margin)
+                entries += found
+                medians += per_style
+    return entries, medians
+
+
+def _paired_measure(backend: str, arch: str, measure: str, records: list[PairedRecord],
+                    margin: float) -> tuple[list[dict], list[dict]]:  # fmt: skip
+    """`paired_summary`'s entries and medians of one measure of one model."""
+    first = records[0]
+    processes = [{measure: r.ordered_seconds()[measure]} for r in records]
+    logs = process_log_ratios(processes, first.reference)
+    calls = [r.steps_per_burst[measure] for r in records]
+    entries = [
+        {
+            "phase": "steady",
+            "backend": backend,
+            "arch": arch,
+            "style": style,
+            "reference": first.reference,
+            "measure": measure,
+            **c.to_dict(),
+            "processes": len(records),
+            "rounds": sum(len(p[measure][style]) for p in processes),
+            # the interval is over processes when there are several, else over rounds
+            "interval_over": "processes" if len(records) > 1 else "rounds",
+            "steps_per_burst": round(statistics.median(calls)),
+            "steps_per_burst_by_process": calls,
+            "instances": first.instances,
+            **variance_components(logs[(measure, style)]),
+        }
+        for _, style, c in paired_comparisons(processes, first.reference, margin)
+    ]
+    medians = []
+    for style in first.styles:
+        per_call = [t / r.steps_per_burst[measure]
+                    for r in records for t in r.seconds[measure][style]]  # fmt: skip
+        medians.append({"backend": backend, "arch": arch, "style": style, "measure": measure,
                         "median_ms_per_call": 1000 * statistics.median(per_call),
-                        "rounds": len(per_call),
-                    }
-                )
+                        "rounds": len(per_call)})  # fmt: skip
     return entries, medians
 
 

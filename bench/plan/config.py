@@ -259,8 +259,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         test_images=None,
         target_accuracy=0.99,
         # The process is the unit of replication (docs/methodology.md, "Paired timing"). Each
-        # phase stops once every interval meets its aim, after at least three Latin squares of
-        # build orders (nine processes: the coverage simulation's minimum for ≥ 93 %), at
+        # measure stops once its intervals meet their aims, after at least three Latin squares
+        # of build orders (nine processes: the coverage simulation's minimum for ≥ 93 %), at
         # most 30 processes. Rounds, copies and cycles per process come from the variance
         # components (docs/methodology.md, "How many processes, rounds and copies").
         paired_rounds=20,

@@ -106,6 +106,10 @@ class OneTimeSpec:
                       "settings": settings_from_dict(raw["settings"])})  # fmt: skip
 
 
+# What a steady paired process times, in this order in every round.
+MEASURES = ("train_step", "predict", "latency")
+
+
 @dataclass(frozen=True)
 class PairedSpec:
     """The paired timing phase of one architecture: every style in one process, interleaved."""
@@ -122,6 +126,8 @@ class PairedSpec:
     data_dir: str | None = None
     build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
     instances: int = 1  # copies of each style, each timed in every round
+    # the measures still short of their aims: later processes of a phase time only those
+    measures: tuple[str, ...] = MEASURES
 
     @property
     def styles_in_build_order(self) -> tuple[str, ...]:
@@ -146,6 +152,7 @@ class PairedSpec:
                 **raw,
                 "styles": tuple(raw["styles"]),
                 "build_order": tuple(raw.get("build_order", ())),
+                "measures": tuple(raw.get("measures", MEASURES)),
                 "settings": settings_from_dict(raw["settings"]),
             }
         )

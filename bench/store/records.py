@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.plan.settings import reference_style
-from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
+from bench.plan.specs import MEASURES, OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import append_line, read_lines, write_atomic
 from bench.store.schema import ONE_TIME_FILE, PAIRED_FILE, RUNS_FILE
 
@@ -185,9 +185,6 @@ def start_runs_file(out: Path) -> None:
         write_atomic(out / name, b"")
 
 
-MEASURES = ("train_step", "predict", "latency")
-
-
 def process_fields(spec: PairedSpec | OneTimeSpec) -> dict[str, Any]:
     """The fields a paired or one-time process's record takes from its spec."""
     return dict(
@@ -214,7 +211,8 @@ class PairedRecord(JsonRecord):
 
     `seconds[measure][style]` holds one time per round, in round order: the sum of one burst on
     each of the style's `instances` copies, a burst being `steps_per_burst[measure]` identical
-    calls. Everything reported is derived from these.
+    calls. It holds the measures the process timed: all of them, or (later in an adaptive
+    phase) those still short of their aims. Everything reported is derived from these.
     """
 
     arch: str

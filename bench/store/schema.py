@@ -38,20 +38,25 @@ Format history (`SCHEMA_VERSION`):
      `wall_seconds`; `paired_stopping` adds `processes_for_aims` and
      `worker_seconds_for_aims`, what would meet every aim at the spread seen. The budget
      counts the whole sweep. Records of 6 are read as they are.
+  8: a steady phase stops each measure on its own: a paired record's `seconds` and
+     `steps_per_burst` hold the measures its process timed (all of them, or those still short
+     of their aims), and a steady entry's `processes` counts the processes that timed its
+     measure. Records of 7 are read as they are.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
-# results.json of these schemas can be read (`upgrade_results`): 2, 3, 5 and 6 only lack fields.
-READABLE_SCHEMAS = (2, 3, 4, 5, 6, SCHEMA_VERSION)
+# results.json of these schemas can be read (`upgrade_results`): 2, 3, 5 and 6 only lack fields,
+# and 7 is read as it is.
+READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, SCHEMA_VERSION)
 
 
 def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:

@@ -4,8 +4,10 @@ architecture, process by process, each until its intervals meet their aims.
 Each backend × architecture × phase is a series. The series take turns a block at a time (one
 Latin square of build orders: as many processes as styles); after each block a series stops
 when `bench.analysis.stopping.stop_reason` says so, or when the sweep's `--budget` cannot pay
-for its next process. Every process is recorded as it ends, so a `--resume` continues a series
-from what its directory holds.
+for its next process. A steady series stops each measure on its own: the blocks after the one
+where a measure's intervals all met their aims no longer time it (`Series.measures`); the
+one-time measures are steps of one sequence, so they stop together. Every process is recorded
+as it ends, so a `--resume` continues a series from what its directory holds.
 """
 
 from __future__ import annotations
@@ -13,15 +15,21 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bench.analysis.one_time import one_time_entries
-from bench.analysis.stopping import BUDGET, MAXIMUM, StoppingRule, stop_reason
+from bench.analysis.stopping import BUDGET, MAXIMUM, StoppingRule, stop_reason, within_aim
 from bench.analysis.summary import paired_summary
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
-from bench.store.records import append_one_time, append_paired, read_one_time, read_paired
+from bench.store.records import (
+    MEASURES,
+    append_one_time,
+    append_paired,
+    read_one_time,
+    read_paired,
+)
 from bench.sweep import jobs, progress
 from bench.sweep.resume import Todo
 
@@ -55,6 +63,21 @@ class Series:
         if self.phase == STEADY:
             return paired_summary(self.ok(), config.time_margin)[0]
         return one_time_entries(self.ok(), config.one_time_margin)
+
+    def measures(self, config: BenchConfig) -> tuple[str, ...]:
+        """What the series' next steady process times: every measure at first; where the rule
+        may decide, those whose intervals do not all meet their aims yet (a measure that met
+        them is not timed again, so its interval stays the one that met them); inside a
+        block, what the block's processes timed, so that each measure's blocks stay whole."""
+        ok = self.ok()
+        if not ok:
+            return MEASURES
+        timed = tuple(m for m in MEASURES if m in ok[-1].seconds)
+        if not self.rule.decides_at(len(ok)):
+            return timed
+        entries = self.entries(config)
+        return tuple(m for m in timed
+                     if not all(within_aim(e) for e in entries if e["measure"] == m))  # fmt: skip
 
 
 def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:
@@ -144,6 +167,8 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
     started on the clock's guess stops after its first process when that process's own cost
     says the rest will not fit: the one overrun a guess may cause."""
     guessed = not s.costs
+    # never empty: where every interval met its aim, `stop_reason` stopped the series
+    measures = s.measures(config) if s.phase == STEADY else None
     for i in range(s.rule.block):
         if not s.pending:
             break
@@ -151,6 +176,8 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
             s.stopped = BUDGET
             return
         spec = s.pending.pop(0)
+        if measures is not None:
+            spec = replace(spec, measures=measures)
         elapsed = progress.spent(clock.spent(), config.budget)
         echo(f"{s.label}, process {spec.process + 1}/{s.rule.max_processes}, "
              f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …")  # fmt: skip
@@ -171,7 +198,8 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
 def _detail(spec) -> str:
     if hasattr(spec, "rounds"):
         copies = f", {spec.instances} copies of each" if spec.instances > 1 else ""
-        return f"{spec.rounds} interleaved rounds{copies}"
+        only = f" of {', '.join(spec.measures)}" if spec.measures != MEASURES else ""
+        return f"{spec.rounds} interleaved rounds{only}{copies}"
     return f"{spec.cycles} cycles after a warm-up"
 
 

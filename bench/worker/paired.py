@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -84,8 +84,8 @@ def time_bursts(bursts: Mapping[str, Mapping[str, Call]], *, rounds: int, order_
                 ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
     """Times `bursts[name][measure]` for every name over `rounds` interleaved rounds.
 
-    Every burst runs WARMUP_BURSTS times untimed first. Within a round, each measure visits the
-    names in a fresh order drawn from `order_seed`.
+    Every burst runs WARMUP_BURSTS times untimed first. Within a round, each measure (those of
+    `bursts`, in MEASURES' order) visits the names in a fresh order drawn from `order_seed`.
 
     Returns:
         seconds[measure][name]: one burst time per round.
@@ -94,15 +94,16 @@ def time_bursts(bursts: Mapping[str, Mapping[str, Call]], *, rounds: int, order_
         RetracedError: a model's step function was traced during the timed rounds.
     """
     names = list(bursts)
+    measures = [m for m in MEASURES if m in bursts[names[0]]]
     for name in names:
-        for measure in MEASURES:
+        for measure in measures:
             for _ in range(WARMUP_BURSTS):
                 bursts[name][measure]()
     before = {name: c.total() for name, c in (counters or {}).items()}
     rng = random.Random(order_seed)
-    seconds: dict[str, dict[str, list[float]]] = {m: {n: [] for n in names} for m in MEASURES}
+    seconds: dict[str, dict[str, list[float]]] = {m: {n: [] for n in names} for m in measures}
     for _ in range(rounds):
-        for measure in MEASURES:
+        for measure in measures:
             order = names[:]
             rng.shuffle(order)
             for name in order:
@@ -116,9 +117,11 @@ def time_bursts(bursts: Mapping[str, Mapping[str, Call]], *, rounds: int, order_
 
 
 def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch, *,
-                reference: str, rounds: int, order_seed: int, burst_seconds: float
+                reference: str, rounds: int, order_seed: int, burst_seconds: float,
+                measures: Sequence[str] = MEASURES
                 ) -> tuple[dict[str, int], dict[str, dict[str, list[float]]]]:  # fmt: skip
-    """Times compiled `models` against each other; bursts are sized on the reference model.
+    """Times compiled `models` against each other in `measures`; bursts are sized on the
+    reference model. A measure left out is neither traced nor timed.
 
     Returns:
         (calls per burst for each measure, seconds[measure][name] per round).
@@ -127,10 +130,10 @@ def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch,
     counters = {name: c for name, c in counters.items() if c is not None}
     calls = {name: single_calls(m, train_batches, predict_batch) for name, m in models.items()}
     for name in models:  # trace everything before calibrating: compilation is not a call's time
-        for measure in MEASURES:
+        for measure in measures:
             calls[name][measure](0)
-    steps = {m: calls_per_burst(calls[reference][m], burst_seconds) for m in MEASURES}
-    bursts = {name: {m: as_burst(calls[name][m], steps[m]) for m in MEASURES} for name in models}
+    steps = {m: calls_per_burst(calls[reference][m], burst_seconds) for m in measures}
+    bursts = {name: {m: as_burst(calls[name][m], steps[m]) for m in measures} for name in models}
     seconds = time_bursts(bursts, rounds=rounds, order_seed=order_seed, counters=counters)
     return steps, seconds
 
@@ -177,6 +180,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
             rounds=spec.rounds,
             order_seed=spec.order_seed,
             burst_seconds=spec.burst_seconds,
+            measures=spec.measures,
         )
         seconds = {measure: {style: summed(by_copy, style, spec.instances) for style in spec.styles}
                    for measure, by_copy in per_copy.items()}  # fmt: skip

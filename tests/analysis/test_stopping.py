@@ -69,8 +69,9 @@ def test_the_quick_profile_gives_the_one_time_phase_one_block_and_the_rest_to_st
     assert len(quick.one_time_specs()) == 3 and len(quick.paired_specs()) == 30
 
 
-def _population(arch: str) -> tuple[np.ndarray, list[float]]:
-    """Each recorded process's mean log ratio per (measure, style), and each column's aim."""
+def _population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
+    """Each recorded process's mean log ratio per (measure, style), each column's aim, and
+    its measure."""
     records = [r for r in read_paired(RECORDED) if r.arch == arch and r.status == "ok"]
     assert len(records) == 30
     first = records[0]
@@ -81,23 +82,40 @@ def _population(arch: str) -> tuple[np.ndarray, list[float]]:
          for m, s in keys]
         for r in records
     ]  # fmt: skip
-    return np.array(rows), [PRECISION[m] for m, _ in keys]
+    return np.array(rows), [PRECISION[m] for m, _ in keys], [m for m, _ in keys]
 
 
 @pytest.mark.parametrize("profile", ["full", "quick"])
 @pytest.mark.parametrize("arch", ["cnn", "mlp"])
 def test_the_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arch, profile):
-    population, aims = _population(arch)
+    population, aims, measures = _population(arch)
     rule = rule_for(make_config(profile), arch)
-    found = simulate_coverage(population, aims, rule, trials=20_000, seed=1)
+    # each measure stops on its own, as the steady phase's do
+    found = simulate_coverage(population, aims, rule, trials=20_000, seed=1, groups=measures)
     assert found["coverage"].min() >= 0.93, found["coverage"]
     # the rule did stop adaptively, not always at once
     assert found["mean_processes"] > rule.min_processes
 
 
+def test_measures_that_stop_on_their_own_stop_no_later_than_together():
+    population, aims, measures = _population("mlp")
+    rule = StoppingRule(9, 30, 3)
+    alone = [simulate_coverage(population[:, [i for i, m in enumerate(measures) if m == measure]],
+                               [PRECISION[measure]] * 2, rule, trials=5000, seed=2)
+             for measure in dict.fromkeys(measures)]  # fmt: skip
+    together = simulate_coverage(population, aims, rule, trials=5000, seed=2)
+    apart = simulate_coverage(population, aims, rule, trials=5000, seed=2, groups=measures)
+    # each measure stops where it would alone, and the phase with its last measure: no later
+    # than all at once (which waits for every aim to be met at the same block)
+    assert apart["mean_processes"] <= together["mean_processes"]
+    assert min(a["mean_processes"] for a in alone) + 5 < together["mean_processes"]
+    assert np.allclose(apart["coverage"], np.concatenate([a["coverage"] for a in alone]))
+
+
 def test_the_coverage_check_fails_a_rule_that_may_stop_after_two_processes():
-    population, aims = _population("cnn")
-    found = simulate_coverage(population, aims, StoppingRule(2, 30, 1), trials=20_000, seed=1)
+    population, aims, measures = _population("cnn")
+    found = simulate_coverage(population, aims, StoppingRule(2, 30, 1), trials=20_000, seed=1,
+                              groups=measures)  # fmt: skip
     assert found["coverage"].min() < 0.93
 
 

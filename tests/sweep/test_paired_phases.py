@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from bench.analysis.stopping import AIMS_MET, BUDGET, MAXIMUM
+from bench.analysis.summary import paired_summary
 from bench.plan.config import make_config
 from bench.store.records import MEASURES, append_paired, read_paired
 from bench.sweep import jobs
@@ -26,17 +27,17 @@ def _config(tmp_path, **changes):
     return make_config("quick", tmp_path, **{**values, **changes})
 
 
-def _timed(spec, spread: float):
-    """A process whose styles' log ratios vary by `spread` between processes, and little
-    within."""
+def _timed(spec, spread: float | dict[str, float]):
+    """A process of the measures `spec` asks for, whose styles' log ratios vary by `spread`
+    (one for all measures, or by measure) between processes, and little within."""
     rng = random.Random(spec.process)
-    offset = {style: rng.gauss(0, spread) for style in spec.styles}
-    seconds = {
-        m: {s: [0.05 * math.exp(offset[s] + rng.gauss(0, 0.001)) for _ in range(spec.rounds)]
-            for s in spec.styles}
-        for m in MEASURES
-    }  # fmt: skip
-    return paired_record(spec, seconds=seconds, steps_per_burst=dict.fromkeys(MEASURES, 1),
+    spreads = spread if isinstance(spread, dict) else dict.fromkeys(MEASURES, spread)
+    seconds = {}
+    for m in spec.measures:
+        offset = {style: rng.gauss(0, spreads.get(m, 0.0)) for style in spec.styles}
+        seconds[m] = {s: [0.05 * math.exp(offset[s] + rng.gauss(0, 0.001))
+                          for _ in range(spec.rounds)] for s in spec.styles}  # fmt: skip
+    return paired_record(spec, seconds=seconds, steps_per_burst=dict.fromkeys(spec.measures, 1),
                          wall_seconds=1.0,
                          build_order=list(spec.styles_in_build_order))  # fmt: skip
 
@@ -77,6 +78,21 @@ def test_a_phase_too_noisy_for_its_aims_runs_to_its_most_processes(tmp_path, wor
     worker.spread = 0.2
     lines = _run(_config(tmp_path))
     assert [p for _, p in worker.calls] == list(range(9))
+    assert lines[-1].endswith(MAXIMUM)
+
+
+def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, worker):
+    worker.spread = {"latency": 0.2}  # only latency varies between processes
+    lines = _run(_config(tmp_path))
+    timed = [
+        tuple(r.ordered_seconds()) for r in sorted(read_paired(tmp_path), key=lambda r: r.process)
+    ]
+    assert timed == [MEASURES] * 3 + [("latency",)] * 6  # decided after the first block
+    entries = paired_summary(read_paired(tmp_path), 3.0)[0]
+    assert {e["measure"]: e["processes"] for e in entries} == {
+        "train_step": 3, "predict": 3, "latency": 9,
+    }  # fmt: skip
+    assert sum(f"{ROUNDS} interleaved rounds of latency (" in line for line in lines) == 6
     assert lines[-1].endswith(MAXIMUM)
 
 

@@ -185,3 +185,19 @@ def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeyp
     assert timed["functional#1"] is not timed["functional"]
     assert record.instances == 2
     assert all(record.seconds[m][s] == [3.0] * 4 for m in MEASURES for s in STYLES)
+
+
+def test_a_process_asked_for_some_measures_traces_and_times_only_those():
+    spec = PairedSpec("mlp", STYLES, 1, _SETTINGS, rounds=3, measures=("latency",))
+    assert PairedSpec.from_json(spec.to_json()) == spec
+    record = run_paired(spec, random_mnist())
+    assert record.status == "ok", record.error
+    assert list(record.seconds) == ["latency"] and list(record.steps_per_burst) == ["latency"]
+    assert all(len(record.seconds["latency"][s]) == 3 for s in STYLES)
+    # the train step was never traced: no process time went to a measure it does not record
+    model = build_model("mlp", "sequential", seed=1)
+    model.compile(loss="sparse_categorical_crossentropy")
+    steps, seconds = time_models({"a": model}, [], np.zeros((4, 28, 28, 1)), reference="a",
+                                 rounds=2, order_seed=0, burst_seconds=0.001,
+                                 measures=("predict",))  # fmt: skip
+    assert list(steps) == list(seconds) == ["predict"] and model.train_function is None
