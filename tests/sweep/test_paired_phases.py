@@ -92,7 +92,7 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
     assert {e["measure"]: e["processes"] for e in entries} == {
         "train_step": 3, "predict": 3, "latency": 9,
     }  # fmt: skip
-    assert sum(f"{ROUNDS} interleaved rounds of latency (" in line for line in lines) == 6
+    assert sum(f"{ROUNDS} interleaved rounds of latency only (" in line for line in lines) == 6
     assert lines[-1].endswith(MAXIMUM)
 
 
