@@ -48,7 +48,9 @@ class Series:
     records: list[Any]
     rule: StoppingRule
     stopped: str | None = None
-    costs: list[float] = field(default_factory=list)  # seconds per process run now, start-up in
+    # (what it timed, seconds) per process run now, start-up in: a steady process that times
+    # fewer measures costs less
+    costs: list[tuple[tuple[str, ...] | None, float]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -149,14 +151,17 @@ def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str
 def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None = None
                 ) -> bool:  # fmt: skip
     """Whether the budget left pays for the series' next `block` processes (default: a whole
-    block), at the median cost of its processes so far, or before it has any, at the clock's
-    guess (without one, while any budget is left). A block starts only when all of it fits,
-    so that the build orders stay balanced wherever a phase stops (`run_block` says the one
-    exception)."""
+    block), at the median cost of its processes so far that timed what the next will (else
+    of all of them), or before it has any, at the clock's guess (without one, while any
+    budget is left). A block starts only when all of it fits, so that the build orders stay
+    balanced wherever a phase stops (`run_block` says the one exception)."""
     if config.budget is None:
         return True
     left = config.budget - clock.spent()
-    cost = statistics.median(s.costs) if s.costs else clock.guess_seconds
+    upcoming = s.measures(config) if s.phase == STEADY else None
+    alike = [seconds for timed, seconds in s.costs if timed == upcoming]
+    every = [seconds for _, seconds in s.costs]
+    cost = statistics.median(alike or every) if every else clock.guess_seconds
     if cost is None:
         return left > 0
     return left >= min(block or s.rule.block, len(s.pending)) * cost
@@ -183,7 +188,7 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
              f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …")  # fmt: skip
         began = time.perf_counter()
         record = _run(s.phase, spec, executor, config)
-        s.costs.append(time.perf_counter() - began)
+        s.costs.append((measures, time.perf_counter() - began))
         s.records.append(record)
         line = progress.paired_line if s.phase == STEADY else progress.one_time_line
         echo(f"    {line(record)}")

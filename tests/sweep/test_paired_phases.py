@@ -13,7 +13,7 @@ from bench.analysis.summary import paired_summary
 from bench.plan.config import make_config
 from bench.store.records import MEASURES, append_paired, read_paired
 from bench.sweep import jobs
-from bench.sweep.paired import Clock, paired_phases
+from bench.sweep.paired import Clock, fits_budget, paired_phases, plan_series
 from bench.sweep.resume import find_todo
 from tests.factories import paired_record
 
@@ -94,6 +94,22 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
     }  # fmt: skip
     assert sum(f"{ROUNDS} interleaved rounds of latency only (" in line for line in lines) == 6
     assert lines[-1].endswith(MAXIMUM)
+
+
+def test_a_block_of_fewer_measures_is_costed_at_what_such_processes_cost(tmp_path):
+    config = _config(tmp_path, budget=100.0, paired_processes=30)
+    (series,) = plan_series(config, find_todo(config))
+    for _ in range(9):
+        series.records.append(_timed(series.pending.pop(0), {"latency": 0.2}))
+        series.costs.append((MEASURES, 0.6))
+    assert series.measures(config) == ("latency",)  # the rest met their aims after 9
+    clock = Clock(time.perf_counter() - 99.0)  # a second left
+    assert not fits_budget(series, config, clock)  # three processes at 0.6 s
+    for _ in range(3):
+        spec = replace(series.pending.pop(0), measures=("latency",))
+        series.records.append(_timed(spec, {"latency": 0.2}))
+        series.costs.append((("latency",), 0.2))
+    assert fits_budget(series, config, clock)  # three at 0.2 s: what latency alone costs
 
 
 def test_the_budget_stops_a_phase_before_a_block_it_cannot_pay_for(tmp_path, worker):
