@@ -130,6 +130,17 @@ def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
     assert lines == [f"paired timing: cnn: 3 process(es) recorded before: {AIMS_MET}"]
 
 
+def test_resume_times_only_the_measures_its_directory_left_short_of_their_aims(tmp_path, worker):
+    config = _config(tmp_path)
+    for spec in config.paired_specs()[:3]:
+        append_paired(tmp_path, _timed(spec, {"latency": 0.2}))
+    worker.spread = {"latency": 0.2}
+    _run(replace(config, resume=True))
+    assert [p for _, p in worker.calls] == list(range(3, 9))
+    timed = {r.process: tuple(r.ordered_seconds()) for r in read_paired(tmp_path)}
+    assert [timed[p] for p in range(3, 9)] == [("latency",)] * 6
+
+
 def test_a_series_first_block_stops_after_one_process_that_says_the_rest_would_not_fit(
     tmp_path, worker
 ):
