@@ -58,8 +58,9 @@ def answer_table(results: dict[str, Any]) -> list[str]:
     for run in order:
         runs[(run["backend"], run["arch"], run["style"])].append(run)
     reference_of = references([_Run(r) for r in results["runs"]])
-    # "2/3 DIFFER" fills its column: the space before it is written, not left to the widths
-    header = f"{'style':11s}{'acc %':>7s} {'identical':>11s}{'step ms':>8s} " + "".join(
+    # "2/3 DIFFER" and "slower <m" fill their columns: the spaces before them are written, not
+    # left to the widths
+    header = f"{'style':11s}{'acc %':>7s} {'identical':>11s}{'step ms':>8s} " + " ".join(
         f"{label:>9s}" for label, _ in COLUMNS
     )
     lines = []
@@ -83,7 +84,7 @@ def answer_table(results: dict[str, Any]) -> list[str]:
             ]  # fmt: skip
             lines.append(
                 f"{style:11s}{_mean(accuracy, 100, 2):>7s} {identical:>11s}{_mean(step, 1, 1):>8s} "
-                + "".join(f"{cell:>9s}" for cell in cells)
+                + " ".join(f"{cell:>9s}" for cell in cells)
             )
     return lines
 

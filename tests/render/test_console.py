@@ -21,6 +21,19 @@ def test_the_answer_fits_100_columns_and_no_line_passes_120(tmp_path):
     assert any(line.startswith("full report: ") for line in lines)
 
 
+def test_verdicts_that_fill_their_column_stay_apart(tmp_path):
+    results = write_report(results_dir(tmp_path))
+    results["paired"] = [
+        {"backend": "tensorflow", "arch": "cnn", "style": "subclassed", "measure": measure,
+         "verdict": verdict, "direction": direction}
+        for measure, verdict, direction in (("train_step", "inconclusive", None),
+                                            ("predict", "different, within margin", "higher"))
+    ]  # fmt: skip
+    (row,) = [line for line in answer_table(results) if line.startswith("subclassed")]
+    assert "unclear slower <m" in row, row
+    assert max(len(line) for line in answer_table(results)) <= 100
+
+
 def test_warnings_of_one_kind_become_one_line(tmp_path):
     results = write_report(results_dir(tmp_path))
     results["summary"]["warnings"] += [
