@@ -33,7 +33,8 @@ from bench.analysis.stats import (
 )
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import ACCURACY_MARGIN_POINTS, DEFAULT_TIME_MARGIN
-from bench.store.records import ONE_TIME_MEASURES, read_one_time, read_paired
+from bench.plan.specs import ONE_TIME_MEASURES
+from bench.store.records import read_one_time, read_paired
 from bench.store.schema import READABLE_SCHEMAS, RESULTS_FILE, upgrade_results
 
 # Compared between sweeps: the metrics that name the settings they depend on.

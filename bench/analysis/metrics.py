@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.store import records
+from bench.plan import specs
 
 # The settings that change what a training run computes.
 TRAINING = (
@@ -115,7 +115,7 @@ class Measure:
 
 MEASURES: dict[str, Measure] = dict(
     zip(
-        (*records.MEASURES, *records.ONE_TIME_MEASURES),
+        (*specs.MEASURES, *specs.ONE_TIME_MEASURES),
         (
             Measure("train step", "train step"),
             Measure("predict, 1,024 images", "predict 1,024"),

@@ -13,7 +13,8 @@ from typing import Any
 
 from bench.analysis.stats import compare_log_ratios, describe, variance_components
 from bench.plan.backends import BACKENDS, model_name
-from bench.store.records import ONE_TIME_MEASURES, OneTimeRecord
+from bench.plan.specs import ONE_TIME_MEASURES
+from bench.store.records import OneTimeRecord
 
 
 def _log_ratios(record: OneTimeRecord, measure: str, style: str) -> list[float]:

@@ -22,13 +22,13 @@ from bench.analysis.stats import (
     process_log_ratios,
     variance_components,
 )
+from bench.plan import specs
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, model_name
 from bench.plan.settings import (
     ACCURACY_MARGIN_POINTS,
     DEFAULT_TIME_MARGIN,
     PRECISION,
 )
-from bench.store import records as store
 from bench.store.records import (
     PairedRecord,
     RunRecord,
@@ -191,7 +191,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
     for (backend, arch), model_records in by_arch.items():
         # each measure over the processes that timed it: an adaptive phase stops timing a
         # measure once its intervals meet their aims
-        for measure in store.MEASURES:
+        for measure in specs.MEASURES:
             records = [r for r in model_records if measure in r.seconds]
             if records:
                 found, per_style = _paired_measure(backend, arch, measure, records, margin)

@@ -69,6 +69,10 @@ def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -
     return tuple(order[shift:] + order[:shift])
 
 
+# What a one-time cycle times, in this order: each step needs the ones before it.
+ONE_TIME_MEASURES = ("build", "compile", "first_train_step", "first_predict", "save", "load")
+
+
 @dataclass(frozen=True)
 class OneTimeSpec:
     """The one-time phase of one architecture in one process: in each cycle every style is built
@@ -87,6 +91,8 @@ class OneTimeSpec:
     process: int = 0
     reference: str = REFERENCE_STYLE
     data_dir: str | None = None
+    # the measures still short of their aims: later processes of a phase time only those
+    measures: tuple[str, ...] = ONE_TIME_MEASURES
 
     def build_orders(self) -> list[tuple[str, ...]]:
         """The order of each cycle, the warm-up first, balanced over cycles and processes: the
@@ -103,6 +109,7 @@ class OneTimeSpec:
     def from_json(cls, text: str) -> OneTimeSpec:
         raw = json.loads(text)
         return cls(**{**raw, "styles": tuple(raw["styles"]),
+                      "measures": tuple(raw.get("measures", ONE_TIME_MEASURES)),
                       "settings": settings_from_dict(raw["settings"])})  # fmt: skip
 
 

@@ -265,9 +265,6 @@ def _latest_per_process(path: Path, cls):
     return list(latest.values())
 
 
-ONE_TIME_MEASURES = ("build", "compile", "first_train_step", "first_predict", "save", "load")
-
-
 @dataclass(frozen=True)
 class OneTimeRecord(JsonRecord):
     """The one-time phase of one architecture in one process.

@@ -6,9 +6,8 @@ import statistics
 
 from bench.analysis.stats import paired_comparisons
 from bench.plan.backends import model_name
-from bench.plan.specs import RunSpec
+from bench.plan.specs import ONE_TIME_MEASURES, RunSpec
 from bench.store.records import (
-    ONE_TIME_MEASURES,
     OneTimeRecord,
     PairedRecord,
     RunRecord,

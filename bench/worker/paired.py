@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 import keras
 import numpy as np
 
-from bench.plan.specs import PairedSpec
-from bench.store.records import MEASURES, PairedRecord, paired_spec_fields
+from bench.plan.specs import MEASURES, PairedSpec
+from bench.store.records import PairedRecord, paired_spec_fields
 from bench.worker.data import MnistData, load_mnist, preprocess
 from bench.worker.measure import JobClock, RetracedError, TraceCounter, trace_counter
 from bench.worker.runner import (

@@ -11,8 +11,8 @@ from bench.analysis.one_time import one_time_drift, one_time_entries
 from bench.analysis.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, compare_log_ratios
 from bench.plan.config import make_config
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import OneTimeSpec
-from bench.store.records import ONE_TIME_MEASURES, OneTimeRecord
+from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
+from bench.store.records import OneTimeRecord
 from bench.worker.one_time import run_one_time, time_cycles
 from bench.worker.paired import time_models
 from bench.worker.runner import compile_model
@@ -199,3 +199,66 @@ def test_keras_state_is_cleared_between_cycles():
     time_cycles({"sequential": named}, _compile, BATCH, PREDICT, _orders(["sequential"], 2))
     assert len(set(names)) == 1, names  # clear_session restarts the name counters every cycle
     assert keras.backend.backend() == "tensorflow"
+
+
+def test_a_cycle_times_only_its_measures_and_skips_the_trace_that_a_save_does_not_need(tmp_path):
+    built = []
+
+    def build():
+        built.append(_mlp())
+        return built[-1]
+
+    orders = _orders(["sequential"], 2)
+    seconds, failures = time_cycles({"sequential": build}, _compile, BATCH, PREDICT, orders,
+                                    measures=("load", "save"))  # fmt: skip
+    assert failures == {} and set(seconds) == {"save", "load"}
+    assert all(len(seconds[m]["sequential"]) == 2 for m in seconds)
+    # neither traced nor trained, yet the optimizer holds its variables, as after a step
+    assert all(m.train_function is None and m.predict_function is None for m in built)
+    assert all(m.optimizer.built and int(m.optimizer.iterations) == 0 for m in built)
+
+
+def _members(path):
+    """A `.keras` file's members, and the name and shape of every array in its weights."""
+    import io
+    import zipfile
+
+    import h5py
+
+    shapes = {}
+
+    def note(name, item):  # visititems stops at the first callback that returns a value
+        if isinstance(item, h5py.Dataset):
+            shapes[name] = item.shape
+
+    with zipfile.ZipFile(path) as archive:
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
+            weights.visititems(note)
+        return sorted(archive.namelist()), shapes
+
+
+def test_a_save_without_the_first_train_step_writes_the_members_a_save_after_it_does(tmp_path):
+    from bench.worker.one_time import one_cycle
+
+    files = {}
+    for label, measures in (("after a step", ONE_TIME_MEASURES), ("without", ("save",))):
+        keras.backend.clear_session()
+        files[label] = tmp_path / f"{len(files)}.keras"
+        one_cycle(_mlp, _compile, BATCH, PREDICT, files[label], measures)
+    names, shapes = _members(files["after a step"])
+    assert _members(files["without"]) == (names, shapes)
+    assert any("optimizer" in name for name in shapes), shapes  # the optimizer's state is saved
+    assert files["without"].stat().st_size == files["after a step"].stat().st_size
+
+
+def test_a_failed_step_that_was_not_timed_marks_the_timed_ones_after_it_not_reached():
+    def refuse_save(model):
+        _compile(model)
+        model.save = lambda path: (_ for _ in ()).throw(OSError("read-only"))
+
+    orders = _orders(["sequential"], 2)
+    seconds, failures = time_cycles({"sequential": _mlp}, refuse_save, BATCH, PREDICT, orders,
+                                    measures=("build", "load"))  # fmt: skip
+    assert failures == {"sequential": {"save": "OSError: read-only",
+                                       "load": "not reached: save failed"}}  # fmt: skip
+    assert len(seconds["build"]["sequential"]) == 2 and seconds["load"]["sequential"] == []

@@ -6,8 +6,8 @@ import pytest
 from bench.analysis.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, paired_comparisons
 from bench.analysis.summary import paired_summary
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import PairedSpec, balanced_build_order
-from bench.store.records import MEASURES, PairedRecord
+from bench.plan.specs import MEASURES, PairedSpec, balanced_build_order
+from bench.store.records import PairedRecord
 from bench.worker import paired
 from bench.worker.measure import RetracedError
 from bench.worker.paired import (
