@@ -6,8 +6,9 @@ docs/methodology.md ("When the paired phases stop"):
   first once per block), so that the build-order effect cancels at every point where the phase
   may stop.
 - After each block, once at least `min_processes` have run, a measure stops when the 95 %
-  interval of every style is within its precision aim (`PRECISION`): later processes of the
-  phase no longer time it. The phase stops once every measure has stopped.
+  interval of every style is within its precision aim (`PRECISION`): later processes of a
+  steady phase no longer time it. The phase stops once every measure has stopped; the
+  measures of a one-time phase, steps of one sequence, stop together.
 - Otherwise it stops at `max_processes`, or earlier when the sweep's budget cannot pay for the
   next process.
 
@@ -75,8 +76,8 @@ def simulate_coverage(population: np.ndarray, aims_percent: Sequence[float], rul
     Each trial draws processes with replacement from `population` (one row per recorded
     process, one column per style × measure: the process's mean log ratio) until the rule
     stops; the truth is the population's mean. `groups` labels each column (its measure):
-    the columns of a group stop together and each group on its own, as a phase's measures
-    do; None: every column stops together. Returns `coverage` per column, `joint`
+    the columns of a group stop together and each group on its own, as the steady phase's
+    measures do; None: every column stops together. Returns `coverage` per column, `joint`
     (all columns of a trial covered), and the mean and distribution of the processes the
     phase used (its last group's stop).
     """

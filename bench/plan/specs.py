@@ -91,8 +91,6 @@ class OneTimeSpec:
     process: int = 0
     reference: str = REFERENCE_STYLE
     data_dir: str | None = None
-    # the measures still short of their aims: later processes of a phase time only those
-    measures: tuple[str, ...] = ONE_TIME_MEASURES
 
     def build_orders(self) -> list[tuple[str, ...]]:
         """The order of each cycle, the warm-up first, balanced over cycles and processes: the
@@ -109,7 +107,6 @@ class OneTimeSpec:
     def from_json(cls, text: str) -> OneTimeSpec:
         raw = json.loads(text)
         return cls(**{**raw, "styles": tuple(raw["styles"]),
-                      "measures": tuple(raw.get("measures", ONE_TIME_MEASURES)),
                       "settings": settings_from_dict(raw["settings"])})  # fmt: skip
 
 

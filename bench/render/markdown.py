@@ -65,7 +65,8 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
             "Each phase of each model runs processes in blocks of one Latin square of build "
             "orders. Once a measure's intervals are all within its aim (±1.5 % for training "
             "steps and predict batches, ±3 % for latency, ±5 % for one-time costs, ±10 % for "
-            "compile), the phase's later processes no longer time it. A phase stops once every "
+            "compile), the steady phase's later processes no longer time it; a one-time "
+            "phase's measures, steps of one sequence, stop together. A phase stops once every "
             "measure has, at its most processes, or when the budget cannot pay for another "
             'process (docs/methodology.md, "When the paired phases stop"). Worker time is what '
             "the processes took, their start-up (the framework's import) in where recorded; "

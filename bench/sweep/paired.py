@@ -4,9 +4,10 @@ architecture, process by process, each until its intervals meet their aims.
 Each backend × architecture × phase is a series. The series take turns a block at a time (one
 Latin square of build orders: as many processes as styles); after each block a series stops
 when `bench.analysis.stopping.stop_reason` says so, or when the sweep's `--budget` cannot pay
-for its next process. A series stops each measure on its own: the blocks after the one where a
-measure's intervals all met their aims no longer time it (`Series.measures`). Every process is
-recorded as it ends, so a `--resume` continues a series from what its directory holds.
+for its next process. A steady series stops each measure on its own: the blocks after the one
+where a measure's intervals all met their aims no longer time it (`Series.measures`); the
+one-time measures are steps of one sequence, so they stop together. Every process is recorded
+as it ends, so a `--resume` continues a series from what its directory holds.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bench.analysis.stopping import BUDGET, MAXIMUM, StoppingRule, stop_reason, 
 from bench.analysis.summary import paired_summary
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
-from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
+from bench.plan.specs import MEASURES
 from bench.store.records import (
     append_one_time,
     append_paired,
@@ -49,7 +50,7 @@ class Series:
     stopped: str | None = None
     # (what it timed, seconds) per process run now, start-up in: a steady process that times
     # fewer measures costs less
-    costs: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
+    costs: list[tuple[tuple[str, ...] | None, float]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -65,19 +66,15 @@ class Series:
             return paired_summary(self.ok(), config.time_margin)[0]
         return one_time_entries(self.ok(), config.one_time_margin)
 
-    @property
-    def all_measures(self) -> tuple[str, ...]:
-        return MEASURES if self.phase == STEADY else ONE_TIME_MEASURES
-
     def measures(self, config: BenchConfig) -> tuple[str, ...]:
-        """What the series' next process times: every measure at first; where the rule may
-        decide, those whose intervals do not all meet their aims yet (a measure that met them
-        is not timed again, so its interval stays the one that met them); inside a block,
-        what the block's processes timed, so that each measure's blocks stay whole."""
+        """What the series' next steady process times: every measure at first; where the rule
+        may decide, those whose intervals do not all meet their aims yet (a measure that met
+        them is not timed again, so its interval stays the one that met them); inside a
+        block, what the block's processes timed, so that each measure's blocks stay whole."""
         ok = self.ok()
         if not ok:
-            return self.all_measures
-        timed = tuple(m for m in self.all_measures if m in ok[-1].seconds)
+            return MEASURES
+        timed = tuple(m for m in MEASURES if m in ok[-1].seconds)
         if not self.rule.decides_at(len(ok)):
             return timed
         entries = self.entries(config)
@@ -161,7 +158,7 @@ def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None 
     if config.budget is None:
         return True
     left = config.budget - clock.spent()
-    upcoming = s.measures(config)
+    upcoming = s.measures(config) if s.phase == STEADY else None
     alike = [seconds for timed, seconds in s.costs if timed == upcoming]
     every = [seconds for _, seconds in s.costs]
     cost = statistics.median(alike or every) if every else clock.guess_seconds
@@ -176,7 +173,7 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
     says the rest will not fit: the one overrun a guess may cause."""
     guessed = not s.costs
     # never empty: where every interval met its aim, `stop_reason` stopped the series
-    measures = s.measures(config)
+    measures = s.measures(config) if s.phase == STEADY else None
     for i in range(s.rule.block):
         if not s.pending:
             break
@@ -184,7 +181,8 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
             s.stopped = BUDGET
             return
         spec = s.pending.pop(0)
-        spec = replace(spec, measures=measures)
+        if measures is not None:
+            spec = replace(spec, measures=measures)
         elapsed = progress.spent(clock.spent(), config.budget)
         echo(f"{s.label}, process {spec.process + 1}/{s.rule.max_processes}, "
              f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …")  # fmt: skip
@@ -203,14 +201,12 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
 
 
 def _detail(spec) -> str:
-    steady = hasattr(spec, "rounds")
-    named = " and ".join(progress.SHORT.get(m, m) for m in spec.measures)
-    every = MEASURES if steady else ONE_TIME_MEASURES
-    only = f" of {named} only" if spec.measures != every else ""
-    if steady:
+    if hasattr(spec, "rounds"):
         copies = f", {spec.instances} copies of each" if spec.instances > 1 else ""
+        named = " and ".join(progress.SHORT.get(m, m) for m in spec.measures)
+        only = f" of {named} only" if spec.measures != MEASURES else ""
         return f"{spec.rounds} interleaved rounds{only}{copies}"
-    return f"{spec.cycles} cycles{only} after a warm-up"
+    return f"{spec.cycles} cycles after a warm-up"
 
 
 def _run(phase: str, spec, executor, config: BenchConfig):

@@ -42,14 +42,8 @@ Builder = Callable[[], keras.Model]
 
 
 def one_cycle(build: Builder, compile_fn: Callable[[keras.Model], None], batch, predict_batch,
-              path: Path, measures: Sequence[str] = ONE_TIME_MEASURES
-              ) -> tuple[dict[str, float], tuple[str, str] | None]:  # fmt: skip
+              path: Path) -> tuple[dict[str, float], tuple[str, str] | None]:  # fmt: skip
     """Times one style's one-time work in order; stops at the first step that fails.
-
-    Only `measures` are timed. A step before the last of them runs untimed where a later step
-    needs it (no save without a model), and the rest do not run: without the first train step,
-    the optimizer builds its variables directly, so that a save writes the same file (the
-    same members, the same bytes' count) without the trace the train step pays.
 
     Returns:
         (seconds by measure for the steps that ran, (measure, reason) of the one that failed).
@@ -64,11 +58,6 @@ def one_cycle(build: Builder, compile_fn: Callable[[keras.Model], None], batch, 
         "save": lambda: model.save(path),
         "load": lambda: keras.saving.load_model(path),
     }
-    untimed = {
-        "first_train_step": lambda: model.optimizer.build(model.trainable_variables),
-        "first_predict": lambda: None,
-    }
-    last = max(ONE_TIME_MEASURES.index(m) for m in measures)
     seconds = {}
     # As timeit does: a collection pauses whichever style crosses the collector's threshold, by
     # chance, so a style's steps run after one collection with the collector off (a full
@@ -76,15 +65,13 @@ def one_cycle(build: Builder, compile_fn: Callable[[keras.Model], None], batch, 
     gc.collect()
     gc.disable()
     try:
-        for measure in ONE_TIME_MEASURES[: last + 1]:
-            step = steps[measure] if measure in measures else untimed.get(measure, steps[measure])
+        for measure in ONE_TIME_MEASURES:
             start = time.perf_counter()
             try:
-                result = step()
+                result = steps[measure]()
             except Exception as e:  # a style that cannot do this step is a finding, not a crash
                 return seconds, (measure, f"{type(e).__name__}: {e}"[:300])
-            if measure in measures:
-                seconds[measure] = time.perf_counter() - start
+            seconds[measure] = time.perf_counter() - start
             if measure == "build":
                 model = result
     finally:
@@ -96,11 +83,9 @@ Seconds = dict[str, dict[str, list[float]]]  # [measure][name]: one time per rec
 
 
 def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Model], None],
-                batch, predict_batch, orders: Sequence[Sequence[str]],
-                measures: Sequence[str] = ONE_TIME_MEASURES,
+                batch, predict_batch, orders: Sequence[Sequence[str]]
                 ) -> tuple[Seconds, dict[str, dict[str, str]]]:  # fmt: skip
-    """Runs a cycle per order (the first a warm-up, not recorded) over every builder, timing
-    `measures` (`one_cycle`).
+    """Runs a cycle per order (the first a warm-up, not recorded) over every builder.
 
     Returns:
         (seconds[measure][name], one time per recorded cycle; failures[name][measure], why).
@@ -108,8 +93,7 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
         steps after it (which need it) are marked as not reached.
     """
     names = list(builders)
-    measures = [m for m in ONE_TIME_MEASURES if m in measures]
-    seconds = {m: {n: [] for n in names} for m in measures}
+    seconds = {m: {n: [] for n in names} for m in ONE_TIME_MEASURES}
     failures: dict[str, dict[str, str]] = {}
     # What exists before the first cycle (the framework, the data) is never garbage: frozen out
     # of the collector's reach, so that the collection before each style scans only what the
@@ -121,13 +105,11 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
             keras.backend.clear_session()
             for name in order:
                 path = Path(tmp) / f"{name}-{cycle}.keras"
-                timed, failed = one_cycle(builders[name], compile_fn, batch, predict_batch, path,
-                                          measures)  # fmt: skip
+                timed, failed = one_cycle(builders[name], compile_fn, batch, predict_batch, path)
                 path.unlink(missing_ok=True)
                 if failed:
                     measure, reason = failed
-                    position = ONE_TIME_MEASURES.index(measure)
-                    later = [m for m in measures if ONE_TIME_MEASURES.index(m) > position]
+                    later = ONE_TIME_MEASURES[ONE_TIME_MEASURES.index(measure) + 1 :]
                     failures.setdefault(name, {}).setdefault(measure, reason)
                     for after in later:
                         failures[name].setdefault(after, f"not reached: {measure} failed")
@@ -137,8 +119,7 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
     gc.unfreeze()
     for name, failed in failures.items():
         for measure in failed:
-            if measure in seconds:
-                seconds[measure][name] = []
+            seconds[measure][name] = []
     return seconds, failures
 
 
@@ -160,7 +141,7 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
         steps_per_epoch = epoch_size(s)[1]
         seconds, failures = time_cycles(
             builders, lambda model: compile_model(model, s, steps_per_epoch), batch,
-            predict_batch, orders, spec.measures,
+            predict_batch, orders,
         )  # fmt: skip
     except Exception as e:  # recorded, so that the sweep and the report go on
         clock.failed(e)

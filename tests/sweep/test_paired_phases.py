@@ -8,18 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from bench.analysis.one_time import one_time_entries
 from bench.analysis.stopping import AIMS_MET, BUDGET, MAXIMUM
 from bench.analysis.summary import paired_summary
 from bench.plan.config import make_config
-from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
-from bench.store.records import (
-    OneTimeRecord,
-    append_paired,
-    one_time_spec_fields,
-    read_one_time,
-    read_paired,
-)
+from bench.plan.specs import MEASURES
+from bench.store.records import append_paired, read_paired
 from bench.sweep import jobs
 from bench.sweep.paired import Clock, fits_budget, paired_phases, plan_series
 from bench.sweep.resume import find_todo
@@ -102,29 +95,6 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
     }  # fmt: skip
     assert sum(f"{ROUNDS} interleaved rounds of latency only (" in line for line in lines) == 6
     assert lines[-1].endswith(MAXIMUM)
-
-
-def test_a_one_time_measure_that_met_its_aim_is_not_timed_again(tmp_path, monkeypatch):
-    def one_time(spec, executor):  # only save varies between processes
-        rng = random.Random(spec.process)
-        seconds = {}
-        for m in spec.measures:
-            offset = {s: rng.gauss(0, 0.3 if m == "save" else 0.0) for s in spec.styles}
-            seconds[m] = {s: [0.05 * math.exp(offset[s] + rng.gauss(0, 0.001))
-                              for _ in range(spec.cycles)] for s in spec.styles}  # fmt: skip
-        return OneTimeRecord(**one_time_spec_fields(spec), seconds=seconds, build_orders=[])
-
-    monkeypatch.setattr(jobs, "run_one_time_in_worker", one_time)
-    config = _config(tmp_path, paired_rounds=0, one_time_cycles=2, one_time_processes=6)
-    lines = _run(config)
-    records = sorted(read_one_time(tmp_path), key=lambda r: r.process)
-    timed = [tuple(m for m in ONE_TIME_MEASURES if m in r.seconds) for r in records]
-    assert timed == [ONE_TIME_MEASURES] * 3 + [("save",)] * 3  # decided after the first block
-    entries = one_time_entries(read_one_time(tmp_path), 10.0)
-    assert {e["measure"]: e["processes"] for e in entries} == {
-        **dict.fromkeys(ONE_TIME_MEASURES, 3), "save": 6,
-    }  # fmt: skip
-    assert sum("2 cycles of save only after a warm-up (" in line for line in lines) == 3
 
 
 def test_a_block_of_fewer_measures_is_costed_at_what_such_processes_cost(tmp_path):
