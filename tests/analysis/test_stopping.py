@@ -21,13 +21,17 @@ from bench.analysis.stopping import (
     within_aim,
 )
 from bench.plan.config import make_config
-from bench.store.records import OneTimeRecord, read_paired
+from bench.plan.specs import ONE_TIME_MEASURES
+from bench.store.records import OneTimeRecord, read_one_time, read_paired
 from bench.sweep.paired import rule_for
 from tests.factories import paired_record
 
 # 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
 # the population the stopping rule's coverage is checked on.
 RECORDED = Path(__file__).parents[2] / "results" / "zen4-full"
+# The full profile's one-time phases on a 2-core Zen 3 (21 processes × 6 cycles of the CNN and
+# the MLP), the one-time rule's population.
+ONE_TIME_RECORDED = Path(__file__).parents[2] / "results"
 
 
 def entry(measure="train_step", half_width=1.0, estimate=1.0, **changes):
@@ -94,6 +98,31 @@ def test_the_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arc
     found = simulate_coverage(population, aims, rule, trials=20_000, seed=1, groups=measures)
     assert found["coverage"].min() >= 0.93, found["coverage"]
     # the rule did stop adaptively, not always at once
+    assert found["mean_processes"] > rule.min_processes
+
+
+def _one_time_population(arch: str) -> tuple[np.ndarray, list[float]]:
+    """Each recorded one-time process's mean log ratio per (measure, style), and its aim."""
+    records = [r for r in read_one_time(ONE_TIME_RECORDED) if r.arch == arch and r.status == "ok"]
+    assert len(records) >= 18
+    first = records[0]
+    keys = [(m, s) for m in ONE_TIME_MEASURES for s in first.styles if s != first.reference]
+    rows = [
+        [statistics.fmean(math.log(c / f) for c, f in zip(r.seconds[m][s],
+                                                          r.seconds[m][r.reference], strict=True))
+         for m, s in keys]
+        for r in records
+    ]  # fmt: skip
+    return np.array(rows), [PRECISION[m] for m, _ in keys]
+
+
+@pytest.mark.parametrize("arch", ["cnn", "mlp"])
+def test_the_one_time_rule_covers_the_truth_at_least_93_percent(arch):
+    population, aims = _one_time_population(arch)
+    rule = rule_for(make_config("full"), arch, "one_time")
+    # the one-time measures stop together (docs/methodology.md, "When the paired phases stop")
+    found = simulate_coverage(population, aims, rule, trials=20_000, seed=1)
+    assert found["coverage"].min() >= 0.93, found["coverage"]
     assert found["mean_processes"] > rule.min_processes
 
 
