@@ -16,7 +16,8 @@ from bench.analysis.stats import (
     TOO_FEW,
     UNCLEAR,
 )
-from bench.analysis.stopping import AIMS_MET, BUDGET
+from bench.analysis.stopping import AIMS_MET, BUDGET, within_aim
+from bench.analysis.summary import paired_precision_warnings
 from bench.plan.backends import BACKENDS, model_name
 from bench.store.records import references
 from mnist_models import STYLES
@@ -92,24 +93,26 @@ def answer_table(results: dict[str, Any]) -> list[str]:
 def warning_lines(results: dict[str, Any]) -> list[str]:
     """The report's warnings for the console: runs that vary become one line with a count,
     intervals wider than their aims one line per model, every other warning as it is."""
-    unstable, wide, other = [], defaultdict(list), []
+    paired = results.get("paired") or []
+    per_interval = set(paired_precision_warnings(paired))  # one line per model instead
+    unstable, other = [], []
     for warning in results["summary"]["warnings"]:
         if "unstable, standard deviation" in warning:
             unstable.append(warning)
-        elif "wider than the" in warning and " paired " in warning:
-            # "torch/cnn/functional paired ...": the model is the first word less its style
-            wide[warning.split(" ", 1)[0].rsplit("/", 1)[0]].append(warning)
-        else:
+        elif warning not in per_interval:
             other.append(warning)
     lines = [f"warning: {w}" for w in other]
     if unstable:
         lines.append(f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
                      "(summary.md); the verdicts above are paired")  # fmt: skip
-    phases = defaultdict(list)
+    wide, phases = defaultdict(int), defaultdict(list)
+    for entry in paired:
+        if entry.get("ci95_low") is not None and not within_aim(entry):
+            wide[model_name(entry.get("backend"), entry["arch"])] += 1
     for phase in results.get("paired_stopping") or []:
         phases[model_name(phase["backend"], phase["arch"])].append(phase)
-    for model, warnings in wide.items():
-        lines.append(f"note: {model}: {len(warnings)} paired intervals are wider than their aims "
+    for model, count in wide.items():
+        lines.append(f"note: {model}: {count} paired intervals are wider than their aims "
                      f"(summary.md); {_what_narrows(phases[model])}")  # fmt: skip
     return [line if len(line) <= WIDTH else f"{line[: WIDTH - 1]}…" for line in lines]
 
