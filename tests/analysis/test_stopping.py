@@ -73,13 +73,11 @@ def test_the_quick_profile_gives_the_one_time_phase_one_block_and_the_rest_to_st
     assert len(quick.one_time_specs()) == 3 and len(quick.paired_specs()) == 30
 
 
-def _population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
+def _population(records, measures) -> tuple[np.ndarray, list[float], list[str]]:
     """Each recorded process's mean log ratio per (measure, style), each column's aim, and
     its measure."""
-    records = [r for r in read_paired(RECORDED) if r.arch == arch and r.status == "ok"]
-    assert len(records) == 30
     first = records[0]
-    keys = [(m, s) for m in first.ordered_seconds() for s in first.styles if s != first.reference]
+    keys = [(m, s) for m in measures for s in first.styles if s != first.reference]
     rows = [
         [statistics.fmean(math.log(c / f) for c, f in zip(r.seconds[m][s],
                                                           r.seconds[m][r.reference], strict=True))
@@ -89,10 +87,16 @@ def _population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
     return np.array(rows), [PRECISION[m] for m, _ in keys], [m for m, _ in keys]
 
 
+def _steady_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
+    records = [r for r in read_paired(RECORDED) if r.arch == arch and r.status == "ok"]
+    assert len(records) == 30
+    return _population(records, records[0].ordered_seconds())
+
+
 @pytest.mark.parametrize("profile", ["full", "quick"])
 @pytest.mark.parametrize("arch", ["cnn", "mlp"])
 def test_the_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arch, profile):
-    population, aims, measures = _population(arch)
+    population, aims, measures = _steady_population(arch)
     rule = rule_for(make_config(profile), arch)
     # each measure stops on its own, as the steady phase's do
     found = simulate_coverage(population, aims, rule, trials=20_000, seed=1, groups=measures)
@@ -101,24 +105,15 @@ def test_the_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arc
     assert found["mean_processes"] > rule.min_processes
 
 
-def _one_time_population(arch: str) -> tuple[np.ndarray, list[float]]:
-    """Each recorded one-time process's mean log ratio per (measure, style), and its aim."""
+def _one_time_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
     records = [r for r in read_one_time(ONE_TIME_RECORDED) if r.arch == arch and r.status == "ok"]
     assert len(records) >= 18
-    first = records[0]
-    keys = [(m, s) for m in ONE_TIME_MEASURES for s in first.styles if s != first.reference]
-    rows = [
-        [statistics.fmean(math.log(c / f) for c, f in zip(r.seconds[m][s],
-                                                          r.seconds[m][r.reference], strict=True))
-         for m, s in keys]
-        for r in records
-    ]  # fmt: skip
-    return np.array(rows), [PRECISION[m] for m, _ in keys]
+    return _population(records, ONE_TIME_MEASURES)
 
 
 @pytest.mark.parametrize("arch", ["cnn", "mlp"])
 def test_the_one_time_rule_covers_the_truth_at_least_93_percent(arch):
-    population, aims = _one_time_population(arch)
+    population, aims, _ = _one_time_population(arch)
     rule = rule_for(make_config("full"), arch, "one_time")
     # the one-time measures stop together (docs/methodology.md, "When the paired phases stop")
     found = simulate_coverage(population, aims, rule, trials=20_000, seed=1)
@@ -127,7 +122,7 @@ def test_the_one_time_rule_covers_the_truth_at_least_93_percent(arch):
 
 
 def test_measures_that_stop_on_their_own_stop_no_later_than_together():
-    population, aims, measures = _population("mlp")
+    population, aims, measures = _steady_population("mlp")
     rule = StoppingRule(9, 30, 3)
     alone = [simulate_coverage(population[:, [i for i, m in enumerate(measures) if m == measure]],
                                [PRECISION[measure]] * 2, rule, trials=5000, seed=2)
@@ -142,7 +137,7 @@ def test_measures_that_stop_on_their_own_stop_no_later_than_together():
 
 
 def test_the_coverage_check_fails_a_rule_that_may_stop_after_two_processes():
-    population, aims, measures = _population("cnn")
+    population, aims, measures = _steady_population("cnn")
     found = simulate_coverage(population, aims, StoppingRule(2, 30, 1), trials=20_000, seed=1,
                               groups=measures)  # fmt: skip
     assert found["coverage"].min() < 0.93
