@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
-from bench.analysis.summary import half_width_percent
+from bench.analysis.summary import share_of_aim, within_aim
 from bench.plan.config import most_processes
 from bench.plan.settings import PRECISION
 
@@ -51,11 +51,6 @@ class StoppingRule:
         return processes >= self.max_processes or (
             processes >= self.min_processes and processes % self.block == 0
         )
-
-
-def within_aim(entry: dict[str, Any]) -> bool:
-    """Whether a paired entry's 95 % interval meets its measure's aim."""
-    return _share_of_aim(entry) <= 1 + 1e-9
 
 
 def stop_reason(entries: Sequence[dict[str, Any]], processes: int, rule: StoppingRule
@@ -142,7 +137,7 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
                               config.get("one_time_processes") or 0)  # fmt: skip
         mine = [e for e in entries if (e.get("phase", "steady"), e.get("backend"), e["arch"]) ==
                 (phase, backend, arch)]  # fmt: skip
-        widest = max(mine, key=lambda e: _share_of_aim(e), default=None)
+        widest = max(mine, key=lambda e: share_of_aim(e), default=None)
         if mine and all(map(within_aim, mine)):
             reason = AIMS_MET
         elif len(ok) >= most:
@@ -155,7 +150,7 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
             "worker_seconds": sum(map(worker_seconds, group)), "stopped": reason,
             "widest_measure": widest and widest["measure"],
             "widest_style": widest and widest["style"],
-            "widest_share_of_aim": widest and _share_of_aim(widest),
+            "widest_share_of_aim": widest and share_of_aim(widest),
             **_projection(mine, ok, len(ok)),
         })  # fmt: skip
     return found
@@ -214,10 +209,3 @@ def _projection(entries: Sequence[dict[str, Any]], ok: Sequence[Any], processes:
     n = max(processes, -(-max(needs) // block) * block)
     cost = statistics.median(map(worker_seconds, ok))
     return {"processes_for_aims": n, "worker_seconds_for_aims": n * cost}
-
-
-def _share_of_aim(entry: dict[str, Any]) -> float:
-    """An entry's 95 % half-width over its aim (≤ 1 meets it); infinite without an interval."""
-    if entry.get("ci95_low") is None:
-        return math.inf
-    return half_width_percent(entry) / PRECISION[entry["measure"]]

@@ -6,6 +6,7 @@ Pure functions of records; nothing here writes a file or formats a table.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -242,6 +243,23 @@ def half_width_percent(entry: dict[str, Any]) -> float:
     return 50 * (entry["ci95_high"] - entry["ci95_low"]) / entry["estimate"]
 
 
+def share_of_aim(entry: dict[str, Any]) -> float:
+    """An entry's 95 % half-width over its aim (≤ 1 meets it); infinite without an interval."""
+    if entry.get("ci95_low") is None:
+        return math.inf
+    return half_width_percent(entry) / PRECISION[entry["measure"]]
+
+
+def within_aim(entry: dict[str, Any]) -> bool:
+    """Whether a paired entry's 95 % interval meets its measure's aim."""
+    return share_of_aim(entry) <= 1 + 1e-9
+
+
+def wider_than_aims(paired: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The paired entries with an interval wider than their measure's aim."""
+    return [e for e in paired if e.get("ci95_low") is not None and not within_aim(e)]
+
+
 def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
     """A line per paired interval wider than its aim: too noisy for the processes given."""
     return [
@@ -251,8 +269,7 @@ def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
         f"aimed for over {e['processes']} process(es); more --paired-processes narrow it "
         "(more rounds or cycles only narrow the part that varies within a process), as does a "
         "quieter machine"
-        for e in paired
-        if e.get("ci95_low") is not None and half_width_percent(e) > PRECISION[e["measure"]]
+        for e in wider_than_aims(paired)
     ]
 
 

@@ -16,8 +16,8 @@ from bench.analysis.stats import (
     TOO_FEW,
     UNCLEAR,
 )
-from bench.analysis.stopping import AIMS_MET, BUDGET, within_aim
-from bench.analysis.summary import paired_precision_warnings
+from bench.analysis.stopping import AIMS_MET, BUDGET
+from bench.analysis.summary import paired_precision_warnings, wider_than_aims
 from bench.plan.backends import BACKENDS, model_name
 from bench.store.records import references
 from mnist_models import STYLES
@@ -106,9 +106,8 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
         lines.append(f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
                      "(summary.md); the verdicts above are paired")  # fmt: skip
     wide, phases = defaultdict(int), defaultdict(list)
-    for entry in paired:
-        if entry.get("ci95_low") is not None and not within_aim(entry):
-            wide[model_name(entry.get("backend"), entry["arch"])] += 1
+    for entry in wider_than_aims(paired):
+        wide[model_name(entry.get("backend"), entry["arch"])] += 1
     for phase in results.get("paired_stopping") or []:
         phases[model_name(phase["backend"], phase["arch"])].append(phase)
     for model, count in wide.items():
