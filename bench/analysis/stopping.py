@@ -201,11 +201,38 @@ def _projection(entries: Sequence[dict[str, Any]], ok: Sequence[Any], processes:
                 ) -> dict[str, Any]:  # fmt: skip
     """What a phase would need for every interval to meet its aim at the spread seen so far:
     processes (rounded up to whole Latin squares of its styles, never fewer than it ran) and
-    their worker time at the median cost of its processes. None where it cannot be told."""
-    needs = [processes_for_aim(e) for e in entries]
-    if not entries or not ok or None in needs:
+    their worker time: what it took so far, and each process still needed at the cost of the
+    processes that timed what that one would (a steady process times only the measures still
+    short of their aims). None where it cannot be told."""
+    needs: dict[str, int] = {}
+    for e in entries:
+        n = processes_for_aim(e)
+        if n is None:
+            return {"processes_for_aims": None, "worker_seconds_for_aims": None}
+        needs[e["measure"]] = max(needs.get(e["measure"], 0), n)
+    if not needs or not ok:
         return {"processes_for_aims": None, "worker_seconds_for_aims": None}
     block = len(ok[0].styles)
-    n = max(processes, -(-max(needs) // block) * block)
-    cost = statistics.median(map(worker_seconds, ok))
-    return {"processes_for_aims": n, "worker_seconds_for_aims": n * cost}
+    needs = {m: -(-n // block) * block for m, n in needs.items()}
+    total = max(processes, *needs.values())
+    costs = [(tuple(r.seconds), worker_seconds(r)) for r in ok]
+    seconds = sum(cost for _, cost in costs)
+    for i in range(processes, total):
+        seconds += median_cost(costs, tuple(m for m, n in needs.items() if n > i))
+    return {"processes_for_aims": total, "worker_seconds_for_aims": seconds}
+
+
+def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
+                measures: Sequence[str] | None = None) -> float | None:  # fmt: skip
+    """The median cost of a process that times `measures`, from `costs`, (what each process
+    timed, its seconds): of the processes that timed just those; else of those that timed them
+    and the fewest others; else (or for `measures` None: a one-time process, which times
+    every measure) of all. None without costs."""
+    if not costs:
+        return None
+    wanted = set(measures) if measures is not None else None
+    covering = [(set(timed or ()), cost) for timed, cost in costs
+                if wanted is not None and wanted <= set(timed or ())]  # fmt: skip
+    fewest = min((len(timed) for timed, _ in covering), default=None)
+    alike = [cost for timed, cost in covering if len(timed) == fewest]
+    return statistics.median(alike or [cost for _, cost in costs])

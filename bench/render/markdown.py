@@ -71,8 +71,9 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
             'process (docs/methodology.md, "When the paired phases stop"). Worker time is what '
             "the processes took, their start-up (the framework's import) in where recorded; "
             '"widest interval / its aim" is the widest 95 % half-width over its aim (≤ 1 meets '
-            "it). The last column is how many processes, and how much worker time at the median "
-            "process's cost, would meet every aim if the processes spread as they did here (a "
+            "it). The last column is how many processes would meet every aim if the processes "
+            "spread as they did here, and the phase's worker time with them: what it took, and "
+            "each process still needed at the median cost of those that timed what it would (a "
             "guide: a spread from a few processes is itself uncertain).\n",
             md(stopping_table(results["paired_stopping"])),
         ]

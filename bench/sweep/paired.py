@@ -12,14 +12,20 @@ as it ends, so a `--resume` continues a series from what its directory holds.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bench.analysis.one_time import one_time_entries
-from bench.analysis.stopping import BUDGET, MAXIMUM, StoppingRule, stop_reason, within_aim
+from bench.analysis.stopping import (
+    BUDGET,
+    MAXIMUM,
+    StoppingRule,
+    median_cost,
+    stop_reason,
+    within_aim,
+)
 from bench.analysis.summary import paired_summary
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
@@ -151,17 +157,15 @@ def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str
 def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None = None
                 ) -> bool:  # fmt: skip
     """Whether the budget left pays for the series' next `block` processes (default: a whole
-    block), at the median cost of its processes so far that timed what the next will (else
-    of all of them), or before it has any, at the clock's guess (without one, while any
+    block), at the median cost of its processes so far that timed what the next will
+    (`median_cost`), or before it has any, at the clock's guess (without one, while any
     budget is left). A block starts only when all of it fits, so that the build orders stay
     balanced wherever a phase stops (`run_block` says the one exception)."""
     if config.budget is None:
         return True
     left = config.budget - clock.spent()
     upcoming = s.measures(config) if s.phase == STEADY else None
-    alike = [seconds for timed, seconds in s.costs if timed == upcoming]
-    every = [seconds for _, seconds in s.costs]
-    cost = statistics.median(alike or every) if every else clock.guess_seconds
+    cost = median_cost(s.costs, upcoming) if s.costs else clock.guess_seconds
     if cost is None:
         return left > 0
     return left >= min(block or s.rule.block, len(s.pending)) * cost

@@ -14,6 +14,7 @@ from bench.analysis.stopping import (
     MAXIMUM,
     PRECISION,
     StoppingRule,
+    median_cost,
     processes_for_aim,
     simulate_coverage,
     stop_reason,
@@ -21,7 +22,7 @@ from bench.analysis.stopping import (
     within_aim,
 )
 from bench.plan.config import make_config
-from bench.plan.specs import ONE_TIME_MEASURES
+from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
 from bench.store.records import OneTimeRecord, read_one_time, read_paired
 from bench.sweep.paired import rule_for
 from tests.factories import paired_record
@@ -181,9 +182,33 @@ def test_the_stopping_summary_projects_what_would_meet_every_aim():
     (found,) = stopping_summary(wide, records, {"paired_processes": 3})
     # 10 processes for the training step, rounded up to whole blocks of the 3 styles
     assert found["processes_for_aims"] == 12
-    assert found["worker_seconds_for_aims"] == pytest.approx(12 * 22.0)
+    # the 72 s the three took, and 9 more at their median cost
+    assert found["worker_seconds_for_aims"] == pytest.approx(72.0 + 9 * 22.0)
     met = [entry("train_step", 1.0, between_process_sd=0.001)]
     assert stopping_summary(met, records, {"paired_processes": 3})[0]["processes_for_aims"] == 3
+
+
+def test_the_projection_prices_later_processes_at_what_they_would_time():
+    timed_all = {m: {} for m in MEASURES}
+    records = [paired_record(wall_seconds=40.0, seconds=timed_all) for _ in range(3)]
+    records += [paired_record(wall_seconds=10.0, seconds={"latency": {}}) for _ in range(3)]
+    # latency at a spread of 0.05 needs 14 processes (15 in blocks of 3); the rest are met
+    entries = [entry("train_step", 1.0, between_process_sd=0.001),
+               entry("latency", 4.0, between_process_sd=0.05)]  # fmt: skip
+    (found,) = stopping_summary(entries, records, {"paired_processes": 30})
+    assert found["processes_for_aims"] == 15
+    assert found["worker_seconds_for_aims"] == pytest.approx(150.0 + 9 * 10.0)
+
+
+def test_a_process_is_priced_at_the_processes_that_timed_what_it_will():
+    costs = [(MEASURES, 40.0), (("predict", "latency"), 20.0), (("latency",), 10.0),
+             (("latency",), 12.0)]  # fmt: skip
+    assert median_cost(costs, ("latency",)) == 11.0
+    assert median_cost(costs, ("predict",)) == 20.0  # none timed it alone: the fewest besides
+    assert median_cost(costs, ("train_step", "predict")) == 40.0
+    assert median_cost(costs, None) == 16.0  # a one-time process: all of them
+    assert median_cost([(None, 30.0), (None, 34.0)], None) == 32.0
+    assert median_cost([], ("latency",)) is None
 
 
 def test_the_stopping_summary_counts_a_one_time_phase_against_its_own_most():
