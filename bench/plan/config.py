@@ -101,7 +101,8 @@ class BenchConfig:
     )
     budget: float | None = setting(
         None, help="wall time of the whole sweep (300, 5m, 1h): the runs go first, then the "
-        "paired phases while what is left pays for their next processes",
+        "paired phases while what is left pays for their next processes; a profile's budget "
+        "is per backend",
         parse=parse_duration, check=check_budget,
         show=show_duration,
     )  # fmt: skip
@@ -245,7 +246,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # steady phase (docs/methodology.md, "What the default's five minutes answer")
         one_time_processes=3,
         one_time_cycles=3,
-        budget=285.0,  # the sweep's: the report, and the noise in a block's cost, in the 15 s left
+        # a backend's: the report, and the noise in a block's cost, in the 15 s left
+        budget=285.0,
         capabilities=False,
     ),
     # The reference run behind results/: three architectures, three seeds (the styles train to
@@ -308,8 +310,13 @@ def make_config(
     values = {**COMMON_DEFAULTS, **PROFILE_DEFAULTS[profile]}
     if profile == "full":  # the reference run covers every backend this machine has
         values["backends"] = tuple(b for b in BACKENDS if installed(b))
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values.update(given)
     backends = values.get("backends") or (DEFAULT_BACKEND,)
+    if "budget" not in given and values.get("budget"):
+        # each backend trains its own runs and times its own phases: one backend's worth of
+        # budget for two would leave the second, and every steady phase, nothing
+        values["budget"] *= len(backends)
     values["backend"] = backends[0] if backends else DEFAULT_BACKEND
     if values.get("shared_start") is None:  # by default, wherever backends are compared
         values["shared_start"] = len(backends) > 1

@@ -97,6 +97,7 @@ def run_sweep(
         f"({', '.join(config.backends)} × {', '.join(config.archs)} × "
         f"{len(config.styles)} styles × {len(config.seeds)} seeds, "
         f"{config.settings.epochs} epoch(s))"
+        + (f", within {progress.duration(config.budget)}" if config.budget else "")
     )
     echo(f"data: {environment.get('data_source')}; writing to {config.out}/")
     todo = find_todo(config)

@@ -36,6 +36,15 @@ def test_full_profile_is_a_reference_run():
     assert config.settings.train_images is None
 
 
+def test_a_profiles_budget_is_per_backend_and_an_explicit_one_is_the_sweeps(monkeypatch):
+    monkeypatch.setattr("bench.plan.config.installed", lambda name: True)
+    one = make_config("quick").budget
+    assert one
+    assert make_config("quick", backends=("tensorflow", "jax", "torch")).budget == 3 * one
+    assert make_config("quick", backends=("tensorflow", "jax"), budget=300.0).budget == 300.0
+    assert make_config("full", backends=("tensorflow", "jax")).budget is None
+
+
 def test_repeated_names_are_rejected():
     with pytest.raises(ConfigError, match="must not repeat"):
         make_config("quick", styles=("sequential", "sequential"))

@@ -89,6 +89,7 @@ def test_sweep_records_every_run_and_the_metadata(tmp_path, fake_worker):
     assert len(read_records(tmp_path)) == 9 == len(fake_worker)
     assert (tmp_path / "sweep.json").exists()
     assert lines[0].startswith("mnist-styles-bench: profile quick, 9 runs")
+    assert lines[0].endswith(", within 4m45s")  # the budget, before anything runs
     assert lines[1].startswith("data: ")
     assert lines[2].startswith("probing the matmul peak")
     assert lines[4].startswith("[1/9] cnn/")
