@@ -31,6 +31,7 @@ from bench.plan.settings import (
     PRECISION,
 )
 from bench.store.records import (
+    OneTimeRecord,
     PairedRecord,
     RunRecord,
     first_line,
@@ -271,6 +272,34 @@ def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
         "quieter machine"
         for e in wider_than_aims(paired)
     ]
+
+
+def mixed_records_warnings(records: list[Any]) -> list[str]:
+    """A line per paired phase (`records`: paired and one-time together) whose processes were
+    recorded in different ways: a --resume under other options redoes processes one by one,
+    so a phase it stopped early holds both kinds, and the report pools what it holds."""
+    ways: dict[tuple[str, str, str], dict[str, set]] = {}
+    for r in records:
+        if r.status != "ok":
+            continue
+        one_time = isinstance(r, OneTimeRecord)
+        how = {"settings": r.settings_key, "styles": ",".join(r.styles)}
+        how |= {"cycles": r.cycles} if one_time else {"rounds": r.rounds, "copies": r.instances}
+        phase = "one-time costs" if one_time else "paired timing"
+        found = ways.setdefault((r.backend, r.arch, phase), {})
+        for name, value in how.items():
+            found.setdefault(name, set()).add(value)
+    lines = []
+    for (backend, arch, phase), found in ways.items():
+        mixed = [f"{name} {' and '.join(map(str, sorted(values)))}"
+                 for name, values in found.items() if len(values) > 1]  # fmt: skip
+        if mixed:
+            lines.append(
+                f"{model_name(backend, arch)} {phase}: its processes were recorded with "
+                f"different options ({'; '.join(mixed)}) and are pooled here; run the sweep "
+                "again without --resume, or resume it with its first options"
+            )
+    return lines
 
 
 def _group_order(item):

@@ -18,6 +18,7 @@ from bench.analysis.one_time import one_time_drift, one_time_entries, one_time_f
 from bench.analysis.stopping import stopping_summary
 from bench.analysis.summary import (
     latest_records,
+    mixed_records_warnings,
     paired_precision_warnings,
     paired_summary,
     summarize,
@@ -63,11 +64,16 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     one_time_records = read_one_time(out)
     one_time_margin = config.get("one_time_margin") or DEFAULT_ONE_TIME_MARGIN
     paired += one_time_entries(one_time_records, one_time_margin)
-    summary["warnings"] += [
-        f"{r.arch} paired timing: failed. {first_line(r.error)}"
-        for r in [*paired_records, *one_time_records]
-        if r.status != "ok"
-    ] + paired_precision_warnings(paired)
+    processes = [*paired_records, *one_time_records]
+    summary["warnings"] += (
+        [
+            f"{r.arch} paired timing: failed. {first_line(r.error)}"
+            for r in processes
+            if r.status != "ok"
+        ]
+        + mixed_records_warnings(processes)
+        + paired_precision_warnings(paired)
+    )
     summary["one_time_failures"] = one_time_failures(one_time_records)
     results = {
         "schema_version": SCHEMA_VERSION,
@@ -81,7 +87,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         "paired_medians": paired_medians,
         "one_time_margin_percent": one_time_margin,
         "one_time_drift": one_time_drift(one_time_records),
-        "paired_stopping": stopping_summary(paired, [*paired_records, *one_time_records], config),
+        "paired_stopping": stopping_summary(paired, processes, config),
         "runs": [r.to_dict() for r in records],
         "summary": summary,
         "capabilities": sweep.get("capabilities", {}),

@@ -4,8 +4,14 @@ backends, the paired phase's precision, and the warnings."""
 import pytest
 
 from bench.analysis.stats import BEYOND
-from bench.analysis.summary import backend_comparisons, paired_precision_warnings, summarize
-from tests.factories import record
+from bench.analysis.summary import (
+    backend_comparisons,
+    mixed_records_warnings,
+    paired_precision_warnings,
+    summarize,
+)
+from bench.store.records import OneTimeRecord
+from tests.factories import paired_record, record
 from tests.factories import three_styles as _records
 
 
@@ -151,3 +157,23 @@ def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shar
     # without a shared start the backends began from different weights: no comparison
     unshared = [_on(b, seed, 10.0, shared=False) for b in ("tensorflow", "jax") for seed in (1, 2)]
     assert backend_comparisons(unshared) == []
+
+
+def test_a_phase_pooling_processes_recorded_with_other_options_is_warned_about():
+    alike = [paired_record(process=p, rounds=20) for p in range(3)]
+    assert mixed_records_warnings(alike) == []
+    mixed = [*alike, paired_record(process=3, rounds=16),
+             paired_record(process=4, rounds=8, status="failed")]  # fmt: skip
+    (line,) = mixed_records_warnings(mixed)
+    assert line.startswith("cnn paired timing: its processes were recorded with different")
+    assert "(rounds 16 and 20)" in line  # the failed process's rounds are not pooled
+
+    def one_time(process, cycles):
+        return OneTimeRecord(arch="mlp", styles=["sequential", "functional"],
+                             reference="sequential", seed=1, settings_key="k", cycles=cycles,
+                             order_seed=0, process=process, backend="jax", seconds={},
+                             build_orders=[])  # fmt: skip
+
+    lines = mixed_records_warnings([*alike, one_time(0, 6), one_time(1, 3)])
+    assert lines == [line.replace("cnn paired timing", "jax/mlp one-time costs")
+                     .replace("rounds 16 and 20", "cycles 3 and 6")]  # fmt: skip
