@@ -76,6 +76,7 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
             "each process still needed at the median cost of those that timed what it would (a "
             "guide: a spread from a few processes is itself uncertain).\n",
             md(stopping_table(results["paired_stopping"])),
+            stopping_totals(results["paired_stopping"]),
         ]
     parts += [
         "## Results per style (means over seeds; each run in its own process)\n",
@@ -118,6 +119,21 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
     if summary["warnings"]:
         parts += ["\n## Warnings\n", "\n".join(f"- {w}" for w in summary["warnings"]) + "\n"]
     return "\n".join(parts)
+
+
+def stopping_totals(stopping: list[dict[str, Any]]) -> str:
+    """One sentence: every paired phase's processes and worker time together, and how much of
+    it the jobs took (their `wall_seconds`) apart from starting the framework."""
+    processes = sum(s["processes"] + s.get("failed_processes", 0) for s in stopping)
+    worker = sum(s["worker_seconds"] for s in stopping)
+    text = (
+        f"All paired phases together: {processes} processes, {worker / 60:.1f} min of worker time"
+    )
+    if all("startup_seconds" in s for s in stopping):
+        startup = sum(s["startup_seconds"] for s in stopping)
+        text += (f", {(worker - startup) / 60:.1f} of it in their jobs and {startup / 60:.1f} "
+                 "starting the framework")  # fmt: skip
+    return text + ".\n"
 
 
 def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:

@@ -42,21 +42,25 @@ Format history (`SCHEMA_VERSION`):
      `steps_per_burst` hold the measures its process timed (all of them, or those still short
      of their aims), and a steady entry's `processes` counts the processes that timed its
      measure. Records of 7 are read as they are.
+  9: `paired_stopping` adds `startup_seconds`, the part of `worker_seconds` its processes
+     spent starting; its `worker_seconds_for_aims` is what the phase took plus each process
+     still needed at the median cost of those that timed what it would (was: every process
+     at the median of all). Records of 8 are read as they are.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
-# results.json of these schemas can be read (`upgrade_results`): 2, 3, 5 and 6 only lack fields,
-# and 7 is read as it is.
-READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, SCHEMA_VERSION)
+# results.json of these schemas can be read (`upgrade_results`): 2, 3, 5, 6 and 8 only lack
+# fields, and 7 is read as it is.
+READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, 8, SCHEMA_VERSION)
 
 
 def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bench.render.markdown import _jit_setting
+from bench.render.markdown import _jit_setting, stopping_totals
 from bench.render.report import ReportError, write_report
 from bench.store.files import write_json
 from bench.store.records import append_paired
@@ -81,3 +81,15 @@ def test_the_report_states_the_jit_setting_the_sweep_asked_for():
     assert _jit_setting("off") == "off" and _jit_setting("on") == "on"
     assert _jit_setting("auto").startswith("auto")
     assert _jit_setting(False) == "off" and _jit_setting(True) == "on"  # schema 2 sweeps
+
+
+def test_the_paired_phases_worker_time_is_totalled_with_its_start_up_apart():
+    phase = {"processes": 9, "failed_processes": 1, "worker_seconds": 600.0,
+             "startup_seconds": 60.0}  # fmt: skip
+    both = [phase, {**phase, "processes": 20, "failed_processes": 0}]
+    assert stopping_totals(both) == (
+        "All paired phases together: 30 processes, 20.0 min of worker time, 18.0 of it in "
+        "their jobs and 2.0 starting the framework.\n"
+    )
+    older = [{k: v for k, v in phase.items() if k != "startup_seconds"}]  # schema 8 and before
+    assert stopping_totals(older).endswith("10.0 min of worker time.\n")
