@@ -31,6 +31,7 @@ from scipy import stats as scipy_stats
 from bench.analysis.summary import share_of_aim, within_aim
 from bench.plan.config import most_processes
 from bench.plan.settings import PRECISION
+from bench.store.records import OneTimeRecord
 
 AIMS_MET = "aims met"
 MAXIMUM = "its most processes"
@@ -129,7 +130,7 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
     found = []
     groups: dict[tuple[str, str, str], list[Any]] = {}
     for r in records:
-        phase = "one_time" if hasattr(r, "cycles") else "steady"
+        phase = "one_time" if isinstance(r, OneTimeRecord) else "steady"
         groups.setdefault((phase, r.backend, r.arch), []).append(r)
     for (phase, backend, arch), group in groups.items():
         ok = [r for r in group if r.status == "ok"]
