@@ -149,7 +149,7 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
             "phase": phase, "backend": backend, "arch": arch, "processes": len(ok),
             "failed_processes": len(group) - len(ok), "most_processes": most,
             "worker_seconds": sum(map(worker_seconds, group)),
-            "startup_seconds": sum(r.startup_seconds or 0 for r in group), "stopped": reason,
+            "startup_seconds": _startup_seconds(group), "stopped": reason,
             "widest_measure": widest and widest["measure"],
             "widest_style": widest and widest["style"],
             "widest_share_of_aim": widest and share_of_aim(widest),
@@ -162,6 +162,13 @@ def worker_seconds(record: Any) -> float:
     """What a paired or one-time process cost: its job's wall time and the start-up before it
     (where recorded)."""
     return (record.wall_seconds or 0) + (record.startup_seconds or 0)
+
+
+def _startup_seconds(records: Sequence[Any]) -> float | None:
+    """The processes' start-up together; None where one was not measured (before schema 7, or
+    a process that never reported)."""
+    found = [r.startup_seconds for r in records]
+    return None if None in found else sum(found)
 
 
 def processes_for_aim(entry: dict[str, Any], most: int = 10_000) -> int | None:

@@ -129,7 +129,7 @@ def stopping_totals(stopping: list[dict[str, Any]]) -> str:
     text = (
         f"All paired phases together: {processes} processes, {worker / 60:.1f} min of worker time"
     )
-    if all("startup_seconds" in s for s in stopping):
+    if all(s.get("startup_seconds") is not None for s in stopping):
         startup = sum(s["startup_seconds"] for s in stopping)
         text += (f", {(worker - startup) / 60:.1f} of it in their jobs and {startup / 60:.1f} "
                  "starting the framework")  # fmt: skip

@@ -43,9 +43,10 @@ Format history (`SCHEMA_VERSION`):
      of their aims), and a steady entry's `processes` counts the processes that timed its
      measure. Records of 7 are read as they are.
   9: `paired_stopping` adds `startup_seconds`, the part of `worker_seconds` its processes
-     spent starting; its `worker_seconds_for_aims` is what the phase took plus each process
-     still needed at the median cost of those that timed what it would (was: every process
-     at the median of all). Records of 8 are read as they are.
+     spent starting (None where a process's was not measured); its `worker_seconds_for_aims`
+     is what the phase took plus each process still needed at the median cost of those that
+     timed what it would (was: every process at the median of all). Records of 8 are read as
+     they are.
 """
 
 from __future__ import annotations

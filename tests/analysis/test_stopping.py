@@ -166,6 +166,14 @@ def test_the_stopping_summary_says_why_each_phase_stopped():
     assert stopping_summary(wide, spec_records, {"paired_processes": 3})[0]["stopped"] == MAXIMUM
 
 
+def test_the_stopping_summary_gives_the_start_up_only_where_every_process_measured_it():
+    measured = [paired_record(wall_seconds=20.0, startup_seconds=5.0) for _ in range(3)]
+    (found,) = stopping_summary([entry()], measured, {"paired_processes": 3})
+    assert (found["worker_seconds"], found["startup_seconds"]) == (75.0, 15.0)
+    older = [*measured, paired_record(process=3, wall_seconds=20.0)]  # before schema 7
+    assert stopping_summary([entry()], older, {"paired_processes": 3})[0]["startup_seconds"] is None
+
+
 def test_the_processes_that_would_meet_an_aim_follow_the_t_interval():
     # ±1.5 % at a spread of 0.02 between processes' means: t(n-1) 0.02 / sqrt(n) <= 0.015 from
     # n = 10 (t = 2.262: 1.43 %), not at 9 (t = 2.306: 1.54 %)

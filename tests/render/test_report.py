@@ -93,3 +93,5 @@ def test_the_paired_phases_worker_time_is_totalled_with_its_start_up_apart():
     )
     older = [{k: v for k, v in phase.items() if k != "startup_seconds"}]  # schema 8 and before
     assert stopping_totals(older).endswith("10.0 min of worker time.\n")
+    unmeasured = [phase, {**phase, "startup_seconds": None}]  # records from before schema 7
+    assert stopping_totals(unmeasured).endswith("20.0 min of worker time.\n")
