@@ -33,8 +33,6 @@ from bench.plan.specs import MEASURES
 from bench.store.records import (
     append_one_time,
     append_paired,
-    read_one_time,
-    read_paired,
 )
 from bench.sweep import jobs, progress
 from bench.sweep.resume import Todo
@@ -100,19 +98,15 @@ def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
     worth having."""
     found = []
     for phase, pending, recorded in (
-        (ONE_TIME, todo.one_time, read_one_time(config.out) if config.resume else []),
-        (STEADY, todo.paired, read_paired(config.out) if config.resume else []),
+        (ONE_TIME, todo.one_time, todo.one_time_recorded),
+        (STEADY, todo.paired, todo.paired_recorded),
     ):
         for backend in config.backends:
             for arch in config.archs:
-                key = config.backend_settings(backend).key()
                 mine = [s for s in pending if (s.settings.backend, s.arch) == (backend, arch)]
                 if not mine:
                     continue
-                redo = {spec.process for spec in mine}  # recorded alike or not at all
-                done = [r for r in recorded if (r.backend, r.arch, r.settings_key) ==
-                        (backend, arch, key) and r.process < config.most_processes(phase)
-                        and r.process not in redo]  # fmt: skip
+                done = [r for r in recorded if (r.backend, r.arch) == (backend, arch)]
                 mine.sort(key=lambda spec: spec.process)
                 s = Series(phase, backend, arch, mine, done, rule_for(config, arch, phase))
                 if s.records and s.rule.decides_at(len(s.ok())):  # --resume: enough already?

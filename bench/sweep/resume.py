@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from bench.plan.settings import ConfigError, settings_from_dict
 from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import read_json
 from bench.store.records import (
+    OneTimeRecord,
+    PairedRecord,
     RunRecord,
     latest_by_run,
     read_one_time,
@@ -30,7 +33,9 @@ class Todo:
     ordered: list[RunSpec]  # every run of the sweep, in the order they run
     runs: list[RunSpec]  # those still to do
     paired: list[PairedSpec]
+    paired_recorded: list[PairedRecord]  # with --resume: the paired processes recorded alike
     one_time: list[OneTimeSpec]
+    one_time_recorded: list[OneTimeRecord]
     initial_weights: list[dict[str, Any]]
     check_capabilities: bool
     existing: list[RunRecord] = field(default_factory=list)  # runs.jsonl's records before
@@ -51,13 +56,17 @@ def find_todo(config: BenchConfig) -> Todo:
     previous = previous_sweep(config)
     existing = read_records(config.out) if config.resume else []
     runs = pending_runs(config, ordered, existing)
+    paired, paired_recorded = pending_paired(config)
+    one_time, one_time_recorded = pending_one_time(config)
     capabilities = previous.get("capabilities") or {}
     wanted = {model_name(b, arch) for b in config.backends for arch in config.archs}
     return Todo(
         ordered=ordered,
         runs=runs,
-        paired=pending_paired(config),
-        one_time=pending_one_time(config),
+        paired=paired,
+        paired_recorded=paired_recorded,
+        one_time=one_time,
+        one_time_recorded=one_time_recorded,
         initial_weights=pending_initial_weights(runs),
         check_capabilities=config.capabilities and not wanted <= set(capabilities),
         existing=existing,
@@ -103,50 +112,43 @@ def pending_runs(
     return [spec for spec in ordered if spec.key() not in done]
 
 
-def pending_paired(config: BenchConfig) -> list[PairedSpec]:
-    """The paired processes still to do: all, or with --resume those not yet recorded alike."""
-    specs = config.paired_specs()
-    if not config.resume:
-        return specs
-    done = {
-        (
-            r.arch,
-            r.process,
-            r.settings_key,
-            r.rounds,
-            tuple(r.styles),
-            tuple(r.build_order),
-            r.instances,
-        )
-        for r in read_paired(config.out)
-        # a process built in another order is redone: before build orders were balanced across
-        # processes they were drawn one by one, and before that the reference always came first
-        if r.status == "ok" and r.build_order is not None
-    }
-    return [
-        spec
-        for spec in specs
-        if (spec.arch, spec.process, spec.settings.key(), spec.rounds, tuple(spec.styles),
-            spec.styles_in_build_order, spec.instances) not in done
-    ]  # fmt: skip
+def pending_paired(config: BenchConfig) -> tuple[list[PairedSpec], list[PairedRecord]]:
+    """The paired processes still to do (all, or with --resume those not yet recorded alike),
+    and the records of those that are."""
+    return _split(
+        config.paired_specs(),
+        read_paired(config.out) if config.resume else [],
+        lambda s: (s.settings.backend, s.arch, s.process, s.settings.key(), s.rounds,
+                   tuple(s.styles), s.styles_in_build_order, s.instances),
+        # a process recorded in another order is redone: before build orders were balanced
+        # across processes they were drawn one by one, and before that (no build_order) the
+        # reference always came first
+        lambda r: (r.backend, r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles),
+                   tuple(r.build_order or ()), r.instances),
+    )  # fmt: skip
 
 
-def pending_one_time(config: BenchConfig) -> list[OneTimeSpec]:
-    """The one-time processes still to do: all, or with --resume those not yet recorded alike."""
-    specs = config.one_time_specs()
-    if not config.resume:
-        return specs
-    done = {
-        (r.backend, r.arch, r.process, r.settings_key, r.cycles, tuple(r.styles))
-        for r in read_one_time(config.out)
-        if r.status == "ok"
-    }
-    return [
-        spec
-        for spec in specs
-        if (spec.settings.backend, spec.arch, spec.process, spec.settings.key(), spec.cycles,
-            tuple(spec.styles)) not in done
-    ]  # fmt: skip
+def pending_one_time(config: BenchConfig) -> tuple[list[OneTimeSpec], list[OneTimeRecord]]:
+    """The one-time processes still to do (all, or with --resume those not yet recorded alike),
+    and the records of those that are."""
+    return _split(
+        config.one_time_specs(),
+        read_one_time(config.out) if config.resume else [],
+        lambda s: (s.settings.backend, s.arch, s.process, s.settings.key(), s.cycles,
+                   tuple(s.styles)),
+        lambda r: (r.backend, r.arch, r.process, r.settings_key, r.cycles, tuple(r.styles)),
+    )  # fmt: skip
+
+
+def _split(specs: list, records: list, spec_key: Callable, record_key: Callable
+           ) -> tuple[list, list]:  # fmt: skip
+    """The specs no ok record records alike (same key), and the ok records that record one of
+    the specs alike: a phase's processes from another sweep, or failed, or under other
+    options, are neither, and are done again."""
+    wanted = {spec_key(spec) for spec in specs}
+    recorded = [r for r in records if r.status == "ok" and record_key(r) in wanted]
+    done = {record_key(r) for r in recorded}
+    return [spec for spec in specs if spec_key(spec) not in done], recorded
 
 
 def previous_sweep(config: BenchConfig) -> dict[str, Any]:

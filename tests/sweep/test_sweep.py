@@ -155,7 +155,7 @@ def test_efficiency_is_none_without_a_steady_state():
 
 def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp_path, fake_worker):
     config = _config(tmp_path, archs=("cnn", "mlp"), paired_rounds=4, paired_processes=3)
-    specs = pending_paired(config)
+    specs, _ = pending_paired(config)
     assert [(s.process, s.arch) for s in specs] == [
         (p, arch) for p in range(3) for arch in ("cnn", "mlp")
     ]
@@ -213,8 +213,9 @@ def test_resume_redoes_paired_processes_recorded_in_another_build_order(tmp_path
         (reordered, list(kept.build_order)),  # drawn under an older scheme
     ):
         append_paired(tmp_path, paired_record(spec, build_order=build_order))
-    pending = [s.process for s in pending_paired(config)]
-    assert pending == [unordered.process, reordered.process]
+    pending, recorded = pending_paired(config)
+    assert [s.process for s in pending] == [unordered.process, reordered.process]
+    assert [r.process for r in recorded] == [kept.process]  # what the phase counts
 
 
 def test_resume_with_nothing_left_to_do_starts_no_worker(tmp_path, fake_worker):
