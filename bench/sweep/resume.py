@@ -18,6 +18,8 @@ from bench.store.records import (
     PairedRecord,
     RunRecord,
     latest_by_run,
+    one_time_spec_fields,
+    paired_spec_fields,
     read_one_time,
     read_paired,
     read_records,
@@ -112,20 +114,24 @@ def pending_runs(
     return [spec for spec in ordered if spec.key() not in done]
 
 
+# What makes a recorded process one of this sweep's: these fields of its record equal those its
+# spec gives a record (`paired_spec_fields`, `one_time_spec_fields`). A paired process recorded
+# in another build order is redone: before build orders were balanced across processes they
+# were drawn one by one, and before that (no build_order) the reference always came first.
+PAIRED_ALIKE = ("backend", "arch", "process", "settings_key", "rounds", "styles", "build_order",
+                "instances")  # fmt: skip
+ONE_TIME_ALIKE = ("backend", "arch", "process", "settings_key", "cycles", "styles")
+
+
 def pending_paired(config: BenchConfig) -> tuple[list[PairedSpec], list[PairedRecord]]:
     """The paired processes still to do (all, or with --resume those not yet recorded alike),
     and the records of those that are."""
     return _split(
         config.paired_specs(),
         read_paired(config.out) if config.resume else [],
-        lambda s: (s.settings.backend, s.arch, s.process, s.settings.key(), s.rounds,
-                   tuple(s.styles), s.styles_in_build_order, s.instances),
-        # a process recorded in another order is redone: before build orders were balanced
-        # across processes they were drawn one by one, and before that (no build_order) the
-        # reference always came first
-        lambda r: (r.backend, r.arch, r.process, r.settings_key, r.rounds, tuple(r.styles),
-                   tuple(r.build_order or ()), r.instances),
-    )  # fmt: skip
+        PAIRED_ALIKE,
+        lambda spec: {**paired_spec_fields(spec), "build_order": spec.styles_in_build_order},
+    )
 
 
 def pending_one_time(config: BenchConfig) -> tuple[list[OneTimeSpec], list[OneTimeRecord]]:
@@ -134,21 +140,25 @@ def pending_one_time(config: BenchConfig) -> tuple[list[OneTimeSpec], list[OneTi
     return _split(
         config.one_time_specs(),
         read_one_time(config.out) if config.resume else [],
-        lambda s: (s.settings.backend, s.arch, s.process, s.settings.key(), s.cycles,
-                   tuple(s.styles)),
-        lambda r: (r.backend, r.arch, r.process, r.settings_key, r.cycles, tuple(r.styles)),
-    )  # fmt: skip
+        ONE_TIME_ALIKE,
+        one_time_spec_fields,
+    )
 
 
-def _split(specs: list, records: list, spec_key: Callable, record_key: Callable
-           ) -> tuple[list, list]:  # fmt: skip
-    """The specs no ok record records alike (same key), and the ok records that record one of
-    the specs alike: a phase's processes from another sweep, or failed, or under other
-    options, are neither, and are done again."""
-    wanted = {spec_key(spec) for spec in specs}
-    recorded = [r for r in records if r.status == "ok" and record_key(r) in wanted]
-    done = {record_key(r) for r in recorded}
-    return [spec for spec in specs if spec_key(spec) not in done], recorded
+def _split(specs: list, records: list, alike: tuple[str, ...],
+           record_fields: Callable[[Any], dict[str, Any]]) -> tuple[list, list]:  # fmt: skip
+    """The specs no ok record records alike (the `alike` fields of the record and of what the
+    spec gives one, `record_fields`, equal), and the ok records that record one of the specs
+    alike: a phase's processes from another sweep, or failed, or under other options, are
+    neither, and are done again."""
+
+    def key(fields: dict[str, Any]) -> tuple:
+        return tuple(tuple(v) if isinstance(v, list | tuple) else v for v in map(fields.get, alike))
+
+    wanted = {key(record_fields(spec)) for spec in specs}
+    recorded = [r for r in records if r.status == "ok" and key(vars(r)) in wanted]
+    done = {key(vars(r)) for r in recorded}
+    return [spec for spec in specs if key(record_fields(spec)) not in done], recorded
 
 
 def previous_sweep(config: BenchConfig) -> dict[str, Any]:
