@@ -239,9 +239,10 @@ def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
     every measure) of all. None without costs."""
     if not costs:
         return None
-    wanted = set(measures) if measures is not None else None
-    covering = [(set(timed or ()), cost) for timed, cost in costs
-                if wanted is not None and wanted <= set(timed or ())]  # fmt: skip
-    fewest = min((len(timed) for timed, _ in covering), default=None)
-    alike = [cost for timed, cost in covering if len(timed) == fewest]
-    return statistics.median(alike or [cost for _, cost in costs])
+    every = [cost for _, cost in costs]
+    if measures is None:
+        return statistics.median(every)
+    covering = [(len(timed or ()), cost) for timed, cost in costs
+                if set(measures) <= set(timed or ())]  # fmt: skip
+    fewest = min((n for n, _ in covering), default=None)
+    return statistics.median([cost for n, cost in covering if n == fewest] or every)
