@@ -276,19 +276,17 @@ def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
 
 def mixed_records_warnings(records: list[Any]) -> list[str]:
     """A line per paired phase (`records`: paired and one-time together) whose processes were
-    recorded in different ways: a --resume under other options redoes processes one by one,
-    so a phase it stopped early holds both kinds, and the report pools what it holds."""
+    recorded with different `OPTIONS`: a --resume under other options redoes processes one
+    by one, so a phase it stopped early holds both kinds, and the report pools what it holds."""
     ways: dict[tuple[str, str, str], dict[str, set]] = {}
     for r in records:
         if r.status != "ok":
             continue
-        one_time = isinstance(r, OneTimeRecord)
-        how = {"settings": r.settings_key, "styles": ",".join(r.styles)}
-        how |= {"cycles": r.cycles} if one_time else {"rounds": r.rounds, "copies": r.instances}
-        phase = "one-time costs" if one_time else "paired timing"
+        phase = "one-time costs" if isinstance(r, OneTimeRecord) else "paired timing"
         found = ways.setdefault((r.backend, r.arch, phase), {})
-        for name, value in how.items():
-            found.setdefault(name, set()).add(value)
+        for name in r.OPTIONS:
+            value = getattr(r, name)
+            found.setdefault(name, set()).add(",".join(value) if isinstance(value, list) else value)
     lines = []
     for (backend, arch, phase), found in ways.items():
         mixed = [f"{name} {' and '.join(map(str, sorted(values)))}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from bench.plan.settings import reference_style
 from bench.plan.specs import MEASURES, OneTimeSpec, PairedSpec, RunSpec
@@ -215,6 +215,10 @@ class PairedRecord(JsonRecord):
     phase) those still short of their aims. Everything reported is derived from these.
     """
 
+    # How the phase ran, the same for each of its processes: records that differ in one do
+    # not belong to one sweep (`bench.sweep.resume`) and are not pooled without a warning
+    OPTIONS: ClassVar[tuple[str, ...]] = ("settings_key", "styles", "rounds", "instances")
+
     arch: str
     styles: list[str]
     reference: str
@@ -273,6 +277,8 @@ class OneTimeRecord(JsonRecord):
     cycle is not recorded); `build_orders[c]` is the order of cycle c. A style whose measure
     failed in any cycle has no times for it, and `failures[style][measure]` says why.
     """
+
+    OPTIONS: ClassVar[tuple[str, ...]] = ("settings_key", "styles", "cycles")  # as PairedRecord's
 
     arch: str
     styles: list[str]

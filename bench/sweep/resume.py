@@ -115,12 +115,12 @@ def pending_runs(
 
 
 # What makes a recorded process one of this sweep's: these fields of its record equal those its
-# spec gives a record (`paired_spec_fields`, `one_time_spec_fields`). A paired process recorded
-# in another build order is redone: before build orders were balanced across processes they
-# were drawn one by one, and before that (no build_order) the reference always came first.
-PAIRED_ALIKE = ("backend", "arch", "process", "settings_key", "rounds", "styles", "build_order",
-                "instances")  # fmt: skip
-ONE_TIME_ALIKE = ("backend", "arch", "process", "settings_key", "cycles", "styles")
+# spec gives a record (`paired_spec_fields`, `one_time_spec_fields`): the phase's options, and
+# which process it is. A paired process recorded in another build order is redone: before
+# build orders were balanced across processes they were drawn one by one, and before that (no
+# build_order) the reference always came first.
+PAIRED_ALIKE = ("backend", "arch", "process", "build_order", *PairedRecord.OPTIONS)
+ONE_TIME_ALIKE = ("backend", "arch", "process", *OneTimeRecord.OPTIONS)
 
 
 def pending_paired(config: BenchConfig) -> tuple[list[PairedSpec], list[PairedRecord]]:
