@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.analysis.capabilities import changed_checks
 from bench.analysis.machines import machine_differences
 from bench.analysis.metrics import METRICS, TRAINING, Metric
 from bench.analysis.stats import (
@@ -66,6 +67,7 @@ class SweepComparison:
     machines: list[str] = field(default_factory=list)  # why the machines differ; [] when alike
     accuracy_pairing: str = "unpaired (Welch)"
     thin: list[str] = field(default_factory=list)  # cells with too few runs for the gate
+    checks: list[dict[str, Any]] = field(default_factory=list)  # capability checks that changed
     detectable: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,6 +138,7 @@ def compare(base_dir: Path, new_dir: Path, time_margin: float = DEFAULT_TIME_MAR
             if row is not None:
                 found.rows.append(row)
     found.paired = style_effects(base_dir, new_dir, base, new, time_margin)
+    found.checks = changed_checks(base.get("capabilities") or {}, new.get("capabilities") or {})
     found.detectable = detectable_sizes(found.rows)
     if found.machines_differ:
         found.notes.append(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.analysis.capabilities import changed_checks
 from bench.analysis.compare import load_results, style_effects
 
 
@@ -22,6 +23,7 @@ class History:
         default_factory=dict
     )  # (backend, arch, style) -> each sweep's accuracy statistics
     steps: list[list[dict[str, Any]]] = field(default_factory=list)  # style_effects(i, i + 1)
+    checks: list[list[dict[str, Any]]] = field(default_factory=list)  # changed_checks(i, i + 1)
 
 
 def history(directories: list[Path], margin: float) -> History:
@@ -52,6 +54,12 @@ def history(directories: list[Path], margin: float) -> History:
             if s["metric"] == "test_accuracy":
                 key = (s.get("backend", "tensorflow"), s["arch"], s["style"])
                 found.accuracy.setdefault(key, [None] * n)[i] = s
+    found.checks = [
+        changed_checks(
+            results[i].get("capabilities") or {}, results[i + 1].get("capabilities") or {}
+        )
+        for i in range(n - 1)
+    ]
     found.steps = [
         style_effects(directories[i], directories[i + 1], results[i], results[i + 1], margin)
         for i in range(n - 1)

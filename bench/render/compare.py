@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.analysis.capabilities import change_line
 from bench.analysis.compare import SweepComparison
 from bench.analysis.metrics import MEASURES
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
@@ -18,13 +19,14 @@ from bench.store.schema import SCHEMA_VERSION
 
 
 def regression_lines(found: SweepComparison) -> list[str]:
-    """One line per gating metric that got worse beyond its margin."""
+    """One line per gating metric that got worse beyond its margin, and per capability check
+    that BASE passed and NEW fails."""
     return [
         f"{r['backend']}/{r['arch']}/{r['style']} {r['label']}: "
         f"{estimate_text(r['estimate'], r['unit'])} {interval_text(r, units=False)} "
         f"({r['verdict']})"
         for r in found.regressions()
-    ]
+    ] + [f"capability lost: {change_line(c)}" for c in found.checks if c["regression"]]
 
 
 def _metric_rows(found: SweepComparison) -> pd.DataFrame:
@@ -123,8 +125,10 @@ def markdown(found: SweepComparison, margin: float) -> str:
             "",
             md(_paired_rows(found)),
         ]
+    parts += ["## Capability checks that changed", ""]
+    parts += [f"- {change_line(c)}" for c in found.checks] if found.checks else ["None.", ""]
     regressions = regression_lines(found)
-    parts += ["## Regressions", ""]
+    parts += ["", "## Regressions", ""]
     parts += [f"- {line}" for line in regressions] if regressions else ["None."]
     return "\n".join(parts) + "\n"
 
@@ -156,6 +160,7 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
             "notes": found.notes,
             "rows": found.rows,
             "paired": found.paired,
+            "checks": found.checks,
             "regressions": regression_lines(found),
         },
     )

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from bench.analysis.capabilities import change_line
 from bench.analysis.history import History
 from bench.analysis.metrics import MEASURES
 from bench.plan.backends import model_name
@@ -73,6 +74,10 @@ def markdown(found: History) -> str:
             for c in moved
         ] or ["No style's effect changed beyond what its interval allows (every change "
               "equivalent or inconclusive)."]  # fmt: skip
+        checks = found.checks[step] if step < len(found.checks) else []
+        parts += ["", "Capability checks that changed (a lost one is a regression):", ""]
+        parts += [f"- {'**lost** ' if c['regression'] else ''}{change_line(c)}" for c in checks
+                  ] or ["- none"]  # fmt: skip
         parts.append("")
     parts += ["## Test accuracy, sweep by sweep", "", md(pd.DataFrame(accuracy_rows))]
     return "\n".join(parts) + "\n"
@@ -127,6 +132,7 @@ def write_history(found: History, out: Path) -> str:
             "ratios": [{"key": list(k), "entries": v} for k, v in found.ratios.items()],
             "accuracy": [{"key": list(k), "stats": v} for k, v in found.accuracy.items()],
             "steps": found.steps,
+            "checks": found.checks,
         },
     )
     save_figure(chart(found), out / "history.png")

@@ -15,9 +15,9 @@ from bench.plan.settings import (
     MNIST_TRAIN_IMAGES,
     jit_setting,
 )
+from bench.render.capabilities import capability_section
 from bench.render.tables import (
     backend_table,
-    capability_table,
     comparison_table,
     drift_table,
     headline_table,
@@ -106,16 +106,13 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
             "verdict rules as above.\n",
             md(comparisons),
         ]
-    if capabilities:
-        table, notes = capability_table(capabilities)
-        notes = [
-            f"{arch}/{style}: cannot express it at all: {reason}"
-            for arch, info in (results.get("architectures") or {}).items()
-            for style, reason in (info.get("unsupported") or {}).items()
-        ] + notes
-        parts += ["\n## What each style can do\n", md(table)]
-        if notes:
-            parts += ["\n" + "\n".join(f"- {note}" for note in notes) + "\n"]
+    unsupported = [
+        f"{arch}/{style}: cannot express it at all: {reason}"
+        for arch, info in (results.get("architectures") or {}).items()
+        for style, reason in (info.get("unsupported") or {}).items()
+    ]
+    parts += capability_section(capabilities, results.get("environment") or {},
+                                results.get("capability_seconds") or {}, unsupported)  # fmt: skip
     if summary["warnings"]:
         parts += ["\n## Warnings\n", "\n".join(f"- {w}" for w in summary["warnings"]) + "\n"]
     return "\n".join(parts)

@@ -27,6 +27,7 @@ from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
 from bench.render import plots
 from bench.render.markdown import readme, summary_markdown
 from bench.render.tables import verdict_text
+from bench.store.capabilities import upgrade_capabilities
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import first_line, read_one_time, read_paired
 from bench.store.schema import RESULTS_FILE, RUNS_FILE, SCHEMA_VERSION, SWEEP_FILE
@@ -90,7 +91,8 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         "paired_stopping": stopping_summary(paired, processes, config),
         "runs": [r.to_dict() for r in records],
         "summary": summary,
-        "capabilities": sweep.get("capabilities", {}),
+        "capabilities": upgrade_capabilities(sweep.get("capabilities") or {}),
+        "capability_seconds": sweep.get("capability_seconds") or {},
         "architectures": sweep.get("architectures", {}),
     }
     write_json(out / RESULTS_FILE, results)

@@ -10,7 +10,7 @@ from bench.analysis.metrics import MEASURES, METRICS, time_words
 from bench.analysis.stats import Comparison, verdict_words
 from bench.analysis.summary import half_width_percent
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
-from bench.store.records import CAPABILITY_CHECKS, RunRecord, references
+from bench.store.records import RunRecord, references
 from mnist_models import STYLES
 
 
@@ -248,26 +248,3 @@ def backend_table(summary: dict[str, Any]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def capability_table(capabilities: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
-    """Yes/no per (arch, style) and check, in the order of STYLES and CAPABILITY_CHECKS; notes say
-    why no."""
-    order = [*CAPABILITY_CHECKS, *(f"keras_loads_on_{b}" for b in BACKENDS)]
-    rows, notes = [], []
-    for arch, styles in capabilities.items():
-        for style in sorted(styles, key=STYLES.index):
-            checks = styles[style]
-            row = {"arch": arch, "style": style}
-            for check in sorted(checks, key=lambda c: order.index(c) if c in order else 99):
-                result = checks[check]
-                row[check] = "yes" if result["ok"] else "**no**"
-                if not result["ok"]:
-                    error = " ".join(str(result["error"]).split())  # one line per note
-                    notes.append(f"{arch}/{style} {check}: {error[:400]}")
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    columns = ["arch", "style", *sorted(frame.columns[2:], key=lambda c: order.index(c)
-                                         if c in order else 99)]  # fmt: skip
-    # "–": a file is not loaded on the backend it was saved on (keras_save_load covers that)
-    return frame[columns].fillna("–") if rows else frame, notes

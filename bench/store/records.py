@@ -16,15 +16,6 @@ from bench.store.files import append_line, read_lines, write_atomic
 from bench.store.schema import ONE_TIME_FILE, PAIRED_FILE, RUNS_FILE
 
 STATUSES = ("ok", "diverged", "failed")
-# What the capability checks try on every style (`bench.worker.capabilities`), in report order.
-CAPABILITY_CHECKS = (
-    "summary_output_shapes",
-    "config_round_trip",
-    "keras_save_load",
-    "h5_save_load",
-    "savedmodel_export",
-    "clone_model",
-)
 
 
 class JsonRecord:

@@ -47,21 +47,27 @@ Format history (`SCHEMA_VERSION`):
      is what the phase took plus each process still needed at the median cost of those that
      timed what it would (was: every process at the median of all). Records of 8 are read as
      they are.
+  10: a capability check records one of five outcomes (`bench.store.capabilities`):
+     `{"outcome", "error", "remedy", "detail"}`, where it recorded `{"ok", "error"}`; the
+     checks of a new process and of reuse and export join; sweep.json adds
+     `capability_seconds`. Older capabilities read as yes or no.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 9
+from bench.store.capabilities import upgrade_capabilities
+
+SCHEMA_VERSION = 10
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
 # results.json of these schemas can be read (`upgrade_results`): 2, 3, 5, 6 and 8 only lack
-# fields, and 7 is read as it is.
-READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, 8, SCHEMA_VERSION)
+# fields, 7 is read as it is, and 9's capabilities are upgraded.
+READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, 8, 9, SCHEMA_VERSION)
 
 
 def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:
@@ -98,4 +104,5 @@ def upgrade_results(results: dict[str, Any]) -> dict[str, Any]:
         **results,
         "summary": summary,
         "paired": [upgrade_paired(e) for e in results.get("paired") or []],
+        "capabilities": upgrade_capabilities(results.get("capabilities") or {}),
     }

@@ -9,15 +9,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from bench.plan.backends import model_name
 from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
+from bench.store.capabilities import CROSS_BACKEND, NO, entry
 from bench.store.records import (
     OneTimeRecord,
     PairedRecord,
     RunRecord,
+    first_line,
     paired_spec_fields,
     spec_fields,
 )
@@ -128,40 +131,51 @@ def run_one_time_in_worker(spec: OneTimeSpec, executor: Executor) -> OneTimeReco
     )
 
 
-def run_capabilities(arch: str, styles: tuple[str, ...], backend: str, executor: Executor
-                     ) -> dict[str, Any]:  # fmt: skip
-    """Checks what every style of `arch` can do on `backend`, in one worker process."""
-    job = json.dumps({"arch": arch, "styles": list(styles), "backend": backend})
-    result, error, _ = executor.call("capabilities", job)
-    if result is None:
-        return {style: {"worker": {"ok": False, "error": error}} for style in styles}
-    return result
+def check_capabilities(archs: tuple[str, ...], styles_of: dict[str, tuple[str, ...]],
+                       backends: tuple[str, ...], executor: Executor, data_dir: str | None = None
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """What every style can do on every backend: one worker per (backend, arch) checks what
+    belongs in the building process and writes the files; then one new worker per (backend,
+    arch) loads them, first without the model's code, and every other backend's `.keras` file.
 
-
-def add_crossload(capabilities: dict[str, Any], backends: tuple[str, ...],
-                  styles_of: dict[str, tuple[str, ...]], executor: Executor) -> None:  # fmt: skip
-    """Adds `keras_loads_on_<backend>` to each (backend, arch, style) of `capabilities`: whether
-    the `.keras` file saved there loads under that other backend and predicts the same.
-    `styles_of` gives each architecture's styles."""
-    with tempfile.TemporaryDirectory(prefix="bench-crossload-") as tmp:
-        saved = {}
+    Returns:
+        (capabilities, seconds): {model name: {style: {check: entry}}}, and each model name's
+        worker time in seconds for both steps, {"checks": s, "loads": s}.
+    """
+    capabilities: dict[str, Any] = {}
+    seconds: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-capabilities-") as tmp:
         for backend in backends:
-            for arch, styles in styles_of.items():
-                job = {"step": "save", "backend": backend, "arch": arch, "styles": list(styles),
-                       "directory": tmp}  # fmt: skip
-                saved[(backend, arch)] = executor.call("crossload", json.dumps(job))[1]
-        for target in backends:
-            sources = [b for b in backends if b != target]
-            for arch, styles in styles_of.items():
-                job = {"step": "load", "backend": target, "arch": arch, "styles": list(styles),
-                       "saved_on": sources, "directory": tmp}  # fmt: skip
+            for arch in archs:
+                name = model_name(backend, arch)
+                job = {"arch": arch, "styles": list(styles_of[arch]), "backend": backend,
+                       "directory": tmp, "data_dir": data_dir}  # fmt: skip
+                start = time.perf_counter()
+                result, error, _ = executor.call("capabilities", json.dumps(job))
+                seconds[name] = {"checks": round(time.perf_counter() - start, 2)}
+                capabilities[name] = result or {
+                    style: {"worker": _failed(error)} for style in styles_of[arch]
+                }
+        for backend in backends:
+            others = [b for b in backends if b != backend]
+            for arch in archs:
+                name = model_name(backend, arch)
+                job = {"arch": arch, "styles": list(styles_of[arch]), "backend": backend,
+                       "saved_on": others, "directory": tmp}  # fmt: skip
+                start = time.perf_counter()
                 result, error, _ = executor.call("crossload", json.dumps(job))
-                for style in styles:
-                    for source in sources:
-                        found = (result or {}).get(style, {}).get(source) or {
-                            "ok": False,
-                            "max_abs_diff": None,
-                            "error": saved[(source, arch)] or error,
-                        }
-                        checks = capabilities.setdefault(model_name(source, arch), {})
-                        checks.setdefault(style, {})[f"keras_loads_on_{target}"] = found
+                seconds[name]["loads"] = round(time.perf_counter() - start, 2)
+                for style in styles_of[arch]:
+                    loaded = (result or {}).get(style) or {"worker": _failed(error)}
+                    for check, found in loaded.items():
+                        source, _, other = check.partition("from:")
+                        if other:  # a file another backend saved, loaded on this one
+                            into = capabilities[model_name(other, arch)].setdefault(style, {})
+                            into[f"{CROSS_BACKEND}{backend}"] = found
+                        else:
+                            capabilities[name].setdefault(style, {}).setdefault(source, found)
+    return capabilities, seconds
+
+
+def _failed(error: str | None) -> dict[str, Any]:
+    return entry(NO, first_line(error) or "the worker failed")

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
 from bench.store.files import write_json
@@ -55,6 +54,7 @@ class Sweep:
     command: list[str]
     environment: dict[str, Any]
     capabilities: dict[str, Any] = field(default_factory=dict)
+    capability_seconds: dict[str, Any] = field(default_factory=dict)  # worker time per model
     architectures: dict[str, Any] = field(default_factory=dict)
     # the budget's clock: when the sweep started, and what its runs cost (local runs only)
     clock: paired.Clock = field(default_factory=lambda: paired.Clock(time.perf_counter()))
@@ -72,6 +72,7 @@ class Sweep:
                 "config": self.config.to_dict(),
                 "environment": self.environment,
                 "capabilities": self.capabilities,
+                "capability_seconds": self.capability_seconds,
                 "architectures": self.architectures,
             },
         )
@@ -144,6 +145,7 @@ def carry_over(sweep: Sweep, todo: Todo) -> None:
     """Keeps what an earlier sweep in the same directory recorded: its capabilities, and when
     every run is done, the environment and probe the runs were measured under."""
     sweep.capabilities = todo.previous.get("capabilities") or {}
+    sweep.capability_seconds = todo.previous.get("capability_seconds") or {}
     if todo.previous and not todo.runs:
         # A paired phase redone now runs this code, which the report names beside the runs';
         # each phase keeps its own, so that redoing one does not claim the other.
@@ -231,20 +233,16 @@ def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
 
 
 def capabilities_phase(sweep: Sweep, todo: Todo) -> None:
-    """What each style can do on each backend, and .keras files across backends."""
+    """What each style can do on each backend: in the building process, then in new ones."""
     if not todo.check_capabilities:
         return
     config = sweep.config
-    sweep.echo("checking capabilities (summary, config, save formats, export, clone) …")
-    sweep.capabilities = {
-        model_name(backend, arch): jobs.run_capabilities(
-            arch, config.styles_of(arch), backend, sweep.executor
-        )
-        for backend in config.backends
-        for arch in config.archs
-    }
-    if len(config.backends) > 1:
-        sweep.echo("checking .keras files across backends (saved on each, loaded on each other) …")
-        styles_of = {arch: config.styles_of(arch) for arch in config.archs}
-        jobs.add_crossload(sweep.capabilities, config.backends, styles_of, sweep.executor)
+    sweep.echo("checking capabilities (save and reload in a new process, weights, features, "
+               "fine-tuning, cloning, export, quantizing) …")  # fmt: skip
+    styles_of = {arch: config.styles_of(arch) for arch in config.archs}
+    sweep.capabilities, sweep.capability_seconds = jobs.check_capabilities(
+        config.archs, styles_of, config.backends, sweep.executor, config.data_dir
+    )
+    spent = sum(sum(s.values()) for s in sweep.capability_seconds.values())
+    sweep.echo(f"capabilities checked in {spent:.0f} s")
     sweep.write_metadata()

@@ -111,20 +111,15 @@ def main(argv: list[str]) -> int:
     elif kind == "capabilities":
         from bench.worker.capabilities import check_capabilities
 
-        wanted = json.loads(job)
-        result = {style: check_capabilities(wanted["arch"], style) for style in wanted["styles"]}
-    elif kind == "crossload":
-        from bench.worker import crossload
+        w = json.loads(job)
+        result = check_capabilities(w["arch"], w["styles"], w["backend"], Path(w["directory"]),
+                                    w.get("data_dir"))  # fmt: skip
+    elif kind == "crossload":  # after every backend's capabilities job has written its files
+        from bench.worker.crossload import load_models
 
         w = json.loads(job)
-        directory = Path(w["directory"])
-        if w["step"] == "save":
-            crossload.save_models(w["backend"], w["arch"], w["styles"], directory)
-            result = {"saved": True}
-        else:
-            result = crossload.load_models(
-                w["backend"], w["arch"], w["styles"], w["saved_on"], directory
-            )
+        result = load_models(w["backend"], w["arch"], w["styles"], w["saved_on"],
+                             Path(w["directory"]))  # fmt: skip
     else:
         print(f"unknown worker job {kind!r}; expected one of: {', '.join(KINDS)}", file=sys.stderr)
         return 2

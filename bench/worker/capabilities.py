@@ -1,59 +1,208 @@
-"""What each style can do beyond training: summaries, configs, the save formats, cloning.
+"""What each style can do beyond training, checked the way engineers use a model afterwards.
 
-Each check gets a freshly built model that has made one prediction, as any model has after
-training (a subclassed model, for one, cannot be exported before it has been called), and reports
-yes/no, with the error text when no.
+One worker per backend and architecture runs the checks that belong in the process that built
+the model (configs, `.h5`, weights, features, fine-tuning, cloning, quantizing, inspecting) and
+writes the files that a new process must load: the `.keras` file, the SavedModel, the TFLite
+and ONNX files (`bench.worker.crossload` loads them, first without the model's code). Each
+check gets a freshly built model that has made one prediction, as any model has after training
+(a subclassed model, for one, cannot be exported before it has been called). Outcomes and their
+shape: `bench.store.capabilities`.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import re
 import tempfile
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bench.store.records import CAPABILITY_CHECKS
+from bench.store.capabilities import (
+    DOES_NOT_APPLY,
+    EXPORT_EXTRA,
+    NO,
+    NOT_INSTALLED,
+    NOT_SUPPORTED,
+    YES,
+    entry,
+)
+from bench.worker import reuse
+from bench.worker.reuse import DoesNotApply, same_predictions
 from mnist_models import build_model
-
-# Predictions of one model computed by two frameworks (an export served by TensorFlow, a .keras
-# file loaded under another backend): each sums in its own order, so bitwise equality is not
-# expected; a millionth of a probability is far below any decision.
-TOLERANCE = 1e-5
 
 if TYPE_CHECKING:
     import keras
 
+# Predictions of one model computed by two frameworks (an export served by TensorFlow, LiteRT
+# or onnxruntime, a .keras file loaded under another backend): each sums in its own order, so
+# bitwise equality is not expected; a millionth of a probability is far below any decision.
+TOLERANCE = 1e-5
+IMAGES = 16
 
-def check_capabilities(arch: str, style: str) -> dict[str, dict[str, object]]:
-    """Runs every check on `arch` in `style`; returns {check: {"ok": bool, "error": str|None}}."""
-    checks: dict[str, Callable[[keras.Model, np.ndarray, Path], None]] = {
-        "summary_output_shapes": _summary,
-        "config_round_trip": _config_round_trip,
-        "keras_save_load": lambda m, x, tmp: _save_load(m, x, tmp / "model.keras"),
-        "h5_save_load": lambda m, x, tmp: _save_load(m, x, tmp / "model.h5"),
-        "savedmodel_export": _export,
-        "clone_model": _clone,
-    }
-    assert tuple(checks) == CAPABILITY_CHECKS, "the report's column order names every check"
-    results = {}
-    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
-    for name, check in checks.items():
-        model = build_model(arch, style, seed=1)
-        model.predict(x, verbose=0)
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                check(model, x, Path(tmp))
-                results[name] = {"ok": True, "error": None}
-            except Exception as e:  # the point is to record what fails, and why
-                results[name] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:500]}
+REMEDIES = {
+    "keras_reload_without_code": "import the module that defines the class before loading, or "
+    "pass custom_objects; with no code on the server, ship a SavedModel or ONNX file instead",
+    "h5_save_load": "save as `.keras`: `.h5` cannot rebuild a subclassed model",
+    "features_get_layer": "call the same layers in order in a new model, or write the model "
+    "in the Functional style",
+    "clone_with_clone_function": "rebuild the model from its changed config, or write it in the "
+    "Sequential or Functional style",
+    "graph_attributes": "use `model.layers` and `get_layer`; a subclassed model has no symbolic "
+    "inputs or outputs",
+    "weights_file_other_styles": "move the weights with `get_weights`/`set_weights`, which go "
+    "by order, not by the layers' paths",
+    "fine_tune_new_head": "rebuild the feature layers as a Functional model and add the head",
+}
+
+
+def check_images() -> np.ndarray:
+    """The images every check predicts on, the same in every process."""
+    return np.random.default_rng(0).random((IMAGES, 28, 28, 1), dtype=np.float32)
+
+
+def outcome(check: str, error: BaseException, backend: str) -> dict[str, Any]:
+    """What an exception means for a check: a missing optional package is "not installed",
+    what the backend or this Keras lacks is "not supported", anything else "no"."""
+    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    first = text.splitlines()[0][:300]
+    lowered = text.lower()
+    # A model that cannot do something is "no"; "not supported" is kept for what the backend or
+    # the installed Keras lacks, which their errors name.
+    lacking = "backend" in lowered or "format" in lowered or "keras version" in lowered
+    if isinstance(error, DoesNotApply):
+        return entry(DOES_NOT_APPLY, str(error))
+    if isinstance(error, ImportError):  # Keras names the package where it knows it
+        named = re.search(r"pip install [\w.\[\]'-]+", text)
+        return entry(NOT_INSTALLED, first, remedy=named.group(0) if named else EXPORT_EXTRA)
+    if lacking and (isinstance(error, NotImplementedError) or "support" in lowered
+                    or "requires" in lowered):  # fmt: skip
+        return entry(NOT_SUPPORTED, first)
+    return entry(NO, first, remedy=REMEDIES.get(check))
+
+
+def run_check(check: str, backend: str, body: Callable[[], str | None]) -> dict[str, Any]:
+    """Runs one check's body; its return is the detail of a "yes"."""
+    try:
+        return entry(YES, detail=body())
+    except Exception as e:  # the point is to record what fails, and why
+        return outcome(check, e, backend)
+
+
+def check_capabilities(arch: str, styles: list[str], backend: str, directory: Path,
+                       data_dir: str | None = None) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Runs the in-process checks on every style of `arch`, and writes into `directory` each
+    style's files for `bench.worker.crossload.load_models`.
+
+    Returns:
+        {style: {check: entry}}; the checks of a new process are filled in later, except
+        where writing their file failed.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    x = check_images()
+    trained = reuse.trained_weights(arch, styles[0], data_dir)
+    results: dict[str, dict[str, Any]] = {}
+    for style in styles:
+        checks: dict[str, Callable[[keras.Model, Path], str | None]] = {
+            "h5_save_load": lambda m, tmp: _h5(m, x, tmp),
+            "config_round_trip": lambda m, tmp: _config_round_trip(m, x),
+            "quantize_int8": lambda m, tmp: reuse.quantize(m, trained),
+            "weights_same_style": lambda m, tmp, s=style: reuse.weights_file(arch, m, [s], x, tmp),
+            "weights_file_other_styles": lambda m, tmp, s=style: reuse.weights_file(
+                arch, m, _others(s, styles), x, tmp),
+            "set_weights_other_styles": lambda m, tmp, s=style: reuse.set_weights(
+                arch, m, _others(s, styles), x),
+            "features_get_layer": lambda m, tmp: reuse.features_get_layer(m, x),
+            "features_layers_in_order": lambda m, tmp: reuse.features_in_order(m, x),
+            "fine_tune_new_head": lambda m, tmp: reuse.fine_tune(m, x),
+            "clone_model": lambda m, tmp: reuse.clone(m, x),
+            "clone_with_clone_function": lambda m, tmp: reuse.clone_changed(m, x),
+            "summary_output_shapes": lambda m, tmp: _summary(m),
+            "graph_attributes": lambda m, tmp: _graph_attributes(m),
+            "plot_model": lambda m, tmp: _plot(m, tmp),
+        }  # fmt: skip
+        found = {}
+        for name, check in checks.items():
+            model = _fresh(arch, style, x)
+            with tempfile.TemporaryDirectory() as tmp:
+                found[name] = run_check(
+                    name, backend, lambda c=check, m=model, t=tmp: c(m, Path(t))
+                )
+        found.update(write_files(arch, style, backend, directory, x))
+        results[style] = found
     return results
 
 
-def _summary(model, x, tmp):
+def _fresh(arch: str, style: str, x: np.ndarray) -> keras.Model:
+    model = build_model(arch, style, seed=1)
+    model.predict(x, verbose=0)
+    return model
+
+
+def _others(style: str, styles: list[str]) -> list[str]:
+    others = [s for s in styles if s != style]
+    if not others:
+        raise DoesNotApply("the architecture has no other style")
+    return others
+
+
+def stem(directory: Path, backend: str, arch: str, style: str) -> Path:
+    """Where one (backend, arch, style)'s files go: `<stem>.keras`, `.tflite`, … beside it."""
+    return directory / f"{backend}-{arch.replace(':', '_')}-{style}"
+
+
+def write_files(arch: str, style: str, backend: str, directory: Path, x: np.ndarray
+                ) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Saves the `.keras` file, the SavedModel, the TFLite and ONNX files and the predictions
+    they must reproduce; returns the checks whose file could not be written, with why."""
+    import keras
+
+    model = _fresh(arch, style, x)
+    base = stem(directory, backend, arch, style)
+    np.save(base.with_suffix(".npy"), np.asarray(model.predict(x, verbose=0)))
+    failed = {}
+    writers = {
+        "keras_reload_with_code": lambda: keras.saving.save_model(model,
+                                                                  base.with_suffix(".keras")),
+        "savedmodel_served": lambda: model.export(str(base) + "-saved_model",
+                                                  format="tf_saved_model", verbose=False),
+        "tflite_litert": lambda: model.export(str(base.with_suffix(".tflite")),
+                                              format="litert", verbose=False),
+        "onnx_onnxruntime": lambda: model.export(str(base.with_suffix(".onnx")),
+                                                 format="onnx", verbose=False),
+    }  # fmt: skip
+    for check, write in writers.items():
+        done = run_check(check, backend, write)
+        if done["outcome"] != YES:
+            failed[check] = done
+            if check == "keras_reload_with_code":
+                failed["keras_reload_without_code"] = done
+    meta = {"module": type(model).__module__, "class": type(model).__name__}
+    base.with_suffix(".json").write_text(json.dumps(meta))
+    return failed
+
+
+def _h5(model, x, tmp):
+    import keras
+
+    model.save(tmp / "model.h5")
+    reloaded = keras.models.load_model(tmp / "model.h5")
+    return same_predictions(model.predict(x, verbose=0), reloaded.predict(x, verbose=0))
+
+
+def _config_round_trip(model, x):
+    rebuilt = type(model).from_config(model.get_config())
+    if not rebuilt.built:
+        rebuilt.build(x.shape)
+    rebuilt.set_weights(model.get_weights())
+    return same_predictions(model.predict(x, verbose=0), rebuilt.predict(x, verbose=0))
+
+
+def _summary(model):
     text = io.StringIO()
     with redirect_stdout(text):
         model.summary()
@@ -63,52 +212,24 @@ def _summary(model, x, tmp):
     unknown = [row for row in rows if "│ ?" in row or " ? " in row]
     if unknown:
         raise AssertionError(f"summary() shows unknown output shapes: {unknown[0].strip()}")
+    return None
 
 
-def _same_predictions(original, other, x):
-    expected = original.predict(x, verbose=0)
-    actual = other.predict(x, verbose=0)
-    if not np.array_equal(expected, actual):
-        raise AssertionError(
-            f"predictions differ after the round trip: max |diff| "
-            f"{np.max(np.abs(expected - actual)):.3g}"
-        )
+def _graph_attributes(model):
+    if not model.layers:
+        raise DoesNotApply("the model has no layers")
+    last = model.layers[-1]
+    if model.get_layer(last.name) is not last:
+        raise AssertionError(f"get_layer({last.name!r}) is not model.layers[-1]")
+    return (
+        f"{len(model.inputs)} input(s), {len(model.outputs)} output(s), {len(model.layers)} layers"
+    )
 
 
-def _config_round_trip(model, x, tmp):
-    rebuilt = type(model).from_config(model.get_config())
-    if not rebuilt.built:
-        rebuilt.build(x.shape)
-    rebuilt.set_weights(model.get_weights())
-    _same_predictions(model, rebuilt, x)
-
-
-def _save_load(model, x, path):
+def _plot(model, tmp):
     import keras
 
-    model.save(path)
-    _same_predictions(model, keras.models.load_model(path), x)
-
-
-def _export(model, x, tmp):
-    import keras
-    import tensorflow as tf
-
-    model.export(tmp / "saved_model", format="tf_saved_model", verbose=False)
-    reloaded = tf.saved_model.load(str(tmp / "saved_model"))
-    served, predicted = reloaded.serve(x).numpy(), model.predict(x, verbose=0)
-    if keras.backend.backend() == "tensorflow":  # the same kernels: bitwise the same
-        np.testing.assert_array_equal(served, predicted)
-    else:  # TensorFlow serves what another backend computed, summing in its own order
-        np.testing.assert_allclose(served, predicted, rtol=0, atol=TOLERANCE)
-
-
-def _clone(model, x, tmp):
-    import keras
-
-    clone = keras.models.clone_model(model)
-    if clone.count_params() != model.count_params():
-        raise AssertionError(
-            f"clone has {clone.count_params()} parameters, not {model.count_params()}"
-        )
-    clone(x, training=False)
+    keras.utils.plot_model(model, to_file=str(tmp / "model.png"), show_shapes=True)
+    if not (tmp / "model.png").is_file():
+        raise AssertionError("plot_model wrote no file")
+    return None

@@ -1,73 +1,114 @@
-"""Does a `.keras` file saved under one backend load under another and predict the same?
+"""The capability checks of a new process: does what the building process wrote load and
+predict the same where the model's code is not at hand, and then where it is?
 
-Two steps, each in a worker on one backend: `save_models` writes every style of an arch with
-the predictions it made before saving; once every backend has saved, `load_models` loads every
-other backend's files and compares their predictions on the same images.
+One worker per backend and architecture, after every backend's `check_capabilities` has written
+its files, loads every style's: first with none of the model's code imported (the `.keras`
+file, the SavedModel served by TensorFlow, the TFLite file in LiteRT, the ONNX file in
+onnxruntime), then, after importing the architecture as a user's program would, the `.keras`
+file again and every other backend's `.keras` file.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.store.files import write_atomic
-from bench.worker.capabilities import TOLERANCE
-from mnist_models import build_model, get_architecture
-
-IMAGES = 16
-
-
-def _images() -> np.ndarray:
-    return np.random.default_rng(0).random((IMAGES, 28, 28, 1), dtype=np.float32)
-
-
-def _stem(directory: Path, backend: str, arch: str, style: str) -> Path:
-    return directory / f"{backend}-{arch}-{style}"
-
-
-def save_models(backend: str, arch: str, styles: list[str], directory: Path) -> None:
-    """Saves `arch` in every style, built from seed 1, and its predictions on the check images."""
-    import keras
-
-    directory.mkdir(parents=True, exist_ok=True)
-    for style in styles:
-        model = build_model(arch, style, seed=1)
-        stem = _stem(directory, backend, arch, style)
-        predictions = np.asarray(model.predict(_images(), verbose=0))
-        keras.saving.save_model(model, stem.with_suffix(".keras"))
-        np.save(stem.with_suffix(".npy"), predictions)
-        write_atomic(stem.with_suffix(".done"), b"")  # the pair above is complete
+from bench.store.capabilities import NO, entry
+from bench.worker.capabilities import TOLERANCE, check_images, run_check, stem
+from bench.worker.reuse import same_predictions
+from mnist_models import get_architecture
 
 
 def load_models(backend: str, arch: str, styles: list[str], saved_on: list[str],
                 directory: Path) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
-    """Loads what each backend in `saved_on` saved, on `backend`, and compares predictions.
+    """Loads, on `backend`, what `check_capabilities` wrote for each style.
+
+    Args:
+        saved_on: the backends whose `.keras` files to load besides `backend`'s own.
 
     Returns:
-        {style: {saved_on: {"ok", "max_abs_diff", "error"}}}.
+        {style: {check: entry}}: the new-process checks of `backend`'s own files, and
+        `from:<source>` for the `.keras` file that each backend in `saved_on` wrote.
     """
+    x = check_images()
+    results: dict[str, dict[str, dict[str, Any]]] = {style: {} for style in styles}
+    for style in styles:  # nothing of the model's code imported yet
+        base = stem(directory, backend, arch, style)
+        checks = {"keras_reload_without_code": lambda b=base: _keras_without_code(b, x),
+                  "savedmodel_served": lambda b=base: _served(b, x),
+                  "tflite_litert": lambda b=base: _litert(b, x),
+                  "onnx_onnxruntime": lambda b=base: _onnx(b, x)}  # fmt: skip
+        for check, load in checks.items():
+            results[style][check] = _loaded(check, backend, base, load)
+    get_architecture(arch)  # as a user's program imports the module that defines the model
+    for style in styles:
+        for source in [backend, *saved_on]:
+            base = stem(directory, source, arch, style)
+            check = "keras_reload_with_code" if source == backend else f"from:{source}"
+            results[style][check] = _loaded(check, backend, base, lambda b=base: _keras(b, x))
+    return results
+
+
+def _loaded(check: str, backend: str, base: Path, load) -> dict[str, Any]:
+    if not base.with_suffix(".json").is_file():
+        return entry(NO, f"no files for {base.name}: the process that builds them failed")
+    return run_check(check, backend, load)
+
+
+def _expected(base: Path) -> np.ndarray:
+    return np.load(base.with_suffix(".npy"))
+
+
+def _keras(base: Path, x: np.ndarray) -> str:
     import keras
 
-    # A subclassed model loads only where its class is registered, as in a user's program that
-    # imports the module defining it; importing the architecture's package does that.
-    get_architecture(arch)
-    results: dict[str, dict[str, dict[str, Any]]] = {}
-    for style in styles:
-        for source in saved_on:
-            stem = _stem(directory, source, arch, style)
-            try:
-                if not stem.with_suffix(".done").exists():
-                    raise FileNotFoundError(f"{source} saved no {stem.name}.keras")
-                model = keras.saving.load_model(stem.with_suffix(".keras"))
-                predictions = np.asarray(model.predict(_images(), verbose=0))
-                diff = float(np.max(np.abs(predictions - np.load(stem.with_suffix(".npy")))))
-                ok, error = diff <= TOLERANCE, None
-                if not ok:
-                    error = f"predictions differ by up to {diff:.3g} (tolerance {TOLERANCE:g})"
-                entry = {"ok": ok, "max_abs_diff": diff, "error": error}
-            except Exception as e:  # the matrix records what fails, and why
-                entry = {"ok": False, "max_abs_diff": None, "error": f"{type(e).__name__}: {e}"}
-            results.setdefault(style, {})[source] = entry
-    return results
+    if not base.with_suffix(".keras").is_file():
+        raise FileNotFoundError(f"{base.name}.keras was not written")
+    model = keras.saving.load_model(base.with_suffix(".keras"))
+    return same_predictions(_expected(base), model.predict(x, verbose=0), TOLERANCE)
+
+
+def _keras_without_code(base: Path, x: np.ndarray) -> str:
+    meta = json.loads(base.with_suffix(".json").read_text())
+    module = meta["module"]
+    if not module.startswith("keras") and module in sys.modules:
+        raise RuntimeError(f"{module} is imported in this process: the check needs a process "
+                           "without the model's code")  # fmt: skip
+    return _keras(base, x)
+
+
+def _served(base: Path, x: np.ndarray) -> str:
+    import tensorflow as tf
+
+    path = Path(str(base) + "-saved_model")
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path.name} was not written")
+    loaded = tf.saved_model.load(str(path))  # held: its variables die with the object
+    served = loaded.serve(x).numpy()
+    return same_predictions(_expected(base), served, TOLERANCE)
+
+
+def _litert(base: Path, x: np.ndarray) -> str:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(base.with_suffix(".tflite")))
+    (given,) = interpreter.get_input_details()
+    interpreter.resize_tensor_input(given["index"], x.shape)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(given["index"], x)
+    interpreter.invoke()
+    output = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    return same_predictions(_expected(base), output, TOLERANCE)
+
+
+def _onnx(base: Path, x: np.ndarray) -> str:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(base.with_suffix(".onnx")),
+                                           providers=["CPUExecutionProvider"])  # fmt: skip
+    (output,) = session.run(None, {session.get_inputs()[0].name: x})
+    return same_predictions(_expected(base), output, TOLERANCE)

@@ -20,7 +20,7 @@ ACCURACY = {1: 0.990, 2: 0.991, 3: 0.989, 4: 0.9905}
 
 
 def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS, seeds=tuple(STEP_MS),
-           environment=None, processes=0, effect=1.0, **changes):  # fmt: skip
+           environment=None, processes=0, effect=1.0, capabilities=None, **changes):  # fmt: skip
     """A reported sweep of fixture records; cnn/subclassed is `slower` and less accurate, and
     with `processes`, its paired train step is `effect` times the reference's."""
     directory.mkdir()
@@ -54,7 +54,8 @@ def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS, seeds=tu
         directory / "sweep.json",
         {"created_at": "2026-11-25T00:00:00+00:00", "command": [], "config": config_dict,
          "environment": environment or {"cpu_model": "test cpu", "cpu_cores": 2,
-                                         "tensorflow": "2.21.0"}},
+                                         "tensorflow": "2.21.0"},
+         "capabilities": capabilities or {}},
     )  # fmt: skip
     write_report(directory)
     return directory
@@ -260,3 +261,53 @@ def test_three_sweeps_give_a_history_table_and_chart(tmp_path, capsys):
     assert "cnn/subclassed train step: 1.200×" in text
     assert (out / "history.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((out / "history.json").read_text())["sweeps"][2]["path"] == str(sweeps[2])
+
+
+def _checks(reload_without_code, h5):
+    """Capabilities of the subclassed CNN: the first check in the current shape, the second in
+    schema 9's (`ok` alone)."""
+    return {"cnn": {"subclassed": {
+        "keras_reload_without_code": {"outcome": reload_without_code, "error": "TypeError: x",
+                                      "remedy": None, "detail": None},
+        "h5_save_load": {"ok": h5, "error": None if h5 else "ValueError: Unknown layer"},
+    }}}  # fmt: skip
+
+
+def test_a_capability_check_lost_in_new_gates_and_one_gained_is_reported(tmp_path, capsys):
+    a = _sweep(tmp_path / "a", capabilities=_checks("yes", False))
+    b = _sweep(tmp_path / "b", capabilities=_checks("no", True))
+    changes = {c["check"]: c for c in compare(a, b).checks}
+    assert set(changes) == {"keras_reload_without_code", "h5_save_load"}
+    assert changes["keras_reload_without_code"]["regression"]
+    assert not changes["h5_save_load"]["regression"]  # no → yes is a gain
+    code, printed = _compare_exit([str(a), str(b), "--out", str(tmp_path / "c"),
+                                   "--fail-on-regression"], capsys)  # fmt: skip
+    assert code == 1
+    assert (
+        "capability lost: cnn/subclassed `.keras` reload, new process, model code not "
+        "imported: yes → no (TypeError: x)" in printed.err
+    )
+    assert "cnn/subclassed `.h5` save and load: no → yes" in printed.out
+    unchanged = _sweep(tmp_path / "d", capabilities=_checks("yes", False))
+    assert _compare_exit([str(a), str(unchanged), "--out", str(tmp_path / "e"),
+                          "--fail-on-regression"], capsys)[0] == 0  # fmt: skip
+
+
+def test_a_check_the_machine_lacks_a_package_for_is_reported_but_not_lost(tmp_path):
+    a = _sweep(tmp_path / "a", capabilities=_checks("yes", True))
+    b = _sweep(tmp_path / "b", capabilities=_checks("not installed", True))
+    (change,) = compare(a, b).checks
+    assert change["new"] == "not installed" and not change["regression"]
+
+
+def test_the_history_lists_each_steps_changed_checks(tmp_path, capsys):
+    outcomes = {"a": "yes", "b": "yes", "c": "not supported"}
+    sweeps = [_sweep(tmp_path / n, capabilities=_checks(o, False)) for n, o in outcomes.items()]
+    out = tmp_path / "h"
+    assert main(["compare", *map(str, sweeps), "--out", str(out)]) == 0
+    text = (out / "history.md").read_text()
+    assert (
+        "- **lost** cnn/subclassed `.keras` reload, new process, model code not imported: "
+        "yes → not supported" in text
+    )
+    assert json.loads((out / "history.json").read_text())["checks"][0] == []

@@ -41,7 +41,10 @@ def test_write_report_produces_every_file(results_dir):
     assert "python -m bench --profile full" in readme
     summary_md = (results_dir / "summary.md").read_text()
     assert "| cnn    | subclassed |" in summary_md
-    assert "cnn/subclassed h5_save_load: ValueError: nope" in summary_md
+    # capabilities of schema 9 (`ok` alone) read as yes and no, each "no" with its reason
+    assert "### cnn on tensorflow" in summary_md
+    assert "| save and deploy | `.h5` save and load | yes          | **no**       |" in summary_md
+    assert "- subclassed, `.h5` save and load: no: ValueError: nope." in summary_md
     # Sequential is the reference, not a run compared with itself
     sequential_rows = [line for line in summary_md.splitlines()
                        if re.match(r"\| tensorflow +\| cnn +\| sequential +\|", line)]  # fmt: skip

@@ -1,0 +1,207 @@
+"""The capability checks: each one passing, each one failing with its reason, and the real
+CNN's outcomes on TensorFlow, a new process without the model's code included."""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from bench.store.capabilities import (
+    CHECK_NAMES,
+    DOES_NOT_APPLY,
+    NO,
+    NOT_INSTALLED,
+    NOT_SUPPORTED,
+    YES,
+)
+from bench.worker import capabilities, crossload, reuse
+from bench.worker.capabilities import check_capabilities, outcome, run_check
+from tests.factories import PROJECT
+
+X = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+STYLES = ["sequential", "functional", "subclassed"]
+
+
+def _chain() -> keras.Model:
+    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(8),
+                              layers.Dense(3, activation="softmax")])  # fmt: skip
+    model.predict(X, verbose=0)
+    return model
+
+
+def _residual() -> keras.Model:
+    inputs = keras.Input((28, 28, 1))
+    flat = layers.Flatten()(inputs)
+    hidden = layers.Add()([flat, layers.Dense(784)(flat)])
+    model = keras.Model(inputs, layers.Dense(3, activation="softmax")(hidden))
+    model.predict(X, verbose=0)
+    return model
+
+
+class Unconfigurable(keras.Model):
+    """A subclassed model whose constructor needs an argument its config does not carry."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.flatten, self.head = layers.Flatten(), layers.Dense(units)
+
+    def call(self, x):
+        return self.head(self.flatten(x))
+
+
+class Residual(keras.Model):
+    """A subclassed model whose call is no chain: its layers called in order are another model."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.flatten, self.dense, self.head = layers.Flatten(), layers.Dense(784), layers.Dense(3)
+
+    def call(self, x):
+        flat = self.flatten(x)
+        return self.head(flat + self.dense(flat))
+
+
+def _check(name, body):
+    return run_check(name, "tensorflow", body)
+
+
+def test_an_error_is_no_with_its_first_line_and_remedy_or_a_missing_package_or_support():
+    no = outcome("h5_save_load", ValueError("Unknown layer: 'ConvNet'.\nmore"), "tensorflow")
+    assert no["outcome"] == NO and no["error"] == "ValueError: Unknown layer: 'ConvNet'."
+    assert "`.keras`" in no["remedy"]
+    missing = outcome("onnx_onnxruntime", ImportError("No module named 'onnxruntime'"), "jax")
+    assert missing["outcome"] == NOT_INSTALLED and "[export]" in missing["remedy"]
+    assert (
+        outcome("x", NotImplementedError("not on the torch backend"), "torch")["outcome"]
+        == NOT_SUPPORTED
+    )
+    jax = ValueError("LiteRT export requires TensorFlow or PyTorch backend.")
+    assert outcome("tflite_litert", jax, "jax")["outcome"] == NOT_SUPPORTED
+    named = ImportError("This requires the jax2onnx module. You can install it via `pip install "
+                        "jax2onnx`")  # fmt: skip
+    assert outcome("onnx_onnxruntime", named, "jax")["remedy"] == "pip install jax2onnx"
+    # Keras' get_config of a subclassed model it cannot serialise: the model's "no"
+    assert outcome("config_round_trip", NotImplementedError(), "torch")["outcome"] == NO
+    lacking = ValueError("Exporting to ONNX is not supported for the torch backend")
+    assert outcome("onnx_onnxruntime", lacking, "torch")["outcome"] == NOT_SUPPORTED
+
+
+def test_features_pass_through_the_head_and_fail_where_the_layers_are_no_chain():
+    chain, residual = _chain(), _residual()
+    assert _check("f", lambda: reuse.features_get_layer(chain, X))["outcome"] == YES
+    assert _check("f", lambda: reuse.features_in_order(chain, X))["outcome"] == YES
+    assert _check("f", lambda: reuse.features_get_layer(residual, X))["outcome"] == YES
+    failed = _check("f", lambda: reuse.features_in_order(residual, X))
+    assert failed["outcome"] == NO, failed
+
+
+def test_a_model_of_one_layer_has_no_features_to_take():
+    single = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten()])
+    found = _check("features_get_layer", lambda: reuse.features_get_layer(single, X))
+    assert found["outcome"] == DOES_NOT_APPLY and "no intermediate layer" in found["error"]
+
+
+def test_fine_tuning_moves_the_new_head_only_and_fails_without_a_feature_idiom():
+    assert "frozen weights unchanged" in reuse.fine_tune(_chain(), X)
+    model = Residual()
+    model.predict(X, verbose=0)
+    found = _check("fine_tune_new_head", lambda: reuse.fine_tune(model, X))
+    assert found["outcome"] == NO and "no idiom gives" in found["error"]
+
+
+def test_cloning_with_and_without_a_clone_function_and_where_from_config_cannot_rebuild():
+    assert reuse.clone(_chain(), X) == "max |diff| 0"
+    assert "renamed" in reuse.clone_changed(_chain(), X)
+    model = Unconfigurable(3)
+    model.predict(X, verbose=0)
+    assert _check("clone_model", lambda: reuse.clone(model, X))["outcome"] == NO
+    changed = _check("clone_with_clone_function", lambda: reuse.clone_changed(model, X))
+    assert changed["outcome"] == NO and "only supported for Sequential" in changed["error"]
+    config = _check("config_round_trip", lambda: capabilities._config_round_trip(model, X))
+    assert config["outcome"] == NO
+
+
+def test_quantizing_reports_the_layers_and_accuracy_and_fails_where_nothing_quantizes():
+    model = _chain()
+    trained = {"weights": model.get_weights(), "x_test": X, "y_test": np.array([0, 1, 2, 0])}
+    assert "2 of 3 layers int8 (Dense, Dense)" in reuse.quantize(model, trained)
+    nothing = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Softmax()])
+    trained = {"weights": [], "x_test": X, "y_test": np.zeros(4, int)}
+    found = _check("quantize_int8", lambda: reuse.quantize(nothing, trained))
+    assert found["outcome"] == NO and "quantized none" in found["error"]
+
+
+def test_weights_that_do_not_fit_the_target_fail_by_target(monkeypatch, tmp_path):
+    model = _chain()
+    monkeypatch.setattr(reuse, "build_model", lambda arch, style, seed: _residual())
+    found = _check("w", lambda: reuse.weights_file("any", model, ["functional"], X, tmp_path))
+    assert found["outcome"] == NO and found["error"].startswith("AssertionError: into functional")
+    found = _check("w", lambda: reuse.set_weights("any", model, ["functional"], X))
+    assert found["outcome"] == NO and "into functional" in found["error"]
+
+
+def test_summary_graph_and_plot_checks(monkeypatch, tmp_path):
+    model = Unconfigurable(3)
+    model.predict(X, verbose=0)
+    assert _check("s", lambda: capabilities._summary(_chain()))["outcome"] == YES
+    unbuilt = _check("summary_output_shapes", lambda: capabilities._summary(Unconfigurable(3)))
+    assert unbuilt["outcome"] == NO
+    assert _check("g", lambda: capabilities._graph_attributes(_chain()))["outcome"] == YES
+    graph = _check("graph_attributes", lambda: capabilities._graph_attributes(model))
+    assert graph["outcome"] == NO and "inputs" in graph["error"]
+    monkeypatch.setitem(sys.modules, "pydot", None)
+    plot = _check("plot_model", lambda: capabilities._plot(_chain(), tmp_path))
+    assert plot["outcome"] == NOT_INSTALLED
+
+
+def test_files_that_a_new_process_loads_fail_with_their_reason(tmp_path, monkeypatch):
+    failed = capabilities.write_files("cnn", "sequential", "tensorflow", tmp_path, X)
+    assert failed == {}
+    base = capabilities.stem(tmp_path, "tensorflow", "cnn", "sequential")
+    for load in (crossload._keras, crossload._served, crossload._litert, crossload._onnx):
+        assert _check("load", lambda f=load: f(base, X))["outcome"] == YES, load
+    np.save(base.with_suffix(".npy"), np.load(base.with_suffix(".npy")) + 0.5)
+    moved = _check("onnx_onnxruntime", lambda: crossload._onnx(base, X))
+    assert moved["outcome"] == NO and "differ by up to 0.5" in moved["error"]
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert _check("onnx", lambda: crossload._onnx(base, X))["outcome"] == NOT_INSTALLED
+    base.with_suffix(".keras").write_bytes(b"not a zip")
+    assert _check("keras_reload_with_code", lambda: crossload._keras(base, X))["outcome"] == NO
+
+
+@pytest.mark.mnist
+def test_the_cnn_on_tensorflow_every_check_as_keras_behaves(tmp_path):
+    found = check_capabilities("cnn", STYLES, "tensorflow", tmp_path)
+    job = {"backend": "tensorflow", "arch": "cnn", "styles": STYLES, "saved_on": [],
+           "directory": str(tmp_path)}  # fmt: skip
+    result = tmp_path / "loaded.json"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run([sys.executable, "-m", "bench.worker", "crossload", str(result)],
+                          input=json.dumps(job), capture_output=True, text=True, env=env,
+                          timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    for style, loaded in json.loads(result.read_text()).items():
+        found[style].update(loaded)
+    outcomes = {style: {c: e["outcome"] for c, e in checks.items()}
+                for style, checks in found.items()}  # fmt: skip
+    for style in STYLES:
+        assert set(outcomes[style]) == set(CHECK_NAMES), style
+        assert outcomes[style]["plot_model"] in (YES, NOT_INSTALLED)
+    fails = {style: sorted(c for c, o in outcomes[style].items() if o not in (YES, NOT_INSTALLED))
+             for style in STYLES}  # fmt: skip
+    assert fails == {
+        "sequential": [],
+        "functional": [],
+        "subclassed": ["clone_with_clone_function", "features_get_layer", "graph_attributes",
+                       "h5_save_load", "keras_reload_without_code", "weights_file_other_styles"],
+    }  # fmt: skip
+    without_code = found["subclassed"]["keras_reload_without_code"]
+    assert "Could not locate class 'ConvNet'" in without_code["error"]
+    assert "import the module that defines the class" in without_code["remedy"]
+    assert "layers in order" in found["subclassed"]["fine_tune_new_head"]["detail"]
+    assert "test accuracy" in found["sequential"]["quantize_int8"]["detail"]
