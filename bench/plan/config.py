@@ -25,6 +25,7 @@ from bench.plan.values import (
     check_budget,
     check_data_dir,
     check_paired_rounds,
+    check_previous_files,
     check_seeds,
     known,
     names,
@@ -77,8 +78,17 @@ class BenchConfig:
     # (arch, style) pairs the architecture cannot express: found by the sweep's pre-check
     unsupported: tuple[tuple[str, str], ...] = ()
     capabilities: bool = setting(
-        True, help="check what each style can do: save formats, export, clone", boolean=True
+        True, help="check what each style can do: reload, reuse, export, inspect", boolean=True
     )
+    capability_files: str | None = setting(
+        None, help="keep the capability checks' files (.keras, SavedModel, TFLite, ONNX) in DIR, "
+        "for a later install's --previous-files (default: a temporary directory)", parse=str,
+    )  # fmt: skip
+    previous_files: str | None = setting(
+        None, help="load the .keras files that another install kept with --capability-files DIR "
+        "in the capability checks' new process, as an upgrade meets them", parse=str,
+        check=check_previous_files,
+    )  # fmt: skip
     paired_rounds: int = setting(
         0, help="rounds in each process of the paired timing phase (0 = off)",
         check=check_paired_rounds,

@@ -127,6 +127,14 @@ def percent(value: float) -> str | None:
     return None if 0 < value < 100 else "a percentage in (0, 100), e.g. 3"
 
 
+def check_previous_files(path: str | None) -> None:
+    if path is not None and not (Path(path) / "versions.json").is_file():
+        raise ConfigError(
+            f"--previous-files {path} holds no versions.json; pass a directory that another "
+            "install's sweep filled with --capability-files DIR"
+        )
+
+
 def check_data_dir(path: str | None) -> None:
     if path is not None and not (Path(path).is_dir() and os.access(path, os.R_OK | os.X_OK)):
         raise ConfigError(

@@ -50,7 +50,7 @@ def capability_table(styles: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame, l
             found = styles[style].get(check)
             row[style] = _cell(found)
             if found is not None and outcome_of(found) != YES:
-                why = " ".join(str(found.get("error") or "").split())[:300]
+                why = " ".join(str(found.get("error") or "").split())[:300].rstrip(".")
                 remedy = f" Remedy: {found['remedy']}." if found.get("remedy") else ""
                 notes.append(f"{style}, {label_of(check)}: {outcome_of(found)}: {why}.{remedy}")
         rows.append(row)

@@ -35,6 +35,8 @@ CHECKS = (
           "`.keras` reload, new process, model code not imported", fresh=True),
     Check("keras_reload_with_code", "save and deploy",
           "`.keras` reload, new process, model code imported", fresh=True),
+    Check("keras_from_previous_install", "save and deploy",
+          "`.keras` saved by the previous install, loaded here", fresh=True),
     Check("h5_save_load", "save and deploy", "`.h5` save and load"),
     Check("config_round_trip", "save and deploy", "`get_config` / `from_config`"),
     Check("savedmodel_served", "export", "SavedModel export, served in a new process", fresh=True),
@@ -55,6 +57,7 @@ CHECKS = (
     Check("plot_model", "inspect", "`keras.utils.plot_model`"),
 )  # fmt: skip
 CHECK_NAMES = tuple(c.name for c in CHECKS)
+PREVIOUS_INSTALL = "keras_from_previous_install"  # only with --previous-files
 GROUPS = ("save and deploy", "reuse", "export", "inspect")
 CROSS_BACKEND = "keras_loads_on_"  # + a backend: a `.keras` file saved there, loaded here
 

@@ -6,11 +6,13 @@ crashes becomes a "failed" record, so that the sweep and the report go on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from bench.plan.backends import model_name
@@ -132,11 +134,14 @@ def run_one_time_in_worker(spec: OneTimeSpec, executor: Executor) -> OneTimeReco
 
 
 def check_capabilities(archs: tuple[str, ...], styles_of: dict[str, tuple[str, ...]],
-                       backends: tuple[str, ...], executor: Executor, data_dir: str | None = None
+                       backends: tuple[str, ...], executor: Executor, data_dir: str | None = None,
+                       files: str | None = None, previous: str | None = None
                        ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
     """What every style can do on every backend: one worker per (backend, arch) checks what
     belongs in the building process and writes the files; then one new worker per (backend,
-    arch) loads them, first without the model's code, and every other backend's `.keras` file.
+    arch) loads them, first without the model's code, and every other backend's `.keras` file
+    (and the `.keras` files of another install in `previous`). The files are kept in `files`
+    where it is given, else in a temporary directory.
 
     Returns:
         (capabilities, seconds): {model name: {style: {check: entry}}}, and each model name's
@@ -144,36 +149,41 @@ def check_capabilities(archs: tuple[str, ...], styles_of: dict[str, tuple[str, .
     """
     capabilities: dict[str, Any] = {}
     seconds: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-capabilities-") as tmp:
+
+    def call(kind: str, step: str, backend: str, arch: str, **job: Any) -> dict[str, Any]:
+        """One (backend, arch)'s job of `kind`, timed as its `step`; {style: {check: entry}}."""
+        job = {"arch": arch, "styles": list(styles_of[arch]), "backend": backend, **job}
+        start = time.perf_counter()
+        result, error, _ = executor.call(kind, json.dumps(job))
+        spent = seconds.setdefault(model_name(backend, arch), {})
+        spent[step] = round(time.perf_counter() - start, 2)
+        return {style: (result or {}).get(style) or {"worker": _failed(error)}
+                for style in styles_of[arch]}  # fmt: skip
+
+    if files:
+        Path(files).mkdir(parents=True, exist_ok=True)
+    kept = contextlib.nullcontext(files) if files else tempfile.TemporaryDirectory(
+        prefix="bench-capabilities-")  # fmt: skip
+    with kept as tmp:
         for backend in backends:
             for arch in archs:
-                name = model_name(backend, arch)
-                job = {"arch": arch, "styles": list(styles_of[arch]), "backend": backend,
-                       "directory": tmp, "data_dir": data_dir}  # fmt: skip
-                start = time.perf_counter()
-                result, error, _ = executor.call("capabilities", json.dumps(job))
-                seconds[name] = {"checks": round(time.perf_counter() - start, 2)}
-                capabilities[name] = result or {
-                    style: {"worker": _failed(error)} for style in styles_of[arch]
-                }
+                capabilities[model_name(backend, arch)] = call(
+                    "capabilities", "checks", backend, arch, directory=tmp, data_dir=data_dir
+                )
         for backend in backends:
             others = [b for b in backends if b != backend]
             for arch in archs:
-                name = model_name(backend, arch)
-                job = {"arch": arch, "styles": list(styles_of[arch]), "backend": backend,
-                       "saved_on": others, "directory": tmp}  # fmt: skip
-                start = time.perf_counter()
-                result, error, _ = executor.call("crossload", json.dumps(job))
-                seconds[name]["loads"] = round(time.perf_counter() - start, 2)
-                for style in styles_of[arch]:
-                    loaded = (result or {}).get(style) or {"worker": _failed(error)}
-                    for check, found in loaded.items():
+                loaded = call("crossload", "loads", backend, arch, saved_on=others, directory=tmp,
+                              previous=previous)  # fmt: skip
+                for style, checks in loaded.items():
+                    for check, found in checks.items():
                         source, _, other = check.partition("from:")
                         if other:  # a file another backend saved, loaded on this one
                             into = capabilities[model_name(other, arch)].setdefault(style, {})
                             into[f"{CROSS_BACKEND}{backend}"] = found
                         else:
-                            capabilities[name].setdefault(style, {}).setdefault(source, found)
+                            into = capabilities[model_name(backend, arch)].setdefault(style, {})
+                            into.setdefault(source, found)
     return capabilities, seconds
 
 

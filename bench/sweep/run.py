@@ -241,7 +241,13 @@ def capabilities_phase(sweep: Sweep, todo: Todo) -> None:
                "fine-tuning, cloning, export, quantizing) …")  # fmt: skip
     styles_of = {arch: config.styles_of(arch) for arch in config.archs}
     sweep.capabilities, sweep.capability_seconds = jobs.check_capabilities(
-        config.archs, styles_of, config.backends, sweep.executor, config.data_dir
+        config.archs,
+        styles_of,
+        config.backends,
+        sweep.executor,
+        config.data_dir,
+        config.capability_files,
+        config.previous_files,
     )
     spent = sum(sum(s.values()) for s in sweep.capability_seconds.values())
     sweep.echo(f"capabilities checked in {spent:.0f} s")

@@ -118,8 +118,9 @@ def main(argv: list[str]) -> int:
         from bench.worker.crossload import load_models
 
         w = json.loads(job)
+        previous = Path(w["previous"]) if w.get("previous") else None
         result = load_models(w["backend"], w["arch"], w["styles"], w["saved_on"],
-                             Path(w["directory"]))  # fmt: skip
+                             Path(w["directory"]), previous)  # fmt: skip
     else:
         print(f"unknown worker job {kind!r}; expected one of: {', '.join(KINDS)}", file=sys.stderr)
         return 2

@@ -31,6 +31,7 @@ from bench.store.capabilities import (
     YES,
     entry,
 )
+from bench.store.files import write_atomic
 from bench.worker import reuse
 from bench.worker.reuse import DoesNotApply, same_predictions
 from mnist_models import build_model
@@ -68,7 +69,8 @@ def check_images() -> np.ndarray:
 def outcome(check: str, error: BaseException, backend: str) -> dict[str, Any]:
     """What an exception means for a check: a missing optional package is "not installed",
     what the backend or this Keras lacks is "not supported", anything else "no"."""
-    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    # an object's address differs from run to run, and the first line says enough without it
+    text = re.sub(r" at 0x[0-9a-f]+", "", f"{type(error).__name__}: {error}".strip().rstrip(":"))
     first = text.splitlines()[0][:300]
     lowered = text.lower()
     # A model that cannot do something is "no"; "not supported" is kept for what the backend or
@@ -103,6 +105,7 @@ def check_capabilities(arch: str, styles: list[str], backend: str, directory: Pa
         where writing their file failed.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    _write_versions(directory)
     x = check_images()
     trained = reuse.trained_weights(arch, styles[0], data_dir)
     results: dict[str, dict[str, Any]] = {}
@@ -135,6 +138,20 @@ def check_capabilities(arch: str, styles: list[str], backend: str, directory: Pa
         found.update(write_files(arch, style, backend, directory, x))
         results[style] = found
     return results
+
+
+def _write_versions(directory: Path) -> None:
+    """Which Keras and TensorFlow wrote the files: what a later install's load is judged
+    against (`--previous-files`)."""
+    from importlib import metadata
+
+    versions = {}
+    for package in ("keras", "tensorflow"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    write_atomic(directory / "versions.json", json.dumps(versions).encode())
 
 
 def _fresh(arch: str, style: str, x: np.ndarray) -> keras.Model:

@@ -17,18 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from bench.store.capabilities import NO, entry
+from bench.store.capabilities import DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, entry
 from bench.worker.capabilities import TOLERANCE, check_images, run_check, stem
 from bench.worker.reuse import same_predictions
 from mnist_models import get_architecture
 
 
 def load_models(backend: str, arch: str, styles: list[str], saved_on: list[str],
-                directory: Path) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
+                directory: Path, previous: Path | None = None
+                ) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
     """Loads, on `backend`, what `check_capabilities` wrote for each style.
 
     Args:
         saved_on: the backends whose `.keras` files to load besides `backend`'s own.
+        previous: another install's files (`--previous-files`), whose `.keras` files are
+            loaded too, as `keras_from_previous_install`.
 
     Returns:
         {style: {check: entry}}: the new-process checks of `backend`'s own files, and
@@ -50,7 +53,20 @@ def load_models(backend: str, arch: str, styles: list[str], saved_on: list[str],
             base = stem(directory, source, arch, style)
             check = "keras_reload_with_code" if source == backend else f"from:{source}"
             results[style][check] = _loaded(check, backend, base, lambda b=base: _keras(b, x))
+        if previous is not None:
+            results[style][PREVIOUS_INSTALL] = _previous(backend, arch, style, previous, x)
     return results
+
+
+def _previous(backend: str, arch: str, style: str, previous: Path, x: np.ndarray
+              ) -> dict[str, Any]:  # fmt: skip
+    base = stem(previous, backend, arch, style)
+    versions = json.loads((previous / "versions.json").read_text())
+    saved_by = f"saved by Keras {versions.get('keras')}, TensorFlow {versions.get('tensorflow')}"
+    if not base.with_suffix(".keras").is_file():
+        return entry(DOES_NOT_APPLY, f"the previous install saved no {base.name}.keras")
+    found = run_check(PREVIOUS_INSTALL, backend, lambda: _keras(base, x))
+    return {**found, "detail": f"{saved_by}; {found['detail']}" if found["detail"] else saved_by}
 
 
 def _loaded(check: str, backend: str, base: Path, load) -> dict[str, Any]:

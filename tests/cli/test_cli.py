@@ -41,6 +41,7 @@ def _fails(argv, capsys):
         (["--profile", "huge"], "invalid choice: 'huge'"),
         (["--device", "tpu"], "invalid choice: 'tpu'"),
         (["--data-dir", "/no/such/dir"], "data dir /no/such/dir is not a readable directory"),
+        (["--previous-files", "/no/such/dir"], "--previous-files /no/such/dir holds no versions"),
         (["--jit-compile", "on"], "--jit-compile on needs --no-deterministic on TensorFlow"),
         (["--jit-compile", "yes"], "invalid choice: 'yes'"),
         (
