@@ -11,7 +11,12 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from bench.analysis.stats import compare_log_ratios, describe, variance_components
+from bench.analysis.stats import (
+    compare_log_mean,
+    compare_log_ratios,
+    describe,
+    variance_components,
+)
 from bench.plan.backends import BACKENDS, model_name
 from bench.plan.specs import ONE_TIME_MEASURES
 from bench.store.records import OneTimeRecord
@@ -35,10 +40,11 @@ def _slope(values: list[float]) -> float:
 def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
     """The one-time verdicts, in the shape of every paired entry (`phase` "one_time").
 
-    With two or more processes the process is the unit, as in the steady phase: each process's
-    mean log ratio over its cycles is one value, and the interval is over processes, so what is
-    fixed within a process and differs between processes widens it. With one process the
-    interval is over cycles.
+    The interval is over cycles: every cycle of every process is a value, with the cycles'
+    degrees of freedom. The processes' means spread about as much as their cycles explain
+    (docs/methodology.md, "One-time costs"), so a cycle, a fraction of a process's cost, buys
+    as much; where they spread more, the standard error over processes is the larger and is
+    used (`one_time_standard_error`), so a process effect still widens the interval.
     """
     entries = []
     for (backend, arch, reference, measure, style), group in _series(records):
@@ -47,12 +53,13 @@ def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[s
         per_process = [logs for logs in (_log_ratios(r, measure, style) for r in group) if logs]
         if not per_process:
             continue  # the style, or the reference, could not do this step
-        units = (
-            [statistics.fmean(logs) for logs in per_process]
-            if len(per_process) > 1
-            else per_process[0]
-        )
-        c = compare_log_ratios(measure, units, margin)
+        values = [v for logs in per_process for v in logs]
+        if len(values) < 2 or statistics.stdev(values) == 0:
+            c = compare_log_ratios(measure, values, margin)
+        else:
+            se = one_time_standard_error(per_process)
+            c = compare_log_mean(measure, statistics.fmean(values), se, len(values) - 1,
+                                 len(values), margin)  # fmt: skip
         entries.append(
             {
                 "phase": "one_time",
@@ -64,11 +71,22 @@ def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[s
                 **c.to_dict(),
                 "processes": len(per_process),
                 "cycles": sum(len(logs) for logs in per_process),
-                "interval_over": "processes" if len(per_process) > 1 else "cycles",
+                "interval_over": "cycles",
                 **variance_components(per_process),
             }
         )
     return entries
+
+
+def one_time_standard_error(per_process: list[list[float]]) -> float:
+    """The standard error of the mean log ratio over every cycle, never below the one over the
+    processes' means (where there are two or more)."""
+    values = [v for logs in per_process for v in logs]
+    se = statistics.stdev(values) / math.sqrt(len(values))
+    means = [statistics.fmean(logs) for logs in per_process]
+    if len(means) > 1:
+        se = max(se, statistics.stdev(means) / math.sqrt(len(means)))
+    return se
 
 
 def one_time_drift(records: list[OneTimeRecord]) -> list[dict[str, Any]]:

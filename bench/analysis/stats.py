@@ -233,6 +233,19 @@ def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent:
     return _compare(metric, log_ratios, band, "ratio", margin_percent, math.exp)
 
 
+def compare_log_mean(metric: str, mean: float, standard_error: float, df: int, n: int,
+                     margin_percent: float) -> Comparison:  # fmt: skip
+    """Judges a mean log ratio whose standard error and degrees of freedom are given (an
+    interval over a unit other than the values' own), against a ±`margin_percent` band."""
+    band = math.log1p(margin_percent / 100)
+    ci95, ci90 = (
+        (mean - h, mean + h)
+        for h in (scipy_stats.t.ppf(1 - (1 - c) / 2, df) * standard_error
+                  for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE))
+    )  # fmt: skip
+    return _judged(metric, n, "ratio", mean, ci95, ci90, band, margin_percent, math.exp)
+
+
 def compare_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
                    margin_percent: float) -> Comparison:  # fmt: skip
     """Candidate / reference, paired by position, as a geometric mean ratio with a verdict."""

@@ -1,20 +1,22 @@
-"""When a paired phase has measured enough: the adaptive stopping rule, and its coverage.
+"""When a paired phase has measured enough: the stopping rule, and its error rates.
 
 The rule, per backend × architecture × phase (steady or one-time), written once here and in
 docs/methodology.md ("When the paired phases stop"):
 - Processes run in blocks of one Latin square (as many processes as styles, each style built
   first once per block), so that the build-order effect cancels at every point where the phase
   may stop.
-- After each block, once at least `min_processes` have run, a measure stops when the 95 %
-  interval of every style is within its precision aim (`PRECISION`): later processes of a
-  steady phase no longer time it. The phase stops once every measure has stopped; the
-  measures of a one-time phase, steps of one sequence, stop together.
-- Otherwise it stops at `max_processes`, or earlier when the sweep's budget cannot pay for the
-  next process.
+- After each block, once at least `min_processes` have run, a measure stops when every style's
+  verdict on it is decided (`bench.analysis.summary.decided`: equivalent, or slower/faster
+  within or beyond the margin): later processes of a steady phase no longer time it. The
+  phase stops once every measure has; the measures of a one-time phase, steps of one
+  sequence, stop together.
+- Otherwise it stops at `max_processes`, the fallback, where what is undecided stays so and
+  says why (`undecided_reason`), or earlier when the sweep's budget cannot pay for the next
+  process.
 
-Stopping on the observed spread can only narrow intervals that happened to come out narrow, so
-the 95 % intervals cover a little less often than 95 %; `simulate_coverage` measures how much on
-recorded processes with a known truth (tests/analysis/test_stopping.py holds it to ≥ 93 %).
+Stopping on the verdict is optional stopping: `simulate_verdicts` measures its error rates
+and coverage on recorded processes moved to known truths (tests/analysis/test_stopping.py
+holds them to the bounds of docs/methodology.md).
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
-from bench.analysis.summary import share_of_aim, within_aim
+from bench.analysis.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, NEGLIGIBLE, UNCLEAR
+from bench.analysis.summary import decided, share_of_aim
 from bench.plan.config import most_processes
-from bench.plan.settings import PRECISION
 from bench.store.records import OneTimeRecord
 
-AIMS_MET = "aims met"
+DECIDED_ALL = "verdicts decided"
 MAXIMUM = "its most processes"
 BUDGET = "budget spent"
 
@@ -57,68 +59,12 @@ class StoppingRule:
 def stop_reason(entries: Sequence[dict[str, Any]], processes: int, rule: StoppingRule
                 ) -> str | None:  # fmt: skip
     """Why a phase whose `processes` gave `entries` (its paired entries) stops now, or None."""
+    settled = bool(entries) and all(map(decided, entries))
     if processes >= rule.max_processes:
-        return AIMS_MET if entries and all(map(within_aim, entries)) else MAXIMUM
-    if rule.decides_at(processes) and entries and all(map(within_aim, entries)):
-        return AIMS_MET
+        return DECIDED_ALL if settled else MAXIMUM
+    if rule.decides_at(processes) and settled:
+        return DECIDED_ALL
     return None
-
-
-def simulate_coverage(population: np.ndarray, aims_percent: Sequence[float], rule: StoppingRule,
-                      trials: int = 2000, seed: int = 0, groups: Sequence[Any] | None = None
-                      ) -> dict[str, Any]:  # fmt: skip
-    """How often the rule's final 95 % intervals cover the truth, by simulation.
-
-    Each trial draws processes with replacement from `population` (one row per recorded
-    process, one column per style × measure: the process's mean log ratio) until the rule
-    stops; the truth is the population's mean. `groups` labels each column (its measure):
-    the columns of a group stop together and each group on its own, as the steady phase's
-    measures do; None: every column stops together. Returns `coverage` per column, `joint`
-    (all columns of a trial covered), and the mean and distribution of the processes the
-    phase used (its last group's stop).
-    """
-    population = np.asarray(population, dtype=float)
-    aims = np.asarray(aims_percent, dtype=float)
-    labels = np.asarray(groups if groups is not None else [0] * population.shape[1])
-    truth = population.mean(axis=0)
-    rng = np.random.default_rng(seed)
-    draws = population[rng.integers(0, len(population), size=(trials, rule.max_processes))]
-    points = [n for n in range(2, rule.max_processes + 1) if rule.decides_at(n)]
-    half = np.zeros((trials, population.shape[1]))
-    mean = np.zeros_like(half)
-    stopped_at = np.zeros(trials, dtype=int)
-    for label in dict.fromkeys(labels.tolist()):
-        cols = labels == label
-        n, half[:, cols], mean[:, cols] = _stop(draws[:, :, cols], aims[cols], rule, points)
-        stopped_at = np.maximum(stopped_at, n)
-    covered = np.abs(mean - truth) <= half
-    return {
-        "coverage": covered.mean(axis=0),
-        "joint": covered.all(axis=1).mean(),
-        "mean_processes": float(stopped_at.mean()),
-        "processes": {int(n): float((stopped_at == n).mean()) for n in points},
-        "trials": trials,
-    }
-
-
-def _stop(draws: np.ndarray, aims: np.ndarray, rule: StoppingRule, points: Sequence[int]
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Where each trial's columns stop together (`draws`: trials × processes × columns), and
-    their log half-widths and means there."""
-    trials = draws.shape[0]
-    stopped_at = np.full(trials, rule.max_processes)
-    half = np.zeros((trials, draws.shape[2]))
-    mean = np.zeros_like(half)
-    pending = np.ones(trials, dtype=bool)
-    for n in points:
-        sample = draws[:, :n, :]
-        m = sample.mean(axis=1)
-        h = _log_half_width(sample.std(axis=1, ddof=1), n)
-        met = _meets_aim(h, aims).all(axis=1) | (n >= rule.max_processes)
-        now = pending & met
-        stopped_at[now], half[now], mean[now] = n, h[now], m[now]
-        pending &= ~now
-    return stopped_at, half, mean
 
 
 def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
@@ -139,12 +85,13 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
         mine = [e for e in entries if (e.get("phase", "steady"), e.get("backend"), e["arch"]) ==
                 (phase, backend, arch)]  # fmt: skip
         widest = max(mine, key=lambda e: share_of_aim(e), default=None)
-        if mine and all(map(within_aim, mine)):
-            reason = AIMS_MET
+        open_ = [e for e in mine if not decided(e)]
+        if mine and not open_:
+            reason = DECIDED_ALL
         elif len(ok) >= most:
             reason = MAXIMUM
         else:
-            reason = BUDGET if config.get("budget") else "stopped before its aims"
+            reason = BUDGET if config.get("budget") else "stopped undecided"
         found.append({
             "phase": phase, "backend": backend, "arch": arch, "processes": len(ok),
             "failed_processes": len(group) - len(ok), "most_processes": most,
@@ -153,7 +100,7 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
             "widest_measure": widest and widest["measure"],
             "widest_style": widest and widest["style"],
             "widest_share_of_aim": widest and share_of_aim(widest),
-            **_projection(mine, ok, len(ok)),
+            "verdicts": len(mine), "undecided": len(open_),
         })  # fmt: skip
     return found
 
@@ -171,66 +118,6 @@ def _startup_seconds(records: Sequence[Any]) -> float | None:
     return None if None in found else sum(found)
 
 
-def processes_for_aim(entry: dict[str, Any], most: int = 10_000) -> int | None:
-    """The fewest processes whose 95 % interval would meet `entry`'s aim if the processes'
-    means spread as `entry`'s do (`between_process_sd`); None without that spread (one
-    process), or when even `most` would not do."""
-    sd, aim = entry.get("between_process_sd"), PRECISION[entry["measure"]]
-    if sd is None:
-        return None
-    if sd == 0:
-        return 2
-
-    # the half-width shrinks with n; the smallest n is found by bisection on [2, most]
-    def meets(n: int) -> bool:
-        return bool(_meets_aim(_log_half_width(sd, n), aim))
-
-    low, high = 2, most
-    if not meets(high):
-        return None
-    while low < high:
-        mid = (low + high) // 2
-        low, high = (low, mid) if meets(mid) else (mid + 1, high)
-    return low
-
-
-def _log_half_width(sd, n: int):
-    """The 95 % t half-width, on the log scale, of a mean of `n` values whose SD is `sd` (a
-    number or an array of them)."""
-    return scipy_stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-
-
-def _meets_aim(log_half_width, aim_percent):
-    """Whether a log half-width is within its aim: 100 sinh(h) is the half-width in percent of
-    the ratio, as `half_width_percent` gives it from an interval."""
-    return 100 * np.sinh(log_half_width) <= aim_percent + 1e-9
-
-
-def _projection(entries: Sequence[dict[str, Any]], ok: Sequence[Any], processes: int
-                ) -> dict[str, Any]:  # fmt: skip
-    """What a phase would need for every interval to meet its aim at the spread seen so far:
-    processes (rounded up to whole Latin squares of its styles, never fewer than it ran) and
-    their worker time: what it took so far, and each process still needed at the cost of the
-    processes that timed what that one would (a steady process times only the measures still
-    short of their aims). None where it cannot be told."""
-    needs: dict[str, int] = {}
-    for e in entries:
-        n = processes_for_aim(e)
-        if n is None:
-            return {"processes_for_aims": None, "worker_seconds_for_aims": None}
-        needs[e["measure"]] = max(needs.get(e["measure"], 0), n)
-    if not needs or not ok:
-        return {"processes_for_aims": None, "worker_seconds_for_aims": None}
-    block = len(ok[0].styles)
-    needs = {m: -(-n // block) * block for m, n in needs.items()}
-    total = max(processes, *needs.values())
-    costs = [(tuple(r.seconds), worker_seconds(r)) for r in ok]
-    seconds = sum(cost for _, cost in costs)
-    for i in range(processes, total):
-        seconds += median_cost(costs, tuple(m for m, n in needs.items() if n > i))
-    return {"processes_for_aims": total, "worker_seconds_for_aims": seconds}
-
-
 def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
                 measures: Sequence[str] | None = None) -> float | None:  # fmt: skip
     """The median cost of a process that times `measures`, from `costs`, (what each process
@@ -246,3 +133,80 @@ def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
                 if set(measures) <= set(timed or ())]  # fmt: skip
     fewest = min((n for n, _ in covering), default=None)
     return statistics.median([cost for n, cost in covering if n == fewest] or every)
+
+
+# Verdict codes of the vectorised rule, in `VERDICT_ORDER`; the first three are decided.
+VERDICT_ORDER = (EQUIVALENT, NEGLIGIBLE, BEYOND, UNCLEAR, INCONCLUSIVE)
+
+
+def simulate_verdicts(population: np.ndarray, margin_percent: float, truth_ratio: float,
+                      rule: StoppingRule, trials: int = 2000, seed: int = 0,
+                      groups: Sequence[Any] | None = None,
+                      interim_confidence: float | None = None) -> dict[str, Any]:  # fmt: skip
+    """The final verdicts and coverage of the rule, stopping each group once its verdicts are
+    decided, on recorded processes moved to a known truth.
+
+    Each column of `population` (one row per recorded process, one column per style × measure:
+    the process's mean log ratio; or processes × cycles × columns, where the interval is over
+    cycles, as the one-time phase's is) is shifted so that its mean is log(`truth_ratio`);
+    trials draw processes from it with replacement until the rule stops. `interim_confidence`, where
+    given, replaces 95 % (and 90 % by as much) at every look before the last: a stricter
+    interval for repeated looks. Returns, per column, the share of each final verdict
+    (`verdicts`: {verdict: array}) and `coverage` of the final 95 % interval, and the mean
+    processes used.
+    """
+    population = np.asarray(population, dtype=float)
+    if population.ndim == 2:
+        population = population[:, None, :]  # one value a process
+    per = population.shape[1]
+    truth = math.log(truth_ratio)
+    shifted = population - population.mean(axis=(0, 1)) + truth
+    band = math.log1p(margin_percent / 100)
+    labels = np.asarray(groups if groups is not None else [0] * population.shape[2])
+    rng = np.random.default_rng(seed)
+    draws = shifted[rng.integers(0, len(shifted), size=(trials, rule.max_processes))]
+    points = [n for n in range(2, rule.max_processes + 1) if rule.decides_at(n)]
+    codes = np.zeros((trials, population.shape[2]), dtype=int)
+    covered = np.zeros(codes.shape, dtype=bool)
+    stopped_at = np.zeros(trials, dtype=int)
+    for label in dict.fromkeys(labels.tolist()):
+        cols = labels == label
+        pending = np.ones(trials, dtype=bool)
+        for n in points:
+            last = n == points[-1]
+            blocks = draws[:, :n, :, cols]
+            sample = blocks.reshape(trials, n * per, int(cols.sum()))
+            units = n * per
+            mean, sd = sample.mean(axis=1), sample.std(axis=1, ddof=1)
+            confidence = 0.95 if last or interim_confidence is None else interim_confidence
+            se = sd / math.sqrt(units)
+            if per > 1:  # as `one_time_standard_error`: never below the one over processes
+                se = np.maximum(se, blocks.mean(axis=2).std(axis=1, ddof=1) / math.sqrt(n))
+            h95 = scipy_stats.t.ppf(1 - (1 - confidence) / 2, units - 1) * se
+            h90 = scipy_stats.t.ppf(1 - (1 - confidence), units - 1) * se
+            verdicts = _verdict_codes(mean, h95, h90, band)
+            now = pending & ((verdicts <= 2).all(axis=1) | last)
+            final_h95 = scipy_stats.t.ppf(0.975, units - 1) * se
+            sub_codes, sub_cov = codes[:, cols], covered[:, cols]
+            sub_codes[now] = verdicts[now]
+            sub_cov[now] = np.abs(mean - truth)[now] <= final_h95[now]
+            codes[:, cols], covered[:, cols] = sub_codes, sub_cov
+            stopped_at[now] = np.maximum(stopped_at[now], n)
+            pending &= ~now
+    return {
+        "verdicts": {v: (codes == i).mean(axis=0) for i, v in enumerate(VERDICT_ORDER)},
+        "coverage": covered.mean(axis=0),
+        "mean_processes": float(stopped_at.mean()),
+        "trials": trials,
+    }
+
+
+def _verdict_codes(mean: np.ndarray, h95: np.ndarray, h90: np.ndarray, band: float
+                   ) -> np.ndarray:  # fmt: skip
+    """`bench.analysis.stats.verdict` on arrays of log means and half-widths, as codes into
+    `VERDICT_ORDER`."""
+    within = (mean - h90 >= -band) & (mean + h90 <= band)
+    excludes_zero = np.abs(mean) > h95
+    beyond = (mean - h95 > band) | (mean + h95 < -band)
+    codes = np.where(excludes_zero, np.where(beyond, 2, 3), 4)
+    return np.where(within, np.where(excludes_zero, 1, 0), codes)

@@ -14,6 +14,10 @@ from typing import Any
 
 from bench.analysis.metrics import BACKEND_COMPARED, MEASURES, METRICS, STYLE_COMPARED
 from bench.analysis.stats import (
+    BEYOND,
+    EQUIVALENT,
+    NEGLIGIBLE,
+    UNCLEAR,
     Comparison,
     Stats,
     compare_points,
@@ -261,16 +265,34 @@ def wider_than_aims(paired: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in paired if e.get("ci95_low") is not None and not within_aim(e)]
 
 
-def paired_precision_warnings(paired: list[dict[str, Any]]) -> list[str]:
-    """A line per paired interval wider than its aim: too noisy for the processes given."""
+DECIDED = (EQUIVALENT, NEGLIGIBLE, BEYOND)  # verdicts a reader can act on
+
+
+def decided(entry: dict[str, Any]) -> bool:
+    """Whether a paired entry's verdict is decided: equivalent, or a difference within or
+    beyond the margin. "Size unclear" and "inconclusive" are not."""
+    return entry.get("verdict") in DECIDED
+
+
+def undecided_reason(entry: dict[str, Any]) -> str:
+    """Why an entry's verdict is not decided, in numbers."""
+    low, high, margin = entry.get("ci95_low"), entry.get("ci95_high"), entry.get("margin")
+    if low is None:
+        return "too few processes for an interval"
+    interval = f"[{low:.3f}, {high:.3f}]"
+    if entry.get("verdict") == UNCLEAR:
+        return f"{interval} excludes 1 but straddles the ±{margin:g} % margin"
+    return f"{interval} holds 1 and reaches past the ±{margin:g} % margin"
+
+
+def undecided_warnings(paired: list[dict[str, Any]]) -> list[str]:
+    """A line per paired verdict left undecided, with why in numbers."""
     return [
         f"{model_name(e.get('backend'), e['arch'])}/{e['style']} paired "
-        f"{MEASURES[e['measure']].label}: 95 % interval "
-        f"±{half_width_percent(e):.1f} %, wider than the ±{PRECISION[e['measure']]:g} % "
-        f"aimed for over {e['processes']} process(es); more --paired-processes narrow it "
-        "(more rounds or cycles only narrow the part that varies within a process), as does a "
-        "quieter machine"
-        for e in wider_than_aims(paired)
+        f"{MEASURES[e['measure']].label}: undecided after {e['processes']} process(es): "
+        f"{undecided_reason(e)}"
+        for e in paired
+        if not decided(e)
     ]
 
 

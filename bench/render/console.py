@@ -16,8 +16,8 @@ from bench.analysis.stats import (
     TOO_FEW,
     UNCLEAR,
 )
-from bench.analysis.stopping import AIMS_MET, BUDGET
-from bench.analysis.summary import paired_precision_warnings, wider_than_aims
+from bench.analysis.stopping import BUDGET, MAXIMUM
+from bench.analysis.summary import decided, undecided_warnings
 from bench.plan.backends import BACKENDS, model_name
 from bench.store.records import references
 from mnist_models import STYLES
@@ -92,9 +92,9 @@ def answer_table(results: dict[str, Any]) -> list[str]:
 
 def warning_lines(results: dict[str, Any]) -> list[str]:
     """The report's warnings for the console: runs that vary become one line with a count,
-    intervals wider than their aims one line per model, every other warning as it is."""
+    undecided verdicts one line per model, every other warning as it is."""
     paired = results.get("paired") or []
-    per_interval = set(paired_precision_warnings(paired))  # one line per model instead
+    per_interval = set(undecided_warnings(paired))  # one line per model instead
     unstable, other = [], []
     for warning in results["summary"]["warnings"]:
         if "unstable, standard deviation" in warning:
@@ -105,28 +105,27 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
     if unstable:
         lines.append(f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
                      "(summary.md); the verdicts above are paired")  # fmt: skip
-    wide, phases = defaultdict(int), defaultdict(list)
-    for entry in wider_than_aims(paired):
-        wide[model_name(entry.get("backend"), entry["arch"])] += 1
+    open_, total, phases = defaultdict(int), defaultdict(int), defaultdict(list)
+    for entry in paired:
+        model = model_name(entry.get("backend"), entry["arch"])
+        total[model] += 1
+        open_[model] += not decided(entry)
     for phase in results.get("paired_stopping") or []:
         phases[model_name(phase["backend"], phase["arch"])].append(phase)
-    for model, count in wide.items():
-        lines.append(f"note: {model}: {count} paired intervals are wider than their aims "
-                     f"(summary.md); {_what_narrows(phases[model])}")  # fmt: skip
+    for model, count in open_.items():
+        if count:
+            lines.append(f"note: {model}: {count} of {total[model]} paired verdicts undecided "
+                         f"(summary.md says why); {_what_decides(phases[model])}")  # fmt: skip
     return [line if len(line) <= WIDTH else f"{line[: WIDTH - 1]}…" for line in lines]
 
 
-def _what_narrows(phases: list[dict[str, Any]]) -> str:
-    """The processes, and the worker time, that would meet a model's aims at the spread seen,
-    or the option that narrows its intervals where that cannot be told."""
-    short = [p for p in phases if p.get("stopped") != AIMS_MET]  # where the wide ones are
-    needed = [p.get("processes_for_aims") for p in short]
-    if short and None not in needed:
-        minutes = sum(p["worker_seconds_for_aims"] for p in short) / 60
-        return f"about {max(needed)} processes ({minutes:.0f} min) would meet them"
+def _what_decides(phases: list[dict[str, Any]]) -> str:
+    """What could decide a model's open verdicts: more time, or nothing the options give."""
     if any(p["stopped"] == BUDGET for p in phases):
-        return "a larger --budget narrows them"
-    return "more --paired-processes narrows them"
+        return "a larger --budget may decide them"
+    if any(p["stopped"] == MAXIMUM for p in phases):
+        return "at the most processes: they sit near the margin"
+    return "more --paired-processes may decide them"
 
 
 def report_lines(results: dict[str, Any], out: Path) -> list[str]:

@@ -63,18 +63,16 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
         parts += [
             "## How far the paired phases went\n",
             "Each phase of each model runs processes in blocks of one Latin square of build "
-            "orders. Once a measure's intervals are all within its aim (±1.5 % for training "
-            "steps and predict batches, ±3 % for latency, ±5 % for one-time costs, ±10 % for "
-            "compile), the steady phase's later processes no longer time it; a one-time "
-            "phase's measures, steps of one sequence, stop together. A phase stops once every "
-            "measure has, at its most processes, or when the budget cannot pay for another "
-            'process (docs/methodology.md, "When the paired phases stop"). Worker time is what '
-            "the processes took, their start-up (the framework's import) in where recorded; "
-            '"widest interval / its aim" is the widest 95 % half-width over its aim (≤ 1 meets '
-            "it). The last column is how many processes would meet every aim if the processes "
-            "spread as they did here, and the phase's worker time with them: what it took, and "
-            "each process still needed at the median cost of those that timed what it would (a "
-            "guide: a spread from a few processes is itself uncertain).\n",
+            "orders. Once every style's verdict on a measure is decided (equivalent, or "
+            "slower/faster within or beyond the margin), the steady phase's later processes no "
+            "longer time it; a one-time phase's measures, steps of one sequence, stop together. "
+            "A phase stops once every measure has, at its most processes, or when the budget "
+            'cannot pay for another process (docs/methodology.md, "When the paired phases '
+            "stop\"). Worker time is what the processes took, their start-up (the framework's "
+            'import) in where recorded; "widest interval / its aim" is the widest 95 % '
+            "half-width over the precision the measure was once stopped on (reported only); "
+            '"undecided" counts the verdicts left "size unclear" or "inconclusive", each with '
+            "why under Warnings.\n",
             md(stopping_table(results["paired_stopping"])),
             stopping_totals(results["paired_stopping"]),
         ]

@@ -19,9 +19,9 @@ from bench.analysis.stopping import stopping_summary
 from bench.analysis.summary import (
     latest_records,
     mixed_records_warnings,
-    paired_precision_warnings,
     paired_summary,
     summarize,
+    undecided_warnings,
 )
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
 from bench.render import plots
@@ -73,7 +73,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
             if r.status != "ok"
         ]
         + mixed_records_warnings(processes)
-        + paired_precision_warnings(paired)
+        + undecided_warnings(paired)
     )
     summary["one_time_failures"] = one_time_failures(one_time_records)
     results = {

@@ -50,7 +50,10 @@ Format history (`SCHEMA_VERSION`):
   10: a capability check records one of five outcomes (`bench.store.capabilities`):
      `{"outcome", "error", "remedy", "detail"}`, where it recorded `{"ok", "error"}`; the
      checks of a new process and of reuse and export join; sweep.json adds
-     `capability_seconds`. Older capabilities read as yes or no.
+     `capability_seconds`. Older capabilities read as yes or no. A paired phase stops once its
+     verdicts are decided, no longer on precision aims: `paired_stopping` gives `verdicts` and
+     `undecided` where it gave `processes_for_aims` and `worker_seconds_for_aims` (older
+     entries show "–" there).
 """
 
 from __future__ import annotations

@@ -22,9 +22,9 @@ from bench.analysis.stopping import (
     BUDGET,
     MAXIMUM,
     StoppingRule,
+    decided,
     median_cost,
     stop_reason,
-    within_aim,
 )
 from bench.analysis.summary import paired_summary
 from bench.plan.backends import model_name
@@ -72,9 +72,9 @@ class Series:
 
     def measures(self, config: BenchConfig) -> tuple[str, ...]:
         """What the series' next steady process times: every measure at first; where the rule
-        may decide, those whose intervals do not all meet their aims yet (a measure that met
-        them is not timed again, so its interval stays the one that met them); inside a
-        block, what the block's processes timed, so that each measure's blocks stay whole."""
+        may decide, those whose verdicts are not all decided yet (a decided measure is not
+        timed again, so its verdict stays the one that decided it); inside a block, what the
+        block's processes timed, so that each measure's blocks stay whole."""
         ok = self.ok()
         if not ok:
             return MEASURES
@@ -83,7 +83,7 @@ class Series:
             return timed
         entries = self.entries(config)
         return tuple(m for m in timed
-                     if not all(within_aim(e) for e in entries if e["measure"] == m))  # fmt: skip
+                     if not all(decided(e) for e in entries if e["measure"] == m))  # fmt: skip
 
 
 def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:

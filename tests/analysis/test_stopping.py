@@ -1,4 +1,5 @@
-"""The adaptive stopping rule of the paired phases, and its coverage on recorded processes."""
+"""The stopping rule of the paired phases, and its error rates and coverage on recorded
+processes moved to known truths."""
 
 import math
 import statistics
@@ -9,19 +10,18 @@ import numpy as np
 import pytest
 
 from bench.analysis.stopping import (
-    AIMS_MET,
     BUDGET,
+    DECIDED_ALL,
     MAXIMUM,
-    PRECISION,
     StoppingRule,
     median_cost,
-    processes_for_aim,
-    simulate_coverage,
+    simulate_verdicts,
     stop_reason,
     stopping_summary,
-    within_aim,
 )
+from bench.analysis.summary import decided, undecided_reason
 from bench.plan.config import make_config
+from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN, PRECISION
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
 from bench.store.records import OneTimeRecord, read_one_time, read_paired
 from bench.sweep.paired import rule_for
@@ -35,11 +35,12 @@ RECORDED = Path(__file__).parents[2] / "results" / "zen4-full"
 ONE_TIME_RECORDED = Path(__file__).parents[2] / "results"
 
 
-def entry(measure="train_step", half_width=1.0, estimate=1.0, **changes):
+def entry(measure="train_step", half_width=1.0, estimate=1.0, verdict="equivalent", **changes):
     h = math.asinh(half_width / 100)
     return {"measure": measure, "arch": "cnn", "style": "functional", "backend": "tensorflow",
             "estimate": estimate, "ci95_low": estimate * math.exp(-h),
-            "ci95_high": estimate * math.exp(h), **changes}  # fmt: skip
+            "ci95_high": estimate * math.exp(h), "verdict": verdict, "margin": 3.0,
+            **changes}  # fmt: skip
 
 
 def test_the_rule_decides_only_after_whole_blocks_from_its_minimum():
@@ -47,16 +48,26 @@ def test_the_rule_decides_only_after_whole_blocks_from_its_minimum():
     assert [n for n in range(1, 21) if rule.decides_at(n)] == [6, 9, 12, 15, 18, 20]
 
 
-def test_a_phase_stops_when_every_interval_meets_its_aim_and_not_before():
+def test_a_phase_stops_when_every_verdict_is_decided_and_not_before():
     rule = StoppingRule(3, 30, 3)
-    met = [entry("train_step", 1.4), entry("latency", 2.9)]
-    wide = [entry("train_step", 1.4), entry("latency", 3.2)]
-    assert stop_reason(met, 3, rule) == AIMS_MET
-    assert stop_reason(met, 4, rule) is None  # inside a block
-    assert stop_reason(wide, 3, rule) is None
-    assert stop_reason(wide, 30, rule) == MAXIMUM
-    assert stop_reason([entry(half_width=1.0, ci95_low=None)], 3, rule) is None
-    assert within_aim(entry("compile", 9.9)) and not within_aim(entry("build", 5.1))
+    settled = [entry(verdict="equivalent"),
+               entry("latency", 9.0, verdict="different, beyond margin"),
+               entry("predict", verdict="different, within margin")]  # fmt: skip
+    open_ = [*settled, entry("latency", 2.0, verdict="different, size unclear")]
+    assert stop_reason(settled, 3, rule) == DECIDED_ALL
+    assert stop_reason(settled, 4, rule) is None  # inside a block
+    assert stop_reason(open_, 3, rule) is None
+    assert stop_reason(open_, 30, rule) == MAXIMUM
+    assert stop_reason([entry(verdict="inconclusive")], 6, rule) is None
+    assert [decided(e) for e in open_] == [True, True, True, False]
+
+
+def test_an_undecided_verdict_says_why_in_numbers():
+    unclear = entry(estimate=1.04, half_width=2.0, verdict="different, size unclear")
+    assert undecided_reason(unclear) == "[1.019, 1.061] excludes 1 but straddles the ±3 % margin"
+    wide = entry(half_width=5.0, verdict="inconclusive")
+    assert undecided_reason(wide) == "[0.951, 1.051] holds 1 and reaches past the ±3 % margin"
+    assert undecided_reason(entry(ci95_low=None)) == "too few processes for an interval"
 
 
 def test_the_full_profile_needs_nine_processes_in_blocks_of_its_styles():
@@ -94,61 +105,75 @@ def _steady_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
     return _population(records, records[0].ordered_seconds())
 
 
-@pytest.mark.parametrize("profile", ["full", "quick"])
-@pytest.mark.parametrize("arch", ["cnn", "mlp"])
-def test_the_profiles_adaptive_intervals_cover_the_truth_at_least_93_percent(arch, profile):
-    population, aims, measures = _steady_population(arch)
-    rule = rule_for(make_config(profile), arch)
-    # each measure stops on its own, as the steady phase's do
-    found = simulate_coverage(population, aims, rule, trials=20_000, seed=1, groups=measures)
-    assert found["coverage"].min() >= 0.93, found["coverage"]
-    # the rule did stop adaptively, not always at once
-    assert found["mean_processes"] > rule.min_processes
-
-
 def _one_time_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
+    """Each recorded process's cycle-by-cycle log ratios: processes × cycles × (measure,
+    style), since the one-time interval is over cycles."""
     records = [r for r in read_one_time(ONE_TIME_RECORDED) if r.arch == arch and r.status == "ok"]
     assert len(records) >= 18
-    return _population(records, ONE_TIME_MEASURES)
+    first = records[0]
+    keys = [(m, s) for m in ONE_TIME_MEASURES for s in first.styles if s != first.reference]
+    cycles = [[[math.log(c / f) for c, f in zip(r.seconds[m][s], r.seconds[m][r.reference],
+                                                strict=True)] for m, s in keys]
+              for r in records]  # fmt: skip
+    measures = [m for m, _ in keys]
+    return np.array(cycles).transpose(0, 2, 1), [PRECISION[m] for m in measures], measures
 
 
-@pytest.mark.parametrize("arch", ["cnn", "mlp"])
-def test_the_one_time_rule_covers_the_truth_at_least_93_percent(arch):
-    population, aims, _ = _one_time_population(arch)
-    rule = rule_for(make_config("full"), arch, "one_time")
-    # the one-time measures stop together (docs/methodology.md, "When the paired phases stop")
-    found = simulate_coverage(population, aims, rule, trials=20_000, seed=1)
+def _simulated(phase: str, arch: str, k: float, **options):
+    """The full profile's rule on `arch`'s recorded `phase`, every column moved to a ratio of
+    1 + k × the margin."""
+    steady = phase == "steady"
+    population, _, measures = (_steady_population if steady else _one_time_population)(arch)
+    margin = DEFAULT_TIME_MARGIN if steady else DEFAULT_ONE_TIME_MARGIN
+    rule = options.pop("rule", rule_for(make_config("full"), arch, phase))
+    # a steady phase's measures stop on their own; a one-time phase's together
+    return simulate_verdicts(population, margin, 1 + k * margin / 100, rule, trials=8000,
+                             seed=1, groups=measures if steady else None, **options)  # fmt: skip
+
+
+PHASES = [("steady", "cnn"), ("steady", "mlp"), ("one_time", "cnn"), ("one_time", "mlp")]
+
+
+@pytest.mark.parametrize("phase, arch", PHASES)
+def test_at_no_difference_at_most_5_percent_of_verdicts_claim_one(phase, arch):
+    found = _simulated(phase, arch, 0.0)
+    claimed = found["verdicts"]["different, beyond margin"] + found["verdicts"][
+        "different, size unclear"]  # fmt: skip
+    assert claimed.max() <= 0.05, claimed
     assert found["coverage"].min() >= 0.93, found["coverage"]
-    assert found["mean_processes"] > rule.min_processes
+    assert found["mean_processes"] > 9  # it did stop adaptively, not always at once
 
 
-def test_measures_that_stop_on_their_own_stop_no_later_than_together():
-    population, aims, measures = _steady_population("mlp")
-    rule = StoppingRule(9, 30, 3)
-    alone = [simulate_coverage(population[:, [i for i, m in enumerate(measures) if m == measure]],
-                               [PRECISION[measure]] * 2, rule, trials=5000, seed=2)
-             for measure in dict.fromkeys(measures)]  # fmt: skip
-    together = simulate_coverage(population, aims, rule, trials=5000, seed=2)
-    apart = simulate_coverage(population, aims, rule, trials=5000, seed=2, groups=measures)
-    # each measure stops where it would alone, and the phase with its last measure: no later
-    # than all at once (which waits for every aim to be met at the same block)
-    assert apart["mean_processes"] <= together["mean_processes"]
-    assert min(a["mean_processes"] for a in alone) + 5 < together["mean_processes"]
-    assert np.allclose(apart["coverage"], np.concatenate([a["coverage"] for a in alone]))
+@pytest.mark.parametrize("phase, arch", PHASES)
+def test_at_one_and_a_half_margins_at_most_5_percent_are_equivalent(phase, arch):
+    found = _simulated(phase, arch, 1.5)
+    assert found["verdicts"]["equivalent"].max() <= 0.05
+    assert found["coverage"].min() >= 0.93, found["coverage"]
 
 
-def test_the_coverage_check_fails_a_rule_that_may_stop_after_two_processes():
-    population, aims, measures = _steady_population("cnn")
-    found = simulate_coverage(population, aims, StoppingRule(2, 30, 1), trials=20_000, seed=1,
-                              groups=measures)  # fmt: skip
-    assert found["coverage"].min() < 0.93
+@pytest.mark.parametrize("phase, arch", PHASES)
+def test_just_inside_the_margin_at_most_5_percent_are_beyond_it(phase, arch):
+    found = _simulated(phase, arch, 0.9)
+    assert found["verdicts"]["different, beyond margin"].max() <= 0.05
+    # coverage dips here where a column's processes have a heavy tail: the MLP's Functional
+    # latency, one process 3.6 % above the rest (docs/methodology.md gives the figures)
+    assert found["coverage"].min() >= 0.90, found["coverage"]
 
 
-def test_fixed_processes_of_normal_values_cover_95_percent():
+def test_the_check_fails_a_rule_that_may_decide_after_two_processes():
+    found = _simulated("steady", "cnn", 0.0, rule=StoppingRule(2, 30, 1))
+    claimed = found["verdicts"]["different, beyond margin"] + found["verdicts"][
+        "different, size unclear"]  # fmt: skip
+    assert found["coverage"].min() < 0.93 or claimed.max() > 0.05
+
+
+def test_fixed_processes_of_normal_values_cover_95_percent_and_decide_by_the_rule():
     population = np.random.default_rng(3).normal(0, 0.02, size=(5000, 2))
-    found = simulate_coverage(population, [100, 100], StoppingRule(5, 5), trials=20_000)
+    found = simulate_verdicts(population, 3.0, 1.0, StoppingRule(5, 5), trials=20_000)
     assert found["coverage"] == pytest.approx([0.95, 0.95], abs=0.006)
-    assert found["processes"] == {5: 1.0}
+    assert found["mean_processes"] == 5
+    shares = sum(found["verdicts"].values())
+    assert shares == pytest.approx([1.0, 1.0])
 
 
 def test_the_stopping_summary_says_why_each_phase_stopped():
@@ -156,13 +181,15 @@ def test_the_stopping_summary_says_why_each_phase_stopped():
     entries = [entry("train_step", 1.0), entry("latency", 2.0)]
     config = {"paired_processes": 6, "budget": 180.0}
     (found,) = stopping_summary(entries, spec_records, config)
-    assert (found["processes"], found["worker_seconds"], found["stopped"]) == (3, 60.0, AIMS_MET)
+    assert (found["processes"], found["worker_seconds"], found["stopped"]) == (3, 60.0, DECIDED_ALL)
+    assert (found["verdicts"], found["undecided"]) == (2, 0)
     assert (found["widest_measure"], found["widest_share_of_aim"]) == (
         "latency",
         pytest.approx(2 / 3),
     )
-    wide = [entry("train_step", 2.0)]
+    wide = [entry("train_step", 2.0, verdict="inconclusive")]
     assert stopping_summary(wide, spec_records, config)[0]["stopped"] == BUDGET
+    assert stopping_summary(wide, spec_records, config)[0]["undecided"] == 1
     assert stopping_summary(wide, spec_records, {"paired_processes": 3})[0]["stopped"] == MAXIMUM
 
 
@@ -172,40 +199,6 @@ def test_the_stopping_summary_gives_the_start_up_only_where_every_process_measur
     assert (found["worker_seconds"], found["startup_seconds"]) == (75.0, 15.0)
     older = [*measured, paired_record(process=3, wall_seconds=20.0)]  # before schema 7
     assert stopping_summary([entry()], older, {"paired_processes": 3})[0]["startup_seconds"] is None
-
-
-def test_the_processes_that_would_meet_an_aim_follow_the_t_interval():
-    # ±1.5 % at a spread of 0.02 between processes' means: t(n-1) 0.02 / sqrt(n) <= 0.015 from
-    # n = 10 (t = 2.262: 1.43 %), not at 9 (t = 2.306: 1.54 %)
-    assert processes_for_aim({"measure": "train_step", "between_process_sd": 0.02}) == 10
-    assert processes_for_aim({"measure": "latency", "between_process_sd": 0.02}) == 5
-    assert processes_for_aim({"measure": "train_step", "between_process_sd": None}) is None
-    assert processes_for_aim({"measure": "train_step", "between_process_sd": 5.0}) is None
-
-
-def test_the_stopping_summary_projects_what_would_meet_every_aim():
-    records = [paired_record(wall_seconds=w) for w in (20.0, 22.0, 30.0)]
-    wide = [entry("train_step", 4.0, between_process_sd=0.02),
-            entry("latency", 2.0, between_process_sd=0.01)]  # fmt: skip
-    (found,) = stopping_summary(wide, records, {"paired_processes": 3})
-    # 10 processes for the training step, rounded up to whole blocks of the 3 styles
-    assert found["processes_for_aims"] == 12
-    # the 72 s the three took, and 9 more at their median cost
-    assert found["worker_seconds_for_aims"] == pytest.approx(72.0 + 9 * 22.0)
-    met = [entry("train_step", 1.0, between_process_sd=0.001)]
-    assert stopping_summary(met, records, {"paired_processes": 3})[0]["processes_for_aims"] == 3
-
-
-def test_the_projection_prices_later_processes_at_what_they_would_time():
-    timed_all = {m: {} for m in MEASURES}
-    records = [paired_record(wall_seconds=40.0, seconds=timed_all) for _ in range(3)]
-    records += [paired_record(wall_seconds=10.0, seconds={"latency": {}}) for _ in range(3)]
-    # latency at a spread of 0.05 needs 14 processes (15 in blocks of 3); the rest are met
-    entries = [entry("train_step", 1.0, between_process_sd=0.001),
-               entry("latency", 4.0, between_process_sd=0.05)]  # fmt: skip
-    (found,) = stopping_summary(entries, records, {"paired_processes": 30})
-    assert found["processes_for_aims"] == 15
-    assert found["worker_seconds_for_aims"] == pytest.approx(150.0 + 9 * 10.0)
 
 
 def test_a_process_is_priced_at_the_processes_that_timed_what_it_will():

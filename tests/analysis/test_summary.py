@@ -7,8 +7,8 @@ from bench.analysis.stats import BEYOND
 from bench.analysis.summary import (
     backend_comparisons,
     mixed_records_warnings,
-    paired_precision_warnings,
     summarize,
+    undecided_warnings,
 )
 from bench.store.records import OneTimeRecord
 from tests.factories import paired_record, record
@@ -106,14 +106,17 @@ def test_failed_and_diverged_runs_are_excluded_and_reported():
     assert any("seed=4: failed. Boom: x" in w for w in summary["warnings"])
 
 
-def test_paired_intervals_wider_than_their_target_are_warned_about():
-    entry = {"arch": "mlp", "style": "functional", "estimate": 1.0, "processes": 8}
-    wide = {**entry, "measure": "predict", "ci95_low": 0.98, "ci95_high": 1.02}  # ±2 %
-    narrow = {**entry, "measure": "train_step", "ci95_low": 0.99, "ci95_high": 1.01}  # ±1 %
-    latency = {**entry, "measure": "latency", "ci95_low": 0.98, "ci95_high": 1.02}  # aim ±3 %
-    (warning,) = paired_precision_warnings([wide, narrow, latency])
-    assert "mlp/functional paired predict, 1,024 images: 95 % interval ±2.0 %" in warning
-    assert "wider than the ±1.5 % aimed for over 8 process(es)" in warning
+def test_undecided_paired_verdicts_are_warned_about_with_why():
+    entry = {"arch": "mlp", "style": "functional", "estimate": 1.0, "processes": 8, "margin": 3.0}
+    open_ = {**entry, "measure": "predict", "ci95_low": 0.96, "ci95_high": 1.04,
+             "verdict": "inconclusive"}  # fmt: skip
+    settled = {**entry, "measure": "train_step", "ci95_low": 0.99, "ci95_high": 1.01,
+               "verdict": "equivalent"}  # fmt: skip
+    (warning,) = undecided_warnings([open_, settled])
+    assert warning == (
+        "mlp/functional paired predict, 1,024 images: undecided after 8 process(es): "
+        "[0.960, 1.040] holds 1 and reaches past the ±3 % margin"
+    )
 
 
 def test_the_report_warns_when_a_models_runs_ran_on_different_kinds_of_node():

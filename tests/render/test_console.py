@@ -2,8 +2,8 @@
 
 import math
 
-from bench.analysis.stopping import AIMS_MET, BUDGET
-from bench.analysis.summary import paired_precision_warnings
+from bench.analysis.stopping import BUDGET, DECIDED_ALL, MAXIMUM
+from bench.analysis.summary import undecided_warnings
 from bench.render.console import answer_table, report_lines, short_verdict
 from bench.render.report import write_report
 from tests.factories import results_dir
@@ -37,62 +37,56 @@ def test_verdicts_that_fill_their_column_stay_apart(tmp_path):
     assert max(len(line) for line in answer_table(results)) <= 100
 
 
-def _with_wide_intervals(results, backend, pairs):
-    """`results` with a steady entry ±9 % wide (aims ±1.5 and ±3 %) per (style, measure), and
-    the report's warning for each."""
+def _with_undecided(results, backend, pairs):
+    """`results` with an inconclusive steady entry, ±9 % wide, per (style, measure), and the
+    report's warning for each."""
     h = math.asinh(0.09)
     wide = [{"phase": "steady", "backend": backend, "arch": "cnn", "style": style,
              "measure": measure, "estimate": 1.0, "ci95_low": math.exp(-h),
              "ci95_high": math.exp(h), "processes": 3, "verdict": "inconclusive",
-             "direction": None} for style, measure in pairs]  # fmt: skip
+             "direction": None, "margin": 3.0} for style, measure in pairs]  # fmt: skip
     results["paired"] = [*results.get("paired", []), *wide]
-    results["summary"]["warnings"] += paired_precision_warnings(wide)
+    results["summary"]["warnings"] += undecided_warnings(wide)
     return results
 
 
 def test_warnings_of_one_kind_become_one_line(tmp_path):
     results = write_report(results_dir(tmp_path))
-    assert not any("wider than" in line for line in report_lines(results, tmp_path))
+    assert not any("undecided" in line for line in report_lines(results, tmp_path))
     results["summary"]["warnings"] += [
         f"cnn/functional {metric}: unstable, standard deviation is 12 % of the mean (over 10 %)"
         for metric in ("build s", "compile s", "train s")
     ]
-    _with_wide_intervals(results, "tensorflow", [("subclassed", "train_step"),
-                                                 ("subclassed", "predict")])  # fmt: skip
+    _with_undecided(results, "tensorflow", [("subclassed", "train_step"),
+                                            ("subclassed", "predict")])  # fmt: skip
     lines = report_lines(results, tmp_path)
     assert sum("vary by over 10 %" in line for line in lines) == 1
     assert "note: 3 per-run timings" in "\n".join(lines)
-    assert not any("wider than the ±" in line for line in lines)  # not one line per interval
-    assert [line for line in lines if "wider than their aims" in line] == [
-        "note: cnn: 2 paired intervals are wider than their aims (summary.md); more "
-        "--paired-processes narrows them"
+    assert not any("holds 1 and reaches past" in line for line in lines)  # not one per entry
+    assert [line for line in lines if "undecided" in line] == [
+        "note: cnn: 2 of 2 paired verdicts undecided (summary.md says why); more "
+        "--paired-processes may decide them"
     ]
-    phase = {"backend": "tensorflow", "arch": "cnn", "stopped": BUDGET, "processes_for_aims": None}
+    phase = {"backend": "tensorflow", "arch": "cnn", "stopped": BUDGET}
     results["paired_stopping"] = [phase]
-    assert "a larger --budget narrows them" in "\n".join(report_lines(results, tmp_path))
-    results["paired_stopping"] = [
-        {**phase, "processes_for_aims": 12, "worker_seconds_for_aims": 300.0},
-        {**phase, "processes_for_aims": 45, "worker_seconds_for_aims": 900.0},
-        {**phase, "stopped": AIMS_MET, "processes_for_aims": 60, "worker_seconds_for_aims": 1e4},
-    ]
-    assert "; about 45 processes (20 min) would meet them" in "\n".join(
+    assert "a larger --budget may decide them" in "\n".join(report_lines(results, tmp_path))
+    results["paired_stopping"] = [{**phase, "stopped": MAXIMUM}]
+    assert "at the most processes: they sit near the margin" in "\n".join(
         report_lines(results, tmp_path)
     )
 
 
-def test_a_wide_interval_on_another_backend_is_counted_against_its_own_model(tmp_path):
+def test_an_undecided_verdict_on_another_backend_is_counted_against_its_own_model(tmp_path):
     pairs = [(style, "train_step") for style in ("functional", "subclassed")]
-    results = _with_wide_intervals(write_report(results_dir(tmp_path)), "torch", pairs)
+    results = _with_undecided(write_report(results_dir(tmp_path)), "torch", pairs)
     results["paired_stopping"] = [
-        {"backend": "torch", "arch": "cnn", "stopped": BUDGET, "processes_for_aims": 21,
-         "worker_seconds_for_aims": 600.0},
-        {"backend": "tensorflow", "arch": "cnn", "stopped": AIMS_MET, "processes_for_aims": 9,
-         "worker_seconds_for_aims": 60.0},
+        {"backend": "torch", "arch": "cnn", "stopped": BUDGET},
+        {"backend": "tensorflow", "arch": "cnn", "stopped": DECIDED_ALL},
     ]  # fmt: skip
-    (note,) = [line for line in report_lines(results, tmp_path) if "wider than" in line]
+    (note,) = [line for line in report_lines(results, tmp_path) if line.startswith("note: torch")]
     assert note == (
-        "note: torch/cnn: 2 paired intervals are wider than their aims (summary.md); "
-        "about 21 processes (10 min) would meet them"
+        "note: torch/cnn: 2 of 2 paired verdicts undecided (summary.md says why); "
+        "a larger --budget may decide them"
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench.analysis.stopping import AIMS_MET, BUDGET, MAXIMUM
+from bench.analysis.stopping import BUDGET, DECIDED_ALL, MAXIMUM
 from bench.analysis.summary import paired_summary
 from bench.plan.config import make_config
 from bench.plan.specs import MEASURES
@@ -71,7 +71,7 @@ def _run(config):
 def test_a_quiet_phase_stops_after_its_first_block_with_its_aims_met(tmp_path, worker):
     lines = _run(_config(tmp_path, archs=("cnn", "mlp")))
     assert worker.calls == [("cnn", p) for p in range(3)] + [("mlp", p) for p in range(3)]
-    assert lines[-1] == f"paired timing: mlp: stopped after 3 process(es): {AIMS_MET}"
+    assert lines[-1] == f"paired timing: mlp: stopped after 3 process(es): {DECIDED_ALL}"
     assert len(read_paired(tmp_path)) == 6
 
 
@@ -128,7 +128,7 @@ def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
         append_paired(tmp_path, _timed(spec, 0.0))
     lines = _run(replace(config, resume=True))
     assert worker.calls == []
-    assert lines == [f"paired timing: cnn: 3 process(es) recorded before: {AIMS_MET}"]
+    assert lines == [f"paired timing: cnn: 3 process(es) recorded before: {DECIDED_ALL}"]
 
 
 def test_resume_times_only_the_measures_its_directory_left_short_of_their_aims(tmp_path, worker):

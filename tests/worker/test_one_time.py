@@ -6,6 +6,7 @@ import statistics
 import time
 
 import keras
+import pytest
 
 from bench.analysis.one_time import one_time_drift, one_time_entries
 from bench.analysis.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, compare_log_ratios
@@ -148,8 +149,9 @@ def test_a_process_records_every_cycle_in_balanced_orders_and_the_report_derives
         (s, m) for s in ("functional", "subclassed") for m in ONE_TIME_MEASURES
     }
     for e in entries:
-        assert (e["phase"], e["n"], e["unit"], e["margin"]) == ("one_time", 2, "ratio", 10.0)
-        assert (e["processes"], e["cycles"], e["interval_over"]) == (2, 4, "processes")
+        # the interval is over the 4 cycles of the 2 processes (docs/methodology.md)
+        assert (e["phase"], e["n"], e["unit"], e["margin"]) == ("one_time", 4, "ratio", 10.0)
+        assert (e["processes"], e["cycles"], e["interval_over"]) == (2, 4, "cycles")
         assert e["ci95_low"] <= e["estimate"] <= e["ci95_high"]
         assert e["within_process_sd"] is not None and e["between_process_sd"] is not None
 
@@ -201,3 +203,16 @@ def test_keras_state_is_cleared_between_cycles():
     time_cycles({"sequential": named}, _compile, BATCH, PREDICT, _orders(["sequential"], 2))
     assert len(set(names)) == 1, names  # clear_session restarts the name counters every cycle
     assert keras.backend.backend() == "tensorflow"
+
+
+def test_the_one_time_interval_is_over_cycles_unless_the_processes_spread_more():
+    from bench.analysis.one_time import one_time_standard_error
+
+    alike = [[0.1, -0.1, 0.1, -0.1], [0.1, -0.1, 0.1, -0.1], [0.1, -0.1, 0.1, -0.1]]
+    cycles_se = statistics.stdev([v for p in alike for v in p]) / math.sqrt(12)
+    assert one_time_standard_error(alike) == pytest.approx(cycles_se)  # the means agree
+    apart = [[v + shift for v in p] for p, shift in zip(alike, (-0.3, 0.0, 0.3), strict=True)]
+    means = [statistics.fmean(p) for p in apart]
+    assert one_time_standard_error(apart) == pytest.approx(statistics.stdev(means) / math.sqrt(3))
+    assert one_time_standard_error(apart) > statistics.stdev(
+        [v for p in apart for v in p]) / math.sqrt(12)  # fmt: skip
