@@ -19,6 +19,7 @@ from bench.analysis.stats import (
 from bench.analysis.stopping import BUDGET, MAXIMUM
 from bench.analysis.summary import decided, undecided_warnings
 from bench.plan.backends import BACKENDS, model_name
+from bench.store.capabilities import NO, NOT_SUPPORTED, outcome_of
 from bench.store.records import references
 from mnist_models import STYLES
 
@@ -132,12 +133,26 @@ def report_lines(results: dict[str, Any], out: Path) -> list[str]:
     """Everything the console prints once a sweep's report is written."""
     return [
         *answer_table(results),
+        *capability_lines(results.get("capabilities") or {}),
         "",
         *_wrap(LEGEND),
         "every verdict with its interval: summary.md; the data: results.json; both beside",
         f"full report: {out / 'README.md'}",
         *warning_lines(results),
     ]
+
+
+def capability_lines(capabilities: dict[str, Any]) -> list[str]:
+    """One line per model and style that fails a capability check: which ones (the report's
+    "What each style can do" says why, and the remedy)."""
+    lines = []
+    for model, styles in capabilities.items():
+        for style, checks in styles.items():
+            failed = [c for c, found in checks.items() if outcome_of(found) in (NO, NOT_SUPPORTED)]
+            if failed:
+                lines += _wrap(f"cannot: {model}/{style}, {len(failed)} of {len(checks)} "
+                               f"capability checks: {', '.join(failed)}")  # fmt: skip
+    return ([""] if lines else []) + lines
 
 
 class _Run:

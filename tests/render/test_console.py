@@ -4,7 +4,7 @@ import math
 
 from bench.analysis.stopping import BUDGET, DECIDED_ALL, MAXIMUM
 from bench.analysis.summary import undecided_warnings
-from bench.render.console import answer_table, report_lines, short_verdict
+from bench.render.console import answer_table, capability_lines, report_lines, short_verdict
 from bench.render.report import write_report
 from tests.factories import results_dir
 
@@ -97,3 +97,16 @@ def test_verdicts_are_said_in_a_word_or_two():
         "faster <m"
     )
     assert short_verdict({"verdict": "inconclusive", "direction": None}) == "unclear"
+
+
+def test_each_style_that_fails_a_capability_check_gets_a_line_naming_them():
+    found = {"outcome": "no", "error": "TypeError: x", "remedy": None, "detail": None}
+    fine = {**found, "outcome": "yes"}
+    capabilities = {"cnn": {"sequential": {"h5_save_load": fine},
+                            "subclassed": {"h5_save_load": found, "plot_model": {
+                                **found, "outcome": "not installed"}}}}  # fmt: skip
+    assert capability_lines(capabilities) == [
+        "",
+        "cannot: cnn/subclassed, 1 of 2 capability checks: h5_save_load",
+    ]
+    assert capability_lines({"cnn": {"sequential": {"h5_save_load": fine}}}) == []

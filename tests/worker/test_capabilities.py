@@ -3,6 +3,7 @@ CNN's outcomes on TensorFlow, a new process without the model's code included.""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -160,6 +161,13 @@ def test_summary_graph_and_plot_checks(monkeypatch, tmp_path):
     assert plot["outcome"] == NOT_INSTALLED
 
 
+def test_plot_model_draws_where_pydot_and_graphviz_are_installed(tmp_path):
+    pytest.importorskip("pydot")
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    assert _check("plot_model", lambda: capabilities._plot(_chain(), tmp_path))["outcome"] == YES
+
+
 def test_files_that_a_new_process_loads_fail_with_their_reason(tmp_path, monkeypatch):
     failed = capabilities.write_files("cnn", "sequential", "tensorflow", tmp_path, X)
     assert failed == {}
@@ -167,8 +175,9 @@ def test_files_that_a_new_process_loads_fail_with_their_reason(tmp_path, monkeyp
     for load in (crossload._keras, crossload._served, crossload._litert, crossload._onnx):
         assert _check("load", lambda f=load: f(base, X))["outcome"] == YES, load
     np.save(base.with_suffix(".npy"), np.load(base.with_suffix(".npy")) + 0.5)
-    moved = _check("onnx_onnxruntime", lambda: crossload._onnx(base, X))
-    assert moved["outcome"] == NO and "differ by up to 0.5" in moved["error"]
+    for load in (crossload._keras, crossload._served, crossload._litert, crossload._onnx):
+        moved = _check("load", lambda f=load: f(base, X))
+        assert moved["outcome"] == NO and "differ by up to 0.5" in moved["error"], load
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     assert _check("onnx", lambda: crossload._onnx(base, X))["outcome"] == NOT_INSTALLED
     base.with_suffix(".keras").write_bytes(b"not a zip")
