@@ -50,10 +50,14 @@ def short_verdict(entry: dict[str, Any]) -> str:
 
 
 def answer_table(results: dict[str, Any]) -> list[str]:
-    """Per model, one row per style: accuracy, identical weights, step time, each verdict."""
+    """Per model, one row per style: accuracy, identical weights, the paired phase's median
+    training step (the runs' own step times vary by more than the styles do), each verdict."""
     stats = {(s["backend"], s["arch"], s["style"], s["metric"]): s
              for s in results["summary"]["stats"]}  # fmt: skip
     verdicts = {(e["backend"], e["arch"], e["style"], e["measure"]): e for e in results["paired"]}
+    medians = results.get("paired_medians") or []
+    steps = {(m["backend"], m["arch"], m["style"]): m["median_ms_per_call"]
+             for m in medians if m["measure"] == "train_step"}  # fmt: skip
     runs = defaultdict(list)
     order = sorted(results["runs"], key=lambda r: (BACKENDS.index(r["backend"]), r["arch"],
                                                     STYLES.index(r["style"])))  # fmt: skip
@@ -73,7 +77,7 @@ def answer_table(results: dict[str, Any]) -> list[str]:
             if (b, a) != (backend, arch):
                 continue
             accuracy = stats.get((b, a, style, "test_accuracy"))
-            step = stats.get((b, a, style, "steady_step_ms"))
+            step = steps.get((b, a, style))
             same = [r["identical_to_reference"] for r in group
                     if r.get("identical_to_reference") is not None]  # fmt: skip
             identical = "reference" if style == reference else (
@@ -85,7 +89,8 @@ def answer_table(results: dict[str, Any]) -> list[str]:
                 for _, m in COLUMNS
             ]  # fmt: skip
             lines.append(
-                f"{style:11s}{_mean(accuracy, 100, 2):>7s} {identical:>11s}{_mean(step, 1, 1):>8s} "
+                f"{style:11s}{_mean(accuracy, 100, 2):>7s} {identical:>11s}"
+                f"{'–' if step is None else f'{step:.1f}':>8s} "
                 + " ".join(f"{cell:>9s}" for cell in cells)
             )
     return lines
@@ -124,8 +129,11 @@ def _what_decides(phases: list[dict[str, Any]]) -> str:
     """What could decide a model's open verdicts: more time, or nothing the options give."""
     if any(p["stopped"] == BUDGET for p in phases):
         return "a larger --budget may decide them"
-    if any(p["stopped"] == MAXIMUM for p in phases):
-        return "at the most processes: they sit near the margin"
+    capped = [p for p in phases if p["stopped"] == MAXIMUM]
+    if capped:
+        names = ", ".join(f"{'one-time' if p['phase'] == 'one_time' else 'steady'} "
+                          f"({p['most_processes']})" for p in capped)  # fmt: skip
+        return f"their phase ran its most processes: {names}"
     return "more --paired-processes may decide them"
 
 

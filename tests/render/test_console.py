@@ -70,8 +70,9 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
     phase = {"backend": "tensorflow", "arch": "cnn", "stopped": BUDGET}
     results["paired_stopping"] = [phase]
     assert "a larger --budget may decide them" in "\n".join(report_lines(results, tmp_path))
-    results["paired_stopping"] = [{**phase, "stopped": MAXIMUM}]
-    assert "at the most processes: they sit near the margin" in "\n".join(
+    results["paired_stopping"] = [{**phase, "stopped": MAXIMUM, "phase": "one_time",
+                                   "most_processes": 3}]  # fmt: skip
+    assert "their phase ran its most processes: one-time (3)" in "\n".join(
         report_lines(results, tmp_path)
     )
 
@@ -110,3 +111,14 @@ def test_each_style_that_fails_a_capability_check_gets_a_line_naming_them():
         "cannot: cnn/subclassed, 1 of 2 capability checks: h5_save_load",
     ]
     assert capability_lines({"cnn": {"sequential": {"h5_save_load": fine}}}) == []
+
+
+def test_the_step_column_is_the_paired_phases_median_not_the_runs(tmp_path):
+    results = write_report(results_dir(tmp_path))  # the runs' subclassed steps: 14.4 ms
+    (row,) = [line for line in answer_table(results) if line.startswith("subclassed")]
+    assert "14.4" not in row, row
+    median = {"backend": "tensorflow", "arch": "cnn", "style": "subclassed",
+              "measure": "train_step", "median_ms_per_call": 13.25}  # fmt: skip
+    results["paired_medians"] = [median]
+    (row,) = [line for line in answer_table(results) if line.startswith("subclassed")]
+    assert "13.2" in row, row
