@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
-from bench.analysis.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, NEGLIGIBLE, UNCLEAR
-from bench.analysis.summary import decided, share_of_aim
+from bench.analysis.stats import INCONCLUSIVE, UNCLEAR
+from bench.analysis.summary import DECIDED, decided, share_of_aim
 from bench.plan.config import most_processes
 from bench.store.records import OneTimeRecord
 
@@ -135,8 +135,8 @@ def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
     return statistics.median([cost for n, cost in covering if n == fewest] or every)
 
 
-# Verdict codes of the vectorised rule, in `VERDICT_ORDER`; the first three are decided.
-VERDICT_ORDER = (EQUIVALENT, NEGLIGIBLE, BEYOND, UNCLEAR, INCONCLUSIVE)
+# Verdict codes of the vectorised rule, in `VERDICT_ORDER`: the decided ones first.
+VERDICT_ORDER = (*DECIDED, UNCLEAR, INCONCLUSIVE)
 
 
 def simulate_verdicts(population: np.ndarray, margin_percent: float, truth_ratio: float,
@@ -185,12 +185,10 @@ def simulate_verdicts(population: np.ndarray, margin_percent: float, truth_ratio
             h95 = scipy_stats.t.ppf(1 - (1 - confidence) / 2, units - 1) * se
             h90 = scipy_stats.t.ppf(1 - (1 - confidence), units - 1) * se
             verdicts = _verdict_codes(mean, h95, h90, band)
-            now = pending & ((verdicts <= 2).all(axis=1) | last)
+            now = pending & ((verdicts < len(DECIDED)).all(axis=1) | last)
             final_h95 = scipy_stats.t.ppf(0.975, units - 1) * se
-            sub_codes, sub_cov = codes[:, cols], covered[:, cols]
-            sub_codes[now] = verdicts[now]
-            sub_cov[now] = np.abs(mean - truth)[now] <= final_h95[now]
-            codes[:, cols], covered[:, cols] = sub_codes, sub_cov
+            codes[np.ix_(now, cols)] = verdicts[now]
+            covered[np.ix_(now, cols)] = np.abs(mean - truth)[now] <= final_h95[now]
             stopped_at[now] = np.maximum(stopped_at[now], n)
             pending &= ~now
     return {

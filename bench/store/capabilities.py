@@ -21,27 +21,25 @@ EXPORT_EXTRA = "pip install 'mnist-styles-bench[export]'"
 
 @dataclass(frozen=True)
 class Check:
-    """One thing a user does with a model afterwards; `fresh` when it runs in a new process
-    that has not imported the model's code."""
+    """One thing a user does with a model afterwards: its name, its row's group, its words."""
 
     name: str
     group: str
     label: str
-    fresh: bool = False
 
 
 CHECKS = (
     Check("keras_reload_without_code", "save and deploy",
-          "`.keras` reload, new process, model code not imported", fresh=True),
+          "`.keras` reload, new process, model code not imported"),
     Check("keras_reload_with_code", "save and deploy",
-          "`.keras` reload, new process, model code imported", fresh=True),
+          "`.keras` reload, new process, model code imported"),
     Check("keras_from_previous_install", "save and deploy",
-          "`.keras` saved by the previous install, loaded here", fresh=True),
+          "`.keras` saved by the previous install, loaded here"),
     Check("h5_save_load", "save and deploy", "`.h5` save and load"),
     Check("config_round_trip", "save and deploy", "`get_config` / `from_config`"),
-    Check("savedmodel_served", "export", "SavedModel export, served in a new process", fresh=True),
-    Check("tflite_litert", "export", "TFLite, run in LiteRT in a new process", fresh=True),
-    Check("onnx_onnxruntime", "export", "ONNX, run in onnxruntime in a new process", fresh=True),
+    Check("savedmodel_served", "export", "SavedModel export, served in a new process"),
+    Check("tflite_litert", "export", "TFLite, run in LiteRT in a new process"),
+    Check("onnx_onnxruntime", "export", "ONNX, run in onnxruntime in a new process"),
     Check("quantize_int8", "export", "`quantize(\"int8\")` of trained weights"),
     Check("weights_same_style", "reuse", "`save_weights` → `load_weights`, same style"),
     Check("weights_file_other_styles", "reuse", "weights file into each other style"),

@@ -21,14 +21,14 @@ def collect() -> dict[str, Any]:
     """
     return {
         "python": platform.python_version(),
-        "tensorflow": _version("tensorflow"),
-        "keras": _version("keras"),
-        "numpy": _version("numpy"),
+        "tensorflow": package_version("tensorflow"),
+        "keras": package_version("keras"),
+        "numpy": package_version("numpy"),
         # the other backends' frameworks: None where not installed
-        "jax": _version("jax"),
-        "jaxlib": _version("jaxlib"),
-        "torch": _version("torch"),
-        "ray": _version("ray"),
+        "jax": package_version("jax"),
+        "jaxlib": package_version("jaxlib"),
+        "torch": package_version("torch"),
+        "ray": package_version("ray"),
         "os": platform.platform(),
         "cpu_model": cpu_model(),
         "cpu_native_bf16": native_bf16(),
@@ -143,7 +143,8 @@ def provenance_lines(git: dict[str, Any] | None) -> list[str]:
     return []
 
 
-def _version(package: str) -> str | None:
+def package_version(package: str) -> str | None:
+    """An installed package's version, None where it is not installed."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:

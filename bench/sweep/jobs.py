@@ -12,7 +12,6 @@ import json
 import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from bench.plan.backends import model_name
@@ -160,8 +159,7 @@ def check_capabilities(archs: tuple[str, ...], styles_of: dict[str, tuple[str, .
         return {style: (result or {}).get(style) or {"worker": _failed(error)}
                 for style in styles_of[arch]}  # fmt: skip
 
-    if files:
-        Path(files).mkdir(parents=True, exist_ok=True)
+    # the capabilities workers create `files`: the directory is theirs to write
     kept = contextlib.nullcontext(files) if files else tempfile.TemporaryDirectory(
         prefix="bench-capabilities-")  # fmt: skip
     with kept as tmp:

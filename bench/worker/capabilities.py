@@ -31,6 +31,7 @@ from bench.store.capabilities import (
     YES,
     entry,
 )
+from bench.store.environment import package_version
 from bench.store.files import write_atomic
 from bench.worker import reuse
 from bench.worker.reuse import DoesNotApply, same_predictions
@@ -143,14 +144,7 @@ def check_capabilities(arch: str, styles: list[str], backend: str, directory: Pa
 def _write_versions(directory: Path) -> None:
     """Which Keras and TensorFlow wrote the files: what a later install's load is judged
     against (`--previous-files`)."""
-    from importlib import metadata
-
-    versions = {}
-    for package in ("keras", "tensorflow"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+    versions = {package: package_version(package) for package in ("keras", "tensorflow")}
     write_atomic(directory / "versions.json", json.dumps(versions).encode())
 
 

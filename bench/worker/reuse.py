@@ -97,19 +97,32 @@ def _check_features(model: keras.Model, extractor: keras.Model, x: np.ndarray) -
     return f"{tuple(features.shape[1:])} from the {type(_layers(model)[-2]).__name__} layer"
 
 
-def features_get_layer(model: keras.Model, x: np.ndarray) -> str:
+def _by_get_layer(model: keras.Model) -> keras.Model:
     """The idiom users reach for: a Functional model from the inputs to a layer's output."""
     import keras
 
-    name = _layers(model)[-2].name
-    return _check_features(model, keras.Model(model.inputs, model.get_layer(name).output), x)
+    return keras.Model(model.inputs, model.get_layer(_layers(model)[-2].name).output)
 
 
-def features_in_order(model: keras.Model, x: np.ndarray) -> str:
+def _in_order(model: keras.Model) -> keras.Model:
     """The subclassing guide's idiom: the model's layers but its head, called in order."""
     import keras
 
-    return _check_features(model, keras.Sequential(_layers(model)[:-1]), x)
+    return keras.Sequential(_layers(model)[:-1])
+
+
+# Each idiom that takes a model's features, in the order fine-tuning tries them.
+FEATURE_IDIOMS = {"get_layer": _by_get_layer, "layers in order": _in_order}
+
+
+def features_get_layer(model: keras.Model, x: np.ndarray) -> str:
+    """Features by `Model(model.inputs, get_layer(name).output)`, checked through the head."""
+    return _check_features(model, _by_get_layer(model), x)
+
+
+def features_in_order(model: keras.Model, x: np.ndarray) -> str:
+    """Features by the model's layers but its head, called in order, checked through the head."""
+    return _check_features(model, _in_order(model), x)
 
 
 def fine_tune(model: keras.Model, x: np.ndarray) -> str:
@@ -117,13 +130,10 @@ def fine_tune(model: keras.Model, x: np.ndarray) -> str:
     trains one step: only the new head's weights may move."""
     import keras
 
-    idioms = {"get_layer": lambda: keras.Model(model.inputs,
-                                               model.get_layer(_layers(model)[-2].name).output),
-              "layers in order": lambda: keras.Sequential(_layers(model)[:-1])}  # fmt: skip
     base, used, why = None, None, []
-    for name, make in idioms.items():
+    for name, make in FEATURE_IDIOMS.items():
         try:
-            candidate = make()
+            candidate = make(model)
             _check_features(model, candidate, x)
             base, used = candidate, name
             break

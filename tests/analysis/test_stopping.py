@@ -220,3 +220,19 @@ def test_the_stopping_summary_counts_a_one_time_phase_against_its_own_most():
     config = {"paired_processes": 30, "one_time_processes": 3}
     (found,) = stopping_summary([entry("build", 9.0, phase="one_time")], [one_time], config)
     assert (found["phase"], found["most_processes"]) == ("one_time", 3)
+
+
+def test_the_vectorised_verdict_is_the_reports_verdict():
+    from bench.analysis.stats import verdict
+    from bench.analysis.stopping import VERDICT_ORDER, _verdict_codes
+
+    band = math.log1p(0.03)
+    means = np.linspace(-0.08, 0.08, 41)
+    halves = np.linspace(0.001, 0.06, 30)
+    m, h95 = (a.ravel() for a in np.meshgrid(means, halves))
+    h90 = h95 * 0.84
+    codes = _verdict_codes(m, h95, h90, band)
+    expected = [verdict((a - b, a + b), (a - c, a + c), band)
+                for a, b, c in zip(m, h95, h90, strict=True)]  # fmt: skip
+    assert {VERDICT_ORDER[code] for code in codes} == set(VERDICT_ORDER)  # every verdict met
+    assert [VERDICT_ORDER[code] for code in codes] == expected
