@@ -122,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out",
         type=Path,
-        help="output dir (a new runs/<time>-<profile>/; --out results regenerates the "
-        "committed reference results)",
+        help="output dir (a new runs/<time>-<profile>/); a report's Reproduce line names the "
+        "directory it was written to",
     )
     p.add_argument(
         "--resume",

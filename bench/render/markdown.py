@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.summary import identity_warnings
+from bench.plan.command import command_line
 from bench.plan.settings import (
     ACCURACY_MARGIN_POINTS,
     DEFAULT_TIME_MARGIN,
@@ -131,12 +132,13 @@ def stopping_totals(stopping: list[dict[str, Any]]) -> str:
     return text + ".\n"
 
 
-def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
-    """The report a person reads: what ran, the tables, the charts, where, and how to redo it."""
+def readme(results: dict[str, Any], summary_md: str, charts: list[Path], out: Path | None = None
+           ) -> str:  # fmt: skip
+    """The report a person reads: what ran, the tables, the charts, where, and how to redo it
+    (into `out`, the report's directory, where given)."""
     config = results.get("config") or {}
     settings = config.get("settings", {})
     env = results.get("environment") or {}
-    command = results.get("command") or []
     git = env.get("git") or {}
     ok = sum(r["status"] == "ok" for r in results["runs"])
     lines = [
@@ -187,14 +189,40 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path]) -> str:
         *_phase_code_line("Paired timing phase", env.get("paired_git"), git),
         *_phase_code_line("One-time phase", env.get("one_time_git"), git),
         "",
-        "## Reproduce",
-        "",
-        "```",
-        "python -m bench" + (" " + shlex.join(command) if command else ""),
-        "```",
-        "",
+        *reproduce_lines(results, out),
     ]
     return "\n".join(lines)
+
+
+def reproduce_lines(results: dict[str, Any], out: Path | None = None) -> list[str]:
+    """The "Reproduce" section: the command derived from the sweep's settings (pinned to as many
+    cores as it could use), and every command that wrote to the directory where a `--resume`
+    continued it."""
+    env = results.get("environment") or {}
+    usable, cores = env.get("cpu_cores_usable"), env.get("cpu_cores")
+    pinned = ["taskset", "-c", "0" if usable == 1 else f"0-{usable - 1}"] if (
+        usable and cores and usable < cores) else []  # fmt: skip
+    config = results.get("config") or {}
+    line = command_line(config, out=str(out) if out else None, prefix=pinned) if config else ""
+    lines = ["## Reproduce", "", "```", line, "```", ""]
+    commands = [c for c in results.get("commands") or [] if c]
+    if len(commands) > 1 or any("--resume" in c for c in commands):
+        if len(commands) > 1:
+            opening = (f"This directory was written by these {len(commands)} commands, in "
+                       "order, each `--resume` continuing what the directory held.")  # fmt: skip
+        else:
+            opening = ("This directory was completed by the command below, a `--resume` of an "
+                       "earlier sweep whose command was not recorded.")  # fmt: skip
+        lines += [
+            opening + " The line above has the last one's settings: one sweep reproduces the "
+            "directory only where every phase ran under them.",
+            "",
+            "```",
+            *("python -m bench " + shlex.join(c) for c in commands),
+            "```",
+            "",
+        ]
+    return lines
 
 
 def _gflops(value: float | None) -> str:

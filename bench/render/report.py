@@ -81,6 +81,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "sweep_started_at": sweep.get("created_at"),
         "command": sweep.get("command"),
+        "commands": sweep.get("commands") or [sweep.get("command") or []],
         "environment": sweep.get("environment"),
         "config": config,
         "time_margin_percent": margin,
@@ -109,5 +110,5 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         charts.append(out / "backends.png")
     summary_md = summary_markdown(records, summary, results, margin)
     write_atomic(out / "summary.md", summary_md.encode())
-    write_atomic(out / "README.md", readme(results, summary_md, charts).encode())
+    write_atomic(out / "README.md", readme(results, summary_md, charts, out).encode())
     return results

@@ -55,6 +55,8 @@ class Sweep:
     environment: dict[str, Any]
     capabilities: dict[str, Any] = field(default_factory=dict)
     capability_seconds: dict[str, Any] = field(default_factory=dict)  # worker time per model
+    # every command that wrote to the directory, oldest first: a --resume adds one
+    commands: list[list[str]] = field(default_factory=list)
     architectures: dict[str, Any] = field(default_factory=dict)
     # the budget's clock: when the sweep started, and what its runs cost (local runs only)
     clock: paired.Clock = field(default_factory=lambda: paired.Clock(time.perf_counter()))
@@ -69,6 +71,7 @@ class Sweep:
                     timespec="seconds"
                 ),
                 "command": self.command,
+                "commands": [*self.commands, self.command],
                 "config": self.config.to_dict(),
                 "environment": self.environment,
                 "capabilities": self.capabilities,
@@ -146,6 +149,8 @@ def carry_over(sweep: Sweep, todo: Todo) -> None:
     every run is done, the environment and probe the runs were measured under."""
     sweep.capabilities = todo.previous.get("capabilities") or {}
     sweep.capability_seconds = todo.previous.get("capability_seconds") or {}
+    if todo.previous:
+        sweep.commands = todo.previous.get("commands") or [todo.previous.get("command") or []]
     if todo.previous and not todo.runs:
         # A paired phase redone now runs this code, which the report names beside the runs';
         # each phase keeps its own, so that redoing one does not claim the other.

@@ -244,3 +244,11 @@ def test_a_style_that_trains_to_other_weights_is_warned_about_as_its_seed_finish
     warnings = [line for line in lines if "WARNING" in line]
     assert len(warnings) == 1, lines
     assert "cnn/subclassed seed=1 trained to other weights than cnn/sequential" in warnings[0]
+
+
+def test_sweep_json_keeps_every_command_that_wrote_to_the_directory(tmp_path, fake_worker):
+    run_sweep(_config(tmp_path), {}, ["--seeds", "3"], echo=lambda _: None)
+    again = ["--resume", "--seeds", "4"]
+    run_sweep(_config(tmp_path, resume=True, seeds=(1, 2, 3, 4)), {}, again, echo=lambda _: None)
+    sweep = json.loads((tmp_path / "sweep.json").read_text())
+    assert sweep["commands"] == [["--seeds", "3"], again] and sweep["command"] == again
