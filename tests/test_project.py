@@ -49,3 +49,38 @@ def test_every_relative_link_in_the_readme_and_docs_resolves():
 
 def test_the_readme_stays_a_front_door():
     assert len((ROOT / "README.md").read_text().splitlines()) <= 300
+
+
+def _first_screen() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("\n", 2)[2].split("\n## ", 1)[0].strip()
+
+
+def test_the_first_screen_is_the_answer_in_twelve_lines_each_claim_linked_to_results():
+    screen = _first_screen()
+    assert len(screen.splitlines()) <= 12
+    for claim in screen.split("\n- ")[1:]:
+        links = re.findall(r"\]\((results/[^)]+)\)", claim)
+        assert links, f"a claim without its results: {claim[:60]}"
+        assert all((ROOT / link).exists() for link in links)
+        assert "Zen" in claim  # every figure names its machine
+
+
+def test_the_first_screens_milliseconds_are_the_medians_of_its_records():
+    import json
+    import statistics
+
+    cycles: dict[tuple[str, str], list[float]] = {}
+    for line in (ROOT / "results" / "one_time.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["arch"] == "cnn" and record.get("seconds"):
+            for measure in ("build", "load"):
+                for style, seconds in record["seconds"][measure].items():
+                    cycles.setdefault((measure, style), []).extend(seconds)
+    ms = {key: round(1000 * statistics.median(v)) for key, v in cycles.items()}
+    screen = " ".join(_first_screen().split())
+    styles = ("sequential", "functional", "subclassed")
+    build = f"builds in {ms['build', styles[0]]} ms as Sequential, {ms['build', styles[1]]} ms "
+    assert build + f"Functional, {ms['build', styles[2]]} ms subclassed" in screen
+    loads = [ms["load", s] for s in styles]
+    assert f"in {loads[0]}, {loads[1]} and {loads[2]} ms" in screen
