@@ -107,7 +107,7 @@ class BenchConfig:
         "aims", check=whole(1),
     )  # fmt: skip
     paired_instances: int = setting(
-        1, help="copies of each style in each steady paired process", check=whole(1)
+        1, help="instances of each style in each steady paired process", check=whole(1)
     )
     budget: float | None = setting(
         None, help="wall time of the whole sweep (300, 5m, 1h): the runs go first, then the "
@@ -273,13 +273,13 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # The process is the unit of replication (docs/methodology.md, "Paired timing"). Each
         # measure stops once its intervals meet their aims, after at least three Latin squares
         # of build orders (nine processes: the coverage simulation's minimum for ≥ 93 %), at
-        # most 30 processes. Rounds, copies and cycles per process come from the variance
-        # components (docs/methodology.md, "How many processes, rounds and copies").
+        # most 30 processes. Rounds, instances and cycles per process come from the variance
+        # components (docs/methodology.md, "How many processes, rounds and instances").
         paired_rounds=20,
         paired_processes=30,
         paired_min_processes=9,
-        # copies of one model in one process run a few per cent apart (single-image latency);
-        # two copies per style halve that part of the spread between processes
+        # instances of one model in one process run a few per cent apart (single-image latency);
+        # two instances per style halve that part of the spread between processes
         paired_instances=2,
         one_time_cycles=6,
     ),

@@ -129,7 +129,7 @@ class PairedSpec:
     reference: str = REFERENCE_STYLE
     data_dir: str | None = None
     build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
-    instances: int = 1  # copies of each style, each timed in every round
+    instances: int = 1  # models of each style, built alike, each timed in every round
     # the measures still short of their aims: later processes of a phase time only those
     measures: tuple[str, ...] = MEASURES
 
@@ -139,8 +139,8 @@ class PairedSpec:
         return self.build_order or self.styles
 
     def copies_in_build_order(self) -> list[tuple[str, int]]:
-        """(style, copy) in the order they are built: the build order, then its reverse, and so
-        on, so that with two copies each style has one early and one late copy."""
+        """(style, instance) in the order they are built: the build order, then its reverse, and so
+        on, so that with two instances each style has one early and one late instance."""
         order = self.styles_in_build_order
         return [(style, copy) for copy in range(self.instances)
                 for style in (order if copy % 2 == 0 else order[::-1])]  # fmt: skip

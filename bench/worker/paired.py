@@ -1,9 +1,9 @@
 """The paired timing phase: every style of one architecture in one process, timed in rounds.
 
 Each round runs every style once per measure, in a freshly shuffled order, for a short burst of
-identical calls (on each of a style's copies, when the process holds several: two copies of
+identical calls (on each of a style's instances, when the process holds several: two instances of
 one model in one process run a few per cent apart for the life of the process, so several
-copies per style average that out inside the process instead of between processes). Slow
+instances per style average that out inside the process instead of between processes). Slow
 spells of a shared machine then hit all styles of a round alike, and the per-round ratios to
 the reference style cancel them; that is why these intervals are narrower than those of whole
 runs timed minutes apart in separate processes. Runs inside a worker process.
@@ -139,7 +139,7 @@ def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch,
 
 
 def summed(by_copy: Mapping[str, list[float]], style: str, instances: int) -> list[float]:
-    """A style's time in each round: the sum of its copies' bursts in that round."""
+    """A style's time in each round: the sum of its instances' bursts in that round."""
     copies = [by_copy[copy_name(style, c)] for c in range(instances)]
     return [sum(times) for times in zip(*copies, strict=True)]
 
