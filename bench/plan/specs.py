@@ -138,12 +138,12 @@ class PairedSpec:
         """The styles in the order this process builds, traces and warms them up."""
         return self.build_order or self.styles
 
-    def copies_in_build_order(self) -> list[tuple[str, int]]:
+    def instances_in_build_order(self) -> list[tuple[str, int]]:
         """(style, instance) in the order they are built: the build order, then its reverse, and so
         on, so that with two instances each style has one early and one late instance."""
         order = self.styles_in_build_order
-        return [(style, copy) for copy in range(self.instances)
-                for style in (order if copy % 2 == 0 else order[::-1])]  # fmt: skip
+        return [(style, instance) for instance in range(self.instances)
+                for style in (order if instance % 2 == 0 else order[::-1])]  # fmt: skip
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

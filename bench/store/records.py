@@ -201,7 +201,7 @@ class PairedRecord(JsonRecord):
     """The paired timing phase of one architecture: every style in one process, interleaved.
 
     `seconds[measure][style]` holds one time per round, in round order: the sum of one burst on
-    each of the style's `instances` copies, a burst being `steps_per_burst[measure]` identical
+    each of the style's `instances` instances, a burst being `steps_per_burst[measure]` identical
     calls. It holds the measures the process timed: all of them, or (later in an adaptive
     phase) those still short of their aims. Everything reported is derived from these.
     """
@@ -225,7 +225,7 @@ class PairedRecord(JsonRecord):
     backend: str = "tensorflow"
     jit_compile: bool | None = None  # what Keras used for every style of the process
     build_order: list[str] | None = None  # the order the styles were built and traced in
-    instances: int = 1  # copies of each style in the process (schema < 6: always one)
+    instances: int = 1  # models of each style in the process (schema < 6: always one)
     device: str | None = None
     started_at: str | None = None
     wall_seconds: float | None = None

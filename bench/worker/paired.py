@@ -138,15 +138,15 @@ def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch,
     return steps, seconds
 
 
-def summed(by_copy: Mapping[str, list[float]], style: str, instances: int) -> list[float]:
+def summed(by_instance: Mapping[str, list[float]], style: str, instances: int) -> list[float]:
     """A style's time in each round: the sum of its instances' bursts in that round."""
-    copies = [by_copy[copy_name(style, c)] for c in range(instances)]
-    return [sum(times) for times in zip(*copies, strict=True)]
+    bursts = [by_instance[instance_name(style, i)] for i in range(instances)]
+    return [sum(times) for times in zip(*bursts, strict=True)]
 
 
-def copy_name(style: str, copy: int) -> str:
-    """The name of a style's copy in a process: the style itself for the first."""
-    return style if copy == 0 else f"{style}#{copy}"
+def instance_name(style: str, instance: int) -> str:
+    """The name of a style's instance in a process: the style itself for the first."""
+    return style if instance == 0 else f"{style}#{instance}"
 
 
 def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord:
@@ -167,23 +167,25 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
         ]
         build_order = list(spec.styles_in_build_order)
         models = {}
-        for style, copy in spec.copies_in_build_order():
+        for style, instance in spec.instances_in_build_order():
             # The same seed for each: identical initial weights, so the styles train alike.
-            model = models[copy_name(style, copy)] = build_model(spec.arch, style, seed=spec.seed)
+            model = build_model(spec.arch, style, seed=spec.seed)
+            models[instance_name(style, instance)] = model
             compile_model(model, s, epoch_size(s)[1])  # the runs' recipe
         jit_compile = all(effective_jit_compile(m, s) for m in models.values())
-        steps, per_copy = time_models(
+        steps, per_instance = time_models(
             models,
             train_batches,
             preprocess(mnist.x_test[:PREDICT_BATCH]),
-            reference=copy_name(spec.reference, 0),
+            reference=instance_name(spec.reference, 0),
             rounds=spec.rounds,
             order_seed=spec.order_seed,
             burst_seconds=spec.burst_seconds,
             measures=spec.measures,
         )
-        seconds = {measure: {style: summed(by_copy, style, spec.instances) for style in spec.styles}
-                   for measure, by_copy in per_copy.items()}  # fmt: skip
+        seconds = {measure: {style: summed(by_instance, style, spec.instances)
+                             for style in spec.styles}
+                   for measure, by_instance in per_instance.items()}  # fmt: skip
     except Exception as e:  # recorded, so that the sweep and the report go on
         clock.failed(e)
     return PairedRecord(

@@ -167,7 +167,7 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
 
 def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeypatch):
     spec = PairedSpec("mlp", STYLES, 1, _SETTINGS, rounds=4, build_order=STYLES, instances=2)
-    assert spec.copies_in_build_order() == [(s, 0) for s in STYLES] + [
+    assert spec.instances_in_build_order() == [(s, 0) for s in STYLES] + [
         (s, 1) for s in reversed(STYLES)
     ]
     timed = {}
