@@ -87,7 +87,7 @@ def setting_options() -> dict[str, Option]:
 
 
 def _add_setting(parser: argparse.ArgumentParser, name: str, option: Option, kind: type) -> None:
-    flag = option.flag or "--" + name.replace("_", "-")
+    flag = option.flag_for(name)
     help_text = option.help + defaults_text(name, option)
     if option.boolean:
         parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,

@@ -8,12 +8,9 @@ import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from bench.plan.config import BenchConfig, profile_value
+from bench.plan.config import BenchConfig, profile_value, shared_start_default
 from bench.plan.settings import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES, TrainSettings, options
 
-# Settings a config holds but the command line does not set directly: `backend` is the first
-# of `backends`.
-_DERIVED = {"backend"}
 _ALL_IMAGES = {"train_images": MNIST_TRAIN_IMAGES, "test_images": MNIST_TEST_IMAGES}
 
 
@@ -26,15 +23,15 @@ def command_options(config: dict[str, Any]) -> list[str]:
     found = ["--profile", profile]
     for cls in (BenchConfig, TrainSettings):
         for name, option in options(cls).items():
-            if name in _DERIVED or name not in values:
+            if name not in values:
                 continue
-            value = _normal(name, values[name])
-            default = _normal(name, profile_value(profile, name))
-            if name == "shared_start":  # make_config: on wherever backends are compared
-                default = len(values.get("backends") or ()) > 1
+            value = normal_value(name, values[name])
+            default = normal_value(name, profile_value(profile, name))
+            if name == "shared_start":
+                default = shared_start_default(values.get("backends") or ())
             if name != "backends" and value == default:
                 continue
-            flag = option.flag or "--" + name.replace("_", "-")
+            flag = option.flag_for(name)
             if option.boolean:
                 found.append(flag if value else "--no-" + flag[2:])
             else:
@@ -49,7 +46,9 @@ def command_line(config: dict[str, Any], out: str | None = None,
     return shlex.join([*prefix, "python", "-m", "bench", *words])
 
 
-def _normal(name: str, value: Any) -> Any:
+def normal_value(name: str, value: Any) -> Any:
+    """`value` of setting `name` as configs compare: lists as tuples, "all images" as the count,
+    a missing default as None."""
     if value is dataclasses.MISSING:
         return None
     if isinstance(value, list):

@@ -70,6 +70,10 @@ class Option:
     check: Callable[[Any], str | None] | None = None
     show: Callable[[Any], str] | None = None  # a default as the help text shows it
 
+    def flag_for(self, name: str) -> str:
+        """The flag of setting `name`: its own, else --the-field-name."""
+        return self.flag or "--" + name.replace("_", "-")
+
 
 def setting(default: Any = dataclasses.MISSING, **option: Any) -> Any:
     """A dataclass field that is also a command-line option (see `Option`)."""

@@ -30,7 +30,7 @@ from bench.render.tables import verdict_text
 from bench.store.capabilities import upgrade_capabilities
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import first_line, read_one_time, read_paired
-from bench.store.schema import RESULTS_FILE, RUNS_FILE, SCHEMA_VERSION, SWEEP_FILE
+from bench.store.schema import RESULTS_FILE, RUNS_FILE, SCHEMA_VERSION, SWEEP_FILE, sweep_commands
 
 
 class ReportError(RuntimeError):
@@ -81,7 +81,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "sweep_started_at": sweep.get("created_at"),
         "command": sweep.get("command"),
-        "commands": sweep.get("commands") or [sweep.get("command") or []],
+        "commands": sweep_commands(sweep),
         "environment": sweep.get("environment"),
         "config": config,
         "time_margin_percent": margin,

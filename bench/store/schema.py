@@ -28,8 +28,8 @@ Format history (`SCHEMA_VERSION`):
      "one_time" (steady entries have `phase` "steady"; absent: steady), beside
      `one_time_drift`. Runs record `first_execution_seconds`: the trace and the first
      `steps_per_execution` steps of the first epoch, apart from the rest of it.
-  6: adaptive paired phases: paired records carry `instances` (copies of each style in the
-     process; absent: one), and a round's time of a style is the sum over its copies; steady
+  6: adaptive paired phases: paired records carry `instances` (models of each style in the
+     process; absent: one), and a round's time of a style is the sum over its instances; steady
      entries carry `within_process_sd` and `between_process_sd` as one-time entries do;
      results.json's `paired_stopping` says, per backend × arch × phase, how many processes
      ran, their worker time, and why the phase stopped.
@@ -96,6 +96,12 @@ def upgrade_paired(entry: dict[str, Any]) -> dict[str, Any]:
     upgraded.setdefault("backend", "tensorflow")  # schema 2: before the backend axis
     upgraded.setdefault("phase", "steady")  # before schema 5 every paired entry was steady
     return upgraded
+
+
+def sweep_commands(sweep: dict[str, Any]) -> list[list[str]]:
+    """Every command that wrote to a sweep's directory, oldest first, from its sweep.json (or
+    results.json); one from before `commands` was kept holds its last command only."""
+    return sweep.get("commands") or [sweep.get("command") or []]
 
 
 def upgrade_results(results: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
 from bench.store.files import write_json
 from bench.store.records import RunRecord, append_record
-from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE
+from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE, sweep_commands
 from bench.sweep import jobs, paired, progress
 from bench.sweep.executors import Executor
 from bench.sweep.executors.local import LocalExecutor
@@ -150,7 +150,7 @@ def carry_over(sweep: Sweep, todo: Todo) -> None:
     sweep.capabilities = todo.previous.get("capabilities") or {}
     sweep.capability_seconds = todo.previous.get("capability_seconds") or {}
     if todo.previous:
-        sweep.commands = todo.previous.get("commands") or [todo.previous.get("command") or []]
+        sweep.commands = sweep_commands(todo.previous)
     if todo.previous and not todo.runs:
         # A paired phase redone now runs this code, which the report names beside the runs';
         # each phase keeps its own, so that redoing one does not claim the other.

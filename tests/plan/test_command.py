@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from bench.cli.options import build_parser, setting_options
-from bench.plan.command import command_line, command_options
+from bench.plan.command import command_line, command_options, normal_value
 from bench.plan.config import make_config
-from bench.plan.settings import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES
+from bench.store.schema import sweep_commands
 
 RESULTS = Path(__file__).parents[2] / "results"
 SWEEPS = sorted(p.parent for p in RESULTS.glob("**/sweep.json"))
@@ -22,15 +22,9 @@ def _config_of(words: list[str]) -> dict:
 
 
 def _settings(config: dict) -> dict:
-    """Every setting a command line sets, normalised (lists as tuples, all images as a count)."""
+    """Every setting a command line sets, normalised as `command_options` compares them."""
     values = {**config, **config.get("settings", {})}
-    full = {"train_images": MNIST_TRAIN_IMAGES, "test_images": MNIST_TEST_IMAGES}
-    found = {}
-    for name in setting_options():
-        value = values.get(name)
-        found[name] = tuple(value) if isinstance(value, list | tuple) else (
-            full[name] if name in full and value is None else value)  # fmt: skip
-    return found
+    return {name: normal_value(name, values.get(name)) for name in setting_options()}
 
 
 def test_the_command_gives_back_the_settings_it_was_derived_from(tmp_path):
@@ -74,6 +68,6 @@ def test_each_committed_reproduce_line_gives_that_directorys_settings(directory,
     assert {k: v for k, v in _settings(_config_of(words)).items() if k in held} == {
         k: recorded[k] for k in held
     }
-    commands = sweep.get("commands") or [sweep.get("command") or []]
-    if any("--resume" in c for c in commands):  # says so, and lists what it was made by
+    # a resumed directory says so, and lists what it was made by
+    if any("--resume" in c for c in sweep_commands(sweep)):
         assert "`--resume`" in readme.split("## Reproduce")[1]
