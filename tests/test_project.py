@@ -84,3 +84,19 @@ def test_the_first_screens_milliseconds_are_the_medians_of_its_records():
     assert build + f"Functional, {ms['build', styles[2]]} ms subclassed" in screen
     loads = [ms["load", s] for s in styles]
     assert f"in {loads[0]}, {loads[1]} and {loads[2]} ms" in screen
+
+
+def test_every_written_verdict_uses_the_one_vocabulary():
+    from bench.analysis.stats import DIFFERENCES
+
+    # the schema-10 form, "<old word>, <kind>", built here so that this file does not hold it
+    old = [", ".join(("different", kind)) for kind in DIFFERENCES]
+    files = [ROOT / "README.md"] + [
+        path
+        for folder in ("results", "docs", "bench", "examples")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in {".json", ".md", ".csv", ".py"}
+    ]
+    assert len(files) > 50, "premise: the results and docs exist"
+    stale = [str(p.relative_to(ROOT)) for p in files for o in old if o in p.read_text()]
+    assert stale == []

@@ -23,14 +23,13 @@ from typing import Any
 
 from bench.analysis.capabilities import changed_checks
 from bench.analysis.machines import machine_differences
-from bench.analysis.metrics import METRICS, TRAINING, Metric
+from bench.analysis.metrics import METRICS, TRAINING, Metric, words_for
 from bench.analysis.stats import (
     BEYOND,
     compare_points,
     compare_unpaired_log_ratios,
     compare_unpaired_points,
     compare_unpaired_ratios,
-    verdict_words,
 )
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import ACCURACY_MARGIN_POINTS, DEFAULT_TIME_MARGIN
@@ -104,7 +103,7 @@ def load_results(directory: Path) -> dict[str, Any]:
             f"`python -m bench report --out {directory}` (runs recorded under an older schema "
             "cannot be compared)"
         )
-    return upgrade_results(results)
+    return upgrade_results(results, words_for)
 
 
 def compare(base_dir: Path, new_dir: Path, time_margin: float = DEFAULT_TIME_MARGIN
@@ -223,12 +222,12 @@ def _row(key, metric: str, spec: Metric, base_runs, new_runs, differing: set[str
         pairs = [(r[metric], seeds[r["seed"]]) for r in new_runs if r["seed"] in seeds
                  and r.get(metric) is not None]  # fmt: skip
         c = compare_points(metric, [p[0] for p in pairs], [p[1] for p in pairs],
-                           ACCURACY_MARGIN_POINTS)  # fmt: skip
+                           ACCURACY_MARGIN_POINTS, spec.words)  # fmt: skip
         pairing = "paired by seed"
     elif spec.points:
-        c = compare_unpaired_points(metric, new, base, ACCURACY_MARGIN_POINTS)
+        c = compare_unpaired_points(metric, new, base, ACCURACY_MARGIN_POINTS, spec.words)
     else:
-        c = compare_unpaired_ratios(metric, new, base, margin)
+        c = compare_unpaired_ratios(metric, new, base, margin, spec.words)
     worse = "lower" if spec.higher_is_better else "higher"
     return {
         **row,
@@ -237,8 +236,7 @@ def _row(key, metric: str, spec: Metric, base_runs, new_runs, differing: set[str
         "n_base": len(base),
         "n_new": len(new),
         "pairing": pairing,
-        "verdict": verdict_words(c, *spec.words),
-        "regression": spec.gates and c.verdict == BEYOND and c.direction == worse,
+        "regression": spec.gates and c.kind == BEYOND and c.direction == worse,
     }
 
 
@@ -311,7 +309,7 @@ def style_effects(base_dir: Path, new_dir: Path, base: dict[str, Any], new: dict
         entry_margin = old[key].get("margin") if one_time else margin
         if len(old_units.get(key, [])) >= 2 and len(new_units.get(key, [])) >= 2:
             c = compare_unpaired_log_ratios(key[3], new_units[key], old_units[key], entry_margin)
-            row.update(change=c.to_dict(), verdict=verdict_words(c, "slower", "faster"))
+            row.update(change=c.to_dict(), verdict=c.verdict)
         else:
             row["verdict"] = "not compared: fewer than 2 processes on a side"
         found.append(row)

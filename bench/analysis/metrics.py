@@ -132,7 +132,7 @@ MEASURES: dict[str, Measure] = dict(
 )
 
 
-def time_words(metric: str) -> tuple[str, str]:
-    """What a higher and a lower value of `metric` mean, for a paired measure or a metric."""
+def words_for(metric: str) -> tuple[str, str]:
+    """What a higher and a lower value of `metric` mean; a paired measure reads as a time."""
     found = METRICS.get(metric)
     return found.words if found else ("slower", "faster")

@@ -9,10 +9,10 @@ The rules, written once (docs/methodology.md, "How verdicts are made", says the 
 - Verdicts, from the 95 % interval (two-sided test against no difference) and the 90 % interval
   (two one-sided tests at α = 0.05 each against the margin, TOST):
     equivalent                 the 90 % interval lies inside the margin, the 95 % contains 0
-    different, within margin   the 90 % interval lies inside the margin, the 95 % excludes 0:
+    within margin              the 90 % interval lies inside the margin, the 95 % excludes 0:
                                a real difference, too small to matter
-    different, beyond margin   the 95 % interval lies wholly outside the margin, on one side
-    different, size unclear    the 95 % interval excludes 0, but neither of the above holds
+    beyond margin              the 95 % interval lies wholly outside the margin, on one side
+    size unclear               the 95 % interval excludes 0, but neither of the above holds
     inconclusive               the 95 % interval contains 0 and the 90 % leaves the margin
     inconclusive (n too small) fewer than two pairs
     inconclusive (no spread)   two samples of times, neither of which varies: they say
@@ -20,6 +20,8 @@ The rules, written once (docs/methodology.md, "How verdicts are made", says the 
 - Zero spread: paired differences that are the same on every pair are taken as exact (accuracy
   under op determinism is: the same seed gives the same accuracy), so the interval is that
   point. Two independent samples of times that do not vary at all are too coarse to judge.
+- A verdict is written as a reader reads it: a difference's kind follows the metric's word for
+  its direction ("slower, beyond margin", "higher, within margin"); the other kinds stand alone.
 """
 
 from __future__ import annotations
@@ -38,12 +40,21 @@ UNSTABLE_CV = 0.10  # pyperf's threshold: a stdev over 10 % of the mean makes a 
 EQUIVALENCE_CONFIDENCE = 0.90  # TOST at α = 0.05 per side
 
 EQUIVALENT = "equivalent"
-NEGLIGIBLE = "different, within margin"
-BEYOND = "different, beyond margin"
-UNCLEAR = "different, size unclear"
+WITHIN = "within margin"
+BEYOND = "beyond margin"
+UNCLEAR = "size unclear"
 INCONCLUSIVE = "inconclusive"
 TOO_FEW = "inconclusive (n too small)"
 NO_SPREAD = "inconclusive (no spread)"
+DIFFERENCES = (WITHIN, BEYOND, UNCLEAR)  # the kinds that carry a direction word
+
+TIME_WORDS = ("slower", "faster")  # what a higher and a lower value mean, for a time
+POINT_WORDS = ("higher", "lower")  # and for an accuracy
+
+
+def verdict_kind(verdict: str | None) -> str | None:
+    """The kind of a verdict in words ("slower, beyond margin" is `BEYOND`)."""
+    return None if verdict is None else verdict.rsplit(", ", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -116,9 +127,14 @@ class Comparison:
     ci90_low: float | None
     ci90_high: float | None
     margin: float
-    verdict: str
+    verdict: str  # in words: "equivalent", "slower, beyond margin"
     # "higher" or "lower" when the 95 % interval excludes no-difference, else None
     direction: str | None
+
+    @property
+    def kind(self) -> str:
+        """The verdict without its direction word: `EQUIVALENT`, `BEYOND`, …"""
+        return verdict_kind(self.verdict)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -130,19 +146,19 @@ class Comparison:
 
 
 def verdict(ci95: tuple[float, float] | None, ci90: tuple[float, float] | None, band: float) -> str:
-    """The verdict for intervals of a difference whose null is 0 and margin is ±`band`."""
+    """The verdict's kind for intervals of a difference whose null is 0 and margin is ±`band`."""
     if ci95 is None or ci90 is None:
         return TOO_FEW
     excludes_zero = ci95[0] > 0 or ci95[1] < 0
     if -band <= ci90[0] and ci90[1] <= band:
-        return NEGLIGIBLE if excludes_zero else EQUIVALENT
+        return WITHIN if excludes_zero else EQUIVALENT
     if not excludes_zero:
         return INCONCLUSIVE
     return BEYOND if ci95[0] > band or ci95[1] < -band else UNCLEAR
 
 
 def _compare(metric: str, diffs: Sequence[float], band: float, unit: str, margin: float,
-             to_scale) -> Comparison:  # fmt: skip
+             to_scale, words: tuple[str, str]) -> Comparison:  # fmt: skip
     if not diffs:
         raise ValueError(f"no paired values to compare for {metric}")
     n, mean = len(diffs), statistics.fmean(diffs)
@@ -151,7 +167,7 @@ def _compare(metric: str, diffs: Sequence[float], band: float, unit: str, margin
         stdev = statistics.stdev(diffs)
         ci95 = _t_interval(mean, stdev, n, CONFIDENCE)
         ci90 = _t_interval(mean, stdev, n, EQUIVALENCE_CONFIDENCE)
-    return _judged(metric, n, unit, mean, ci95, ci90, band, margin, to_scale)
+    return _judged(metric, n, unit, mean, ci95, ci90, band, margin, to_scale, words)
 
 
 def _without_spread(metric: str, n: int, diff: float, margin: float, to_scale) -> Comparison:
@@ -160,12 +176,14 @@ def _without_spread(metric: str, n: int, diff: float, margin: float, to_scale) -
                       NO_SPREAD, None)  # fmt: skip
 
 
-def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale) -> Comparison:
-    """The verdict on a difference and its intervals, all reported on the metric's scale."""
+def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale, words) -> Comparison:
+    """The verdict on a difference and its intervals, all reported on the metric's scale;
+    `words` say what a higher and a lower value mean."""
     found = verdict(ci95, ci90, band)
     direction = None
-    if found in (NEGLIGIBLE, BEYOND, UNCLEAR):
+    if found in DIFFERENCES:
         direction = "higher" if diff > 0 else "lower"
+        found = f"{words[0] if diff > 0 else words[1]}, {found}"
 
     def bound(interval, i):
         return None if interval is None else to_scale(interval[i])
@@ -178,7 +196,7 @@ def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale) -> Compar
 
 
 def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], band: float,
-           unit: str, margin: float, to_scale) -> Comparison:  # fmt: skip
+           unit: str, margin: float, to_scale, words: tuple[str, str]) -> Comparison:  # fmt: skip
     """Unpaired (Welch) comparison of two independent samples on the scale they are given in."""
     if not candidate or not reference:
         raise ValueError(f"no values to compare for {metric}")
@@ -198,43 +216,47 @@ def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], 
                 tuple(float(b) for b in scipy_stats.t.interval(c, df=df, loc=diff, scale=se))
                 for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE)
             )
-    return _judged(metric, min(n1, n2), unit, diff, ci95, ci90, band, margin, to_scale)
+    return _judged(metric, min(n1, n2), unit, diff, ci95, ci90, band, margin, to_scale, words)
 
 
 def compare_unpaired_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                            margin_percent: float) -> Comparison:  # fmt: skip
+                            margin_percent: float, words: tuple[str, str] = TIME_WORDS
+                            ) -> Comparison:  # fmt: skip
     """Candidate against reference as a ratio of geometric means, for independent runs (Welch on
     the logs): two sweeps' runs of one seed are different runs, so nothing pairs them."""
     band = math.log1p(margin_percent / 100)
     logs = [[math.log(v) for v in values] for values in (candidate, reference)]
-    return _welch(metric, logs[0], logs[1], band, "ratio", margin_percent, math.exp)
+    return _welch(metric, logs[0], logs[1], band, "ratio", margin_percent, math.exp, words)
 
 
 def compare_unpaired_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                            margin_points: float) -> Comparison:  # fmt: skip
+                            margin_points: float, words: tuple[str, str] = POINT_WORDS
+                            ) -> Comparison:  # fmt: skip
     """Candidate − reference for fractions (accuracy), in points, for independent runs (Welch)."""
     scaled = [[100 * v for v in values] for values in (candidate, reference)]
     return _welch(metric, scaled[0], scaled[1], margin_points, "points", margin_points,
-                  lambda v: v)  # fmt: skip
+                  lambda v: v, words)  # fmt: skip
 
 
 def compare_unpaired_log_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                                margin_percent: float) -> Comparison:  # fmt: skip
+                                margin_percent: float, words: tuple[str, str] = TIME_WORDS
+                                ) -> Comparison:  # fmt: skip
     """Ratios given as natural logs, two independent sets of them (one per sweep, say), as the
     ratio of their geometric means with a Welch interval: a ratio of ratios."""
     band = math.log1p(margin_percent / 100)
-    return _welch(metric, candidate, reference, band, "ratio", margin_percent, math.exp)
+    return _welch(metric, candidate, reference, band, "ratio", margin_percent, math.exp, words)
 
 
-def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent: float
-                       ) -> Comparison:  # fmt: skip
+def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent: float,
+                       words: tuple[str, str] = TIME_WORDS) -> Comparison:  # fmt: skip
     """Judges ratios given as natural logs, one per pair, against a ±`margin_percent` band."""
     band = math.log1p(margin_percent / 100)
-    return _compare(metric, log_ratios, band, "ratio", margin_percent, math.exp)
+    return _compare(metric, log_ratios, band, "ratio", margin_percent, math.exp, words)
 
 
 def compare_log_mean(metric: str, mean: float, standard_error: float, df: int, n: int,
-                     margin_percent: float) -> Comparison:  # fmt: skip
+                     margin_percent: float, words: tuple[str, str] = TIME_WORDS
+                     ) -> Comparison:  # fmt: skip
     """Judges a mean log ratio whose standard error and degrees of freedom are given (an
     interval over a unit other than the values' own), against a ±`margin_percent` band."""
     band = math.log1p(margin_percent / 100)
@@ -243,23 +265,25 @@ def compare_log_mean(metric: str, mean: float, standard_error: float, df: int, n
         for h in (scipy_stats.t.ppf(1 - (1 - c) / 2, df) * standard_error
                   for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE))
     )  # fmt: skip
-    return _judged(metric, n, "ratio", mean, ci95, ci90, band, margin_percent, math.exp)
+    return _judged(metric, n, "ratio", mean, ci95, ci90, band, margin_percent, math.exp, words)
 
 
 def compare_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                   margin_percent: float) -> Comparison:  # fmt: skip
+                   margin_percent: float, words: tuple[str, str] = TIME_WORDS
+                   ) -> Comparison:  # fmt: skip
     """Candidate / reference, paired by position, as a geometric mean ratio with a verdict."""
     _same_length(candidate, reference)
     logs = [math.log(c / r) for c, r in zip(candidate, reference, strict=True)]
-    return compare_log_ratios(metric, logs, margin_percent)
+    return compare_log_ratios(metric, logs, margin_percent, words)
 
 
 def compare_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                   margin_points: float) -> Comparison:  # fmt: skip
+                   margin_points: float, words: tuple[str, str] = POINT_WORDS
+                   ) -> Comparison:  # fmt: skip
     """Candidate − reference for fractions (accuracy), in points (×100), paired by position."""
     _same_length(candidate, reference)
     diffs = [100 * (c - r) for c, r in zip(candidate, reference, strict=True)]
-    return _compare(metric, diffs, margin_points, "points", margin_points, lambda v: v)
+    return _compare(metric, diffs, margin_points, "points", margin_points, lambda v: v, words)
 
 
 def _same_length(candidate: Sequence[float], reference: Sequence[float]) -> None:
@@ -268,14 +292,6 @@ def _same_length(candidate: Sequence[float], reference: Sequence[float]) -> None
             f"paired comparison needs as many candidate as reference values; "
             f"received {len(candidate)} and {len(reference)}"
         )
-
-
-def verdict_words(c: Comparison, higher: str = "higher", lower: str = "lower") -> str:
-    """The verdict with its direction in the metric's own words, e.g. "slower, beyond margin"."""
-    if c.direction is None:
-        return c.verdict
-    word = higher if c.direction == "higher" else lower
-    return c.verdict.replace("different", word, 1)
 
 
 def process_log_ratios(processes: Sequence[dict[str, dict[str, list[float]]]], reference: str

@@ -12,12 +12,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.metrics import BACKEND_COMPARED, MEASURES, METRICS, STYLE_COMPARED
+from bench.analysis.metrics import BACKEND_COMPARED, MEASURES, METRICS, STYLE_COMPARED, words_for
 from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
-    NEGLIGIBLE,
     UNCLEAR,
+    WITHIN,
     Comparison,
     Stats,
     compare_points,
@@ -26,6 +26,7 @@ from bench.analysis.stats import (
     paired_comparisons,
     process_log_ratios,
     variance_components,
+    verdict_kind,
 )
 from bench.plan import specs
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, model_name
@@ -120,7 +121,7 @@ def compare_pairs(metric: str, pairs: list[tuple[float, float]], time_margin: fl
     candidate, reference = [p[0] for p in pairs], [p[1] for p in pairs]
     if METRICS[metric].points:
         return compare_points(metric, candidate, reference, ACCURACY_MARGIN_POINTS)
-    return compare_ratios(metric, candidate, reference, time_margin)
+    return compare_ratios(metric, candidate, reference, time_margin, words_for(metric))
 
 
 def backend_comparisons(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
@@ -265,13 +266,13 @@ def wider_than_aims(paired: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in paired if e.get("ci95_low") is not None and not within_aim(e)]
 
 
-DECIDED = (EQUIVALENT, NEGLIGIBLE, BEYOND)  # verdicts a reader can act on
+DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # verdicts a reader can act on
 
 
 def decided(entry: dict[str, Any]) -> bool:
     """Whether a paired entry's verdict is decided: equivalent, or a difference within or
     beyond the margin. "Size unclear" and "inconclusive" are not."""
-    return entry.get("verdict") in DECIDED
+    return verdict_kind(entry.get("verdict")) in DECIDED
 
 
 def undecided_reason(entry: dict[str, Any]) -> str:
@@ -280,7 +281,7 @@ def undecided_reason(entry: dict[str, Any]) -> str:
     if low is None:
         return "too few processes for an interval"
     interval = f"[{low:.3f}, {high:.3f}]"
-    if entry.get("verdict") == UNCLEAR:
+    if verdict_kind(entry.get("verdict")) == UNCLEAR:
         return f"{interval} excludes 1 but straddles the ±{margin:g} % margin"
     return f"{interval} holds 1 and reaches past the ±{margin:g} % margin"
 

@@ -55,7 +55,7 @@ def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -
     """The order paired process number `process` builds, traces and warms up its styles in.
 
     The model traced and warmed up first runs a few per cent apart from the others for the life
-    of the process (1-3 %, measured with two copies of one model), so the orders are balanced
+    of the process (1-3 %, measured with two instances of one model), so the orders are balanced
     across processes rather than drawn: each run of len(styles) consecutive processes is a Latin
     square on a shuffled base order (every style once in every position), and the next run uses
     the reversed base, so that for three styles every 6 processes take each of the 6 orders once.

@@ -11,10 +11,11 @@ from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
     INCONCLUSIVE,
-    NEGLIGIBLE,
     NO_SPREAD,
     TOO_FEW,
     UNCLEAR,
+    WITHIN,
+    verdict_kind,
 )
 from bench.analysis.stopping import BUDGET, MAXIMUM
 from bench.analysis.summary import decided, undecided_warnings
@@ -43,10 +44,10 @@ LEGEND = (
 def short_verdict(entry: dict[str, Any]) -> str:
     """A paired entry's verdict in the console's few letters (LEGEND says what they mean)."""
     word = {"higher": "slower", "lower": "faster"}.get(entry.get("direction"), "")
-    short = {EQUIVALENT: "same", NEGLIGIBLE: f"{word} <m", BEYOND: word.upper(),
+    short = {EQUIVALENT: "same", WITHIN: f"{word} <m", BEYOND: word.upper(),
              UNCLEAR: f"{word}?", INCONCLUSIVE: "unclear", TOO_FEW: "n<2",
              NO_SPREAD: "no spread"}  # fmt: skip
-    return short.get(entry["verdict"], entry["verdict"])
+    return short.get(verdict_kind(entry["verdict"]), entry["verdict"])
 
 
 def answer_table(results: dict[str, Any]) -> list[str]:

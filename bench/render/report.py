@@ -26,7 +26,6 @@ from bench.analysis.summary import (
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
 from bench.render import plots
 from bench.render.markdown import readme, summary_markdown
-from bench.render.tables import verdict_text
 from bench.store.capabilities import upgrade_capabilities
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import first_line, read_one_time, read_paired
@@ -98,11 +97,11 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     }
     write_json(out / RESULTS_FILE, results)
     write_atomic(out / "summary.csv", pd.DataFrame(summary["stats"]).to_csv(index=False).encode())
-    labelled = [{**e, "label": verdict_text(e)} for e in paired]
+    labelled = [{**e, "label": e["verdict"]} for e in paired]
     charts = plots.write_plots(records, out, labelled, margin, one_time_margin)
     if summary["backend_comparisons"]:
         rows = [
-            {**c, "label": METRICS[c["metric"]].label, "verdict": verdict_text(c)}
+            {**c, "label": METRICS[c["metric"]].label}
             for c in summary["backend_comparisons"]
             if c["unit"] == "ratio"
         ]

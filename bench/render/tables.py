@@ -6,8 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.analysis.metrics import MEASURES, METRICS, time_words
-from bench.analysis.stats import Comparison, verdict_words
+from bench.analysis.metrics import MEASURES, METRICS
 from bench.analysis.summary import half_width_percent
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
 from bench.store.records import RunRecord, references
@@ -41,11 +40,6 @@ def ratio_text(c: dict[str, Any]) -> str:
     return f"{estimate_text(c['estimate'], c['unit'])} {interval_text(c, units=False)}"
 
 
-def verdict_text(c: dict[str, Any]) -> str:
-    """A stored comparison's verdict in the words its metric reads in (slower, more accurate)."""
-    return verdict_words(Comparison.from_dict(c), *time_words(c["metric"]))
-
-
 def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per (arch, style, measure): the ratio to the reference, its interval, verdict."""
     rows = [
@@ -58,7 +52,7 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
                 f"{e['estimate']:.3f} {interval_text(e, units=False)}"
             ),
             "half-width": f"±{half_width_percent(e):.1f} %",
-            "verdict": verdict_text(e),
+            "verdict": e["verdict"],
             "processes × rounds, calls/burst": (
                 f"{e['processes']} × {e['rounds'] // e['processes']}, {e['steps_per_burst']}"
             ),
@@ -103,7 +97,7 @@ def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
                 "measure": MEASURES[e["measure"]].label,
                 "time ratio to reference [95 % CI]": ratio_text(e).replace("×", "", 1),
                 "half-width": "–" if e["ci95_low"] is None else f"±{half_width_percent(e):.1f} %",
-                "verdict": verdict_text(e),
+                "verdict": e["verdict"],
                 "processes × cycles": f"{e['processes']} × {e['cycles'] // e['processes']}",
             }
             for e in entries
@@ -218,7 +212,7 @@ def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
                 "vs reference": estimate_text(c["estimate"], c["unit"]),
                 "95 % CI": interval_text(c),
                 "margin": f"±{c['margin']:g} {'%' if c['unit'] == 'ratio' else 'pt'}",
-                "verdict": verdict_text(c),
+                "verdict": c["verdict"],
             }
         )
     return pd.DataFrame(rows)
@@ -236,7 +230,7 @@ def backend_table(summary: dict[str, Any]) -> pd.DataFrame:
                 "metric": METRICS[c["metric"]].label,
                 "vs tensorflow": estimate_text(c["estimate"], c["unit"]),
                 "95 % CI": interval_text(c),
-                "verdict": verdict_text(c),
+                "verdict": c["verdict"],
             }
         )
     return pd.DataFrame(rows)

@@ -54,23 +54,41 @@ Format history (`SCHEMA_VERSION`):
      verdicts are decided, no longer on precision aims: `paired_stopping` gives `verdicts` and
      `undecided` where it gave `processes_for_aims` and `worker_seconds_for_aims` (older
      entries show "–" there).
+  11: one verdict vocabulary: a difference's verdict names its direction in its metric's words
+     ("slower, beyond margin", "higher, within margin"; was "different, …" beside
+     `direction`), in results.json, compare.json and history.json alike. Older verdicts are
+     read in today's words (`upgrade_verdict`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bench.store.capabilities import upgrade_capabilities
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
 # results.json of these schemas can be read (`upgrade_results`): 2, 3, 5, 6 and 8 only lack
-# fields, 7 is read as it is, and 9's capabilities are upgraded.
-READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, 8, 9, SCHEMA_VERSION)
+# fields, 7 is read as it is, 9's capabilities are upgraded, and 10's verdicts reworded.
+READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, 8, 9, 10, SCHEMA_VERSION)
+OLD_DIFFERENCE = "different, "  # schema 10 and before: a difference's verdict began so
+Words = Callable[[str], tuple[str, str]]  # a metric's words for a higher and a lower value
+
+
+def upgrade_verdict(entry: dict[str, Any], words: Words) -> dict[str, Any]:
+    """A comparison whose verdict says "different, …" (schema 10 and before) in today's words:
+    its direction in the words of its metric."""
+    found = entry.get("verdict")
+    if not isinstance(found, str) or not found.startswith(OLD_DIFFERENCE):
+        return entry
+    higher, lower = words(entry.get("metric") or entry.get("measure") or "")
+    word = higher if entry.get("direction") == "higher" else lower
+    return {**entry, "verdict": word + ", " + found.removeprefix(OLD_DIFFERENCE)}
 
 
 def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:
@@ -104,14 +122,16 @@ def sweep_commands(sweep: dict[str, Any]) -> list[list[str]]:
     return sweep.get("commands") or [sweep.get("command") or []]
 
 
-def upgrade_results(results: dict[str, Any]) -> dict[str, Any]:
-    """results.json of any readable schema, in the current shape."""
+def upgrade_results(results: dict[str, Any], words: Words) -> dict[str, Any]:
+    """results.json of any readable schema, in the current shape; `words` gives each metric's
+    words for a higher and a lower value (`bench.analysis.metrics.words_for`)."""
     summary = dict(results.get("summary") or {})
     for key in ("comparisons", "backend_comparisons"):
-        summary[key] = [upgrade_comparison(c) for c in summary.get(key) or []]
+        summary[key] = [upgrade_verdict(upgrade_comparison(c), words)
+                        for c in summary.get(key) or []]  # fmt: skip
     return {
         **results,
         "summary": summary,
-        "paired": [upgrade_paired(e) for e in results.get("paired") or []],
+        "paired": [upgrade_verdict(upgrade_paired(e), words) for e in results.get("paired") or []],
         "capabilities": upgrade_capabilities(results.get("capabilities") or {}),
     }

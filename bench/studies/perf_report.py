@@ -6,7 +6,7 @@ import math
 import statistics
 from typing import Any
 
-from bench.analysis.stats import compare_log_ratios, describe, verdict_words
+from bench.analysis.stats import compare_log_ratios, describe
 from bench.plan.settings import DEFAULT_TIME_MARGIN
 from bench.store.environment import provenance_lines
 from bench.studies.kernels import KERNEL_CALLS, KERNEL_REPEATS
@@ -87,9 +87,10 @@ def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
                 [math.log(b / v) for b, v in zip(base["steady_epoch_seconds"], seconds,
                                                  strict=True)],
                 margin,
+                ("faster", "slower"),
             )  # fmt: skip
             speedup = f"{c.estimate:.3f}× [{_fmt(c.ci95_low)}, {_fmt(c.ci95_high)}]"
-            verdict = verdict_words(c, "faster", "slower")
+            verdict = c.verdict
         rows.append(
             f"| {name} | {entry['knob']} | {statistics.median(seconds):.2f} | {min(seconds):.2f} "
             f"| {speedup} | {verdict} | {gflops:.1f} | {100 * gflops / peak:.1f} % "
@@ -191,7 +192,7 @@ def _overhead_section(results: dict[str, Any]) -> list[str]:
         [math.log(h / b) for h, b in zip(harness, bare, strict=True)],
         OVERHEAD_GOAL_PERCENT,
     )
-    verdict = verdict_words(c, "slower", "faster")
+    verdict = c.verdict
     interval = (
         "n/a"
         if c.ci95_low is None

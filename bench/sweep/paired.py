@@ -200,10 +200,10 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
 
 def _detail(spec) -> str:
     if hasattr(spec, "rounds"):
-        copies = f", {spec.instances} instances of each" if spec.instances > 1 else ""
+        instances = f", {spec.instances} instances of each" if spec.instances > 1 else ""
         named = " and ".join(progress.SHORT.get(m, m) for m in spec.measures)
         only = f" of {named} only" if spec.measures != MEASURES else ""
-        return f"{spec.rounds} interleaved rounds{only}{copies}"
+        return f"{spec.rounds} interleaved rounds{only}{instances}"
     return f"{spec.cycles} cycles after a warm-up"
 
 

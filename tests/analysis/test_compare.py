@@ -161,6 +161,7 @@ def test_paired_verdicts_of_both_sweeps_are_set_side_by_side_whatever_their_sche
     (change,) = found.paired
     # written in the shape of schema 3 (ratio, ci_low, ...), read in the one shape of today
     assert (change["base"]["estimate"], change["new"]["ci95_low"]) == (1.0, 1.15)
+    assert change["new"]["verdict"] == "slower, beyond margin"  # schema 10's words, reworded
     # no raw paired records beside them: the change itself cannot be judged
     assert change["verdict"] == "not compared: fewer than 2 processes on a side"
     text = markdown(found, 3.0)

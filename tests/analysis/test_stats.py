@@ -8,16 +8,16 @@ from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
     INCONCLUSIVE,
-    NEGLIGIBLE,
     TOO_FEW,
     UNCLEAR,
+    WITHIN,
     compare_log_ratios,
     compare_points,
     compare_ratios,
     describe,
     paired_comparisons,
     verdict,
-    verdict_words,
+    verdict_kind,
 )
 
 
@@ -64,7 +64,7 @@ def _ratios(percent_changes):
     ("percent_changes", "expected"),
     [
         ([0.4, -0.5, 0.2, -0.1, 0.3, -0.4], EQUIVALENT),  # around 0, well inside ±3 %
-        ([1.0, 1.4, 0.8, 1.2, 1.1, 0.9], NEGLIGIBLE),  # +1.1 %, real but inside the margin
+        ([1.0, 1.4, 0.8, 1.2, 1.1, 0.9], WITHIN),  # +1.1 %, real but inside the margin
         ([9.0, 11.0, 10.0, 12.0, 8.0, 10.5], BEYOND),  # +10 %, wholly beyond ±3 %
         ([4.9, 1.9, 8.0, 3.0, 6.5, 5.0], UNCLEAR),  # excludes 0, straddles the margin
         ([5.0, -6.0, 7.0, -4.0, 2.0, -3.0], INCONCLUSIVE),  # noise wider than the margin
@@ -73,13 +73,13 @@ def _ratios(percent_changes):
 )
 def test_each_verdict_on_samples_with_spread(percent_changes, expected):
     c = compare_ratios("steady_step_ms", *_ratios(percent_changes), margin_percent=3)
-    assert c.verdict == expected, c
+    assert c.kind == expected, c
 
 
 def test_a_difference_inside_the_margin_that_excludes_zero_is_not_plainly_different():
     # The example: +4.9 % [+1.9, +8.0] against ±5 % was once labelled "different".
     c = compare_ratios("x", *_ratios([4.9, 1.9, 8.0, 3.0, 6.5, 5.0]), margin_percent=5)
-    assert c.verdict == UNCLEAR
+    assert c.kind == UNCLEAR
     assert c.ci95_low > 1 and c.ci95_high > 1.05 > c.estimate
 
 
@@ -103,7 +103,7 @@ def test_equivalence_uses_the_90_percent_interval_tost():
 
 def test_the_verdict_function_partitions_by_the_intervals():
     assert verdict((-0.01, 0.02), (-0.005, 0.015), 0.03) == EQUIVALENT
-    assert verdict((0.005, 0.02), (0.007, 0.018), 0.03) == NEGLIGIBLE
+    assert verdict((0.005, 0.02), (0.007, 0.018), 0.03) == WITHIN
     assert verdict((0.04, 0.09), (0.05, 0.08), 0.03) == BEYOND
     assert verdict((-0.09, -0.04), (-0.08, -0.05), 0.03) == BEYOND
     assert verdict((0.01, 0.09), (0.02, 0.08), 0.03) == UNCLEAR
@@ -115,17 +115,22 @@ def test_accuracy_differences_are_in_points_with_the_same_rules():
     c = compare_points("test_accuracy", [0.991, 0.992, 0.990], [0.981, 0.980, 0.982], 0.2)
     assert c.estimate == pytest.approx(1.0)
     assert c.unit == "points"
-    assert c.verdict == BEYOND and c.direction == "higher"
+    assert c.verdict == "higher, beyond margin" and c.direction == "higher"
     same = compare_points("test_accuracy", [0.99, 0.98], [0.99, 0.98], 0.2)
     assert (same.estimate, same.ci95_low, same.verdict) == (0.0, 0.0, EQUIVALENT)
 
 
-def test_verdict_words_carry_the_direction():
+def test_a_verdict_names_its_direction_in_the_metrics_words():
     slower = compare_ratios("x", *_ratios([9.0, 11.0, 10.0, 12.0]), margin_percent=3)
-    assert verdict_words(slower, "slower", "faster") == "slower, beyond margin"
+    assert (slower.verdict, slower.kind) == ("slower, beyond margin", BEYOND)
     faster = compare_ratios("x", *_ratios([-9.0, -11.0, -10.0, -12.0]), margin_percent=3)
-    assert verdict_words(faster, "slower", "faster") == "faster, beyond margin"
-    assert verdict_words(compare_ratios("x", [1.0, 1.0], [1.0, 1.0], 3)) == EQUIVALENT
+    assert faster.verdict == "faster, beyond margin"
+    throughput = compare_ratios("x", *_ratios([-9.0, -11.0, -10.0, -12.0]), 3, ("more", "less"))
+    assert throughput.verdict == "less, beyond margin"
+    same = compare_ratios("x", [1.0, 1.0], [1.0, 1.0], 3)
+    assert (same.verdict, same.kind) == (EQUIVALENT, EQUIVALENT)
+    assert verdict_kind("faster, size unclear") == UNCLEAR
+    assert verdict_kind(TOO_FEW) == TOO_FEW
 
 
 def test_paired_comparisons_divide_round_by_round():
@@ -139,7 +144,7 @@ def test_paired_comparisons_divide_round_by_round():
         ("latency", "functional"),
     ]
     assert found[0][2].estimate == pytest.approx(1.1)
-    assert found[0][2].verdict == BEYOND  # a constant +10 %: a zero-width interval
+    assert found[0][2].kind == BEYOND  # a constant +10 %: a zero-width interval
     assert found[1][2].verdict == EQUIVALENT
 
 
@@ -152,8 +157,8 @@ def test_with_several_processes_the_process_is_the_unit():
                             "functional": [factor * j for j in jitter]}}  # fmt: skip
 
     one, other = process(1.05), process(0.96)
-    assert paired_comparisons([one], "sequential", 3)[0][2].verdict == BEYOND
-    assert paired_comparisons([other], "sequential", 3)[0][2].verdict == BEYOND
+    assert paired_comparisons([one], "sequential", 3)[0][2].kind == BEYOND
+    assert paired_comparisons([other], "sequential", 3)[0][2].kind == BEYOND
     pooled = paired_comparisons([one, other], "sequential", 3)[0][2]
     assert pooled.n == 2
     assert pooled.ci95_low < 0.96 and pooled.ci95_high > 1.05

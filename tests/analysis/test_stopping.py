@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.analysis.stats import BEYOND, UNCLEAR
 from bench.analysis.stopping import (
     BUDGET,
     DECIDED_ALL,
@@ -51,9 +52,9 @@ def test_the_rule_decides_only_after_whole_blocks_from_its_minimum():
 def test_a_phase_stops_when_every_verdict_is_decided_and_not_before():
     rule = StoppingRule(3, 30, 3)
     settled = [entry(verdict="equivalent"),
-               entry("latency", 9.0, verdict="different, beyond margin"),
-               entry("predict", verdict="different, within margin")]  # fmt: skip
-    open_ = [*settled, entry("latency", 2.0, verdict="different, size unclear")]
+               entry("latency", 9.0, verdict="slower, beyond margin"),
+               entry("predict", verdict="faster, within margin")]  # fmt: skip
+    open_ = [*settled, entry("latency", 2.0, verdict="slower, size unclear")]
     assert stop_reason(settled, 3, rule) == DECIDED_ALL
     assert stop_reason(settled, 4, rule) is None  # inside a block
     assert stop_reason(open_, 3, rule) is None
@@ -63,7 +64,7 @@ def test_a_phase_stops_when_every_verdict_is_decided_and_not_before():
 
 
 def test_an_undecided_verdict_says_why_in_numbers():
-    unclear = entry(estimate=1.04, half_width=2.0, verdict="different, size unclear")
+    unclear = entry(estimate=1.04, half_width=2.0, verdict="slower, size unclear")
     assert undecided_reason(unclear) == "[1.019, 1.061] excludes 1 but straddles the ±3 % margin"
     wide = entry(half_width=5.0, verdict="inconclusive")
     assert undecided_reason(wide) == "[0.951, 1.051] holds 1 and reaches past the ±3 % margin"
@@ -137,8 +138,7 @@ PHASES = [("steady", "cnn"), ("steady", "mlp"), ("one_time", "cnn"), ("one_time"
 @pytest.mark.parametrize("phase, arch", PHASES)
 def test_at_no_difference_at_most_5_percent_of_verdicts_claim_one(phase, arch):
     found = _simulated(phase, arch, 0.0)
-    claimed = found["verdicts"]["different, beyond margin"] + found["verdicts"][
-        "different, size unclear"]  # fmt: skip
+    claimed = found["verdicts"][BEYOND] + found["verdicts"][UNCLEAR]
     assert claimed.max() <= 0.05, claimed
     assert found["coverage"].min() >= 0.93, found["coverage"]
     assert found["mean_processes"] > 9  # it did stop adaptively, not always at once
@@ -154,7 +154,7 @@ def test_at_one_and_a_half_margins_at_most_5_percent_are_equivalent(phase, arch)
 @pytest.mark.parametrize("phase, arch", PHASES)
 def test_just_inside_the_margin_at_most_5_percent_are_beyond_it(phase, arch):
     found = _simulated(phase, arch, 0.9)
-    assert found["verdicts"]["different, beyond margin"].max() <= 0.05
+    assert found["verdicts"][BEYOND].max() <= 0.05
     # coverage dips here where a column's processes have a heavy tail: the MLP's Functional
     # latency, one process 3.6 % above the rest (docs/methodology.md gives the figures)
     assert found["coverage"].min() >= 0.90, found["coverage"]
@@ -162,8 +162,7 @@ def test_just_inside_the_margin_at_most_5_percent_are_beyond_it(phase, arch):
 
 def test_the_check_fails_a_rule_that_may_decide_after_two_processes():
     found = _simulated("steady", "cnn", 0.0, rule=StoppingRule(2, 30, 1))
-    claimed = found["verdicts"]["different, beyond margin"] + found["verdicts"][
-        "different, size unclear"]  # fmt: skip
+    claimed = found["verdicts"][BEYOND] + found["verdicts"][UNCLEAR]
     assert found["coverage"].min() < 0.93 or claimed.max() > 0.05
 
 

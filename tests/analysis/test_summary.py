@@ -3,7 +3,6 @@ backends, the paired phase's precision, and the warnings."""
 
 import pytest
 
-from bench.analysis.stats import BEYOND
 from bench.analysis.summary import (
     backend_comparisons,
     mixed_records_warnings,
@@ -40,7 +39,7 @@ def test_verdicts_against_sequential():
     assert _comparison(summary, "functional", "steady_step_ms")["verdict"] == "equivalent"
     slower = _comparison(summary, "subclassed", "steady_step_ms")
     assert slower["estimate"] == pytest.approx(1.2)
-    assert (slower["verdict"], slower["direction"]) == ("different, beyond margin", "higher")
+    assert (slower["verdict"], slower["direction"]) == ("slower, beyond margin", "higher")
     assert all(c["style"] != "sequential" for c in summary["comparisons"])
 
 
@@ -48,9 +47,9 @@ def test_verdicts_against_sequential():
     ("factors", "verdict"),
     [
         ([1.004, 0.995, 1.002, 0.999, 1.003], "equivalent"),
-        ([1.010, 1.014, 1.008, 1.012, 1.011], "different, within margin"),
-        ([1.09, 1.11, 1.10, 1.12, 1.08], "different, beyond margin"),
-        ([1.049, 1.019, 1.080, 1.030, 1.065], "different, size unclear"),
+        ([1.010, 1.014, 1.008, 1.012, 1.011], "slower, within margin"),
+        ([1.09, 1.11, 1.10, 1.12, 1.08], "slower, beyond margin"),
+        ([1.049, 1.019, 1.080, 1.030, 1.065], "slower, size unclear"),
         ([1.05, 0.94, 1.07, 0.96, 1.02], "inconclusive"),
     ],
 )
@@ -74,7 +73,7 @@ def test_accuracy_verdicts_through_summarize_are_in_points():
     c = _comparison(summarize(rows), "subclassed", "test_accuracy")
     assert c["unit"] == "points"
     assert c["estimate"] == pytest.approx(-1.13, abs=0.01)
-    assert (c["verdict"], c["direction"]) == ("different, beyond margin", "lower")
+    assert (c["verdict"], c["direction"]) == ("lower, beyond margin", "lower")
 
 
 def test_time_to_target_is_compared_over_seeds_where_both_styles_reached_it():
@@ -154,7 +153,7 @@ def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shar
                           "predict_images_per_second", "predict_latency_ms"}  # fmt: skip
     step = found["steady_step_ms"]
     assert (step["backend"], step["reference_backend"], step["n"]) == ("jax", "tensorflow", 3)
-    assert 0.48 < step["estimate"] < 0.53 and step["verdict"] == BEYOND
+    assert 0.48 < step["estimate"] < 0.53 and step["verdict"] == "faster, beyond margin"
     assert step["direction"] == "lower"
     assert found["test_accuracy"]["estimate"] == pytest.approx(0.1)  # points
     # without a shared start the backends began from different weights: no comparison

@@ -30,7 +30,7 @@ def test_verdicts_that_fill_their_column_stay_apart(tmp_path):
         {"backend": "tensorflow", "arch": "cnn", "style": "subclassed", "measure": measure,
          "verdict": verdict, "direction": direction}
         for measure, verdict, direction in (("train_step", "inconclusive", None),
-                                            ("predict", "different, within margin", "higher"))
+                                            ("predict", "slower, within margin", "higher"))
     ]  # fmt: skip
     (row,) = [line for line in answer_table(results) if line.startswith("subclassed")]
     assert "unclear slower <m" in row, row
@@ -93,8 +93,8 @@ def test_an_undecided_verdict_on_another_backend_is_counted_against_its_own_mode
 
 def test_verdicts_are_said_in_a_word_or_two():
     assert short_verdict({"verdict": "equivalent", "direction": None}) == "same"
-    assert short_verdict({"verdict": "different, beyond margin", "direction": "higher"}) == "SLOWER"
-    assert short_verdict({"verdict": "different, within margin", "direction": "lower"}) == (
+    assert short_verdict({"verdict": "slower, beyond margin", "direction": "higher"}) == "SLOWER"
+    assert short_verdict({"verdict": "faster, within margin", "direction": "lower"}) == (
         "faster <m"
     )
     assert short_verdict({"verdict": "inconclusive", "direction": None}) == "unclear"

@@ -119,7 +119,7 @@ def test_a_heavier_model_is_found_slower_beyond_the_margin():
     assert set(steps) == set(MEASURES) and all(k >= 1 for k in steps.values())
     for measure in ("train_step", "predict"):
         c = found[(measure, "cnn")]
-        assert c.verdict == BEYOND and c.direction == "higher", (measure, c)
+        assert c.kind == BEYOND and c.direction == "higher", (measure, c)
         assert c.estimate > 1.5
 
 
