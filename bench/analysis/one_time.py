@@ -37,6 +37,21 @@ def _slope(values: list[float]) -> float:
     return sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values)) / sxx
 
 
+def _milliseconds(group: list[OneTimeRecord], measure: str, style: str) -> dict[str, float]:
+    """The reference's median time and the style's median difference from it in the same
+    cycle, in ms: what a ratio means at this model's size."""
+    reference, differences = [], []
+    for r in group:
+        times = r.seconds.get(measure, {})
+        ref, candidate = times.get(r.reference) or [], times.get(style) or []
+        reference += ref
+        differences += [c - t for c, t in zip(candidate, ref, strict=False)]
+    if not reference or not differences:
+        return {}
+    return {"reference_ms": 1000 * statistics.median(reference),
+            "difference_ms": 1000 * statistics.median(differences)}  # fmt: skip
+
+
 def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
     """The one-time verdicts, in the shape of every paired entry (`phase` "one_time").
 
@@ -72,6 +87,7 @@ def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[s
                 "processes": len(per_process),
                 "cycles": sum(len(logs) for logs in per_process),
                 "interval_over": "cycles",
+                **_milliseconds(group, measure, style),
                 **variance_components(per_process),
             }
         )

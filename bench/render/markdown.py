@@ -260,10 +260,12 @@ def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[s
         "weights created), compiled, trained one step at the run's batch size (the trace), asked "
         "one `predict_on_batch` of 1,024 images, saved to a `.keras` file and loaded back, in an "
         "order balanced over cycles and processes, after `keras.backend.clear_session()`; a "
-        "warm-up cycle per process is not recorded. The ratio is each style's time over "
-        "Sequential's in the same cycle (> 1: slower), the geometric mean over processes, with "
-        f"its 95 % interval over processes; the margin is ±{margin:g} %, for a cost paid once "
-        'per model (docs/methodology.md, "One-time costs").\n',
+        "warm-up cycle per process is not recorded. The ratio is each style's time over the "
+        "reference's in the same cycle (> 1: slower), the geometric mean over cycles, with its "
+        "95 % interval over cycles, never narrower than the processes' spread gives; the margin "
+        f'is ±{margin:g} %, for a cost paid once per model (docs/methodology.md, "One-time '
+        "costs\"). Beside it, in ms: the reference's median time and the style's median "
+        "difference from it in the same cycle, what the ratio costs at this model's size.\n",
         md(one_time_table(entries)) if entries else "",
     ]
     drift = results.get("one_time_drift") or []

@@ -87,7 +87,8 @@ def stopping_table(stopping: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per (arch, style, one-time measure): the ratio to the reference and its verdict."""
+    """One row per (arch, style, one-time measure): the ratio to the reference and its verdict,
+    with the reference's median milliseconds and the style's median difference beside it."""
     return pd.DataFrame(
         [
             {
@@ -98,6 +99,11 @@ def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
                 "time ratio to reference [95 % CI]": ratio_text(e).replace("×", "", 1),
                 "half-width": "–" if e["ci95_low"] is None else f"±{half_width_percent(e):.1f} %",
                 "verdict": e["verdict"],
+                "ms: reference, difference": (
+                    f"{e['reference_ms']:.1f}, {e['difference_ms']:+.1f}"
+                    if "reference_ms" in e
+                    else "–"
+                ),
                 "processes × cycles": f"{e['processes']} × {e['cycles'] // e['processes']}",
             }
             for e in entries

@@ -180,6 +180,18 @@ def test_drift_over_cycles_is_found_when_times_grow_and_not_when_they_do_not():
     assert entry["verdict"] == "slower, beyond margin" and abs(entry["estimate"] - 1.2) < 1e-9
 
 
+def test_each_one_time_ratio_carries_the_reference_milliseconds_and_the_difference():
+    from bench.render.tables import one_time_table
+
+    # reference cycles of 100 to 200 ms, the style 1.2 times each: medians 150 ms and +30 ms
+    records = [_record(p, [0.1, 0.15, 0.2], 1.2) for p in range(3)]
+    (entry,) = [e for e in one_time_entries(records, 10.0) if e["measure"] == "build"]
+    assert entry["reference_ms"] == pytest.approx(150.0)
+    assert entry["difference_ms"] == pytest.approx(30.0)
+    row = one_time_table([entry]).iloc[0]
+    assert row["ms: reference, difference"] == "150.0, +30.0"
+
+
 def test_the_profiles_time_one_time_costs_in_quick_and_full_and_not_in_smoke():
     assert make_config("smoke").one_time_specs() == []
     quick = make_config("quick").one_time_specs()
