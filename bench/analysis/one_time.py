@@ -22,11 +22,16 @@ from bench.plan.specs import ONE_TIME_MEASURES
 from bench.store.records import OneTimeRecord
 
 
-def _log_ratios(record: OneTimeRecord, measure: str, style: str) -> list[float]:
-    """The cycle-by-cycle log ratio of `style`'s time to the reference's, in one process."""
+def _cycle_pairs(record: OneTimeRecord, measure: str, style: str) -> list[tuple[float, float]]:
+    """(`style`'s time, the reference's) in each cycle of one process, in seconds."""
     times = record.seconds.get(measure, {})
     candidate, reference = times.get(style) or [], times.get(record.reference) or []
-    return [math.log(c / r) for c, r in zip(candidate, reference, strict=False)]
+    return list(zip(candidate, reference, strict=False))
+
+
+def _log_ratios(record: OneTimeRecord, measure: str, style: str) -> list[float]:
+    """The cycle-by-cycle log ratio of `style`'s time to the reference's, in one process."""
+    return [math.log(c / r) for c, r in _cycle_pairs(record, measure, style)]
 
 
 def _slope(values: list[float]) -> float:
@@ -40,16 +45,11 @@ def _slope(values: list[float]) -> float:
 def _milliseconds(group: list[OneTimeRecord], measure: str, style: str) -> dict[str, float]:
     """The reference's median time and the style's median difference from it in the same
     cycle, in ms: what a ratio means at this model's size."""
-    reference, differences = [], []
-    for r in group:
-        times = r.seconds.get(measure, {})
-        ref, candidate = times.get(r.reference) or [], times.get(style) or []
-        reference += ref
-        differences += [c - t for c, t in zip(candidate, ref, strict=False)]
-    if not reference or not differences:
+    pairs = [pair for r in group for pair in _cycle_pairs(r, measure, style)]
+    if not pairs:
         return {}
-    return {"reference_ms": 1000 * statistics.median(reference),
-            "difference_ms": 1000 * statistics.median(differences)}  # fmt: skip
+    return {"reference_ms": 1000 * statistics.median(r for _, r in pairs),
+            "difference_ms": 1000 * statistics.median(c - r for c, r in pairs)}  # fmt: skip
 
 
 def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:

@@ -186,7 +186,7 @@ def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], mar
 
 def _forest(paired: list[dict], margin: float, title: str = ""):
     """Per arch, each style's time ratio to Sequential with its 95 % interval, one row per
-    measure, the ±margin band shaded and the verdict (`label`, in words) beside each row."""
+    measure, the ±margin band shaded and the verdict beside each row."""
     archs = sorted({model_name(e.get("backend"), e["arch"]) for e in paired})
     figure, axes = plt.subplots(
         len(archs), 1, figsize=(8.5, 0.45 * len(paired) / len(archs) + 1.6), squeeze=False
@@ -198,7 +198,7 @@ def _forest(paired: list[dict], margin: float, title: str = ""):
         )
         rows = [
             (f"{e['style']} · {MEASURES[e['measure']].short}", e["estimate"], e["ci95_low"],
-             e["ci95_high"], COLORS[e["style"]], e["label"])
+             e["ci95_high"], COLORS[e["style"]], e["verdict"])
             for e in entries
         ]  # fmt: skip
         _forest_panel(ax, rows, margin)

@@ -97,8 +97,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     }
     write_json(out / RESULTS_FILE, results)
     write_atomic(out / "summary.csv", pd.DataFrame(summary["stats"]).to_csv(index=False).encode())
-    labelled = [{**e, "label": e["verdict"]} for e in paired]
-    charts = plots.write_plots(records, out, labelled, margin, one_time_margin)
+    charts = plots.write_plots(records, out, paired, margin, one_time_margin)
     if summary["backend_comparisons"]:
         rows = [
             {**c, "label": METRICS[c["metric"]].label}
