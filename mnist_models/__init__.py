@@ -25,6 +25,8 @@ _PACKAGES = {"cnn": "mnist_models.cnn", "mlp": "mnist_models.mlp", "resnet": "mn
 
 ARCHS: tuple[str, ...] = tuple(_PACKAGES)
 ENTRY_POINTS = "mnist_styles_bench.architectures"
+# the depth family's members, dense-1 to dense-9999 (mnist_models.dense)
+DEPTH_FAMILY = re.compile(r"^dense-([1-9]\d{0,3})$")
 # module.path:ATTRIBUTE, as entry points and `--arch` write a reference to an object
 REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -42,9 +44,10 @@ __all__ = [
 
 
 def is_architecture_name(name: str) -> bool:
-    """Whether `name` can name an architecture (built-in, installed, or module:ATTRIBUTE),
-    without importing anything."""
-    return name in _PACKAGES or bool(REFERENCE.match(name)) or name in _installed()
+    """Whether `name` can name an architecture (built-in, a `dense-<depth>` of the depth family,
+    installed, or module:ATTRIBUTE), without importing anything."""
+    return (name in _PACKAGES or bool(DEPTH_FAMILY.match(name)) or bool(REFERENCE.match(name))
+            or name in _installed())  # fmt: skip
 
 
 def get_architecture(arch: str) -> Architecture:
@@ -56,9 +59,11 @@ def get_architecture(arch: str) -> Architecture:
     """
     if arch in _PACKAGES:
         return importlib.import_module(_PACKAGES[arch]).ARCHITECTURE
+    if depth := DEPTH_FAMILY.match(arch):
+        return importlib.import_module("mnist_models.dense").architecture(int(depth[1]))
     reference = _installed().get(arch, arch)
     if not REFERENCE.match(reference):
-        allowed = ", ".join([*ARCHS, *_installed()])
+        allowed = ", ".join([*ARCHS, "dense-<depth>", *_installed()])
         raise ArchitectureError(
             f"unknown arch {arch!r}; expected one of: {allowed}, or module:ATTRIBUTE naming an "
             "Architecture"
@@ -83,11 +88,12 @@ def get_architecture(arch: str) -> Architecture:
 
 
 def build_model(arch: str, style: str, *, seed: int | None = None) -> keras.Model:
-    """Builds `arch` in `style`, with its weights created, not compiled.
+    """Builds `arch` in `style` (or in one of its idioms), with its weights created, not
+    compiled.
 
     Args:
         arch: a name `get_architecture` knows.
-        style: one of the architecture's styles.
+        style: one of the architecture's styles, or the name of one of its `idioms`.
         seed: if given, seeds Python, NumPy and the backend through
             `keras.utils.set_random_seed` first, which makes the initial weights a function of
             (arch, seed) alone: every style draws them in the same order.
@@ -98,9 +104,10 @@ def build_model(arch: str, style: str, *, seed: int | None = None) -> keras.Mode
         ValueError: unknown `style`.
     """
     architecture = get_architecture(arch)
-    if style not in STYLES:
-        raise ValueError(f"unknown style {style!r}; expected one of: {', '.join(STYLES)}")
-    if style not in architecture.builders:
+    if style not in STYLES and style not in architecture.idioms:
+        allowed = ", ".join([*STYLES, *architecture.idioms])
+        raise ValueError(f"unknown style {style!r}; expected one of: {allowed}")
+    if style not in architecture.builders and style not in architecture.idioms:
         raise ArchitectureError(
             f"{arch} cannot be built in the {style} style: {architecture.unsupported[style]}"
         )
@@ -108,7 +115,8 @@ def build_model(arch: str, style: str, *, seed: int | None = None) -> keras.Mode
         import keras
 
         keras.utils.set_random_seed(seed)
-    return architecture.builders[style](architecture.spec)
+    builder = architecture.idioms.get(style) or architecture.builders[style]
+    return builder(architecture.spec)
 
 
 def _installed() -> dict[str, str]:

@@ -33,6 +33,10 @@ class Architecture:
     builders: Mapping[str, Callable[[Spec], keras.Model]]
     unsupported: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None  # where the architecture comes from, for the report
+    # other ways to write a style's model, by name (`sequential_add`: the Sequential guide's
+    # `model.add` idiom where the builder passes a list); the depth study times them beside the
+    # styles, and `build_model` builds them by name
+    idioms: Mapping[str, Callable[[Spec], keras.Model]] = field(default_factory=dict)
 
     def __post_init__(self):
         unknown = [style for style in self.builders if style not in STYLES]
@@ -57,6 +61,12 @@ class Architecture:
                     f"architecture {self.name!r} has no {style} builder and does not say why; "
                     f"give one, or a reason in unsupported={{{style!r}: '...'}}"
                 )
+
+        if clash := [name for name in self.idioms if name in STYLES]:
+            raise ArchitectureError(
+                f"architecture {self.name!r} names idioms {clash} like styles; an idiom is "
+                f"another way to write a style, named apart from {STYLES}"
+            )
 
     @property
     def styles(self) -> tuple[str, ...]:

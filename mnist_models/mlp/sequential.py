@@ -18,3 +18,15 @@ def build(spec: MlpSpec) -> keras.Model:
         ],
         name="mlp_sequential",
     )
+
+
+def build_added(spec: MlpSpec) -> keras.Model:
+    """Returns the MLP as a Sequential model grown with `model.add` after a `keras.Input`, the
+    guide's other idiom."""
+    model = keras.Sequential(name="mlp_sequential_add")
+    model.add(keras.Input(shape=spec.input_shape))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(spec.units, activation="relu"))
+    model.add(layers.Dropout(spec.dropout))
+    model.add(layers.Dense(spec.num_classes, activation="softmax"))
+    return model

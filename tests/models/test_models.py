@@ -201,3 +201,47 @@ def test_mlp_flops_match_a_hand_count():
     forward = 2 * 784 * 128 + 2 * 128 * 10
     assert spec.forward_flops_per_image() == forward
     assert spec.train_flops_per_image() == 3 * forward - 2 * 784 * 128
+
+
+@pytest.mark.parametrize("depth", [3, 12])
+def test_the_depth_family_is_one_model_in_every_style_and_idiom_at_each_depth(depth):
+    arch = f"dense-{depth}"
+    architecture = mnist_models.get_architecture(arch)
+    names = [*architecture.styles, *architecture.idioms]
+    assert names == ["sequential", "functional", "subclassed", "sequential_add"]
+    models = {name: build_model(arch, name, seed=1) for name in names}
+    params = 784 * 64 + 64 + (depth - 1) * (64 * 64 + 64) + 64 * 10 + 10
+    x = _batches(1)[0][0]
+    expected = models["sequential"].predict_on_batch(x)
+    for name, model in models.items():
+        assert model.count_params() == params, name
+        assert len(model.weights) == 2 * (depth + 1), name
+        for a, b in zip(models["sequential"].get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        np.testing.assert_array_equal(model.predict_on_batch(x), expected, err_msg=name)
+
+
+@pytest.mark.parametrize("arch, idiom", [("cnn", "sequential_list"), ("mlp", "sequential_add")])
+def test_the_other_sequential_idiom_of_a_built_in_model_is_its_sequential_model(arch, idiom):
+    ours, theirs = build_model(arch, "sequential", seed=1), build_model(arch, idiom, seed=1)
+    assert isinstance(theirs, keras.Sequential) and theirs.name != ours.name
+    assert [type(layer) for layer in ours.layers] == [type(layer) for layer in theirs.layers]
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_depth_names_outside_the_family_and_idioms_named_like_styles_are_refused():
+    for name in ("dense-0", "dense-", "dense-12345", "dense-07"):
+        assert not mnist_models.is_architecture_name(name), name
+    with pytest.raises(mnist_models.ArchitectureError, match="dense-<depth>"):
+        mnist_models.get_architecture("dense-0")
+    with pytest.raises(ValueError, match="sequential_add"):
+        build_model("dense-2", "sequential_list")
+    cnn = mnist_models.get_architecture("cnn")
+    with pytest.raises(mnist_models.ArchitectureError, match="named apart"):
+        mnist_models.Architecture(
+            name="x",
+            spec=cnn.spec,
+            builders=cnn.builders,
+            idioms={"functional": cnn.builders["functional"]},
+        )
