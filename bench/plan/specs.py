@@ -91,6 +91,14 @@ class OneTimeSpec:
     process: int = 0
     reference: str = REFERENCE_STYLE
     data_dir: str | None = None
+    # what the warm-up cycle builds, where not `arch` (the depth study warms its largest
+    # models up on its smallest: a process's first costs are paid alike)
+    warmup_arch: str | None = None
+    # after the cycles, rounds of the steady measures on the last cycle's models (the depth
+    # study: a deep model's steps trace for a minute, and these are already traced); 0: none
+    steady_rounds: int = 0
+    steady_measures: tuple[str, ...] = ("train_step", "predict")
+    profile: str | None = None  # a "profile" job: the step it profiles (bench.worker.profile)
 
     def build_orders(self) -> list[tuple[str, ...]]:
         """The order of each cycle, the warm-up first, balanced over cycles and processes: the
@@ -106,8 +114,8 @@ class OneTimeSpec:
     @classmethod
     def from_json(cls, text: str) -> OneTimeSpec:
         raw = json.loads(text)
-        return cls(**{**raw, "styles": tuple(raw["styles"]),
-                      "settings": settings_from_dict(raw["settings"])})  # fmt: skip
+        tuples = {k: tuple(raw[k]) for k in ("styles", "steady_measures") if k in raw}
+        return cls(**{**raw, **tuples, "settings": settings_from_dict(raw["settings"])})
 
 
 # What a steady paired process times, in this order in every round.

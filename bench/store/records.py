@@ -283,6 +283,15 @@ class OneTimeRecord(JsonRecord):
     seconds: dict[str, dict[str, list[float]]]
     build_orders: list[list[str]]
     failures: dict[str, dict[str, str]] = field(default_factory=dict)
+    # [quantity][style], one value per recorded cycle: "peak_rss_growth_bytes" (how far the
+    # process's peak resident size rose during the style's steps, Linux only) and
+    # "keras_bytes" (the size of its saved file)
+    footprint: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    warmup_arch: str | None = None  # what the warm-up cycle built, where not `arch`
+    # steady rounds on the last cycle's models: seconds[measure][style], one burst per round,
+    # of steady_calls[measure] calls
+    steady: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    steady_calls: dict[str, int] = field(default_factory=dict)
     predict_batch: int = 0
     device: str | None = None
     started_at: str | None = None
@@ -300,7 +309,7 @@ class OneTimeRecord(JsonRecord):
 
 def one_time_spec_fields(spec: OneTimeSpec) -> dict[str, Any]:
     """The one-time record's fields that come from its spec, before anything is timed."""
-    return dict(process_fields(spec), cycles=spec.cycles)
+    return dict(process_fields(spec), cycles=spec.cycles, warmup_arch=spec.warmup_arch)
 
 
 def append_one_time(out: Path, record: OneTimeRecord) -> None:

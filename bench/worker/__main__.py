@@ -21,6 +21,7 @@ KINDS = (
     "run",
     "paired",
     "one_time",
+    "profile",
     "init",
     "probe",
     "device",
@@ -32,7 +33,7 @@ KINDS = (
 )
 
 
-TRAINING_KINDS = ("run", "paired", "one_time")  # jobs whose spec carries TrainSettings
+TRAINING_KINDS = ("run", "paired", "one_time", "profile")  # jobs whose spec carries TrainSettings
 
 
 def job_backend(kind: str, job: str) -> str:
@@ -80,6 +81,10 @@ def main(argv: list[str]) -> int:
         from bench.worker.one_time import run_one_time
 
         result = run_one_time(OneTimeSpec.from_json(job)).to_dict()
+    elif kind == "profile":  # the depth study's: where a one-time step's extra time goes
+        from bench.worker.profile import run_profile
+
+        result = run_profile(OneTimeSpec.from_json(job))
     elif kind == "architectures":
         from bench.worker.precheck import check_architecture
 

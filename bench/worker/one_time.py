@@ -22,13 +22,16 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
 
+from bench.plan.settings import PAIRED_BURST_SECONDS
 from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
 from bench.store.records import OneTimeRecord, one_time_spec_fields
 from bench.worker.data import MnistData, load_mnist, preprocess
-from bench.worker.measure import JobClock
+from bench.worker.measure import JobClock, peak_rss_bytes, reset_peak_rss
+from bench.worker.paired import time_models
 from bench.worker.runner import (
     PREDICT_BATCH,
     compile_model,
@@ -41,23 +44,36 @@ from mnist_models import build_model
 Builder = Callable[[], keras.Model]
 
 
-def one_cycle(build: Builder, compile_fn: Callable[[keras.Model], None], batch, predict_batch,
-              path: Path) -> tuple[dict[str, float], tuple[str, str] | None]:  # fmt: skip
-    """Times one style's one-time work in order; stops at the first step that fails.
+class Steps:
+    """One style's one-time steps, each a call that needs the ones before it (`ONE_TIME_MEASURES`
+    order); `model` is what the build made."""
+
+    def __init__(self, build: Builder, compile_fn: Callable[[keras.Model], None], batch,
+                 predict_batch, path: Path):  # fmt: skip
+        x, y = batch
+        self.model: keras.Model | None = None
+        self.calls = {
+            "build": self._build(build),
+            "compile": lambda: compile_fn(self.model),
+            "first_train_step": lambda: self.model.train_on_batch(x, y),
+            "first_predict": lambda: self.model.predict_on_batch(predict_batch),
+            "save": lambda: self.model.save(path),
+            "load": lambda: keras.saving.load_model(path),
+        }
+
+    def _build(self, build: Builder) -> Callable[[], None]:
+        def call():
+            self.model = build()
+
+        return call
+
+
+def one_cycle(steps: Steps) -> tuple[dict[str, float], tuple[str, str] | None]:
+    """Times one style's one-time steps in order; stops at the first step that fails.
 
     Returns:
         (seconds by measure for the steps that ran, (measure, reason) of the one that failed).
     """
-    x, y = batch
-    model = None
-    steps = {
-        "build": lambda: build(),
-        "compile": lambda: compile_fn(model),
-        "first_train_step": lambda: model.train_on_batch(x, y),
-        "first_predict": lambda: model.predict_on_batch(predict_batch),
-        "save": lambda: model.save(path),
-        "load": lambda: keras.saving.load_model(path),
-    }
     seconds = {}
     # As timeit does: a collection pauses whichever style crosses the collector's threshold, by
     # chance, so a style's steps run after one collection with the collector off (a full
@@ -68,12 +84,10 @@ def one_cycle(build: Builder, compile_fn: Callable[[keras.Model], None], batch, 
         for measure in ONE_TIME_MEASURES:
             start = time.perf_counter()
             try:
-                result = steps[measure]()
+                steps.calls[measure]()
             except Exception as e:  # a style that cannot do this step is a finding, not a crash
                 return seconds, (measure, f"{type(e).__name__}: {e}"[:300])
             seconds[measure] = time.perf_counter() - start
-            if measure == "build":
-                model = result
     finally:
         gc.enable()
     return seconds, None
@@ -82,19 +96,37 @@ def one_cycle(build: Builder, compile_fn: Callable[[keras.Model], None], batch, 
 Seconds = dict[str, dict[str, list[float]]]  # [measure][name]: one time per recorded cycle
 
 
-def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Model], None],
-                batch, predict_batch, orders: Sequence[Sequence[str]]
-                ) -> tuple[Seconds, dict[str, dict[str, str]]]:  # fmt: skip
-    """Runs a cycle per order (the first a warm-up, not recorded) over every builder.
+class Cycles(NamedTuple):
+    """What `time_cycles` found: `seconds[measure][name]` and `footprint[quantity][name]`, one
+    value per recorded cycle; `failures[name][measure]`, why a step could not be done."""
 
-    Returns:
-        (seconds[measure][name], one time per recorded cycle; failures[name][measure], why).
-        A measure that failed for a name in any cycle keeps no times for that name, and the
-        steps after it (which need it) are marked as not reached.
+    seconds: Seconds
+    failures: dict[str, dict[str, str]]
+    # "peak_rss_growth_bytes": how far the process's peak resident size rose above where it
+    # stood when the style's steps began (Linux); "keras_bytes": the style's saved file
+    footprint: dict[str, dict[str, list[int]]]
+    # the models the last cycle built, compiled and trained a step: what steady rounds time
+    models: dict[str, keras.Model]
+
+
+def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Model], None],
+                batch, predict_batch, orders: Sequence[Sequence[str]],
+                warmup: Mapping[str, Builder] | None = None) -> Cycles:  # fmt: skip
+    """Runs a cycle per order (the first a warm-up, not recorded) over every builder; the
+    warm-up builds `warmup`'s models where given (a small model pays the process's first costs
+    as well as a large one, in less time).
+
+    A measure that failed for a name in any cycle keeps no times for that name, and the steps
+    after it (which need it) are marked as not reached.
     """
     names = list(builders)
     seconds = {m: {n: [] for n in names} for m in ONE_TIME_MEASURES}
+    footprint: dict[str, dict[str, list[int]]] = {
+        "peak_rss_growth_bytes": {n: [] for n in names},
+        "keras_bytes": {n: [] for n in names},
+    }
     failures: dict[str, dict[str, str]] = {}
+    models = {}
     # What exists before the first cycle (the framework, the data) is never garbage: frozen out
     # of the collector's reach, so that the collection before each style scans only what the
     # cycles made.
@@ -105,7 +137,15 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
             keras.backend.clear_session()
             for name in order:
                 path = Path(tmp) / f"{name}-{cycle}.keras"
-                timed, failed = one_cycle(builders[name], compile_fn, batch, predict_batch, path)
+                build = (warmup or builders)[name] if cycle == 0 else builders[name]
+                steps = Steps(build, compile_fn, batch, predict_batch, path)
+                resident = reset_peak_rss()
+                timed, failed = one_cycle(steps)
+                if cycle > 0 and not failed:
+                    if resident is not None:
+                        footprint["peak_rss_growth_bytes"][name].append(peak_rss_bytes() - resident)
+                    footprint["keras_bytes"][name].append(path.stat().st_size)
+                    models[name] = steps.model
                 path.unlink(missing_ok=True)
                 if failed:
                     measure, reason = failed
@@ -120,36 +160,54 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
     for name, failed in failures.items():
         for measure in failed:
             seconds[measure][name] = []
-    return seconds, failures
+        for values in footprint.values():
+            values[name] = []
+        models.pop(name, None)
+    return Cycles(seconds, failures, {q: v for q, v in footprint.items() if all(v.values())},
+                  models)  # fmt: skip
 
 
 def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRecord:
     """Times what every style of `spec.arch` costs once, cycle by cycle, in this process."""
     clock = JobClock()
     s = spec.settings
-    seconds, failures = {}, {}
+    found = Cycles({}, {}, {}, {})
+    steady: dict[str, dict[str, list[float]]] = {}
+    calls: dict[str, int] = {}
     orders = spec.build_orders()
     try:
         mnist = mnist or load_mnist(spec.data_dir)
         prepare_backend(s)
         batch = (preprocess(mnist.x_train[: s.batch_size]), mnist.y_train[: s.batch_size])
         predict_batch = preprocess(mnist.x_test[:PREDICT_BATCH])
-        builders = {
-            style: (lambda style=style: build_model(spec.arch, style, seed=spec.seed))
-            for style in spec.styles
-        }
+
+        def builders(arch: str) -> dict[str, Builder]:
+            return {style: (lambda style=style: build_model(arch, style, seed=spec.seed))
+                    for style in spec.styles}  # fmt: skip
+
         steps_per_epoch = epoch_size(s)[1]
-        seconds, failures = time_cycles(
-            builders, lambda model: compile_model(model, s, steps_per_epoch), batch,
-            predict_batch, orders,
+        found = time_cycles(
+            builders(spec.arch), lambda model: compile_model(model, s, steps_per_epoch), batch,
+            predict_batch, orders, builders(spec.warmup_arch) if spec.warmup_arch else None,
         )  # fmt: skip
+        if spec.steady_rounds and found.models:
+            # the last cycle's models are compiled and have traced their steps: timing their
+            # steady steps here costs no second compilation of a deep model
+            calls, steady = time_models(
+                found.models, [batch], predict_batch, reference=spec.reference,
+                rounds=spec.steady_rounds, order_seed=spec.order_seed,
+                burst_seconds=PAIRED_BURST_SECONDS, measures=spec.steady_measures,
+            )  # fmt: skip
     except Exception as e:  # recorded, so that the sweep and the report go on
         clock.failed(e)
     return OneTimeRecord(
         **one_time_spec_fields(spec),
-        seconds=seconds,
+        seconds=found.seconds,
         build_orders=[list(order) for order in orders[1:]],
-        failures=failures,
+        failures=found.failures,
+        footprint=found.footprint,
+        steady=steady,
+        steady_calls=calls,
         predict_batch=PREDICT_BATCH,
         **clock.fields(device_name()),
     )

@@ -25,7 +25,9 @@ def check_architecture(arch: str, styles: list[str]) -> dict[str, Any]:
     except ArchitectureError as e:
         return {"error": str(e)}
     built = {}
-    for style in [s for s in styles if s in architecture.builders]:
+    # an idiom asked for by name is another way to write a style: proven the same model too
+    buildable = {*architecture.builders, *architecture.idioms}
+    for style in [s for s in styles if s in buildable]:
         try:
             built[style] = build_model(arch, style, seed=SEED)
         except Exception as e:  # a user's builder: say which and what it raised
@@ -36,7 +38,9 @@ def check_architecture(arch: str, styles: list[str]) -> dict[str, Any]:
     reference = next(iter(built))
     found = {
         "styles": list(built),
-        "unsupported": {s: architecture.unsupported[s] for s in styles if s not in built},
+        "unsupported": {
+            s: architecture.unsupported.get(s, "no such idiom") for s in styles if s not in built
+        },
         "reference": reference,
         "source": architecture.source,
         "counts_flops": _counts_flops(architecture.spec),

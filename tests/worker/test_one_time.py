@@ -3,6 +3,7 @@
 import gc
 import math
 import statistics
+import sys
 import time
 
 import keras
@@ -56,8 +57,8 @@ def test_a_style_against_a_copy_of_itself_is_never_found_different():
         replicates = []
         for i in range(3):
             names = list(builders) if i % 2 == 0 else list(reversed(builders))
-            seconds, failures = time_cycles(builders, _compile, BATCH, PREDICT,
-                                            _orders(names, cycles=2))  # fmt: skip
+            found = time_cycles(builders, _compile, BATCH, PREDICT, _orders(names, cycles=2))
+            seconds, failures = found.seconds, found.failures
             assert failures == {} and len(seconds["load"]["copy"]) == 2
             replicates.append(seconds)
         verdicts = {
@@ -77,7 +78,7 @@ def test_a_builder_that_sleeps_is_slower_beyond_the_margin_in_build_and_in_no_st
         return _mlp()
 
     builders = {"sequential": _mlp, "sleepy": sleepy}
-    seconds, _ = time_cycles(builders, _compile, BATCH, PREDICT, _orders(builders, cycles=4))
+    seconds = time_cycles(builders, _compile, BATCH, PREDICT, _orders(builders, cycles=4)).seconds
     build = compare_log_ratios("build", _ratios(seconds, "build", "sleepy"), 10.0)
     assert (build.kind, build.direction) == (BEYOND, "higher"), build
     assert build.estimate > 2
@@ -104,15 +105,44 @@ def test_a_step_a_style_cannot_do_is_recorded_with_its_reason_and_the_rest_goes_
         "sequential": _mlp,
         "functional": lambda: build_model("mlp", "functional", seed=1),
     }
-    seconds, failures = time_cycles(builders, compile_or_refuse, BATCH, PREDICT,
-                                    _orders(builders, cycles=2))  # fmt: skip
+    found = time_cycles(builders, compile_or_refuse, BATCH, PREDICT, _orders(builders, cycles=2))
+    seconds, failures = found.seconds, found.failures
     assert failures["functional"]["compile"] == "ValueError: this style cannot compile here"
     assert failures["functional"]["load"] == "not reached: compile failed"
     assert "build" not in failures["functional"]
     assert len(seconds["build"]["functional"]) == 2
     assert seconds["compile"]["functional"] == [] and seconds["load"]["functional"] == []
     assert all(len(seconds[m]["sequential"]) == 2 for m in ONE_TIME_MEASURES)
+    assert found.footprint == {}  # kept only where every name has its sizes
+    assert list(found.models) == ["sequential"]  # the last cycle's, where the style got through
     assert gc.isenabled()  # paused for each timed step, and back on after a failed one
+
+
+def test_the_warm_up_builds_its_own_models_and_each_recorded_cycle_keeps_its_sizes():
+    built = []
+
+    def tracked(tag, arch):
+        def build():
+            built.append(tag)
+            return build_model(arch, "sequential", seed=1)
+
+        return build
+
+    found = time_cycles(
+        {"sequential": tracked("big", "mlp")},
+        _compile,
+        BATCH,
+        PREDICT,
+        [("sequential",)] * 3,
+        warmup={"sequential": tracked("small", "dense-1")},
+    )
+    # build, then load (which builds nothing through the builder): one call per cycle
+    assert built == ["small", "big", "big"]
+    sizes = found.footprint["keras_bytes"]["sequential"]
+    assert len(sizes) == 2 and len(set(sizes)) == 1 and sizes[0] > 100_000  # the MLP's weights
+    growth = found.footprint.get("peak_rss_growth_bytes", {}).get("sequential", [])
+    assert all(g >= 0 for g in growth) and (len(growth) == 2 or sys.platform != "linux")
+    assert found.models["sequential"].optimizer.iterations.numpy() == 1  # trained one step
 
 
 def test_each_step_runs_with_the_collector_paused():
@@ -131,12 +161,18 @@ def test_a_process_records_every_cycle_in_balanced_orders_and_the_report_derives
                              train_images=256, test_images=1024)  # fmt: skip
     styles = ("sequential", "functional", "subclassed")
     records = [
-        run_one_time(OneTimeSpec("mlp", styles, 1, settings, cycles=2, process=p), MNIST)
+        run_one_time(
+            OneTimeSpec("mlp", styles, 1, settings, cycles=2, process=p, steady_rounds=3 * p), MNIST
+        )
         for p in range(2)
     ]
     record = records[1]
     assert record.status == "ok", record.error
     assert OneTimeRecord.from_dict(record.to_dict()) == record
+    # steady rounds, where asked for, on the last cycle's models: a burst per round and style
+    assert records[0].steady == {} and set(record.steady) == {"train_step", "predict"}
+    assert all(len(record.steady[m][s]) == 3 for m in record.steady for s in styles)
+    assert all(calls >= 1 for calls in record.steady_calls.values())
     # process 1's cycles continue process 0's sequence of Latin squares
     assert [tuple(o) for o in records[0].build_orders + record.build_orders] == [
         OneTimeSpec("mlp", styles, 1, settings, cycles=4).build_orders()[c + 1] for c in range(4)
