@@ -1,4 +1,4 @@
-"""The subcommands: report, compare, perf and scaling, each from its parsed options."""
+"""The subcommands: report, compare, perf, scaling and depth, each from its parsed options."""
 
 from __future__ import annotations
 
@@ -162,4 +162,52 @@ def scaling(args: argparse.Namespace) -> int:
     except (ExecutorError, ValueError) as e:
         fail(str(e))
     print(f"Ray's overhead per task: {found.per_task():.2f} s; report: {out / 'scaling.md'}")
+    return 0
+
+
+def depth(args: argparse.Namespace) -> int:
+    """`python -m bench depth`: each style's costs from 2 layers to hundreds, and their growth."""
+    from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
+    from bench.render.depth import answer, write_depth_report
+    from bench.store.files import read_json
+    from bench.studies.depth import run_depth
+    from bench.sweep.executors import ExecutorError, make_executor
+
+    margin = DEFAULT_ONE_TIME_MARGIN if args.time_margin is None else _margin(args.time_margin)
+    for name in ("cycles", "steady_rounds"):
+        value = getattr(args, name)
+        if value is not None and value < 2:
+            fail(f"--{name.replace('_', '-')} must be 2 or more, for an interval; received {value}")
+    if args.profiles < 0:
+        fail(f"--profiles must be 0 or more; received {args.profiles}")
+    if args.report_only:
+        if args.out is None or not (args.out / "run.json").exists():
+            fail("--report-only needs --out naming a depth study's directory (one with "
+                 f"run.json); received {args.out or 'no --out'}")  # fmt: skip
+        out = args.out
+    else:
+        out = _out(args, "depth")
+        _writable(out)
+        try:
+            run_depth(out, args.depths, make_executor("local", device="cpu"), margin=margin,
+                      data_dir=args.data_dir, cycles=args.cycles,
+                      steady_rounds=args.steady_rounds, profiles=args.profiles,
+                      echo=lambda line: print(line, flush=True))  # fmt: skip
+        except (ExecutorError, RuntimeError) as e:
+            fail(str(e), status=1)
+    run = read_json(out / "run.json")
+    command = " ".join([
+        "python -m bench depth", f"--depths {','.join(map(str, run['depths']))}",
+        *([f"--cycles {run['cycles']}"] if run.get("cycles") else []),
+        f"--steady-rounds {run['steady_rounds']}", f"--profiles {run['profiles']}",
+        *([f"--time-margin {run['margin']:g}"] if run["margin"] != DEFAULT_ONE_TIME_MARGIN else []),
+        f"--out {out}",
+    ])  # fmt: skip
+    try:
+        found = write_depth_report(out, command)
+    except ValueError as e:
+        fail(str(e), status=1)
+    for line in answer(found):
+        print(line)
+    print(f"report: {out / 'README.md'} (data: depth.json; chart: depth.png)")
     return 0

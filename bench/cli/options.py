@@ -28,6 +28,7 @@ Subcommands:
   python -m bench compare A B C ...         three or more sweeps in order: a history
   python -m bench perf [--out DIR]          the training-speed knobs and the harness overhead
   python -m bench scaling [--out DIR]       Ray's per-task overhead, and a projected big sweep
+  python -m bench depth [--depths 2,5,...]  what each style costs from 2 layers to hundreds
 """
 RUNS_DIR = Path("runs")
 
@@ -205,4 +206,60 @@ def scaling_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-from", type=Path, default=Path("results"),
                    help="the sweep whose run times the projection uses (results)")  # fmt: skip
     p.add_argument("--jobs", type=int, default=8, help="no-op jobs timed on each executor (8)")
+    return p
+
+
+def depth_list(text: str) -> tuple[int, ...]:
+    """--depths: two or more increasing whole numbers from 1 to 9999, comma-separated."""
+    try:
+        depths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated whole numbers like 2,5,14; received {text!r}"
+        ) from None
+    increasing = list(depths) == sorted(set(depths))
+    if len(depths) < 2 or not increasing or not 1 <= depths[0] <= depths[-1] <= 9999:
+        raise argparse.ArgumentTypeError(
+            f"expected two or more increasing depths from 1 to 9999; received {text!r}"
+        )
+    return depths
+
+
+def depth_parser() -> argparse.ArgumentParser:
+    from bench.studies.depth import DEFAULT_DEPTHS, STEADY_ROUNDS
+
+    p = _subcommand(
+        "depth",
+        "What each style costs as a Dense stack grows: the one-time steps paired in cycles, the "
+        "steady steps in rounds, how each grows with depth, and profiles of the largest "
+        "differences.",
+        "output dir (a new runs/<time>-depth/)",
+    )
+    p.add_argument(
+        "--depths",
+        type=depth_list,
+        default=DEFAULT_DEPTHS,
+        help=f"hidden layers of each model ({','.join(map(str, DEFAULT_DEPTHS))})",
+    )
+    p.add_argument(
+        "--cycles",
+        type=int,
+        help="recorded one-time cycles at every depth (6 up to 16 layers, 3 up to 64, 2 above)",
+    )
+    p.add_argument(
+        "--steady-rounds",
+        type=int,
+        default=STEADY_ROUNDS,
+        help=f"steady rounds at each depth ({STEADY_ROUNDS})",
+    )
+    p.add_argument(
+        "--profiles", type=int, default=2, help="one-time steps to profile at the deepest depth (2)"
+    )
+    p.add_argument("--time-margin", type=float, default=None, help="margin in %% (10)")
+    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite --out's report from its records, timing nothing",
+    )
     return p

@@ -1,0 +1,263 @@
+"""The depth study's analysis: what each style costs at each depth, and how each cost grows.
+
+From the study's one-time records (one process per depth, `mnist_models.dense`), all derived
+from raw cycle and round times:
+- at each depth, every measure of every style against the reference: the ratio, its interval
+  and verdict (the one-time rules, `bench.analysis.one_time`), and the same in milliseconds;
+- per style and measure, over the upper depths: the slope of log time on log depth (1 linear,
+  2 quadratic) and the cost per layer, each with its 95 % interval; whether the slope differs
+  from the reference's, under `SLOPE_MARGIN`; and the depth at which the style's difference
+  reaches 100 ms and 1 s, interpolated between measured depths or, marked so, extrapolated.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from scipy import stats as scipy_stats
+
+from bench.analysis.one_time import one_time_entries
+from bench.analysis.stats import (
+    CONFIDENCE,
+    DIFFERENCES,
+    EQUIVALENCE_CONFIDENCE,
+    compare_log_ratios,
+    describe,
+    verdict,
+)
+from bench.plan.specs import ONE_TIME_MEASURES
+from bench.store.records import OneTimeRecord
+
+TOTAL = "one_time_total"  # the six one-time steps of a cycle, summed: a model's whole start
+STEADY_MEASURES = ("train_step", "predict")
+MEASURES_BY_DEPTH = (*ONE_TIME_MEASURES, TOTAL, *STEADY_MEASURES)
+SLOPE_MARGIN = 0.05  # on the log–log slope: over 2 to 256 layers, a growth 1.27× apart
+THRESHOLDS_MS = (100.0, 1000.0)
+SLOPE_WORDS = ("steeper", "shallower")
+
+
+def depth_of(arch: str) -> int:
+    """The depth of a `dense-<depth>` architecture."""
+    return int(arch.rsplit("-", 1)[1])
+
+
+def fit_depths(depths: Sequence[int]) -> list[int]:
+    """The depths the growth is fitted over: the upper two thirds, at least two, so that a fixed
+    cost that the smallest models are made of does not bend the slope."""
+    ordered = sorted(depths)
+    return ordered[min(len(ordered) // 3, max(0, len(ordered) - 2)) :]
+
+
+def series(record: OneTimeRecord, measure: str) -> dict[str, list[float]]:
+    """Seconds per cycle (one-time measures and `TOTAL`) or per call in each round (steady
+    measures) of every style in one depth's record."""
+    if measure in STEADY_MEASURES:
+        calls = record.steady_calls.get(measure) or 1
+        return {style: [t / calls for t in times]
+                for style, times in record.steady.get(measure, {}).items()}  # fmt: skip
+    if measure == TOTAL:
+        found = {}
+        for style in record.styles:
+            columns = [record.seconds.get(m, {}).get(style) or [] for m in ONE_TIME_MEASURES]
+            if all(columns):
+                found[style] = [sum(cycle) for cycle in zip(*columns, strict=False)]
+        return found
+    return {s: times for s, times in record.seconds.get(measure, {}).items() if times}
+
+
+def _pairs(record: OneTimeRecord, measure: str, style: str) -> list[tuple[float, float]]:
+    times = series(record, measure)
+    return list(zip(times.get(style) or [], times.get(record.reference) or [], strict=False))
+
+
+def at_depth(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
+    """Every style against the reference, at every depth and in every measure: the ratio with
+    its interval and verdict, and the reference's median and the difference in ms."""
+    entries = []
+    for record in sorted(records, key=lambda r: depth_of(r.arch)):
+        found = {(e["measure"], e["style"]): e for e in one_time_entries([record], margin)}
+        for measure in MEASURES_BY_DEPTH:
+            for style in record.styles:
+                pairs = _pairs(record, measure, style)
+                if style == record.reference or not pairs:
+                    continue
+                entry = found.get((measure, style))
+                if entry is None:  # the total and the steady measures: per cycle or round
+                    c = compare_log_ratios(measure, [math.log(a / b) for a, b in pairs], margin)
+                    entry = {
+                        **c.to_dict(),
+                        "interval_over": "rounds" if measure in STEADY_MEASURES else "cycles",
+                    }
+                reference_ms = 1000 * statistics.median(b for _, b in pairs)
+                entries.append({
+                    **{k: v for k, v in entry.items() if not k.endswith("_sd")},
+                    "depth": depth_of(record.arch), "measure": measure, "style": style,
+                    "reference": record.reference, "reference_ms": reference_ms,
+                    "difference_ms": 1000 * statistics.median(a - b for a, b in pairs),
+                    "difference_ms_ci95": _ms_interval(entry, reference_ms),
+                })  # fmt: skip
+    return entries
+
+
+def _ms_interval(entry: dict[str, Any], reference_ms: float) -> list[float] | None:
+    """The ratio's interval as milliseconds at the reference's median time."""
+    if entry.get("ci95_low") is None:
+        return None
+    return [reference_ms * (entry["ci95_low"] - 1), reference_ms * (entry["ci95_high"] - 1)]
+
+
+def footprint(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
+    """Per depth and style: how far the peak resident size rose during its steps (median MB,
+    and the mean difference from the reference's in the same cycle, with its 95 % interval),
+    and the size of its `.keras` file."""
+    rows = []
+    for record in sorted(records, key=lambda r: depth_of(r.arch)):
+        growth = record.footprint.get("peak_rss_growth_bytes", {})
+        files = record.footprint.get("keras_bytes", {})
+        for style in record.styles:
+            row: dict[str, Any] = {"depth": depth_of(record.arch), "style": style}
+            if files.get(style):
+                row["keras_mb"] = statistics.median(files[style]) / 2**20
+            if growth.get(style):
+                row["peak_growth_mb"] = statistics.median(growth[style]) / 2**20
+                if style != record.reference and len(growth[style]) >= 2:
+                    d = describe(
+                        [
+                            (a - b) / 2**20
+                            for a, b in zip(growth[style], growth[record.reference], strict=False)
+                        ]
+                    )
+                    row["peak_growth_difference_mb"] = d.mean
+                    row["peak_growth_difference_mb_ci95"] = [d.ci95_low, d.ci95_high]
+            rows.append(row)
+    return rows
+
+
+def line_fit(x: Sequence[float], y: Sequence[float]) -> dict[str, Any] | None:
+    """Least squares y = a + b·x: the slope with its 95 % and 90 % t-intervals; None with
+    fewer than three points or a single x."""
+    if len(x) < 3 or len(set(x)) < 2:
+        return None
+    fit = scipy_stats.linregress(x, y)
+    df = len(x) - 2
+
+    def interval(confidence: float) -> list[float]:
+        half = scipy_stats.t.ppf((1 + confidence) / 2, df) * fit.stderr
+        return [float(fit.slope - half), float(fit.slope + half)]
+
+    return {"slope": float(fit.slope), "intercept": float(fit.intercept),
+            "ci95": interval(CONFIDENCE), "ci90": interval(EQUIVALENCE_CONFIDENCE),
+            "points": len(x)}  # fmt: skip
+
+
+def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per measure and style: log–log slope and ms per layer over `fit_depths`; for the
+    non-reference styles, the slope's difference with its verdict, and where the difference
+    reaches each of `THRESHOLDS_MS`."""
+    by_depth = {depth_of(r.arch): r for r in records if r.status == "ok"}
+    fitted = fit_depths(list(by_depth))
+    found = []
+    for measure in MEASURES_BY_DEPTH:
+        styles = next((r.styles for r in by_depth.values()), [])
+        for style in styles:
+            points = [(d, t) for d in fitted for t in series(by_depth[d], measure).get(style, [])]
+            if not points:
+                continue
+            depths = [d for d, _ in points]
+            row: dict[str, Any] = {
+                "measure": measure, "style": style, "fit_depths": fitted,
+                "log_log": line_fit([math.log(d) for d in depths],
+                                    [math.log(t) for _, t in points]),
+                "ms_per_layer": line_fit(depths, [1000 * t for _, t in points]),
+            }  # fmt: skip
+            reference = records[0].reference
+            if style != reference:
+                pairs = [(d, a, b) for d in fitted for a, b in _pairs(by_depth[d], measure, style)]
+                row["slope_difference"] = slope_difference(
+                    [math.log(d) for d, _, _ in pairs], [math.log(a / b) for _, a, b in pairs]
+                )
+                difference_fit = line_fit(
+                    [d for d, _, _ in pairs], [1000 * (a - b) for _, a, b in pairs]
+                )
+                row["difference_ms_per_layer"] = difference_fit
+                # a difference its interval leaves undecided counts as none at its depth
+                medians = {e["depth"]: e["difference_ms"] if e.get("direction") else 0.0
+                           for e in entries
+                           if (e["measure"], e["style"]) == (measure, style)}  # fmt: skip
+                row["reaches"] = {f"{t:g} ms": crossing(medians, difference_fit, t)
+                                  for t in THRESHOLDS_MS}  # fmt: skip
+            found.append(row)
+    return found
+
+
+def slope_difference(log_depths: list[float], log_ratios: list[float]) -> dict[str, Any] | None:
+    """The slope of the log ratio on log depth (the style's log–log slope less the
+    reference's, from pairs within cycles) with its verdict under ±`SLOPE_MARGIN`."""
+    fit = line_fit(log_depths, log_ratios)
+    if fit is None:
+        return None
+    kind = verdict(tuple(fit["ci95"]), tuple(fit["ci90"]), SLOPE_MARGIN)
+    if kind in DIFFERENCES:
+        kind = f"{SLOPE_WORDS[0] if fit['slope'] > 0 else SLOPE_WORDS[1]}, {kind}"
+    return {**fit, "margin": SLOPE_MARGIN, "verdict": kind}
+
+
+def crossing(medians: dict[int, float], fit: dict[str, Any] | None,
+             threshold_ms: float) -> dict[str, Any]:  # fmt: skip
+    """The depth at which a difference (median ms at each measured depth, either sign; 0 where
+    undecided) first reaches `threshold_ms` in size: interpolated on log–log axes between the
+    measured depths that straddle it; past the deepest, extrapolated along the per-layer fit
+    when that fit grows in the same direction with an interval that excludes 0; else not
+    reached."""
+    depths = sorted(medians)
+    deepest = depths[-1]
+    sign = 1 if medians[deepest] >= 0 else -1
+    for i, d in enumerate(depths):
+        value = sign * medians[d]
+        if value < threshold_ms:
+            continue
+        before = sign * medians[depths[i - 1]] if i else 0
+        if i == 0 or before <= 0:
+            return {"depth": d, "how": "measured", "sign": sign}
+        d0 = depths[i - 1]
+        share = (math.log(threshold_ms) - math.log(before)) / (math.log(value) - math.log(before))
+        depth = math.exp(math.log(d0) + share * (math.log(d) - math.log(d0)))
+        return {"depth": round(depth), "how": "interpolated", "sign": sign}
+    if fit and sign * fit["ci95"][0] > 0 and sign * fit["ci95"][1] > 0:
+        depth = (sign * threshold_ms - fit["intercept"]) / fit["slope"]
+        if depth > deepest:
+            return {"depth": round(depth), "how": "extrapolated", "sign": sign}
+    return {"depth": None, "how": f"not within {deepest} layers", "sign": sign}
+
+
+def hotspots(profile: dict[str, Any], slower: str, faster: str, *, by: str = "self_s",
+             within: str = "", top: int = 12) -> list[dict[str, Any]]:  # fmt: skip
+    """The functions (those whose name starts with `within`) whose time `by` ("self_s" or
+    "cumulative_s") differs most between two profiled styles, slower first: self time says
+    where the extra time is spent, cumulative time which call leads there."""
+    a = profile["styles"][slower]["functions"]
+    b = profile["styles"][faster]["functions"]
+    rows = []
+    for name in {*a, *b}:
+        if not name.startswith(within):
+            continue
+        mine, theirs = a.get(name, {}), b.get(name, {})
+        rows.append({
+            "function": name,
+            "difference_s": mine.get(by, 0.0) - theirs.get(by, 0.0),
+            "ncalls": [mine.get("ncalls", 0), theirs.get("ncalls", 0)],
+            "cumulative_s": [mine.get("cumulative_s", 0.0), theirs.get("cumulative_s", 0.0)],
+        })  # fmt: skip
+    rows.sort(key=lambda r: r["difference_s"], reverse=True)
+    return rows[:top]
+
+
+def largest_differences(entries: list[dict[str, Any]], count: int = 2) -> list[dict[str, Any]]:
+    """The one-time steps with the largest difference in ms at the deepest depth, whatever
+    their verdicts (the report gives them): what the profiles look into."""
+    deepest = max(e["depth"] for e in entries)
+    candidates = [e for e in entries if e["depth"] == deepest and e["measure"] in ONE_TIME_MEASURES]
+    return sorted(candidates, key=lambda e: abs(e["difference_ms"]), reverse=True)[:count]

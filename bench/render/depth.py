@@ -1,0 +1,344 @@
+"""The depth study's report: depth.json, README.md and depth.png, from a study's raw records."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+from bench.analysis.depth import (
+    MEASURES_BY_DEPTH,
+    SLOPE_MARGIN,
+    STEADY_MEASURES,
+    TOTAL,
+    at_depth,
+    depth_of,
+    footprint,
+    growth,
+    hotspots,
+    series,
+)
+from bench.analysis.stats import describe
+from bench.render.plots import save_figure
+from bench.store.environment import provenance_lines
+from bench.store.files import read_json, write_atomic, write_json
+from bench.store.records import read_one_time
+
+LABELS = {"sequential": "Sequential (list)", "sequential_add": "Sequential (add)",
+          "functional": "Functional", "subclassed": "subclassed", TOTAL: "whole one-time start",
+          "train_step": "steady train step", "predict": "steady predict (1,024 images)",
+          "first_train_step": "first train step", "first_predict": "first predict"}  # fmt: skip
+COLORS = {"sequential": "#4C72B0", "sequential_add": "#8172B3", "functional": "#DD8452",
+          "subclassed": "#55A868"}  # fmt: skip
+# AMD's (family, model) of each Zen generation seen on these machines
+ZEN = {("23", "1"): "Zen 1", ("23", "8"): "Zen+", ("23", "49"): "Zen 2", ("25", "1"): "Zen 3",
+       ("25", "17"): "Zen 4", ("26", "2"): "Zen 5"}  # fmt: skip
+
+
+def machine_words(environment: dict[str, Any]) -> str:
+    """The CPU by name and, for AMD, generation, with its cores: what every figure names."""
+    m = environment.get("machine") or {}
+    zen = ZEN.get((m.get("family"), m.get("model")))
+    return (
+        f"{environment.get('cpu_model')}{f' ({zen})' if zen else ''}, "
+        f"{environment.get('cpu_cores_usable') or environment.get('cpu_cores')} cores"
+    )
+
+
+def ms(value: float | None, signed: bool = True) -> str:
+    """Milliseconds as a reader reads them: seconds from 1,000 ms up."""
+    if value is None:
+        return "–"
+    sign = "+" if signed and value >= 0 else ""
+    return (
+        f"{value / 1000:{sign}.2f} s"
+        if abs(value) >= 1000
+        else f"{value:{sign}.0f} ms"
+        if abs(value) >= 10
+        else f"{value:{sign}.1f} ms"
+    )
+
+
+def difference(entry: dict[str, Any] | None) -> str:
+    """`+1.23 s [+1.10, +1.35 s]`: the median difference and the ratio's interval in ms."""
+    if entry is None:
+        return "–"
+    ci = entry.get("difference_ms_ci95")
+    bounds = f" [{ms(ci[0])}, {ms(ci[1])}]" if ci else ""
+    return f"{ms(entry['difference_ms'])}{bounds}"
+
+
+def _entry(entries, depth, measure, style):
+    return next((e for e in entries if (e["depth"], e["measure"], e["style"]) ==
+                 (depth, measure, style)), None)  # fmt: skip
+
+
+def answer(found: dict[str, Any]) -> list[str]:
+    """The study's answer at its deepest depth, in milliseconds: once, and per step."""
+    entries, deepest = found["at_depth"], max(found["depths"])
+    others = [s for s in found["styles"] if s != found["reference"]]
+    once = [f"{LABELS[s]} {difference(_entry(entries, deepest, TOTAL, s))} "
+            f"({_entry(entries, deepest, TOTAL, s)['verdict']})"
+            for s in others if _entry(entries, deepest, TOTAL, s)]  # fmt: skip
+    step = [f"{LABELS[s]} {difference(_entry(entries, deepest, 'train_step', s))} "
+            f"({_entry(entries, deepest, 'train_step', s)['verdict']})"
+            for s in others if _entry(entries, deepest, "train_step", s)]  # fmt: skip
+    reference = _entry(entries, deepest, TOTAL, others[0]) if others else None
+    return [
+        f"At {deepest} layers ({found['machine']}), against {LABELS[found['reference']]}'s "
+        f"{ms(reference['reference_ms'], False) if reference else '–'} one-time start "
+        f"(build to load), each style costs once: {'; '.join(once)}.",
+        f"Per steady training step: {'; '.join(step) or 'not measured'}.",
+    ]
+
+
+def analyse(out: Path) -> dict[str, Any]:
+    """Everything the report says, from `out`'s raw records: depth.json's content."""
+    run = read_json(out / "run.json")
+    records = [r for r in read_one_time(out) if r.status == "ok"]
+    if not records:
+        raise ValueError(f"{out}/one_time.jsonl holds no finished depth to report")
+    entries = at_depth(records, run["margin"])
+    profiles = read_json(out / "profiles.json") if (out / "profiles.json").exists() else []
+    return {
+        "depths": sorted(depth_of(r.arch) for r in records),
+        "styles": list(records[0].styles),
+        "reference": records[0].reference,
+        "machine": machine_words(run["environment"]),
+        "margin": run["margin"],
+        "slope_margin": SLOPE_MARGIN,
+        "at_depth": entries,
+        "growth": growth(records, entries),
+        "footprint": footprint(records),
+        "profiles": [
+            {
+                **{k: v for k, v in p.items() if k != "styles"},
+                "seconds": {s: found["seconds"] for s, found in p["styles"].items()},
+                **(profile_hotspots(p) if len(p["styles"]) == 2 else {}),
+            }
+            for p in profiles
+        ],
+        "failures": {r.arch: r.failures for r in records if r.failures},
+        "run": {k: v for k, v in run.items() if k != "environment"},
+        "environment": run["environment"],
+    }
+
+
+def profile_hotspots(p: dict[str, Any]) -> dict[str, Any]:
+    """A profile's hotspots by self time, and the Keras calls whose cumulative time differs."""
+    return {"hotspots": hotspots(p, p["slower"], p["faster"]),
+            "keras_calls": hotspots(p, p["slower"], p["faster"], by="cumulative_s",
+                                    within="keras/", top=8)}  # fmt: skip
+
+
+def _growth_cell(fit: dict[str, Any] | None, scale: float = 1.0, digits: int = 2) -> str:
+    if fit is None:
+        return "–"
+    low, high = (scale * v for v in fit["ci95"])
+    return f"{scale * fit['slope']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def markdown(found: dict[str, Any], command: str) -> str:
+    """README.md of a depth study's directory."""
+    entries, styles, reference = found["at_depth"], found["styles"], found["reference"]
+    others = [s for s in styles if s != reference]
+    run, lines = found["run"], ["# Does the style matter for my model? Costs by depth", ""]
+    lines += [*answer(found), ""]
+    walls = ", ".join(f"{d}: {s:.0f} s" for d, s in run["wall_seconds_by_depth"].items())
+    lines += [
+        *provenance_lines(found["environment"].get("git")),
+        f"Machine: {found['machine']}; TensorFlow {found['environment']['tensorflow']}, "
+        f"Keras {found['environment']['keras']}. The study took "
+        f"{run['wall_seconds'] / 60:.1f} min (by depth, {walls}"
+        f"; then the profiles). Reproduce: `{command}`.",
+        "",
+        "The model: Flatten, N Dense(64, ReLU) layers, a softmax classifier "
+        "(`mnist_models/dense`), in each style and in both idioms of the Sequential guide "
+        "(a list passed to `keras.Sequential`, the reference; `model.add` after an "
+        "`Input`). Each depth is one process: cycles of build, compile, first train step, "
+        "first predict, `.keras` save and load, every style in a balanced order; then "
+        f"{run['steady_rounds']} rounds of the steady train step (batch 128) and predict "
+        "(1,024 images) on the last cycle's models. Ratios to the reference are taken "
+        f"within a cycle or round, under a ±{found['margin']:g} % margin; the millisecond "
+        "interval is the ratio's, at the reference's median time. Steady intervals are "
+        "over the rounds of one process (docs/depth.md says what that leaves out).",
+        "",
+    ]
+    lines += [
+        "## Difference from the reference, by depth",
+        "",
+        "Each cell: the median difference in the same cycle (round), its 95 % interval, "
+        "and the verdict.",
+        "",
+    ]
+    for measure in MEASURES_BY_DEPTH:
+        lines += [
+            f"**{LABELS.get(measure, measure)}**",
+            "",
+            f"| layers | {LABELS[reference]} | " + " | ".join(LABELS[s] for s in others) + " |",
+            "|--:|--:|" + "--:|" * len(others),
+        ]
+        for depth in found["depths"]:
+            cells = [_entry(entries, depth, measure, s) for s in others]
+            ref = next((c["reference_ms"] for c in cells if c), None)
+            lines.append(
+                f"| {depth} | {ms(ref, False)} | "
+                + " | ".join(f"{difference(c)} {c['verdict']}" if c else "–" for c in cells)
+                + " |"
+            )
+        lines.append("")
+    lines += [
+        "## How each cost grows",
+        "",
+        f"Fitted over {', '.join(map(str, found['growth'][0]['fit_depths']))} layers "
+        "(the smallest models are mostly fixed cost). Slope: of log time on log depth, 1 "
+        "is linear, 2 quadratic. Per layer: of time on depth. Slope difference: the "
+        f"style's slope less {LABELS[reference]}'s, from pairs within cycles, judged "
+        f"under ±{SLOPE_MARGIN:g}. Reaches: the depth where the style's difference "
+        "reaches 100 ms and 1 s (interpolated between measured depths; past them only "
+        "along the per-layer fit, marked extrapolated).",
+        "",
+        "| measure | style | slope [95 %] | ms per layer [95 %] | slope difference | "
+        "100 ms at | 1 s at |",
+        "|:--|:--|--:|--:|:--|--:|--:|",
+    ]
+    for row in found["growth"]:
+        diff = row.get("slope_difference")
+        reaches = row.get("reaches", {})
+        lines.append(
+            f"| {LABELS.get(row['measure'], row['measure'])} | {LABELS[row['style']]} | "
+            f"{_growth_cell(row['log_log'])} | {_growth_cell(row['ms_per_layer'], 1, 3)} | "
+            + (
+                f"{diff['slope']:+.3f} [{diff['ci95'][0]:+.3f}, {diff['ci95'][1]:+.3f}] "
+                f"{diff['verdict']}"
+                if diff
+                else "reference"
+            )
+            + " | "
+            + " | ".join(_reach(reaches.get(k)) for k in ("100 ms", "1000 ms"))
+            + " |"
+        )
+    lines += [
+        "",
+        "## Memory and file size",
+        "",
+        "Peak growth: how far the process's peak resident size rose during the style's "
+        "six steps (Linux `VmHWM`, reset before each style), median over cycles, and its "
+        "mean difference from the reference's in the same cycle.",
+        "",
+        "| layers | style | peak growth MB | difference MB [95 %] | .keras MB |",
+        "|--:|:--|--:|--:|--:|",
+    ]
+    for row in found["footprint"]:
+        ci = row.get("peak_growth_difference_mb_ci95")
+        diff = (f"{row['peak_growth_difference_mb']:+.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]"
+                if ci and ci[0] is not None else "–")  # fmt: skip
+        lines.append(
+            f"| {row['depth']} | {LABELS[row['style']]} | "
+            f"{row.get('peak_growth_mb', float('nan')):.1f} | {diff} | "
+            f"{row.get('keras_mb', float('nan')):.2f} |"
+        )
+    lines += ["", *profile_lines(found["profiles"]), "![costs by depth](depth.png)", ""]
+    return "\n".join(lines)
+
+
+def _reach(found: dict[str, Any] | None) -> str:
+    if not found:
+        return "–"
+    if found["depth"] is None:
+        return found["how"]
+    saves = " (saves)" if found["sign"] < 0 else ""
+    return f"{found['depth']}{saves}{'' if found['how'] == 'measured' else ', ' + found['how']}"
+
+
+def profile_lines(profiles: list[dict[str, Any]]) -> list[str]:
+    """Where the largest differences go, by function, from Python's profiler."""
+    lines = [
+        "## Where the largest differences go",
+        "",
+        "Each step profiled once per style with `cProfile` in a fresh session after a "
+        "warm-up; the profiler slows Python more than native code, so its seconds "
+        "attribute the difference and are not the step's time.",
+        "",
+    ]
+    for p in profiles:
+        if p.get("error") or not p.get("hotspots"):
+            lines += [f"{p['measure']} at {p['arch']}: not profiled ({p.get('error')})", ""]
+            continue
+        seconds = p["seconds"]
+        lines += [
+            f"**{LABELS.get(p['measure'], p['measure'])} at {depth_of(p['arch'])} layers**: "
+            f"{LABELS[p['slower']]} {seconds[p['slower']]:.2f} s against "
+            f"{LABELS[p['faster']]} {seconds[p['faster']]:.2f} s under the profiler.",
+            "",
+            "| function | self s, difference | calls (slower, faster) | cumulative s |",
+            "|:--|--:|--:|--:|",
+        ]
+        lines += _hotspot_rows(p["hotspots"])
+        lines += [
+            "",
+            "The Keras calls that lead there, by the difference in cumulative time:",
+            "",
+            "| function | cumulative s, difference | calls (slower, faster) | cumulative s |",
+            "|:--|--:|--:|--:|",
+            *_hotspot_rows(p["keras_calls"]),
+            "",
+        ]
+    return lines
+
+
+def _hotspot_rows(rows: list[dict[str, Any]]) -> list[str]:
+    return [f"| `{h['function']}` | {h['difference_s']:+.2f} | {h['ncalls'][0]:,}, "
+            f"{h['ncalls'][1]:,} | {h['cumulative_s'][0]:.2f}, {h['cumulative_s'][1]:.2f} |"
+            for h in rows]  # fmt: skip
+
+
+def chart(out: Path, records) -> Path:
+    """depth.png: every measure's time against depth, log–log, a line per style with the 95 %
+    interval of its mean log time as a band."""
+    figure, axes = plt.subplots(3, 3, figsize=(14, 11), layout="constrained")
+    by_depth = sorted(records, key=lambda r: depth_of(r.arch))
+    for ax, measure in zip(axes.flat, MEASURES_BY_DEPTH, strict=True):
+        for style in by_depth[0].styles:
+            points = []
+            for r in by_depth:
+                times = series(r, measure).get(style)
+                if times:
+                    d = describe([math.log(1000 * t) for t in times])
+                    low, high = ((d.ci95_low, d.ci95_high) if d.ci95_low is not None
+                                 else (d.mean, d.mean))  # fmt: skip
+                    points.append((depth_of(r.arch), statistics.median(times) * 1000,
+                                   math.exp(low), math.exp(high)))  # fmt: skip
+            if points:
+                x, mid, low, high = zip(*points, strict=True)
+                ax.plot(x, mid, marker="o", ms=3, label=LABELS[style], color=COLORS.get(style))
+                ax.fill_between(x, low, high, alpha=0.2, color=COLORS.get(style))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        unit = "ms per call" if measure in STEADY_MEASURES else "ms"
+        ax.set_title(LABELS.get(measure, measure))
+        ax.set_xlabel("hidden layers")
+        ax.set_ylabel(unit)
+        ax.grid(True, which="both", alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    figure.suptitle("What each style costs by depth (median, 95 % band)")
+    save_figure(figure, out / "depth.png")
+    return out / "depth.png"
+
+
+def write_depth_report(out: Path, command: str) -> dict[str, Any]:
+    """Writes depth.json, README.md and depth.png into `out` from its raw records."""
+    found = analyse(out)
+    write_json(out / "depth.json", found)
+    chart(out, [r for r in read_one_time(out) if r.status == "ok"])
+    write_atomic(out / "README.md", markdown(found, command).encode())
+    return found

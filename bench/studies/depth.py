@@ -1,0 +1,117 @@
+"""`python -m bench depth`: what each style costs as a model grows from 2 layers to hundreds.
+
+One worker process per depth times the one-time steps of a `dense-<depth>` stack
+(`mnist_models.dense`) in every style and both Sequential idioms, paired in cycles, then its
+steady train step and predict, paired in rounds, on the models the last cycle compiled. After
+the deepest, the two one-time steps that differ most in milliseconds there are profiled, the
+slower style against the faster. The report (`bench.render.depth`) is written from the raw
+records, so it can be rewritten from a directory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.analysis.depth import at_depth, largest_differences
+from bench.plan.config import COMMON_DEFAULTS
+from bench.plan.settings import TrainSettings
+from bench.plan.specs import OneTimeSpec
+from bench.store.environment import collect
+from bench.store.files import write_atomic, write_json
+from bench.store.records import append_one_time, read_one_time
+from bench.store.schema import ONE_TIME_FILE
+from bench.sweep.executors import Executor
+from bench.sweep.jobs import check_architectures, run_one_time_in_worker
+
+DEFAULT_DEPTHS = (2, 5, 14, 37, 97, 256)  # 2 to 256, each about 2.64 times the one before
+NAMES = ("sequential", "sequential_add", "functional", "subclassed")
+WARMUP_ARCH = "dense-2"  # pays a process's first costs, whatever the depth, in a second
+STEADY_ROUNDS = 10
+PROFILED_STEPS = 2
+PROFILES_FILE = "profiles.json"
+SEED = 1
+
+
+def default_cycles(depth: int) -> int:
+    """Recorded cycles at `depth`: fewer where a cycle takes minutes; the intervals say what
+    that costs in precision."""
+    return 6 if depth <= 16 else 3 if depth <= 64 else 2
+
+
+def depth_settings() -> TrainSettings:
+    """The sweep's training recipe, which the one-time phase compiles with."""
+    return TrainSettings(
+        epochs=1, batch_size=COMMON_DEFAULTS["batch_size"],
+        learning_rate=COMMON_DEFAULTS["learning_rate"],
+        validation_split=COMMON_DEFAULTS["validation_split"],
+        steps_per_execution=COMMON_DEFAULTS["steps_per_execution"],
+        train_images=None, test_images=None,
+    )  # fmt: skip
+
+
+def depth_spec(depth: int, cycles: int, steady_rounds: int, data_dir: str | None) -> OneTimeSpec:
+    """The one process that measures `depth`."""
+    return OneTimeSpec(
+        arch=f"dense-{depth}", styles=NAMES, seed=SEED, settings=depth_settings(), cycles=cycles,
+        data_dir=data_dir, warmup_arch=WARMUP_ARCH if depth > 2 else None,
+        steady_rounds=steady_rounds,
+    )  # fmt: skip
+
+
+def run_depth(out: Path, depths: Sequence[int], executor: Executor, *, margin: float,
+              data_dir: str | None = None, cycles: int | None = None,
+              steady_rounds: int = STEADY_ROUNDS, profiles: int = PROFILED_STEPS,
+              echo: Callable[[str], None] = print) -> dict[str, Any]:  # fmt: skip
+    """Measures every depth, profiles the largest differences, and writes the raw records
+    (one_time.jsonl, profiles.json) and the environment into `out`.
+
+    Raises:
+        RuntimeError: the pre-check failed, or found the styles are not one model.
+    """
+    started = time.perf_counter()
+    archs = tuple(f"dense-{d}" for d in depths)
+    checked = check_architectures(archs, NAMES, "tensorflow", executor)
+    for arch, found in checked.items():
+        if "error" in found or found["differences"]:
+            raise RuntimeError(f"{arch} is not one model in every style: "
+                               f"{found.get('error') or found['differences']}")  # fmt: skip
+    echo(f"pre-check: {', '.join(archs)} are one model in {', '.join(NAMES)} (same initial "
+         "weights)")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / ONE_TIME_FILE, b"")
+    wall = {}
+    for depth in depths:
+        start = time.perf_counter()
+        spec = depth_spec(depth, cycles or default_cycles(depth), steady_rounds, data_dir)
+        record = run_one_time_in_worker(spec, executor)
+        append_one_time(out, record)
+        wall[depth] = round(time.perf_counter() - start, 1)
+        failed = f"; failed: {record.error}" if record.status != "ok" else ""
+        echo(f"depth {depth}: {spec.cycles} cycles and {steady_rounds} steady rounds of "
+             f"{len(NAMES)} styles in {wall[depth]:.0f} s{failed}")  # fmt: skip
+    profiled = []
+    ok = [r for r in read_one_time(out) if r.status == "ok"]
+    targets = largest_differences(at_depth(ok, margin), profiles) if ok else []
+    for entry in targets:
+        slower, faster = ((entry["style"], entry["reference"]) if entry["difference_ms"] > 0
+                          else (entry["reference"], entry["style"]))  # fmt: skip
+        start = time.perf_counter()
+        spec = OneTimeSpec(arch=f"dense-{entry['depth']}", styles=(slower, faster), seed=SEED,
+                           settings=depth_settings(), cycles=1, data_dir=data_dir,
+                           warmup_arch=WARMUP_ARCH, profile=entry["measure"])  # fmt: skip
+        result, error, _ = executor.call("profile", spec.to_json())
+        profiled.append({**(result or {"styles": {}, "error": error}), "slower": slower,
+                         "faster": faster, "arch": spec.arch, "measure": entry["measure"],
+                         "wall_seconds": round(time.perf_counter() - start, 1)})  # fmt: skip
+        echo(f"profiled {entry['measure']} at depth {entry['depth']}: {slower} against {faster} "
+             f"in {profiled[-1]['wall_seconds']:.0f} s")  # fmt: skip
+    write_json(out / PROFILES_FILE, profiled)
+    run = {"depths": list(depths), "wall_seconds_by_depth": wall,
+           "wall_seconds": round(time.perf_counter() - started, 1), "margin": margin,
+           "cycles": cycles, "steady_rounds": steady_rounds, "profiles": profiles,
+           "environment": collect()}  # fmt: skip
+    write_json(out / "run.json", run)
+    return run

@@ -1,0 +1,68 @@
+"""`python -m bench depth` end to end at two small depths, and its refusals of bad input."""
+
+import json
+
+import pytest
+
+from bench.store.records import OneTimeRecord
+from tests.factories import run_bench
+
+NAMES = ["sequential", "sequential_add", "functional", "subclassed"]
+
+
+@pytest.mark.mnist
+def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_chart(tmp_path):
+    out = tmp_path / "depth"
+    done = run_bench("depth", "--depths", "2,4", "--cycles", "2", "--steady-rounds", "2",
+                     "--profiles", "1", "--out", str(out), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    # the harness's lines only, and the answer among them
+    prefixes = ("pre-check:", "depth ", "profiled ", "At 4 layers", "Per steady", "report:")
+    assert all(line.startswith(prefixes) for line in done.stdout.splitlines()), done.stdout
+    for noise in ("absl::InitializeLog", "oneDNN", "cuda drivers", "tensorflow/core"):
+        assert noise not in done.stdout + done.stderr, noise
+
+    records = [OneTimeRecord.from_dict(json.loads(line))
+               for line in (out / "one_time.jsonl").read_text().splitlines()]  # fmt: skip
+    assert [(r.arch, r.status, r.cycles) for r in records] == [("dense-2", "ok", 2),
+                                                              ("dense-4", "ok", 2)]  # fmt: skip
+    assert records[0].warmup_arch is None and records[1].warmup_arch == "dense-2"
+    for r in records:
+        assert all(len(r.seconds["load"][n]) == 2 for n in NAMES)
+        assert all(len(r.steady["train_step"][n]) == 2 for n in NAMES)
+        files = r.footprint["keras_bytes"]
+        # one model: the same weights saved, names and zip entries a few bytes apart
+        assert files["sequential"] == pytest.approx(files["sequential_add"], rel=0.01)
+    assert records[1].footprint["keras_bytes"]["functional"][0] > records[0].footprint[
+        "keras_bytes"]["functional"][0]  # fmt: skip
+
+    found = json.loads((out / "depth.json").read_text())
+    assert found["depths"] == [2, 4] and found["styles"] == NAMES
+    (profile,) = found["profiles"]
+    assert profile["error"] is None and profile["hotspots"], profile
+    assert {profile["slower"], profile["faster"]} <= set(NAMES)
+    readme = (out / "README.md").read_text()
+    assert readme.startswith("# Does the style matter") and "At 4 layers" in readme
+    assert f"--depths 2,4 --cycles 2 --steady-rounds 2 --profiles 1 --out {out}" in readme
+    assert (out / "depth.png").stat().st_size > 10_000
+
+    # the report is rewritten from the records alone, to the same analysis
+    again = run_bench("depth", "--report-only", "--out", str(out), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "depth.json").read_text())["growth"] == found["growth"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--depths", "5,2"], "increasing depths"),
+        (["--depths", "2,x"], "comma-separated whole numbers"),
+        (["--depths", "2"], "two or more"),
+        (["--cycles", "1"], "--cycles must be 2 or more"),
+        (["--report-only"], "--report-only needs --out"),
+    ],
+)
+def test_bad_depth_input_exits_2_with_one_line(tmp_path, args, message):
+    done = run_bench("depth", *args, cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
