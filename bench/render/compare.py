@@ -13,7 +13,7 @@ from bench.analysis.compare import SweepComparison
 from bench.analysis.metrics import MEASURES
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.render import plots
-from bench.render.tables import estimate_text, interval_text, md, ratio_text
+from bench.render.tables import estimate_text, interval_text, md, ms_pair, ratio_text
 from bench.store.files import write_atomic, write_json
 from bench.store.schema import SCHEMA_VERSION
 
@@ -54,6 +54,9 @@ def _paired_rows(found: SweepComparison) -> pd.DataFrame:
                 "NEW vs reference": ratio_text(p["new"]),
                 "change (NEW / BASE) [95 % CI]": ratio_text(p["change"]) if "change" in p else "–",
                 "verdict on the change": p["verdict"],
+                "ms: reference, difference (BASE; NEW)": (
+                    f"{ms_pair(p['base'])}; {ms_pair(p['new'])}" if ms_pair(p["base"]) else "–"
+                ),
             }
             for p in found.paired
         ]

@@ -94,7 +94,21 @@ def answer_table(results: dict[str, Any]) -> list[str]:
                 f"{'–' if step is None else f'{step:.1f}':>8s} "
                 + " ".join(f"{cell:>9s}" for cell in cells)
             )
+        lines += _milliseconds_line(verdicts, backend, arch, reference)
     return lines
+
+
+def _milliseconds_line(verdicts: dict, backend: str, arch: str, reference: str) -> list[str]:
+    """The one-time columns in milliseconds: the reference's median, each style's difference."""
+    parts = []
+    for label, measure in COLUMNS:
+        found = [e for (b, a, _, m), e in verdicts.items()
+                 if (b, a, m) == (backend, arch, measure) and "reference_ms" in e]  # fmt: skip
+        if found:
+            others = ", ".join(f"{e['style']} {e['difference_ms']:+.0f}" for e in found)
+            parts.append(f"{label} {found[0]['reference_ms']:.0f} ({others})")
+    return [f"  once, ms ({reference}, and each style's difference): " + "; ".join(parts)] \
+        if parts else []  # fmt: skip
 
 
 def warning_lines(results: dict[str, Any]) -> list[str]:

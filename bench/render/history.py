@@ -16,7 +16,7 @@ from bench.analysis.history import History
 from bench.analysis.metrics import MEASURES
 from bench.plan.backends import model_name
 from bench.render.plots import COLORS, save_figure
-from bench.render.tables import md, ratio_text
+from bench.render.tables import md, ms_pair, ratio_text
 from bench.store.files import write_atomic, write_json
 from bench.store.schema import SCHEMA_VERSION
 
@@ -30,7 +30,10 @@ def markdown(found: History) -> str:
             "style": style,
             "measure": MEASURES[measure].label,
             **{
-                label: "–" if e is None else f"{ratio_text(e)} {e['verdict']}"
+                label: "–"
+                if e is None
+                else f"{ratio_text(e)} {e['verdict']}"
+                + (f" (ms: {ms_pair(e)})" if ms_pair(e) else "")
                 for label, e in zip(labels, entries, strict=True)
             },
         }

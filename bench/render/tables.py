@@ -13,6 +13,14 @@ from bench.store.records import RunRecord, references
 from mnist_models import STYLES
 
 
+def ms_pair(entry: dict) -> str | None:
+    """A one-time entry's milliseconds, "reference, difference" ("150.0, +30.0"): what its
+    ratio means at this model's size; None for an entry without them."""
+    if "reference_ms" not in entry:
+        return None
+    return f"{entry['reference_ms']:.1f}, {entry['difference_ms']:+.1f}"
+
+
 def md(frame: pd.DataFrame) -> str:
     """A table as GitHub Markdown."""
     return frame.to_markdown(index=False, disable_numparse=True) + "\n"
@@ -99,11 +107,7 @@ def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
                 "time ratio to reference [95 % CI]": ratio_text(e).replace("×", "", 1),
                 "half-width": "–" if e["ci95_low"] is None else f"±{half_width_percent(e):.1f} %",
                 "verdict": e["verdict"],
-                "ms: reference, difference": (
-                    f"{e['reference_ms']:.1f}, {e['difference_ms']:+.1f}"
-                    if "reference_ms" in e
-                    else "–"
-                ),
+                "ms: reference, difference": ms_pair(e) or "–",
                 "processes × cycles": f"{e['processes']} × {e['cycles'] // e['processes']}",
             }
             for e in entries
