@@ -36,6 +36,7 @@ STEADY_MEASURES = ("train_step", "predict")
 MEASURES_BY_DEPTH = (*ONE_TIME_MEASURES, TOTAL, *STEADY_MEASURES)
 SLOPE_MARGIN = 0.05  # on the log–log slope: over 2 to 256 layers, a growth 1.27× apart
 THRESHOLDS_MS = (100.0, 1000.0)
+EXTRAPOLATED_AT_MOST = 4  # times the deepest depth: a line fitted to 256 layers says no more
 SLOPE_WORDS = ("steeper", "shallower")
 
 
@@ -209,8 +210,9 @@ def crossing(medians: dict[int, float], fit: dict[str, Any] | None,
              threshold_ms: float) -> dict[str, Any]:  # fmt: skip
     """The depth at which a difference (median ms at each measured depth, either sign; 0 where
     undecided) first reaches `threshold_ms` in size: interpolated on log–log axes between the
-    measured depths that straddle it; past the deepest, extrapolated along the per-layer fit
-    when that fit grows in the same direction with an interval that excludes 0; else not
+    measured depths that straddle it; past the deepest, where the difference there is decided,
+    extrapolated along the per-layer fit when that fit grows in the same direction with an
+    interval that excludes 0, up to `EXTRAPOLATED_AT_MOST` times the deepest; else not
     reached."""
     depths = sorted(medians)
     deepest = depths[-1]
@@ -226,9 +228,10 @@ def crossing(medians: dict[int, float], fit: dict[str, Any] | None,
         share = (math.log(threshold_ms) - math.log(before)) / (math.log(value) - math.log(before))
         depth = math.exp(math.log(d0) + share * (math.log(d) - math.log(d0)))
         return {"depth": round(depth), "how": "interpolated", "sign": sign}
-    if fit and sign * fit["ci95"][0] > 0 and sign * fit["ci95"][1] > 0:
+    decided = medians[deepest] != 0  # the deepest depth's difference is decided
+    if decided and fit and sign * fit["ci95"][0] > 0 and sign * fit["ci95"][1] > 0:
         depth = (sign * threshold_ms - fit["intercept"]) / fit["slope"]
-        if depth > deepest:
+        if deepest < depth <= EXTRAPOLATED_AT_MOST * deepest:
             return {"depth": round(depth), "how": "extrapolated", "sign": sign}
     return {"depth": None, "how": f"not within {deepest} layers", "sign": sign}
 
@@ -256,8 +259,11 @@ def hotspots(profile: dict[str, Any], slower: str, faster: str, *, by: str = "se
 
 
 def largest_differences(entries: list[dict[str, Any]], count: int = 2) -> list[dict[str, Any]]:
-    """The one-time steps with the largest difference in ms at the deepest depth, whatever
-    their verdicts (the report gives them): what the profiles look into."""
+    """The one-time steps with the largest difference in ms at the deepest depth, one style per
+    step and whatever the verdicts (the report gives them): what the profiles look into."""
     deepest = max(e["depth"] for e in entries)
     candidates = [e for e in entries if e["depth"] == deepest and e["measure"] in ONE_TIME_MEASURES]
-    return sorted(candidates, key=lambda e: abs(e["difference_ms"]), reverse=True)[:count]
+    largest: dict[str, dict[str, Any]] = {}
+    for e in sorted(candidates, key=lambda e: abs(e["difference_ms"]), reverse=True):
+        largest.setdefault(e["measure"], e)
+    return list(largest.values())[:count]

@@ -17,6 +17,7 @@ from bench.analysis.depth import (
     MEASURES_BY_DEPTH,
     SLOPE_MARGIN,
     STEADY_MEASURES,
+    THRESHOLDS_MS,
     TOTAL,
     at_depth,
     depth_of,
@@ -26,6 +27,7 @@ from bench.analysis.depth import (
     series,
 )
 from bench.analysis.stats import describe
+from bench.plan.specs import ONE_TIME_MEASURES
 from bench.render.plots import save_figure
 from bench.store.environment import provenance_lines
 from bench.store.files import read_json, write_atomic, write_json
@@ -80,22 +82,33 @@ def _entry(entries, depth, measure, style):
                  (depth, measure, style)), None)  # fmt: skip
 
 
+def _judged(entry: dict[str, Any]) -> str:
+    return f"{LABELS[entry['style']]} {difference(entry)} ({entry['verdict']})"
+
+
 def answer(found: dict[str, Any]) -> list[str]:
-    """The study's answer at its deepest depth, in milliseconds: once, and per step."""
+    """The study's answer at its deepest depth, in milliseconds: the one-time steps where a
+    style differs by a decided 100 ms or more, the whole one-time start, and the steady step."""
     entries, deepest = found["at_depth"], max(found["depths"])
-    others = [s for s in found["styles"] if s != found["reference"]]
-    once = [f"{LABELS[s]} {difference(_entry(entries, deepest, TOTAL, s))} "
-            f"({_entry(entries, deepest, TOTAL, s)['verdict']})"
-            for s in others if _entry(entries, deepest, TOTAL, s)]  # fmt: skip
-    step = [f"{LABELS[s]} {difference(_entry(entries, deepest, 'train_step', s))} "
-            f"({_entry(entries, deepest, 'train_step', s)['verdict']})"
-            for s in others if _entry(entries, deepest, "train_step", s)]  # fmt: skip
-    reference = _entry(entries, deepest, TOTAL, others[0]) if others else None
+    reference = LABELS[found["reference"]]
+    deep = [e for e in entries if e["depth"] == deepest]
+    large = sorted((e for e in deep if e["measure"] in ONE_TIME_MEASURES and e.get("direction")
+                    and abs(e["difference_ms"]) >= THRESHOLDS_MS[0]),
+                   key=lambda e: -abs(e["difference_ms"]))  # fmt: skip
+    steps = [f"{LABELS.get(e['measure'], e['measure'])}: {_judged(e)} against "
+             f"{ms(e['reference_ms'], False)}" for e in large]  # fmt: skip
+    total = [e for e in deep if e["measure"] == TOTAL]
+    step = [e for e in deep if e["measure"] == "train_step"]
     return [
-        f"At {deepest} layers ({found['machine']}), against {LABELS[found['reference']]}'s "
-        f"{ms(reference['reference_ms'], False) if reference else '–'} one-time start "
-        f"(build to load), each style costs once: {'; '.join(once)}.",
-        f"Per steady training step: {'; '.join(step) or 'not measured'}.",
+        f"At {deepest} layers ({found['machine']}), once per model, against {reference}: "
+        + ("; ".join(steps) or "no one-time step differs by a decided 100 ms")
+        + "; every other one-time step differs by less, or undecided.",
+        f"The whole one-time start, build to load ({reference} "
+        f"{ms(total[0]['reference_ms'], False) if total else '–'}): "
+        + "; ".join(_judged(e) for e in total) + ".",
+        f"Per steady training step ({reference} "
+        f"{ms(step[0]['reference_ms'], False) if step else '–'}): "
+        + ("; ".join(_judged(e) for e in step) or "not measured") + ".",
     ]
 
 

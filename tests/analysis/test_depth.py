@@ -97,6 +97,11 @@ def test_a_crossing_counts_only_decided_differences_and_names_a_saving():
     found = crossing({2: -20.0, 8: -150.0}, None, 100.0)
     assert (found["sign"], found["how"]) == (-1, "interpolated") and 2 < found["depth"] < 8
     assert crossing({2: 120.0, 8: 300.0}, None, 100.0)["how"] == "measured"
+    # past the deepest depth only where its difference is decided, and not too far past it
+    growing = {"slope": 10.0, "intercept": 0.0, "ci95": [9.0, 11.0]}
+    assert crossing({2: 20.0, 8: 80.0}, growing, 100.0)["how"] == "extrapolated"
+    assert crossing({2: 20.0, 8: 0.0}, growing, 100.0)["depth"] is None
+    assert crossing({2: 20.0, 8: 80.0}, growing, 1000.0)["depth"] is None  # 100 layers: past 4×
     assert fit_depths([2, 5, 14, 37, 97, 256]) == [14, 37, 97, 256]
     assert fit_depths([2, 4]) == [2, 4]
 
@@ -109,7 +114,8 @@ def test_the_millisecond_interval_is_the_ratios_at_the_reference_time():
     assert low == pytest.approx(e["reference_ms"] * (e["ci95_low"] - 1))
     assert low < e["difference_ms"] < high
     assert e["verdict"] == "slower, beyond margin"
-    assert largest_differences(entries, 1)[0]["depth"] == 128
+    top = largest_differences(entries, 2)
+    assert all(t["depth"] == 128 for t in top) and len({t["measure"] for t in top}) == 2
 
 
 def test_hotspots_rank_functions_by_their_extra_self_time():
