@@ -1,5 +1,6 @@
 """The README's promises that CI relies on."""
 
+import math
 import re
 from pathlib import Path
 
@@ -84,6 +85,34 @@ def test_the_first_screens_milliseconds_are_the_medians_of_its_records():
     assert build + f"Functional, {ms['build', styles[2]]} ms subclassed" in screen
     loads = [ms["load", s] for s in styles]
     assert f"in {loads[0]}, {loads[1]} and {loads[2]} ms" in screen
+
+
+def test_the_first_screens_depth_figures_are_those_of_the_committed_depth_study():
+    import json
+
+    found = json.loads((ROOT / "results" / "depth" / "depth.json").read_text())
+    deepest = max(found["depths"])
+    entry = {(e["measure"], e["style"]): e for e in found["at_depth"] if e["depth"] == deepest}
+
+    def seconds(value):
+        return f"{abs(value) / 1000:.1f}"
+
+    load, build = entry["load", "functional"], entry["build", "sequential_add"]
+    screen = " ".join(_first_screen().split())
+    low, high = sorted(abs(v) for v in load["difference_ms_ci95"])
+    assert (f"at {deepest} Dense layers a Sequential model loads in "
+            f"{seconds(load['reference_ms'])} s, Functional {seconds(load['difference_ms'])} s "
+            f"[{seconds(low)}, {seconds(high)}] faster") in screen  # fmt: skip
+    assert load["verdict"] == "faster, beyond margin"
+    low, high = build["difference_ms_ci95"]
+    assert (f"`model.add` builds {seconds(build['difference_ms'])} s [{seconds(low)}, "
+            f"{seconds(high)}] slower") in screen  # fmt: skip
+    assert build["verdict"] == "slower, beyond margin"
+    bounds = [abs(b) for e in entry.values() if e["measure"] == "train_step"
+              for b in e["difference_ms_ci95"]]  # fmt: skip
+    step = entry["train_step", "functional"]["reference_ms"]
+    within = math.ceil(10 * max(bounds)) / 10
+    assert f"every 95 % interval keeps a {step:.0f} ms step within {within:.1f} ms" in screen
 
 
 def test_every_written_verdict_uses_the_one_vocabulary():
