@@ -105,10 +105,12 @@ def answer(found: dict[str, Any]) -> list[str]:
         + "; every other one-time step differs by less, or undecided.",
         f"The whole one-time start, build to load ({reference} "
         f"{ms(total[0]['reference_ms'], False) if total else '–'}): "
-        + "; ".join(_judged(e) for e in total) + ".",
+        + "; ".join(_judged(e) for e in total)
+        + ".",
         f"Per steady training step ({reference} "
         f"{ms(step[0]['reference_ms'], False) if step else '–'}): "
-        + ("; ".join(_judged(e) for e in step) or "not measured") + ".",
+        + ("; ".join(_judged(e) for e in step) or "not measured")
+        + ".",
     ]
 
 
