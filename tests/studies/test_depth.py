@@ -17,8 +17,15 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
                      "--profiles", "1", "--out", str(out), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     # the harness's lines only, and the answer among them
-    prefixes = ("pre-check:", "depth ", "profiled ", "At 4 layers", "The whole one-time start",
-                "Per steady", "report:")
+    prefixes = (
+        "pre-check:",
+        "depth ",
+        "profiled ",
+        "At 4 layers",
+        "The whole one-time start",
+        "Per steady",
+        "report:",
+    )
     assert all(line.startswith(prefixes) for line in done.stdout.splitlines()), done.stdout
     for noise in ("absl::InitializeLog", "oneDNN", "cuda drivers", "tensorflow/core"):
         assert noise not in done.stdout + done.stderr, noise
