@@ -160,9 +160,10 @@ def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[
     reaches each of `THRESHOLDS_MS`."""
     by_depth = {depth_of(r.arch): r for r in records if r.status == "ok"}
     fitted = fit_depths(list(by_depth))
+    first = next(iter(by_depth.values()), None)
+    styles, reference = (first.styles, first.reference) if first else ([], None)
     found = []
     for measure in MEASURES_BY_DEPTH:
-        styles = next((r.styles for r in by_depth.values()), [])
         for style in styles:
             points = [(d, t) for d in fitted for t in series(by_depth[d], measure).get(style, [])]
             if not points:
@@ -174,7 +175,6 @@ def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[
                                     [math.log(t) for _, t in points]),
                 "ms_per_layer": line_fit(depths, [1000 * t for _, t in points]),
             }  # fmt: skip
-            reference = records[0].reference
             if style != reference:
                 pairs = [(d, a, b) for d in fitted for a, b in _pairs(by_depth[d], measure, style)]
                 row["slope_difference"] = slope_difference(

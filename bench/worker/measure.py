@@ -100,6 +100,17 @@ def latency_ms(model, one, calls: int, counter: TraceCounter | None = None) -> f
     return 1000 * statistics.median(seconds)
 
 
+def _status_bytes(field: str) -> int | None:
+    """A size in /proc/self/status (Linux: "VmHWM:   123456 kB"), in bytes; None elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def peak_rss_bytes() -> int:
     """This process's own peak resident set size.
 
@@ -107,12 +118,9 @@ def peak_rss_bytes() -> int:
     worker started by a parent that once held 3 GiB would report at least 3 GiB. Elsewhere,
     `ru_maxrss` is the fallback, with that caveat.
     """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024  # "VmHWM:   123456 kB"
-    except (OSError, ValueError, IndexError):
-        pass
+    peak = _status_bytes("VmHWM")
+    if peak is not None:
+        return peak
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # Linux and BSDs report KiB
 
@@ -123,12 +131,9 @@ def reset_peak_rss() -> int | None:
     runs in between; returns that resident size, or None where this cannot be done."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+    except OSError:
+        return None
+    return _status_bytes("VmRSS")
 
 
 class JobClock:

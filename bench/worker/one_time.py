@@ -167,28 +167,35 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
                   models)  # fmt: skip
 
 
+def step_inputs(spec: OneTimeSpec, mnist: MnistData | None):
+    """What every style's one-time steps take, made ready in this process: the training batch,
+    the predict batch, and the compile step with the runs' recipe."""
+    s = spec.settings
+    mnist = mnist or load_mnist(spec.data_dir)
+    prepare_backend(s)
+    batch = (preprocess(mnist.x_train[: s.batch_size]), mnist.y_train[: s.batch_size])
+    steps_per_epoch = epoch_size(s)[1]
+    return (batch, preprocess(mnist.x_test[:PREDICT_BATCH]),
+            lambda model: compile_model(model, s, steps_per_epoch))  # fmt: skip
+
+
 def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRecord:
     """Times what every style of `spec.arch` costs once, cycle by cycle, in this process."""
     clock = JobClock()
-    s = spec.settings
     found = Cycles({}, {}, {}, {})
     steady: dict[str, dict[str, list[float]]] = {}
     calls: dict[str, int] = {}
     orders = spec.build_orders()
     try:
-        mnist = mnist or load_mnist(spec.data_dir)
-        prepare_backend(s)
-        batch = (preprocess(mnist.x_train[: s.batch_size]), mnist.y_train[: s.batch_size])
-        predict_batch = preprocess(mnist.x_test[:PREDICT_BATCH])
+        batch, predict_batch, compile_fn = step_inputs(spec, mnist)
 
         def builders(arch: str) -> dict[str, Builder]:
             return {style: (lambda style=style: build_model(arch, style, seed=spec.seed))
                     for style in spec.styles}  # fmt: skip
 
-        steps_per_epoch = epoch_size(s)[1]
         found = time_cycles(
-            builders(spec.arch), lambda model: compile_model(model, s, steps_per_epoch), batch,
-            predict_batch, orders, builders(spec.warmup_arch) if spec.warmup_arch else None,
+            builders(spec.arch), compile_fn, batch, predict_batch, orders,
+            builders(spec.warmup_arch) if spec.warmup_arch else None,
         )  # fmt: skip
         if spec.steady_rounds and found.models:
             # the last cycle's models are compiled and have traced their steps: timing their

@@ -18,9 +18,8 @@ from typing import Any
 import keras
 
 from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
-from bench.worker.data import MnistData, load_mnist, preprocess
-from bench.worker.one_time import Steps
-from bench.worker.runner import PREDICT_BATCH, compile_model, epoch_size, prepare_backend
+from bench.worker.data import MnistData
+from bench.worker.one_time import Steps, step_inputs
 from mnist_models import build_model
 
 KEPT_FUNCTIONS = 150  # per style and order (self time, cumulative time): what a diff needs
@@ -72,17 +71,11 @@ def run_profile(spec: OneTimeSpec, mnist: MnistData | None = None) -> dict[str, 
         )
     found: dict[str, Any] = {"arch": spec.arch, "measure": spec.profile, "styles": {},
                              "error": None}  # fmt: skip
-    s = spec.settings
     try:
-        mnist = mnist or load_mnist(spec.data_dir)
-        prepare_backend(s)
-        batch = (preprocess(mnist.x_train[: s.batch_size]), mnist.y_train[: s.batch_size])
-        predict_batch = preprocess(mnist.x_test[:PREDICT_BATCH])
-        steps_per_epoch = epoch_size(s)[1]
+        batch, predict_batch, compile_fn = step_inputs(spec, mnist)
 
         def steps(arch: str, style: str, path: Path) -> Steps:
-            return Steps(lambda: build_model(arch, style, seed=spec.seed),
-                         lambda model: compile_model(model, s, steps_per_epoch), batch,
+            return Steps(lambda: build_model(arch, style, seed=spec.seed), compile_fn, batch,
                          predict_batch, path)  # fmt: skip
 
         wanted = ONE_TIME_MEASURES.index(spec.profile)
