@@ -74,33 +74,43 @@ def _pairs(record: OneTimeRecord, measure: str, style: str) -> list[tuple[float,
     return list(zip(times.get(style) or [], times.get(record.reference) or [], strict=False))
 
 
-def at_depth(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
-    """Every style against the reference, at every depth and in every measure: the ratio with
-    its interval and verdict, and the reference's median and the difference in ms."""
+def against_reference(record: OneTimeRecord, margin: float,
+                      where: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+    """Every style of one record against its reference, in every measure: the ratio with its
+    interval and verdict, and the reference's median and the difference in ms; `where` (the
+    depth, or the arch) names the record in each entry."""
     entries = []
-    for record in sorted(records, key=lambda r: depth_of(r.arch)):
-        found = {(e["measure"], e["style"]): e for e in one_time_entries([record], margin)}
-        for measure in MEASURES_BY_DEPTH:
-            for style in record.styles:
-                pairs = _pairs(record, measure, style)
-                if style == record.reference or not pairs:
-                    continue
-                entry = found.get((measure, style))
-                if entry is None:  # the total and the steady measures: per cycle or round
-                    c = compare_log_ratios(measure, [math.log(a / b) for a, b in pairs], margin)
-                    entry = {
-                        **c.to_dict(),
-                        "interval_over": "rounds" if measure in STEADY_MEASURES else "cycles",
-                    }
-                reference_ms = 1000 * statistics.median(b for _, b in pairs)
-                entries.append({
-                    **{k: v for k, v in entry.items() if not k.endswith("_sd")},
-                    "depth": depth_of(record.arch), "measure": measure, "style": style,
-                    "reference": record.reference, "reference_ms": reference_ms,
-                    "difference_ms": 1000 * statistics.median(a - b for a, b in pairs),
-                    "difference_ms_ci95": _ms_interval(entry, reference_ms),
-                })  # fmt: skip
+    found = {(e["measure"], e["style"]): e for e in one_time_entries([record], margin)}
+    for measure in MEASURES_BY_DEPTH:
+        for style in record.styles:
+            pairs = _pairs(record, measure, style)
+            if style == record.reference or not pairs:
+                continue
+            entry = found.get((measure, style))
+            if entry is None:  # the total and the steady measures: per cycle or round
+                c = compare_log_ratios(measure, [math.log(a / b) for a, b in pairs], margin)
+                entry = {
+                    **c.to_dict(),
+                    "interval_over": "rounds" if measure in STEADY_MEASURES else "cycles",
+                }
+            reference_ms = 1000 * statistics.median(b for _, b in pairs)
+            entries.append({
+                **{k: v for k, v in entry.items() if not k.endswith("_sd")},
+                **where, "measure": measure, "style": style,
+                "reference": record.reference, "reference_ms": reference_ms,
+                "difference_ms": 1000 * statistics.median(a - b for a, b in pairs),
+                "difference_ms_ci95": _ms_interval(entry, reference_ms),
+            })  # fmt: skip
     return entries
+
+
+def at_depth(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
+    """`against_reference` at every depth of the depth family, each entry with its depth."""
+    return [
+        entry
+        for record in sorted(records, key=lambda r: depth_of(r.arch))
+        for entry in against_reference(record, margin, {"depth": depth_of(record.arch)})
+    ]
 
 
 def _ms_interval(entry: dict[str, Any], reference_ms: float) -> list[float] | None:
@@ -110,31 +120,39 @@ def _ms_interval(entry: dict[str, Any], reference_ms: float) -> list[float] | No
     return [reference_ms * (entry["ci95_low"] - 1), reference_ms * (entry["ci95_high"] - 1)]
 
 
-def footprint(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
-    """Per depth and style: how far the peak resident size rose during its steps (median MB,
-    and the mean difference from the reference's in the same cycle, with its 95 % interval),
-    and the size of its `.keras` file."""
+def footprint_of(record: OneTimeRecord) -> list[dict[str, Any]]:
+    """Per style of one record: how far the peak resident size rose during its steps (median
+    MB, and the mean difference from the reference's in the same cycle, with its 95 %
+    interval), and the size of its `.keras` file."""
     rows = []
-    for record in sorted(records, key=lambda r: depth_of(r.arch)):
-        growth = record.footprint.get("peak_rss_growth_bytes", {})
-        files = record.footprint.get("keras_bytes", {})
-        for style in record.styles:
-            row: dict[str, Any] = {"depth": depth_of(record.arch), "style": style}
-            if files.get(style):
-                row["keras_mb"] = statistics.median(files[style]) / 2**20
-            if growth.get(style):
-                row["peak_growth_mb"] = statistics.median(growth[style]) / 2**20
-                if style != record.reference and len(growth[style]) >= 2:
-                    d = describe(
-                        [
-                            (a - b) / 2**20
-                            for a, b in zip(growth[style], growth[record.reference], strict=False)
-                        ]
-                    )
-                    row["peak_growth_difference_mb"] = d.mean
-                    row["peak_growth_difference_mb_ci95"] = [d.ci95_low, d.ci95_high]
-            rows.append(row)
+    growth = record.footprint.get("peak_rss_growth_bytes", {})
+    files = record.footprint.get("keras_bytes", {})
+    for style in record.styles:
+        row: dict[str, Any] = {"style": style}
+        if files.get(style):
+            row["keras_mb"] = statistics.median(files[style]) / 2**20
+        if growth.get(style):
+            row["peak_growth_mb"] = statistics.median(growth[style]) / 2**20
+            if style != record.reference and len(growth[style]) >= 2:
+                d = describe(
+                    [
+                        (a - b) / 2**20
+                        for a, b in zip(growth[style], growth[record.reference], strict=False)
+                    ]
+                )
+                row["peak_growth_difference_mb"] = d.mean
+                row["peak_growth_difference_mb_ci95"] = [d.ci95_low, d.ci95_high]
+        rows.append(row)
     return rows
+
+
+def footprint(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
+    """`footprint_of` at every depth of the family, each row with its depth."""
+    return [
+        {"depth": depth_of(record.arch), **row}
+        for record in sorted(records, key=lambda r: depth_of(r.arch))
+        for row in footprint_of(record)
+    ]
 
 
 def line_fit(x: Sequence[float], y: Sequence[float]) -> dict[str, Any] | None:

@@ -168,7 +168,8 @@ def scaling(args: argparse.Namespace) -> int:
 def depth(args: argparse.Namespace) -> int:
     """`python -m bench depth`: each style's costs from 2 layers to hundreds, and their growth."""
     from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
-    from bench.render.depth import answer, write_depth_report
+    from bench.render import depth as depth_report
+    from bench.render import idioms as idioms_report
     from bench.store.files import read_json
     from bench.studies.depth import run_depth
     from bench.sweep.executors import ExecutorError, make_executor
@@ -189,25 +190,33 @@ def depth(args: argparse.Namespace) -> int:
         out = _out(args, "depth")
         _writable(out)
         try:
-            run_depth(out, args.depths, make_executor("local", device="cpu"), margin=margin,
+            archs = args.arch or tuple(f"dense-{d}" for d in args.depths)
+            run_depth(out, archs, make_executor("local", device="cpu"), margin=margin,
                       data_dir=args.data_dir, cycles=args.cycles,
                       steady_rounds=args.steady_rounds, profiles=args.profiles,
                       echo=lambda line: print(line, flush=True))  # fmt: skip
         except (ExecutorError, RuntimeError) as e:
             fail(str(e), status=1)
     run = read_json(out / "run.json")
+    named = "archs" in run
     command = " ".join([
-        "python -m bench depth", f"--depths {','.join(map(str, run['depths']))}",
+        "python -m bench depth",
+        f"--arch {','.join(run['archs'])}" if named else
+        f"--depths {','.join(map(str, run['depths']))}",
         *([f"--cycles {run['cycles']}"] if run.get("cycles") else []),
-        f"--steady-rounds {run['steady_rounds']}", f"--profiles {run['profiles']}",
+        f"--steady-rounds {run['steady_rounds']}",
+        *([] if named else [f"--profiles {run['profiles']}"]),
         *([f"--time-margin {run['margin']:g}"] if run["margin"] != DEFAULT_ONE_TIME_MARGIN else []),
         f"--out {out}",
     ])  # fmt: skip
     try:
-        found = write_depth_report(out, command)
+        report = idioms_report if named else depth_report
+        write = idioms_report.write_idioms_report if named else depth_report.write_depth_report
+        found = write(out, command)
     except ValueError as e:
         fail(str(e), status=1)
-    for line in answer(found):
+    for line in report.answer(found):
         print(line)
-    print(f"report: {out / 'README.md'} (data: depth.json; chart: depth.png)")
+    data = "idioms.json" if named else "depth.json; chart: depth.png"
+    print(f"report: {out / 'README.md'} (data: {data})")
     return 0

@@ -13,6 +13,7 @@ from typing import Any, NoReturn, get_type_hints
 from bench.plan.config import PROFILES, BenchConfig, profile_value
 from bench.plan.settings import Option, TrainSettings, options
 from bench.sweep.executors import EXECUTORS
+from mnist_models import is_architecture_name
 
 EPILOG = """\
 Profiles: smoke (CI check, under a minute), quick (default, within 5 minutes on a 2-core CPU),
@@ -29,6 +30,7 @@ Subcommands:
   python -m bench perf [--out DIR]          the training-speed knobs and the harness overhead
   python -m bench scaling [--out DIR]       Ray's per-task overhead, and a projected big sweep
   python -m bench depth [--depths 2,5,...]  what each style costs from 2 layers to hundreds
+  python -m bench depth --arch cnn,mlp      the same for these models, both Sequential idioms
 """
 RUNS_DIR = Path("runs")
 
@@ -209,6 +211,17 @@ def scaling_parser() -> argparse.ArgumentParser:
     return p
 
 
+def arch_list(text: str) -> tuple[str, ...]:
+    """--arch of the depth command: comma-separated architecture names, none repeated."""
+    archs = tuple(part.strip() for part in text.split(","))
+    bad = [a for a in archs if not is_architecture_name(a)]
+    if bad or len(set(archs)) != len(archs):
+        raise ValueError(
+            f"expected distinct architectures like cnn,mlp or module:NAME; received {text!r}"
+        )
+    return archs
+
+
 def depth_list(text: str) -> tuple[int, ...]:
     """--depths: two or more increasing whole numbers from 1 to 9999, comma-separated."""
     try:
@@ -235,11 +248,18 @@ def depth_parser() -> argparse.ArgumentParser:
         "differences.",
         "output dir (a new runs/<time>-depth/)",
     )
-    p.add_argument(
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
         "--depths",
         type=depth_list,
         default=DEFAULT_DEPTHS,
         help=f"hidden layers of each model ({','.join(map(str, DEFAULT_DEPTHS))})",
+    )
+    which.add_argument(
+        "--arch",
+        type=_typed(arch_list),
+        help="instead of the Dense stack: these architectures at their own size, in every "
+        "style and both Sequential idioms (cnn,mlp, or module:NAME)",
     )
     p.add_argument(
         "--cycles",

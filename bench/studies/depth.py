@@ -4,8 +4,10 @@ One worker process per depth times the one-time steps of a `dense-<depth>` stack
 (`mnist_models.dense`) in every style and both Sequential idioms, paired in cycles, then its
 steady train step and predict, paired in rounds, on the models the last cycle compiled. After
 the deepest, the two one-time steps that differ most in milliseconds there are profiled, the
-slower style against the faster. The report (`bench.render.depth`) is written from the raw
-records, so it can be rewritten from a directory.
+slower style against the faster. Named architectures (`--arch cnn,mlp`) are measured the same
+way, one process each, in place of the family. The report (`bench.render.depth`, or
+`bench.render.idioms` for named architectures) is written from the raw records, so it can be
+rewritten from a directory.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.depth import at_depth, largest_differences
+from bench.analysis.depth import at_depth, depth_of, largest_differences
 from bench.plan.config import COMMON_DEFAULTS
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import OneTimeSpec
@@ -27,7 +29,9 @@ from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 
 DEFAULT_DEPTHS = (2, 5, 14, 37, 97, 256)  # 2 to 256, each about 2.64 times the one before
-NAMES = ("sequential", "sequential_add", "functional", "subclassed")
+# every style and Sequential idiom an architecture may have, in the reports' order; the
+# pre-check says which each one builds (the family: all but the list, which its Sequential is)
+NAMES = ("sequential", "sequential_list", "sequential_add", "functional", "subclassed")
 WARMUP_ARCH = "dense-2"  # pays a process's first costs, whatever the depth, in a second
 STEADY_ROUNDS = 10
 PROFILED_STEPS = 2
@@ -52,49 +56,59 @@ def depth_settings() -> TrainSettings:
     )  # fmt: skip
 
 
-def depth_spec(depth: int, cycles: int, steady_rounds: int, data_dir: str | None) -> OneTimeSpec:
-    """The one process that measures `depth`."""
+def depth_spec(arch: str, names: Sequence[str], cycles: int, steady_rounds: int,
+               data_dir: str | None) -> OneTimeSpec:  # fmt: skip
+    """The one process that measures `arch` (a member of the family, or a named one)."""
+    deep = arch.startswith("dense-") and depth_of(arch) > 2
     return OneTimeSpec(
-        arch=f"dense-{depth}", styles=NAMES, seed=SEED, settings=depth_settings(), cycles=cycles,
-        data_dir=data_dir, warmup_arch=WARMUP_ARCH if depth > 2 else None,
+        arch=arch, styles=tuple(names), seed=SEED, settings=depth_settings(), cycles=cycles,
+        data_dir=data_dir, warmup_arch=WARMUP_ARCH if deep else None,
         steady_rounds=steady_rounds,
     )  # fmt: skip
 
 
-def run_depth(out: Path, depths: Sequence[int], executor: Executor, *, margin: float,
+def run_depth(out: Path, archs: Sequence[str], executor: Executor, *, margin: float,
               data_dir: str | None = None, cycles: int | None = None,
               steady_rounds: int = STEADY_ROUNDS, profiles: int = PROFILED_STEPS,
               echo: Callable[[str], None] = print) -> dict[str, Any]:  # fmt: skip
-    """Measures every depth, profiles the largest differences, and writes the raw records
+    """Measures every architecture (`dense-<depth>` members, or named ones) in each of `NAMES`
+    it builds, profiles the largest differences among the family's, and writes the raw records
     (one_time.jsonl, profiles.json) and the environment into `out`.
 
     Raises:
         RuntimeError: the pre-check failed, or found the styles are not one model.
     """
     started = time.perf_counter()
-    archs = tuple(f"dense-{d}" for d in depths)
-    checked = check_architectures(archs, NAMES, "tensorflow", executor)
+    family = all(arch.startswith("dense-") for arch in archs)
+    checked = check_architectures(tuple(archs), NAMES, "tensorflow", executor)
     for arch, found in checked.items():
         if "error" in found or found["differences"]:
             raise RuntimeError(f"{arch} is not one model in every style: "
                                f"{found.get('error') or found['differences']}")  # fmt: skip
-    echo(f"pre-check: {', '.join(archs)} are one model in {', '.join(NAMES)} (same initial "
-         "weights)")  # fmt: skip
+    alike: dict[tuple[str, ...], list[str]] = {}
+    for arch, found in checked.items():
+        alike.setdefault(tuple(found["styles"]), []).append(arch)
+    for names, group in alike.items():
+        echo(f"pre-check: {', '.join(group)} {'is' if len(group) == 1 else 'are'} one model in "
+             f"{', '.join(names)} (same initial weights)")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / ONE_TIME_FILE, b"")
     wall = {}
-    for depth in depths:
+    for arch in archs:
         start = time.perf_counter()
-        spec = depth_spec(depth, cycles or default_cycles(depth), steady_rounds, data_dir)
+        depth = depth_of(arch) if family else None
+        spec = depth_spec(arch, checked[arch]["styles"], cycles or default_cycles(depth or 1),
+                          steady_rounds, data_dir)  # fmt: skip
         record = run_one_time_in_worker(spec, executor)
         append_one_time(out, record)
-        wall[depth] = round(time.perf_counter() - start, 1)
+        wall[depth or arch] = round(time.perf_counter() - start, 1)
         failed = f"; failed: {record.error}" if record.status != "ok" else ""
-        echo(f"depth {depth}: {spec.cycles} cycles and {steady_rounds} steady rounds of "
-             f"{len(NAMES)} styles in {wall[depth]:.0f} s{failed}")  # fmt: skip
+        echo(f"{f'depth {depth}' if family else arch}: {spec.cycles} cycles and "
+             f"{steady_rounds} steady rounds of {len(spec.styles)} styles in "
+             f"{wall[depth or arch]:.0f} s{failed}")  # fmt: skip
     profiled = []
     ok = [r for r in read_one_time(out) if r.status == "ok"]
-    targets = largest_differences(at_depth(ok, margin), profiles) if ok else []
+    targets = largest_differences(at_depth(ok, margin), profiles) if ok and family else []
     for entry in targets:
         slower, faster = ((entry["style"], entry["reference"]) if entry["difference_ms"] > 0
                           else (entry["reference"], entry["style"]))  # fmt: skip
@@ -109,7 +123,8 @@ def run_depth(out: Path, depths: Sequence[int], executor: Executor, *, margin: f
         echo(f"profiled {entry['measure']} at depth {entry['depth']}: {slower} against {faster} "
              f"in {profiled[-1]['wall_seconds']:.0f} s")  # fmt: skip
     write_json(out / PROFILES_FILE, profiled)
-    run = {"depths": list(depths), "wall_seconds_by_depth": wall,
+    where = {"depths": [depth_of(a) for a in archs]} if family else {"archs": list(archs)}
+    run = {**where, f"wall_seconds_by_{'depth' if family else 'arch'}": wall,
            "wall_seconds": round(time.perf_counter() - started, 1), "margin": margin,
            "cycles": cycles, "steady_rounds": steady_rounds, "profiles": profiles,
            "environment": collect()}  # fmt: skip

@@ -1,4 +1,5 @@
-"""`python -m bench depth` end to end at two small depths, and its refusals of bad input."""
+"""`python -m bench depth` end to end at two small depths and on a named architecture, and its
+refusals of bad input."""
 
 import json
 
@@ -13,7 +14,7 @@ NAMES = ["sequential", "sequential_add", "functional", "subclassed"]
 @pytest.mark.mnist
 def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_chart(tmp_path):
     out = tmp_path / "depth"
-    done = run_bench("depth", "--depths", "2,4", "--cycles", "2", "--steady-rounds", "2",
+    done = run_bench("depth", "--depths", "2,3", "--cycles", "2", "--steady-rounds", "2",
                      "--profiles", "1", "--out", str(out), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     # the harness's lines only, and the answer among them
@@ -21,7 +22,7 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
         "pre-check:",
         "depth ",
         "profiled ",
-        "At 4 layers",
+        "At 3 layers",
         "The whole one-time start",
         "Per steady",
         "report:",
@@ -33,7 +34,7 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
     records = [OneTimeRecord.from_dict(json.loads(line))
                for line in (out / "one_time.jsonl").read_text().splitlines()]  # fmt: skip
     assert [(r.arch, r.status, r.cycles) for r in records] == [("dense-2", "ok", 2),
-                                                              ("dense-4", "ok", 2)]  # fmt: skip
+                                                              ("dense-3", "ok", 2)]  # fmt: skip
     assert records[0].warmup_arch is None and records[1].warmup_arch == "dense-2"
     for r in records:
         assert all(len(r.seconds["load"][n]) == 2 for n in NAMES)
@@ -45,19 +46,54 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
         "keras_bytes"]["functional"][0]  # fmt: skip
 
     found = json.loads((out / "depth.json").read_text())
-    assert found["depths"] == [2, 4] and found["styles"] == NAMES
+    assert found["depths"] == [2, 3] and found["styles"] == NAMES
     (profile,) = found["profiles"]
     assert profile["error"] is None and profile["hotspots"], profile
     assert {profile["slower"], profile["faster"]} <= set(NAMES)
     readme = (out / "README.md").read_text()
-    assert readme.startswith("# Does the style matter") and "At 4 layers" in readme
-    assert f"--depths 2,4 --cycles 2 --steady-rounds 2 --profiles 1 --out {out}" in readme
+    assert readme.startswith("# Does the style matter") and "At 3 layers" in readme
+    assert f"--depths 2,3 --cycles 2 --steady-rounds 2 --profiles 1 --out {out}" in readme
     assert (out / "depth.png").stat().st_size > 10_000
 
     # the report is rewritten from the records alone, to the same analysis
     again = run_bench("depth", "--report-only", "--out", str(out), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "depth.json").read_text())["growth"] == found["growth"]
+
+
+@pytest.mark.mnist
+def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_built_in_one(
+    tmp_path,
+):
+    out = tmp_path / "idioms"
+    done = run_bench("depth", "--arch", "mlp", "--cycles", "2", "--steady-rounds", "2",
+                     "--out", str(out), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("pre-check: mlp is one model in sequential, sequential_add,")
+    assert lines[1].startswith("mlp: 2 cycles and 2 steady rounds of 4 styles in ")
+    # the MLP's built-in Sequential is a list, so the other idiom is model.add
+    assert lines[2].startswith("mlp (") and "Sequential (add) builds" in lines[2], lines[2]
+    assert lines[-1] == f"report: {out / 'README.md'} (data: idioms.json)"
+    assert len(lines) == 4, done.stdout
+
+    (record,) = [OneTimeRecord.from_dict(json.loads(line))
+                 for line in (out / "one_time.jsonl").read_text().splitlines()]  # fmt: skip
+    assert (record.arch, record.status, record.warmup_arch) == ("mlp", "ok", None)
+    assert record.styles == ["sequential", "sequential_add", "functional", "subclassed"]
+    found = json.loads((out / "idioms.json").read_text())
+    assert found["archs"] == ["mlp"] and found["reference"] == {"mlp": "sequential"}
+    build = [e for e in found["entries"] if e["measure"] == "build"]
+    assert {e["style"] for e in build} == {"sequential_add", "functional", "subclassed"}
+    assert not (out / "profiles.json").read_text().strip("[] \n")
+    readme = (out / "README.md").read_text()
+    assert "| Sequential (list) | Sequential (add) |" in readme, readme
+    assert f"--arch mlp --cycles 2 --steady-rounds 2 --out {out}`" in readme
+    assert "--profiles" not in readme
+
+    again = run_bench("depth", "--report-only", "--out", str(out), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "idioms.json").read_text())["entries"] == found["entries"]
 
 
 @pytest.mark.parametrize(
@@ -68,6 +104,9 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
         (["--depths", "2"], "two or more"),
         (["--cycles", "1"], "--cycles must be 2 or more"),
         (["--report-only"], "--report-only needs --out"),
+        (["--arch", "cnn,cnn"], "distinct architectures like cnn,mlp"),
+        (["--arch", "cnn,nope"], "received 'cnn,nope'"),
+        (["--arch", "cnn", "--depths", "2,4"], "not allowed with argument"),
     ],
 )
 def test_bad_depth_input_exits_2_with_one_line(tmp_path, args, message):
