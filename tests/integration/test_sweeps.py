@@ -43,20 +43,29 @@ pytestmark = pytest.mark.mnist
 FRAMEWORKS = {"keras", "tensorflow", "jax", "jaxlib", "torch"}
 
 
-def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
-    # A first run, as on a new machine: empty caches and no network but an npm registry, with
+def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_nothing_tracked(
+    tmp_path,
+):
+    # A first run, as the README's first command makes it on a new machine: in a fresh clone,
+    # its default output directory, empty caches and no network but an npm registry, with
     # oneDNN's start-up line switched on, which TensorFlow prints even on an AVX2 CPU then.
     env = {**first_contact_env(tmp_path), "TF_ENABLE_ONEDNN_OPTS": "1"}
-    out = tmp_path / "results"
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(PROJECT), str(clone)], check=True, timeout=120)
     done = run_bench("--profile", "smoke", "--epochs", "2", "--target-accuracy", "0.5",
-                     "--out", str(out), "--paired-rounds", "3", "--one-time-cycles", "2",
-                     "--capabilities", cwd=tmp_path, env=env,
-                     python_flags=("-X", "importtime"))  # fmt: skip
+                     "--paired-rounds", "3", "--one-time-cycles", "2", "--capabilities",
+                     cwd=clone, env=env, python_flags=("-X", "importtime"))  # fmt: skip
     console = done.stdout + "\n".join(
         line for line in done.stderr.splitlines() if not line.startswith("import time:")
     )
     assert done.returncode == 0, console[-3000:]
     assert "[3/3] cnn/" in done.stdout
+    # its output, the MNIST download among it, touches nothing git tracks
+    (out,) = (clone / "runs").iterdir()
+    assert f"report: runs/{out.name}/README.md" in done.stdout
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True,
+                            text=True, check=True, timeout=60).stdout  # fmt: skip
+    assert status == "", status
     # the sweep's process never imports a framework, on first contact with an empty cache too
     imported = imported_top_level(done.stderr)
     assert {"bench", "numpy"} <= imported, "premise: -X importtime listed the imports"
@@ -123,17 +132,3 @@ def test_smoke_sweep_on_real_mnist_records_every_field(tmp_path):
     for name in ("runs.jsonl", "summary.csv", "summary.md", "README.md", "accuracy.png"):
         assert (out / name).exists(), name
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
-
-
-def test_the_default_run_leaves_the_clone_it_runs_in_unchanged(tmp_path):
-    # The README's first command runs `python -m bench` in a fresh clone: its output must not
-    # touch the committed reference results or anything else git tracks.
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(PROJECT), str(clone)], check=True, timeout=120)
-    done = run_bench("--profile", "smoke", cwd=clone)
-    assert done.returncode == 0, done.stderr[-3000:]
-    (sweep,) = (clone / "runs").iterdir()
-    assert f"report: runs/{sweep.name}/README.md" in done.stdout
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True,
-                            text=True, check=True, timeout=60).stdout  # fmt: skip
-    assert status == "", status

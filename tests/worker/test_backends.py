@@ -104,7 +104,9 @@ print(json.dumps(flags))
 
 
 @pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
-def test_the_matmul_probe_on_another_backend_never_imports_tensorflow(backend, tmp_path):
+def test_a_probe_and_a_run_on_another_backend_never_import_tensorflow(backend, tmp_path):
+    # the matmul probe, then run_one on random images, in a process that selected the backend
+    # first, as a worker does
     script = f"""
 import json, sys
 from bench.worker.backends import select
@@ -112,28 +114,6 @@ select({backend!r})
 import keras
 from bench.worker.peak import probe_seconds
 seconds = probe_seconds(size=256, repeats=3)
-print(json.dumps({{"seconds": seconds, "backend": keras.backend.backend(),
-                   "tensorflow": sys.modules.get("tensorflow") is not None}}))
-"""
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    env.pop("KERAS_BACKEND", None)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=300)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert len(result["seconds"]) == 3 and all(s > 0 for s in result["seconds"])
-    assert result["backend"] == backend
-    assert result["tensorflow"] is False
-
-
-@pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
-def test_a_run_on_another_backend_never_imports_tensorflow(backend, tmp_path):
-    # run_one on random images in a process that selected the backend first, as a worker does
-    script = f"""
-import json, sys
-import numpy as np
-from bench.worker.backends import select
-select({backend!r})
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import RunSpec
 from bench.worker.runner import run_one
@@ -142,24 +122,20 @@ mnist = random_mnist(train=512, test=256)
 settings = TrainSettings(epochs=2, batch_size=64, learning_rate=1e-3, validation_split=0.1,
                          train_images=512, test_images=256, backend={backend!r})
 record = run_one(RunSpec("mlp", "subclassed", 1, settings), mnist)
-print(json.dumps({{"status": record.status, "error": record.error,
+print(json.dumps({{"seconds": seconds, "keras_backend": keras.backend.backend(),
+                   "status": record.status, "error": record.error,
                    "jit_compile": record.jit_compile, "backend": record.backend,
                    "tensorflow": sys.modules.get("tensorflow") is not None}}))
 """
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     env.pop("KERAS_BACKEND", None)
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=600,
-    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(result["seconds"]) == 3 and all(s > 0 for s in result["seconds"])
+    assert result["keras_backend"] == result["backend"] == backend
     assert result["status"] == "ok", result["error"]
-    assert result["backend"] == backend
     # "auto" is each backend's own default: XLA on JAX, eager on PyTorch
     assert result["jit_compile"] is (backend == "jax")
     assert result["tensorflow"] is False
@@ -210,14 +186,15 @@ def test_a_smoke_sweep_on_another_backend_shares_tensorflows_start_and_its_style
         assert run["params_total"] == 101_770
         # each run is its own process: equal digests are determinism across processes too
         assert run["identical_to_reference"] is True, (run["backend"], run["style"])
-    # without a shared start, the same seed gives each backend weights of its own
+    # without a shared start, the same seed gives the backend weights of its own
     plain = tmp_path / "plain"
-    command = [*command[:-1], str(plain), "--no-shared-start", "--backend", backend]
+    command = [*command[:-1], str(plain), "--no-shared-start", "--backend", backend,
+               "--styles", "sequential"]  # fmt: skip
     done = run_bench(*command, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     own = {json.loads(line)["initial_weights_sha256"] for line in
            (plain / "runs.jsonl").read_text().splitlines()}  # fmt: skip
-    assert len(own) == 1 and own != {runs[0]["initial_weights_sha256"]}
+    assert len(own) == 1 and own != {runs[0]["initial_weights_sha256"]}, own
 
 
 @pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
