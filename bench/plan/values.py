@@ -87,7 +87,7 @@ def check_archs(received: tuple[str, ...]) -> None:
         if not is_architecture_name(name):
             raise ConfigError(
                 f"unknown arch {name!r}; expected one of: {', '.join(ARCHS)}, or "
-                "module:ATTRIBUTE naming an Architecture (e.g. my_models.lenet:LENET)"
+                "module:ATTRIBUTE naming an Architecture (e.g. examples.lenet:LENET)"
             )
     if len(set(received)) != len(received):
         raise ConfigError(f"archs must not repeat; received {', '.join(received)}")

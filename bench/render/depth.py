@@ -29,7 +29,7 @@ from bench.analysis.depth import (
 from bench.analysis.stats import describe
 from bench.plan.specs import ONE_TIME_MEASURES
 from bench.render.plots import save_figure
-from bench.store.environment import provenance_lines
+from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import read_one_time
 
@@ -39,19 +39,6 @@ LABELS = {"sequential": "Sequential (list)", "sequential_add": "Sequential (add)
           "first_train_step": "first train step", "first_predict": "first predict"}  # fmt: skip
 COLORS = {"sequential": "#4C72B0", "sequential_add": "#8172B3", "functional": "#DD8452",
           "subclassed": "#55A868"}  # fmt: skip
-# AMD's (family, model) of each Zen generation seen on these machines
-ZEN = {("23", "1"): "Zen 1", ("23", "8"): "Zen+", ("23", "49"): "Zen 2", ("25", "1"): "Zen 3",
-       ("25", "17"): "Zen 4", ("26", "2"): "Zen 5"}  # fmt: skip
-
-
-def machine_words(environment: dict[str, Any]) -> str:
-    """The CPU by name and, for AMD, generation, with its cores: what every figure names."""
-    m = environment.get("machine") or {}
-    zen = ZEN.get((m.get("family"), m.get("model")))
-    return (
-        f"{environment.get('cpu_model')}{f' ({zen})' if zen else ''}, "
-        f"{environment.get('cpu_cores_usable') or environment.get('cpu_cores')} cores"
-    )
 
 
 def ms(value: float | None, signed: bool = True) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.depth import MEASURES_BY_DEPTH, TOTAL, against_reference, footprint_of
-from bench.render.depth import LABELS, difference, machine_words, ms
-from bench.store.environment import provenance_lines
+from bench.render.depth import LABELS, difference, ms
+from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import read_one_time
 

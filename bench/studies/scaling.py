@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.stats import describe
-from bench.store.environment import collect, provenance_lines
+from bench.store.environment import collect, machine_words, provenance_lines
 from bench.store.files import write_atomic, write_json
 from bench.store.records import RunRecord, latest_by_run, read_records
 from bench.sweep.executors import Executor
@@ -77,7 +77,7 @@ def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path,
         "# Scaling a sweep out with Ray",
         "",
         *provenance_lines(environment.get("git")),
-        f"Measured on {environment['cpu_model']} ({environment['cpu_cores']} cores), Python "
+        f"Measured on {machine_words(environment)}, Python "
         f"{environment['python']}, Ray {environment.get('ray')}, TensorFlow "
         f"{environment['tensorflow']}; commit {(environment.get('git') or {}).get('commit')}.",
         "",
