@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.analysis.stats import describe
 from bench.store.environment import collect, machine_words, provenance_lines
-from bench.store.files import write_atomic, write_json
+from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import RunRecord, latest_by_run, read_records
 from bench.sweep.executors import Executor
 
@@ -66,6 +66,13 @@ def projection(run_seconds: list[float], overhead: float, nodes: int) -> float:
     return waves * (statistics.fmean(run_seconds) + overhead)
 
 
+def _made_on(runs_from: Path) -> str:
+    """The machine that recorded a sweep's runs, as its sweep.json names it."""
+    sweep = runs_from / "sweep.json"
+    environment = read_json(sweep).get("environment") if sweep.exists() else None
+    return machine_words(environment) if environment else "the machine that made them"
+
+
 def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path,
                      environment: dict[str, Any]) -> str:  # fmt: skip
     """results/scaling.md: the measured overhead and the projected sweep, with its limits."""
@@ -110,9 +117,9 @@ def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path,
         "",
         f"{PROJECTED_RUNS} runs (3 backends × 3 styles × 2 archs × 10 seeds), each taking the "
         f"mean wall time of the {len(walls)} runs in `{runs_from}` "
-        f"({statistics.fmean(walls):.1f} s, this machine) plus Ray's overhead (the estimate "
-        "above), one run per node at a time (a task asks for all of a node's CPUs), nodes like "
-        "this one:",
+        f"({statistics.fmean(walls):.1f} s, on {_made_on(runs_from)}) plus Ray's overhead (the "
+        "estimate above), one run per node at a time (a task asks for all of a node's CPUs), "
+        "nodes like that one:",
         "",
         "| nodes | projected wall time | runs per node |",
         "|--:|--:|--:|",
