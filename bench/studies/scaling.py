@@ -73,7 +73,7 @@ def _made_on(runs_from: Path) -> str:
     return machine_words(environment) if environment else "the machine that made them"
 
 
-def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path,
+def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path, out: Path,
                      environment: dict[str, Any]) -> str:  # fmt: skip
     """results/scaling.md: the measured overhead and the projected sweep, with its limits."""
     local, on_ray = describe(found.local_seconds), describe(found.ray_seconds)
@@ -144,8 +144,8 @@ def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path,
         "- **Per-node peaks**: each node's matmul peak is probed once, at the start, one task "
         "per node, so a sweep on N nodes starts with N probes in parallel.",
         "",
-        "Regenerate with `python -m bench scaling --out results` (the projection reads "
-        "`--runs-from`, by default `results`).",
+        f"Reproduce: `python -m bench scaling --jobs {len(found.local_seconds)} --runs-from "
+        f"{runs_from} --out {out}`.",
         "",
     ]
     return "\n".join(lines)
@@ -172,7 +172,7 @@ def run_scaling(out: Path, runs_from: Path, jobs: int, local: Executor,
     found = Overhead(local_seconds, ray_seconds, ray_start)
     environment = collect()
     out.mkdir(parents=True, exist_ok=True)
-    markdown = scaling_markdown(found, runs, runs_from, environment)
+    markdown = scaling_markdown(found, runs, runs_from, out, environment)
     write_atomic(out / "scaling.md", markdown.encode())
     walls = [r.wall_seconds for r in runs if r.wall_seconds]
     write_json(out / "scaling.json", {
