@@ -28,6 +28,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 # tiny runs: the point is where they run and what comes back, not the numbers
 TINY = ["--profile", "smoke", "--arch", "mlp", "--train-images", "512", "--test-images", "256"]
+TWO_STYLES = [*TINY, "--styles", "sequential,functional"]
 STALE_ADDRESS = Path("/tmp/ray/ray_current_cluster")
 
 
@@ -59,13 +60,13 @@ def test_ray_runs_train_bitwise_alike_to_local_ones_and_a_sweep_resumes_across_e
     tmp_path,
 ):
     local, on_ray = tmp_path / "local", tmp_path / "ray"
-    _bench(*TINY, "--out", str(local), cwd=tmp_path)
-    stdout = _bench(*TINY, "--executor", "ray", "--ray-cpus-per-run", "1", "--out", str(on_ray),
-                    cwd=tmp_path)  # fmt: skip
-    assert "3 runs submitted to ray" in stdout
+    _bench(*TWO_STYLES, "--out", str(local), cwd=tmp_path)
+    stdout = _bench(*TWO_STYLES, "--executor", "ray", "--ray-cpus-per-run", "1",
+                    "--out", str(on_ray), cwd=tmp_path)  # fmt: skip
+    assert "2 runs submitted to ray" in stdout
     by_key = {r["run_key"]: r for r in _runs(local)}
     ray_runs = _runs(on_ray)
-    assert len(ray_runs) == 3 and set(by_key) == {r["run_key"] for r in ray_runs}
+    assert len(ray_runs) == 2 and set(by_key) == {r["run_key"] for r in ray_runs}
     for run in ray_runs:
         assert run["status"] == "ok", run["error"]
         assert run["weights_sha256"] == by_key[run["run_key"]]["weights_sha256"], run["style"]
@@ -73,12 +74,12 @@ def test_ray_runs_train_bitwise_alike_to_local_ones_and_a_sweep_resumes_across_e
     assert by_key[ray_runs[0]["run_key"]]["node"]["id"] == "local"
 
     # the local sweep, resumed on Ray with a second seed: only the new seed's runs run
-    stdout = _bench(*TINY, "--seeds", "1,2", "--resume", "--executor", "ray",
+    stdout = _bench(*TWO_STYLES, "--seeds", "1,2", "--resume", "--executor", "ray",
                     "--ray-cpus-per-run", "1", "--out", str(local), cwd=tmp_path)  # fmt: skip
-    assert "resuming: 3 of 6 runs already recorded" in stdout
+    assert "resuming: 2 of 4 runs already recorded" in stdout
     runs = _runs(local)
-    assert len(runs) == 6
-    assert {r["seed"] for r in runs[3:]} == {2} and all(r["status"] == "ok" for r in runs)
+    assert len(runs) == 4
+    assert {r["seed"] for r in runs[2:]} == {2} and all(r["status"] == "ok" for r in runs)
     assert {r["node"]["id"] == "local" for r in runs} == {True, False}
 
 

@@ -32,6 +32,7 @@ def _needs(backend):
 
 
 EACH_OTHER_BACKEND = [pytest.param(b, marks=_needs(b)) for b in OTHER_BACKENDS]
+INSTALLED_OTHERS = [b for b in OTHER_BACKENDS if installed(b)]
 
 
 def test_an_unknown_or_missing_backend_is_refused_before_anything_runs(tmp_path, monkeypatch):
@@ -158,15 +159,17 @@ def test_the_harness_batch_order_is_the_seeds_and_leaves_the_validation_tail_alo
 
 
 @pytest.mark.mnist
-@pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
-def test_a_smoke_sweep_on_another_backend_shares_tensorflows_start_and_its_styles_train_alike(
-    backend, tmp_path
+@pytest.mark.skipif(not INSTALLED_OTHERS, reason=f"neither {' nor '.join(OTHER_BACKENDS)} is "
+                    f"installed; install one with {install_hint(OTHER_BACKENDS[0])}")  # fmt: skip
+def test_a_smoke_sweep_on_the_other_backends_shares_tensorflows_start_and_its_styles_train_alike(
+    tmp_path,
 ):
-    # One sweep serves both: the smoke sweep on the backend (each style's trained weights equal
-    # Sequential's, each run in its own process) and the shared start with TensorFlow's runs.
-    out = tmp_path / "out"
+    # One sweep serves all: the smoke sweep on each installed backend (each style's trained
+    # weights equal Sequential's, each run in its own process) and the shared start with
+    # TensorFlow's runs.
+    out, backends = tmp_path / "out", ["tensorflow", *INSTALLED_OTHERS]
     command = [
-        "--profile", "smoke", "--backend", f"tensorflow,{backend}", "--arch", "mlp",
+        "--profile", "smoke", "--backend", ",".join(backends), "--arch", "mlp",
         "--train-images", "1024", "--test-images", "512", "--epochs", "2", "--out", str(out),
     ]  # fmt: skip
     done = run_bench(*command, cwd=tmp_path)
@@ -174,27 +177,28 @@ def test_a_smoke_sweep_on_another_backend_shares_tensorflows_start_and_its_style
     assert "shared start: initial weights of 1 (arch, seed) from TensorFlow" in done.stdout
     assert (out / "init" / "mlp-seed1.npz").exists()
     runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
-    assert len(runs) == 6 and {r["backend"] for r in runs} == {"tensorflow", backend}
+    assert len(runs) == 3 * len(backends) and {r["backend"] for r in runs} == set(backends)
     assert all(r["status"] == "ok" for r in runs), [r["error"] for r in runs]
     assert len({r["initial_weights_sha256"] for r in runs}) == 1
-    assert "[6/6] " in done.stdout
+    assert f"[{len(runs)}/{len(runs)}] " in done.stdout
     results = json.loads((out / "results.json").read_text())
-    assert results["environment"][backend] is not None  # the framework's version
+    assert all(results["environment"][b] is not None for b in backends)  # their versions
     for run in results["runs"]:
         assert run["jit_compile_setting"] == "auto"
         assert run["jit_compile"] is (run["backend"] == "jax")
         assert run["params_total"] == 101_770
         # each run is its own process: equal digests are determinism across processes too
         assert run["identical_to_reference"] is True, (run["backend"], run["style"])
-    # without a shared start, the same seed gives the backend weights of its own
+    # without a shared start, the same seed gives each backend weights of its own
     plain = tmp_path / "plain"
-    command = [*command[:-1], str(plain), "--no-shared-start", "--backend", backend,
-               "--styles", "sequential"]  # fmt: skip
+    command = [*command[:-1], str(plain), "--no-shared-start",
+               "--backend", ",".join(INSTALLED_OTHERS), "--styles", "sequential"]  # fmt: skip
     done = run_bench(*command, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     own = {json.loads(line)["initial_weights_sha256"] for line in
            (plain / "runs.jsonl").read_text().splitlines()}  # fmt: skip
-    assert len(own) == 1 and own != {runs[0]["initial_weights_sha256"]}, own
+    assert len(own) == len(INSTALLED_OTHERS), own
+    assert runs[0]["initial_weights_sha256"] not in own
 
 
 @pytest.mark.parametrize("backend", EACH_OTHER_BACKEND)
