@@ -114,7 +114,7 @@ def test_on_a_two_node_cluster_runs_land_on_both_and_losing_a_node_loses_no_run(
         nodes = executor.nodes()
         assert len(nodes) == 2
         assert {n["NodeManagerAddress"] for n in nodes} == {LOOPBACK}
-        config = make_config("smoke", tmp_path, archs=("mlp",), seeds=(1, 2, 3),
+        config = make_config("smoke", tmp_path, archs=("mlp",), seeds=(1, 2),
                              train_images=2048, test_images=256)  # fmt: skip
         errors = []
 
@@ -136,7 +136,7 @@ def test_on_a_two_node_cluster_runs_land_on_both_and_losing_a_node_loses_no_run(
             assert time.monotonic() < deadline, "the second node took no next run"
             time.sleep(0.05)
         before = {r["run_key"] for r in _runs(tmp_path)}
-        assert len(before) < 8, "too few runs left to lose one in flight"
+        assert len(before) <= 4, "too few runs left to lose one in flight"
         cluster.remove_node(doomed)  # Ray retries its run in flight on the head node
         thread.join(timeout=600)
         assert not thread.is_alive() and not errors, errors
@@ -145,7 +145,7 @@ def test_on_a_two_node_cluster_runs_land_on_both_and_losing_a_node_loses_no_run(
             executor.close()
         cluster.shutdown()
     records = read_records(tmp_path)
-    assert len(records) == 9 and all(r.status == "ok" for r in records), [r.error for r in records]
+    assert len(records) == 6 and all(r.status == "ok" for r in records), [r.error for r in records]
     assert before <= {r.run_key for r in records}  # no finished run was lost
     assert len({r.node["id"] for r in records}) == 2  # runs landed on both nodes
     assert {r.node["address"] for r in records} == {LOOPBACK}
