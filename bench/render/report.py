@@ -25,6 +25,7 @@ from bench.analysis.summary import (
 )
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
 from bench.render import plots
+from bench.render.answer import answer_chart
 from bench.render.markdown import readme, summary_markdown
 from bench.store.capabilities import upgrade_capabilities
 from bench.store.files import read_json, write_atomic, write_json
@@ -98,6 +99,10 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
     write_json(out / RESULTS_FILE, results)
     write_atomic(out / "summary.csv", pd.DataFrame(summary["stats"]).to_csv(index=False).encode())
     charts = plots.write_plots(records, out, paired, margin, one_time_margin)
+    answer = answer_chart(results)
+    if answer is not None:
+        plots.save_figure(answer, out / "answer.png")
+        charts.insert(0, out / "answer.png")
     if summary["backend_comparisons"]:
         rows = [
             {**c, "label": METRICS[c["metric"]].label}

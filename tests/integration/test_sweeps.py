@@ -129,6 +129,8 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
     assert "What each style costs once" in summary_md
     assert (out / "one_time.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "paired.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "answer.png").read_bytes()[:4] == b"\x89PNG"
+    assert "![answer](answer.png)" in (out / "README.md").read_text()
     for name in ("runs.jsonl", "summary.csv", "summary.md", "README.md", "accuracy.png"):
         assert (out / name).exists(), name
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
