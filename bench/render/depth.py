@@ -45,6 +45,7 @@ def ms(value: float | None, signed: bool = True) -> str:
     """Milliseconds as a reader reads them: seconds from 1,000 ms up."""
     if value is None:
         return "–"
+    value = 0.0 if round(value, 1) == 0 else value  # no "-0.0 ms"
     sign = "+" if signed and value >= 0 else ""
     return (
         f"{value / 1000:{sign}.2f} s"
