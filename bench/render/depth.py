@@ -45,15 +45,12 @@ def ms(value: float | None, signed: bool = True) -> str:
     """Milliseconds as a reader reads them: seconds from 1,000 ms up."""
     if value is None:
         return "–"
-    value = 0.0 if round(value, 1) == 0 else value  # no "-0.0 ms"
     sign = "+" if signed and value >= 0 else ""
-    return (
-        f"{value / 1000:{sign}.2f} s"
-        if abs(value) >= 1000
-        else f"{value:{sign}.0f} ms"
-        if abs(value) >= 10
-        else f"{value:{sign}.1f} ms"
-    )
+    # under 0.1 ms two decimals, so that a bound just below zero does not read as zero
+    digits = 0 if abs(value) >= 10 else 1 if abs(value) >= 0.1 else 2
+    if abs(value) >= 1000:
+        return f"{value / 1000:{sign}.2f} s"
+    return f"{value:{sign}.{digits}f} ms"
 
 
 def difference(entry: dict[str, Any] | None) -> str:

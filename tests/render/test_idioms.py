@@ -28,9 +28,9 @@ def test_the_other_styles_keep_the_reports_names():
     assert [label(s, CNN) for s in ("functional", "subclassed")] == ["Functional", "subclassed"]
 
 
-def test_milliseconds_read_as_a_reader_reads_them_and_a_near_zero_difference_has_no_minus():
+def test_milliseconds_read_as_a_reader_reads_them_and_a_bound_near_zero_keeps_its_sign():
     from bench.render.depth import ms
 
-    assert [ms(-0.04), ms(2.94), ms(-13.4), ms(1234.0, signed=False)] == [
-        "+0.0 ms", "+2.9 ms", "-13 ms", "1.23 s"
+    assert [ms(-0.04), ms(0.004), ms(2.94), ms(-13.4), ms(1234.0, signed=False)] == [
+        "-0.04 ms", "+0.00 ms", "+2.9 ms", "-13 ms", "1.23 s"
     ]  # fmt: skip
