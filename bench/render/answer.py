@@ -112,29 +112,27 @@ def answer_chart(results: dict[str, Any]):
     """The figure: the first model's grid, styles across, measures down; None where no style
     was compared with a reference (a sweep of one style)."""
     model = first_model(results)
-    grids = [(model, *answer_rows(results, model))] if model else []
-    grids = [g for g in grids if g[2] and g[3]]
-    if not grids:
+    if model is None:
         return None
-    heights = [len(rows) + 1.5 for *_, rows in grids]
-    figure, axes = plt.subplots(len(grids), 1, figsize=(9, 0.55 * sum(heights) + 0.8),
-                                gridspec_kw={"height_ratios": heights}, squeeze=False)  # fmt: skip
-    for ax, (model, reference, styles, rows) in zip(axes[:, 0], grids, strict=True):
-        for y, (_, cells) in enumerate(rows):
-            for x, cell in enumerate(cells):
-                text, key = cell or ("not measured", "undecided")
-                ax.add_patch(Rectangle((x, y), 1, 1, facecolor=COLORS[key], edgecolor="white"))
-                ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=7)
-        ax.set_xlim(0, len(styles))
-        ax.set_ylim(len(rows), 0)
-        ax.set_xticks([x + 0.5 for x in range(len(styles))], styles)
-        ax.xaxis.tick_top()
-        ax.set_yticks([y + 0.5 for y in range(len(rows))], [label for label, _ in rows])
-        ax.tick_params(length=0)
-        for side in ax.spines.values():
-            side.set_visible(False)
-        ax.set_title(f"{model}: each style against {reference} (time ratios, > 1 is slower)",
-                     loc="left", pad=18)  # fmt: skip
+    reference, styles, rows = answer_rows(results, model)
+    if not styles or not rows:
+        return None
+    figure, ax = plt.subplots(figsize=(9, 0.55 * (len(rows) + 1.5) + 0.8))
+    for y, (_, cells) in enumerate(rows):
+        for x, cell in enumerate(cells):
+            text, key = cell or ("not measured", "undecided")
+            ax.add_patch(Rectangle((x, y), 1, 1, facecolor=COLORS[key], edgecolor="white"))
+            ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=7)
+    ax.set_xlim(0, len(styles))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks([x + 0.5 for x in range(len(styles))], styles)
+    ax.xaxis.tick_top()
+    ax.set_yticks([y + 0.5 for y in range(len(rows))], [label for label, _ in rows])
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_title(f"{model}: each style against {reference} (time ratios, > 1 is slower)",
+                 loc="left", pad=18)  # fmt: skip
     figure.legend(handles=[Patch(facecolor=COLORS[k], edgecolor="#999999", label=v)
                            for k, v in LEGEND.items()],
                   loc="lower center", ncol=3, fontsize=7, frameon=False)  # fmt: skip
