@@ -87,9 +87,15 @@ class Series:
 
 
 def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:
-    """The stopping rule of `arch`'s paired `phase` under `config`."""
+    """The stopping rule of `arch`'s paired `phase` under `config`. A one-time phase may stop
+    after its first block: its interval is over cycles, never narrower than the processes'
+    spread gives, and the error-rate simulation holds its bounds from there
+    (docs/methodology.md, "The rule's error rates"); a steady phase's interval is over
+    processes, so it waits for `--paired-min-processes`."""
     most = config.most_processes(phase)
-    return StoppingRule(min(config.paired_min_processes, most), most, len(config.styles_of(arch)))
+    block = len(config.styles_of(arch))
+    fewest = block if phase == ONE_TIME else config.paired_min_processes
+    return StoppingRule(min(fewest, most), most, block)
 
 
 def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
