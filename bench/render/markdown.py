@@ -27,7 +27,7 @@ from bench.render.tables import (
     paired_table,
     stopping_table,
 )
-from bench.store.environment import provenance_lines
+from bench.store.environment import machine_words, provenance_lines
 from bench.store.records import RunRecord
 
 
@@ -179,7 +179,7 @@ def readme(results: dict[str, Any], summary_md: str, charts: list[Path], out: Pa
         f"- Python {env.get('python')}, TensorFlow {env.get('tensorflow')}, Keras "
         f"{env.get('keras')}, NumPy {env.get('numpy')}"
         + "".join(f", {name} {env[name]}" for name in ("jax", "jaxlib", "torch") if env.get(name)),
-        f"- CPU: {env.get('cpu_model')}, {env.get('cpu_cores')} cores; device used: "
+        f"- CPU: {machine_words(env)}; device used: "
         f"{', '.join(sorted({r.get('device') or '?' for r in results['runs']}))}; float32 "
         f"matmul peak {_gflops(env.get('peak_matmul_gflops'))} GFLOP/s median, "
         f"{_gflops(env.get('peak_matmul_gflops_best'))} best",

@@ -151,16 +151,17 @@ def package_version(package: str) -> str | None:
         return None
 
 
-# AMD's (family, model) of each Zen generation seen on these machines
-ZEN = {("23", "1"): "Zen 1", ("23", "8"): "Zen+", ("23", "49"): "Zen 2", ("25", "1"): "Zen 3",
-       ("25", "17"): "Zen 4", ("26", "2"): "Zen 5"}  # fmt: skip
+# (family, model) of each generation seen on these machines: AMD's Zen, and Intel's Xeons,
+# whose virtual machines name only "Intel(R) Xeon(R) Processor"
+GENERATIONS = {("23", "1"): "Zen 1", ("23", "8"): "Zen+", ("23", "49"): "Zen 2",
+               ("25", "1"): "Zen 3", ("25", "17"): "Zen 4", ("26", "2"): "Zen 5",
+               ("6", "143"): "Sapphire Rapids", ("6", "207"): "Emerald Rapids"}  # fmt: skip
 
 
 def machine_words(environment: dict[str, Any]) -> str:
-    """The CPU by name and, for AMD, generation, with its cores: what every figure names."""
+    """The CPU by name and generation, with its cores: what every figure names."""
     m = environment.get("machine") or {}
-    zen = ZEN.get((m.get("family"), m.get("model")))
+    generation = GENERATIONS.get((m.get("family"), m.get("model")))
     cores = environment.get("cpu_cores_usable") or environment.get("cpu_cores")
-    return f"{environment.get('cpu_model')}{f' ({zen})' if zen else ''}, {cores} core" + (
-        "" if cores == 1 else "s"
-    )
+    named = f" ({generation})" if generation else ""
+    return f"{environment.get('cpu_model')}{named}, {cores} core" + ("" if cores == 1 else "s")

@@ -31,10 +31,13 @@ def test_the_tree_is_dirty_for_changed_code_but_not_for_changed_results(tmp_path
     assert environment.git_info()["dirty"] is True
 
 
-def test_a_figures_machine_is_named_by_its_zen_generation_and_the_cores_it_could_use():
+def test_a_figures_machine_is_named_by_its_generation_and_the_cores_it_could_use():
     zen4 = {"cpu_model": "AMD EPYC", "cpu_cores": 2, "machine": {"family": "25", "model": "17"}}
     assert environment.machine_words(zen4) == "AMD EPYC (Zen 4), 2 cores"
     pinned = {**zen4, "cpu_cores_usable": 1}
     assert environment.machine_words(pinned) == "AMD EPYC (Zen 4), 1 core"
     unknown = {**zen4, "cpu_model": "Intel Xeon", "machine": {"family": "6", "model": "85"}}
     assert environment.machine_words(unknown) == "Intel Xeon, 2 cores"
+    xeon = {**unknown, "cpu_model": "Intel(R) Xeon(R) Processor",
+            "machine": {"family": "6", "model": "207"}}  # fmt: skip
+    assert environment.machine_words(xeon) == "Intel(R) Xeon(R) Processor (Emerald Rapids), 2 cores"
