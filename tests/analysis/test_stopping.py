@@ -33,7 +33,7 @@ from tests.factories import paired_record
 RECORDED = Path(__file__).parents[2] / "results" / "zen4-full"
 # The full profile's one-time phases on a 2-core Zen 3 (21 processes × 6 cycles of the CNN and
 # the MLP), the one-time rule's population.
-ONE_TIME_RECORDED = Path(__file__).parents[2] / "results"
+ONE_TIME_RECORDED = Path(__file__).parents[2] / "results" / "full-zen3"
 
 
 def entry(measure="train_step", half_width=1.0, estimate=1.0, verdict="equivalent", **changes):
