@@ -4,6 +4,8 @@ import math
 import re
 from pathlib import Path
 
+from bench.store.environment import GENERATIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -64,7 +66,8 @@ def test_the_first_screen_is_the_answer_in_twelve_lines_each_claim_linked_to_res
         links = re.findall(r"\]\((results/[^)]+)\)", claim)
         assert links, f"a claim without its results: {claim[:60]}"
         assert all((ROOT / link).exists() for link in links)
-        assert "Zen" in claim  # every figure names its machine
+        # every figure names its machine, by the generation its report gives
+        assert any(generation in claim for generation in GENERATIONS.values()), claim
 
 
 def test_the_first_screens_milliseconds_are_the_medians_of_its_records():
@@ -85,6 +88,26 @@ def test_the_first_screens_milliseconds_are_the_medians_of_its_records():
     assert build + f"Functional, {ms['build', styles[2]]} ms subclassed" in screen
     loads = [ms["load", s] for s in styles]
     assert f"in {loads[0]}, {loads[1]} and {loads[2]} ms" in screen
+
+
+def test_the_first_screens_accuracy_and_steady_figures_are_those_of_the_authoritative_sweep():
+    import json
+    import statistics
+
+    found = json.loads((ROOT / "results" / "results.json").read_text())
+    screen = " ".join(_first_screen().split())
+    cnn = [r for r in found["runs"] if r["arch"] == "cnn" and r["status"] == "ok"]
+    seeds = {r["seed"] for r in cnn}
+    assert all(r["identical_to_reference"] for r in cnn)
+    accuracy = 100 * statistics.fmean(r["test_accuracy"] for r in cnn)
+    assert f"the CNN {accuracy:.2f} % in {len(seeds)} of {len(seeds)} seeds" in screen
+    steady = [e for e in found["paired"] if e.get("phase", "steady") == "steady"]
+    assert steady and all(e["verdict"] == "equivalent" for e in steady)
+    archs = {e["arch"] for e in steady}
+    models = {2: "two", 3: "three"}[len(archs)]
+    assert f"all {len(steady)} step, predict and latency verdicts of {models} models" in screen
+    low, high = min(e["ci95_low"] for e in steady), max(e["ci95_high"] for e in steady)
+    assert f"every interval inside [{low:.3f}, {high:.3f}]" in screen
 
 
 def test_the_first_screens_depth_figures_are_those_of_the_committed_depth_study():
