@@ -3,7 +3,7 @@
     cli → plan (frozen settings) → sweep → executor → worker → records → analysis → render
 
 `main` reads the subcommand and hands over to `bench.cli.run` (the sweep) or
-`bench.cli.commands` (report, compare, perf, scaling, depth).
+`bench.cli.commands` (report, compare, perf, scaling, depth, ab).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         "perf": (options.perf_parser, commands.perf),
         "scaling": (options.scaling_parser, commands.scaling),
         "depth": (options.depth_parser, commands.depth),
+        "ab": (options.ab_parser, commands.ab),
     }
     if argv[:1] and argv[0] in subcommands:
         parser, command = subcommands[argv[0]]

@@ -1,4 +1,4 @@
-"""The subcommands: report, compare, perf, scaling and depth, each from its parsed options."""
+"""The subcommands: report, compare, perf, scaling, depth and ab, each from its parsed options."""
 
 from __future__ import annotations
 
@@ -220,3 +220,70 @@ def depth(args: argparse.Namespace) -> int:
     data = "idioms.json" if named else "depth.json; chart: depth.png"
     print(f"report: {out / 'README.md'} (data: {data})")
     return 0
+
+
+def ab(args: argparse.Namespace) -> int:
+    """`python -m bench ab BASE NEW`: an upgrade judged in pairs of processes; with
+    --fail-on-regression, a gate (exit 1 on a regression, 2 on bad input)."""
+    from bench.plan.ab import AbConfig, Side, parse_env
+    from bench.plan.config import make_config
+    from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
+    from bench.plan.values import names, parse_duration
+    from bench.render.ab import console_lines, write_ab_report
+    from bench.sweep.ab import check_side, run_ab
+    from mnist_models import STYLES
+
+    out = _out(args, "ab")
+    try:
+        base, new = (
+            Side(name, python, parse_env(env, f"--{name}-env"))
+            for name, python, env in (
+                ("base", args.base, args.base_env),
+                ("new", args.new, args.new_env),
+            )
+        )
+        # the arch and styles checked as a sweep checks them
+        sweep = make_config(
+            "quick",
+            out,
+            archs=(args.arch,),
+            styles=names(STYLES)(args.styles),
+            data_dir=args.data_dir,
+        )
+        one_time = DEFAULT_ONE_TIME_MARGIN if args.one_time_margin is None else args.one_time_margin
+        check_value(BenchConfig, "one_time_margin", one_time)
+        config = AbConfig(
+            base,
+            new,
+            sweep.settings,
+            out,
+            arch=args.arch,
+            styles=sweep.styles,
+            cycles=args.cycles,
+            rounds=args.rounds,
+            min_pairs=args.min_pairs,
+            max_pairs=args.max_pairs,
+            budget=parse_duration(args.budget),
+            time_margin=_margin(args.time_margin),
+            one_time_margin=one_time,
+            data_dir=args.data_dir,
+            fail_on_regression=args.fail_on_regression,
+            command=tuple(sys.argv[2:]),
+        )
+        for side in (base, new):
+            check_side(side)
+    except (ConfigError, ValueError) as e:
+        fail(str(e))
+    _writable(out)
+    print(f"BASE: {base.words()}\nNEW:  {new.words()}\nwriting to {out}/")
+    try:
+        run = run_ab(config, print)
+    except ConfigError as e:
+        fail(str(e))
+    found = write_ab_report(run)
+    for line in console_lines(found):
+        print(line)
+    print(f"report: {out / 'ab.md'} (data: ab.json; chart: ab.png; processes: ab.jsonl)")
+    if not found["entries"]:
+        fail("no pair of processes finished on both sides; ab.md and ab.jsonl say why", 1)
+    return 1 if args.fail_on_regression and found["regressions"] else 0

@@ -13,7 +13,7 @@ from typing import Any, NoReturn, get_type_hints
 from bench.plan.config import PROFILES, BenchConfig, profile_value
 from bench.plan.settings import Option, TrainSettings, options
 from bench.sweep.executors import EXECUTORS
-from mnist_models import is_architecture_name
+from mnist_models import STYLES, is_architecture_name
 
 EPILOG = """\
 Profiles: smoke (CI check, under a minute), quick (default, within 5 minutes on a 2-core CPU),
@@ -31,6 +31,7 @@ Subcommands:
   python -m bench scaling [--out DIR]       Ray's per-task overhead, and a projected big sweep
   python -m bench depth [--depths 2,5,...]  what each style costs from 2 layers to hundreds
   python -m bench depth --arch cnn,mlp      the same for these models, both Sequential idioms
+  python -m bench ab BASE NEW               two installs timed in pairs of processes: an upgrade
 """
 RUNS_DIR = Path("runs")
 
@@ -281,5 +282,54 @@ def depth_parser() -> argparse.ArgumentParser:
         "--report-only",
         action="store_true",
         help="rewrite --out's report from its records, timing nothing",
+    )
+    return p
+
+
+def ab_parser() -> argparse.ArgumentParser:
+    p = _subcommand(
+        "ab",
+        "Judge an upgrade in pairs: processes under BASE's and NEW's interpreters alternate "
+        "(ABBA), each timing every style's steady steps and one-time costs in milliseconds; "
+        "NEW over BASE per style and measure, with its interval over pairs and a verdict.",
+        "where ab.md, ab.json, ab.png and ab.jsonl go (a new runs/<time>-ab/)",
+    )
+    p.add_argument(
+        "base", metavar="BASE", help="the baseline's python (a venv's, with the harness installed)"
+    )
+    p.add_argument(
+        "new", metavar="NEW", help="the candidate's python (may be BASE's, with --new-env settings)"
+    )
+    p.add_argument(
+        "--base-env",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an environment setting for BASE's workers (repeatable)",
+    )
+    p.add_argument(
+        "--new-env",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an environment setting for NEW's workers (repeatable)",
+    )
+    p.add_argument("--arch", default="cnn", help="one architecture, built-in or module:NAME (cnn)")
+    p.add_argument("--styles", default=",".join(STYLES), help="styles (all three)")
+    p.add_argument("--cycles", type=int, default=3, help="one-time cycles a process (3)")
+    p.add_argument("--rounds", type=int, default=10, help="steady rounds a process (10)")
+    p.add_argument(
+        "--min-pairs",
+        type=int,
+        default=4,
+        help="pairs before the run may stop on decided verdicts (4)",
+    )
+    p.add_argument("--max-pairs", type=int, default=20, help="the most pairs (20)")
+    p.add_argument("--budget", default="10m", help="wall time of the whole run (10m)")
+    p.add_argument("--time-margin", type=float, default=None, help="steady margin in %% (3)")
+    p.add_argument("--one-time-margin", type=float, default=None, help="one-time margin in %% (10)")
+    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
+    p.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 on a slowdown past its margin whose interval excludes 1",
     )
     return p

@@ -158,7 +158,7 @@ def _time_breakdown(records: list[RunRecord], archs: list[str]):
     return figure
 
 
-def _forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], margin: float):
+def forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], margin: float):
     """Ratios with their intervals on one axis: (label, ratio, low, high, color, verdict) rows,
     the ±margin band shaded and each verdict written beside its row."""
     ax.axvspan(1 / (1 + margin / 100), 1 + margin / 100, color="#dddddd")
@@ -201,7 +201,7 @@ def _forest(paired: list[dict], margin: float, title: str = ""):
              e["ci95_high"], COLORS[e["style"]], e["verdict"])
             for e in entries
         ]  # fmt: skip
-        _forest_panel(ax, rows, margin)
+        forest_panel(ax, rows, margin)
         ax.set_title(
             f"{title}{arch}: time relative to {entries[0]['reference']} (> 1 is slower; grey: "
             f"±{margin:g} % margin)"
@@ -230,7 +230,7 @@ def write_comparison_chart(rows: list[dict], path: Path, margin: float,
     rows = [as_time_ratio(r) for r in rows if r.get("ci95_low") is not None]
     figure, ax = plt.subplots(figsize=(9, 0.32 * max(len(rows), 1) + 1.6))
     if rows:
-        _forest_panel(
+        forest_panel(
             ax,
             [
                 (f"{model_name(r.get('backend'), r['arch'])}/{r['style']} · {r['label']}",

@@ -13,12 +13,17 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, device: str):
+    def __init__(self, device: str, python: str | None = None,
+                 settings: dict[str, str] | None = None):  # fmt: skip
+        """`python` and `settings`: another interpreter, and environment settings, for every
+        worker (an A/B run's side); by default this interpreter and environment."""
         self.device = device
+        self.python = python
+        self.settings = settings
         self._node = node_info()
 
     def call(self, kind: str, job: str) -> Outcome:
-        result, error = run_worker(kind, job, self.device)
+        result, error = run_worker(kind, job, self.device, self.python, self.settings)
         return result, error, {**self._node, "attempt": 1}
 
     def stream(self, kind: str, jobs: list[str], keys: list[str]) -> Iterator[tuple[int, Outcome]]:

@@ -16,15 +16,17 @@ from bench.store.environment import cpu_model
 STDERR_TAIL = 2_000
 
 
-def run_worker(kind: str, job: str, device: str) -> tuple[Any, str | None]:
-    """Runs `python -m bench.worker KIND` on `job`; returns (result, None) or (None, error)."""
-    env = dict(os.environ)
+def run_worker(kind: str, job: str, device: str, python: str | None = None,
+               settings: dict[str, str] | None = None) -> tuple[Any, str | None]:  # fmt: skip
+    """Runs `python -m bench.worker KIND` on `job`, under `python` (default: this interpreter)
+    with the environment `settings` added; returns (result, None) or (None, error)."""
+    env = {**os.environ, **(settings or {})}
     if device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = "-1"  # hides GPUs from the framework before it starts
     with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
         result_path = Path(tmp) / "result.json"
         done = subprocess.run(
-            [sys.executable, "-m", "bench.worker", kind, str(result_path)],
+            [python or sys.executable, "-m", "bench.worker", kind, str(result_path)],
             input=job,
             capture_output=True,
             text=True,

@@ -1,0 +1,155 @@
+"""An upgrade judged in pairs: NEW over BASE per style and measure, from pairs of processes.
+
+Each process gives one value per (measure, style): the median of its cycles for a one-time
+cost, the median per call of its rounds for a steady one, in seconds. A pair gives the log of
+NEW's value over BASE's; the estimate is the geometric mean over pairs with its Student-t
+interval over pairs, judged by the project's one rule (`bench.analysis.stats`) against the
+steady or the one-time margin. A style's own effect, and whether the upgrade changed it, is
+the ratio of ratios: (NEW style / NEW reference) over (BASE style / BASE reference).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from bench.analysis.stats import BEYOND, TIME_WORDS, compare_log_ratios
+from bench.analysis.summary import decided
+from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
+from bench.store.records import OneTimeRecord
+
+PHASE_OF = {**{m: "steady" for m in MEASURES}, **{m: "one_time" for m in ONE_TIME_MEASURES}}
+
+
+def process_values(record: OneTimeRecord) -> dict[tuple[str, str], float]:
+    """One process's seconds per (measure, style): the median of its cycles for a one-time
+    cost, the median per call of its rounds for a steady one. A measure a style could not do
+    (a failed save, say) is left out."""
+    found = {}
+    for measure, by_style in record.seconds.items():
+        for style, seconds in by_style.items():
+            if seconds:
+                found[measure, style] = statistics.median(seconds)
+    for measure, by_style in record.steady.items():
+        calls = record.steady_calls[measure]
+        for style, seconds in by_style.items():
+            if seconds:
+                found[measure, style] = statistics.median(seconds) / calls
+    return found
+
+
+def pairs_of(
+    records: Sequence[tuple[str, int, OneTimeRecord]],
+) -> list[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]]:
+    """(BASE's values, NEW's values) of every pair whose two processes finished, in pair order;
+    `records` holds (side, pair, record)."""
+    by_pair: dict[int, dict[str, OneTimeRecord]] = {}
+    for side, pair, record in records:
+        if record.status == "ok":
+            by_pair.setdefault(pair, {})[side] = record
+    return [
+        (process_values(sides["base"]), process_values(sides["new"]))
+        for _, sides in sorted(by_pair.items())
+        if len(sides) == 2
+    ]
+
+
+def _in_order(key: tuple[str, str]) -> tuple[int, int, str]:
+    """Steady measures first, each phase's measures in the order a process times them."""
+    measure, style = key
+    order = (*MEASURES, *ONE_TIME_MEASURES)
+    return (PHASE_OF[measure] != "steady", order.index(measure), style)
+
+
+def _margin(measure: str, time_margin: float, one_time_margin: float) -> float:
+    return time_margin if PHASE_OF[measure] == "steady" else one_time_margin
+
+
+def ab_entries(
+    records: Sequence[tuple[str, int, OneTimeRecord]], time_margin: float, one_time_margin: float
+) -> list[dict[str, Any]]:
+    """NEW over BASE for every (measure, style) both sides timed in every pair, in the
+    comparison shape every report uses, with `phase`, `style` and both sides' medians in ms."""
+    pairs = pairs_of(records)
+    if not pairs:
+        return []
+    keys = [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
+    entries = []
+    for measure, style in sorted(keys, key=_in_order):
+        logs = [math.log(new[measure, style] / base[measure, style]) for base, new in pairs]
+        found = compare_log_ratios(measure, logs, _margin(measure, time_margin, one_time_margin))
+        entries.append(
+            {
+                "phase": PHASE_OF[measure],
+                "measure": measure,
+                "style": style,
+                **found.to_dict(),
+                "base_ms": 1000 * statistics.median(base[measure, style] for base, _ in pairs),
+                "new_ms": 1000 * statistics.median(new[measure, style] for _, new in pairs),
+            }
+        )
+    return entries
+
+
+def style_effects(
+    records: Sequence[tuple[str, int, OneTimeRecord]],
+    reference: str,
+    time_margin: float,
+    one_time_margin: float,
+) -> list[dict[str, Any]]:
+    """Whether the upgrade changed a style's effect: per (measure, style) other than the
+    reference, (NEW style / NEW reference) over (BASE style / BASE reference), judged alike.
+    An upgrade that slows every style alike leaves these at 1."""
+    pairs = pairs_of(records)
+    if not pairs:
+        return []
+    found = []
+    for measure, style in sorted(pairs[0][0], key=_in_order):
+        if style == reference or not all(
+            (measure, s) in side
+            for base, new in pairs
+            for side in (base, new)
+            for s in (style, reference)
+        ):
+            continue
+        logs = [
+            math.log(new[measure, style] / new[measure, reference])
+            - math.log(base[measure, style] / base[measure, reference])
+            for base, new in pairs
+        ]
+        c = compare_log_ratios(measure, logs, _margin(measure, time_margin, one_time_margin))
+        found.append(
+            {"phase": PHASE_OF[measure], "measure": measure, "style": style, **c.to_dict()}
+        )
+    return found
+
+
+def smallest_detectable(entry: dict[str, Any]) -> float | None:
+    """The smallest slowdown, in percent, whose 95 % interval this entry's spread would have
+    kept clear of 1: its half-width on the log scale, as a ratio."""
+    if entry.get("ci95_low") is None:
+        return None
+    half = (math.log(entry["ci95_high"]) - math.log(entry["ci95_low"])) / 2
+    return 100 * math.expm1(half)
+
+
+def regressions(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries the gate fails on: a slowdown beyond the margin, or one whose interval
+    excludes 1 and whose estimate lies past the margin."""
+    slower = TIME_WORDS[0]
+    return [
+        e
+        for e in entries
+        if e["verdict"].startswith(slower)
+        and (
+            e["verdict"].endswith(BEYOND)
+            or (e["ci95_low"] > 1 and e["estimate"] > 1 + e["margin"] / 100)
+        )
+    ]
+
+
+def all_decided(entries: Sequence[dict[str, Any]]) -> bool:
+    """Whether every NEW-over-BASE verdict is decided (the sweep's stopping rule)."""
+    return bool(entries) and all(map(decided, entries))

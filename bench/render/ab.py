@@ -1,0 +1,227 @@
+"""An A/B run's report: `ab.json`, `ab.md` and `ab.png` in its directory, and the console's
+lines, the verdicts first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from bench.analysis.ab import ab_entries, regressions, smallest_detectable, style_effects
+from bench.analysis.metrics import MEASURES
+from bench.render.plots import COLORS, forest_panel, plt, save_figure
+from bench.store.environment import machine_words
+from bench.store.files import write_atomic, write_json
+from bench.sweep.ab import AbRun
+
+SCHEMA_VERSION = 1  # ab.json: 1, NEW over BASE per (measure, style), style effects, the gate
+
+
+def ab_results(run: AbRun) -> dict[str, Any]:
+    """Everything `ab.json` holds: the sides, their libraries and machine, every comparison."""
+    c = run.config
+    entries = ab_entries(run.records, c.time_margin, c.one_time_margin)
+    steady = [e for e in entries if e["phase"] == "steady" and e["measure"] == "train_step"]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": list(c.command),
+        "sides": {
+            name: {
+                "python": c.side(name).python,
+                "env": dict(c.side(name).env),
+                "environment": run.environments.get(name, {}),
+            }
+            for name in ("base", "new")
+        },
+        "arch": c.arch,
+        "styles": list(c.styles),
+        "reference": c.reference,
+        "cycles": c.cycles,
+        "rounds": c.rounds,
+        "pairs": len({p for _, p, _ in run.records}),
+        "failed_processes": sum(r.status != "ok" for _, _, r in run.records),
+        "stopped": run.stopped,
+        "wall_seconds": run.wall_seconds,
+        "time_margin_percent": c.time_margin,
+        "one_time_margin_percent": c.one_time_margin,
+        "entries": entries,
+        "style_effects": style_effects(run.records, c.reference, c.time_margin, c.one_time_margin),
+        "regressions": regressions(entries),
+        "smallest_detectable_train_step_percent": max(
+            (smallest_detectable(e) or 0 for e in steady), default=None
+        ),
+    }
+
+
+def _side_line(name: str, side: dict[str, Any]) -> str:
+    env = side["environment"]
+    settings = " ".join(f"{k}={v}" for k, v in side["env"].items())
+    return (
+        f"{name.upper()}: {side['python']}{f' with {settings}' if settings else ''}: "
+        f"TensorFlow {env.get('tensorflow')}, Keras {env.get('keras')}, Python "
+        f"{env.get('python')}, on {machine_words(env) if env.get('cpu_model') else '?'}"
+    )
+
+
+def _bounds(e: dict[str, Any]) -> str:
+    return "" if e["ci95_low"] is None else f"[{e['ci95_low']:.3f}, {e['ci95_high']:.3f}] "
+
+
+def _row(e: dict[str, Any]) -> list[str]:
+    return [
+        e["style"],
+        MEASURES[e["measure"]].label,
+        f"{e.get('base_ms', 0):.2f}",
+        f"{e.get('new_ms', 0):.2f}",
+        f"{e['estimate']:.3f} {_bounds(e)}",
+        e["verdict"],
+    ]
+
+
+def ab_markdown(found: dict[str, Any]) -> str:
+    """The report: the sides, the gate's answer, then every ratio with its interval."""
+    headers = ["style", "measure", "BASE ms", "NEW ms", "NEW / BASE [95 % CI]", "verdict"]
+    lines = [
+        "# An upgrade judged in pairs",
+        "",
+        *[f"- {_side_line(n, found['sides'][n])}" for n in ("base", "new")],
+        f"- {found['arch']}, {', '.join(found['styles'])}; {found['pairs']} pairs of "
+        f"processes in ABBA order, each {found['cycles']} one-time cycles and "
+        f"{found['rounds']} steady rounds; stopped: {found['stopped']}; "
+        f"{found['wall_seconds'] / 60:.1f} min",
+        "",
+    ]
+    if found["failed_processes"]:
+        lines += [
+            f"**{found['failed_processes']} process(es) failed**; their pairs are left "
+            "out (ab.json holds each error).",
+            "",
+        ]
+    lines += [*regression_lines(found), ""]
+    detect = found["smallest_detectable_train_step_percent"]
+    if detect is not None:
+        lines += [
+            f"The smallest training-step slowdown this run could have told from none: "
+            f"{detect:.1f} % (its widest 95 % half-width).",
+            "",
+        ]
+    for phase, margin, title in (
+        ("steady", found["time_margin_percent"], "Steady"),
+        ("one_time", found["one_time_margin_percent"], "One-time"),
+    ):
+        rows = [_row(e) for e in found["entries"] if e["phase"] == phase]
+        if rows:
+            lines += [
+                f"## {title} costs, margin ±{margin:g} %",
+                "",
+                tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True),
+                "",
+            ]
+    if found["style_effects"]:
+        rows = [
+            [
+                e["style"],
+                MEASURES[e["measure"]].label,
+                f"{e['estimate']:.3f} {_bounds(e)}",
+                e["verdict"],
+            ]
+            for e in found["style_effects"]
+        ]
+        lines += [
+            f"## Did the upgrade change a style's effect? Against {found['reference']}: "
+            "(NEW style / NEW reference) over (BASE style / BASE reference)",
+            "",
+            tabulate(
+                rows,
+                headers=["style", "measure", "ratio of ratios [95 % CI]", "verdict"],
+                tablefmt="github",
+                disable_numparse=True,
+            ),
+            "",
+        ]
+    lines += [
+        "## Reproduce",
+        "",
+        "```",
+        "python -m bench ab " + " ".join(found["command"]),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def regression_lines(found: dict[str, Any]) -> list[str]:
+    """The gate's answer in words: each regression, or that there is none."""
+    if not found["regressions"]:
+        return ["No regression: no slowdown whose interval excludes 1 lies past its margin."]
+    return [
+        f"REGRESSION: {e['style']} {MEASURES[e['measure']].label} {e['estimate']:.3f}× "
+        f"[{e['ci95_low']:.3f}, {e['ci95_high']:.3f}], {e['verdict']}"
+        for e in found["regressions"]
+    ]
+
+
+def ab_chart(found: dict[str, Any]):
+    """Every NEW-over-BASE ratio with its interval, steady and one-time apart, each with its
+    margin band."""
+    phases = [
+        p
+        for p in ("steady", "one_time")
+        if any(e["phase"] == p for e in found["entries"])
+        and any(e["ci95_low"] is not None for e in found["entries"])
+    ]
+    figure, axes = plt.subplots(
+        len(phases) or 1, 1, squeeze=False, figsize=(8.5, 1.6 + 0.4 * len(found["entries"]))
+    )
+    for ax, phase in zip(axes[:, 0], phases, strict=False):
+        margin = found["time_margin_percent" if phase == "steady" else "one_time_margin_percent"]
+        rows = [
+            (
+                f"{e['style']} · {MEASURES[e['measure']].short}",
+                e["estimate"],
+                e["ci95_low"],
+                e["ci95_high"],
+                COLORS.get(e["style"], "black"),
+                e["verdict"],
+            )
+            for e in found["entries"]
+            if e["phase"] == phase and e["ci95_low"] is not None
+        ]
+        forest_panel(ax, rows, margin)
+        ax.set_title(f"{phase.replace('_', '-')}: NEW / BASE (> 1 is slower; grey: ±{margin:g} %)")
+    axes[-1, 0].set_xlabel("NEW time over BASE time: geometric mean over pairs, 95 % interval")
+    figure.tight_layout()
+    return figure
+
+
+def write_ab_report(run: AbRun) -> dict[str, Any]:
+    """Writes ab.json, ab.md and ab.png into the run's directory; returns what ab.json holds."""
+    out: Path = run.config.out
+    found = ab_results(run)
+    write_json(out / "ab.json", found)
+    write_atomic(out / "ab.md", ab_markdown(found).encode())
+    if found["entries"]:
+        save_figure(ab_chart(found), out / "ab.png")
+    return found
+
+
+def console_lines(found: dict[str, Any]) -> list[str]:
+    """What the console prints: the gate's answer, then each ratio that is not equivalent."""
+    lines = regression_lines(found)
+    others = [
+        e
+        for e in found["entries"]
+        if e["verdict"] != "equivalent" and e not in found["regressions"]
+    ]
+    lines += [
+        f"  {e['style']} {MEASURES[e['measure']].label}: {e['estimate']:.3f}× "
+        f"{_bounds(e)}{e['verdict']}"
+        for e in others
+    ]
+    equivalent = sum(e["verdict"] == "equivalent" for e in found["entries"])
+    lines.append(
+        f"{equivalent} of {len(found['entries'])} NEW/BASE ratios equivalent; "
+        f"{found['pairs']} pairs, stopped: {found['stopped']}"
+    )
+    return lines

@@ -1,0 +1,152 @@
+"""An A/B run: pairs of processes, one under each side's interpreter and settings, in ABBA
+order, until every NEW-over-BASE verdict is decided, the most pairs, or the budget.
+
+Every process is appended to `ab.jsonl` as it ends (side, pair, its one-time record), so the
+analysis (`bench.analysis.ab`) can be redone from the file.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bench.analysis.ab import ab_entries, all_decided
+from bench.plan.ab import SIDES, AbConfig, Side, pair_order
+from bench.plan.settings import ConfigError
+from bench.store.files import append_line, read_lines
+from bench.store.records import OneTimeRecord
+from bench.sweep import jobs
+from bench.sweep.executors.local import LocalExecutor
+
+RECORDS = "ab.jsonl"
+# what the harness's workers need on a side: its own modules and a Keras backend
+NEEDED = ("bench", "mnist_models", "keras", "tensorflow")
+SIDE_ENVIRONMENT = (
+    "import json; from bench.store.environment import collect; print(json.dumps(collect()))"
+)
+
+
+def check_side(side: Side) -> None:
+    """Fails before anything runs when a side's interpreter does not run or lacks the harness.
+
+    Raises:
+        ConfigError: what was received, and how to install the harness there.
+    """
+    label = side.name.upper()
+    if not Path(side.python).exists():
+        raise ConfigError(
+            f"{label} interpreter {side.python} does not exist; pass the python of "
+            f"a virtual environment, e.g. .venv/bin/python"
+        )
+    probe = (
+        "import importlib.util, sys; missing = [m for m in sys.argv[1:] "
+        "if importlib.util.find_spec(m) is None]; print(' '.join(missing))"
+    )
+    try:
+        done = subprocess.run(
+            [side.python, "-c", probe, *NEEDED],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError as e:
+        raise ConfigError(
+            f"{label} interpreter {side.python} does not run ({e.strerror or e}); "
+            f"pass a Python interpreter"
+        ) from None
+    missing = done.stdout.strip()
+    if done.returncode != 0 or missing:
+        what = missing or done.stderr.strip().splitlines()[-1:] or ["it failed"]
+        raise ConfigError(
+            f"{label} interpreter {side.python} lacks {what if missing else what[0]}; install "
+            f"the harness there: {side.python} -m pip install <this project's directory>"
+        )
+
+
+def side_environment(side: Side) -> dict[str, Any]:
+    """The libraries and machine a side's workers see, read by its own interpreter."""
+    done = subprocess.run(
+        [side.python, "-c", SIDE_ENVIRONMENT],
+        capture_output=True,
+        text=True,
+        env=None,
+        check=False,
+        timeout=60,
+    )
+    try:
+        return json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return {"error": done.stderr.strip()[-500:]}
+
+
+@dataclass
+class AbRun:
+    """An A/B run under way: its processes so far, and why it stopped."""
+
+    config: AbConfig
+    records: list[tuple[str, int, OneTimeRecord]] = field(default_factory=list)
+    stopped: str | None = None
+    environments: dict[str, Any] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+
+def read_records(out: Path) -> list[tuple[str, int, OneTimeRecord]]:
+    """The processes an A/B run recorded in `out`, as (side, pair, record)."""
+    return [
+        (line["side"], line["pair"], OneTimeRecord.from_dict(line["record"]))
+        for line in read_lines(out / RECORDS)
+    ]
+
+
+def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
+    """Runs pairs of processes until every verdict is decided (after `min_pairs`, at an even
+    number of pairs, so that each side ran first as often), `max_pairs`, or the budget."""
+    started = time.perf_counter()
+    executors = {
+        name: LocalExecutor(
+            config.settings.device, config.side(name).python, dict(config.side(name).env)
+        )
+        for name in SIDES
+    }
+    run = AbRun(config, environments={n: side_environment(config.side(n)) for n in SIDES})
+    found = jobs.check_architectures(
+        (config.arch,), config.styles, config.settings.backend, executors["base"]
+    )[config.arch]
+    if "error" in found:
+        raise ConfigError(found["error"])
+    styles = tuple(s for s in config.styles if s not in found["unsupported"])
+    run.config = config = replace(config, styles=styles, reference=found["reference"])
+    config.out.mkdir(parents=True, exist_ok=True)
+    (config.out / RECORDS).unlink(missing_ok=True)
+    costs: list[float] = []
+    for pair in range(config.max_pairs):
+        spent = time.perf_counter() - started
+        if config.budget is not None and costs and spent + 2 * max(costs) > config.budget:
+            run.stopped = "budget spent"
+            break
+        for name in pair_order(pair):
+            echo(f"pair {pair + 1}/{config.max_pairs}, {name.upper()} …")
+            began = time.perf_counter()
+            record = jobs.run_one_time_in_worker(config.spec(pair), executors[name])
+            costs.append(time.perf_counter() - began)
+            run.records.append((name, pair, record))
+            append_line(
+                config.out / RECORDS, {"side": name, "pair": pair, "record": record.to_dict()}
+            )
+            if record.status != "ok":
+                echo(f"    {name.upper()} failed: {(record.error or '').splitlines()[-1:]}")
+        done = pair + 1
+        if done >= config.min_pairs and done % 2 == 0:
+            entries = ab_entries(run.records, config.time_margin, config.one_time_margin)
+            if all_decided(entries):
+                run.stopped = "verdicts decided"
+                break
+    run.stopped = run.stopped or "its most pairs"
+    run.wall_seconds = time.perf_counter() - started
+    return run

@@ -1,0 +1,134 @@
+"""An upgrade judged in pairs, on synthetic processes: NEW over BASE per style and measure, the
+style effects, the gate, and the ABBA order."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bench.analysis.ab import (
+    ab_entries,
+    all_decided,
+    process_values,
+    regressions,
+    smallest_detectable,
+    style_effects,
+)
+from bench.plan.ab import pair_order, parse_env
+from bench.plan.settings import ConfigError
+from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
+from bench.store.records import OneTimeRecord
+
+STYLES = ["sequential", "functional"]
+CALLS = {"train_step": 4, "predict": 2, "latency": 50}
+BASE_SECONDS = {"build": 0.030, "compile": 0.004, "first_train_step": 0.5,
+                "first_predict": 0.05, "save": 0.02, "load": 0.06,
+                "train_step": 0.011, "predict": 0.025, "latency": 0.0005}  # fmt: skip
+
+
+def process(slowdown: dict[str, float], rng: np.random.Generator, noise: float,
+            functional: float = 1.0, process_noise: float = 0.0, failed: bool = False
+            ) -> OneTimeRecord:  # fmt: skip
+    """A process's record: every measure's BASE time, times `slowdown` for that measure, with
+    log-normal noise per cycle or round and per process; Functional `functional` times
+    Sequential."""
+    shift = rng.normal(0, process_noise)
+
+    def times(measure, style, n, per_call=1):
+        mean = BASE_SECONDS[measure] * slowdown.get(measure, 1.0) * per_call
+        mean *= functional if style == "functional" else 1.0
+        return list(mean * np.exp(shift + rng.normal(0, noise, n)))
+
+    return OneTimeRecord(
+        arch="cnn", styles=STYLES, reference="sequential", seed=1, settings_key="k", cycles=3,
+        order_seed=0, process=0, backend="tensorflow",
+        seconds={} if failed else {m: {s: times(m, s, 3) for s in STYLES}
+                                   for m in ONE_TIME_MEASURES},
+        build_orders=[], status="failed" if failed else "ok",
+        steady={} if failed else {m: {s: times(m, s, 10, CALLS[m]) for s in STYLES}
+                                  for m in MEASURES},
+        steady_calls=dict(CALLS),
+    )  # fmt: skip
+
+
+def run(pairs: int, new_slowdown: dict[str, float], seed: int = 0, noise: float = 0.02,
+        **options) -> list:  # fmt: skip
+    rng = np.random.default_rng(seed)
+    return [(side, p, process(new_slowdown if side == "new" else {}, rng, noise, **options))
+            for p in range(pairs) for side in pair_order(p)]  # fmt: skip
+
+
+def by_key(entries):
+    return {(e["measure"], e["style"]): e for e in entries}
+
+
+def test_a_process_gives_the_median_cycle_and_the_median_steady_call_in_seconds():
+    record = process({}, np.random.default_rng(0), noise=0.0)
+    values = process_values(record)
+    assert values["build", "sequential"] == pytest.approx(0.030)
+    assert values["train_step", "functional"] == pytest.approx(0.011)  # per call, not per burst
+    assert len(values) == len(STYLES) * (len(MEASURES) + len(ONE_TIME_MEASURES))
+
+
+def test_pairs_alternate_abba_so_that_each_side_runs_first_as_often():
+    assert [pair_order(p) for p in range(4)] == [("base", "new"), ("new", "base")] * 2
+
+
+def test_a_five_percent_slower_training_step_is_found_and_fails_the_gate():
+    entries = ab_entries(run(8, {"train_step": 1.05}, noise=0.01), 3.0, 10.0)
+    found = by_key(entries)
+    step = found["train_step", "sequential"]
+    assert step["ci95_low"] > 1 and step["estimate"] == pytest.approx(1.05, abs=0.01)
+    assert step["verdict"].startswith("slower")
+    assert step["base_ms"] == pytest.approx(11.0, rel=0.02)
+    assert step["new_ms"] == pytest.approx(11.55, rel=0.02)
+    assert found["predict", "sequential"]["verdict"] == "equivalent"
+    assert {(e["measure"], e["style"]) for e in regressions(entries)} == {
+        ("train_step", "sequential"),
+        ("train_step", "functional"),
+    }
+
+
+def test_a_one_time_cost_is_judged_against_the_one_time_margin():
+    # 5 % slower: past the steady margin, inside the one-time one
+    found = by_key(ab_entries(run(8, {"load": 1.05}, noise=0.01), 3.0, 10.0))
+    load = found["load", "functional"]
+    assert load["margin"] == 10.0 and load["verdict"] == "slower, within margin"
+    assert regressions([load]) == []
+
+
+def test_the_same_install_on_both_sides_is_equivalent_and_passes_the_gate():
+    entries = ab_entries(run(8, {}, seed=3, noise=0.01), 3.0, 10.0)
+    assert len(entries) == 18
+    assert all_decided(entries)
+    assert regressions(entries) == []
+
+
+def test_a_slowdown_of_every_style_alike_leaves_the_style_effects_at_one():
+    records = run(8, {"train_step": 1.2}, functional=0.9, noise=0.01)
+    effects = by_key(style_effects(records, "sequential", 3.0, 10.0))
+    assert set(effects) == {(m, "functional") for m in (*ONE_TIME_MEASURES, *MEASURES)}
+    assert effects["train_step", "functional"]["estimate"] == pytest.approx(1.0, abs=0.02)
+    assert effects["train_step", "functional"]["verdict"] == "equivalent"
+
+
+def test_a_pair_with_a_failed_process_is_left_out():
+    records = run(4, {})
+    records[1] = ("new", 0, process({}, np.random.default_rng(9), 0.02, failed=True))
+    assert {e["n"] for e in ab_entries(records, 3.0, 10.0)} == {3}
+
+
+def test_the_smallest_detectable_slowdown_is_the_intervals_half_width():
+    entry = {"ci95_low": 1 / 1.04, "ci95_high": 1.04}
+    assert smallest_detectable(entry) == pytest.approx(4.0)
+    assert smallest_detectable({"ci95_low": None}) is None
+    assert math.isclose(smallest_detectable({"ci95_low": 1.0, "ci95_high": 1.0}), 0.0)
+
+
+def test_an_environment_setting_is_name_equals_value():
+    assert parse_env(["TF_NUM_INTRAOP_THREADS=1", "A=b=c"], "--new-env") == (
+        ("TF_NUM_INTRAOP_THREADS", "1"),
+        ("A", "b=c"),
+    )
+    with pytest.raises(ConfigError, match="--new-env takes NAME=VALUE; received 'oops'"):
+        parse_env(["oops"], "--new-env")
