@@ -267,7 +267,6 @@ def ab(args: argparse.Namespace) -> int:
             time_margin=_margin(args.time_margin),
             one_time_margin=one_time,
             data_dir=args.data_dir,
-            fail_on_regression=args.fail_on_regression,
             command=tuple(sys.argv[2:]),
         )
         for side in (base, new):

@@ -79,7 +79,6 @@ class AbConfig:
     time_margin: float = DEFAULT_TIME_MARGIN
     one_time_margin: float = DEFAULT_ONE_TIME_MARGIN
     data_dir: str | None = None
-    fail_on_regression: bool = False
     command: tuple[str, ...] = field(default=())
 
     def __post_init__(self):

@@ -22,7 +22,7 @@ def ab_results(run: AbRun) -> dict[str, Any]:
     """Everything `ab.json` holds: the sides, their libraries and machine, every comparison."""
     c = run.config
     entries = ab_entries(run.records, c.time_margin, c.one_time_margin)
-    steady = [e for e in entries if e["phase"] == "steady" and e["measure"] == "train_step"]
+    steps = [e for e in entries if e["measure"] == "train_step"]
     return {
         "schema_version": SCHEMA_VERSION,
         "command": list(c.command),
@@ -49,7 +49,7 @@ def ab_results(run: AbRun) -> dict[str, Any]:
         "style_effects": style_effects(run.records, c.reference, c.time_margin, c.one_time_margin),
         "regressions": regressions(entries),
         "smallest_detectable_train_step_percent": max(
-            (smallest_detectable(e) or 0 for e in steady), default=None
+            (smallest_detectable(e) or 0 for e in steps), default=None
         ),
     }
 

@@ -8,6 +8,7 @@ analysis (`bench.analysis.ab`) can be redone from the file.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 from bench.analysis.ab import ab_entries, all_decided
 from bench.plan.ab import SIDES, AbConfig, Side, pair_order
 from bench.plan.settings import ConfigError
-from bench.store.files import append_line, read_lines
+from bench.store.files import append_line
 from bench.store.records import OneTimeRecord
 from bench.sweep import jobs
 from bench.sweep.executors.local import LocalExecutor
@@ -60,22 +61,27 @@ def check_side(side: Side) -> None:
             f"{label} interpreter {side.python} does not run ({e.strerror or e}); "
             f"pass a Python interpreter"
         ) from None
-    missing = done.stdout.strip()
-    if done.returncode != 0 or missing:
-        what = missing or done.stderr.strip().splitlines()[-1:] or ["it failed"]
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no error printed"])[-1]
         raise ConfigError(
-            f"{label} interpreter {side.python} lacks {what if missing else what[0]}; install "
-            f"the harness there: {side.python} -m pip install <this project's directory>"
+            f"{label} interpreter {side.python} failed to run ({last}); pass a Python 3.10 or newer"
+        )
+    missing = done.stdout.strip()
+    if missing:
+        raise ConfigError(
+            f"{label} interpreter {side.python} lacks {missing}; install the harness there: "
+            f"{side.python} -m pip install <this project's directory>"
         )
 
 
 def side_environment(side: Side) -> dict[str, Any]:
-    """The libraries and machine a side's workers see, read by its own interpreter."""
+    """The libraries and machine a side's workers see, read by its own interpreter under its
+    own settings (the fingerprint records oneDNN, XLA and thread settings)."""
     done = subprocess.run(
         [side.python, "-c", SIDE_ENVIRONMENT],
         capture_output=True,
         text=True,
-        env=None,
+        env={**os.environ, **dict(side.env)},
         check=False,
         timeout=60,
     )
@@ -94,14 +100,6 @@ class AbRun:
     stopped: str | None = None
     environments: dict[str, Any] = field(default_factory=dict)
     wall_seconds: float = 0.0
-
-
-def read_records(out: Path) -> list[tuple[str, int, OneTimeRecord]]:
-    """The processes an A/B run recorded in `out`, as (side, pair, record)."""
-    return [
-        (line["side"], line["pair"], OneTimeRecord.from_dict(line["record"]))
-        for line in read_lines(out / RECORDS)
-    ]
 
 
 def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
