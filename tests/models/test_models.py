@@ -11,7 +11,9 @@ import pytest
 import mnist_models
 from mnist_models import ARCHS, STYLES, build_model
 
-EXPECTED_PARAMS = {"cnn": 34_826, "mlp": 101_770, "resnet": 62_058}
+EXPECTED_PARAMS = {"cnn": 34_826, "mlp": 101_770, "resnet": 62_058, "examples.lenet:LENET": 61_706}
+# the built-in architectures, and the example of a user's own (docs/own-model.md)
+WITH_EXAMPLE = (*ARCHS, "examples.lenet:LENET")
 
 
 def _styles(arch):
@@ -48,7 +50,7 @@ def test_reading_the_names_starts_no_framework_and_each_name_is_its_architecture
         assert set(architecture.styles) | set(architecture.unsupported) == set(STYLES)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", WITH_EXAMPLE)
 def test_styles_have_expected_params_and_same_weight_shapes(arch):
     shapes = {}
     for style in _styles(arch):
@@ -60,7 +62,7 @@ def test_styles_have_expected_params_and_same_weight_shapes(arch):
         assert shapes[style] == shapes[_reference(arch)], style
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", WITH_EXAMPLE)
 def test_styles_have_bitwise_identical_initial_weights(arch):
     weights = {style: build_model(arch, style, seed=7).get_weights() for style in _styles(arch)}
     reference = weights[_reference(arch)]
@@ -80,7 +82,7 @@ def test_different_seeds_give_different_initial_weights(arch):
     assert all(not np.array_equal(a, b) for a, b in kernels)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", WITH_EXAMPLE)
 def test_styles_train_to_bitwise_identical_weights(arch, op_determinism):
     batches = _batches()
     results = {}
