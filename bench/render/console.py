@@ -3,6 +3,7 @@ then where the full report is, then the warnings, each kind in one line."""
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from bench.store.capabilities import NO, NOT_SUPPORTED, outcome_of
 from bench.store.records import references
 from mnist_models import STYLES
 
-WIDTH = 120  # no console line is longer
+WIDTH = 100  # no console line is longer: longer ones wrap, their continuations indented
 # The console's columns: the steady measures, then the one-time costs a user feels most.
 COLUMNS = (
     ("train", "train_step"),
@@ -107,7 +108,7 @@ def _milliseconds_line(verdicts: dict, backend: str, arch: str, reference: str) 
         if found:
             others = ", ".join(f"{e['style']} {e['difference_ms']:+.0f}" for e in found)
             parts.append(f"{label} {found[0]['reference_ms']:.0f} ({others})")
-    return [f"  once, ms ({reference}, and each style's difference): " + "; ".join(parts)] \
+    return wrap(f"  once, ms ({reference}, and each style's difference): " + "; ".join(parts)) \
         if parts else []  # fmt: skip
 
 
@@ -137,7 +138,7 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
         if count:
             lines.append(f"note: {model}: {count} of {total[model]} paired verdicts undecided "
                          f"(summary.md says why); {_what_decides(phases[model])}")  # fmt: skip
-    return [line if len(line) <= WIDTH else f"{line[: WIDTH - 1]}…" for line in lines]
+    return [part for line in lines for part in wrap(line)]
 
 
 def _what_decides(phases: list[dict[str, Any]]) -> str:
@@ -158,7 +159,7 @@ def report_lines(results: dict[str, Any], out: Path) -> list[str]:
         *answer_table(results),
         *capability_lines(results.get("capabilities") or {}),
         "",
-        *_wrap(LEGEND),
+        *wrap(LEGEND, indent=""),
         "every verdict with its interval: summary.md; the data: results.json; both beside",
         f"full report: {out / 'README.md'}",
         *warning_lines(results),
@@ -173,8 +174,8 @@ def capability_lines(capabilities: dict[str, Any]) -> list[str]:
         for style, checks in styles.items():
             failed = [c for c, found in checks.items() if outcome_of(found) in (NO, NOT_SUPPORTED)]
             if failed:
-                lines += _wrap(f"cannot: {model}/{style}, {len(failed)} of {len(checks)} "
-                               f"capability checks: {', '.join(failed)}")  # fmt: skip
+                lines += wrap(f"cannot: {model}/{style}, {len(failed)} of {len(checks)} "
+                              f"capability checks: {', '.join(failed)}", indent="")  # fmt: skip
     return ([""] if lines else []) + lines
 
 
@@ -189,12 +190,11 @@ def _mean(stat: dict[str, Any] | None, scale: float, digits: int) -> str:
     return "–" if stat is None else f"{stat['mean'] * scale:.{digits}f}"
 
 
-def _wrap(text: str, width: int = 100) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return [*lines, line] if line else lines
+def wrap(line: str, width: int = WIDTH, indent: str = "    ") -> list[str]:
+    """A console line as lines of at most `width` columns, each continuation indented by
+    `indent` beyond the line's own indentation; words are never split."""
+    if len(line) <= width:
+        return [line]
+    lead = line[: len(line) - len(line.lstrip())]
+    return textwrap.wrap(line, width, subsequent_indent=lead + indent, break_long_words=False,
+                         break_on_hyphens=False)  # fmt: skip
