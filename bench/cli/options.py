@@ -21,7 +21,8 @@ full (the reference run behind results/). Options given explicitly override the 
 option's help says what the profiles set it to.
 
 Output goes to a new directory runs/<time>-<profile>/ (git ignores runs/); the committed
-reference results are regenerated only when asked, with --out results.
+reference results are regenerated only when asked: python -m bench --profile full --out results
+(results/README.md's Reproduce line).
 
 Subcommands:
   python -m bench report [--out DIR]        rebuild the tables and charts from DIR's records
