@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from bench.analysis.stats import BEYOND, TIME_WORDS, compare_log_ratios
+from bench.analysis.stats import compare_log_ratios
 from bench.analysis.summary import decided
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
 from bench.store.records import OneTimeRecord
@@ -137,17 +137,11 @@ def smallest_detectable(entry: dict[str, Any]) -> float | None:
 
 def regressions(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The entries the gate fails on: a slowdown beyond the margin, or one whose interval
-    excludes 1 and whose estimate lies past the margin."""
-    slower = TIME_WORDS[0]
-    return [
-        e
-        for e in entries
-        if e["verdict"].startswith(slower)
-        and (
-            e["verdict"].endswith(BEYOND)
-            or (e["ci95_low"] > 1 and e["estimate"] > 1 + e["margin"] / 100)
-        )
-    ]
+    excludes 1 and whose estimate lies past the margin. Both are a time whose interval lies
+    above 1 (`direction` "higher", as compare's gate reads it) with its estimate past the
+    margin: an interval wholly beyond the margin holds its estimate there too."""
+    return [e for e in entries
+            if e["direction"] == "higher" and e["estimate"] > 1 + e["margin"] / 100]  # fmt: skip
 
 
 def all_decided(entries: Sequence[dict[str, Any]]) -> bool:

@@ -168,8 +168,7 @@ def ab_chart(found: dict[str, Any]):
     phases = [
         p
         for p in ("steady", "one_time")
-        if any(e["phase"] == p for e in found["entries"])
-        and any(e["ci95_low"] is not None for e in found["entries"])
+        if any(e["phase"] == p and e["ci95_low"] is not None for e in found["entries"])
     ]
     figure, axes = plt.subplots(
         len(phases) or 1, 1, squeeze=False, figsize=(8.5, 1.6 + 0.4 * len(found["entries"]))
