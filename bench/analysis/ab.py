@@ -6,6 +6,7 @@ NEW's value over BASE's; the estimate is the geometric mean over pairs with its 
 interval over pairs, judged by the project's one rule (`bench.analysis.stats`) against the
 steady or the one-time margin. A style's own effect, and whether the upgrade changed it, is
 the ratio of ratios: (NEW style / NEW reference) over (BASE style / BASE reference).
+Accuracy is NEW − BASE in points, paired by seed; a capability is compared check by check.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from bench.analysis.stats import compare_log_ratios
+from bench.analysis.capabilities import LOST, changed_checks
+from bench.analysis.stats import compare_log_ratios, compare_points
 from bench.analysis.summary import decided
+from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
-from bench.store.records import OneTimeRecord
+from bench.store.capabilities import PREVIOUS_INSTALL, label_of, outcome_of
+from bench.store.records import OneTimeRecord, RunRecord
 
 PHASE_OF = {**{m: "steady" for m in MEASURES}, **{m: "one_time" for m in ONE_TIME_MEASURES}}
 
@@ -72,7 +76,15 @@ def ab_entries(
 ) -> list[dict[str, Any]]:
     """NEW over BASE for every (measure, style) both sides timed in every pair, in the
     comparison shape every report uses, with `phase`, `style` and both sides' medians in ms."""
-    pairs = pairs_of(records)
+    return pair_entries(pairs_of(records), time_margin, one_time_margin)
+
+
+def pair_entries(
+    pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]],
+    time_margin: float,
+    one_time_margin: float,
+) -> list[dict[str, Any]]:
+    """`ab_entries` from (BASE's values, NEW's values) per pair, as `pairs_of` gives them."""
     if not pairs:
         return []
     keys = [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
@@ -135,6 +147,50 @@ def smallest_detectable(entry: dict[str, Any]) -> float | None:
     return 100 * math.expm1(half)
 
 
+def accuracy_entry(
+    runs: Sequence[tuple[str, RunRecord]], margin_points: float = ACCURACY_MARGIN_POINTS
+) -> dict[str, Any] | None:
+    """Test accuracy, NEW − BASE in points, paired by seed: each seed's run is the same seed and
+    style on both sides, so that under op determinism an unchanged install differs by exactly
+    0. None when no seed finished on both sides; `runs` holds (side, record)."""
+    by_seed: dict[int, dict[str, RunRecord]] = {}
+    for side, record in runs:
+        if record.status == "ok" and record.test_accuracy is not None:
+            by_seed.setdefault(record.seed, {})[side] = record
+    seeds = sorted(seed for seed, sides in by_seed.items() if len(sides) == 2)
+    if not seeds:
+        return None
+    base = [by_seed[seed]["base"].test_accuracy for seed in seeds]
+    new = [by_seed[seed]["new"].test_accuracy for seed in seeds]
+    found = compare_points("test_accuracy", new, base, margin_points)
+    return {**found.to_dict(), "seeds": seeds, "styles": [by_seed[s]["base"].style for s in seeds],
+            "base": base, "new": new}  # fmt: skip
+
+
+def accuracy_dropped(entry: dict[str, Any] | None) -> bool:
+    """Whether the gate fails on accuracy: a drop whose interval excludes 0 with its estimate
+    past the margin, as for a slowdown."""
+    return bool(entry) and entry["direction"] == "lower" and entry["estimate"] < -entry["margin"]
+
+
+def capability_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every check whose outcome differs between the sides (`changed_checks`: a check BASE could
+    do and NEW cannot is a regression), then every style whose `.keras` file, saved by BASE,
+    NEW failed to load (a regression too). `base`, `new`: {model: {style: {check: entry}}}."""
+    changes = changed_checks(base, new)
+    for model, styles in sorted(new.items()):
+        for style, checks in sorted(styles.items()):
+            loaded = checks.get(PREVIOUS_INSTALL)
+            if loaded is not None and outcome_of(loaded) in LOST:
+                changes.append({
+                    "model": model, "style": style, "check": PREVIOUS_INSTALL,
+                    "label": label_of(PREVIOUS_INSTALL), "base": "saved",
+                    "new": outcome_of(loaded), "error": loaded.get("error"),
+                    "regression": True,
+                })  # fmt: skip
+    return changes
+
+
 def regressions(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The entries the gate fails on: a slowdown beyond the margin, or one whose interval
     excludes 1 and whose estimate lies past the margin. Both are a time whose interval lies
@@ -147,3 +203,9 @@ def regressions(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def all_decided(entries: Sequence[dict[str, Any]]) -> bool:
     """Whether every NEW-over-BASE verdict is decided (the sweep's stopping rule)."""
     return bool(entries) and all(map(decided, entries))
+
+
+def gate_fails(found: dict[str, Any]) -> bool:
+    """Whether `--fail-on-regression` exits 1 on a report (`ab.json`'s content): a slowdown,
+    an accuracy drop or a lost capability."""
+    return bool(found["regressions"] or found["accuracy_dropped"] or found["capabilities_lost"])

@@ -225,10 +225,11 @@ def depth(args: argparse.Namespace) -> int:
 def ab(args: argparse.Namespace) -> int:
     """`python -m bench ab BASE NEW`: an upgrade judged in pairs of processes; with
     --fail-on-regression, a gate (exit 1 on a regression, 2 on bad input)."""
+    from bench.analysis.ab import gate_fails
     from bench.plan.ab import AbConfig, Side, parse_env
     from bench.plan.config import make_config
     from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
-    from bench.plan.values import names, parse_duration
+    from bench.plan.values import names, parse_duration, parse_seeds
     from bench.render.ab import console_lines, write_ab_report
     from bench.sweep.ab import check_side, run_ab
     from mnist_models import STYLES
@@ -267,6 +268,8 @@ def ab(args: argparse.Namespace) -> int:
             time_margin=_margin(args.time_margin),
             one_time_margin=one_time,
             data_dir=args.data_dir,
+            seeds=() if args.seeds == "0" else parse_seeds(args.seeds),
+            capabilities=args.capabilities,
             command=tuple(sys.argv[2:]),
         )
         for side in (base, new):
@@ -285,4 +288,4 @@ def ab(args: argparse.Namespace) -> int:
     print(f"report: {out / 'ab.md'} (data: ab.json; chart: ab.png; processes: ab.jsonl)")
     if not found["entries"]:
         fail("no pair of processes finished on both sides; ab.md and ab.jsonl say why", 1)
-    return 1 if args.fail_on_regression and found["regressions"] else 0
+    return 1 if args.fail_on_regression and gate_fails(found) else 0

@@ -327,10 +327,22 @@ def ab_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", default="10m", help="wall time of the whole run (10m)")
     p.add_argument("--time-margin", type=float, default=None, help="steady margin in %% (3)")
     p.add_argument("--one-time-margin", type=float, default=None, help="one-time margin in %% (10)")
+    p.add_argument(
+        "--seeds",
+        default="3",
+        help="short runs for accuracy, one per side and seed: N (1..N), a list 1,2,7, or 0 (3)",
+    )
+    p.add_argument(
+        "--capabilities",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="check what each style can do on each side; NEW loads BASE's .keras files (on)",
+    )
     p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
     p.add_argument(
         "--fail-on-regression",
         action="store_true",
-        help="exit 1 on a slowdown past its margin whose interval excludes 1",
+        help="exit 1 on a slowdown or accuracy drop past its margin whose interval excludes no "
+        "change, or a lost capability",
     )
     return p

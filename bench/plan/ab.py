@@ -5,6 +5,8 @@ Each process of either side is one one-time job (`OneTimeSpec`) with steady roun
 cycles: every style's build, compile, first step, first prediction, save and load, then its
 training step, predict batch and single-image latency, all in absolute seconds. A pair is one
 process of each side with the same job, so their ratio, NEW over BASE, is the upgrade's effect.
+Before the pairs, each side trains one short run per seed (`RunSpec`, the same seed and style on
+both sides, so accuracy is paired by seed) and checks what each style can do.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from bench.plan.settings import (
     ConfigError,
     TrainSettings,
 )
-from bench.plan.specs import MEASURES, OneTimeSpec
+from bench.plan.specs import MEASURES, OneTimeSpec, RunSpec
 
 SIDES = ("base", "new")
 
@@ -79,6 +81,8 @@ class AbConfig:
     time_margin: float = DEFAULT_TIME_MARGIN
     one_time_margin: float = DEFAULT_ONE_TIME_MARGIN
     data_dir: str | None = None
+    seeds: tuple[int, ...] = (1, 2, 3)  # one short run per side and seed; () for none
+    capabilities: bool = True
     command: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
@@ -108,4 +112,16 @@ class AbConfig:
             data_dir=self.data_dir,
             steady_rounds=self.rounds,
             steady_measures=MEASURES,
+        )
+
+    def accuracy_spec(self, index: int) -> RunSpec:
+        """Both sides' run for seed number `index`: the styles take turns, so that every style
+        trains on both sides when there are as many seeds as styles (the styles train to
+        bitwise the same weights, docs/results.md, so one run a seed speaks for them all)."""
+        return RunSpec(
+            self.arch,
+            self.styles[index % len(self.styles)],
+            self.seeds[index],
+            self.settings,
+            self.data_dir,
         )

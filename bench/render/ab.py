@@ -8,14 +8,26 @@ from typing import Any
 
 from tabulate import tabulate
 
-from bench.analysis.ab import ab_entries, regressions, smallest_detectable, style_effects
+from bench.analysis.ab import (
+    ab_entries,
+    accuracy_dropped,
+    accuracy_entry,
+    capability_changes,
+    regressions,
+    smallest_detectable,
+    style_effects,
+)
+from bench.analysis.capabilities import change_line
 from bench.analysis.metrics import MEASURES
 from bench.render.plots import COLORS, forest_panel, plt, save_figure
+from bench.store.capabilities import PREVIOUS_INSTALL, YES, outcome_of
 from bench.store.environment import machine_words
 from bench.store.files import write_atomic, write_json
 from bench.sweep.ab import AbRun
 
-SCHEMA_VERSION = 1  # ab.json: 1, NEW over BASE per (measure, style), style effects, the gate
+# ab.json: 1, NEW over BASE per (measure, style), style effects, the gate; 2, accuracy paired by
+# seed, each side's capabilities and what changed, the gate on all three
+SCHEMA_VERSION = 2
 
 
 def ab_results(run: AbRun) -> dict[str, Any]:
@@ -23,6 +35,12 @@ def ab_results(run: AbRun) -> dict[str, Any]:
     c = run.config
     entries = ab_entries(run.records, c.time_margin, c.one_time_margin)
     steps = [e for e in entries if e["measure"] == "train_step"]
+    accuracy = accuracy_entry(run.runs)
+    changes = (
+        capability_changes(run.capabilities["base"], run.capabilities["new"])
+        if run.capabilities
+        else []
+    )
     return {
         "schema_version": SCHEMA_VERSION,
         "command": list(c.command),
@@ -41,6 +59,7 @@ def ab_results(run: AbRun) -> dict[str, Any]:
         "rounds": c.rounds,
         "pairs": len({p for _, p, _ in run.records}),
         "failed_processes": sum(r.status != "ok" for _, _, r in run.records),
+        "failed_runs": sum(r.status != "ok" for _, r in run.runs),
         "stopped": run.stopped,
         "wall_seconds": run.wall_seconds,
         "time_margin_percent": c.time_margin,
@@ -48,6 +67,16 @@ def ab_results(run: AbRun) -> dict[str, Any]:
         "entries": entries,
         "style_effects": style_effects(run.records, c.reference, c.time_margin, c.one_time_margin),
         "regressions": regressions(entries),
+        "training": (
+            f"{c.settings.epochs} epoch(s) on {c.settings.train_images or 60_000:,} training "
+            f"images, tested on {c.settings.test_images or 10_000:,} test images, the quick "
+            f"profile's; op determinism {'on' if c.settings.deterministic else 'off'}"
+        ),
+        "accuracy": accuracy,
+        "accuracy_dropped": accuracy_dropped(accuracy),
+        "capabilities": run.capabilities,
+        "capability_changes": changes,
+        "capabilities_lost": [change for change in changes if change["regression"]],
         "smallest_detectable_train_step_percent": max(
             (smallest_detectable(e) or 0 for e in steps), default=None
         ),
@@ -92,10 +121,10 @@ def ab_markdown(found: dict[str, Any]) -> str:
         f"{found['wall_seconds'] / 60:.1f} min",
         "",
     ]
-    if found["failed_processes"]:
+    if found["failed_processes"] or found["failed_runs"]:
         lines += [
-            f"**{found['failed_processes']} process(es) failed**; their pairs are left "
-            "out (ab.json holds each error).",
+            f"**{found['failed_processes']} process(es) and {found['failed_runs']} run(s) "
+            "failed**; their pairs and seeds are left out (ab.jsonl holds each error).",
             "",
         ]
     lines += [*regression_lines(found), ""]
@@ -118,6 +147,7 @@ def ab_markdown(found: dict[str, Any]) -> str:
                 tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True),
                 "",
             ]
+    lines += accuracy_section(found) + capability_section(found)
     if found["style_effects"]:
         rows = [
             [
@@ -151,14 +181,83 @@ def ab_markdown(found: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def regression_lines(found: dict[str, Any]) -> list[str]:
-    """The gate's answer in words: each regression, or that there is none."""
-    if not found["regressions"]:
-        return ["No regression: no slowdown whose interval excludes 1 lies past its margin."]
+def accuracy_section(found: dict[str, Any]) -> list[str]:
+    """Each seed's accuracy on both sides, and their paired difference."""
+    e = found["accuracy"]
+    if e is None:
+        return []
+    rows = [
+        [seed, style, f"{100 * base:.2f}", f"{100 * new:.2f}", f"{100 * (new - base):+.2f}"]
+        for seed, style, base, new in zip(e["seeds"], e["styles"], e["base"], e["new"],
+                                          strict=True)
+    ]  # fmt: skip
     return [
+        f"## Accuracy, paired by seed, margin ±{e['margin']:g} points",
+        "",
+        f"One short run per side and seed ({found['training']}); {accuracy_words(e)}.",
+        "",
+        tabulate(rows, headers=["seed", "style", "BASE %", "NEW %", "NEW − BASE"],
+                 tablefmt="github", disable_numparse=True),
+        "",
+    ]  # fmt: skip
+
+
+def capability_section(found: dict[str, Any]) -> list[str]:
+    """Which capability checks changed, and NEW's loads of BASE's `.keras` files."""
+    lines = capability_lines(found)
+    if not lines:
+        return []
+    return ["## Capabilities", "", *(f"- {line}" for line in lines), ""]
+
+
+def regression_lines(found: dict[str, Any]) -> list[str]:
+    """The gate's answer in words: each regression (a slowdown, an accuracy drop, a lost
+    capability), or that there is none."""
+    lines = [
         f"REGRESSION: {e['style']} {MEASURES[e['measure']].label} {e['estimate']:.3f}× "
         f"[{e['ci95_low']:.3f}, {e['ci95_high']:.3f}], {e['verdict']}"
         for e in found["regressions"]
+    ]
+    if found["accuracy_dropped"]:
+        lines.append(f"REGRESSION: {accuracy_words(found['accuracy'])}")
+    lines += [f"REGRESSION: lost {change_line(c)}" for c in found["capabilities_lost"]]
+    return lines or [
+        "No regression: no slowdown or accuracy drop past its margin whose interval excludes "
+        "no change, and no capability lost."
+    ]
+
+
+def accuracy_words(e: dict[str, Any]) -> str:
+    """Accuracy, NEW − BASE, with its interval, seeds and verdict."""
+    bounds = "" if e["ci95_low"] is None else f" [{e['ci95_low']:+.2f}, {e['ci95_high']:+.2f}]"
+    return (
+        f"test accuracy, NEW − BASE: {e['estimate']:+.2f} points{bounds} over seeds "
+        f"{', '.join(map(str, e['seeds']))}, {e['verdict']}"
+    )
+
+
+def capability_lines(found: dict[str, Any], lost: bool = True) -> list[str]:
+    """What changed in what the styles can do (with the checks lost, unless `lost` is false,
+    as where the gate's lines name them), and whether NEW loaded what BASE saved."""
+    if not found["capabilities"]:
+        return []
+    new = found["capabilities"]["new"]
+    loaded = sum(
+        outcome_of(checks[PREVIOUS_INSTALL]) == YES
+        for styles in new.values()
+        for checks in styles.values()
+        if PREVIOUS_INSTALL in checks
+    )
+    styles = sum(len(by_style) for by_style in new.values())
+    changed = len(found["capability_changes"])
+    return [
+        *(
+            f"changed: {change_line(c)}"
+            for c in found["capability_changes"]
+            if lost or not c["regression"]
+        ),
+        f"capabilities: {changed or 'no'} check{'' if changed == 1 else 's'} changed; NEW "
+        f"loaded the .keras file BASE saved for {loaded} of {styles} style(s)",
     ]
 
 
@@ -218,6 +317,9 @@ def console_lines(found: dict[str, Any]) -> list[str]:
         f"{_bounds(e)}{e['verdict']}"
         for e in others
     ]
+    if found["accuracy"] and not found["accuracy_dropped"]:
+        lines.append(f"  {accuracy_words(found['accuracy'])}")
+    lines += [f"  {line}" for line in capability_lines(found, lost=False)]
     equivalent = sum(e["verdict"] == "equivalent" for e in found["entries"])
     lines.append(
         f"{equivalent} of {len(found['entries'])} NEW/BASE ratios equivalent; "

@@ -1,8 +1,10 @@
-"""An A/B run: pairs of processes, one under each side's interpreter and settings, in ABBA
-order, until every NEW-over-BASE verdict is decided, the most pairs, or the budget.
+"""An A/B run: first each side's short runs (accuracy, paired by seed) and capability checks
+(NEW also loads the `.keras` files BASE saved); then pairs of processes, one under each side's
+interpreter and settings, in ABBA order, until every NEW-over-BASE verdict is decided, the most
+pairs, or the budget.
 
-Every process is appended to `ab.jsonl` as it ends (side, pair, its one-time record), so the
-analysis (`bench.analysis.ab`) can be redone from the file.
+Every run and process is appended to `ab.jsonl` as it ends (kind, side, seed or pair, its
+record), so that `read_records` and the analysis (`bench.analysis.ab`) can redo a run's report.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,9 +22,10 @@ from typing import Any
 from bench.analysis.ab import ab_entries, all_decided
 from bench.plan.ab import SIDES, AbConfig, Side, pair_order
 from bench.plan.settings import ConfigError
-from bench.store.files import append_line
-from bench.store.records import OneTimeRecord
+from bench.store.files import append_line, read_lines
+from bench.store.records import OneTimeRecord, RunRecord
 from bench.sweep import jobs
+from bench.sweep.executors import Executor
 from bench.sweep.executors.local import LocalExecutor
 
 RECORDS = "ab.jsonl"
@@ -93,18 +97,34 @@ def side_environment(side: Side) -> dict[str, Any]:
 
 @dataclass
 class AbRun:
-    """An A/B run under way: its processes so far, and why it stopped."""
+    """An A/B run under way: its runs and processes so far, each side's capabilities, and why
+    it stopped."""
 
     config: AbConfig
-    records: list[tuple[str, int, OneTimeRecord]] = field(default_factory=list)
+    records: list[tuple[str, int, OneTimeRecord]] = field(default_factory=list)  # side, pair
+    runs: list[tuple[str, RunRecord]] = field(default_factory=list)  # side, its short run
+    capabilities: dict[str, Any] = field(default_factory=dict)  # side: {model: {style: checks}}
     stopped: str | None = None
     environments: dict[str, Any] = field(default_factory=dict)
     wall_seconds: float = 0.0
 
 
+def read_records(path: Path) -> tuple[list[tuple[str, int, OneTimeRecord]],
+                                      list[tuple[str, RunRecord]]]:  # fmt: skip
+    """An `ab.jsonl`'s processes, as (side, pair, record), and its short runs, as (side, record)."""
+    processes, runs = [], []
+    for line in read_lines(path):
+        if line.get("kind") == "run":
+            runs.append((line["side"], RunRecord.from_dict(line["record"])))
+        else:
+            processes.append((line["side"], line["pair"], OneTimeRecord.from_dict(line["record"])))
+    return processes, runs
+
+
 def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
-    """Runs pairs of processes until every verdict is decided (after `min_pairs`, at an even
-    number of pairs, so that each side ran first as often), `max_pairs`, or the budget."""
+    """Runs each side's short runs and capability checks, then pairs of processes until every
+    verdict is decided (after `min_pairs`, at an even number of pairs, so that each side ran
+    first as often), `max_pairs`, or the budget."""
     started = time.perf_counter()
     executors = {
         name: LocalExecutor(
@@ -122,6 +142,50 @@ def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
     run.config = config = replace(config, styles=styles, reference=found["reference"])
     config.out.mkdir(parents=True, exist_ok=True)
     (config.out / RECORDS).unlink(missing_ok=True)
+    accuracy_runs(run, executors, echo)
+    if config.capabilities:
+        _capabilities(run, executors, echo)
+    _pairs(run, executors, echo, started)
+    run.wall_seconds = time.perf_counter() - started
+    return run
+
+
+def accuracy_runs(run: AbRun, executors: dict[str, Executor],
+                  echo: Callable[[str], None]) -> None:  # fmt: skip
+    """One short run per side and seed, the sides in ABBA order by seed, each appended to the
+    run and to its `ab.jsonl`."""
+    config = run.config
+    for index, seed in enumerate(config.seeds):
+        spec = config.accuracy_spec(index)
+        for name in pair_order(index):
+            echo(f"accuracy, seed {seed} ({spec.style}), {name.upper()} …")
+            record = next(jobs.stream_runs([spec], executors[name]))
+            run.runs.append((name, record))
+            append_line(config.out / RECORDS,
+                        {"kind": "run", "side": name, "record": record.to_dict()})  # fmt: skip
+            if record.status != "ok":
+                echo(f"    {name.upper()} failed: {(record.error or '').splitlines()[-1:]}")
+
+
+def _capabilities(run: AbRun, executors: dict[str, Executor],
+                  echo: Callable[[str], None]) -> None:  # fmt: skip
+    """Each side's capability checks; NEW's loads also load the `.keras` files BASE saved."""
+    config = run.config
+    archs, styles_of = (config.arch,), {config.arch: config.styles}
+    backends = (config.settings.backend,)
+    with tempfile.TemporaryDirectory(prefix="bench-ab-") as files:
+        kept = {name: str(Path(files) / name) for name in SIDES}
+        for name in SIDES:
+            echo(f"capabilities, {name.upper()} …")
+            run.capabilities[name], _ = jobs.check_capabilities(
+                archs, styles_of, backends, executors[name], config.data_dir, files=kept[name],
+                previous=kept["base"] if name == "new" else None,
+            )  # fmt: skip
+
+
+def _pairs(run: AbRun, executors: dict[str, Executor], echo: Callable[[str], None],
+           started: float) -> None:  # fmt: skip
+    config = run.config
     costs: list[float] = []
     for pair in range(config.max_pairs):
         spent = time.perf_counter() - started
@@ -134,9 +198,9 @@ def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
             record = jobs.run_one_time_in_worker(config.spec(pair), executors[name])
             costs.append(time.perf_counter() - began)
             run.records.append((name, pair, record))
-            append_line(
-                config.out / RECORDS, {"side": name, "pair": pair, "record": record.to_dict()}
-            )
+            append_line(config.out / RECORDS,
+                        {"kind": "one_time", "side": name, "pair": pair,
+                         "record": record.to_dict()})  # fmt: skip
             if record.status != "ok":
                 echo(f"    {name.upper()} failed: {(record.error or '').splitlines()[-1:]}")
         done = pair + 1
@@ -146,5 +210,3 @@ def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
                 run.stopped = "verdicts decided"
                 break
     run.stopped = run.stopped or "its most pairs"
-    run.wall_seconds = time.perf_counter() - started
-    return run

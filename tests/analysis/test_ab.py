@@ -1,5 +1,6 @@
-"""An upgrade judged in pairs, on synthetic processes: NEW over BASE per style and measure, the
-style effects, the gate, and the ABBA order."""
+"""An upgrade judged in pairs, on synthetic processes and runs: NEW over BASE per style and
+measure, the style effects, accuracy by seed, the capabilities that changed, the gate, and the
+ABBA order."""
 
 import math
 
@@ -8,7 +9,11 @@ import pytest
 
 from bench.analysis.ab import (
     ab_entries,
+    accuracy_dropped,
+    accuracy_entry,
     all_decided,
+    capability_changes,
+    gate_fails,
     process_values,
     regressions,
     smallest_detectable,
@@ -17,7 +22,9 @@ from bench.analysis.ab import (
 from bench.plan.ab import pair_order, parse_env
 from bench.plan.settings import ConfigError
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
+from bench.store.capabilities import DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, YES, entry
 from bench.store.records import OneTimeRecord
+from tests.factories import record
 
 STYLES = ["sequential", "functional"]
 CALLS = {"train_step": 4, "predict": 2, "latency": 50}
@@ -132,3 +139,57 @@ def test_an_environment_setting_is_name_equals_value():
     )
     with pytest.raises(ConfigError, match="--new-env takes NAME=VALUE; received 'oops'"):
         parse_env(["oops"], "--new-env")
+
+
+def accuracy_runs(base: list[float], new: list[float]) -> list:
+    return [(side, record(seed=seed, accuracy=accuracy))
+            for side, values in (("base", base), ("new", new))
+            for seed, accuracy in enumerate(values, 1)]  # fmt: skip
+
+
+def test_an_unchanged_install_trains_each_seed_to_the_same_accuracy_exactly():
+    found = accuracy_entry(accuracy_runs([0.95, 0.96, 0.97], [0.95, 0.96, 0.97]))
+    assert found["seeds"] == [1, 2, 3] and found["unit"] == "points"
+    assert (found["estimate"], found["ci95_low"], found["ci95_high"]) == (0.0, 0.0, 0.0)
+    assert found["verdict"] == "equivalent" and not accuracy_dropped(found)
+
+
+def test_an_accuracy_drop_past_the_margin_fails_the_gate_and_a_small_one_does_not():
+    dropped = accuracy_entry(accuracy_runs([0.95, 0.96, 0.97], [0.945, 0.9555, 0.9648]))
+    assert dropped["estimate"] == pytest.approx(-0.49) and dropped["ci95_high"] < -0.2
+    assert accuracy_dropped(dropped)
+    small = accuracy_entry(accuracy_runs([0.95, 0.96, 0.97], [0.9495, 0.9594, 0.9696]))
+    assert small["direction"] == "lower" and not accuracy_dropped(small)
+
+
+def test_a_seed_that_failed_on_one_side_is_left_out_of_the_accuracy():
+    runs = accuracy_runs([0.95, 0.96], [0.95, 0.96])
+    runs[3] = ("new", record(seed=2, status="failed", test_accuracy=None))
+    assert accuracy_entry(runs)["seeds"] == [1]
+    assert accuracy_entry(runs[2:3]) is None
+
+
+def checks(**outcomes) -> dict:
+    return {"cnn": {"functional": {check: entry(outcome, "why") for check, outcome
+                                   in outcomes.items()}}}  # fmt: skip
+
+
+def test_a_capability_lost_or_a_file_of_base_that_new_cannot_load_is_a_regression():
+    base = checks(keras_reload_with_code=YES, savedmodel_served=NO)
+    new = checks(keras_reload_with_code=NO, savedmodel_served=YES, **{PREVIOUS_INSTALL: NO})
+    changes = {c["check"]: c for c in capability_changes(base, new)}
+    assert set(changes) == {"keras_reload_with_code", "savedmodel_served", PREVIOUS_INSTALL}
+    assert changes["keras_reload_with_code"]["regression"]
+    assert not changes["savedmodel_served"]["regression"]
+    assert changes[PREVIOUS_INSTALL]["regression"] and changes[PREVIOUS_INSTALL]["error"] == "why"
+    # BASE saved no file for a style: nothing to load, nothing lost
+    assert capability_changes(base, checks(keras_reload_with_code=YES, savedmodel_served=NO,
+                                           **{PREVIOUS_INSTALL: DOES_NOT_APPLY})) == []  # fmt: skip
+
+
+def test_the_gate_fails_on_a_slowdown_an_accuracy_drop_or_a_lost_capability():
+    clean = {"regressions": [], "accuracy_dropped": False, "capabilities_lost": []}
+    assert not gate_fails(clean)
+    for key, value in (("regressions", [{}]), ("accuracy_dropped", True),
+                       ("capabilities_lost", [{}])):  # fmt: skip
+        assert gate_fails({**clean, key: value})

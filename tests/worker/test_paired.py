@@ -101,7 +101,7 @@ def test_a_style_timed_against_itself_is_equivalent_with_an_interval_around_1():
             names = ["sequential", "copy"] if i % 2 == 0 else ["copy", "sequential"]
             models = {name: _compiled("mlp") for name in names}
             # bursts as long as the real phase's: shorter ones of the MLP's 3 ms steps jitter more
-            replicates.append(_timed(models, "sequential", rounds=8, burst_seconds=0.05)[1])
+            replicates.append(_timed(models, "sequential", rounds=6, burst_seconds=0.05)[1])
         found = {(m, s): c for m, s, c in paired_comparisons(replicates, "sequential", 10)}
         assert len(found) == len(MEASURES)
         missed = [k for k, c in found.items() if not c.ci95_low <= 1 <= c.ci95_high]

@@ -19,8 +19,11 @@ STDERR_TAIL = 2_000
 def run_worker(kind: str, job: str, device: str, python: str | None = None,
                settings: dict[str, str] | None = None) -> tuple[Any, str | None]:  # fmt: skip
     """Runs `python -m bench.worker KIND` on `job`, under `python` (default: this interpreter)
-    with the environment `settings` added; returns (result, None) or (None, error)."""
+    with the environment `settings` added (a PYTHONPATH among them goes before the inherited
+    one, which may hold the user's architectures); returns (result, None) or (None, error)."""
     env = {**os.environ, **(settings or {})}
+    if settings and "PYTHONPATH" in settings and os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join((settings["PYTHONPATH"], os.environ["PYTHONPATH"]))
     if device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = "-1"  # hides GPUs from the framework before it starts
     with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:

@@ -1,0 +1,134 @@
+"""How often `python -m bench ab` raises a false alarm, and how often it finds a planted slowdown,
+from the pairs of processes that real runs recorded.
+
+Each run's pairs are moved to no difference (NEW's values of each measure and style divided by
+that run's geometric mean ratio), so that they keep their own spread and lose the upgrade's
+effect. A try draws as many pairs as the shortest run reached, with replacement, from all the
+runs' moved pairs, and stops as `ab` stops: once every verdict is decided, at an even number of
+pairs from `--min-pairs` on, else at its last pair. A planted slowdown multiplies NEW's values of
+its measures before the try is judged.
+
+    python -m bench.studies.ab_rates results/ab-aa results/ab-planted results/ab-example
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.analysis.ab import all_decided, pair_entries, pairs_of, regressions
+from bench.analysis.stats import BEYOND, verdict_kind
+from bench.store.files import read_json
+from bench.sweep.ab import RECORDS, read_records
+
+Values = dict[tuple[str, str], float]
+# the issue's goals: 5 % on the training step, 10 % on build and load, within 10 minutes
+PLANTED = {"train_step": 1.05, "build": 1.10, "load": 1.10}
+
+
+def moved_pairs(directory: Path) -> list[tuple[Values, Values]]:
+    """A run's pairs with NEW's values moved so that every geometric mean ratio is 1."""
+    records, _ = read_records(directory / RECORDS)
+    pairs = pairs_of(records)
+    keys = [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
+    shift = {
+        k: math.exp(sum(math.log(new[k] / base[k]) for base, new in pairs) / len(pairs))
+        for k in keys
+    }
+    return [(base, {k: new[k] / shift[k] for k in keys}) for base, new in pairs]
+
+
+def one_try(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], pairs: int,
+            min_pairs: int, margins: tuple[float, float], rng: np.random.Generator
+            ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+    """One resampled run: its entries when it stopped, and its number of pairs."""
+    drawn = []
+    for i in rng.integers(len(pool), size=pairs):
+        base, new = pool[i]
+        drawn.append((base, {k: v * planted.get(k[0], 1.0) for k, v in new.items()}))
+    for n in range(min_pairs + min_pairs % 2, pairs, 2):
+        entries = pair_entries(drawn[:n], *margins)
+        if all_decided(entries):
+            return entries, n
+    return pair_entries(drawn, *margins), pairs
+
+
+def rates(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], *, pairs: int,
+          tries: int, min_pairs: int = 4, margins: tuple[float, float] = (3.0, 10.0),
+          seed: int = 0) -> dict[str, Any]:  # fmt: skip
+    """Over `tries` resampled runs: how often any verdict is "beyond margin" and how often the
+    gate fails, among the measures not planted; and for each planted measure, how often every
+    style's interval lies above 1 ("slower")."""
+    rng = np.random.default_rng(seed)
+    beyond = gate = 0
+    found = dict.fromkeys(planted, 0)
+    stopped = []
+    for _ in range(tries):
+        entries, n = one_try(pool, planted, pairs, min_pairs, margins, rng)
+        stopped.append(n)
+        quiet = [e for e in entries if e["measure"] not in planted]
+        beyond += any(verdict_kind(e["verdict"]) == BEYOND for e in quiet)
+        gate += bool(regressions(quiet))
+        for measure in planted:
+            found[measure] += all(
+                e["direction"] == "higher" for e in entries if e["measure"] == measure
+            )
+    return {
+        "tries": tries,
+        "pairs": pairs,
+        "mean_pairs": float(np.mean(stopped)),
+        "no_beyond_margin": 1 - beyond / tries,
+        "gate_passes": 1 - gate / tries,
+        "found_slower": {m: found[m] / tries for m in planted},
+    }
+
+
+def study(directories: Sequence[Path], tries: int, seed: int = 0) -> dict[str, Any]:
+    """The A/A and the planted rates over the runs in `directories`, with `ab`'s own settings
+    of the first run."""
+    first = read_json(directories[0] / "ab.json")
+    pool = [pair for d in directories for pair in moved_pairs(d)]
+    pairs = min(read_json(d / "ab.json")["pairs"] for d in directories)
+    margins = (first["time_margin_percent"], first["one_time_margin_percent"])
+    options = dict(pairs=pairs, tries=tries, seed=seed, margins=margins)
+    return {
+        "runs": [str(d) for d in directories],
+        "pool_pairs": len(pool),
+        "a_a": rates(pool, {}, **options),
+        "planted": rates(pool, PLANTED, **options),
+    }
+
+
+def study_lines(found: dict[str, Any]) -> list[str]:
+    """The study in words, as docs/compare.md quotes it."""
+    aa, planted = found["a_a"], found["planted"]
+    slower = ", ".join(
+        f"{measure} ×{PLANTED[measure]:g}: {100 * rate:.1f} %"
+        for measure, rate in planted["found_slower"].items()
+    )
+    return [
+        f"{found['pool_pairs']} recorded pairs from {len(found['runs'])} runs, {aa['tries']} tries "
+        f"of up to {aa['pairs']} pairs each",
+        f"A/A: no verdict beyond margin in {100 * aa['no_beyond_margin']:.1f} % of tries; the "
+        f"gate passed in {100 * aa['gate_passes']:.1f} %; {aa['mean_pairs']:.1f} pairs on average",
+        f"planted, every style found slower: {slower}; {planted['mean_pairs']:.1f} pairs on "
+        f"average; no other verdict beyond margin in {100 * planted['no_beyond_margin']:.1f} %",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.studies.ab_rates", description=__doc__)
+    parser.add_argument("runs", nargs="+", type=Path, help="directories of `python -m bench ab`")
+    parser.add_argument("--tries", type=int, default=1000)
+    args = parser.parse_args(argv)
+    for line in study_lines(study(args.runs, args.tries)):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
