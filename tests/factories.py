@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.plan.ab import pair_order
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import PairedSpec, RunSpec
+from bench.plan.specs import MEASURES, ONE_TIME_MEASURES, PairedSpec, RunSpec
 from bench.store.files import write_json
 from bench.store.records import (
+    OneTimeRecord,
     PairedRecord,
     RunRecord,
     append_record,
@@ -180,3 +182,43 @@ def results_dir(directory):
         },
     )
     return directory
+
+
+# An A/B run's processes (`python -m bench ab`), synthetic
+AB_STYLES = ["sequential", "functional"]
+CALLS = {"train_step": 4, "predict": 2, "latency": 50}
+BASE_SECONDS = {"build": 0.030, "compile": 0.004, "first_train_step": 0.5,
+                "first_predict": 0.05, "save": 0.02, "load": 0.06,
+                "train_step": 0.011, "predict": 0.025, "latency": 0.0005}  # fmt: skip
+
+
+def ab_process(slowdown: dict[str, float], rng: np.random.Generator, noise: float,
+            functional: float = 1.0, process_noise: float = 0.0, failed: bool = False
+            ) -> OneTimeRecord:  # fmt: skip
+    """A process's record: every measure's BASE time, times `slowdown` for that measure, with
+    log-normal noise per cycle or round and per process; Functional `functional` times
+    Sequential."""
+    shift = rng.normal(0, process_noise)
+
+    def times(measure, style, n, per_call=1):
+        mean = BASE_SECONDS[measure] * slowdown.get(measure, 1.0) * per_call
+        mean *= functional if style == "functional" else 1.0
+        return list(mean * np.exp(shift + rng.normal(0, noise, n)))
+
+    return OneTimeRecord(
+        arch="cnn", styles=AB_STYLES, reference="sequential", seed=1, settings_key="k", cycles=3,
+        order_seed=0, process=0, backend="tensorflow",
+        seconds={} if failed else {m: {s: times(m, s, 3) for s in AB_STYLES}
+                                   for m in ONE_TIME_MEASURES},
+        build_orders=[], status="failed" if failed else "ok",
+        steady={} if failed else {m: {s: times(m, s, 10, CALLS[m]) for s in AB_STYLES}
+                                  for m in MEASURES},
+        steady_calls=dict(CALLS),
+    )  # fmt: skip
+
+
+def ab_run(pairs: int, new_slowdown: dict[str, float], seed: int = 0, noise: float = 0.02,
+        **options) -> list:  # fmt: skip
+    rng = np.random.default_rng(seed)
+    return [(side, p, ab_process(new_slowdown if side == "new" else {}, rng, noise, **options))
+            for p in range(pairs) for side in pair_order(p)]  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 
 from bench.analysis.ab import all_decided, pair_entries, pairs_of, regressions
 from bench.analysis.stats import BEYOND, verdict_kind
-from bench.store.files import read_json
+from bench.store.files import read_json, write_atomic
 from bench.sweep.ab import RECORDS, read_records
 
 Values = dict[tuple[str, str], float]
@@ -41,6 +42,43 @@ def moved_pairs(directory: Path) -> list[tuple[Values, Values]]:
         for k in keys
     }
     return [(base, {k: new[k] / shift[k] for k in keys}) for base, new in pairs]
+
+
+def spread(directory: Path, measure: str = "train_step") -> dict[str, float]:
+    """Where a run's spread in `measure` lies, as log standard deviations pooled over styles:
+    between one side's processes (their medians), between a pair's two processes (the log
+    ratio's spread over pairs, over the square root of 2: what is left of a process's own
+    spread once its neighbour is divided out), and, for a steady measure, between the rounds
+    of one process over the square root of their number (what a process's median would vary
+    by if its rounds alone varied)."""
+    records, _ = read_records(directory / RECORDS)
+    pairs = pairs_of(records)
+    styles = sorted({style for m, style in pairs[0][0] if m == measure})
+    sides = [
+        statistics.stdev(math.log(values[measure, style]) for values in side_values)
+        for style in styles
+        for side_values in ([b for b, _ in pairs], [n for _, n in pairs])
+    ]
+    paired = [
+        statistics.stdev(math.log(n[measure, style] / b[measure, style]) for b, n in pairs)
+        / math.sqrt(2)
+        for style in styles
+    ]
+    found = {"process_sd": _pooled(sides), "paired_sd": _pooled(paired), "pairs": len(pairs)}
+    rounds = [
+        statistics.stdev(map(math.log, r.steady[measure][style]))
+        / math.sqrt(len(r.steady[measure][style]))
+        for _, _, r in records
+        if r.status == "ok" and measure in r.steady
+        for style in styles
+    ]
+    if rounds:
+        found["rounds_sd"] = _pooled(rounds)
+    return found
+
+
+def _pooled(sds: Sequence[float]) -> float:
+    return math.sqrt(statistics.fmean(sd * sd for sd in sds))
 
 
 def one_try(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], pairs: int,
@@ -121,13 +159,39 @@ def study_lines(found: dict[str, Any]) -> list[str]:
     ]
 
 
+SPREAD_MEASURES = ("train_step", "latency", "build", "load")
+
+
+def spread_line(directory: Path, measure: str) -> str:
+    """A run's spread in one measure, in words (`spread`)."""
+    found = spread(directory, measure)
+    rounds = f", from its rounds alone {found['rounds_sd']:.3f}" if "rounds_sd" in found else ""
+    return (
+        f"{directory}, {measure}: log SD of a process {found['process_sd']:.3f}, left after "
+        f"pairing {found['paired_sd']:.3f}{rounds} ({found['pairs']} pairs)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.studies.ab_rates", description=__doc__)
     parser.add_argument("runs", nargs="+", type=Path, help="directories of `python -m bench ab`")
     parser.add_argument("--tries", type=int, default=1000)
+    parser.add_argument("--out", type=Path, help="also write the lines to DIR/README.md")
     args = parser.parse_args(argv)
-    for line in study_lines(study(args.runs, args.tries)):
-        print(line)
+    lines = study_lines(study(args.runs, args.tries))
+    lines += [spread_line(d, m) for d in args.runs for m in SPREAD_MEASURES]
+    print("\n".join(lines))
+    if args.out:
+        command = " ".join(["python -m bench.studies.ab_rates", *map(str, args.runs),
+                            "--tries", str(args.tries), "--out", str(args.out)])  # fmt: skip
+        text = "\n".join([
+            "# False alarms and sensitivity of `python -m bench ab`, from recorded pairs", "",
+            "Written by the command below from the runs' `ab.jsonl` (bench/studies/ab_rates.py "
+            "says how); docs/compare.md reads it.", "",
+            *(f"- {line}" for line in lines), "", "```", command, "```", "",
+        ])  # fmt: skip
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_atomic(args.out / "README.md", text.encode())
 
 
 if __name__ == "__main__":

@@ -23,46 +23,10 @@ from bench.plan.ab import pair_order, parse_env
 from bench.plan.settings import ConfigError
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
 from bench.store.capabilities import DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, YES, entry
-from bench.store.records import OneTimeRecord
+from tests.factories import AB_STYLES as STYLES
+from tests.factories import ab_process as process
+from tests.factories import ab_run as run
 from tests.factories import record
-
-STYLES = ["sequential", "functional"]
-CALLS = {"train_step": 4, "predict": 2, "latency": 50}
-BASE_SECONDS = {"build": 0.030, "compile": 0.004, "first_train_step": 0.5,
-                "first_predict": 0.05, "save": 0.02, "load": 0.06,
-                "train_step": 0.011, "predict": 0.025, "latency": 0.0005}  # fmt: skip
-
-
-def process(slowdown: dict[str, float], rng: np.random.Generator, noise: float,
-            functional: float = 1.0, process_noise: float = 0.0, failed: bool = False
-            ) -> OneTimeRecord:  # fmt: skip
-    """A process's record: every measure's BASE time, times `slowdown` for that measure, with
-    log-normal noise per cycle or round and per process; Functional `functional` times
-    Sequential."""
-    shift = rng.normal(0, process_noise)
-
-    def times(measure, style, n, per_call=1):
-        mean = BASE_SECONDS[measure] * slowdown.get(measure, 1.0) * per_call
-        mean *= functional if style == "functional" else 1.0
-        return list(mean * np.exp(shift + rng.normal(0, noise, n)))
-
-    return OneTimeRecord(
-        arch="cnn", styles=STYLES, reference="sequential", seed=1, settings_key="k", cycles=3,
-        order_seed=0, process=0, backend="tensorflow",
-        seconds={} if failed else {m: {s: times(m, s, 3) for s in STYLES}
-                                   for m in ONE_TIME_MEASURES},
-        build_orders=[], status="failed" if failed else "ok",
-        steady={} if failed else {m: {s: times(m, s, 10, CALLS[m]) for s in STYLES}
-                                  for m in MEASURES},
-        steady_calls=dict(CALLS),
-    )  # fmt: skip
-
-
-def run(pairs: int, new_slowdown: dict[str, float], seed: int = 0, noise: float = 0.02,
-        **options) -> list:  # fmt: skip
-    rng = np.random.default_rng(seed)
-    return [(side, p, process(new_slowdown if side == "new" else {}, rng, noise, **options))
-            for p in range(pairs) for side in pair_order(p)]  # fmt: skip
 
 
 def by_key(entries):
