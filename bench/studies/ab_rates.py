@@ -100,10 +100,11 @@ def rates(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], *, p
           tries: int, min_pairs: int = 4, margins: tuple[float, float] = (3.0, 10.0),
           seed: int = 0) -> dict[str, Any]:  # fmt: skip
     """Over `tries` resampled runs: how often any verdict is "beyond margin" and how often the
-    gate fails, among the measures not planted; and for each planted measure, how often every
-    style's interval lies above 1 ("slower")."""
+    gate fails (as it judges, and judging each ratio alone), among the measures not planted;
+    for each planted measure, how often every style's interval lies above 1 ("slower"); and
+    how often the gate fails on a planted measure."""
     rng = np.random.default_rng(seed)
-    beyond = gate = 0
+    beyond = gate = alone = caught = 0
     found = dict.fromkeys(planted, 0)
     stopped = []
     for _ in range(tries):
@@ -111,7 +112,9 @@ def rates(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], *, p
         stopped.append(n)
         quiet = [e for e in entries if e["measure"] not in planted]
         beyond += any(verdict_kind(e["verdict"]) == BEYOND for e in quiet)
-        gate += bool(regressions(quiet))
+        gate += bool(regressions(quiet, family=len(entries)))
+        alone += bool(regressions(quiet, family=1))
+        caught += any(e["measure"] in planted for e in regressions(entries))
         for measure in planted:
             found[measure] += all(
                 e["direction"] == "higher" for e in entries if e["measure"] == measure
@@ -122,40 +125,56 @@ def rates(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], *, p
         "mean_pairs": float(np.mean(stopped)),
         "no_beyond_margin": 1 - beyond / tries,
         "gate_passes": 1 - gate / tries,
+        "gate_passes_judging_each_alone": 1 - alone / tries,
+        "gate_fails_on_planted": caught / tries,
         "found_slower": {m: found[m] / tries for m in planted},
     }
 
 
 def study(directories: Sequence[Path], tries: int, seed: int = 0) -> dict[str, Any]:
-    """The A/A and the planted rates over the runs in `directories`, with `ab`'s own settings
-    of the first run."""
+    """The A/A and the planted rates over the runs in `directories` pooled, then over each run
+    alone (its own number of pairs), with `ab`'s own margins of the first run."""
     first = read_json(directories[0] / "ab.json")
-    pool = [pair for d in directories for pair in moved_pairs(d)]
-    pairs = min(read_json(d / "ab.json")["pairs"] for d in directories)
     margins = (first["time_margin_percent"], first["one_time_margin_percent"])
-    options = dict(pairs=pairs, tries=tries, seed=seed, margins=margins)
+
+    def both(pool: list[tuple[Values, Values]], pairs: int) -> dict[str, Any]:
+        options = dict(pairs=pairs, tries=tries, seed=seed, margins=margins)
+        return {"a_a": rates(pool, {}, **options), "planted": rates(pool, PLANTED, **options)}
+
+    moved = {str(d): moved_pairs(d) for d in directories}
+    pooled = [pair for pairs in moved.values() for pair in pairs]
     return {
-        "runs": [str(d) for d in directories],
-        "pool_pairs": len(pool),
-        "a_a": rates(pool, {}, **options),
-        "planted": rates(pool, PLANTED, **options),
+        "runs": list(moved),
+        "pool_pairs": len(pooled),
+        **both(pooled, min(read_json(d / "ab.json")["pairs"] for d in directories)),
+        "each": {run: both(pairs, len(pairs)) for run, pairs in moved.items()},
     }
 
 
 def study_lines(found: dict[str, Any]) -> list[str]:
-    """The study in words, as docs/compare.md quotes it."""
+    """The study in words, as docs/compare.md quotes it: the pooled runs, then each alone."""
+    lines = [
+        f"{found['pool_pairs']} recorded pairs from {len(found['runs'])} runs, "
+        f"{found['a_a']['tries']} tries of up to {found['a_a']['pairs']} pairs each:",
+        *_rate_lines(found),
+    ]
+    for run, alone in found["each"].items():
+        lines += [f"{run} alone, tries of its {alone['a_a']['pairs']} pairs:", *_rate_lines(alone)]
+    return lines
+
+
+def _rate_lines(found: dict[str, Any]) -> list[str]:
     aa, planted = found["a_a"], found["planted"]
     slower = ", ".join(
-        f"{measure} ×{PLANTED[measure]:g}: {100 * rate:.1f} %"
+        f"{measure} ×{PLANTED[measure]:g} in {100 * rate:.1f} %"
         for measure, rate in planted["found_slower"].items()
     )
     return [
-        f"{found['pool_pairs']} recorded pairs from {len(found['runs'])} runs, {aa['tries']} tries "
-        f"of up to {aa['pairs']} pairs each",
-        f"A/A: no verdict beyond margin in {100 * aa['no_beyond_margin']:.1f} % of tries; the "
-        f"gate passed in {100 * aa['gate_passes']:.1f} %; {aa['mean_pairs']:.1f} pairs on average",
-        f"planted, every style found slower: {slower}; {planted['mean_pairs']:.1f} pairs on "
-        f"average; no other verdict beyond margin in {100 * planted['no_beyond_margin']:.1f} %",
+        f"  A/A: no verdict beyond margin in {100 * aa['no_beyond_margin']:.1f} % of tries; the "
+        f"gate passed in {100 * aa['gate_passes']:.1f} % (judging each ratio alone, "
+        f"{100 * aa['gate_passes_judging_each_alone']:.1f} %)",
+        f"  planted: found slower in every style: {slower}; the gate failed on a planted "
+        f"slowdown in {100 * planted['gate_fails_on_planted']:.1f} % of tries",
     ]
 
 
@@ -188,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "# False alarms and sensitivity of `python -m bench ab`, from recorded pairs", "",
             "Written by the command below from the runs' `ab.jsonl` (bench/studies/ab_rates.py "
             "says how); docs/compare.md reads it.", "",
-            *(f"- {line}" for line in lines), "", "```", command, "```", "",
+            *(f"  - {line.strip()}" if line.startswith(" ") else f"- {line}" for line in lines),
+            "", "```", command, "```", "",
         ])  # fmt: skip
         args.out.mkdir(parents=True, exist_ok=True)
         write_atomic(args.out / "README.md", text.encode())

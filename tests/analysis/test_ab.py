@@ -157,3 +157,15 @@ def test_the_gate_fails_on_a_slowdown_an_accuracy_drop_or_a_lost_capability():
     for key, value in (("regressions", [{}]), ("accuracy_dropped", True),
                        ("capabilities_lost", [{}])):  # fmt: skip
         assert gate_fails({**clean, key: value})
+
+
+def test_a_slowdown_of_unclear_size_fails_the_gate_alone_but_not_among_many_ratios():
+    # 5 % slower, its 95 % interval over ten pairs [1.005, 1.097]: above 1, past the margin
+    entry = {"measure": "latency", "style": "sequential", "n": 10, "estimate": 1.05,
+             "ci95_low": 1.005, "ci95_high": 1.097, "margin": 3.0,
+             "verdict": "slower, size unclear", "direction": "higher"}  # fmt: skip
+    assert regressions([entry], family=1) == [entry]
+    # one of 27 ratios: at 1 − 0.05 / 27 its interval reaches below 1
+    assert regressions([entry], family=27) == []
+    beyond = {**entry, "ci95_low": 1.035, "verdict": "slower, beyond margin"}
+    assert regressions([beyond], family=27) == [beyond]

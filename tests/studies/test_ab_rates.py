@@ -53,5 +53,5 @@ def test_the_study_writes_what_it_prints(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "20 tries of up to 6 pairs each" in printed
     written = (tmp_path / "rates" / "README.md").read_text()
-    assert all(f"- {line}" in written for line in printed.splitlines())
+    assert all(f"- {line.strip()}\n" in written for line in printed.splitlines())
     assert f"--tries 20 --out {tmp_path / 'rates'}" in written
