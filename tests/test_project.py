@@ -152,3 +152,29 @@ def test_every_written_verdict_uses_the_one_vocabulary():
     assert len(files) > 50, "premise: the results and docs exist"
     stale = [str(p.relative_to(ROOT)) for p in files for o in old if o in p.read_text()]
     assert stale == []
+
+
+def _ab_section() -> str:
+    text = (ROOT / "docs" / "compare.md").read_text()
+    return text[text.index("## An upgrade judged in pairs") :]
+
+
+def test_the_ab_figures_in_the_docs_are_those_of_the_committed_runs():
+    import json
+
+    ratios, detectable = set(), set()
+    for path in (ROOT / "results").glob("ab-*/ab.json"):
+        found = json.loads(path.read_text())
+        detectable.add(f"{found['smallest_detectable_train_step_percent']:.1f} %")
+        for e in found["entries"] + found["style_effects"]:
+            if e["ci95_low"] is not None:
+                ratios.add(f"{e['estimate']:.3f}× [{e['ci95_low']:.3f}, {e['ci95_high']:.3f}]")
+    for text in (_ab_section(), (ROOT / "results" / "ab-example" / "README.md").read_text()):
+        quoted = re.findall(r"\d\.\d{3}× \[\d\.\d{3}, \d\.\d{3}\]", " ".join(text.split()))
+        assert quoted and set(quoted) <= ratios, set(quoted) - ratios
+    # the rates, as the study wrote them from the committed records, and the runs' own
+    # smallest detectable slowdowns
+    study = (ROOT / "results" / "ab-rates" / "README.md").read_text()
+    paragraphs = [p for p in _ab_section().split("\n\n") if "tries" in p]
+    rates = re.findall(r"\d+\.\d %", " ".join(paragraphs))
+    assert rates and all(rate in study or rate in detectable for rate in rates), rates
