@@ -28,7 +28,7 @@ from bench.analysis.stats import (
 from bench.analysis.summary import decided
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
-from bench.store.capabilities import PREVIOUS_INSTALL, label_of, outcome_of
+from bench.store.capabilities import PREVIOUS_INSTALL, YES, label_of, outcome_of
 from bench.store.records import OneTimeRecord, RunRecord
 
 PHASE_OF = {**{m: "steady" for m in MEASURES}, **{m: "one_time" for m in ONE_TIME_MEASURES}}
@@ -182,20 +182,37 @@ def accuracy_dropped(entry: dict[str, Any] | None) -> bool:
 
 def capability_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """Every check whose outcome differs between the sides (`changed_checks`: a check BASE could
-    do and NEW cannot is a regression), then every style whose `.keras` file, saved by BASE,
-    NEW failed to load (a regression too). `base`, `new`: {model: {style: {check: entry}}}."""
+    do and NEW cannot is a regression); every check BASE passed that NEW did not record (its
+    worker failed: a regression too, with NEW's error), and a BASE whose worker failed; and
+    every style whose `.keras` file,
+    saved by BASE, NEW failed to load. `base`, `new`: {model: {style: {check: entry}}}."""
     changes = changed_checks(base, new)
+    for model, styles in sorted(base.items()):
+        for style, checks in sorted(styles.items()):
+            recorded = new.get(model, {}).get(style, {})
+            why = recorded.get("worker", {}).get("error") or "NEW recorded no outcome"
+            changes += [
+                _lost(model, style, check, YES, "not recorded", why)
+                for check, found in sorted(checks.items())
+                if check not in recorded and outcome_of(found) == YES
+            ]
+            # BASE's worker failed where NEW's did not: reported, though nothing was lost
+            if "worker" in checks and "worker" not in recorded:
+                failed = _lost(model, style, "worker", "failed", "ran", checks["worker"]["error"])
+                changes.append({**failed, "regression": False})
     for model, styles in sorted(new.items()):
         for style, checks in sorted(styles.items()):
             loaded = checks.get(PREVIOUS_INSTALL)
             if loaded is not None and outcome_of(loaded) in LOST:
-                changes.append({
-                    "model": model, "style": style, "check": PREVIOUS_INSTALL,
-                    "label": label_of(PREVIOUS_INSTALL), "base": "saved",
-                    "new": outcome_of(loaded), "error": loaded.get("error"),
-                    "regression": True,
-                })  # fmt: skip
+                changes.append(_lost(model, style, PREVIOUS_INSTALL, "saved",
+                                     outcome_of(loaded), loaded.get("error")))  # fmt: skip
     return changes
+
+
+def _lost(model: str, style: str, check: str, was: str, now: str, error: str | None
+          ) -> dict[str, Any]:  # fmt: skip
+    return {"model": model, "style": style, "check": check, "label": label_of(check),
+            "base": was, "new": now, "error": error, "regression": True}  # fmt: skip
 
 
 def regressions(

@@ -19,6 +19,7 @@ from bench.analysis.ab import (
 )
 from bench.analysis.capabilities import change_line
 from bench.analysis.metrics import MEASURES
+from bench.plan.settings import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES
 from bench.render.plots import COLORS, forest_panel, plt, save_figure
 from bench.store.capabilities import PREVIOUS_INSTALL, YES, outcome_of
 from bench.store.environment import machine_words
@@ -68,8 +69,9 @@ def ab_results(run: AbRun) -> dict[str, Any]:
         "style_effects": style_effects(run.records, c.reference, c.time_margin, c.one_time_margin),
         "regressions": regressions(entries),
         "training": (
-            f"{c.settings.epochs} epoch(s) on {c.settings.train_images or 60_000:,} training "
-            f"images, tested on {c.settings.test_images or 10_000:,} test images, the quick "
+            f"{c.settings.epochs} epoch(s) on {c.settings.train_images or MNIST_TRAIN_IMAGES:,} "
+            f"training images, tested on {c.settings.test_images or MNIST_TEST_IMAGES:,} test "
+            f"images, the quick "
             f"profile's; op determinism {'on' if c.settings.deterministic else 'off'}"
         ),
         "accuracy": accuracy,

@@ -164,7 +164,7 @@ def accuracy_runs(run: AbRun, executors: dict[str, Executor],
             append_line(config.out / RECORDS,
                         {"kind": "run", "side": name, "record": record.to_dict()})  # fmt: skip
             if record.status != "ok":
-                echo(f"    {name.upper()} failed: {(record.error or '').splitlines()[-1:]}")
+                echo(_failed(name, record.error))
 
 
 def _capabilities(run: AbRun, executors: dict[str, Executor],
@@ -202,7 +202,7 @@ def _pairs(run: AbRun, executors: dict[str, Executor], echo: Callable[[str], Non
                         {"kind": "one_time", "side": name, "pair": pair,
                          "record": record.to_dict()})  # fmt: skip
             if record.status != "ok":
-                echo(f"    {name.upper()} failed: {(record.error or '').splitlines()[-1:]}")
+                echo(_failed(name, record.error))
         done = pair + 1
         if done >= config.min_pairs and done % 2 == 0:
             entries = ab_entries(run.records, config.time_margin, config.one_time_margin)
@@ -210,3 +210,9 @@ def _pairs(run: AbRun, executors: dict[str, Executor], echo: Callable[[str], Non
                 run.stopped = "verdicts decided"
                 break
     run.stopped = run.stopped or "its most pairs"
+
+
+def _failed(side: str, error: str | None) -> str:
+    """The console's line for a failed run or process: its side and the error's last line."""
+    last = (error or "").strip().splitlines()[-1:] or ["no error recorded"]
+    return f"    {side.upper()} failed: {last[0]}"

@@ -151,6 +151,17 @@ def test_a_capability_lost_or_a_file_of_base_that_new_cannot_load_is_a_regressio
                                            **{PREVIOUS_INSTALL: DOES_NOT_APPLY})) == []  # fmt: skip
 
 
+def test_checks_a_failed_worker_on_new_left_unrecorded_are_lost_with_its_error():
+    base = checks(keras_reload_with_code=YES, savedmodel_served=NO)
+    new = {"cnn": {"functional": {"worker": entry(NO, "worker exited with code 1: boom")}}}
+    (change,) = capability_changes(base, new)
+    assert change["check"] == "keras_reload_with_code" and change["regression"]
+    assert change["new"] == "not recorded" and "boom" in change["error"]
+    # the other way round nothing is lost, and BASE's failure is still reported
+    (change,) = capability_changes(new, base)
+    assert change["check"] == "worker" and not change["regression"] and "boom" in change["error"]
+
+
 def test_the_gate_fails_on_a_slowdown_an_accuracy_drop_or_a_lost_capability():
     clean = {"regressions": [], "accuracy_dropped": False, "capabilities_lost": []}
     assert not gate_fails(clean)
