@@ -231,6 +231,7 @@ def ab(args: argparse.Namespace) -> int:
     from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
     from bench.plan.values import names, parse_duration, parse_seeds
     from bench.render.ab import console_lines, write_ab_report
+    from bench.render.console import wrap
     from bench.sweep.ab import check_side, run_ab
     from mnist_models import STYLES
 
@@ -277,15 +278,20 @@ def ab(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as e:
         fail(str(e))
     _writable(out)
-    print(f"BASE: {base.words()}\nNEW:  {new.words()}\nwriting to {out}/")
+
+    def echo(line: str) -> None:
+        print("\n".join(wrap(line)), flush=True)
+
+    for line in (f"BASE: {base.words()}", f"NEW:  {new.words()}", f"writing to {out}/"):
+        echo(line)
     try:
-        run = run_ab(config, print)
+        run = run_ab(config, echo)
     except ConfigError as e:
         fail(str(e))
     found = write_ab_report(run)
     for line in console_lines(found):
-        print(line)
-    print(f"report: {out / 'ab.md'} (data: ab.json; chart: ab.png; processes: ab.jsonl)")
+        echo(line)
+    echo(f"report: {out / 'ab.md'} (data: ab.json; chart: ab.png; processes: ab.jsonl)")
     if not found["entries"]:
         fail("no pair of processes finished on both sides; ab.md and ab.jsonl say why", 1)
     return 1 if args.fail_on_regression and gate_fails(found) else 0
