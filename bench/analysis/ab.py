@@ -181,11 +181,12 @@ def accuracy_dropped(entry: dict[str, Any] | None) -> bool:
 
 
 def capability_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every check whose outcome differs between the sides (`changed_checks`: a check BASE could
-    do and NEW cannot is a regression); every check BASE passed that NEW did not record (its
-    worker failed: a regression too, with NEW's error), and a BASE whose worker failed; and
-    every style whose `.keras` file,
-    saved by BASE, NEW failed to load. `base`, `new`: {model: {style: {check: entry}}}."""
+    """What changed between the sides' capabilities, `base` and `new` each {model: {style:
+    {check: entry}}}: every check whose outcome differs (`changed_checks`: one BASE could do
+    and NEW cannot is a regression); every check BASE passed that NEW did not record, its
+    worker having failed (a regression, with NEW's error); a BASE worker that failed (reported,
+    nothing lost); and every style whose `.keras` file, saved by BASE, NEW failed to load (a
+    regression)."""
     changes = changed_checks(base, new)
     for model, styles in sorted(base.items()):
         for style, checks in sorted(styles.items()):

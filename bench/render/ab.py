@@ -71,8 +71,8 @@ def ab_results(run: AbRun) -> dict[str, Any]:
         "training": (
             f"{c.settings.epochs} epoch(s) on {c.settings.train_images or MNIST_TRAIN_IMAGES:,} "
             f"training images, tested on {c.settings.test_images or MNIST_TEST_IMAGES:,} test "
-            f"images, the quick "
-            f"profile's; op determinism {'on' if c.settings.deterministic else 'off'}"
+            f"images, the quick profile's; op determinism "
+            f"{'on' if c.settings.deterministic else 'off'}"
         ),
         "accuracy": accuracy,
         "accuracy_dropped": accuracy_dropped(accuracy),
