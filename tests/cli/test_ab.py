@@ -47,19 +47,20 @@ def test_a_setting_without_its_value_is_refused(tmp_path, capsys):
 @pytest.mark.mnist
 def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     # NEW is the same install with every train_on_batch three times as long (the planted
-    # slowdown docs/compare.md measures with, at 200 %: far past the margin, so that two pairs
-    # find it on a busy machine too), and nothing else slowed. The example's own architecture,
+    # slowdown docs/compare.md measures with, at 200 %: far past the margin, so that three
+    # pairs find it "beyond margin" on a busy machine too; two can leave it of unclear size),
+    # and nothing else slowed. The example's own architecture,
     # as a sweep takes it; one style, one cycle and four rounds a process, and no accuracy runs
     # (tests/sweep/test_ab.py has them) keep it short; the capability checks run as by default.
     out = tmp_path / "ab"
     done = run_bench("ab", sys.executable, sys.executable, "--new-env", f"PYTHONPATH={PLANTED}",
                      "--new-env", "PLANTED_SLOWDOWN=2", "--arch", "examples.lenet:LENET",
                      "--styles", "sequential", "--cycles", "1", "--rounds", "4", "--min-pairs",
-                     "2", "--max-pairs", "2", "--seeds", "0", "--fail-on-regression", "--out",
+                     "3", "--max-pairs", "3", "--seeds", "0", "--fail-on-regression", "--out",
                      str(out), cwd=PROJECT)  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     found = json.loads((out / "ab.json").read_text())
-    assert found["arch"] == "examples.lenet:LENET" and found["pairs"] == 2
+    assert found["arch"] == "examples.lenet:LENET" and found["pairs"] == 3
     assert found["failed_processes"] == found["failed_runs"] == 0
     assert found["sides"]["new"]["env"]["PLANTED_SLOWDOWN"] == "2"
     assert found["sides"]["base"]["environment"]["keras"]
@@ -74,7 +75,7 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     assert checks["sequential"]["keras_from_previous_install"]["outcome"] == "yes", checks
     lines = done.stdout.splitlines()
     assert all(len(line) <= 100 for line in lines), max(lines, key=len)
-    assert lines.index("capabilities, BASE …") < lines.index("pair 1/2, BASE …")
+    assert lines.index("capabilities, BASE …") < lines.index("pair 1/3, BASE …")
     words = " ".join(line.strip() for line in lines)  # the console's words, across its wraps
     assert "REGRESSION: sequential train step" in words
     assert "NEW loaded the .keras file BASE saved for 1 of 1 style(s)" in words
