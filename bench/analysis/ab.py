@@ -86,6 +86,12 @@ def ab_entries(
     return pair_entries(pairs_of(records), time_margin, one_time_margin)
 
 
+def common_keys(pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]]
+                ) -> list[tuple[str, str]]:  # fmt: skip
+    """The (measure, style)s that both sides timed in every pair, in the first pair's order."""
+    return [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
+
+
 def pair_entries(
     pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]],
     time_margin: float,
@@ -94,7 +100,7 @@ def pair_entries(
     """`ab_entries` from (BASE's values, NEW's values) per pair, as `pairs_of` gives them."""
     if not pairs:
         return []
-    keys = [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
+    keys = common_keys(pairs)
     entries = []
     for measure, style in sorted(keys, key=_in_order):
         logs = [math.log(new[measure, style] / base[measure, style]) for base, new in pairs]

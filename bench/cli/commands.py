@@ -231,7 +231,7 @@ def ab(args: argparse.Namespace) -> int:
     from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
     from bench.plan.values import names, parse_duration, parse_seeds
     from bench.render.ab import console_lines, write_ab_report
-    from bench.render.console import wrap
+    from bench.render.console import echo
     from bench.sweep.ab import check_side, run_ab
     from mnist_models import STYLES
 
@@ -278,9 +278,6 @@ def ab(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as e:
         fail(str(e))
     _writable(out)
-
-    def echo(line: str) -> None:
-        print("\n".join(wrap(line)), flush=True)
 
     for line in (f"BASE: {base.words()}", f"NEW:  {new.words()}", f"writing to {out}/"):
         echo(line)

@@ -56,7 +56,7 @@ def precision_warning(precision: str, gpu: bool, cpu_native_bf16: bool) -> str |
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     """Runs a sweep as the options say, then writes and prints its report."""
     from bench.cli.commands import print_report
-    from bench.render.console import wrap
+    from bench.render.console import echo
     from bench.store.environment import collect, native_bf16
     from bench.store.files import RecordsFileError
     from bench.sweep.executors import ExecutorError, make_executor
@@ -110,8 +110,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             fail(str(e), status=1)
         environment = {**collect(), "data_source": mnist.source}
         del mnist
-        run_sweep(config, environment, argv, executor=executor,
-                  echo=lambda line: print("\n".join(wrap(line)), flush=True))  # fmt: skip
+        run_sweep(config, environment, argv, executor=executor, echo=echo)
     except (ConfigError, RecordsFileError) as e:
         fail(str(e))
     except KeyboardInterrupt:

@@ -190,6 +190,11 @@ def _mean(stat: dict[str, Any] | None, scale: float, digits: int) -> str:
     return "–" if stat is None else f"{stat['mean'] * scale:.{digits}f}"
 
 
+def echo(line: str) -> None:
+    """Prints a console line at once, wrapped to the console's width (`wrap`)."""
+    print("\n".join(wrap(line)), flush=True)
+
+
 def wrap(line: str, width: int = WIDTH, indent: str = "    ") -> list[str]:
     """A console line as lines of at most `width` columns, each continuation indented by
     `indent` beyond the line's own indentation; words are never split."""

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.analysis.ab import all_decided, pair_entries, pairs_of, regressions
+from bench.analysis.ab import all_decided, common_keys, pair_entries, pairs_of, regressions
 from bench.analysis.stats import BEYOND, verdict_kind
 from bench.store.files import read_json, write_atomic
 from bench.sweep.ab import RECORDS, read_records
@@ -36,7 +36,7 @@ def moved_pairs(directory: Path) -> list[tuple[Values, Values]]:
     """A run's pairs with NEW's values moved so that every geometric mean ratio is 1."""
     records, _ = read_records(directory / RECORDS)
     pairs = pairs_of(records)
-    keys = [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
+    keys = common_keys(pairs)
     shift = {
         k: math.exp(sum(math.log(new[k] / base[k]) for base, new in pairs) / len(pairs))
         for k in keys
