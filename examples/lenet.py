@@ -76,8 +76,15 @@ class LeNet(keras.Model):
 
     def build(self, input_shape):
         shape = input_shape
-        for layer in [self.conv1, self.pool1, self.conv2, self.pool2, self.flatten, *self.hidden,
-                      self.classifier]:  # fmt: skip
+        for layer in [
+            self.conv1,
+            self.pool1,
+            self.conv2,
+            self.pool2,
+            self.flatten,
+            *self.hidden,
+            self.classifier,
+        ]:
             layer.build(shape)
             shape = layer.compute_output_shape(shape)
 

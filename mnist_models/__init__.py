@@ -46,8 +46,12 @@ __all__ = [
 def is_architecture_name(name: str) -> bool:
     """Whether `name` can name an architecture (built-in, a `dense-<depth>` of the depth family,
     installed, or module:ATTRIBUTE), without importing anything."""
-    return (name in _PACKAGES or bool(DEPTH_FAMILY.match(name)) or bool(REFERENCE.match(name))
-            or name in _installed())  # fmt: skip
+    return (
+        name in _PACKAGES
+        or bool(DEPTH_FAMILY.match(name))
+        or bool(REFERENCE.match(name))
+        or name in _installed()
+    )
 
 
 def get_architecture(arch: str) -> Architecture:

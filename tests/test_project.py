@@ -123,16 +123,24 @@ def test_the_first_screens_depth_figures_are_those_of_the_committed_depth_study(
     load, build = entry["load", "functional"], entry["build", "sequential_add"]
     screen = " ".join(_first_screen().split())
     low, high = sorted(abs(v) for v in load["difference_ms_ci95"])
-    assert (f"at {deepest} Dense layers a Sequential model loads in "
-            f"{seconds(load['reference_ms'])} s, Functional {seconds(load['difference_ms'])} s "
-            f"[{seconds(low)}, {seconds(high)}] faster") in screen  # fmt: skip
+    assert (
+        f"at {deepest} Dense layers a Sequential model loads in "
+        f"{seconds(load['reference_ms'])} s, Functional {seconds(load['difference_ms'])} s "
+        f"[{seconds(low)}, {seconds(high)}] faster"
+    ) in screen
     assert load["verdict"] == "faster, beyond margin"
     low, high = build["difference_ms_ci95"]
-    assert (f"`model.add` builds {seconds(build['difference_ms'])} s [{seconds(low)}, "
-            f"{seconds(high)}] slower") in screen  # fmt: skip
+    assert (
+        f"`model.add` builds {seconds(build['difference_ms'])} s [{seconds(low)}, "
+        f"{seconds(high)}] slower"
+    ) in screen
     assert build["verdict"] == "slower, beyond margin"
-    bounds = [abs(b) for e in entry.values() if e["measure"] == "train_step"
-              for b in e["difference_ms_ci95"]]  # fmt: skip
+    bounds = [
+        abs(b)
+        for e in entry.values()
+        if e["measure"] == "train_step"
+        for b in e["difference_ms_ci95"]
+    ]
     step = entry["train_step", "functional"]["reference_ms"]
     within = math.ceil(10 * max(bounds)) / 10
     assert f"every 95 % interval keeps a {step:.0f} ms step within {within:.1f} ms" in screen

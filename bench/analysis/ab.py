@@ -86,8 +86,9 @@ def ab_entries(
     return pair_entries(pairs_of(records), time_margin, one_time_margin)
 
 
-def common_keys(pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]]
-                ) -> list[tuple[str, str]]:  # fmt: skip
+def common_keys(
+    pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]],
+) -> list[tuple[str, str]]:
     """The (measure, style)s that both sides timed in every pair, in the first pair's order."""
     return [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
 
@@ -176,8 +177,13 @@ def accuracy_entry(
     base = [by_seed[seed]["base"].test_accuracy for seed in seeds]
     new = [by_seed[seed]["new"].test_accuracy for seed in seeds]
     found = compare_points("test_accuracy", new, base, margin_points)
-    return {**found.to_dict(), "seeds": seeds, "styles": [by_seed[s]["base"].style for s in seeds],
-            "base": base, "new": new}  # fmt: skip
+    return {
+        **found.to_dict(),
+        "seeds": seeds,
+        "styles": [by_seed[s]["base"].style for s in seeds],
+        "base": base,
+        "new": new,
+    }
 
 
 def accuracy_dropped(entry: dict[str, Any] | None) -> bool:
@@ -211,15 +217,32 @@ def capability_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[s
         for style, checks in sorted(styles.items()):
             loaded = checks.get(PREVIOUS_INSTALL)
             if loaded is not None and outcome_of(loaded) in LOST:
-                changes.append(_lost(model, style, PREVIOUS_INSTALL, "saved",
-                                     outcome_of(loaded), loaded.get("error")))  # fmt: skip
+                changes.append(
+                    _lost(
+                        model,
+                        style,
+                        PREVIOUS_INSTALL,
+                        "saved",
+                        outcome_of(loaded),
+                        loaded.get("error"),
+                    )
+                )
     return changes
 
 
-def _lost(model: str, style: str, check: str, was: str, now: str, error: str | None
-          ) -> dict[str, Any]:  # fmt: skip
-    return {"model": model, "style": style, "check": check, "label": label_of(check),
-            "base": was, "new": now, "error": error, "regression": True}  # fmt: skip
+def _lost(
+    model: str, style: str, check: str, was: str, now: str, error: str | None
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "style": style,
+        "check": check,
+        "label": label_of(check),
+        "base": was,
+        "new": now,
+        "error": error,
+        "regression": True,
+    }
 
 
 def regressions(

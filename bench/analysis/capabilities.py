@@ -29,17 +29,25 @@ def changed_checks(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, 
             for check in sorted(set(before) & set(after)):
                 was, now = outcome_of(before[check]), outcome_of(after[check])
                 if was != now:
-                    changes.append({
-                        "model": model, "style": style, "check": check,
-                        "label": label_of(check), "base": was, "new": now,
-                        "error": after[check].get("error"),
-                        "regression": was == YES and now in LOST,
-                    })  # fmt: skip
+                    changes.append(
+                        {
+                            "model": model,
+                            "style": style,
+                            "check": check,
+                            "label": label_of(check),
+                            "base": was,
+                            "new": now,
+                            "error": after[check].get("error"),
+                            "regression": was == YES and now in LOST,
+                        }
+                    )
     return changes
 
 
 def change_line(change: dict[str, Any]) -> str:
     """One line for a changed check, as the console and the gate print it."""
     why = f" ({change['error']})" if change.get("error") and change["new"] != YES else ""
-    return (f"{change['model']}/{change['style']} {change['label']}: {change['base']} → "
-            f"{change['new']}{why}")  # fmt: skip
+    return (
+        f"{change['model']}/{change['style']} {change['label']}: {change['base']} → "
+        f"{change['new']}{why}"
+    )

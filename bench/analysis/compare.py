@@ -40,9 +40,16 @@ from bench.store.schema import READABLE_SCHEMAS, RESULTS_FILE, upgrade_results
 # Compared between sweeps: the metrics that name the settings they depend on.
 COMPARED = {name: metric for name, metric in METRICS.items() if metric.depends_on}
 ENVIRONMENT_KEYS = (
-    "python", "tensorflow", "keras", "numpy", "os", "cpu_model", "cpu_cores",
-    "peak_matmul_gflops", "peak_matmul_gflops_best",
-)  # fmt: skip
+    "python",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "os",
+    "cpu_model",
+    "cpu_cores",
+    "peak_matmul_gflops",
+    "peak_matmul_gflops_best",
+)
 # What must be equal for each seed's accuracy to be the same experiment in both sweeps.
 SEED_PAIRING = (*TRAINING, "test_images", "shared_start")
 GATE_MIN_RUNS = 2
@@ -106,15 +113,17 @@ def load_results(directory: Path) -> dict[str, Any]:
     return upgrade_results(results, words_for)
 
 
-def compare(base_dir: Path, new_dir: Path, time_margin: float = DEFAULT_TIME_MARGIN
-            ) -> SweepComparison:  # fmt: skip
+def compare(
+    base_dir: Path, new_dir: Path, time_margin: float = DEFAULT_TIME_MARGIN
+) -> SweepComparison:
     """Compares NEW against BASE: environment, settings, every matched metric, paired verdicts."""
     base, new = load_results(base_dir), load_results(new_dir)
     found = SweepComparison(base_dir, new_dir)
     base_env, new_env = _environment(base), _environment(new)
     found.environment = _differences(base_env, new_env)
-    found.machines = machine_differences(base.get("environment") or {},
-                                         new.get("environment") or {})  # fmt: skip
+    found.machines = machine_differences(
+        base.get("environment") or {}, new.get("environment") or {}
+    )
     if base_env["devices"] != new_env["devices"]:
         found.machines.append(f"devices: {base_env['devices']} → {new_env['devices']}")
     base_settings, new_settings = _settings(base), _settings(new)
@@ -196,11 +205,18 @@ def _groups(results: dict[str, Any]) -> dict[tuple[str, str, str], list[dict[str
     return groups
 
 
-def _row(key, metric: str, spec: Metric, base_runs, new_runs, differing: set[str],
-         margin: float, by_seed: bool) -> dict[str, Any] | None:  # fmt: skip
+def _row(
+    key,
+    metric: str,
+    spec: Metric,
+    base_runs,
+    new_runs,
+    differing: set[str],
+    margin: float,
+    by_seed: bool,
+) -> dict[str, Any] | None:
     backend, arch, style = key
-    row = {"backend": backend, "arch": arch, "style": style, "metric": metric,
-           "label": spec.label}  # fmt: skip
+    row = {"backend": backend, "arch": arch, "style": style, "metric": metric, "label": spec.label}
     blocking = sorted(differing & set(spec.depends_on))
     if blocking:
         return {**row, "verdict": f"not compared: {', '.join(blocking)} differ"}
@@ -208,21 +224,31 @@ def _row(key, metric: str, spec: Metric, base_runs, new_runs, differing: set[str
     new = [r[metric] for r in new_runs if r.get(metric) is not None]
     reached = {}
     if metric == "time_to_target_seconds":  # a run that never reached the target counts too
-        reached = {"reached_base": f"{len(base)} of {len(base_runs)}",
-                   "reached_new": f"{len(new)} of {len(new_runs)}"}  # fmt: skip
+        reached = {
+            "reached_base": f"{len(base)} of {len(base_runs)}",
+            "reached_new": f"{len(new)} of {len(new_runs)}",
+        }
         fewer = len(new) / len(new_runs) < len(base) / len(base_runs)
         if fewer:
-            return {**row, **reached, "verdict": "fewer runs reached the target",
-                    "regression": spec.gates}  # fmt: skip
+            return {
+                **row,
+                **reached,
+                "verdict": "fewer runs reached the target",
+                "regression": spec.gates,
+            }
     if not base or not new:
         return {**row, **reached, "verdict": "not compared: no values"} if reached else None
     pairing = "unpaired (Welch)"
     if spec.points and by_seed:
         seeds = {r["seed"]: r[metric] for r in base_runs if r.get(metric) is not None}
-        pairs = [(r[metric], seeds[r["seed"]]) for r in new_runs if r["seed"] in seeds
-                 and r.get(metric) is not None]  # fmt: skip
-        c = compare_points(metric, [p[0] for p in pairs], [p[1] for p in pairs],
-                           ACCURACY_MARGIN_POINTS, spec.words)  # fmt: skip
+        pairs = [
+            (r[metric], seeds[r["seed"]])
+            for r in new_runs
+            if r["seed"] in seeds and r.get(metric) is not None
+        ]
+        c = compare_points(
+            metric, [p[0] for p in pairs], [p[1] for p in pairs], ACCURACY_MARGIN_POINTS, spec.words
+        )
         pairing = "paired by seed"
     elif spec.points:
         c = compare_unpaired_points(metric, new, base, ACCURACY_MARGIN_POINTS, spec.words)
@@ -290,8 +316,9 @@ def process_log_ratios(directory: Path) -> dict[tuple[str, str, str, str], list[
     return found
 
 
-def style_effects(base_dir: Path, new_dir: Path, base: dict[str, Any], new: dict[str, Any],
-                  margin: float) -> list[dict[str, Any]]:  # fmt: skip
+def style_effects(
+    base_dir: Path, new_dir: Path, base: dict[str, Any], new: dict[str, Any], margin: float
+) -> list[dict[str, Any]]:
     """Each style's paired ratio to its reference in BASE and in NEW, and NEW's over BASE's: a
     ratio of ratios with a Welch interval over the two sweeps' processes. Did the style's
     effect change? (A change of verdict word alone is no test of change.)"""

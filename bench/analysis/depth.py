@@ -57,8 +57,10 @@ def series(record: OneTimeRecord, measure: str) -> dict[str, list[float]]:
     measures) of every style in one depth's record."""
     if measure in STEADY_MEASURES:
         calls = record.steady_calls.get(measure) or 1
-        return {style: [t / calls for t in times]
-                for style, times in record.steady.get(measure, {}).items()}  # fmt: skip
+        return {
+            style: [t / calls for t in times]
+            for style, times in record.steady.get(measure, {}).items()
+        }
     if measure == TOTAL:
         found = {}
         for style in record.styles:
@@ -74,8 +76,9 @@ def _pairs(record: OneTimeRecord, measure: str, style: str) -> list[tuple[float,
     return list(zip(times.get(style) or [], times.get(record.reference) or [], strict=False))
 
 
-def against_reference(record: OneTimeRecord, margin: float,
-                      where: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+def against_reference(
+    record: OneTimeRecord, margin: float, where: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Every style of one record against its reference, in every measure: the ratio with its
     interval and verdict, and the reference's median and the difference in ms; `where` (the
     depth, or the arch) names the record in each entry."""
@@ -94,13 +97,18 @@ def against_reference(record: OneTimeRecord, margin: float,
                     "interval_over": "rounds" if measure in STEADY_MEASURES else "cycles",
                 }
             reference_ms = 1000 * statistics.median(b for _, b in pairs)
-            entries.append({
-                **{k: v for k, v in entry.items() if not k.endswith("_sd")},
-                **where, "measure": measure, "style": style,
-                "reference": record.reference, "reference_ms": reference_ms,
-                "difference_ms": 1000 * statistics.median(a - b for a, b in pairs),
-                "difference_ms_ci95": _ms_interval(entry, reference_ms),
-            })  # fmt: skip
+            entries.append(
+                {
+                    **{k: v for k, v in entry.items() if not k.endswith("_sd")},
+                    **where,
+                    "measure": measure,
+                    "style": style,
+                    "reference": record.reference,
+                    "reference_ms": reference_ms,
+                    "difference_ms": 1000 * statistics.median(a - b for a, b in pairs),
+                    "difference_ms_ci95": _ms_interval(entry, reference_ms),
+                }
+            )
     return entries
 
 
@@ -167,9 +175,13 @@ def line_fit(x: Sequence[float], y: Sequence[float]) -> dict[str, Any] | None:
         half = scipy_stats.t.ppf((1 + confidence) / 2, df) * fit.stderr
         return [float(fit.slope - half), float(fit.slope + half)]
 
-    return {"slope": float(fit.slope), "intercept": float(fit.intercept),
-            "ci95": interval(CONFIDENCE), "ci90": interval(EQUIVALENCE_CONFIDENCE),
-            "points": len(x)}  # fmt: skip
+    return {
+        "slope": float(fit.slope),
+        "intercept": float(fit.intercept),
+        "ci95": interval(CONFIDENCE),
+        "ci90": interval(EQUIVALENCE_CONFIDENCE),
+        "points": len(x),
+    }
 
 
 def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -188,11 +200,14 @@ def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[
                 continue
             depths = [d for d, _ in points]
             row: dict[str, Any] = {
-                "measure": measure, "style": style, "fit_depths": fitted,
-                "log_log": line_fit([math.log(d) for d in depths],
-                                    [math.log(t) for _, t in points]),
+                "measure": measure,
+                "style": style,
+                "fit_depths": fitted,
+                "log_log": line_fit(
+                    [math.log(d) for d in depths], [math.log(t) for _, t in points]
+                ),
                 "ms_per_layer": line_fit(depths, [1000 * t for _, t in points]),
-            }  # fmt: skip
+            }
             if style != reference:
                 pairs = [(d, a, b) for d in fitted for a, b in _pairs(by_depth[d], measure, style)]
                 row["slope_difference"] = slope_difference(
@@ -203,11 +218,14 @@ def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[
                 )
                 row["difference_ms_per_layer"] = difference_fit
                 # a difference its interval leaves undecided counts as none at its depth
-                medians = {e["depth"]: e["difference_ms"] if e.get("direction") else 0.0
-                           for e in entries
-                           if (e["measure"], e["style"]) == (measure, style)}  # fmt: skip
-                row["reaches"] = {f"{t:g} ms": crossing(medians, difference_fit, t)
-                                  for t in THRESHOLDS_MS}  # fmt: skip
+                medians = {
+                    e["depth"]: e["difference_ms"] if e.get("direction") else 0.0
+                    for e in entries
+                    if (e["measure"], e["style"]) == (measure, style)
+                }
+                row["reaches"] = {
+                    f"{t:g} ms": crossing(medians, difference_fit, t) for t in THRESHOLDS_MS
+                }
             found.append(row)
     return found
 
@@ -224,8 +242,9 @@ def slope_difference(log_depths: list[float], log_ratios: list[float]) -> dict[s
     return {**fit, "margin": SLOPE_MARGIN, "verdict": kind}
 
 
-def crossing(medians: dict[int, float], fit: dict[str, Any] | None,
-             threshold_ms: float) -> dict[str, Any]:  # fmt: skip
+def crossing(
+    medians: dict[int, float], fit: dict[str, Any] | None, threshold_ms: float
+) -> dict[str, Any]:
     """The depth at which a difference (median ms at each measured depth, either sign; 0 where
     undecided) first reaches `threshold_ms` in size: interpolated on log–log axes between the
     measured depths that straddle it; past the deepest, where the difference there is decided,
@@ -254,8 +273,15 @@ def crossing(medians: dict[int, float], fit: dict[str, Any] | None,
     return {"depth": None, "how": f"not within {deepest} layers", "sign": sign}
 
 
-def hotspots(profile: dict[str, Any], slower: str, faster: str, *, by: str = "self_s",
-             within: str = "", top: int = 12) -> list[dict[str, Any]]:  # fmt: skip
+def hotspots(
+    profile: dict[str, Any],
+    slower: str,
+    faster: str,
+    *,
+    by: str = "self_s",
+    within: str = "",
+    top: int = 12,
+) -> list[dict[str, Any]]:
     """The functions (those whose name starts with `within`) whose time `by` ("self_s" or
     "cumulative_s") differs most between two profiled styles, slower first: self time says
     where the extra time is spent, cumulative time which call leads there."""
@@ -266,12 +292,14 @@ def hotspots(profile: dict[str, Any], slower: str, faster: str, *, by: str = "se
         if not name.startswith(within):
             continue
         mine, theirs = a.get(name, {}), b.get(name, {})
-        rows.append({
-            "function": name,
-            "difference_s": mine.get(by, 0.0) - theirs.get(by, 0.0),
-            "ncalls": [mine.get("ncalls", 0), theirs.get("ncalls", 0)],
-            "cumulative_s": [mine.get("cumulative_s", 0.0), theirs.get("cumulative_s", 0.0)],
-        })  # fmt: skip
+        rows.append(
+            {
+                "function": name,
+                "difference_s": mine.get(by, 0.0) - theirs.get(by, 0.0),
+                "ncalls": [mine.get("ncalls", 0), theirs.get("ncalls", 0)],
+                "cumulative_s": [mine.get("cumulative_s", 0.0), theirs.get("cumulative_s", 0.0)],
+            }
+        )
     rows.sort(key=lambda r: r["difference_s"], reverse=True)
     return rows[:top]
 

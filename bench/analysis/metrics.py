@@ -12,9 +12,16 @@ from bench.plan import specs
 
 # The settings that change what a training run computes.
 TRAINING = (
-    "epochs", "batch_size", "learning_rate", "validation_split", "train_images", "precision",
-    "deterministic", "jit_compile", "steps_per_execution",
-)  # fmt: skip
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "validation_split",
+    "train_images",
+    "precision",
+    "deterministic",
+    "jit_compile",
+    "steps_per_execution",
+)
 STEP = ("batch_size", "precision", "deterministic", "jit_compile", "steps_per_execution")
 INFERENCE = ("precision", "jit_compile", "steps_per_execution")
 

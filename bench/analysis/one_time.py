@@ -48,8 +48,10 @@ def _milliseconds(group: list[OneTimeRecord], measure: str, style: str) -> dict[
     pairs = [pair for r in group for pair in _cycle_pairs(r, measure, style)]
     if not pairs:
         return {}
-    return {"reference_ms": 1000 * statistics.median(r for _, r in pairs),
-            "difference_ms": 1000 * statistics.median(c - r for c, r in pairs)}  # fmt: skip
+    return {
+        "reference_ms": 1000 * statistics.median(r for _, r in pairs),
+        "difference_ms": 1000 * statistics.median(c - r for c, r in pairs),
+    }
 
 
 def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
@@ -73,8 +75,9 @@ def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[s
             c = compare_log_ratios(measure, values, margin)
         else:
             se = one_time_standard_error(per_process)
-            c = compare_log_mean(measure, statistics.fmean(values), se, len(values) - 1,
-                                 len(values), margin)  # fmt: skip
+            c = compare_log_mean(
+                measure, statistics.fmean(values), se, len(values) - 1, len(values), margin
+            )
         entries.append(
             {
                 "phase": "one_time",

@@ -164,8 +164,15 @@ def verdict(ci95: tuple[float, float] | None, ci90: tuple[float, float] | None, 
     return BEYOND if ci95[0] > band or ci95[1] < -band else UNCLEAR
 
 
-def _compare(metric: str, diffs: Sequence[float], band: float, unit: str, margin: float,
-             to_scale, words: tuple[str, str]) -> Comparison:  # fmt: skip
+def _compare(
+    metric: str,
+    diffs: Sequence[float],
+    band: float,
+    unit: str,
+    margin: float,
+    to_scale,
+    words: tuple[str, str],
+) -> Comparison:
     if not diffs:
         raise ValueError(f"no paired values to compare for {metric}")
     n, mean = len(diffs), statistics.fmean(diffs)
@@ -179,8 +186,9 @@ def _compare(metric: str, diffs: Sequence[float], band: float, unit: str, margin
 
 def _without_spread(metric: str, n: int, diff: float, margin: float, to_scale) -> Comparison:
     """Times whose values do not vary at all: an estimate, and no claim about it."""
-    return Comparison(metric, n, "ratio", to_scale(diff), None, None, None, None, margin,
-                      NO_SPREAD, None)  # fmt: skip
+    return Comparison(
+        metric, n, "ratio", to_scale(diff), None, None, None, None, margin, NO_SPREAD, None
+    )
 
 
 def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale, words) -> Comparison:
@@ -196,14 +204,30 @@ def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale, words) ->
         return None if interval is None else to_scale(interval[i])
 
     return Comparison(
-        metric, n, unit, to_scale(diff),
-        bound(ci95, 0), bound(ci95, 1), bound(ci90, 0), bound(ci90, 1),
-        margin, found, direction,
-    )  # fmt: skip
+        metric,
+        n,
+        unit,
+        to_scale(diff),
+        bound(ci95, 0),
+        bound(ci95, 1),
+        bound(ci90, 0),
+        bound(ci90, 1),
+        margin,
+        found,
+        direction,
+    )
 
 
-def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], band: float,
-           unit: str, margin: float, to_scale, words: tuple[str, str]) -> Comparison:  # fmt: skip
+def _welch(
+    metric: str,
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    band: float,
+    unit: str,
+    margin: float,
+    to_scale,
+    words: tuple[str, str],
+) -> Comparison:
     """Unpaired (Welch) comparison of two independent samples on the scale they are given in."""
     if not candidate or not reference:
         raise ValueError(f"no values to compare for {metric}")
@@ -226,9 +250,13 @@ def _welch(metric: str, candidate: Sequence[float], reference: Sequence[float], 
     return _judged(metric, min(n1, n2), unit, diff, ci95, ci90, band, margin, to_scale, words)
 
 
-def compare_unpaired_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                            margin_percent: float, words: tuple[str, str] = TIME_WORDS
-                            ) -> Comparison:  # fmt: skip
+def compare_unpaired_ratios(
+    metric: str,
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    margin_percent: float,
+    words: tuple[str, str] = TIME_WORDS,
+) -> Comparison:
     """Candidate against reference as a ratio of geometric means, for independent runs (Welch on
     the logs): two sweeps' runs of one seed are different runs, so nothing pairs them."""
     band = math.log1p(margin_percent / 100)
@@ -236,57 +264,86 @@ def compare_unpaired_ratios(metric: str, candidate: Sequence[float], reference: 
     return _welch(metric, logs[0], logs[1], band, "ratio", margin_percent, math.exp, words)
 
 
-def compare_unpaired_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                            margin_points: float, words: tuple[str, str] = POINT_WORDS
-                            ) -> Comparison:  # fmt: skip
+def compare_unpaired_points(
+    metric: str,
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    margin_points: float,
+    words: tuple[str, str] = POINT_WORDS,
+) -> Comparison:
     """Candidate − reference for fractions (accuracy), in points, for independent runs (Welch)."""
     scaled = [[100 * v for v in values] for values in (candidate, reference)]
-    return _welch(metric, scaled[0], scaled[1], margin_points, "points", margin_points,
-                  lambda v: v, words)  # fmt: skip
+    return _welch(
+        metric, scaled[0], scaled[1], margin_points, "points", margin_points, lambda v: v, words
+    )
 
 
-def compare_unpaired_log_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                                margin_percent: float, words: tuple[str, str] = TIME_WORDS
-                                ) -> Comparison:  # fmt: skip
+def compare_unpaired_log_ratios(
+    metric: str,
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    margin_percent: float,
+    words: tuple[str, str] = TIME_WORDS,
+) -> Comparison:
     """Ratios given as natural logs, two independent sets of them (one per sweep, say), as the
     ratio of their geometric means with a Welch interval: a ratio of ratios."""
     band = math.log1p(margin_percent / 100)
     return _welch(metric, candidate, reference, band, "ratio", margin_percent, math.exp, words)
 
 
-def compare_log_ratios(metric: str, log_ratios: Sequence[float], margin_percent: float,
-                       words: tuple[str, str] = TIME_WORDS) -> Comparison:  # fmt: skip
+def compare_log_ratios(
+    metric: str,
+    log_ratios: Sequence[float],
+    margin_percent: float,
+    words: tuple[str, str] = TIME_WORDS,
+) -> Comparison:
     """Judges ratios given as natural logs, one per pair, against a ±`margin_percent` band."""
     band = math.log1p(margin_percent / 100)
     return _compare(metric, log_ratios, band, "ratio", margin_percent, math.exp, words)
 
 
-def compare_log_mean(metric: str, mean: float, standard_error: float, df: int, n: int,
-                     margin_percent: float, words: tuple[str, str] = TIME_WORDS
-                     ) -> Comparison:  # fmt: skip
+def compare_log_mean(
+    metric: str,
+    mean: float,
+    standard_error: float,
+    df: int,
+    n: int,
+    margin_percent: float,
+    words: tuple[str, str] = TIME_WORDS,
+) -> Comparison:
     """Judges a mean log ratio whose standard error and degrees of freedom are given (an
     interval over a unit other than the values' own), against a ±`margin_percent` band."""
     band = math.log1p(margin_percent / 100)
     ci95, ci90 = (
         (mean - h, mean + h)
-        for h in (scipy_stats.t.ppf(1 - (1 - c) / 2, df) * standard_error
-                  for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE))
-    )  # fmt: skip
+        for h in (
+            scipy_stats.t.ppf(1 - (1 - c) / 2, df) * standard_error
+            for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE)
+        )
+    )
     return _judged(metric, n, "ratio", mean, ci95, ci90, band, margin_percent, math.exp, words)
 
 
-def compare_ratios(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                   margin_percent: float, words: tuple[str, str] = TIME_WORDS
-                   ) -> Comparison:  # fmt: skip
+def compare_ratios(
+    metric: str,
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    margin_percent: float,
+    words: tuple[str, str] = TIME_WORDS,
+) -> Comparison:
     """Candidate / reference, paired by position, as a geometric mean ratio with a verdict."""
     _same_length(candidate, reference)
     logs = [math.log(c / r) for c, r in zip(candidate, reference, strict=True)]
     return compare_log_ratios(metric, logs, margin_percent, words)
 
 
-def compare_points(metric: str, candidate: Sequence[float], reference: Sequence[float],
-                   margin_points: float, words: tuple[str, str] = POINT_WORDS
-                   ) -> Comparison:  # fmt: skip
+def compare_points(
+    metric: str,
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    margin_points: float,
+    words: tuple[str, str] = POINT_WORDS,
+) -> Comparison:
     """Candidate − reference for fractions (accuracy), in points (×100), paired by position."""
     _same_length(candidate, reference)
     diffs = [100 * (c - r) for c, r in zip(candidate, reference, strict=True)]
@@ -301,20 +358,20 @@ def _same_length(candidate: Sequence[float], reference: Sequence[float]) -> None
         )
 
 
-def process_log_ratios(processes: Sequence[dict[str, dict[str, list[float]]]], reference: str
-                       ) -> dict[tuple[str, str], list[list[float]]]:  # fmt: skip
+def process_log_ratios(
+    processes: Sequence[dict[str, dict[str, list[float]]]], reference: str
+) -> dict[tuple[str, str], list[list[float]]]:
     """Each (measure, style)'s round-by-round log ratios to the reference, one list per process,
     in input order; `processes` as for `paired_comparisons`."""
     return {
         (measure, style): [
-            [math.log(c / r) for c, r in zip(p[measure][style], p[measure][reference],
-                                             strict=True)]
+            [math.log(c / r) for c, r in zip(p[measure][style], p[measure][reference], strict=True)]
             for p in processes
         ]
         for measure, by_style in processes[0].items()
         for style in by_style
         if style != reference
-    }  # fmt: skip
+    }
 
 
 def variance_components(per_process: list[list[float]]) -> dict[str, float | None]:
@@ -329,8 +386,9 @@ def variance_components(per_process: list[list[float]]) -> dict[str, float | Non
     }
 
 
-def paired_comparisons(processes: Sequence[dict[str, dict[str, list[float]]]], reference: str,
-                       margin_percent: float) -> list[tuple[str, str, Comparison]]:  # fmt: skip
+def paired_comparisons(
+    processes: Sequence[dict[str, dict[str, list[float]]]], reference: str, margin_percent: float
+) -> list[tuple[str, str, Comparison]]:
     """Each style's burst times against the reference's, round by round, per measure.
 
     Args:

@@ -56,8 +56,9 @@ class StoppingRule:
         )
 
 
-def stop_reason(entries: Sequence[dict[str, Any]], processes: int, rule: StoppingRule
-                ) -> str | None:  # fmt: skip
+def stop_reason(
+    entries: Sequence[dict[str, Any]], processes: int, rule: StoppingRule
+) -> str | None:
     """Why a phase whose `processes` gave `entries` (its paired entries) stops now, or None."""
     settled = bool(entries) and all(map(decided, entries))
     if processes >= rule.max_processes:
@@ -67,8 +68,9 @@ def stop_reason(entries: Sequence[dict[str, Any]], processes: int, rule: Stoppin
     return None
 
 
-def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
-                     config: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+def stopping_summary(
+    entries: Sequence[dict[str, Any]], records: Sequence[Any], config: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Per phase × backend × architecture: the processes it ran, their worker time, the widest
     interval against its aim, and why it stopped, as far as the records and the sweep's config
     (`paired_processes`, `one_time_processes`, `budget`) tell. `records` are paired and
@@ -80,10 +82,14 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
         groups.setdefault((phase, r.backend, r.arch), []).append(r)
     for (phase, backend, arch), group in groups.items():
         ok = [r for r in group if r.status == "ok"]
-        most = most_processes(phase, config.get("paired_processes") or 1,
-                              config.get("one_time_processes") or 0)  # fmt: skip
-        mine = [e for e in entries if (e.get("phase", "steady"), e.get("backend"), e["arch"]) ==
-                (phase, backend, arch)]  # fmt: skip
+        most = most_processes(
+            phase, config.get("paired_processes") or 1, config.get("one_time_processes") or 0
+        )
+        mine = [
+            e
+            for e in entries
+            if (e.get("phase", "steady"), e.get("backend"), e["arch"]) == (phase, backend, arch)
+        ]
         widest = max(mine, key=lambda e: share_of_aim(e), default=None)
         open_ = [e for e in mine if not decided(e)]
         if mine and not open_:
@@ -92,16 +98,24 @@ def stopping_summary(entries: Sequence[dict[str, Any]], records: Sequence[Any],
             reason = MAXIMUM
         else:
             reason = BUDGET if config.get("budget") else "stopped undecided"
-        found.append({
-            "phase": phase, "backend": backend, "arch": arch, "processes": len(ok),
-            "failed_processes": len(group) - len(ok), "most_processes": most,
-            "worker_seconds": sum(map(worker_seconds, group)),
-            "startup_seconds": _startup_seconds(group), "stopped": reason,
-            "widest_measure": widest and widest["measure"],
-            "widest_style": widest and widest["style"],
-            "widest_share_of_aim": widest and share_of_aim(widest),
-            "verdicts": len(mine), "undecided": len(open_),
-        })  # fmt: skip
+        found.append(
+            {
+                "phase": phase,
+                "backend": backend,
+                "arch": arch,
+                "processes": len(ok),
+                "failed_processes": len(group) - len(ok),
+                "most_processes": most,
+                "worker_seconds": sum(map(worker_seconds, group)),
+                "startup_seconds": _startup_seconds(group),
+                "stopped": reason,
+                "widest_measure": widest and widest["measure"],
+                "widest_style": widest and widest["style"],
+                "widest_share_of_aim": widest and share_of_aim(widest),
+                "verdicts": len(mine),
+                "undecided": len(open_),
+            }
+        )
     return found
 
 
@@ -118,8 +132,9 @@ def _startup_seconds(records: Sequence[Any]) -> float | None:
     return None if None in found else sum(found)
 
 
-def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
-                measures: Sequence[str] | None = None) -> float | None:  # fmt: skip
+def median_cost(
+    costs: Sequence[tuple[Sequence[str] | None, float]], measures: Sequence[str] | None = None
+) -> float | None:
     """The median cost of a process that times `measures`, from `costs`, (what each process
     timed, its seconds): of the processes that timed just those; else of those that timed them
     and the fewest others; else (or for `measures` None: a one-time process, which times
@@ -129,8 +144,9 @@ def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
     every = [cost for _, cost in costs]
     if measures is None:
         return statistics.median(every)
-    covering = [(len(timed or ()), cost) for timed, cost in costs
-                if set(measures) <= set(timed or ())]  # fmt: skip
+    covering = [
+        (len(timed or ()), cost) for timed, cost in costs if set(measures) <= set(timed or ())
+    ]
     fewest = min((n for n, _ in covering), default=None)
     return statistics.median([cost for n, cost in covering if n == fewest] or every)
 
@@ -139,10 +155,16 @@ def median_cost(costs: Sequence[tuple[Sequence[str] | None, float]],
 VERDICT_ORDER = (*DECIDED, UNCLEAR, INCONCLUSIVE)
 
 
-def simulate_verdicts(population: np.ndarray, margin_percent: float, truth_ratio: float,
-                      rule: StoppingRule, trials: int = 2000, seed: int = 0,
-                      groups: Sequence[Any] | None = None,
-                      interim_confidence: float | None = None) -> dict[str, Any]:  # fmt: skip
+def simulate_verdicts(
+    population: np.ndarray,
+    margin_percent: float,
+    truth_ratio: float,
+    rule: StoppingRule,
+    trials: int = 2000,
+    seed: int = 0,
+    groups: Sequence[Any] | None = None,
+    interim_confidence: float | None = None,
+) -> dict[str, Any]:
     """The final verdicts and coverage of the rule, stopping each group once its verdicts are
     decided, on recorded processes moved to a known truth.
 
@@ -199,8 +221,7 @@ def simulate_verdicts(population: np.ndarray, margin_percent: float, truth_ratio
     }
 
 
-def _verdict_codes(mean: np.ndarray, h95: np.ndarray, h90: np.ndarray, band: float
-                   ) -> np.ndarray:  # fmt: skip
+def _verdict_codes(mean: np.ndarray, h95: np.ndarray, h90: np.ndarray, band: float) -> np.ndarray:
     """`bench.analysis.stats.verdict` on arrays of log means and half-widths, as codes into
     `VERDICT_ORDER`."""
     within = (mean - h90 >= -band) & (mean + h90 <= band)

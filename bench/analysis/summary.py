@@ -53,8 +53,7 @@ def latest_records(out: Path) -> list[RunRecord]:
     return resolve_identity(latest_by_run(read_records(out)))
 
 
-def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
-              ) -> dict[str, Any]:  # fmt: skip
+def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN) -> dict[str, Any]:
     """Statistics per (backend, arch, style) and comparisons against the reference style."""
     ok = [r for r in records if r.status == "ok"]
     by_group: dict[tuple[str, str, str], list[RunRecord]] = defaultdict(list)
@@ -70,9 +69,14 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
                 continue
             s = describe(values)
             stats_rows.append(
-                {"backend": backend, "arch": arch, "style": style, "metric": metric,
-                 **_stats_dict(s)}
-            )  # fmt: skip
+                {
+                    "backend": backend,
+                    "arch": arch,
+                    "style": style,
+                    "metric": metric,
+                    **_stats_dict(s),
+                }
+            )
             if spec.timing and s.unstable:
                 warnings.append(
                     f"{name}/{style} {spec.label}: unstable, standard deviation is "
@@ -97,8 +101,15 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
             if not pairs:
                 continue
             c = compare_pairs(metric, pairs, time_margin)
-            comparisons.append({"backend": backend, "arch": arch, "style": style,
-                                "reference": reference_style, **c.to_dict()})  # fmt: skip
+            comparisons.append(
+                {
+                    "backend": backend,
+                    "arch": arch,
+                    "style": style,
+                    "reference": reference_style,
+                    **c.to_dict(),
+                }
+            )
 
     warnings = identity_warnings(records) + node_warnings(ok) + warnings
     not_ok = [r for r in records if r.status != "ok"]
@@ -115,8 +126,7 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
     }
 
 
-def compare_pairs(metric: str, pairs: list[tuple[float, float]], time_margin: float
-                  ) -> Comparison:  # fmt: skip
+def compare_pairs(metric: str, pairs: list[tuple[float, float]], time_margin: float) -> Comparison:
     """(candidate, reference) pairs of one metric judged: accuracy in points, the rest as ratios."""
     candidate, reference = [p[0] for p in pairs], [p[1] for p in pairs]
     if METRICS[metric].points:
@@ -124,8 +134,9 @@ def compare_pairs(metric: str, pairs: list[tuple[float, float]], time_margin: fl
     return compare_ratios(metric, candidate, reference, time_margin, words_for(metric))
 
 
-def backend_comparisons(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
-                        ) -> list[dict[str, Any]]:  # fmt: skip
+def backend_comparisons(
+    records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
+) -> list[dict[str, Any]]:
     """Each other backend against TensorFlow, per (arch, style), paired by seed.
 
     Fair only where the runs shared their start (`shared_start`: the same initial weights and
@@ -136,8 +147,10 @@ def backend_comparisons(records: list[RunRecord], time_margin: float = DEFAULT_T
     by_seed = {(r.backend, r.arch, r.style, r.seed): r for r in ok if r.run_key in shared}
     found = []
     for backend in BACKENDS[1:]:
-        for arch, style in sorted({(a, s) for b, a, s, _ in by_seed if b == backend},
-                                  key=lambda k: (k[0], STYLES.index(k[1]))):  # fmt: skip
+        for arch, style in sorted(
+            {(a, s) for b, a, s, _ in by_seed if b == backend},
+            key=lambda k: (k[0], STYLES.index(k[1])),
+        ):
             for metric in BACKEND_COMPARED:
                 pairs = [
                     (getattr(r, metric), getattr(ref, metric))
@@ -150,8 +163,15 @@ def backend_comparisons(records: list[RunRecord], time_margin: float = DEFAULT_T
                 if not pairs:
                     continue
                 c = compare_pairs(metric, pairs, time_margin)
-                found.append({"backend": backend, "reference_backend": DEFAULT_BACKEND,
-                              "arch": arch, "style": style, **c.to_dict()})  # fmt: skip
+                found.append(
+                    {
+                        "backend": backend,
+                        "reference_backend": DEFAULT_BACKEND,
+                        "arch": arch,
+                        "style": style,
+                        **c.to_dict(),
+                    }
+                )
     return found
 
 
@@ -168,7 +188,7 @@ def node_warnings(records: list[RunRecord]) -> list[str]:
         "timing comparisons between its styles mix machines, so read them with care"
         for name, found in kinds.items()
         if len(found) > 1
-    ]  # fmt: skip
+    ]
 
 
 def identity_warnings(records: list[RunRecord]) -> list[str]:
@@ -207,8 +227,9 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
     return entries, medians
 
 
-def _paired_measure(backend: str, arch: str, measure: str, records: list[PairedRecord],
-                    margin: float) -> tuple[list[dict], list[dict]]:  # fmt: skip
+def _paired_measure(
+    backend: str, arch: str, measure: str, records: list[PairedRecord], margin: float
+) -> tuple[list[dict], list[dict]]:
     """`paired_summary`'s entries and medians of one measure of one model."""
     first = records[0]
     processes = [{measure: r.ordered_seconds()[measure]} for r in records]
@@ -236,11 +257,19 @@ def _paired_measure(backend: str, arch: str, measure: str, records: list[PairedR
     ]
     medians = []
     for style in first.styles:
-        per_call = [t / r.steps_per_burst[measure]
-                    for r in records for t in r.seconds[measure][style]]  # fmt: skip
-        medians.append({"backend": backend, "arch": arch, "style": style, "measure": measure,
-                        "median_ms_per_call": 1000 * statistics.median(per_call),
-                        "rounds": len(per_call)})  # fmt: skip
+        per_call = [
+            t / r.steps_per_burst[measure] for r in records for t in r.seconds[measure][style]
+        ]
+        medians.append(
+            {
+                "backend": backend,
+                "arch": arch,
+                "style": style,
+                "measure": measure,
+                "median_ms_per_call": 1000 * statistics.median(per_call),
+                "rounds": len(per_call),
+            }
+        )
     return entries, medians
 
 
@@ -312,8 +341,11 @@ def mixed_records_warnings(records: list[Any]) -> list[str]:
             found.setdefault(name, set()).add(",".join(value) if isinstance(value, list) else value)
     lines = []
     for (backend, arch, phase), found in ways.items():
-        mixed = [f"{name} {' and '.join(map(str, sorted(values)))}"
-                 for name, values in found.items() if len(values) > 1]  # fmt: skip
+        mixed = [
+            f"{name} {' and '.join(map(str, sorted(values)))}"
+            for name, values in found.items()
+            if len(values) > 1
+        ]
         if mixed:
             lines.append(
                 f"{model_name(backend, arch)} {phase}: its processes were recorded with "

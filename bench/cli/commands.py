@@ -78,13 +78,17 @@ def compare(args: argparse.Namespace) -> int:
     except CompareError as e:
         fail(str(e))
     if args.fail_on_regression and found.thin:
-        fail(f"--fail-on-regression needs {GATE_MIN_RUNS} or more runs per cell on each side; "
-             f"these have fewer: {'; '.join(found.thin)}; rerun the thin side with --seeds "
-             f"{GATE_MIN_RUNS} or more")  # fmt: skip
+        fail(
+            f"--fail-on-regression needs {GATE_MIN_RUNS} or more runs per cell on each side; "
+            f"these have fewer: {'; '.join(found.thin)}; rerun the thin side with --seeds "
+            f"{GATE_MIN_RUNS} or more"
+        )
     _writable(out)
     print(write_comparison(found, out, margin))
-    print(f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
-          "compare.png)")  # fmt: skip
+    print(
+        f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
+        "compare.png)"
+    )
     regressions = regression_lines(found)
     if args.fail_on_regression and regressions:
         for line in regressions:
@@ -99,8 +103,7 @@ def _history(args: argparse.Namespace, out: Path, margin: float) -> int:
     from bench.render.history import write_history
 
     if args.fail_on_regression:
-        fail("--fail-on-regression gates two sweeps, BASE and NEW; received "
-             f"{len(args.sweeps)}")  # fmt: skip
+        fail(f"--fail-on-regression gates two sweeps, BASE and NEW; received {len(args.sweeps)}")
     try:
         found = history(args.sweeps, margin)
     except CompareError as e:
@@ -140,8 +143,15 @@ def perf(args: argparse.Namespace) -> int:
         f"{peak['peak_matmul_gflops_best']:.1f} best",
         flush=True,
     )
-    run_perf(out, peak=peak, environment=collect(), settings=settings, data_dir=args.data_dir,
-             repeats=args.repeats, echo=lambda line: print(line, flush=True))  # fmt: skip
+    run_perf(
+        out,
+        peak=peak,
+        environment=collect(),
+        settings=settings,
+        data_dir=args.data_dir,
+        repeats=args.repeats,
+        echo=lambda line: print(line, flush=True),
+    )
     print(f"\nwrote {out / 'perf.md'}")
     return 0
 
@@ -156,9 +166,12 @@ def scaling(args: argparse.Namespace) -> int:
     out = _out(args, "scaling")
     try:
         found = run_scaling(
-            out, args.runs_from, args.jobs, make_executor("local", device="auto"),
+            out,
+            args.runs_from,
+            args.jobs,
+            make_executor("local", device="auto"),
             lambda: make_executor("ray", device="auto"),
-        )  # fmt: skip
+        )
     except (ExecutorError, ValueError) as e:
         fail(str(e))
     print(f"Ray's overhead per task: {found.per_task():.2f} s; report: {out / 'scaling.md'}")
@@ -183,32 +196,48 @@ def depth(args: argparse.Namespace) -> int:
         fail(f"--profiles must be 0 or more; received {args.profiles}")
     if args.report_only:
         if args.out is None or not (args.out / "run.json").exists():
-            fail("--report-only needs --out naming a depth study's directory (one with "
-                 f"run.json); received {args.out or 'no --out'}")  # fmt: skip
+            fail(
+                "--report-only needs --out naming a depth study's directory (one with "
+                f"run.json); received {args.out or 'no --out'}"
+            )
         out = args.out
     else:
         out = _out(args, "depth")
         _writable(out)
         try:
             archs = args.arch or tuple(f"dense-{d}" for d in args.depths)
-            run_depth(out, archs, make_executor("local", device="cpu"), margin=margin,
-                      data_dir=args.data_dir, cycles=args.cycles,
-                      steady_rounds=args.steady_rounds, profiles=args.profiles,
-                      echo=lambda line: print(line, flush=True))  # fmt: skip
+            run_depth(
+                out,
+                archs,
+                make_executor("local", device="cpu"),
+                margin=margin,
+                data_dir=args.data_dir,
+                cycles=args.cycles,
+                steady_rounds=args.steady_rounds,
+                profiles=args.profiles,
+                echo=lambda line: print(line, flush=True),
+            )
         except (ExecutorError, RuntimeError) as e:
             fail(str(e), status=1)
     run = read_json(out / "run.json")
     named = "archs" in run
-    command = " ".join([
-        "python -m bench depth",
-        f"--arch {','.join(run['archs'])}" if named else
-        f"--depths {','.join(map(str, run['depths']))}",
-        *([f"--cycles {run['cycles']}"] if run.get("cycles") else []),
-        f"--steady-rounds {run['steady_rounds']}",
-        *([] if named else [f"--profiles {run['profiles']}"]),
-        *([f"--time-margin {run['margin']:g}"] if run["margin"] != DEFAULT_ONE_TIME_MARGIN else []),
-        f"--out {out}",
-    ])  # fmt: skip
+    command = " ".join(
+        [
+            "python -m bench depth",
+            f"--arch {','.join(run['archs'])}"
+            if named
+            else f"--depths {','.join(map(str, run['depths']))}",
+            *([f"--cycles {run['cycles']}"] if run.get("cycles") else []),
+            f"--steady-rounds {run['steady_rounds']}",
+            *([] if named else [f"--profiles {run['profiles']}"]),
+            *(
+                [f"--time-margin {run['margin']:g}"]
+                if run["margin"] != DEFAULT_ONE_TIME_MARGIN
+                else []
+            ),
+            f"--out {out}",
+        ]
+    )
     try:
         report = idioms_report if named else depth_report
         write = idioms_report.write_idioms_report if named else depth_report.write_depth_report

@@ -95,12 +95,10 @@ def _add_setting(parser: argparse.ArgumentParser, name: str, option: Option, kin
     flag = option.flag_for(name)
     help_text = option.help + defaults_text(name, option)
     if option.boolean:
-        parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,
-                            help=help_text)  # fmt: skip
+        parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text)
     else:
         kind = _typed(option.parse) if option.parse else kind  # argparse words its own errors
-        parser.add_argument(flag, dest=name, type=kind, choices=option.choices,
-                            help=help_text)  # fmt: skip
+        parser.add_argument(flag, dest=name, type=kind, choices=option.choices, help=help_text)
 
 
 def _field_types() -> dict[str, type]:
@@ -193,8 +191,11 @@ def compare_parser() -> argparse.ArgumentParser:
 
 
 def perf_parser() -> argparse.ArgumentParser:
-    p = _subcommand("perf", "Ablate the training speed knobs and measure the harness overhead.",
-                    "output dir (a new runs/<time>-perf/)")  # fmt: skip
+    p = _subcommand(
+        "perf",
+        "Ablate the training speed knobs and measure the harness overhead.",
+        "output dir (a new runs/<time>-perf/)",
+    )
     p.add_argument("--repeats", type=int, default=5, help="rounds of every variant (5)")
     p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
     return p
@@ -207,8 +208,12 @@ def scaling_parser() -> argparse.ArgumentParser:
         "on 1, 4 and 16 nodes from a sweep's run times.",
         "where scaling.md goes (a new runs/<time>-scaling/)",
     )
-    p.add_argument("--runs-from", type=Path, default=Path("results"),
-                   help="the sweep whose run times the projection uses (results)")  # fmt: skip
+    p.add_argument(
+        "--runs-from",
+        type=Path,
+        default=Path("results"),
+        help="the sweep whose run times the projection uses (results)",
+    )
     p.add_argument("--jobs", type=int, default=8, help="no-op jobs timed on each executor (8)")
     return p
 

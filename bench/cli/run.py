@@ -81,9 +81,12 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     if args.executor != "ray" and (args.ray_address or args.ray_cpus_per_run):
         fail("--ray-address and --ray-cpus-per-run need --executor ray")
     try:  # connected before anything runs: a bad address ends here, with one line
-        executor = make_executor(args.executor, device=config.settings.device,
-                                 ray_address=args.ray_address,
-                                 cpus_per_run=args.ray_cpus_per_run)  # fmt: skip
+        executor = make_executor(
+            args.executor,
+            device=config.settings.device,
+            ray_address=args.ray_address,
+            cpus_per_run=args.ray_cpus_per_run,
+        )
     except ExecutorError as e:
         fail(str(e))
     try:
@@ -96,8 +99,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                 if not str(seen.get("device", "cpu")).startswith("gpu"):
                     gpu = False
                     if config.settings.device == "gpu":
-                        fail(f"--device gpu, but {backend} sees no GPU; install a CUDA build "
-                             f"({gpu_hint(backend)}) or use --device auto/cpu")  # fmt: skip
+                        fail(
+                            f"--device gpu, but {backend} sees no GPU; install a CUDA build "
+                            f"({gpu_hint(backend)}) or use --device auto/cpu"
+                        )
             warning = precision_warning(config.settings.precision, gpu, native_bf16())
             if warning:
                 print(f"warning: {warning}", file=sys.stderr, flush=True)

@@ -39,8 +39,7 @@ def command_options(config: dict[str, Any]) -> list[str]:
     return [*found, "--out", str(config.get("out", "results"))]
 
 
-def command_line(config: dict[str, Any], out: str | None = None,
-                 prefix: Sequence[str] = ()) -> str:  # fmt: skip
+def command_line(config: dict[str, Any], out: str | None = None, prefix: Sequence[str] = ()) -> str:
     """`command_options` as one shell line, writing to `out` where given."""
     words = command_options({**config, **({"out": out} if out else {})})
     return shlex.join([*prefix, "python", "-m", "bench", *words])

@@ -48,15 +48,19 @@ class BenchConfig:
     archs: tuple[str, ...] = setting(
         help=f"architectures: {', '.join(ARCHS)}, or module:ATTRIBUTE naming your own "
         "mnist_models.Architecture",
-        flag="--arch", parse=names(ARCHS), check=check_archs,
-    )  # fmt: skip
+        flag="--arch",
+        parse=names(ARCHS),
+        check=check_archs,
+    )
     styles: tuple[str, ...] = setting(
         help="styles", parse=names(STYLES), check=known("style", STYLES)
     )
     seeds: tuple[int, ...] = setting(
-        help="N (seeds 1..N), a list 1,2,7 or a range 3-5", parse=parse_seeds, check=check_seeds,
+        help="N (seeds 1..N), a list 1,2,7 or a range 3-5",
+        parse=parse_seeds,
+        check=check_seeds,
         show=show_seeds,
-    )  # fmt: skip
+    )
     settings: TrainSettings = None  # type: ignore[assignment]  # with the first backend
     out: Path = Path("results")
     backends: tuple[str, ...] = setting(
@@ -73,62 +77,76 @@ class BenchConfig:
         check=check_data_dir,
     )
     resume: bool = False
-    order_seed: int = setting(0, help="seed of the shuffled run and build orders",
-                              check=whole(0))  # fmt: skip
+    order_seed: int = setting(0, help="seed of the shuffled run and build orders", check=whole(0))
     # (arch, style) pairs the architecture cannot express: found by the sweep's pre-check
     unsupported: tuple[tuple[str, str], ...] = ()
     capabilities: bool = setting(
         True, help="check what each style can do: reload, reuse, export, inspect", boolean=True
     )
     capability_files: str | None = setting(
-        None, help="keep the capability checks' files (.keras, SavedModel, TFLite, ONNX) in DIR, "
-        "for a later install's --previous-files (default: a temporary directory)", parse=str,
-    )  # fmt: skip
+        None,
+        help="keep the capability checks' files (.keras, SavedModel, TFLite, ONNX) in DIR, "
+        "for a later install's --previous-files (default: a temporary directory)",
+        parse=str,
+    )
     previous_files: str | None = setting(
-        None, help="load the .keras files that another install kept with --capability-files DIR "
-        "in the capability checks' new process, as an upgrade meets them", parse=str,
+        None,
+        help="load the .keras files that another install kept with --capability-files DIR "
+        "in the capability checks' new process, as an upgrade meets them",
+        parse=str,
         check=check_previous_files,
-    )  # fmt: skip
+    )
     paired_rounds: int = setting(
-        0, help="rounds in each process of the paired timing phase (0 = off)",
+        0,
+        help="rounds in each process of the paired timing phase (0 = off)",
         check=check_paired_rounds,
-    )  # fmt: skip
+    )
     paired_processes: int = setting(
-        1, help="the most independent processes of each paired phase per arch (steady and "
+        1,
+        help="the most independent processes of each paired phase per arch (steady and "
         "one-time); a phase stops earlier once its verdicts are decided",
         check=whole(1),
-    )  # fmt: skip
+    )
     one_time_processes: int = setting(
-        0, help="the most processes of each one-time phase per arch (0 = as many as "
-        "--paired-processes)", check=whole(0),
-    )  # fmt: skip
+        0,
+        help="the most processes of each one-time phase per arch (0 = as many as "
+        "--paired-processes)",
+        check=whole(0),
+    )
     paired_min_processes: int = setting(
-        1, help="the fewest processes of each steady paired phase per arch before it may stop "
-        "on its verdicts (a one-time phase may stop after one block)", check=whole(1),
-    )  # fmt: skip
+        1,
+        help="the fewest processes of each steady paired phase per arch before it may stop "
+        "on its verdicts (a one-time phase may stop after one block)",
+        check=whole(1),
+    )
     paired_instances: int = setting(
         1, help="instances of each style in each steady paired process", check=whole(1)
     )
     budget: float | None = setting(
-        None, help="wall time of the whole sweep (300, 5m, 1h): the runs go first, then the "
+        None,
+        help="wall time of the whole sweep (300, 5m, 1h): the runs go first, then the "
         "paired phases while what is left pays for their next processes; a profile's budget "
         "is per backend",
-        parse=parse_duration, check=check_budget,
+        parse=parse_duration,
+        check=check_budget,
         show=show_duration,
-    )  # fmt: skip
+    )
     time_margin: float = setting(
-        DEFAULT_TIME_MARGIN, help="equivalence margin of the timing verdicts, in percent",
+        DEFAULT_TIME_MARGIN,
+        help="equivalence margin of the timing verdicts, in percent",
         check=percent,
-    )  # fmt: skip
+    )
     one_time_cycles: int = setting(
-        0, help="cycles of the one-time phase (build, compile, first step, first predict, save, "
+        0,
+        help="cycles of the one-time phase (build, compile, first step, first predict, save, "
         "load) in each one-time process, after a warm-up (0 = off)",
         check=whole(0),
-    )  # fmt: skip
+    )
     one_time_margin: float = setting(
-        DEFAULT_ONE_TIME_MARGIN, help="equivalence margin of the one-time verdicts, in percent",
+        DEFAULT_ONE_TIME_MARGIN,
+        help="equivalence margin of the one-time verdicts, in percent",
         check=percent,
-    )  # fmt: skip
+    )
 
     def __post_init__(self):
         validate(self)
@@ -150,13 +168,19 @@ class BenchConfig:
     def runs(self) -> list[RunSpec]:
         """Every run of the sweep, seed-major, in no particular style order."""
         return [
-            RunSpec(arch, style, seed, self.backend_settings(backend), self.data_dir,
-                    str(self.init_weights_path(arch, seed)) if self.settings.shared_start else None)
+            RunSpec(
+                arch,
+                style,
+                seed,
+                self.backend_settings(backend),
+                self.data_dir,
+                str(self.init_weights_path(arch, seed)) if self.settings.shared_start else None,
+            )
             for backend in self.backends
             for seed in self.seeds
             for arch in self.archs
             for style in self.styles_of(arch)
-        ]  # fmt: skip
+        ]
 
     def init_weights_path(self, arch: str, seed: int) -> Path:
         """Where a shared start's initial weights for (arch, seed) are kept."""
@@ -178,17 +202,24 @@ class BenchConfig:
         if not self.paired_rounds:
             return []
         return [
-            PairedSpec(arch, self.styles_of(arch), self.seeds[0], self.backend_settings(backend),
-                       self.paired_rounds, self.order_seed + process, process,
-                       reference=self.reference(arch), data_dir=self.data_dir,
-                       build_order=balanced_build_order(self.styles_of(arch), process,
-                                                        self.order_seed),
-                       instances=self.paired_instances)
+            PairedSpec(
+                arch,
+                self.styles_of(arch),
+                self.seeds[0],
+                self.backend_settings(backend),
+                self.paired_rounds,
+                self.order_seed + process,
+                process,
+                reference=self.reference(arch),
+                data_dir=self.data_dir,
+                build_order=balanced_build_order(self.styles_of(arch), process, self.order_seed),
+                instances=self.paired_instances,
+            )
             for backend in self.backends
             for process in range(self.paired_processes)
             for arch in self.archs
             if len(self.styles_of(arch)) >= 2
-        ]  # fmt: skip
+        ]
 
     def most_processes(self, phase: str) -> int:
         """The most processes of a paired phase ("steady" or "one_time") per arch."""
@@ -200,14 +231,22 @@ class BenchConfig:
         if not self.one_time_cycles:
             return []
         return [
-            OneTimeSpec(arch, self.styles_of(arch), self.seeds[0], self.backend_settings(backend),
-                        self.one_time_cycles, self.order_seed, process,
-                        reference=self.reference(arch), data_dir=self.data_dir)
+            OneTimeSpec(
+                arch,
+                self.styles_of(arch),
+                self.seeds[0],
+                self.backend_settings(backend),
+                self.one_time_cycles,
+                self.order_seed,
+                process,
+                reference=self.reference(arch),
+                data_dir=self.data_dir,
+            )
             for backend in self.backends
             for process in range(self.most_processes("one_time"))
             for arch in self.archs
             if len(self.styles_of(arch)) >= 2
-        ]  # fmt: skip
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "out": str(self.out)}

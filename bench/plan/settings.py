@@ -37,8 +37,14 @@ PAIRED_PRECISION = {"train_step": 1.5, "predict": 1.5, "latency": 3.0}
 # The one-time phase: a cost paid once per model is judged with a wider margin than a cost paid
 # on every step (docs/methodology.md, "One-time costs"), and aims for these half-widths.
 DEFAULT_ONE_TIME_MARGIN = 10.0
-ONE_TIME_PRECISION = {"build": 5.0, "compile": 10.0, "first_train_step": 5.0,
-                      "first_predict": 5.0, "save": 5.0, "load": 5.0}  # fmt: skip
+ONE_TIME_PRECISION = {
+    "build": 5.0,
+    "compile": 10.0,
+    "first_train_step": 5.0,
+    "first_predict": 5.0,
+    "save": 5.0,
+    "load": 5.0,
+}
 PRECISION = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}  # every paired measure's aim
 INIT_DIR = "init"  # in a sweep's directory: the initial weights of a shared start
 
@@ -180,8 +186,9 @@ class TrainSettings:
         check=_images(MNIST_TEST_IMAGES),
         show=_all_of(MNIST_TEST_IMAGES),
     )
-    device: str = setting("auto", help="auto (GPU if the backend sees one), cpu, gpu",
-                          choices=DEVICES)  # fmt: skip
+    device: str = setting(
+        "auto", help="auto (GPU if the backend sees one), cpu, gpu", choices=DEVICES
+    )
     deterministic: bool = setting(
         True, help="op determinism: equal seeds give equal results", boolean=True
     )
@@ -202,9 +209,10 @@ class TrainSettings:
         choices=PRECISIONS,
     )
     steps_per_execution: int = setting(
-        1, help="train steps per call into the backend (same math, less Python per step)",
+        1,
+        help="train steps per call into the backend (same math, less Python per step)",
         check=whole(1),
-    )  # fmt: skip
+    )
     backend: str = DEFAULT_BACKEND  # set per backend from the sweep's --backend
     # Every backend and style starts from the same initial weights (made by the Sequential
     # model on TensorFlow) and sees the batches in the same order (a NumPy permutation of the

@@ -104,8 +104,10 @@ class OneTimeSpec:
         """The order of each cycle, the warm-up first, balanced over cycles and processes: the
         recorded cycles of all processes continue one sequence of Latin squares."""
         first = self.process * self.cycles
-        orders = [balanced_build_order(self.styles, first + c, self.order_seed)
-                  for c in range(self.cycles)]  # fmt: skip
+        orders = [
+            balanced_build_order(self.styles, first + c, self.order_seed)
+            for c in range(self.cycles)
+        ]
         return [orders[0], *orders]
 
     def to_json(self) -> str:
@@ -150,8 +152,11 @@ class PairedSpec:
         """(style, instance) in the order they are built: the build order, then its reverse, and so
         on, so that with two instances each style has one early and one late instance."""
         order = self.styles_in_build_order
-        return [(style, instance) for instance in range(self.instances)
-                for style in (order if instance % 2 == 0 else order[::-1])]  # fmt: skip
+        return [
+            (style, instance)
+            for instance in range(self.instances)
+            for style in (order if instance % 2 == 0 else order[::-1])
+        ]
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

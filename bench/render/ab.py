@@ -190,18 +190,21 @@ def accuracy_section(found: dict[str, Any]) -> list[str]:
         return []
     rows = [
         [seed, style, f"{100 * base:.2f}", f"{100 * new:.2f}", f"{100 * (new - base):+.2f}"]
-        for seed, style, base, new in zip(e["seeds"], e["styles"], e["base"], e["new"],
-                                          strict=True)
-    ]  # fmt: skip
+        for seed, style, base, new in zip(e["seeds"], e["styles"], e["base"], e["new"], strict=True)
+    ]
     return [
         f"## Accuracy, paired by seed, margin ±{e['margin']:g} points",
         "",
         f"One short run per side and seed ({found['training']}); {accuracy_words(e)}.",
         "",
-        tabulate(rows, headers=["seed", "style", "BASE %", "NEW %", "NEW − BASE"],
-                 tablefmt="github", disable_numparse=True),
+        tabulate(
+            rows,
+            headers=["seed", "style", "BASE %", "NEW %", "NEW − BASE"],
+            tablefmt="github",
+            disable_numparse=True,
+        ),
         "",
-    ]  # fmt: skip
+    ]
 
 
 def capability_section(found: dict[str, Any]) -> list[str]:

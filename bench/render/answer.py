@@ -18,13 +18,22 @@ from bench.store.capabilities import NO, label_of, outcome_of
 
 # what a verdict's words mean to a reader choosing a style: grey the same, green faster, red
 # slower or unable, the pale shades where the size is within the margin or unclear
-COLORS = {"same": "#d9d9d9", "faster": "#1a9850", "faster, small": "#a6d96a",
-          "slower": "#d73027", "slower, small": "#fdae61", "undecided": "#ffffff"}  # fmt: skip
-LEGEND = {"same": "equivalent, same model or able", "faster": "faster, beyond margin",
-          "faster, small": "faster, within margin or size unclear",
-          "slower": "slower beyond margin, differs or unable",
-          "slower, small": "slower, within margin or size unclear",
-          "undecided": "inconclusive"}  # fmt: skip
+COLORS = {
+    "same": "#d9d9d9",
+    "faster": "#1a9850",
+    "faster, small": "#a6d96a",
+    "slower": "#d73027",
+    "slower, small": "#fdae61",
+    "undecided": "#ffffff",
+}
+LEGEND = {
+    "same": "equivalent, same model or able",
+    "faster": "faster, beyond margin",
+    "faster, small": "faster, within margin or size unclear",
+    "slower": "slower beyond margin, differs or unable",
+    "slower, small": "slower, within margin or size unclear",
+    "undecided": "inconclusive",
+}
 
 Cell = tuple[str, str]  # (text, colour key)
 
@@ -64,8 +73,9 @@ def _one_model(runs: list[dict[str, Any]], style: str) -> Cell | None:
 def _able(checks: dict[str, Any] | None) -> Cell | None:
     if not checks:
         return None
-    unable = [label_of(c).replace("`", "") for c, found in checks.items()
-              if outcome_of(found) == NO]  # fmt: skip
+    unable = [
+        label_of(c).replace("`", "") for c, found in checks.items() if outcome_of(found) == NO
+    ]
     if not unable:
         return f"every one of {len(checks)} checks", "same"
     shown = "\n".join(unable[:3]) + (f"\n+{len(unable) - 3} more" if len(unable) > 3 else "")
@@ -75,10 +85,10 @@ def _able(checks: dict[str, Any] | None) -> Cell | None:
 def answer_rows(results: dict[str, Any], model: str) -> tuple[str, list[str], list[tuple]]:
     """One model's grid: its reference, the styles compared with it, and (label, cells) rows,
     a cell None where nothing was measured."""
-    paired = [e for e in results.get("paired", [])
-              if model_name(e.get("backend"), e["arch"]) == model]  # fmt: skip
-    runs = [r for r in results.get("runs", [])
-            if model_name(r.get("backend"), r["arch"]) == model]  # fmt: skip
+    paired = [
+        e for e in results.get("paired", []) if model_name(e.get("backend"), e["arch"]) == model
+    ]
+    runs = [r for r in results.get("runs", []) if model_name(r.get("backend"), r["arch"]) == model]
     reference = paired[0]["reference"] if paired else "sequential"
     present = {e["style"] for e in paired} | {r["style"] for r in runs}
     styles = [s for s in STYLES if s in present and s != reference]
@@ -87,8 +97,9 @@ def answer_rows(results: dict[str, Any], model: str) -> tuple[str, list[str], li
     ]
     for phase in ("steady", "one_time"):
         for measure in MEASURES:
-            found = {e["style"]: e for e in paired
-                     if (e["phase"], e["measure"]) == (phase, measure)}  # fmt: skip
+            found = {
+                e["style"]: e for e in paired if (e["phase"], e["measure"]) == (phase, measure)
+            }
             if found:
                 label = MEASURES[measure].label + (" (each call)" if phase == "steady" else "")
                 rows.append((label, [_timed(found[s]) if s in found else None for s in styles]))
@@ -103,8 +114,11 @@ def first_model(results: dict[str, Any]) -> str | None:
     has runs."""
     config = results.get("config") or {}
     made = [model_name(r.get("backend"), r["arch"]) for r in results.get("runs", [])]
-    wanted = [model_name(b, a) for a in config.get("archs") or []
-              for b in config.get("backends") or [None]]  # fmt: skip
+    wanted = [
+        model_name(b, a)
+        for a in config.get("archs") or []
+        for b in config.get("backends") or [None]
+    ]
     return next((m for m in wanted if m in made), made[0] if made else None)
 
 
@@ -131,10 +145,17 @@ def answer_chart(results: dict[str, Any]):
     ax.tick_params(length=0)
     for side in ax.spines.values():
         side.set_visible(False)
-    ax.set_title(f"{model}: each style against {reference} (time ratios, > 1 is slower)",
-                 loc="left", pad=18)  # fmt: skip
-    figure.legend(handles=[Patch(facecolor=COLORS[k], edgecolor="#999999", label=v)
-                           for k, v in LEGEND.items()],
-                  loc="lower center", ncol=3, fontsize=7, frameon=False)  # fmt: skip
+    ax.set_title(
+        f"{model}: each style against {reference} (time ratios, > 1 is slower)", loc="left", pad=18
+    )
+    figure.legend(
+        handles=[
+            Patch(facecolor=COLORS[k], edgecolor="#999999", label=v) for k, v in LEGEND.items()
+        ],
+        loc="lower center",
+        ncol=3,
+        fontsize=7,
+        frameon=False,
+    )
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     return figure

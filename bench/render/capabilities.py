@@ -57,8 +57,12 @@ def capability_table(styles: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame, l
     return pd.DataFrame(rows), notes
 
 
-def capability_section(capabilities: dict[str, Any], environment: dict[str, Any],
-                       seconds: dict[str, Any], unsupported: list[str]) -> list[str]:  # fmt: skip
+def capability_section(
+    capabilities: dict[str, Any],
+    environment: dict[str, Any],
+    seconds: dict[str, Any],
+    unsupported: list[str],
+) -> list[str]:
     """The report's "What each style can do": one table per backend and architecture."""
     if not capabilities:
         return []

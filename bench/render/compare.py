@@ -31,17 +31,31 @@ def regression_lines(found: SweepComparison) -> list[str]:
 
 def _metric_rows(found: SweepComparison) -> pd.DataFrame:
     rows = [
-        {**r, "new_vs_base": estimate_text(r["estimate"], r["unit"]) if "unit" in r else "–",
-         "ci95": interval_text(r, units=False) if "unit" in r else "–",
-         "n_base": r.get("reached_base") or r.get("n_base", "–"),
-         "n_new": r.get("reached_new") or r.get("n_new", "–")}
+        {
+            **r,
+            "new_vs_base": estimate_text(r["estimate"], r["unit"]) if "unit" in r else "–",
+            "ci95": interval_text(r, units=False) if "unit" in r else "–",
+            "n_base": r.get("reached_base") or r.get("n_base", "–"),
+            "n_new": r.get("reached_new") or r.get("n_new", "–"),
+        }
         for r in found.rows
-    ]  # fmt: skip
-    columns = ["backend", "arch", "style", "label", "new_vs_base", "ci95", "n_base", "n_new",
-               "pairing", "verdict"]  # fmt: skip
+    ]
+    columns = [
+        "backend",
+        "arch",
+        "style",
+        "label",
+        "new_vs_base",
+        "ci95",
+        "n_base",
+        "n_new",
+        "pairing",
+        "verdict",
+    ]
     table = pd.DataFrame(rows).reindex(columns=columns).astype(object).fillna("–")
-    return table.rename(columns={"label": "metric", "new_vs_base": "NEW vs BASE",
-                                 "ci95": "95 % CI"})  # fmt: skip
+    return table.rename(
+        columns={"label": "metric", "new_vs_base": "NEW vs BASE", "ci95": "95 % CI"}
+    )
 
 
 def _paired_rows(found: SweepComparison) -> pd.DataFrame:
@@ -67,8 +81,10 @@ def headline_lines(found: SweepComparison) -> list[str]:
     """What a reader must know before the tables: the machines, and what a pass can mean."""
     lines = []
     if found.machines:
-        lines.append(f"**The machines differ** ({'; '.join(found.machines)}): raw times compare "
-                     "machines as much as code.")  # fmt: skip
+        lines.append(
+            f"**The machines differ** ({'; '.join(found.machines)}): raw times compare "
+            "machines as much as code."
+        )
     else:
         lines.append("Same kind of machine (CPU fingerprint, cores, devices).")
     slow, drop = (
@@ -78,13 +94,19 @@ def headline_lines(found: SweepComparison) -> list[str]:
     if slow or drop:
         sizes = []
         if slow:
-            sizes.append(f"a slowdown of {slow['median']:.0f} % (median over {slow['n']} gating "
-                         f"times; {slow['worst']:.0f} % for the least precise)")  # fmt: skip
+            sizes.append(
+                f"a slowdown of {slow['median']:.0f} % (median over {slow['n']} gating "
+                f"times; {slow['worst']:.0f} % for the least precise)"
+            )
         if drop:
-            sizes.append(f"an accuracy drop of {drop['median']:.2f} points (worst "
-                         f"{drop['worst']:.2f})")  # fmt: skip
-        lines.append("The smallest regressions this comparison could have found: "
-                      + " and ".join(sizes) + "; anything smaller passes unseen.")  # fmt: skip
+            sizes.append(
+                f"an accuracy drop of {drop['median']:.2f} points (worst {drop['worst']:.2f})"
+            )
+        lines.append(
+            "The smallest regressions this comparison could have found: "
+            + " and ".join(sizes)
+            + "; anything smaller passes unseen."
+        )
     lines.append(f"Accuracy is compared {found.accuracy_pairing}.")
     return lines
 

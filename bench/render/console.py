@@ -45,24 +45,36 @@ LEGEND = (
 def short_verdict(entry: dict[str, Any]) -> str:
     """A paired entry's verdict in the console's few letters (LEGEND says what they mean)."""
     word = {"higher": "slower", "lower": "faster"}.get(entry.get("direction"), "")
-    short = {EQUIVALENT: "same", WITHIN: f"{word} <m", BEYOND: word.upper(),
-             UNCLEAR: f"{word}?", INCONCLUSIVE: "unclear", TOO_FEW: "n<2",
-             NO_SPREAD: "no spread"}  # fmt: skip
+    short = {
+        EQUIVALENT: "same",
+        WITHIN: f"{word} <m",
+        BEYOND: word.upper(),
+        UNCLEAR: f"{word}?",
+        INCONCLUSIVE: "unclear",
+        TOO_FEW: "n<2",
+        NO_SPREAD: "no spread",
+    }
     return short.get(verdict_kind(entry["verdict"]), entry["verdict"])
 
 
 def answer_table(results: dict[str, Any]) -> list[str]:
     """Per model, one row per style: accuracy, identical weights, the paired phase's median
     training step (the runs' own step times vary by more than the styles do), each verdict."""
-    stats = {(s["backend"], s["arch"], s["style"], s["metric"]): s
-             for s in results["summary"]["stats"]}  # fmt: skip
+    stats = {
+        (s["backend"], s["arch"], s["style"], s["metric"]): s for s in results["summary"]["stats"]
+    }
     verdicts = {(e["backend"], e["arch"], e["style"], e["measure"]): e for e in results["paired"]}
     medians = results.get("paired_medians") or []
-    steps = {(m["backend"], m["arch"], m["style"]): m["median_ms_per_call"]
-             for m in medians if m["measure"] == "train_step"}  # fmt: skip
+    steps = {
+        (m["backend"], m["arch"], m["style"]): m["median_ms_per_call"]
+        for m in medians
+        if m["measure"] == "train_step"
+    }
     runs = defaultdict(list)
-    order = sorted(results["runs"], key=lambda r: (BACKENDS.index(r["backend"]), r["arch"],
-                                                    STYLES.index(r["style"])))  # fmt: skip
+    order = sorted(
+        results["runs"],
+        key=lambda r: (BACKENDS.index(r["backend"]), r["arch"], STYLES.index(r["style"])),
+    )
     for run in order:
         runs[(run["backend"], run["arch"], run["style"])].append(run)
     reference_of = references([_Run(r) for r in results["runs"]])
@@ -80,16 +92,24 @@ def answer_table(results: dict[str, Any]) -> list[str]:
                 continue
             accuracy = stats.get((b, a, style, "test_accuracy"))
             step = steps.get((b, a, style))
-            same = [r["identical_to_reference"] for r in group
-                    if r.get("identical_to_reference") is not None]  # fmt: skip
-            identical = "reference" if style == reference else (
-                f"{sum(same)}/{len(same)}" + ("" if all(same) else " DIFFER") if same else "–"
-            )  # fmt: skip
+            same = [
+                r["identical_to_reference"]
+                for r in group
+                if r.get("identical_to_reference") is not None
+            ]
+            identical = (
+                "reference"
+                if style == reference
+                else (
+                    f"{sum(same)}/{len(same)}" + ("" if all(same) else " DIFFER") if same else "–"
+                )
+            )
             cells = [
-                "–" if style == reference or (b, a, style, m) not in verdicts
+                "–"
+                if style == reference or (b, a, style, m) not in verdicts
                 else short_verdict(verdicts[(b, a, style, m)])
                 for _, m in COLUMNS
-            ]  # fmt: skip
+            ]
             lines.append(
                 f"{style:11s}{_mean(accuracy, 100, 2):>7s} {identical:>11s}"
                 f"{'–' if step is None else f'{step:.1f}':>8s} "
@@ -103,13 +123,19 @@ def _milliseconds_line(verdicts: dict, backend: str, arch: str, reference: str) 
     """The one-time columns in milliseconds: the reference's median, each style's difference."""
     parts = []
     for label, measure in COLUMNS:
-        found = [e for (b, a, _, m), e in verdicts.items()
-                 if (b, a, m) == (backend, arch, measure) and "reference_ms" in e]  # fmt: skip
+        found = [
+            e
+            for (b, a, _, m), e in verdicts.items()
+            if (b, a, m) == (backend, arch, measure) and "reference_ms" in e
+        ]
         if found:
             others = ", ".join(f"{e['style']} {e['difference_ms']:+.0f}" for e in found)
             parts.append(f"{label} {found[0]['reference_ms']:.0f} ({others})")
-    return wrap(f"  once, ms ({reference}, and each style's difference): " + "; ".join(parts)) \
-        if parts else []  # fmt: skip
+    return (
+        wrap(f"  once, ms ({reference}, and each style's difference): " + "; ".join(parts))
+        if parts
+        else []
+    )
 
 
 def warning_lines(results: dict[str, Any]) -> list[str]:
@@ -125,8 +151,10 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
             other.append(warning)
     lines = [f"warning: {w}" for w in other]
     if unstable:
-        lines.append(f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
-                     "(summary.md); the verdicts above are paired")  # fmt: skip
+        lines.append(
+            f"note: {len(unstable)} per-run timings vary by over 10 % from run to run "
+            "(summary.md); the verdicts above are paired"
+        )
     open_, total, phases = defaultdict(int), defaultdict(int), defaultdict(list)
     for entry in paired:
         model = model_name(entry.get("backend"), entry["arch"])
@@ -136,8 +164,10 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
         phases[model_name(phase["backend"], phase["arch"])].append(phase)
     for model, count in open_.items():
         if count:
-            lines.append(f"note: {model}: {count} of {total[model]} paired verdicts undecided "
-                         f"(summary.md says why); {_what_decides(phases[model])}")  # fmt: skip
+            lines.append(
+                f"note: {model}: {count} of {total[model]} paired verdicts undecided "
+                f"(summary.md says why); {_what_decides(phases[model])}"
+            )
     return [part for line in lines for part in wrap(line)]
 
 
@@ -147,8 +177,10 @@ def _what_decides(phases: list[dict[str, Any]]) -> str:
         return "a larger --budget may decide them"
     capped = [p for p in phases if p["stopped"] == MAXIMUM]
     if capped:
-        names = ", ".join(f"{'one-time' if p['phase'] == 'one_time' else 'steady'} "
-                          f"({p['most_processes']})" for p in capped)  # fmt: skip
+        names = ", ".join(
+            f"{'one-time' if p['phase'] == 'one_time' else 'steady'} ({p['most_processes']})"
+            for p in capped
+        )
         return f"their phase ran its most processes: {names}"
     return "more --paired-processes may decide them"
 
@@ -174,8 +206,11 @@ def capability_lines(capabilities: dict[str, Any]) -> list[str]:
         for style, checks in styles.items():
             failed = [c for c, found in checks.items() if outcome_of(found) in (NO, NOT_SUPPORTED)]
             if failed:
-                lines += wrap(f"cannot: {model}/{style}, {len(failed)} of {len(checks)} "
-                              f"capability checks: {', '.join(failed)}", indent="")  # fmt: skip
+                lines += wrap(
+                    f"cannot: {model}/{style}, {len(failed)} of {len(checks)} "
+                    f"capability checks: {', '.join(failed)}",
+                    indent="",
+                )
     return ([""] if lines else []) + lines
 
 
@@ -201,5 +236,6 @@ def wrap(line: str, width: int = WIDTH, indent: str = "    ") -> list[str]:
     if len(line) <= width:
         return [line]
     lead = line[: len(line) - len(line.lstrip())]
-    return textwrap.wrap(line, width, subsequent_indent=lead + indent, break_long_words=False,
-                         break_on_hyphens=False)  # fmt: skip
+    return textwrap.wrap(
+        line, width, subsequent_indent=lead + indent, break_long_words=False, break_on_hyphens=False
+    )

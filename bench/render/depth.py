@@ -33,12 +33,23 @@ from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import read_one_time
 
-LABELS = {"sequential": "Sequential (list)", "sequential_add": "Sequential (add)",
-          "functional": "Functional", "subclassed": "subclassed", TOTAL: "whole one-time start",
-          "train_step": "steady train step", "predict": "steady predict (1,024 images)",
-          "first_train_step": "first train step", "first_predict": "first predict"}  # fmt: skip
-COLORS = {"sequential": "#4C72B0", "sequential_add": "#8172B3", "functional": "#DD8452",
-          "subclassed": "#55A868"}  # fmt: skip
+LABELS = {
+    "sequential": "Sequential (list)",
+    "sequential_add": "Sequential (add)",
+    "functional": "Functional",
+    "subclassed": "subclassed",
+    TOTAL: "whole one-time start",
+    "train_step": "steady train step",
+    "predict": "steady predict (1,024 images)",
+    "first_train_step": "first train step",
+    "first_predict": "first predict",
+}
+COLORS = {
+    "sequential": "#4C72B0",
+    "sequential_add": "#8172B3",
+    "functional": "#DD8452",
+    "subclassed": "#55A868",
+}
 
 
 def ms(value: float | None, signed: bool = True) -> str:
@@ -63,8 +74,10 @@ def difference(entry: dict[str, Any] | None) -> str:
 
 
 def _entry(entries, depth, measure, style):
-    return next((e for e in entries if (e["depth"], e["measure"], e["style"]) ==
-                 (depth, measure, style)), None)  # fmt: skip
+    return next(
+        (e for e in entries if (e["depth"], e["measure"], e["style"]) == (depth, measure, style)),
+        None,
+    )
 
 
 def _judged(entry: dict[str, Any]) -> str:
@@ -77,11 +90,21 @@ def answer(found: dict[str, Any]) -> list[str]:
     entries, deepest = found["at_depth"], max(found["depths"])
     reference = LABELS[found["reference"]]
     deep = [e for e in entries if e["depth"] == deepest]
-    large = sorted((e for e in deep if e["measure"] in ONE_TIME_MEASURES and e.get("direction")
-                    and abs(e["difference_ms"]) >= THRESHOLDS_MS[0]),
-                   key=lambda e: -abs(e["difference_ms"]))  # fmt: skip
-    steps = [f"{LABELS.get(e['measure'], e['measure'])}: {_judged(e)} against "
-             f"{ms(e['reference_ms'], False)}" for e in large]  # fmt: skip
+    large = sorted(
+        (
+            e
+            for e in deep
+            if e["measure"] in ONE_TIME_MEASURES
+            and e.get("direction")
+            and abs(e["difference_ms"]) >= THRESHOLDS_MS[0]
+        ),
+        key=lambda e: -abs(e["difference_ms"]),
+    )
+    steps = [
+        f"{LABELS.get(e['measure'], e['measure'])}: {_judged(e)} against "
+        f"{ms(e['reference_ms'], False)}"
+        for e in large
+    ]
     total = [e for e in deep if e["measure"] == TOTAL]
     step = [e for e in deep if e["measure"] == "train_step"]
     return [
@@ -133,9 +156,12 @@ def analyse(out: Path) -> dict[str, Any]:
 
 def profile_hotspots(p: dict[str, Any]) -> dict[str, Any]:
     """A profile's hotspots by self time, and the Keras calls whose cumulative time differs."""
-    return {"hotspots": hotspots(p, p["slower"], p["faster"]),
-            "keras_calls": hotspots(p, p["slower"], p["faster"], by="cumulative_s",
-                                    within="keras/", top=8)}  # fmt: skip
+    return {
+        "hotspots": hotspots(p, p["slower"], p["faster"]),
+        "keras_calls": hotspots(
+            p, p["slower"], p["faster"], by="cumulative_s", within="keras/", top=8
+        ),
+    }
 
 
 def _growth_cell(fit: dict[str, Any] | None, scale: float = 1.0, digits: int = 2) -> str:
@@ -238,8 +264,11 @@ def markdown(found: dict[str, Any], command: str) -> str:
     ]
     for row in found["footprint"]:
         ci = row.get("peak_growth_difference_mb_ci95")
-        diff = (f"{row['peak_growth_difference_mb']:+.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]"
-                if ci and ci[0] is not None else "–")  # fmt: skip
+        diff = (
+            f"{row['peak_growth_difference_mb']:+.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]"
+            if ci and ci[0] is not None
+            else "–"
+        )
         lines.append(
             f"| {row['depth']} | {LABELS[row['style']]} | "
             f"{row.get('peak_growth_mb', float('nan')):.1f} | {diff} | "
@@ -295,9 +324,11 @@ def profile_lines(profiles: list[dict[str, Any]]) -> list[str]:
 
 
 def _hotspot_rows(rows: list[dict[str, Any]]) -> list[str]:
-    return [f"| `{h['function']}` | {h['difference_s']:+.2f} | {h['ncalls'][0]:,}, "
-            f"{h['ncalls'][1]:,} | {h['cumulative_s'][0]:.2f}, {h['cumulative_s'][1]:.2f} |"
-            for h in rows]  # fmt: skip
+    return [
+        f"| `{h['function']}` | {h['difference_s']:+.2f} | {h['ncalls'][0]:,}, "
+        f"{h['ncalls'][1]:,} | {h['cumulative_s'][0]:.2f}, {h['cumulative_s'][1]:.2f} |"
+        for h in rows
+    ]
 
 
 def chart(out: Path, records) -> Path:
@@ -312,10 +343,17 @@ def chart(out: Path, records) -> Path:
                 times = series(r, measure).get(style)
                 if times:
                     d = describe([math.log(1000 * t) for t in times])
-                    low, high = ((d.ci95_low, d.ci95_high) if d.ci95_low is not None
-                                 else (d.mean, d.mean))  # fmt: skip
-                    points.append((depth_of(r.arch), statistics.median(times) * 1000,
-                                   math.exp(low), math.exp(high)))  # fmt: skip
+                    low, high = (
+                        (d.ci95_low, d.ci95_high) if d.ci95_low is not None else (d.mean, d.mean)
+                    )
+                    points.append(
+                        (
+                            depth_of(r.arch),
+                            statistics.median(times) * 1000,
+                            math.exp(low),
+                            math.exp(high),
+                        )
+                    )
             if points:
                 x, mid, low, high = zip(*points, strict=True)
                 ax.plot(x, mid, marker="o", ms=3, label=LABELS[style], color=COLORS.get(style))

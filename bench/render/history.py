@@ -44,14 +44,19 @@ def markdown(found: History) -> str:
             "model": model_name(backend, arch),
             "style": style,
             **{
-                label: "–" if s is None else f"{100 * s['mean']:.2f} %" + (
-                    "" if s.get("ci95_low") is None
-                    else f" [{100 * s['ci95_low']:.2f}, {100 * s['ci95_high']:.2f}]")
+                label: "–"
+                if s is None
+                else f"{100 * s['mean']:.2f} %"
+                + (
+                    ""
+                    if s.get("ci95_low") is None
+                    else f" [{100 * s['ci95_low']:.2f}, {100 * s['ci95_high']:.2f}]"
+                )
                 for label, s in zip(labels, stats, strict=True)
             },
         }
         for (backend, arch, style), stats in sorted(found.accuracy.items())
-    ]  # fmt: skip
+    ]
     parts = [
         "# Sweeps in order",
         "",
@@ -68,19 +73,27 @@ def markdown(found: History) -> str:
         md(pd.DataFrame(ratio_rows)) if ratio_rows else "No paired timing in these sweeps.\n",
     ]
     for step, changes in enumerate(found.steps):
-        moved = [c for c in changes if "change" in c and c["change"]["verdict"] not in
-                 ("equivalent", "inconclusive", "inconclusive (n too small)")]  # fmt: skip
+        moved = [
+            c
+            for c in changes
+            if "change" in c
+            and c["change"]["verdict"]
+            not in ("equivalent", "inconclusive", "inconclusive (n too small)")
+        ]
         parts += [f"## From sweep {step + 1} to sweep {step + 2}: did a style's effect change?", ""]
         parts += [
             f"- {model_name(c['backend'], c['arch'])}/{c['style']} "
             f"{MEASURES[c['measure']].label}: {ratio_text(c['change'])} ({c['verdict']})"
             for c in moved
-        ] or ["No style's effect changed beyond what its interval allows (every change "
-              "equivalent or inconclusive)."]  # fmt: skip
+        ] or [
+            "No style's effect changed beyond what its interval allows (every change "
+            "equivalent or inconclusive)."
+        ]
         checks = found.checks[step] if step < len(found.checks) else []
         parts += ["", "Capability checks that changed (a lost one is a regression):", ""]
-        parts += [f"- {'**lost** ' if c['regression'] else ''}{change_line(c)}" for c in checks
-                  ] or ["- none"]  # fmt: skip
+        parts += [
+            f"- {'**lost** ' if c['regression'] else ''}{change_line(c)}" for c in checks
+        ] or ["- none"]
         parts.append("")
     parts += ["## Test accuracy, sweep by sweep", "", md(pd.DataFrame(accuracy_rows))]
     return "\n".join(parts) + "\n"
@@ -108,9 +121,15 @@ def chart(found: History):
                 shown = [(i, e) for i, e in zip(x, entries, strict=True) if e and e["ci95_low"]]
                 low = [e["estimate"] - e["ci95_low"] for _, e in shown]
                 high = [e["ci95_high"] - e["estimate"] for _, e in shown]
-                ax.errorbar([i for i, _ in shown], [e["estimate"] for _, e in shown],
-                            yerr=[low, high], marker="o", capsize=4, label=style,
-                            color=COLORS.get(style))  # fmt: skip
+                ax.errorbar(
+                    [i for i, _ in shown],
+                    [e["estimate"] for _, e in shown],
+                    yerr=[low, high],
+                    marker="o",
+                    capsize=4,
+                    label=style,
+                    color=COLORS.get(style),
+                )
             ax.set_xticks(x, [f"TF {s['tensorflow']}" for s in found.sweeps], fontsize=8)
             ax.set_title(f"{model_name(backend, arch)}: {MEASURES[measure].label}", fontsize=9)
             ax.set_ylabel("time ratio to the reference")

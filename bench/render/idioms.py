@@ -117,8 +117,17 @@ def markdown(found: dict[str, Any], command: str) -> str:
             "|:--|--:|" + "--:|" * len(others),
         ]
         for measure in MEASURES_BY_DEPTH:
-            cells = [next((e for e in found["entries"] if (e["arch"], e["measure"], e["style"])
-                           == (arch, measure, s)), None) for s in others]  # fmt: skip
+            cells = [
+                next(
+                    (
+                        e
+                        for e in found["entries"]
+                        if (e["arch"], e["measure"], e["style"]) == (arch, measure, s)
+                    ),
+                    None,
+                )
+                for s in others
+            ]
             ref = next((c["reference_ms"] for c in cells if c), None)
             lines.append(
                 f"| {LABELS.get(measure, measure)} | {ms(ref, False)} | "

@@ -31,8 +31,12 @@ from bench.store.environment import machine_words, provenance_lines
 from bench.store.records import RunRecord
 
 
-def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results: dict[str, Any],
-                     margin: float = DEFAULT_TIME_MARGIN) -> str:  # fmt: skip
+def summary_markdown(
+    records: list[RunRecord],
+    summary: dict[str, Any],
+    results: dict[str, Any],
+    margin: float = DEFAULT_TIME_MARGIN,
+) -> str:
     """The tables as GitHub Markdown: the paired verdicts first (steady, then one-time), then
     the runs."""
     capabilities = results.get("capabilities") or {}
@@ -110,8 +114,12 @@ def summary_markdown(records: list[RunRecord], summary: dict[str, Any], results:
         for arch, info in (results.get("architectures") or {}).items()
         for style, reason in (info.get("unsupported") or {}).items()
     ]
-    parts += capability_section(capabilities, results.get("environment") or {},
-                                results.get("capability_seconds") or {}, unsupported)  # fmt: skip
+    parts += capability_section(
+        capabilities,
+        results.get("environment") or {},
+        results.get("capability_seconds") or {},
+        unsupported,
+    )
     if summary["warnings"]:
         parts += ["\n## Warnings\n", "\n".join(f"- {w}" for w in summary["warnings"]) + "\n"]
     return "\n".join(parts)
@@ -127,13 +135,16 @@ def stopping_totals(stopping: list[dict[str, Any]]) -> str:
     )
     if all(s.get("startup_seconds") is not None for s in stopping):
         startup = sum(s["startup_seconds"] for s in stopping)
-        text += (f", {(worker - startup) / 60:.1f} of it in their jobs and {startup / 60:.1f} "
-                 "starting the framework")  # fmt: skip
+        text += (
+            f", {(worker - startup) / 60:.1f} of it in their jobs and {startup / 60:.1f} "
+            "starting the framework"
+        )
     return text + ".\n"
 
 
-def readme(results: dict[str, Any], summary_md: str, charts: list[Path], out: Path | None = None
-           ) -> str:  # fmt: skip
+def readme(
+    results: dict[str, Any], summary_md: str, charts: list[Path], out: Path | None = None
+) -> str:
     """The report a person reads: what ran, the tables, the charts, where, and how to redo it
     (into `out`, the report's directory, where given)."""
     config = results.get("config") or {}
@@ -200,19 +211,26 @@ def reproduce_lines(results: dict[str, Any], out: Path | None = None) -> list[st
     continued it."""
     env = results.get("environment") or {}
     usable, cores = env.get("cpu_cores_usable"), env.get("cpu_cores")
-    pinned = ["taskset", "-c", "0" if usable == 1 else f"0-{usable - 1}"] if (
-        usable and cores and usable < cores) else []  # fmt: skip
+    pinned = (
+        ["taskset", "-c", "0" if usable == 1 else f"0-{usable - 1}"]
+        if (usable and cores and usable < cores)
+        else []
+    )
     config = results.get("config") or {}
     line = command_line(config, out=str(out) if out else None, prefix=pinned) if config else ""
     lines = ["## Reproduce", "", "```", line, "```", ""]
     commands = [c for c in results.get("commands") or [] if c]
     if len(commands) > 1 or any("--resume" in c for c in commands):
         if len(commands) > 1:
-            opening = (f"This directory was written by these {len(commands)} commands, in "
-                       "order, each `--resume` continuing what the directory held.")  # fmt: skip
+            opening = (
+                f"This directory was written by these {len(commands)} commands, in "
+                "order, each `--resume` continuing what the directory held."
+            )
         else:
-            opening = ("This directory was completed by the command below, a `--resume` of an "
-                       "earlier sweep whose command was not recorded.")  # fmt: skip
+            opening = (
+                "This directory was completed by the command below, a `--resume` of an "
+                "earlier sweep whose command was not recorded."
+            )
         lines += [
             opening + " The line above has the last one's settings: one sweep reproduces the "
             "directory only where every phase ran under them.",
@@ -229,8 +247,9 @@ def _gflops(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def _phase_code_line(phase: str, phase_git: dict[str, Any] | None, git: dict[str, Any]
-                     ) -> list[str]:  # fmt: skip
+def _phase_code_line(
+    phase: str, phase_git: dict[str, Any] | None, git: dict[str, Any]
+) -> list[str]:
     """Where a resumed sweep redid a paired phase with other code than its runs'."""
     if not phase_git or phase_git.get("commit") == git.get("commit"):
         return []
@@ -288,12 +307,16 @@ def architecture_notes(architectures: dict[str, Any]) -> list[str]:
     lines, loud = [], []
     for arch, info in architectures.items():
         for style, reason in (info.get("unsupported") or {}).items():
-            lines.append(f"- **{arch}** has no {style} style: {reason}. {info['reference']} is "
-                         "its reference.")  # fmt: skip
+            lines.append(
+                f"- **{arch}** has no {style} style: {reason}. {info['reference']} is "
+                "its reference."
+            )
         if info.get("source"):
             lines.append(f"- **{arch}** comes from {info['source']}.")
-        loud += [f"- {arch}/{style}: {difference}" for style, difference in
-                 (info.get("differences") or {}).items()]  # fmt: skip
+        loud += [
+            f"- {arch}/{style}: {difference}"
+            for style, difference in (info.get("differences") or {}).items()
+        ]
     parts = []
     if loud:
         parts += [

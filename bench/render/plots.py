@@ -32,8 +32,13 @@ TIME_PARTS = (
 )
 
 
-def write_plots(records: list[RunRecord], out: Path, paired: list[dict] | None = None,
-                margin: float = 3.0, one_time_margin: float = 10.0) -> list[Path]:  # fmt: skip
+def write_plots(
+    records: list[RunRecord],
+    out: Path,
+    paired: list[dict] | None = None,
+    margin: float = 3.0,
+    one_time_margin: float = 10.0,
+) -> list[Path]:
     """Writes every chart for the ok runs in `records` (and the paired phases' verdicts, when
     there are some: paired.png steady, one_time.png one-time) into `out`; returns their paths."""
     ok = [r for r in records if r.status == "ok"]
@@ -164,8 +169,7 @@ def forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], marg
     ax.axvspan(1 / (1 + margin / 100), 1 + margin / 100, color="#dddddd")
     ax.axvline(1.0, color="black", linewidth=0.8)
     for y, (_, ratio, low, high, color, _) in enumerate(rows):
-        ax.errorbar(ratio, y, xerr=[[ratio - low], [high - ratio]], fmt="o", color=color,
-                    capsize=4)  # fmt: skip
+        ax.errorbar(ratio, y, xerr=[[ratio - low], [high - ratio]], fmt="o", color=color, capsize=4)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([row[0] for row in rows])
     ax.invert_yaxis()
@@ -175,8 +179,14 @@ def forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], marg
         ax.set_xlim(min(low, 1) / 1.3, max(high, 1) * 1.3)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}×"))
         for y, row in enumerate(rows):  # beside the axes, so that the axis spans the data alone
-            ax.annotate(row[5], (1.02, y), xycoords=("axes fraction", "data"), va="center",
-                        fontsize=8, annotation_clip=False)  # fmt: skip
+            ax.annotate(
+                row[5],
+                (1.02, y),
+                xycoords=("axes fraction", "data"),
+                va="center",
+                fontsize=8,
+                annotation_clip=False,
+            )
         return
     span = max([abs(high - 1), abs(1 - low), margin / 100])
     ax.set_xlim(1 - 1.6 * span, 1 + 2.8 * span)  # room on the right for the verdicts
@@ -197,10 +207,16 @@ def _forest(paired: list[dict], margin: float, title: str = ""):
             key=lambda e: (list(MEASURES).index(e["measure"]), STYLES.index(e["style"])),
         )
         rows = [
-            (f"{e['style']} · {MEASURES[e['measure']].short}", e["estimate"], e["ci95_low"],
-             e["ci95_high"], COLORS[e["style"]], e["verdict"])
+            (
+                f"{e['style']} · {MEASURES[e['measure']].short}",
+                e["estimate"],
+                e["ci95_low"],
+                e["ci95_high"],
+                COLORS[e["style"]],
+                e["verdict"],
+            )
             for e in entries
-        ]  # fmt: skip
+        ]
         forest_panel(ax, rows, margin)
         ax.set_title(
             f"{title}{arch}: time relative to {entries[0]['reference']} (> 1 is slower; grey: "
@@ -218,13 +234,17 @@ def as_time_ratio(row: dict) -> dict:
     per item, so that every speed ratio on an axis reads alike: > 1 is slower."""
     if METRICS.get(row.get("metric"), METRICS["steady_step_ms"]).words != ("faster", "slower"):
         return row
-    inverted = {"estimate": 1 / row["estimate"], "ci95_low": 1 / row["ci95_high"],
-                "ci95_high": 1 / row["ci95_low"]}  # fmt: skip
+    inverted = {
+        "estimate": 1 / row["estimate"],
+        "ci95_low": 1 / row["ci95_high"],
+        "ci95_high": 1 / row["ci95_low"],
+    }
     return {**row, **inverted, "label": f"time per item ({row['label']})"}
 
 
-def write_comparison_chart(rows: list[dict], path: Path, margin: float,
-                           ratio: str = "NEW / BASE") -> None:  # fmt: skip
+def write_comparison_chart(
+    rows: list[dict], path: Path, margin: float, ratio: str = "NEW / BASE"
+) -> None:
     """`ratio` of every compared metric with its interval and verdict (compare.png, backends.png);
     rates are shown as times per item, so that > 1 is slower on every row."""
     rows = [as_time_ratio(r) for r in rows if r.get("ci95_low") is not None]
@@ -233,16 +253,27 @@ def write_comparison_chart(rows: list[dict], path: Path, margin: float,
         forest_panel(
             ax,
             [
-                (f"{model_name(r.get('backend'), r['arch'])}/{r['style']} · {r['label']}",
-                 r["estimate"], r["ci95_low"],
-                 r["ci95_high"], COLORS.get(r["style"], "black"), r["verdict"])
+                (
+                    f"{model_name(r.get('backend'), r['arch'])}/{r['style']} · {r['label']}",
+                    r["estimate"],
+                    r["ci95_low"],
+                    r["ci95_high"],
+                    COLORS.get(r["style"], "black"),
+                    r["verdict"],
+                )
                 for r in rows
             ],
             margin,
-        )  # fmt: skip
+        )
     else:
-        ax.text(0.5, 0.5, "nothing comparable with an interval (each side needs n >= 2)",
-                ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            "nothing comparable with an interval (each side needs n >= 2)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     ax.set_title(f"{ratio} (95 % CI; geometric means of runs; grey: ±{margin:g} % margin)")
     ax.set_xlabel(f"ratio {ratio} (> 1: larger; for times and times per item, slower)")
     figure.tight_layout()

@@ -82,15 +82,18 @@ def stopping_table(stopping: list[dict[str, Any]]) -> pd.DataFrame:
             if share is None or share == float("inf")
             else (f"{s['widest_style']} {MEASURES[s['widest_measure']].label}: {share:.2f}")
         )
-        rows.append({
-            "phase": "one-time" if s["phase"] == "one_time" else "steady",
-            "backend": s["backend"], "arch": s["arch"],
-            "processes": f"{s['processes']} of {s['most_processes']}",
-            "worker time": f"{s['worker_seconds'] / 60:.1f} min",
-            "stopped": s["stopped"],
-            "widest interval / its aim": widest,
-            "undecided": (f"{s['undecided']} of {s['verdicts']}" if "undecided" in s else "–"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "phase": "one-time" if s["phase"] == "one_time" else "steady",
+                "backend": s["backend"],
+                "arch": s["arch"],
+                "processes": f"{s['processes']} of {s['most_processes']}",
+                "worker time": f"{s['worker_seconds'] / 60:.1f} min",
+                "stopped": s["stopped"],
+                "widest interval / its aim": widest,
+                "undecided": (f"{s['undecided']} of {s['verdicts']}" if "undecided" in s else "–"),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -12,8 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 YES, NO, NOT_SUPPORTED, NOT_INSTALLED, DOES_NOT_APPLY = (
-    "yes", "no", "not supported", "not installed", "does not apply",
-)  # fmt: skip
+    "yes",
+    "no",
+    "not supported",
+    "not installed",
+    "does not apply",
+)
 # "does not apply": the model lacks what the check needs (no intermediate layer, say).
 OUTCOMES = (YES, NO, NOT_SUPPORTED, NOT_INSTALLED, DOES_NOT_APPLY)
 EXPORT_EXTRA = "pip install 'mnist-styles-bench[export]'"
@@ -29,23 +33,31 @@ class Check:
 
 
 CHECKS = (
-    Check("keras_reload_without_code", "save and deploy",
-          "`.keras` reload, new process, model code not imported"),
-    Check("keras_reload_with_code", "save and deploy",
-          "`.keras` reload, new process, model code imported"),
-    Check("keras_from_previous_install", "save and deploy",
-          "`.keras` saved by the previous install, loaded here"),
+    Check(
+        "keras_reload_without_code",
+        "save and deploy",
+        "`.keras` reload, new process, model code not imported",
+    ),
+    Check(
+        "keras_reload_with_code",
+        "save and deploy",
+        "`.keras` reload, new process, model code imported",
+    ),
+    Check(
+        "keras_from_previous_install",
+        "save and deploy",
+        "`.keras` saved by the previous install, loaded here",
+    ),
     Check("h5_save_load", "save and deploy", "`.h5` save and load"),
     Check("config_round_trip", "save and deploy", "`get_config` / `from_config`"),
     Check("savedmodel_served", "export", "SavedModel export, served in a new process"),
     Check("tflite_litert", "export", "TFLite, run in LiteRT in a new process"),
     Check("onnx_onnxruntime", "export", "ONNX, run in onnxruntime in a new process"),
-    Check("quantize_int8", "export", "`quantize(\"int8\")` of trained weights"),
+    Check("quantize_int8", "export", '`quantize("int8")` of trained weights'),
     Check("weights_same_style", "reuse", "`save_weights` → `load_weights`, same style"),
     Check("weights_file_other_styles", "reuse", "weights file into each other style"),
     Check("set_weights_other_styles", "reuse", "`set_weights` into each other style"),
-    Check("features_get_layer", "reuse",
-          "features: `Model(model.inputs, get_layer(name).output)`"),
+    Check("features_get_layer", "reuse", "features: `Model(model.inputs, get_layer(name).output)`"),
     Check("features_layers_in_order", "reuse", "features: the same layers called in order"),
     Check("fine_tune_new_head", "reuse", "fine-tune: frozen features, new head, one step"),
     Check("clone_model", "reuse", "`clone_model`"),
@@ -53,15 +65,16 @@ CHECKS = (
     Check("summary_output_shapes", "inspect", "`summary()` shows output shapes"),
     Check("graph_attributes", "inspect", "`layers`, `get_layer`, `inputs` / `outputs`"),
     Check("plot_model", "inspect", "`keras.utils.plot_model`"),
-)  # fmt: skip
+)
 CHECK_NAMES = tuple(c.name for c in CHECKS)
 PREVIOUS_INSTALL = "keras_from_previous_install"  # only with --previous-files
 GROUPS = ("save and deploy", "reuse", "export", "inspect")
 CROSS_BACKEND = "keras_loads_on_"  # + a backend: a `.keras` file saved there, loaded here
 
 
-def entry(outcome: str, error: str | None = None, remedy: str | None = None,
-          detail: str | None = None) -> dict[str, Any]:  # fmt: skip
+def entry(
+    outcome: str, error: str | None = None, remedy: str | None = None, detail: str | None = None
+) -> dict[str, Any]:
     """One check's result in its recorded shape."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}; expected one of: {', '.join(OUTCOMES)}")

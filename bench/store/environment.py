@@ -43,11 +43,24 @@ def collect() -> dict[str, Any]:
 
 
 # The instruction-set flags that change which kernels the frameworks run (and oneDNN's default).
-KERNEL_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16",
-                "amx_int8")  # fmt: skip
+KERNEL_FLAGS = (
+    "avx2",
+    "fma",
+    "avx512f",
+    "avx512_vnni",
+    "avx512_bf16",
+    "amx_tile",
+    "amx_bf16",
+    "amx_int8",
+)
 # The environment variables that change the kernels or the threads a run uses.
-KERNEL_SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "TF_NUM_INTRAOP_THREADS",
-                   "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")  # fmt: skip
+KERNEL_SETTINGS = (
+    "TF_ENABLE_ONEDNN_OPTS",
+    "XLA_FLAGS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "OMP_NUM_THREADS",
+)
 
 
 def machine_fingerprint() -> dict[str, Any]:
@@ -122,9 +135,18 @@ def git_info() -> dict[str, Any] | None:
                 "commit": git(where, "rev-parse", "HEAD"),
                 # results/ is the harness's own committed output: a --resume into it changes it
                 # between the sweep's phases without the code being any different
-                "dirty": bool(git(where, "status", "--porcelain", "--untracked-files=no",
-                                  "--", ".", f":(exclude){RESULTS_DIR}")),
-            }  # fmt: skip
+                "dirty": bool(
+                    git(
+                        where,
+                        "status",
+                        "--porcelain",
+                        "--untracked-files=no",
+                        "--",
+                        ".",
+                        f":(exclude){RESULTS_DIR}",
+                    )
+                ),
+            }
         except (OSError, subprocess.SubprocessError):
             continue  # not a checkout, or no git
     return None
@@ -153,9 +175,16 @@ def package_version(package: str) -> str | None:
 
 # (family, model) of each generation seen on these machines: AMD's Zen, and Intel's Xeons,
 # whose virtual machines name only "Intel(R) Xeon(R) Processor"
-GENERATIONS = {("23", "1"): "Zen 1", ("23", "8"): "Zen+", ("23", "49"): "Zen 2",
-               ("25", "1"): "Zen 3", ("25", "17"): "Zen 4", ("26", "2"): "Zen 5",
-               ("6", "143"): "Sapphire Rapids", ("6", "207"): "Emerald Rapids"}  # fmt: skip
+GENERATIONS = {
+    ("23", "1"): "Zen 1",
+    ("23", "8"): "Zen+",
+    ("23", "49"): "Zen 2",
+    ("25", "1"): "Zen 3",
+    ("25", "17"): "Zen 4",
+    ("26", "2"): "Zen 5",
+    ("6", "143"): "Sapphire Rapids",
+    ("6", "207"): "Emerald Rapids",
+}
 
 
 def machine_words(environment: dict[str, Any]) -> str:

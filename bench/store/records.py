@@ -192,8 +192,12 @@ def process_fields(spec: PairedSpec | OneTimeSpec) -> dict[str, Any]:
 
 def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
     """The paired record's fields that come from its spec, before anything is timed."""
-    return dict(process_fields(spec), rounds=spec.rounds, batch_size=spec.settings.batch_size,
-                instances=spec.instances)  # fmt: skip
+    return dict(
+        process_fields(spec),
+        rounds=spec.rounds,
+        batch_size=spec.settings.batch_size,
+        instances=spec.instances,
+    )
 
 
 @dataclass(frozen=True)
@@ -303,8 +307,9 @@ class OneTimeRecord(JsonRecord):
     @classmethod
     def failed(cls, spec: OneTimeSpec, error: str | None) -> OneTimeRecord:
         """The record of a process that never reported: its spec and the error."""
-        return cls(**one_time_spec_fields(spec), seconds={}, build_orders=[], status="failed",
-                   error=error)  # fmt: skip
+        return cls(
+            **one_time_spec_fields(spec), seconds={}, build_orders=[], status="failed", error=error
+        )
 
 
 def one_time_spec_fields(spec: OneTimeSpec) -> dict[str, Any]:

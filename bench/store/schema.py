@@ -104,8 +104,12 @@ def upgrade_paired(entry: dict[str, Any]) -> dict[str, Any]:
     and `n`, the units its interval is over (processes where there were several, else rounds)."""
     if "estimate" in entry:
         return {"phase": "steady", **entry}
-    renamed = {"ratio": "estimate", "ci_low": "ci95_low", "ci_high": "ci95_high",
-               "margin_percent": "margin"}  # fmt: skip
+    renamed = {
+        "ratio": "estimate",
+        "ci_low": "ci95_low",
+        "ci_high": "ci95_high",
+        "margin_percent": "margin",
+    }
     upgraded = {renamed.get(k, k): v for k, v in entry.items()}
     processes = entry.get("processes", 1)
     upgraded.setdefault("metric", entry["measure"])
@@ -127,8 +131,9 @@ def upgrade_results(results: dict[str, Any], words: Words) -> dict[str, Any]:
     words for a higher and a lower value (`bench.analysis.metrics.words_for`)."""
     summary = dict(results.get("summary") or {})
     for key in ("comparisons", "backend_comparisons"):
-        summary[key] = [upgrade_verdict(upgrade_comparison(c), words)
-                        for c in summary.get(key) or []]  # fmt: skip
+        summary[key] = [
+            upgrade_verdict(upgrade_comparison(c), words) for c in summary.get(key) or []
+        ]
     return {
         **results,
         "summary": summary,

@@ -81,9 +81,14 @@ def _pooled(sds: Sequence[float]) -> float:
     return math.sqrt(statistics.fmean(sd * sd for sd in sds))
 
 
-def one_try(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], pairs: int,
-            min_pairs: int, margins: tuple[float, float], rng: np.random.Generator
-            ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+def one_try(
+    pool: Sequence[tuple[Values, Values]],
+    planted: dict[str, float],
+    pairs: int,
+    min_pairs: int,
+    margins: tuple[float, float],
+    rng: np.random.Generator,
+) -> tuple[list[dict[str, Any]], int]:
     """One resampled run: its entries when it stopped, and its number of pairs."""
     drawn = []
     for i in rng.integers(len(pool), size=pairs):
@@ -96,9 +101,16 @@ def one_try(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], pa
     return pair_entries(drawn, *margins), pairs
 
 
-def rates(pool: Sequence[tuple[Values, Values]], planted: dict[str, float], *, pairs: int,
-          tries: int, min_pairs: int = 4, margins: tuple[float, float] = (3.0, 10.0),
-          seed: int = 0) -> dict[str, Any]:  # fmt: skip
+def rates(
+    pool: Sequence[tuple[Values, Values]],
+    planted: dict[str, float],
+    *,
+    pairs: int,
+    tries: int,
+    min_pairs: int = 4,
+    margins: tuple[float, float] = (3.0, 10.0),
+    seed: int = 0,
+) -> dict[str, Any]:
     """Over `tries` resampled runs: how often any verdict is "beyond margin" and how often the
     gate fails (as it judges, and judging each ratio alone), among the measures not planted;
     for each planted measure, how often every style's interval lies above 1 ("slower"); and
@@ -201,15 +213,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     lines += [spread_line(d, m) for d in args.runs for m in SPREAD_MEASURES]
     print("\n".join(lines))
     if args.out:
-        command = " ".join(["python -m bench.studies.ab_rates", *map(str, args.runs),
-                            "--tries", str(args.tries), "--out", str(args.out)])  # fmt: skip
-        text = "\n".join([
-            "# False alarms and sensitivity of `python -m bench ab`, from recorded pairs", "",
-            "Written by the command below from the runs' `ab.jsonl` (bench/studies/ab_rates.py "
-            "says how); docs/compare.md reads it.", "",
-            *(f"  - {line.strip()}" if line.startswith(" ") else f"- {line}" for line in lines),
-            "", "```", command, "```", "",
-        ])  # fmt: skip
+        command = " ".join(
+            [
+                "python -m bench.studies.ab_rates",
+                *map(str, args.runs),
+                "--tries",
+                str(args.tries),
+                "--out",
+                str(args.out),
+            ]
+        )
+        text = "\n".join(
+            [
+                "# False alarms and sensitivity of `python -m bench ab`, from recorded pairs",
+                "",
+                "Written by the command below from the runs' `ab.jsonl` (bench/studies/ab_rates.py "
+                "says how); docs/compare.md reads it.",
+                "",
+                *(f"  - {line.strip()}" if line.startswith(" ") else f"- {line}" for line in lines),
+                "",
+                "```",
+                command,
+                "```",
+                "",
+            ]
+        )
         args.out.mkdir(parents=True, exist_ok=True)
         write_atomic(args.out / "README.md", text.encode())
 

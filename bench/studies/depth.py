@@ -48,29 +48,45 @@ def default_cycles(depth: int) -> int:
 def depth_settings() -> TrainSettings:
     """The sweep's training recipe, which the one-time phase compiles with."""
     return TrainSettings(
-        epochs=1, batch_size=COMMON_DEFAULTS["batch_size"],
+        epochs=1,
+        batch_size=COMMON_DEFAULTS["batch_size"],
         learning_rate=COMMON_DEFAULTS["learning_rate"],
         validation_split=COMMON_DEFAULTS["validation_split"],
         steps_per_execution=COMMON_DEFAULTS["steps_per_execution"],
-        train_images=None, test_images=None,
-    )  # fmt: skip
+        train_images=None,
+        test_images=None,
+    )
 
 
-def depth_spec(arch: str, names: Sequence[str], cycles: int, steady_rounds: int,
-               data_dir: str | None) -> OneTimeSpec:  # fmt: skip
+def depth_spec(
+    arch: str, names: Sequence[str], cycles: int, steady_rounds: int, data_dir: str | None
+) -> OneTimeSpec:
     """The one process that measures `arch` (a member of the family, or a named one)."""
     deep = arch.startswith("dense-") and depth_of(arch) > 2
     return OneTimeSpec(
-        arch=arch, styles=tuple(names), seed=SEED, settings=depth_settings(), cycles=cycles,
-        data_dir=data_dir, warmup_arch=WARMUP_ARCH if deep else None,
+        arch=arch,
+        styles=tuple(names),
+        seed=SEED,
+        settings=depth_settings(),
+        cycles=cycles,
+        data_dir=data_dir,
+        warmup_arch=WARMUP_ARCH if deep else None,
         steady_rounds=steady_rounds,
-    )  # fmt: skip
+    )
 
 
-def run_depth(out: Path, archs: Sequence[str], executor: Executor, *, margin: float,
-              data_dir: str | None = None, cycles: int | None = None,
-              steady_rounds: int = STEADY_ROUNDS, profiles: int = PROFILED_STEPS,
-              echo: Callable[[str], None] = print) -> dict[str, Any]:  # fmt: skip
+def run_depth(
+    out: Path,
+    archs: Sequence[str],
+    executor: Executor,
+    *,
+    margin: float,
+    data_dir: str | None = None,
+    cycles: int | None = None,
+    steady_rounds: int = STEADY_ROUNDS,
+    profiles: int = PROFILED_STEPS,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Measures every architecture (`dense-<depth>` members, or named ones) in each of `NAMES`
     it builds, profiles the largest differences among the family's, and writes the raw records
     (one_time.jsonl, profiles.json) and the environment into `out`.
@@ -83,50 +99,86 @@ def run_depth(out: Path, archs: Sequence[str], executor: Executor, *, margin: fl
     checked = check_architectures(tuple(archs), NAMES, "tensorflow", executor)
     for arch, found in checked.items():
         if "error" in found or found["differences"]:
-            raise RuntimeError(f"{arch} is not one model in every style: "
-                               f"{found.get('error') or found['differences']}")  # fmt: skip
+            raise RuntimeError(
+                f"{arch} is not one model in every style: "
+                f"{found.get('error') or found['differences']}"
+            )
     alike: dict[tuple[str, ...], list[str]] = {}
     for arch, found in checked.items():
         alike.setdefault(tuple(found["styles"]), []).append(arch)
     for names, group in alike.items():
-        echo(f"pre-check: {', '.join(group)} {'is' if len(group) == 1 else 'are'} one model in "
-             f"{', '.join(names)} (same initial weights)")  # fmt: skip
+        echo(
+            f"pre-check: {', '.join(group)} {'is' if len(group) == 1 else 'are'} one model in "
+            f"{', '.join(names)} (same initial weights)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / ONE_TIME_FILE, b"")
     wall = {}
     for arch in archs:
         start = time.perf_counter()
         depth = depth_of(arch) if family else None
-        spec = depth_spec(arch, checked[arch]["styles"], cycles or default_cycles(depth or 1),
-                          steady_rounds, data_dir)  # fmt: skip
+        spec = depth_spec(
+            arch,
+            checked[arch]["styles"],
+            cycles or default_cycles(depth or 1),
+            steady_rounds,
+            data_dir,
+        )
         record = run_one_time_in_worker(spec, executor)
         append_one_time(out, record)
         wall[depth or arch] = round(time.perf_counter() - start, 1)
         failed = f"; failed: {record.error}" if record.status != "ok" else ""
-        echo(f"{f'depth {depth}' if family else arch}: {spec.cycles} cycles and "
-             f"{steady_rounds} steady rounds of {len(spec.styles)} styles in "
-             f"{wall[depth or arch]:.0f} s{failed}")  # fmt: skip
+        echo(
+            f"{f'depth {depth}' if family else arch}: {spec.cycles} cycles and "
+            f"{steady_rounds} steady rounds of {len(spec.styles)} styles in "
+            f"{wall[depth or arch]:.0f} s{failed}"
+        )
     profiled = []
     ok = [r for r in read_one_time(out) if r.status == "ok"]
     targets = largest_differences(at_depth(ok, margin), profiles) if ok and family else []
     for entry in targets:
-        slower, faster = ((entry["style"], entry["reference"]) if entry["difference_ms"] > 0
-                          else (entry["reference"], entry["style"]))  # fmt: skip
+        slower, faster = (
+            (entry["style"], entry["reference"])
+            if entry["difference_ms"] > 0
+            else (entry["reference"], entry["style"])
+        )
         start = time.perf_counter()
-        spec = OneTimeSpec(arch=f"dense-{entry['depth']}", styles=(slower, faster), seed=SEED,
-                           settings=depth_settings(), cycles=1, data_dir=data_dir,
-                           warmup_arch=WARMUP_ARCH, profile=entry["measure"])  # fmt: skip
+        spec = OneTimeSpec(
+            arch=f"dense-{entry['depth']}",
+            styles=(slower, faster),
+            seed=SEED,
+            settings=depth_settings(),
+            cycles=1,
+            data_dir=data_dir,
+            warmup_arch=WARMUP_ARCH,
+            profile=entry["measure"],
+        )
         result, error, _ = executor.call("profile", spec.to_json())
-        profiled.append({**(result or {"styles": {}, "error": error}), "slower": slower,
-                         "faster": faster, "arch": spec.arch, "measure": entry["measure"],
-                         "wall_seconds": round(time.perf_counter() - start, 1)})  # fmt: skip
-        echo(f"profiled {entry['measure']} at depth {entry['depth']}: {slower} against {faster} "
-             f"in {profiled[-1]['wall_seconds']:.0f} s")  # fmt: skip
+        profiled.append(
+            {
+                **(result or {"styles": {}, "error": error}),
+                "slower": slower,
+                "faster": faster,
+                "arch": spec.arch,
+                "measure": entry["measure"],
+                "wall_seconds": round(time.perf_counter() - start, 1),
+            }
+        )
+        echo(
+            f"profiled {entry['measure']} at depth {entry['depth']}: {slower} against {faster} "
+            f"in {profiled[-1]['wall_seconds']:.0f} s"
+        )
     write_json(out / PROFILES_FILE, profiled)
     where = {"depths": [depth_of(a) for a in archs]} if family else {"archs": list(archs)}
-    run = {**where, f"wall_seconds_by_{'depth' if family else 'arch'}": wall,
-           "wall_seconds": round(time.perf_counter() - started, 1), "margin": margin,
-           "cycles": cycles, "steady_rounds": steady_rounds, "profiles": profiles,
-           "environment": collect()}  # fmt: skip
+    run = {
+        **where,
+        f"wall_seconds_by_{'depth' if family else 'arch'}": wall,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "margin": margin,
+        "cycles": cycles,
+        "steady_rounds": steady_rounds,
+        "profiles": profiles,
+        "environment": collect(),
+    }
     write_json(out / "run.json", run)
     return run

@@ -124,10 +124,17 @@ class TimedCallback(keras.callbacks.Callback):
 
     HOOKS = tuple(
         f"on_{scope}{event}"
-        for scope in ("train", "epoch", "test", "predict", "train_batch", "test_batch",
-                      "predict_batch")
+        for scope in (
+            "train",
+            "epoch",
+            "test",
+            "predict",
+            "train_batch",
+            "test_batch",
+            "predict_batch",
+        )
         for event in ("_begin", "_end")
-    )  # fmt: skip
+    )
 
     def __init__(self, inner: keras.callbacks.Callback):
         super().__init__()

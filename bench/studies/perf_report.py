@@ -84,11 +84,13 @@ def _knob_section(results: dict[str, Any], arch: str) -> list[str]:
             # Paired by round: both trained minutes apart, so slow spells of the machine cancel.
             c = compare_log_ratios(
                 name,
-                [math.log(b / v) for b, v in zip(base["steady_epoch_seconds"], seconds,
-                                                 strict=True)],
+                [
+                    math.log(b / v)
+                    for b, v in zip(base["steady_epoch_seconds"], seconds, strict=True)
+                ],
                 margin,
                 ("faster", "slower"),
-            )  # fmt: skip
+            )
             speedup = f"{c.estimate:.3f}× [{_fmt(c.ci95_low)}, {_fmt(c.ci95_high)}]"
             verdict = c.verdict
         rows.append(

@@ -73,8 +73,9 @@ def _made_on(runs_from: Path) -> str:
     return machine_words(environment) if environment else "the machine that made them"
 
 
-def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path, out: Path,
-                     environment: dict[str, Any]) -> str:  # fmt: skip
+def scaling_markdown(
+    found: Overhead, runs: list[RunRecord], runs_from: Path, out: Path, environment: dict[str, Any]
+) -> str:
     """results/scaling.md: the measured overhead and the projected sweep, with its limits."""
     local, on_ray = describe(found.local_seconds), describe(found.ray_seconds)
     walls = [r.wall_seconds for r in runs if r.wall_seconds]
@@ -151,8 +152,7 @@ def scaling_markdown(found: Overhead, runs: list[RunRecord], runs_from: Path, ou
     return "\n".join(lines)
 
 
-def run_scaling(out: Path, runs_from: Path, jobs: int, local: Executor,
-                start_ray) -> Overhead:  # fmt: skip
+def run_scaling(out: Path, runs_from: Path, jobs: int, local: Executor, start_ray) -> Overhead:
     """Measures both executors and writes scaling.md and scaling.json into `out`.
 
     Args:
@@ -175,13 +175,16 @@ def run_scaling(out: Path, runs_from: Path, jobs: int, local: Executor,
     markdown = scaling_markdown(found, runs, runs_from, out, environment)
     write_atomic(out / "scaling.md", markdown.encode())
     walls = [r.wall_seconds for r in runs if r.wall_seconds]
-    write_json(out / "scaling.json", {
-        "environment": environment,
-        **asdict(found),
-        "ray_overhead_per_task_seconds": found.per_task(),
-        "ray_overhead_per_task_ci95": found.per_task_ci95(),
-        "runs_from": str(runs_from),
-        "run_wall_seconds_mean": statistics.fmean(walls),
-        "projected": {str(n): projection(walls, found.per_task(), n) for n in PROJECTED_NODES},
-    })  # fmt: skip
+    write_json(
+        out / "scaling.json",
+        {
+            "environment": environment,
+            **asdict(found),
+            "ray_overhead_per_task_seconds": found.per_task(),
+            "ray_overhead_per_task_ci95": found.per_task_ci95(),
+            "runs_from": str(runs_from),
+            "run_wall_seconds_mean": statistics.fmean(walls),
+            "projected": {str(n): projection(walls, found.per_task(), n) for n in PROJECTED_NODES},
+        },
+    )
     return found

@@ -109,8 +109,9 @@ class AbRun:
     wall_seconds: float = 0.0
 
 
-def read_records(path: Path) -> tuple[list[tuple[str, int, OneTimeRecord]],
-                                      list[tuple[str, RunRecord]]]:  # fmt: skip
+def read_records(
+    path: Path,
+) -> tuple[list[tuple[str, int, OneTimeRecord]], list[tuple[str, RunRecord]]]:
     """An `ab.jsonl`'s processes, as (side, pair, record), and its short runs, as (side, record)."""
     processes, runs = [], []
     for line in read_lines(path):
@@ -150,8 +151,7 @@ def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
     return run
 
 
-def accuracy_runs(run: AbRun, executors: dict[str, Executor],
-                  echo: Callable[[str], None]) -> None:  # fmt: skip
+def accuracy_runs(run: AbRun, executors: dict[str, Executor], echo: Callable[[str], None]) -> None:
     """One short run per side and seed, the sides in ABBA order by seed, each appended to the
     run and to its `ab.jsonl`."""
     config = run.config
@@ -161,14 +161,14 @@ def accuracy_runs(run: AbRun, executors: dict[str, Executor],
             echo(f"accuracy, seed {seed} ({spec.style}), {name.upper()} …")
             record = next(jobs.stream_runs([spec], executors[name]))
             run.runs.append((name, record))
-            append_line(config.out / RECORDS,
-                        {"kind": "run", "side": name, "record": record.to_dict()})  # fmt: skip
+            append_line(
+                config.out / RECORDS, {"kind": "run", "side": name, "record": record.to_dict()}
+            )
             if record.status != "ok":
                 echo(_failed(name, record.error))
 
 
-def _capabilities(run: AbRun, executors: dict[str, Executor],
-                  echo: Callable[[str], None]) -> None:  # fmt: skip
+def _capabilities(run: AbRun, executors: dict[str, Executor], echo: Callable[[str], None]) -> None:
     """Each side's capability checks; NEW's loads also load the `.keras` files BASE saved."""
     config = run.config
     archs, styles_of = (config.arch,), {config.arch: config.styles}
@@ -178,13 +178,19 @@ def _capabilities(run: AbRun, executors: dict[str, Executor],
         for name in SIDES:
             echo(f"capabilities, {name.upper()} …")
             run.capabilities[name], _ = jobs.check_capabilities(
-                archs, styles_of, backends, executors[name], config.data_dir, files=kept[name],
+                archs,
+                styles_of,
+                backends,
+                executors[name],
+                config.data_dir,
+                files=kept[name],
                 previous=kept["base"] if name == "new" else None,
-            )  # fmt: skip
+            )
 
 
-def _pairs(run: AbRun, executors: dict[str, Executor], echo: Callable[[str], None],
-           started: float) -> None:  # fmt: skip
+def _pairs(
+    run: AbRun, executors: dict[str, Executor], echo: Callable[[str], None], started: float
+) -> None:
     config = run.config
     costs: list[float] = []
     for pair in range(config.max_pairs):
@@ -198,9 +204,10 @@ def _pairs(run: AbRun, executors: dict[str, Executor], echo: Callable[[str], Non
             record = jobs.run_one_time_in_worker(config.spec(pair), executors[name])
             costs.append(time.perf_counter() - began)
             run.records.append((name, pair, record))
-            append_line(config.out / RECORDS,
-                        {"kind": "one_time", "side": name, "pair": pair,
-                         "record": record.to_dict()})  # fmt: skip
+            append_line(
+                config.out / RECORDS,
+                {"kind": "one_time", "side": name, "pair": pair, "record": record.to_dict()},
+            )
             if record.status != "ok":
                 echo(_failed(name, record.error))
         done = pair + 1

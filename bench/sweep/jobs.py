@@ -39,8 +39,9 @@ def make_initial_weights(jobs: list[dict[str, Any]], executor: Executor) -> None
         raise RuntimeError(f"shared start: the initial weights could not be made: {error}")
 
 
-def check_architectures(archs: tuple[str, ...], styles: tuple[str, ...], backend: str,
-                        executor: Executor) -> dict[str, Any]:  # fmt: skip
+def check_architectures(
+    archs: tuple[str, ...], styles: tuple[str, ...], backend: str, executor: Executor
+) -> dict[str, Any]:
     """What each architecture is (its styles, reference, parameter counts, whether its styles
     start alike), found in one worker; a worker that crashes is a RuntimeError."""
     job = json.dumps({"archs": list(archs), "styles": list(styles), "backend": backend})
@@ -72,11 +73,18 @@ def probe_peak(executor: Executor, backend: str) -> dict[str, Any]:
         }
     first = next(iter(nodes.values()))
     return {
-        **{k: first[k] for k in ("peak_matmul_gflops", "peak_matmul_gflops_best",
-                                 "peak_probe_seconds", "device")},
+        **{
+            k: first[k]
+            for k in (
+                "peak_matmul_gflops",
+                "peak_matmul_gflops_best",
+                "peak_probe_seconds",
+                "device",
+            )
+        },
         "peak_probe_backend": backend,
         "nodes": nodes,
-    }  # fmt: skip
+    }
 
 
 def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
@@ -108,8 +116,10 @@ def stream_runs(todo: list[RunSpec], executor: Executor) -> Iterator[RunRecord]:
 def run_record(spec: RunSpec, outcome: Outcome) -> RunRecord:
     """The record of one run from its worker's outcome, naming the node and attempt."""
     result, error, node = outcome
-    where = {"node": {k: v for k, v in node.items() if k != "attempt"} or None,
-             "attempt": node.get("attempt")}  # fmt: skip
+    where = {
+        "node": {k: v for k, v in node.items() if k != "attempt"} or None,
+        "attempt": node.get("attempt"),
+    }
     if result is not None:
         return RunRecord.from_dict({**result, **where})
     return RunRecord(**spec_fields(spec), status="failed", error=error, **where)
@@ -120,8 +130,14 @@ def run_paired_in_worker(spec: PairedSpec, executor: Executor) -> PairedRecord:
     result, error, _ = executor.call("paired", spec.to_json())
     if result is not None:
         return PairedRecord.from_dict(result)
-    return PairedRecord(**paired_spec_fields(spec), steps_per_burst={}, seconds={},
-                        predict_batch=0, status="failed", error=error)  # fmt: skip
+    return PairedRecord(
+        **paired_spec_fields(spec),
+        steps_per_burst={},
+        seconds={},
+        predict_batch=0,
+        status="failed",
+        error=error,
+    )
 
 
 def run_one_time_in_worker(spec: OneTimeSpec, executor: Executor) -> OneTimeRecord:
@@ -132,10 +148,15 @@ def run_one_time_in_worker(spec: OneTimeSpec, executor: Executor) -> OneTimeReco
     )
 
 
-def check_capabilities(archs: tuple[str, ...], styles_of: dict[str, tuple[str, ...]],
-                       backends: tuple[str, ...], executor: Executor, data_dir: str | None = None,
-                       files: str | None = None, previous: str | None = None
-                       ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+def check_capabilities(
+    archs: tuple[str, ...],
+    styles_of: dict[str, tuple[str, ...]],
+    backends: tuple[str, ...],
+    executor: Executor,
+    data_dir: str | None = None,
+    files: str | None = None,
+    previous: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """What every style can do on every backend: one worker per (backend, arch) checks what
     belongs in the building process and writes the files; then one new worker per (backend,
     arch) loads them, first without the model's code, and every other backend's `.keras` file
@@ -156,12 +177,17 @@ def check_capabilities(archs: tuple[str, ...], styles_of: dict[str, tuple[str, .
         result, error, _ = executor.call(kind, json.dumps(job))
         spent = seconds.setdefault(model_name(backend, arch), {})
         spent[step] = round(time.perf_counter() - start, 2)
-        return {style: (result or {}).get(style) or {"worker": _failed(error)}
-                for style in styles_of[arch]}  # fmt: skip
+        return {
+            style: (result or {}).get(style) or {"worker": _failed(error)}
+            for style in styles_of[arch]
+        }
 
     # the capabilities workers create `files`: the directory is theirs to write
-    kept = contextlib.nullcontext(files) if files else tempfile.TemporaryDirectory(
-        prefix="bench-capabilities-")  # fmt: skip
+    kept = (
+        contextlib.nullcontext(files)
+        if files
+        else tempfile.TemporaryDirectory(prefix="bench-capabilities-")
+    )
     with kept as tmp:
         for backend in backends:
             for arch in archs:
@@ -171,8 +197,15 @@ def check_capabilities(archs: tuple[str, ...], styles_of: dict[str, tuple[str, .
         for backend in backends:
             others = [b for b in backends if b != backend]
             for arch in archs:
-                loaded = call("crossload", "loads", backend, arch, saved_on=others, directory=tmp,
-                              previous=previous)  # fmt: skip
+                loaded = call(
+                    "crossload",
+                    "loads",
+                    backend,
+                    arch,
+                    saved_on=others,
+                    directory=tmp,
+                    previous=previous,
+                )
                 for style, checks in loaded.items():
                     for check, found in checks.items():
                         source, _, other = check.partition("from:")

@@ -82,8 +82,7 @@ class Series:
         if not self.rule.decides_at(len(ok)):
             return timed
         entries = self.entries(config)
-        return tuple(m for m in timed
-                     if not all(decided(e) for e in entries if e["measure"] == m))  # fmt: skip
+        return tuple(m for m in timed if not all(decided(e) for e in entries if e["measure"] == m))
 
 
 def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:
@@ -134,8 +133,13 @@ class Clock:
         return time.perf_counter() - self.started
 
 
-def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str], None],
-                  clock: Clock | None = None) -> None:  # fmt: skip
+def paired_phases(
+    config: BenchConfig,
+    todo: Todo,
+    executor,
+    echo: Callable[[str], None],
+    clock: Clock | None = None,
+) -> None:
     """Runs every series a block at a time until each stops, recording each process; the
     budget counts from `clock.started` (default: now)."""
     clock = clock or Clock(time.perf_counter())
@@ -154,8 +158,7 @@ def paired_phases(config: BenchConfig, todo: Todo, executor, echo: Callable[[str
                     echo(f"{s.label}: stopped after {len(s.ok())} process(es): {s.stopped}")
 
 
-def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None = None
-                ) -> bool:  # fmt: skip
+def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None = None) -> bool:
     """Whether the budget left pays for the series' next `block` processes (default: a whole
     block), at the median cost of its processes so far that timed what the next will
     (`median_cost`), or before it has any, at the clock's guess (without one, while any
@@ -188,8 +191,10 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
         if measures is not None:
             spec = replace(spec, measures=measures)
         elapsed = progress.spent(clock.spent(), config.budget)
-        echo(f"{s.label}, process {spec.process + 1}/{s.rule.max_processes}, "
-             f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …")  # fmt: skip
+        echo(
+            f"{s.label}, process {spec.process + 1}/{s.rule.max_processes}, "
+            f"{len(spec.styles)} styles, {_detail(spec)} ({elapsed}) …"
+        )
         began = time.perf_counter()
         record = _run(s.phase, spec, executor, config)
         s.costs.append((measures, time.perf_counter() - began))

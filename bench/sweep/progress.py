@@ -46,8 +46,9 @@ def one_time_line(record: OneTimeRecord) -> str:
                 ratio = statistics.median(t / r for t, r in zip(times, reference, strict=True))
                 parts.append(f"{SHORT.get(measure, measure)} {ratio:.2f}×")
         failed = list(record.failures.get(style, {}))
-        lines.append(f"{style}: {' '.join(parts)}" + (f"; could not: {', '.join(failed)}"
-                                                      if failed else ""))  # fmt: skip
+        lines.append(
+            f"{style}: {' '.join(parts)}" + (f"; could not: {', '.join(failed)}" if failed else "")
+        )
     return "\n    ".join(lines)
 
 

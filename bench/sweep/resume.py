@@ -145,8 +145,12 @@ def pending_one_time(config: BenchConfig) -> tuple[list[OneTimeSpec], list[OneTi
     )
 
 
-def _split(specs: list, records: list, alike: tuple[str, ...],
-           record_fields: Callable[[Any], dict[str, Any]]) -> tuple[list, list]:  # fmt: skip
+def _split(
+    specs: list,
+    records: list,
+    alike: tuple[str, ...],
+    record_fields: Callable[[Any], dict[str, Any]],
+) -> tuple[list, list]:
     """The specs no ok record records alike (the `alike` fields of the record and of what the
     spec gives one, `record_fields`, equal), and the ok records that record one of the specs
     alike: a phase's processes from another sweep, or failed, or under other options, are

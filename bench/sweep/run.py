@@ -93,8 +93,9 @@ def run_sweep(
     Every job runs through `executor` (default: local processes, one after another).
     Returns the records of the runs made now.
     """
-    sweep = Sweep(config, executor or LocalExecutor(config.settings.device), echo, command,
-                  environment)  # fmt: skip
+    sweep = Sweep(
+        config, executor or LocalExecutor(config.settings.device), echo, command, environment
+    )
     config = sweep.config = precheck_phase(sweep)
     echo(
         f"mnist-styles-bench: profile {config.profile}, {len(config.runs())} runs "
@@ -127,8 +128,9 @@ def precheck_phase(sweep: Sweep) -> BenchConfig:
         ConfigError: an architecture cannot be used; the message says which and why.
     """
     config = sweep.config
-    found = jobs.check_architectures(config.archs, config.styles, config.backends[0],
-                                     sweep.executor)  # fmt: skip
+    found = jobs.check_architectures(
+        config.archs, config.styles, config.backends[0], sweep.executor
+    )
     errors = [info["error"] for info in found.values() if "error" in info]
     if errors:
         raise ConfigError(errors[0])
@@ -210,8 +212,11 @@ def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
     # several at a time and are named as they finish, with the node they ran on.
     one_by_one = sweep.executor.name == "local"
     if todo.runs:
-        echo(f"[{skipped + 1}/{total}] {todo.runs[0].label} …" if one_by_one else
-             f"{len(todo.runs)} runs submitted to {sweep.executor.name} …")  # fmt: skip
+        echo(
+            f"[{skipped + 1}/{total}] {todo.runs[0].label} …"
+            if one_by_one
+            else f"{len(todo.runs)} runs submitted to {sweep.executor.name} …"
+        )
     for i, record in enumerate(jobs.stream_runs(todo.runs, sweep.executor), 1):
         record = jobs.with_efficiency(record, sweep.environment)
         append_record(sweep.config.out, record)
@@ -242,8 +247,10 @@ def capabilities_phase(sweep: Sweep, todo: Todo) -> None:
     if not todo.check_capabilities:
         return
     config = sweep.config
-    sweep.echo("checking capabilities (save and reload in a new process, weights, features, "
-               "fine-tuning, cloning, export, quantizing) …")  # fmt: skip
+    sweep.echo(
+        "checking capabilities (save and reload in a new process, weights, features, "
+        "fine-tuning, cloning, export, quantizing) …"
+    )
     styles_of = {arch: config.styles_of(arch) for arch in config.archs}
     sweep.capabilities, sweep.capability_seconds = jobs.check_capabilities(
         config.archs,

@@ -66,8 +66,11 @@ def main(argv: list[str]) -> int:
     # Before anything imports Keras: the backend is fixed at Keras' import, and the framework's
     # start-up lines are not the harness's.
     # Capability checks may use TensorFlow on any backend: `model.export` writes a SavedModel.
-    select(job_backend(kind, job), block_tensorflow=kind not in ("capabilities", "crossload"),
-           deterministic=job_deterministic(kind, job))  # fmt: skip
+    select(
+        job_backend(kind, job),
+        block_tensorflow=kind not in ("capabilities", "crossload"),
+        deterministic=job_deterministic(kind, job),
+    )
     import_keras_quietly()
     if kind == "run":
         from bench.worker.runner import run_one
@@ -117,15 +120,17 @@ def main(argv: list[str]) -> int:
         from bench.worker.capabilities import check_capabilities
 
         w = json.loads(job)
-        result = check_capabilities(w["arch"], w["styles"], w["backend"], Path(w["directory"]),
-                                    w.get("data_dir"))  # fmt: skip
+        result = check_capabilities(
+            w["arch"], w["styles"], w["backend"], Path(w["directory"]), w.get("data_dir")
+        )
     elif kind == "crossload":  # after every backend's capabilities job has written its files
         from bench.worker.crossload import load_models
 
         w = json.loads(job)
         previous = Path(w["previous"]) if w.get("previous") else None
-        result = load_models(w["backend"], w["arch"], w["styles"], w["saved_on"],
-                             Path(w["directory"]), previous)  # fmt: skip
+        result = load_models(
+            w["backend"], w["arch"], w["styles"], w["saved_on"], Path(w["directory"]), previous
+        )
     else:
         print(f"unknown worker job {kind!r}; expected one of: {', '.join(KINDS)}", file=sys.stderr)
         return 2

@@ -82,8 +82,9 @@ def outcome(check: str, error: BaseException, backend: str) -> dict[str, Any]:
     if isinstance(error, ImportError):  # Keras names the package where it knows it
         named = re.search(r"pip install [\w.\[\]'-]+", text)
         return entry(NOT_INSTALLED, first, remedy=named.group(0) if named else EXPORT_EXTRA)
-    if lacking and (isinstance(error, NotImplementedError) or "support" in lowered
-                    or "requires" in lowered):  # fmt: skip
+    if lacking and (
+        isinstance(error, NotImplementedError) or "support" in lowered or "requires" in lowered
+    ):
         return entry(NOT_SUPPORTED, first)
     return entry(NO, first, remedy=REMEDIES.get(check))
 
@@ -96,8 +97,9 @@ def run_check(check: str, backend: str, body: Callable[[], str | None]) -> dict[
         return outcome(check, e, backend)
 
 
-def check_capabilities(arch: str, styles: list[str], backend: str, directory: Path,
-                       data_dir: str | None = None) -> dict[str, dict[str, Any]]:  # fmt: skip
+def check_capabilities(
+    arch: str, styles: list[str], backend: str, directory: Path, data_dir: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Runs the in-process checks on every style of `arch`, and writes into `directory` each
     style's files for `bench.worker.crossload.load_models`.
 
@@ -117,9 +119,11 @@ def check_capabilities(arch: str, styles: list[str], backend: str, directory: Pa
             "quantize_int8": lambda m, tmp: reuse.quantize(m, trained),
             "weights_same_style": lambda m, tmp, s=style: reuse.weights_file(arch, m, [s], x, tmp),
             "weights_file_other_styles": lambda m, tmp, s=style: reuse.weights_file(
-                arch, m, _others(s, styles), x, tmp),
+                arch, m, _others(s, styles), x, tmp
+            ),
             "set_weights_other_styles": lambda m, tmp, s=style: reuse.set_weights(
-                arch, m, _others(s, styles), x),
+                arch, m, _others(s, styles), x
+            ),
             "features_get_layer": lambda m, tmp: reuse.features_get_layer(m, x),
             "features_layers_in_order": lambda m, tmp: reuse.features_in_order(m, x),
             "fine_tune_new_head": lambda m, tmp: reuse.fine_tune(m, x),
@@ -128,7 +132,7 @@ def check_capabilities(arch: str, styles: list[str], backend: str, directory: Pa
             "summary_output_shapes": lambda m, tmp: _summary(m),
             "graph_attributes": lambda m, tmp: _graph_attributes(m),
             "plot_model": lambda m, tmp: _plot(m, tmp),
-        }  # fmt: skip
+        }
         found = {}
         for name, check in checks.items():
             model = _fresh(arch, style, x)
@@ -166,8 +170,9 @@ def stem(directory: Path, backend: str, arch: str, style: str) -> Path:
     return directory / f"{backend}-{arch.replace(':', '_')}-{style}"
 
 
-def write_files(arch: str, style: str, backend: str, directory: Path, x: np.ndarray
-                ) -> dict[str, dict[str, Any]]:  # fmt: skip
+def write_files(
+    arch: str, style: str, backend: str, directory: Path, x: np.ndarray
+) -> dict[str, dict[str, Any]]:
     """Saves the `.keras` file, the SavedModel, the TFLite and ONNX files and the predictions
     they must reproduce; returns the checks whose file could not be written, with why."""
     import keras
@@ -177,15 +182,19 @@ def write_files(arch: str, style: str, backend: str, directory: Path, x: np.ndar
     np.save(base.with_suffix(".npy"), np.asarray(model.predict(x, verbose=0)))
     failed = {}
     writers = {
-        "keras_reload_with_code": lambda: keras.saving.save_model(model,
-                                                                  base.with_suffix(".keras")),
-        "savedmodel_served": lambda: model.export(str(base) + "-saved_model",
-                                                  format="tf_saved_model", verbose=False),
-        "tflite_litert": lambda: model.export(str(base.with_suffix(".tflite")),
-                                              format="litert", verbose=False),
-        "onnx_onnxruntime": lambda: model.export(str(base.with_suffix(".onnx")),
-                                                 format="onnx", verbose=False),
-    }  # fmt: skip
+        "keras_reload_with_code": lambda: keras.saving.save_model(
+            model, base.with_suffix(".keras")
+        ),
+        "savedmodel_served": lambda: model.export(
+            str(base) + "-saved_model", format="tf_saved_model", verbose=False
+        ),
+        "tflite_litert": lambda: model.export(
+            str(base.with_suffix(".tflite")), format="litert", verbose=False
+        ),
+        "onnx_onnxruntime": lambda: model.export(
+            str(base.with_suffix(".onnx")), format="onnx", verbose=False
+        ),
+    }
     for check, write in writers.items():
         done = run_check(check, backend, write)
         if done["outcome"] != YES:

@@ -23,9 +23,14 @@ from bench.worker.reuse import same_predictions
 from mnist_models import get_architecture
 
 
-def load_models(backend: str, arch: str, styles: list[str], saved_on: list[str],
-                directory: Path, previous: Path | None = None
-                ) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
+def load_models(
+    backend: str,
+    arch: str,
+    styles: list[str],
+    saved_on: list[str],
+    directory: Path,
+    previous: Path | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Loads, on `backend`, what `check_capabilities` wrote for each style.
 
     Args:
@@ -41,10 +46,12 @@ def load_models(backend: str, arch: str, styles: list[str], saved_on: list[str],
     results: dict[str, dict[str, dict[str, Any]]] = {style: {} for style in styles}
     for style in styles:  # nothing of the model's code imported yet
         base = stem(directory, backend, arch, style)
-        checks = {"keras_reload_without_code": lambda b=base: _keras_without_code(b, x),
-                  "savedmodel_served": lambda b=base: _served(b, x),
-                  "tflite_litert": lambda b=base: _litert(b, x),
-                  "onnx_onnxruntime": lambda b=base: _onnx(b, x)}  # fmt: skip
+        checks = {
+            "keras_reload_without_code": lambda b=base: _keras_without_code(b, x),
+            "savedmodel_served": lambda b=base: _served(b, x),
+            "tflite_litert": lambda b=base: _litert(b, x),
+            "onnx_onnxruntime": lambda b=base: _onnx(b, x),
+        }
         for check, load in checks.items():
             results[style][check] = _loaded(check, backend, base, load)
     get_architecture(arch)  # as a user's program imports the module that defines the model
@@ -58,8 +65,7 @@ def load_models(backend: str, arch: str, styles: list[str], saved_on: list[str],
     return results
 
 
-def _previous(backend: str, arch: str, style: str, previous: Path, x: np.ndarray
-              ) -> dict[str, Any]:  # fmt: skip
+def _previous(backend: str, arch: str, style: str, previous: Path, x: np.ndarray) -> dict[str, Any]:
     base = stem(previous, backend, arch, style)
     versions = json.loads((previous / "versions.json").read_text())
     saved_by = f"saved by Keras {versions.get('keras')}, TensorFlow {versions.get('tensorflow')}"
@@ -92,8 +98,10 @@ def _keras_without_code(base: Path, x: np.ndarray) -> str:
     meta = json.loads(base.with_suffix(".json").read_text())
     module = meta["module"]
     if not module.startswith("keras") and module in sys.modules:
-        raise RuntimeError(f"{module} is imported in this process: the check needs a process "
-                           "without the model's code")  # fmt: skip
+        raise RuntimeError(
+            f"{module} is imported in this process: the check needs a process "
+            "without the model's code"
+        )
     return _keras(base, x)
 
 
@@ -124,7 +132,8 @@ def _litert(base: Path, x: np.ndarray) -> str:
 def _onnx(base: Path, x: np.ndarray) -> str:
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(str(base.with_suffix(".onnx")),
-                                           providers=["CPUExecutionProvider"])  # fmt: skip
+    session = onnxruntime.InferenceSession(
+        str(base.with_suffix(".onnx")), providers=["CPUExecutionProvider"]
+    )
     (output,) = session.run(None, {session.get_inputs()[0].name: x})
     return same_predictions(_expected(base), output, TOLERANCE)

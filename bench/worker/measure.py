@@ -66,8 +66,9 @@ class RetracedError(RuntimeError):
     """A call that was timed traced a function: its time includes compilation."""
 
 
-def timed_calls(call: Callable[[], Any], repeats: int, counter: TraceCounter | None,
-                what: str) -> list[float]:  # fmt: skip
+def timed_calls(
+    call: Callable[[], Any], repeats: int, counter: TraceCounter | None, what: str
+) -> list[float]:
     """Runs `call` once untimed (the warm-up: the identical call), then `repeats` timed times.
 
     Raises:
@@ -85,8 +86,9 @@ def timed_calls(call: Callable[[], Any], repeats: int, counter: TraceCounter | N
     return seconds
 
 
-def predict_images_per_second(model, x, batch_size: int, repeats: int,
-                              counter: TraceCounter | None = None) -> float:  # fmt: skip
+def predict_images_per_second(
+    model, x, batch_size: int, repeats: int, counter: TraceCounter | None = None
+) -> float:
     """`model.predict(x)` throughput: the median of `repeats` timed calls after an identical one."""
     seconds = timed_calls(
         lambda: model.predict(x, batch_size=batch_size, verbose=0), repeats, counter, "predict"
@@ -150,6 +152,11 @@ class JobClock:
         self.error = f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}"
 
     def fields(self, device: str) -> dict[str, Any]:
-        return dict(device=device, started_at=self.started_at, status=self.status,
-                    error=self.error, wall_seconds=time.perf_counter() - self._start,
-                    startup_seconds=max(0.0, self._start - STARTED))  # fmt: skip
+        return dict(
+            device=device,
+            started_at=self.started_at,
+            status=self.status,
+            error=self.error,
+            wall_seconds=time.perf_counter() - self._start,
+            startup_seconds=max(0.0, self._start - STARTED),
+        )

@@ -48,8 +48,14 @@ class Steps:
     """One style's one-time steps, each a call that needs the ones before it (`ONE_TIME_MEASURES`
     order); `model` is what the build made."""
 
-    def __init__(self, build: Builder, compile_fn: Callable[[keras.Model], None], batch,
-                 predict_batch, path: Path):  # fmt: skip
+    def __init__(
+        self,
+        build: Builder,
+        compile_fn: Callable[[keras.Model], None],
+        batch,
+        predict_batch,
+        path: Path,
+    ):
         x, y = batch
         self.model: keras.Model | None = None
         self.calls = {
@@ -109,9 +115,14 @@ class Cycles(NamedTuple):
     models: dict[str, keras.Model]
 
 
-def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Model], None],
-                batch, predict_batch, orders: Sequence[Sequence[str]],
-                warmup: Mapping[str, Builder] | None = None) -> Cycles:  # fmt: skip
+def time_cycles(
+    builders: Mapping[str, Builder],
+    compile_fn: Callable[[keras.Model], None],
+    batch,
+    predict_batch,
+    orders: Sequence[Sequence[str]],
+    warmup: Mapping[str, Builder] | None = None,
+) -> Cycles:
     """Runs a cycle per order (the first a warm-up, not recorded) over every builder; the
     warm-up builds `warmup`'s models where given (a small model pays the process's first costs
     as well as a large one, in less time).
@@ -163,8 +174,9 @@ def time_cycles(builders: Mapping[str, Builder], compile_fn: Callable[[keras.Mod
         for values in footprint.values():
             values[name] = []
         models.pop(name, None)
-    return Cycles(seconds, failures, {q: v for q, v in footprint.items() if all(v.values())},
-                  models)  # fmt: skip
+    return Cycles(
+        seconds, failures, {q: v for q, v in footprint.items() if all(v.values())}, models
+    )
 
 
 def step_inputs(spec: OneTimeSpec, mnist: MnistData | None):
@@ -175,8 +187,11 @@ def step_inputs(spec: OneTimeSpec, mnist: MnistData | None):
     prepare_backend(s)
     batch = (preprocess(mnist.x_train[: s.batch_size]), mnist.y_train[: s.batch_size])
     steps_per_epoch = epoch_size(s)[1]
-    return (batch, preprocess(mnist.x_test[:PREDICT_BATCH]),
-            lambda model: compile_model(model, s, steps_per_epoch))  # fmt: skip
+    return (
+        batch,
+        preprocess(mnist.x_test[:PREDICT_BATCH]),
+        lambda model: compile_model(model, s, steps_per_epoch),
+    )
 
 
 def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRecord:
@@ -190,21 +205,32 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
         batch, predict_batch, compile_fn = step_inputs(spec, mnist)
 
         def builders(arch: str) -> dict[str, Builder]:
-            return {style: (lambda style=style: build_model(arch, style, seed=spec.seed))
-                    for style in spec.styles}  # fmt: skip
+            return {
+                style: (lambda style=style: build_model(arch, style, seed=spec.seed))
+                for style in spec.styles
+            }
 
         found = time_cycles(
-            builders(spec.arch), compile_fn, batch, predict_batch, orders,
+            builders(spec.arch),
+            compile_fn,
+            batch,
+            predict_batch,
+            orders,
             builders(spec.warmup_arch) if spec.warmup_arch else None,
-        )  # fmt: skip
+        )
         if spec.steady_rounds and found.models:
             # the last cycle's models are compiled and have traced their steps: timing their
             # steady steps here costs no second compilation of a deep model
             calls, steady = time_models(
-                found.models, [batch], predict_batch, reference=spec.reference,
-                rounds=spec.steady_rounds, order_seed=spec.order_seed,
-                burst_seconds=PAIRED_BURST_SECONDS, measures=spec.steady_measures,
-            )  # fmt: skip
+                found.models,
+                [batch],
+                predict_batch,
+                reference=spec.reference,
+                rounds=spec.steady_rounds,
+                order_seed=spec.order_seed,
+                burst_seconds=PAIRED_BURST_SECONDS,
+                measures=spec.steady_measures,
+            )
     except Exception as e:  # recorded, so that the sweep and the report go on
         clock.failed(e)
     return OneTimeRecord(

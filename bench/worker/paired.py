@@ -41,8 +41,11 @@ TRAIN_BATCHES = 8  # distinct batches a train burst cycles through
 Call = Callable[[], object]
 
 
-def single_calls(model: keras.Model, train_batches: list[tuple[np.ndarray, np.ndarray]],
-                 predict_batch: np.ndarray) -> dict[str, Callable[[int], object]]:  # fmt: skip
+def single_calls(
+    model: keras.Model,
+    train_batches: list[tuple[np.ndarray, np.ndarray]],
+    predict_batch: np.ndarray,
+) -> dict[str, Callable[[int], object]]:
     """Each measure's call, indexed by its position in a burst.
 
     train_step goes through `train_on_batch`, which runs the compiled train step that
@@ -79,9 +82,13 @@ def as_burst(call: Callable[[int], object], calls: int) -> Call:
     return burst
 
 
-def time_bursts(bursts: Mapping[str, Mapping[str, Call]], *, rounds: int, order_seed: int,
-                counters: Mapping[str, TraceCounter] | None = None
-                ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
+def time_bursts(
+    bursts: Mapping[str, Mapping[str, Call]],
+    *,
+    rounds: int,
+    order_seed: int,
+    counters: Mapping[str, TraceCounter] | None = None,
+) -> dict[str, dict[str, list[float]]]:
     """Times `bursts[name][measure]` for every name over `rounds` interleaved rounds.
 
     Every burst runs WARMUP_BURSTS times untimed first. Within a round, each measure (those of
@@ -116,10 +123,17 @@ def time_bursts(bursts: Mapping[str, Mapping[str, Call]], *, rounds: int, order_
     return seconds
 
 
-def time_models(models: Mapping[str, keras.Model], train_batches, predict_batch, *,
-                reference: str, rounds: int, order_seed: int, burst_seconds: float,
-                measures: Sequence[str] = MEASURES
-                ) -> tuple[dict[str, int], dict[str, dict[str, list[float]]]]:  # fmt: skip
+def time_models(
+    models: Mapping[str, keras.Model],
+    train_batches,
+    predict_batch,
+    *,
+    reference: str,
+    rounds: int,
+    order_seed: int,
+    burst_seconds: float,
+    measures: Sequence[str] = MEASURES,
+) -> tuple[dict[str, int], dict[str, dict[str, list[float]]]]:
     """Times compiled `models` against each other in `measures`; bursts are sized on the
     reference model. A measure left out is neither traced nor timed.
 
@@ -183,9 +197,10 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
             burst_seconds=spec.burst_seconds,
             measures=spec.measures,
         )
-        seconds = {measure: {style: summed(by_instance, style, spec.instances)
-                             for style in spec.styles}
-                   for measure, by_instance in per_instance.items()}  # fmt: skip
+        seconds = {
+            measure: {style: summed(by_instance, style, spec.instances) for style in spec.styles}
+            for measure, by_instance in per_instance.items()
+        }
     except Exception as e:  # recorded, so that the sweep and the report go on
         clock.failed(e)
     return PairedRecord(

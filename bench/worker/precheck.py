@@ -33,8 +33,10 @@ def check_architecture(arch: str, styles: list[str]) -> dict[str, Any]:
         except Exception as e:  # a user's builder: say which and what it raised
             return {"error": f"--arch {arch}: its {style} builder raised {type(e).__name__}: {e}"}
     if not built:
-        return {"error": f"--arch {arch}: none of the styles asked for ({', '.join(styles)}) can "
-                         f"build it; it has {', '.join(architecture.styles)}"}  # fmt: skip
+        return {
+            "error": f"--arch {arch}: none of the styles asked for ({', '.join(styles)}) can "
+            f"build it; it has {', '.join(architecture.styles)}"
+        }
     reference = next(iter(built))
     found = {
         "styles": list(built),

@@ -69,21 +69,31 @@ def run_profile(spec: OneTimeSpec, mnist: MnistData | None = None) -> dict[str, 
         raise ValueError(
             f"profile {spec.profile!r}; expected one of: {', '.join(ONE_TIME_MEASURES)}"
         )
-    found: dict[str, Any] = {"arch": spec.arch, "measure": spec.profile, "styles": {},
-                             "error": None}  # fmt: skip
+    found: dict[str, Any] = {
+        "arch": spec.arch,
+        "measure": spec.profile,
+        "styles": {},
+        "error": None,
+    }
     try:
         batch, predict_batch, compile_fn = step_inputs(spec, mnist)
 
         def steps(arch: str, style: str, path: Path) -> Steps:
-            return Steps(lambda: build_model(arch, style, seed=spec.seed), compile_fn, batch,
-                         predict_batch, path)  # fmt: skip
+            return Steps(
+                lambda: build_model(arch, style, seed=spec.seed),
+                compile_fn,
+                batch,
+                predict_batch,
+                path,
+            )
 
         wanted = ONE_TIME_MEASURES.index(spec.profile)
         with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
             for style in spec.styles:  # the warm-up: every step, once, of every style
                 keras.backend.clear_session()
-                for call in steps(spec.warmup_arch or spec.arch, style, Path(tmp) / "w.keras"
-                                  ).calls.values():  # fmt: skip
+                for call in steps(
+                    spec.warmup_arch or spec.arch, style, Path(tmp) / "w.keras"
+                ).calls.values():
                     call()
             for style in spec.styles:
                 keras.backend.clear_session()

@@ -53,8 +53,9 @@ def _layers(model: keras.Model) -> list:
     return layers
 
 
-def weights_file(arch: str, model: keras.Model, targets: list[str], x: np.ndarray, tmp: Path
-                 ) -> str:  # fmt: skip
+def weights_file(
+    arch: str, model: keras.Model, targets: list[str], x: np.ndarray, tmp: Path
+) -> str:
     """`save_weights`, then `load_weights` into a freshly built model of each target style."""
     path = tmp / "model.weights.h5"
     model.save_weights(path)
@@ -78,8 +79,9 @@ def _into(arch, model, targets, x, move) -> str:
             failed.append(f"into {target}: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
     if failed:
         loaded = [t for t in targets if not any(f.startswith(f"into {t}:") for f in failed)]
-        raise AssertionError("; ".join(failed) + (f" (loads into {', '.join(loaded)})"
-                                                  if loaded else ""))  # fmt: skip
+        raise AssertionError(
+            "; ".join(failed) + (f" (loads into {', '.join(loaded)})" if loaded else "")
+        )
     return f"into {', '.join(targets)}, predicting the same"
 
 
@@ -92,8 +94,9 @@ def _check_features(model: keras.Model, extractor: keras.Model, x: np.ndarray) -
     try:
         same_predictions(model.predict(x, verbose=0), through_head, FEATURES_TOLERANCE)
     except AssertionError as e:
-        raise AssertionError(f"the features do not give the model's output through its head: {e}"
-                             ) from None  # fmt: skip
+        raise AssertionError(
+            f"the features do not give the model's output through its head: {e}"
+        ) from None
     return f"{tuple(features.shape[1:])} from the {type(_layers(model)[-2]).__name__} layer"
 
 
@@ -150,8 +153,11 @@ def fine_tune(model: keras.Model, x: np.ndarray) -> str:
     head = tuned.get_layer("new_head")
     head_before = [np.array(w) for w in head.get_weights()]
     tuned.train_on_batch(x, np.arange(len(x)) % classes)
-    moved = [n for n, (a, b) in enumerate(zip(frozen, base.get_weights(), strict=True))
-             if not np.array_equal(a, b)]  # fmt: skip
+    moved = [
+        n
+        for n, (a, b) in enumerate(zip(frozen, base.get_weights(), strict=True))
+        if not np.array_equal(a, b)
+    ]
     if moved:
         raise AssertionError(f"{len(moved)} frozen weight(s) moved in the training step")
     if all(np.array_equal(a, b) for a, b in zip(head_before, head.get_weights(), strict=True)):
@@ -166,8 +172,9 @@ def clone(model: keras.Model, x: np.ndarray) -> str:
     copy = keras.models.clone_model(model)
     copy(x[:1], training=False)  # a subclassed clone is built on its first call
     if copy.count_params() != model.count_params():
-        raise AssertionError(f"clone has {copy.count_params()} parameters, not "
-                             f"{model.count_params()}")  # fmt: skip
+        raise AssertionError(
+            f"clone has {copy.count_params()} parameters, not {model.count_params()}"
+        )
     copy.set_weights(model.get_weights())
     return same_predictions(model.predict(x, verbose=0), copy.predict(x, verbose=0))
 
@@ -199,10 +206,19 @@ def trained_weights(arch: str, style: str, data_dir: str | None) -> dict[str, An
     mnist = load_mnist(data_dir)
     model = build_model(arch, style, seed=1)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(preprocess(mnist.x_train[:TRAIN_IMAGES]), mnist.y_train[:TRAIN_IMAGES],
-              batch_size=TRAIN_BATCH, epochs=1, verbose=0, shuffle=False)  # fmt: skip
-    return {"weights": model.get_weights(), "x_test": preprocess(mnist.x_test),
-            "y_test": mnist.y_test}  # fmt: skip
+    model.fit(
+        preprocess(mnist.x_train[:TRAIN_IMAGES]),
+        mnist.y_train[:TRAIN_IMAGES],
+        batch_size=TRAIN_BATCH,
+        epochs=1,
+        verbose=0,
+        shuffle=False,
+    )
+    return {
+        "weights": model.get_weights(),
+        "x_test": preprocess(mnist.x_test),
+        "y_test": mnist.y_test,
+    }
 
 
 def _accuracy(model: keras.Model, trained: dict[str, Any]) -> float:
@@ -221,10 +237,15 @@ def quantize(model: keras.Model, trained: dict[str, Any]) -> str:
         warnings.simplefilter("ignore")
         model.quantize("int8")
     layers = _layers(model)
-    quantized = [type(layer).__name__ for layer in layers
-                 if getattr(layer, "quantization_mode", None) == "int8"]  # fmt: skip
+    quantized = [
+        type(layer).__name__
+        for layer in layers
+        if getattr(layer, "quantization_mode", None) == "int8"
+    ]
     if not quantized:
         raise AssertionError("quantize('int8') quantized none of the model's layers")
     after = _accuracy(model, trained)
-    return (f"test accuracy {before:.2%} → {after:.2%}; {len(quantized)} of {len(layers)} "
-            f"layers int8 ({', '.join(quantized)})")  # fmt: skip
+    return (
+        f"test accuracy {before:.2%} → {after:.2%}; {len(quantized)} of {len(layers)} "
+        f"layers int8 ({', '.join(quantized)})"
+    )

@@ -25,8 +25,9 @@ class DenseSpec(Spec):
 
     def layer_flops(self) -> list[LayerFlops]:
         pixels = prod(self.input_shape)
-        hidden = [LayerFlops(f"dense_{i + 1}", 2 * self.units * self.units)
-                  for i in range(1, self.depth)]  # fmt: skip
+        hidden = [
+            LayerFlops(f"dense_{i + 1}", 2 * self.units * self.units) for i in range(1, self.depth)
+        ]
         return [
             LayerFlops("dense_1", 2 * pixels * self.units, first=True),
             *hidden,

@@ -18,8 +18,9 @@ class DenseStack(SpecModel):
         super().__init__(spec, **kwargs)
         # Same construction order as the other styles: each layer draws its seed when created.
         self.flatten = layers.Flatten()
-        self.hidden = [layers.Dense(self.spec.units, activation="relu")
-                       for _ in range(self.spec.depth)]  # fmt: skip
+        self.hidden = [
+            layers.Dense(self.spec.units, activation="relu") for _ in range(self.spec.depth)
+        ]
         self.classifier = layers.Dense(self.spec.num_classes, activation="softmax")
 
     def build(self, input_shape):

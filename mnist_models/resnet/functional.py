@@ -14,10 +14,12 @@ def build(spec: ResNetSpec) -> keras.Model:
         x = layers.Conv2D(filters, spec.kernel_size, activation="relu")(x)
     block_output = layers.MaxPooling2D(spec.pool_size)(x)
     for _ in range(spec.blocks):
-        x = layers.Conv2D(spec.block_filters, spec.kernel_size, activation="relu",
-                          padding="same")(block_output)  # fmt: skip
-        x = layers.Conv2D(spec.block_filters, spec.kernel_size, activation="relu",
-                          padding="same")(x)  # fmt: skip
+        x = layers.Conv2D(spec.block_filters, spec.kernel_size, activation="relu", padding="same")(
+            block_output
+        )
+        x = layers.Conv2D(spec.block_filters, spec.kernel_size, activation="relu", padding="same")(
+            x
+        )
         block_output = layers.add([x, block_output])
     x = layers.Conv2D(spec.block_filters, spec.kernel_size, activation="relu")(block_output)
     x = layers.GlobalAveragePooling2D()(x)

@@ -35,13 +35,19 @@ class ResNetSpec(Spec):
         layers = []
         for i, filters in enumerate(self.stem_filters):
             height, width = height - self.kernel_size + 1, width - self.kernel_size + 1
-            layers.append(LayerFlops(f"stem{i + 1}", 2 * height * width * k2 * channels * filters,
-                                     first=i == 0))  # fmt: skip
+            layers.append(
+                LayerFlops(
+                    f"stem{i + 1}", 2 * height * width * k2 * channels * filters, first=i == 0
+                )
+            )
             channels = filters
         height, width = height // self.pool_size, width // self.pool_size
         same = 2 * height * width * k2 * channels * channels  # "same" padding keeps the size
-        layers += [LayerFlops(f"block{b + 1}_conv{c + 1}", same)
-                   for b in range(self.blocks) for c in range(2)]  # fmt: skip
+        layers += [
+            LayerFlops(f"block{b + 1}_conv{c + 1}", same)
+            for b in range(self.blocks)
+            for c in range(2)
+        ]
         height, width = height - self.kernel_size + 1, width - self.kernel_size + 1
         layers.append(LayerFlops("last_conv", 2 * height * width * k2 * channels * channels))
         layers.append(LayerFlops("dense", 2 * channels * self.units))

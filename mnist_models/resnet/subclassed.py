@@ -21,10 +21,12 @@ class ResNet(SpecModel):
         self.stem = [layers.Conv2D(f, s.kernel_size, activation="relu") for f in s.stem_filters]
         self.pool = layers.MaxPooling2D(s.pool_size)
         self.blocks = [
-            [layers.Conv2D(s.block_filters, s.kernel_size, activation="relu", padding="same")
-             for _ in range(2)]
+            [
+                layers.Conv2D(s.block_filters, s.kernel_size, activation="relu", padding="same")
+                for _ in range(2)
+            ]
             for _ in range(s.blocks)
-        ]  # fmt: skip
+        ]
         self.last_conv = layers.Conv2D(s.block_filters, s.kernel_size, activation="relu")
         self.pooling = layers.GlobalAveragePooling2D()
         self.dense = layers.Dense(s.units, activation="relu")

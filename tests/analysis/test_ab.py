@@ -106,9 +106,11 @@ def test_an_environment_setting_is_name_equals_value():
 
 
 def accuracy_runs(base: list[float], new: list[float]) -> list:
-    return [(side, record(seed=seed, accuracy=accuracy))
-            for side, values in (("base", base), ("new", new))
-            for seed, accuracy in enumerate(values, 1)]  # fmt: skip
+    return [
+        (side, record(seed=seed, accuracy=accuracy))
+        for side, values in (("base", base), ("new", new))
+        for seed, accuracy in enumerate(values, 1)
+    ]
 
 
 def test_an_unchanged_install_trains_each_seed_to_the_same_accuracy_exactly():
@@ -134,8 +136,9 @@ def test_a_seed_that_failed_on_one_side_is_left_out_of_the_accuracy():
 
 
 def checks(**outcomes) -> dict:
-    return {"cnn": {"functional": {check: entry(outcome, "why") for check, outcome
-                                   in outcomes.items()}}}  # fmt: skip
+    return {
+        "cnn": {"functional": {check: entry(outcome, "why") for check, outcome in outcomes.items()}}
+    }
 
 
 def test_a_capability_lost_or_a_file_of_base_that_new_cannot_load_is_a_regression():
@@ -147,8 +150,17 @@ def test_a_capability_lost_or_a_file_of_base_that_new_cannot_load_is_a_regressio
     assert not changes["savedmodel_served"]["regression"]
     assert changes[PREVIOUS_INSTALL]["regression"] and changes[PREVIOUS_INSTALL]["error"] == "why"
     # BASE saved no file for a style: nothing to load, nothing lost
-    assert capability_changes(base, checks(keras_reload_with_code=YES, savedmodel_served=NO,
-                                           **{PREVIOUS_INSTALL: DOES_NOT_APPLY})) == []  # fmt: skip
+    assert (
+        capability_changes(
+            base,
+            checks(
+                keras_reload_with_code=YES,
+                savedmodel_served=NO,
+                **{PREVIOUS_INSTALL: DOES_NOT_APPLY},
+            ),
+        )
+        == []
+    )
 
 
 def test_checks_a_failed_worker_on_new_left_unrecorded_are_lost_with_its_error():
@@ -165,16 +177,27 @@ def test_checks_a_failed_worker_on_new_left_unrecorded_are_lost_with_its_error()
 def test_the_gate_fails_on_a_slowdown_an_accuracy_drop_or_a_lost_capability():
     clean = {"regressions": [], "accuracy_dropped": False, "capabilities_lost": []}
     assert not gate_fails(clean)
-    for key, value in (("regressions", [{}]), ("accuracy_dropped", True),
-                       ("capabilities_lost", [{}])):  # fmt: skip
+    for key, value in (
+        ("regressions", [{}]),
+        ("accuracy_dropped", True),
+        ("capabilities_lost", [{}]),
+    ):
         assert gate_fails({**clean, key: value})
 
 
 def test_a_slowdown_of_unclear_size_fails_the_gate_alone_but_not_among_many_ratios():
     # 5 % slower, its 95 % interval over ten pairs [1.005, 1.097]: above 1, past the margin
-    entry = {"measure": "latency", "style": "sequential", "n": 10, "estimate": 1.05,
-             "ci95_low": 1.005, "ci95_high": 1.097, "margin": 3.0,
-             "verdict": "slower, size unclear", "direction": "higher"}  # fmt: skip
+    entry = {
+        "measure": "latency",
+        "style": "sequential",
+        "n": 10,
+        "estimate": 1.05,
+        "ci95_low": 1.005,
+        "ci95_high": 1.097,
+        "margin": 3.0,
+        "verdict": "slower, size unclear",
+        "direction": "higher",
+    }
     assert regressions([entry], family=1) == [entry]
     # one of 27 ratios: at 1 − 0.05 / 27 its interval reaches below 1
     assert regressions([entry], family=27) == []

@@ -19,19 +19,33 @@ STEP_MS = {1: 10.0, 2: 11.0, 3: 10.5, 4: 12.0}  # per seed: runs vary, as real o
 ACCURACY = {1: 0.990, 2: 0.991, 3: 0.989, 4: 0.9905}
 
 
-def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS, seeds=tuple(STEP_MS),
-           environment=None, processes=0, effect=1.0, capabilities=None, **changes):  # fmt: skip
+def _sweep(
+    directory,
+    slower=1.0,
+    accuracy_drop=0.0,
+    settings=SETTINGS,
+    seeds=tuple(STEP_MS),
+    environment=None,
+    processes=0,
+    effect=1.0,
+    capabilities=None,
+    **changes,
+):
     """A reported sweep of fixture records; cnn/subclassed is `slower` and less accurate, and
     with `processes`, its paired train step is `effect` times the reference's."""
     directory.mkdir()
     for process in range(processes):
         rounds = [0.01 * (1 + 0.02 * ((r * 7 + process * 3) % 5)) for r in range(6)]
-        seconds = {"train_step": {"sequential": rounds,
-                                  "subclassed": [t * effect * (1 + 0.003 * (process % 3 - 1))
-                                                 for t in rounds]}}  # fmt: skip
+        seconds = {
+            "train_step": {
+                "sequential": rounds,
+                "subclassed": [t * effect * (1 + 0.003 * (process % 3 - 1)) for t in rounds],
+            }
+        }
         spec = PairedSpec("cnn", ("sequential", "subclassed"), 1, settings, 6, process=process)
-        append_paired(directory, paired_record(spec, seconds=seconds,
-                                               steps_per_burst={"train_step": 2}))  # fmt: skip
+        append_paired(
+            directory, paired_record(spec, seconds=seconds, steps_per_burst={"train_step": 2})
+        )
     for seed in seeds:
         for style in ("sequential", "functional", "subclassed"):
             factor = slower if style == "subclassed" else 1.0
@@ -40,23 +54,34 @@ def _sweep(directory, slower=1.0, accuracy_drop=0.0, settings=SETTINGS, seeds=tu
             append_record(
                 directory,
                 record(
-                    style=style, seed=seed, step_ms=step, accuracy=ACCURACY[seed] - drop,
-                    **{"train_seconds": 60 * step / 10, "first_epoch_seconds": 4.0 * factor,
-                       "predict_latency_ms": 1.0 * factor, "epochs": settings.epochs,
-                       "test_images": settings.test_images_used,
-                       **{k: v(seed, style) if callable(v) else v for k, v in changes.items()}},
+                    style=style,
+                    seed=seed,
+                    step_ms=step,
+                    accuracy=ACCURACY[seed] - drop,
+                    **{
+                        "train_seconds": 60 * step / 10,
+                        "first_epoch_seconds": 4.0 * factor,
+                        "predict_latency_ms": 1.0 * factor,
+                        "epochs": settings.epochs,
+                        "test_images": settings.test_images_used,
+                        **{k: v(seed, style) if callable(v) else v for k, v in changes.items()},
+                    },
                 ),
-            )  # fmt: skip
+            )
     config = make_config("quick", directory, epochs=settings.epochs)
     config_dict = config.to_dict()
     config_dict["settings"] = dataclasses.asdict(settings)
     write_json(
         directory / "sweep.json",
-        {"created_at": "2026-11-25T00:00:00+00:00", "command": [], "config": config_dict,
-         "environment": environment or {"cpu_model": "test cpu", "cpu_cores": 2,
-                                         "tensorflow": "2.21.0"},
-         "capabilities": capabilities or {}},
-    )  # fmt: skip
+        {
+            "created_at": "2026-11-25T00:00:00+00:00",
+            "command": [],
+            "config": config_dict,
+            "environment": environment
+            or {"cpu_model": "test cpu", "cpu_cores": 2, "tensorflow": "2.21.0"},
+            "capabilities": capabilities or {},
+        },
+    )
     write_report(directory)
     return directory
 
@@ -68,13 +93,17 @@ def _compare_exit(argv, capsys):
 
 def test_a_sweep_against_itself_shows_no_regression(tmp_path, capsys):
     a = _sweep(tmp_path / "a")
-    code, printed = _compare_exit([str(a), str(a), "--out", str(tmp_path / "c"),
-                                   "--fail-on-regression"], capsys)  # fmt: skip
+    code, printed = _compare_exit(
+        [str(a), str(a), "--out", str(tmp_path / "c"), "--fail-on-regression"], capsys
+    )
     assert code == 0, printed.err
     rows = json.loads((tmp_path / "c" / "compare.json").read_text())["rows"]
     assert rows and not any(r.get("regression") for r in rows)
-    assert all(r["estimate"] == pytest.approx(1.0 if r["unit"] == "ratio" else 0.0)
-               for r in rows if "unit" in r)  # fmt: skip
+    assert all(
+        r["estimate"] == pytest.approx(1.0 if r["unit"] == "ratio" else 0.0)
+        for r in rows
+        if "unit" in r
+    )
     for name in ("compare.md", "compare.csv", "compare.json", "compare.png"):
         assert (tmp_path / "c" / name).stat().st_size > 0, name
     assert "## Regressions\n\nNone." in printed.out
@@ -83,13 +112,15 @@ def test_a_sweep_against_itself_shows_no_regression(tmp_path, capsys):
 def test_times_scaled_by_one_and_a_half_are_a_regression(tmp_path, capsys):
     a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b", slower=1.5)
     found = compare(a, b)
-    (step,) = [r for r in found.rows
-               if (r["style"], r["metric"]) == ("subclassed", "steady_step_ms")]  # fmt: skip
+    (step,) = [
+        r for r in found.rows if (r["style"], r["metric"]) == ("subclassed", "steady_step_ms")
+    ]
     assert step["estimate"] == pytest.approx(1.5)
     assert step["verdict"] == "slower, beyond margin" and step["regression"]
     assert not any(r.get("regression") for r in found.rows if r["style"] != "subclassed")
-    code, printed = _compare_exit([str(a), str(b), "--out", str(tmp_path / "c"),
-                                   "--fail-on-regression"], capsys)  # fmt: skip
+    code, printed = _compare_exit(
+        [str(a), str(b), "--out", str(tmp_path / "c"), "--fail-on-regression"], capsys
+    )
     assert code == 1
     assert "regression: tensorflow/cnn/subclassed steady step ms: 1.500×" in printed.err
     # without the gate it is a report, not a failure
@@ -98,12 +129,16 @@ def test_times_scaled_by_one_and_a_half_are_a_regression(tmp_path, capsys):
 
 def test_an_accuracy_drop_of_one_point_is_a_regression(tmp_path, capsys):
     a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b", accuracy_drop=0.01)
-    (accuracy,) = [r for r in compare(a, b).rows
-                   if (r["style"], r["metric"]) == ("subclassed", "test_accuracy")]  # fmt: skip
+    (accuracy,) = [
+        r
+        for r in compare(a, b).rows
+        if (r["style"], r["metric"]) == ("subclassed", "test_accuracy")
+    ]
     assert accuracy["estimate"] == pytest.approx(-1.0)
     assert accuracy["verdict"] == "lower, beyond margin" and accuracy["regression"]
-    code, printed = _compare_exit([str(a), str(b), "--out", str(tmp_path / "c"),
-                                   "--fail-on-regression"], capsys)  # fmt: skip
+    code, printed = _compare_exit(
+        [str(a), str(b), "--out", str(tmp_path / "c"), "--fail-on-regression"], capsys
+    )
     assert code == 1 and "test accuracy: -1.00 pt" in printed.err
 
 
@@ -123,11 +158,13 @@ def test_differing_settings_are_listed_and_what_depends_on_them_is_not_compared(
     ("break_it", "message"),
     [
         (lambda d: (d / "results.json").unlink(), "results.json is missing"),
-        (lambda d: (d / "results.json").write_text('{"schema_version": 1, "runs": []}'),
-         "has schema_version 1; this version of the harness compares schemas 2, 3"),
+        (
+            lambda d: (d / "results.json").write_text('{"schema_version": 1, "runs": []}'),
+            "has schema_version 1; this version of the harness compares schemas 2, 3",
+        ),
         (lambda d: (d / "results.json").write_text("{"), "not JSON"),
     ],
-)  # fmt: skip
+)
 def test_unusable_directories_exit_2_with_one_line(tmp_path, capsys, break_it, message):
     a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b")
     break_it(b)
@@ -147,12 +184,30 @@ def test_compare_refuses_to_write_into_a_compared_directory(tmp_path, capsys):
 
 def test_paired_verdicts_of_both_sweeps_are_set_side_by_side_whatever_their_schema(tmp_path):
     a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b")
-    entry = {"arch": "cnn", "style": "functional", "reference": "sequential",
-             "measure": "train_step", "ratio": 1.0, "ci_low": 0.99, "ci_high": 1.01,
-             "verdict": "equivalent", "direction": None, "ci90_low": 0.992, "ci90_high": 1.008,
-             "margin_percent": 3, "rounds": 8}  # fmt: skip
-    slower = {"ratio": 1.2, "ci_low": 1.15, "ci_high": 1.25, "ci90_low": 1.16, "ci90_high": 1.24,
-              "verdict": "different, beyond margin", "direction": "higher"}  # fmt: skip
+    entry = {
+        "arch": "cnn",
+        "style": "functional",
+        "reference": "sequential",
+        "measure": "train_step",
+        "ratio": 1.0,
+        "ci_low": 0.99,
+        "ci_high": 1.01,
+        "verdict": "equivalent",
+        "direction": None,
+        "ci90_low": 0.992,
+        "ci90_high": 1.008,
+        "margin_percent": 3,
+        "rounds": 8,
+    }
+    slower = {
+        "ratio": 1.2,
+        "ci_low": 1.15,
+        "ci_high": 1.25,
+        "ci90_low": 1.16,
+        "ci90_high": 1.24,
+        "verdict": "different, beyond margin",
+        "direction": "higher",
+    }
     for directory, changes in ((a, {}), (b, slower)):
         results = json.loads((directory / "results.json").read_text())
         results["paired"] = [{**entry, **changes}]
@@ -183,8 +238,9 @@ def test_one_run_per_side_with_the_gate_exits_2_naming_the_cells_and_seeds(tmp_p
 def test_accuracy_is_paired_by_seed_when_both_sweeps_ran_the_same_experiment(tmp_path):
     a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b")
     found = compare(a, b)
-    (same,) = [r for r in found.rows if (r["style"], r["metric"]) == ("sequential",
-                                                                      "test_accuracy")]  # fmt: skip
+    (same,) = [
+        r for r in found.rows if (r["style"], r["metric"]) == ("sequential", "test_accuracy")
+    ]
     # identical per-seed accuracies: exactly no difference, where Welch said [-2.98, +2.98]
     assert (same["pairing"], same["verdict"]) == ("paired by seed", "equivalent")
     assert (same["ci95_low"], same["ci95_high"]) == (0.0, 0.0)
@@ -196,8 +252,11 @@ def test_two_sides_of_times_without_spread_claim_nothing(tmp_path):
     flat = {"predict_latency_ms": 1.0}
     a = _sweep(tmp_path / "a", **flat)
     b = _sweep(tmp_path / "b", predict_latency_ms=1.05)
-    (latency,) = [r for r in compare(a, b).rows
-                  if (r["style"], r["metric"]) == ("functional", "predict_latency_ms")]  # fmt: skip
+    (latency,) = [
+        r
+        for r in compare(a, b).rows
+        if (r["style"], r["metric"]) == ("functional", "predict_latency_ms")
+    ]
     assert latency["verdict"] == "inconclusive (no spread)" and latency["ci95_low"] is None
     assert not latency["regression"]
 
@@ -227,8 +286,11 @@ def test_fewer_runs_reaching_the_target_is_a_regression(tmp_path):
     b = _sweep(
         tmp_path / "b", time_to_target_seconds=lambda seed, style: None if seed > 2 else 21.0
     )
-    (row,) = [r for r in compare(a, b).rows
-              if (r["style"], r["metric"]) == ("functional", "time_to_target_seconds")]  # fmt: skip
+    (row,) = [
+        r
+        for r in compare(a, b).rows
+        if (r["style"], r["metric"]) == ("functional", "time_to_target_seconds")
+    ]
     assert (row["reached_base"], row["reached_new"]) == ("4 of 4", "2 of 4")
     assert row["verdict"] == "fewer runs reached the target" and row["regression"]
 
@@ -236,8 +298,11 @@ def test_fewer_runs_reaching_the_target_is_a_regression(tmp_path):
 def test_predict_throughput_over_other_test_images_is_not_compared(tmp_path):
     a = _sweep(tmp_path / "a")
     b = _sweep(tmp_path / "b", settings=dataclasses.replace(SETTINGS, test_images=5_000))
-    (row,) = [r for r in compare(a, b).rows if (r["style"], r["metric"]) == (
-        "functional", "predict_images_per_second")]  # fmt: skip
+    (row,) = [
+        r
+        for r in compare(a, b).rows
+        if (r["style"], r["metric"]) == ("functional", "predict_images_per_second")
+    ]
     assert row["verdict"] == "not compared: test_images differ"
 
 
@@ -252,8 +317,10 @@ def test_a_styles_effect_that_changed_is_found_as_a_ratio_of_ratios(tmp_path):
 
 
 def test_three_sweeps_give_a_history_table_and_chart(tmp_path, capsys):
-    sweeps = [_sweep(tmp_path / name, processes=3, effect=e)
-              for name, e in (("a", 1.0), ("b", 1.0), ("c", 1.2))]  # fmt: skip
+    sweeps = [
+        _sweep(tmp_path / name, processes=3, effect=e)
+        for name, e in (("a", 1.0), ("b", 1.0), ("c", 1.2))
+    ]
     out = tmp_path / "h"
     assert main(["compare", *map(str, sweeps), "--out", str(out)]) == 0
     text = (out / "history.md").read_text()
@@ -267,11 +334,19 @@ def test_three_sweeps_give_a_history_table_and_chart(tmp_path, capsys):
 def _checks(reload_without_code, h5):
     """Capabilities of the subclassed CNN: the first check in the current shape, the second in
     schema 9's (`ok` alone)."""
-    return {"cnn": {"subclassed": {
-        "keras_reload_without_code": {"outcome": reload_without_code, "error": "TypeError: x",
-                                      "remedy": None, "detail": None},
-        "h5_save_load": {"ok": h5, "error": None if h5 else "ValueError: Unknown layer"},
-    }}}  # fmt: skip
+    return {
+        "cnn": {
+            "subclassed": {
+                "keras_reload_without_code": {
+                    "outcome": reload_without_code,
+                    "error": "TypeError: x",
+                    "remedy": None,
+                    "detail": None,
+                },
+                "h5_save_load": {"ok": h5, "error": None if h5 else "ValueError: Unknown layer"},
+            }
+        }
+    }
 
 
 def test_a_capability_check_lost_in_new_gates_and_one_gained_is_reported(tmp_path, capsys):
@@ -281,8 +356,9 @@ def test_a_capability_check_lost_in_new_gates_and_one_gained_is_reported(tmp_pat
     assert set(changes) == {"keras_reload_without_code", "h5_save_load"}
     assert changes["keras_reload_without_code"]["regression"]
     assert not changes["h5_save_load"]["regression"]  # no → yes is a gain
-    code, printed = _compare_exit([str(a), str(b), "--out", str(tmp_path / "c"),
-                                   "--fail-on-regression"], capsys)  # fmt: skip
+    code, printed = _compare_exit(
+        [str(a), str(b), "--out", str(tmp_path / "c"), "--fail-on-regression"], capsys
+    )
     assert code == 1
     assert (
         "capability lost: cnn/subclassed `.keras` reload, new process, model code not "
@@ -290,8 +366,12 @@ def test_a_capability_check_lost_in_new_gates_and_one_gained_is_reported(tmp_pat
     )
     assert "cnn/subclassed `.h5` save and load: no → yes" in printed.out
     unchanged = _sweep(tmp_path / "d", capabilities=_checks("yes", False))
-    assert _compare_exit([str(a), str(unchanged), "--out", str(tmp_path / "e"),
-                          "--fail-on-regression"], capsys)[0] == 0  # fmt: skip
+    assert (
+        _compare_exit(
+            [str(a), str(unchanged), "--out", str(tmp_path / "e"), "--fail-on-regression"], capsys
+        )[0]
+        == 0
+    )
 
 
 def test_a_check_the_machine_lacks_a_package_for_is_reported_but_not_lost(tmp_path):

@@ -35,10 +35,20 @@ def _record(depth, times_of, rng):
     seconds = {m: {s: times(s) for s in styles} for m in ONE_TIME_MEASURES}
     steady = {m: {s: times(s) for s in styles} for m in STEADY_MEASURES}
     return OneTimeRecord(
-        arch=f"dense-{depth}", styles=styles, reference="sequential", seed=1,
-        settings_key="{}", cycles=CYCLES, order_seed=0, process=0, backend="tensorflow",
-        seconds=seconds, build_orders=[], steady=steady, steady_calls=dict.fromkeys(steady, 1),
-    )  # fmt: skip
+        arch=f"dense-{depth}",
+        styles=styles,
+        reference="sequential",
+        seed=1,
+        settings_key="{}",
+        cycles=CYCLES,
+        order_seed=0,
+        process=0,
+        backend="tensorflow",
+        seconds=seconds,
+        build_orders=[],
+        steady=steady,
+        steady_calls=dict.fromkeys(steady, 1),
+    )
 
 
 def _records(times_of, seed=0):
@@ -93,7 +103,10 @@ def test_a_known_crossing_is_interpolated_between_depths_and_one_past_them_extra
 def test_a_crossing_counts_only_decided_differences_and_names_a_saving():
     fit = {"slope": 1.0, "intercept": 0.0, "ci95": [-0.5, 2.5]}  # its interval holds 0
     assert crossing({2: 0.0, 8: 0.0}, fit, 100.0) == {
-        "depth": None, "how": "not within 8 layers", "sign": 1}  # fmt: skip
+        "depth": None,
+        "how": "not within 8 layers",
+        "sign": 1,
+    }
     found = crossing({2: -20.0, 8: -150.0}, None, 100.0)
     assert (found["sign"], found["how"]) == (-1, "interpolated") and 2 < found["depth"] < 8
     assert crossing({2: 120.0, 8: 300.0}, None, 100.0)["how"] == "measured"
@@ -120,11 +133,18 @@ def test_the_millisecond_interval_is_the_ratios_at_the_reference_time():
 
 def test_hotspots_rank_functions_by_their_extra_self_time():
     def functions(**self_s):
-        return {"functions": {name: {"ncalls": 1, "self_s": s, "cumulative_s": s}
-                              for name, s in self_s.items()}}  # fmt: skip
+        return {
+            "functions": {
+                name: {"ncalls": 1, "self_s": s, "cumulative_s": s} for name, s in self_s.items()
+            }
+        }
 
-    profile = {"styles": {"slow": functions(rebuild=3.0, common=1.0),
-                          "fast": functions(common=1.1, build=0.2)}}  # fmt: skip
+    profile = {
+        "styles": {
+            "slow": functions(rebuild=3.0, common=1.0),
+            "fast": functions(common=1.1, build=0.2),
+        }
+    }
     top = hotspots(profile, "slow", "fast", top=2)
     assert [h["function"] for h in top] == ["rebuild", "common"]
     assert top[0]["difference_s"] == pytest.approx(3.0)

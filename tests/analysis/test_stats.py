@@ -153,8 +153,9 @@ def test_with_several_processes_the_process_is_the_unit():
     # single-image latency was in two real runs. Pooled, the interval spans the disagreement.
     def process(factor, rounds=50):
         jitter = [1 + 0.002 * ((i % 5) - 2) for i in range(rounds)]
-        return {"latency": {"sequential": [1.0] * rounds,
-                            "functional": [factor * j for j in jitter]}}  # fmt: skip
+        return {
+            "latency": {"sequential": [1.0] * rounds, "functional": [factor * j for j in jitter]}
+        }
 
     one, other = process(1.05), process(0.96)
     assert paired_comparisons([one], "sequential", 3)[0][2].kind == BEYOND

@@ -38,10 +38,18 @@ ONE_TIME_RECORDED = Path(__file__).parents[2] / "results" / "full-zen3"
 
 def entry(measure="train_step", half_width=1.0, estimate=1.0, verdict="equivalent", **changes):
     h = math.asinh(half_width / 100)
-    return {"measure": measure, "arch": "cnn", "style": "functional", "backend": "tensorflow",
-            "estimate": estimate, "ci95_low": estimate * math.exp(-h),
-            "ci95_high": estimate * math.exp(h), "verdict": verdict, "margin": 3.0,
-            **changes}  # fmt: skip
+    return {
+        "measure": measure,
+        "arch": "cnn",
+        "style": "functional",
+        "backend": "tensorflow",
+        "estimate": estimate,
+        "ci95_low": estimate * math.exp(-h),
+        "ci95_high": estimate * math.exp(h),
+        "verdict": verdict,
+        "margin": 3.0,
+        **changes,
+    }
 
 
 def test_the_rule_decides_only_after_whole_blocks_from_its_minimum():
@@ -51,9 +59,11 @@ def test_the_rule_decides_only_after_whole_blocks_from_its_minimum():
 
 def test_a_phase_stops_when_every_verdict_is_decided_and_not_before():
     rule = StoppingRule(3, 30, 3)
-    settled = [entry(verdict="equivalent"),
-               entry("latency", 9.0, verdict="slower, beyond margin"),
-               entry("predict", verdict="faster, within margin")]  # fmt: skip
+    settled = [
+        entry(verdict="equivalent"),
+        entry("latency", 9.0, verdict="slower, beyond margin"),
+        entry("predict", verdict="faster, within margin"),
+    ]
     open_ = [*settled, entry("latency", 2.0, verdict="slower, size unclear")]
     assert stop_reason(settled, 3, rule) == DECIDED_ALL
     assert stop_reason(settled, 4, rule) is None  # inside a block
@@ -92,11 +102,15 @@ def _population(records, measures) -> tuple[np.ndarray, list[float], list[str]]:
     first = records[0]
     keys = [(m, s) for m in measures for s in first.styles if s != first.reference]
     rows = [
-        [statistics.fmean(math.log(c / f) for c, f in zip(r.seconds[m][s],
-                                                          r.seconds[m][r.reference], strict=True))
-         for m, s in keys]
+        [
+            statistics.fmean(
+                math.log(c / f)
+                for c, f in zip(r.seconds[m][s], r.seconds[m][r.reference], strict=True)
+            )
+            for m, s in keys
+        ]
         for r in records
-    ]  # fmt: skip
+    ]
     return np.array(rows), [PRECISION[m] for m, _ in keys], [m for m, _ in keys]
 
 
@@ -113,9 +127,16 @@ def _one_time_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]
     assert len(records) >= 18
     first = records[0]
     keys = [(m, s) for m in ONE_TIME_MEASURES for s in first.styles if s != first.reference]
-    cycles = [[[math.log(c / f) for c, f in zip(r.seconds[m][s], r.seconds[m][r.reference],
-                                                strict=True)] for m, s in keys]
-              for r in records]  # fmt: skip
+    cycles = [
+        [
+            [
+                math.log(c / f)
+                for c, f in zip(r.seconds[m][s], r.seconds[m][r.reference], strict=True)
+            ]
+            for m, s in keys
+        ]
+        for r in records
+    ]
     measures = [m for m, _ in keys]
     return np.array(cycles).transpose(0, 2, 1), [PRECISION[m] for m in measures], measures
 
@@ -128,8 +149,16 @@ def _simulated(phase: str, arch: str, k: float, **options):
     margin = DEFAULT_TIME_MARGIN if steady else DEFAULT_ONE_TIME_MARGIN
     rule = options.pop("rule", rule_for(make_config("full"), arch, phase))
     # a steady phase's measures stop on their own; a one-time phase's together
-    return simulate_verdicts(population, margin, 1 + k * margin / 100, rule, trials=8000,
-                             seed=1, groups=measures if steady else None, **options)  # fmt: skip
+    return simulate_verdicts(
+        population,
+        margin,
+        1 + k * margin / 100,
+        rule,
+        trials=8000,
+        seed=1,
+        groups=measures if steady else None,
+        **options,
+    )
 
 
 PHASES = [("steady", "cnn"), ("steady", "mlp"), ("one_time", "cnn"), ("one_time", "mlp")]
@@ -217,8 +246,12 @@ def test_the_stopping_summary_gives_the_start_up_only_where_every_process_measur
 
 
 def test_a_process_is_priced_at_the_processes_that_timed_what_it_will():
-    costs = [(MEASURES, 40.0), (("predict", "latency"), 20.0), (("latency",), 10.0),
-             (("latency",), 12.0)]  # fmt: skip
+    costs = [
+        (MEASURES, 40.0),
+        (("predict", "latency"), 20.0),
+        (("latency",), 10.0),
+        (("latency",), 12.0),
+    ]
     assert median_cost(costs, ("latency",)) == 11.0
     assert median_cost(costs, ("predict",)) == 20.0  # none timed it alone: the fewest besides
     assert median_cost(costs, ("train_step", "predict")) == 40.0
@@ -228,10 +261,20 @@ def test_a_process_is_priced_at_the_processes_that_timed_what_it_will():
 
 
 def test_the_stopping_summary_counts_a_one_time_phase_against_its_own_most():
-    one_time = OneTimeRecord(arch="cnn", styles=["sequential", "functional"],
-                             reference="sequential", seed=1, settings_key="k", cycles=3,
-                             order_seed=0, process=0, backend="tensorflow", seconds={},
-                             build_orders=[], wall_seconds=20.0)  # fmt: skip
+    one_time = OneTimeRecord(
+        arch="cnn",
+        styles=["sequential", "functional"],
+        reference="sequential",
+        seed=1,
+        settings_key="k",
+        cycles=3,
+        order_seed=0,
+        process=0,
+        backend="tensorflow",
+        seconds={},
+        build_orders=[],
+        wall_seconds=20.0,
+    )
     config = {"paired_processes": 30, "one_time_processes": 3}
     (found,) = stopping_summary([entry("build", 9.0, phase="one_time")], [one_time], config)
     assert (found["phase"], found["most_processes"]) == ("one_time", 3)
@@ -247,7 +290,8 @@ def test_the_vectorised_verdict_is_the_reports_verdict():
     m, h95 = (a.ravel() for a in np.meshgrid(means, halves))
     h90 = h95 * 0.84
     codes = _verdict_codes(m, h95, h90, band)
-    expected = [verdict((a - b, a + b), (a - c, a + c), band)
-                for a, b, c in zip(m, h95, h90, strict=True)]  # fmt: skip
+    expected = [
+        verdict((a - b, a + b), (a - c, a + c), band) for a, b, c in zip(m, h95, h90, strict=True)
+    ]
     assert {VERDICT_ORDER[code] for code in codes} == set(VERDICT_ORDER)  # every verdict met
     assert [VERDICT_ORDER[code] for code in codes] == expected

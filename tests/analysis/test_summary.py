@@ -85,8 +85,10 @@ def test_time_to_target_is_compared_over_seeds_where_both_styles_reached_it():
         ("functional", 2): 33.0,
         ("functional", 3): None,
     }
-    rows = [record(style=style, seed=seed, time_to_target_seconds=t)
-            for (style, seed), t in reached.items()]  # fmt: skip
+    rows = [
+        record(style=style, seed=seed, time_to_target_seconds=t)
+        for (style, seed), t in reached.items()
+    ]
     c = _comparison(summarize(rows), "functional", "time_to_target_seconds")
     assert c["n"] == 2  # seed 3 never reached the target in functional
     assert c["estimate"] == pytest.approx(1.5**0.5)  # geometric mean of 1.0 and 1.5
@@ -107,10 +109,20 @@ def test_failed_and_diverged_runs_are_excluded_and_reported():
 
 def test_undecided_paired_verdicts_are_warned_about_with_why():
     entry = {"arch": "mlp", "style": "functional", "estimate": 1.0, "processes": 8, "margin": 3.0}
-    open_ = {**entry, "measure": "predict", "ci95_low": 0.96, "ci95_high": 1.04,
-             "verdict": "inconclusive"}  # fmt: skip
-    settled = {**entry, "measure": "train_step", "ci95_low": 0.99, "ci95_high": 1.01,
-               "verdict": "equivalent"}  # fmt: skip
+    open_ = {
+        **entry,
+        "measure": "predict",
+        "ci95_low": 0.96,
+        "ci95_high": 1.04,
+        "verdict": "inconclusive",
+    }
+    settled = {
+        **entry,
+        "measure": "train_step",
+        "ci95_low": 0.99,
+        "ci95_high": 1.01,
+        "verdict": "equivalent",
+    }
     (warning,) = undecided_warnings([open_, settled])
     assert warning == (
         "mlp/functional paired predict, 1,024 images: undecided after 8 process(es): "
@@ -141,16 +153,28 @@ def _on(backend, seed, step_ms, shared=True, **changes):
 
     settings = dataclasses.replace(SETTINGS, backend=backend, shared_start=shared)
     key = RunSpec("mlp", "functional", seed, settings).key()
-    return record(arch="mlp", style="functional", seed=seed, step_ms=step_ms, backend=backend,
-                  run_key=key, **changes)  # fmt: skip
+    return record(
+        arch="mlp",
+        style="functional",
+        seed=seed,
+        step_ms=step_ms,
+        backend=backend,
+        run_key=key,
+        **changes,
+    )
 
 
 def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shared_a_start():
     records = [_on("tensorflow", seed, 10.0 + seed / 10, accuracy=0.98) for seed in (1, 2, 3)]
     records += [_on("jax", seed, 5.0 + seed / 10, accuracy=0.981) for seed in (1, 2, 3)]
     found = {c["metric"]: c for c in backend_comparisons(records)}
-    assert set(found) == {"test_accuracy", "first_epoch_seconds", "steady_step_ms",
-                          "predict_images_per_second", "predict_latency_ms"}  # fmt: skip
+    assert set(found) == {
+        "test_accuracy",
+        "first_epoch_seconds",
+        "steady_step_ms",
+        "predict_images_per_second",
+        "predict_latency_ms",
+    }
     step = found["steady_step_ms"]
     assert (step["backend"], step["reference_backend"], step["n"]) == ("jax", "tensorflow", 3)
     assert 0.48 < step["estimate"] < 0.53 and step["verdict"] == "faster, beyond margin"
@@ -164,18 +188,33 @@ def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shar
 def test_a_phase_pooling_processes_recorded_with_other_options_is_warned_about():
     alike = [paired_record(process=p, rounds=20) for p in range(3)]
     assert mixed_records_warnings(alike) == []
-    mixed = [*alike, paired_record(process=3, rounds=16),
-             paired_record(process=4, rounds=8, status="failed")]  # fmt: skip
+    mixed = [
+        *alike,
+        paired_record(process=3, rounds=16),
+        paired_record(process=4, rounds=8, status="failed"),
+    ]
     (line,) = mixed_records_warnings(mixed)
     assert line.startswith("cnn paired timing: its processes were recorded with different")
     assert "(rounds 16 and 20)" in line  # the failed process's rounds are not pooled
 
     def one_time(process, cycles):
-        return OneTimeRecord(arch="mlp", styles=["sequential", "functional"],
-                             reference="sequential", seed=1, settings_key="k", cycles=cycles,
-                             order_seed=0, process=process, backend="jax", seconds={},
-                             build_orders=[])  # fmt: skip
+        return OneTimeRecord(
+            arch="mlp",
+            styles=["sequential", "functional"],
+            reference="sequential",
+            seed=1,
+            settings_key="k",
+            cycles=cycles,
+            order_seed=0,
+            process=process,
+            backend="jax",
+            seconds={},
+            build_orders=[],
+        )
 
     lines = mixed_records_warnings([*alike, one_time(0, 6), one_time(1, 3)])
-    assert lines == [line.replace("cnn paired timing", "jax/mlp one-time costs")
-                     .replace("rounds 16 and 20", "cycles 3 and 6")]  # fmt: skip
+    assert lines == [
+        line.replace("cnn paired timing", "jax/mlp one-time costs").replace(
+            "rounds 16 and 20", "cycles 3 and 6"
+        )
+    ]

@@ -23,8 +23,9 @@ def _fails(argv, capsys) -> str:
 
 
 def test_an_interpreter_that_does_not_exist_is_named(tmp_path, capsys):
-    err = _fails([str(tmp_path / "nope" / "python"), sys.executable, "--out", str(tmp_path)],
-                 capsys)  # fmt: skip
+    err = _fails(
+        [str(tmp_path / "nope" / "python"), sys.executable, "--out", str(tmp_path)], capsys
+    )
     assert f"BASE interpreter {tmp_path / 'nope' / 'python'} does not exist" in err
 
 
@@ -39,8 +40,17 @@ def test_an_interpreter_without_the_harness_says_how_to_install_it(tmp_path, cap
 
 
 def test_a_setting_without_its_value_is_refused(tmp_path, capsys):
-    err = _fails([sys.executable, sys.executable, "--new-env", "TF_NUM_INTRAOP_THREADS",
-                  "--out", str(tmp_path)], capsys)  # fmt: skip
+    err = _fails(
+        [
+            sys.executable,
+            sys.executable,
+            "--new-env",
+            "TF_NUM_INTRAOP_THREADS",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
     assert "--new-env takes NAME=VALUE; received 'TF_NUM_INTRAOP_THREADS'" in err
 
 
@@ -53,11 +63,33 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     # as a sweep takes it; one style, one cycle and four rounds a process, and no accuracy runs
     # (tests/sweep/test_ab.py has them) keep it short; the capability checks run as by default.
     out = tmp_path / "ab"
-    done = run_bench("ab", sys.executable, sys.executable, "--new-env", f"PYTHONPATH={PLANTED}",
-                     "--new-env", "PLANTED_SLOWDOWN=2", "--arch", "examples.lenet:LENET",
-                     "--styles", "sequential", "--cycles", "1", "--rounds", "4", "--min-pairs",
-                     "3", "--max-pairs", "3", "--seeds", "0", "--fail-on-regression", "--out",
-                     str(out), cwd=PROJECT)  # fmt: skip
+    done = run_bench(
+        "ab",
+        sys.executable,
+        sys.executable,
+        "--new-env",
+        f"PYTHONPATH={PLANTED}",
+        "--new-env",
+        "PLANTED_SLOWDOWN=2",
+        "--arch",
+        "examples.lenet:LENET",
+        "--styles",
+        "sequential",
+        "--cycles",
+        "1",
+        "--rounds",
+        "4",
+        "--min-pairs",
+        "3",
+        "--max-pairs",
+        "3",
+        "--seeds",
+        "0",
+        "--fail-on-regression",
+        "--out",
+        str(out),
+        cwd=PROJECT,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     found = json.loads((out / "ab.json").read_text())
     assert found["arch"] == "examples.lenet:LENET" and found["pairs"] == 3

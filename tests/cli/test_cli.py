@@ -100,8 +100,12 @@ def test_resume_and_report_without_out_take_the_newest_sweep(tmp_path, monkeypat
 
 def test_runs_directory_is_ignored_by_git():
     project = Path(__file__).resolve().parents[2]
-    done = subprocess.run(["git", "check-ignore", "-q", "runs/20261125-093000-quick/x"],
-                          cwd=project, check=False, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["git", "check-ignore", "-q", "runs/20261125-093000-quick/x"],
+        cwd=project,
+        check=False,
+        timeout=60,
+    )
     assert done.returncode == 0, "runs/ must be git-ignored: sweeps write there by default"
 
 
@@ -148,8 +152,13 @@ def test_every_setting_is_a_flag_that_reaches_the_config():
     fields = {f.name for cls in (BenchConfig, TrainSettings) for f in dataclasses.fields(cls)}
     # every setting but the ones the sweep fills in itself has a flag
     assert fields - set(setting_options()) == {
-        "profile", "settings", "out", "resume", "backend", "unsupported"
-    }  # fmt: skip
+        "profile",
+        "settings",
+        "out",
+        "resume",
+        "backend",
+        "unsupported",
+    }
 
 
 def test_emulated_bfloat16_on_cpu_is_warned_about():

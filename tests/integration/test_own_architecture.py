@@ -17,8 +17,9 @@ def test_a_users_module_runs_alike_and_a_lopsided_one_is_reported_loudly(tmp_pat
     (tmp_path / "user_models.py").write_text(MODULE)
     out = tmp_path / "out"
     arch = "user_models:SAME,user_models:LOPSIDED"
-    done = run_bench(*TINY, "--arch", arch, "--out", str(out), cwd=PROJECT,
-                     pythonpath=str(tmp_path))  # fmt: skip
+    done = run_bench(
+        *TINY, "--arch", arch, "--out", str(out), cwd=PROJECT, pythonpath=str(tmp_path)
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     console = " ".join(done.stdout.split())  # a line longer than the console's 100 columns wraps
     assert (
@@ -38,8 +39,15 @@ def test_a_users_module_runs_alike_and_a_lopsided_one_is_reported_loudly(tmp_pat
 
 
 def test_a_reference_to_no_architecture_exits_2_with_one_line(tmp_path):
-    done = run_bench(*TINY, "--arch", "no_such_module_here:ARCH", "--out", str(tmp_path / "o"),
-                     cwd=tmp_path, timeout=300)  # fmt: skip
+    done = run_bench(
+        *TINY,
+        "--arch",
+        "no_such_module_here:ARCH",
+        "--out",
+        str(tmp_path / "o"),
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1
     assert "cannot import module 'no_such_module_here'" in done.stderr

@@ -52,9 +52,22 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
     env = {**first_contact_env(tmp_path), "TF_ENABLE_ONEDNN_OPTS": "1"}
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(PROJECT), str(clone)], check=True, timeout=120)
-    done = run_bench("--profile", "smoke", "--epochs", "2", "--target-accuracy", "0.5",
-                     "--paired-rounds", "3", "--one-time-cycles", "2", "--capabilities",
-                     cwd=clone, env=env, python_flags=("-X", "importtime"))  # fmt: skip
+    done = run_bench(
+        "--profile",
+        "smoke",
+        "--epochs",
+        "2",
+        "--target-accuracy",
+        "0.5",
+        "--paired-rounds",
+        "3",
+        "--one-time-cycles",
+        "2",
+        "--capabilities",
+        cwd=clone,
+        env=env,
+        python_flags=("-X", "importtime"),
+    )
     console = done.stdout + "\n".join(
         line for line in done.stderr.splitlines() if not line.startswith("import time:")
     )
@@ -63,16 +76,29 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
     # its output, the MNIST download among it, touches nothing git tracks
     (out,) = (clone / "runs").iterdir()
     assert f"report: runs/{out.name}/README.md" in done.stdout
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True,
-                            text=True, check=True, timeout=60).stdout  # fmt: skip
+    status = subprocess.run(
+        ["git", "status", "--porcelain"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert status == "", status
     # the sweep's process never imports a framework, on first contact with an empty cache too
     imported = imported_top_level(done.stderr)
     assert {"bench", "numpy"} <= imported, "premise: -X importtime listed the imports"
     assert imported & FRAMEWORKS == set()
     # the harness's own lines only: no framework start-up chatter on the console
-    for noise in ("absl::InitializeLog", "cuInit", "cudart_stub", "Downloading data", "oneDNN",
-                  "cuda drivers", "tensorflow/core"):  # fmt: skip
+    for noise in (
+        "absl::InitializeLog",
+        "cuInit",
+        "cudart_stub",
+        "Downloading data",
+        "oneDNN",
+        "cuda drivers",
+        "tensorflow/core",
+    ):
         assert noise not in console, noise
 
     results = json.loads((out / "results.json").read_text())
@@ -110,12 +136,18 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
         for style in ("functional", "subclassed")
         for measure in ("train_step", "predict", "latency")
     }
-    assert all(e["rounds"] == 3 and e["ci95_low"] <= e["estimate"] <= e["ci95_high"]
-               for e in paired)  # fmt: skip
+    assert all(
+        e["rounds"] == 3 and e["ci95_low"] <= e["estimate"] <= e["ci95_high"] for e in paired
+    )
     once = [e for e in results["paired"] if e["phase"] == "one_time"]
     assert {e["measure"] for e in once} == {
-        "build", "compile", "first_train_step", "first_predict", "save", "load"
-    }  # fmt: skip
+        "build",
+        "compile",
+        "first_train_step",
+        "first_predict",
+        "save",
+        "load",
+    }
     assert all(e["cycles"] == 2 and e["interval_over"] == "cycles" for e in once)
     assert all(run["first_execution_seconds"] <= run["first_epoch_seconds"] for run in runs)
     # a paired process's cost includes its start: the framework's import, before the job began

@@ -40,9 +40,12 @@ def test_reading_the_names_starts_no_framework_and_each_name_is_its_architecture
     script = "import sys, mnist_models; print(sorted(m for m in sys.modules if m in FRAMEWORKS))"
     done = subprocess.run(
         [sys.executable, "-c", f"FRAMEWORKS = {{'keras', 'tensorflow', 'jax', 'torch'}}; {script}"],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
         cwd=Path(__file__).resolve().parents[2],
-    )  # fmt: skip
+    )
     assert done.stdout.strip() == "[]"
     for arch in ARCHS:
         architecture = mnist_models.get_architecture(arch)
@@ -141,8 +144,9 @@ def test_unknown_arch_names_it_and_the_choices():
 
 
 def test_a_style_an_architecture_cannot_express_says_why():
-    with pytest.raises(ValueError, match="resnet cannot be built in the sequential style: a "
-                                         "residual connection"):  # fmt: skip
+    with pytest.raises(
+        ValueError, match="resnet cannot be built in the sequential style: a residual connection"
+    ):
         build_model("resnet", "sequential")
     assert _reference("resnet") == "functional" and _reference("cnn") == "sequential"
 
@@ -169,8 +173,12 @@ def test_an_architecture_says_why_a_style_has_no_builder():
     with pytest.raises(ValueError, match="has no sequential builder and does not say why"):
         mnist_models.Architecture("x", spec, builders={"functional": None, "subclassed": None})
     with pytest.raises(ValueError, match="expected the order of"):
-        mnist_models.Architecture("x", spec, builders={"subclassed": None, "functional": None},
-                                  unsupported={"sequential": "no"})  # fmt: skip
+        mnist_models.Architecture(
+            "x",
+            spec,
+            builders={"subclassed": None, "functional": None},
+            unsupported={"sequential": "no"},
+        )
     with pytest.raises(ValueError, match="expected one or more of"):
         mnist_models.Architecture("x", spec, builders={"sequentiel": None})
     fine = mnist_models.Architecture(

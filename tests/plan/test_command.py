@@ -28,20 +28,37 @@ def _settings(config: dict) -> dict:
 
 
 def test_the_command_gives_back_the_settings_it_was_derived_from(tmp_path):
-    config = make_config("full", tmp_path, backends=("tensorflow",), seeds=(1, 2, 3, 4, 5),
-                         paired_rounds=100, budget=2700.0, train_images=6000,
-                         capabilities=False).to_dict()  # fmt: skip
+    config = make_config(
+        "full",
+        tmp_path,
+        backends=("tensorflow",),
+        seeds=(1, 2, 3, 4, 5),
+        paired_rounds=100,
+        budget=2700.0,
+        train_images=6000,
+        capabilities=False,
+    ).to_dict()
     words = command_options(config)
     assert words[:2] == ["--profile", "full"] and words[-2:] == ["--out", str(tmp_path)]
-    assert {"--seeds", "5", "--paired-rounds", "100", "--budget", "45m", "--no-capabilities",
-            "--train-images", "6000"} <= set(words)  # fmt: skip
+    assert {
+        "--seeds",
+        "5",
+        "--paired-rounds",
+        "100",
+        "--budget",
+        "45m",
+        "--no-capabilities",
+        "--train-images",
+        "6000",
+    } <= set(words)
     assert "--epochs" not in words  # the profile's own value is left to the profile
     assert _settings(_config_of(words)) == _settings(config)
 
 
 def test_the_line_pins_cores_and_names_the_directory(tmp_path):
-    line = command_line(make_config("quick", "x").to_dict(), out="results/here",
-                        prefix=["taskset", "-c", "0"])  # fmt: skip
+    line = command_line(
+        make_config("quick", "x").to_dict(), out="results/here", prefix=["taskset", "-c", "0"]
+    )
     assert line.startswith("taskset -c 0 python -m bench --profile quick")
     assert line.endswith("--out results/here")
 
@@ -58,8 +75,10 @@ def test_each_committed_reproduce_line_gives_that_directorys_settings(directory,
     words = words[words.index("bench") + 1 :]
     assert words[-1] == str(directory.relative_to(RESULTS.parent))
     recorded = _settings(sweep["config"])
-    for flag, name in (("--capability-files", "capability_files"),
-                       ("--previous-files", "previous_files")):  # fmt: skip
+    for flag, name in (
+        ("--capability-files", "capability_files"),
+        ("--previous-files", "previous_files"),
+    ):
         if flag in words:  # another install's directory, checked to exist: compared as words
             at = words.index(flag)
             assert words.pop(at + 1) == recorded.pop(name) and words.pop(at) == flag

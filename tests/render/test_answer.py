@@ -23,15 +23,30 @@ def test_each_verdict_has_the_colour_of_what_it_says(verdict, key):
 
 
 def _entry(phase, measure, style, estimate, verdict, **more):
-    return {"arch": "cnn", "backend": "tensorflow", "phase": phase, "measure": measure,
-            "style": style, "reference": "sequential", "estimate": estimate,
-            "ci95_low": estimate - 0.02, "ci95_high": estimate + 0.02, "verdict": verdict,
-            **more}  # fmt: skip
+    return {
+        "arch": "cnn",
+        "backend": "tensorflow",
+        "phase": phase,
+        "measure": measure,
+        "style": style,
+        "reference": "sequential",
+        "estimate": estimate,
+        "ci95_low": estimate - 0.02,
+        "ci95_high": estimate + 0.02,
+        "verdict": verdict,
+        **more,
+    }
 
 
 def _run(style, identical=True, arch="cnn"):
-    return {"arch": arch, "backend": "tensorflow", "style": style, "status": "ok",
-            "identical_to_reference": identical, "test_accuracy": 0.9907}  # fmt: skip
+    return {
+        "arch": arch,
+        "backend": "tensorflow",
+        "style": style,
+        "status": "ok",
+        "identical_to_reference": identical,
+        "test_accuracy": 0.9907,
+    }
 
 
 RESULTS = {

@@ -20,8 +20,11 @@ def test_the_answer_and_every_line_after_it_fit_100_columns(tmp_path):
     table = answer_table(results)
     assert any(line.startswith("cnn (each style against sequential)") for line in table)
     assert max(len(line) for line in table) <= 100
-    rows = {line.split()[0]: line for line in table if line.split()[:1] in
-            (["sequential"], ["functional"], ["subclassed"])}  # fmt: skip
+    rows = {
+        line.split()[0]: line
+        for line in table
+        if line.split()[:1] in (["sequential"], ["functional"], ["subclassed"])
+    }
     assert "reference" in rows["sequential"]
     assert "2/3 DIFFER" in rows["subclassed"]  # seed 3 trained to other weights
     assert rows["subclassed"].split()[2:4] == ["2/3", "DIFFER"]  # apart from the accuracy
@@ -44,11 +47,19 @@ def test_a_long_line_wraps_under_its_own_indentation_and_keeps_its_words():
 def test_verdicts_that_fill_their_column_stay_apart(tmp_path):
     results = write_report(results_dir(tmp_path))
     results["paired"] = [
-        {"backend": "tensorflow", "arch": "cnn", "style": "subclassed", "measure": measure,
-         "verdict": verdict, "direction": direction}
-        for measure, verdict, direction in (("train_step", "inconclusive", None),
-                                            ("predict", "slower, within margin", "higher"))
-    ]  # fmt: skip
+        {
+            "backend": "tensorflow",
+            "arch": "cnn",
+            "style": "subclassed",
+            "measure": measure,
+            "verdict": verdict,
+            "direction": direction,
+        }
+        for measure, verdict, direction in (
+            ("train_step", "inconclusive", None),
+            ("predict", "slower, within margin", "higher"),
+        )
+    ]
     (row,) = [line for line in answer_table(results) if line.startswith("subclassed")]
     assert "unclear slower <m" in row, row
     assert max(len(line) for line in answer_table(results)) <= 100
@@ -58,10 +69,23 @@ def _with_undecided(results, backend, pairs):
     """`results` with an inconclusive steady entry, ±9 % wide, per (style, measure), and the
     report's warning for each."""
     h = math.asinh(0.09)
-    wide = [{"phase": "steady", "backend": backend, "arch": "cnn", "style": style,
-             "measure": measure, "estimate": 1.0, "ci95_low": math.exp(-h),
-             "ci95_high": math.exp(h), "processes": 3, "verdict": "inconclusive",
-             "direction": None, "margin": 3.0} for style, measure in pairs]  # fmt: skip
+    wide = [
+        {
+            "phase": "steady",
+            "backend": backend,
+            "arch": "cnn",
+            "style": style,
+            "measure": measure,
+            "estimate": 1.0,
+            "ci95_low": math.exp(-h),
+            "ci95_high": math.exp(h),
+            "processes": 3,
+            "verdict": "inconclusive",
+            "direction": None,
+            "margin": 3.0,
+        }
+        for style, measure in pairs
+    ]
     results["paired"] = [*results.get("paired", []), *wide]
     results["summary"]["warnings"] += undecided_warnings(wide)
     return results
@@ -85,8 +109,9 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
         f"cnn/functional {metric}: unstable, standard deviation is 12 % of the mean (over 10 %)"
         for metric in ("build s", "compile s", "train s")
     ]
-    _with_undecided(results, "tensorflow", [("subclassed", "train_step"),
-                                            ("subclassed", "predict")])  # fmt: skip
+    _with_undecided(
+        results, "tensorflow", [("subclassed", "train_step"), ("subclassed", "predict")]
+    )
     lines = _unwrapped(report_lines(results, tmp_path))
     assert sum("vary by over 10 %" in line for line in lines) == 1
     assert "note: 3 per-run timings" in "\n".join(lines)
@@ -100,8 +125,9 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
     assert "a larger --budget may decide them" in "\n".join(
         _unwrapped(report_lines(results, tmp_path))
     )
-    results["paired_stopping"] = [{**phase, "stopped": MAXIMUM, "phase": "one_time",
-                                   "most_processes": 3}]  # fmt: skip
+    results["paired_stopping"] = [
+        {**phase, "stopped": MAXIMUM, "phase": "one_time", "most_processes": 3}
+    ]
     assert "their phase ran its most processes: one-time (3)" in "\n".join(
         _unwrapped(report_lines(results, tmp_path))
     )
@@ -113,7 +139,7 @@ def test_an_undecided_verdict_on_another_backend_is_counted_against_its_own_mode
     results["paired_stopping"] = [
         {"backend": "torch", "arch": "cnn", "stopped": BUDGET},
         {"backend": "tensorflow", "arch": "cnn", "stopped": DECIDED_ALL},
-    ]  # fmt: skip
+    ]
     lines = _unwrapped(report_lines(results, tmp_path))
     (note,) = [line for line in lines if line.startswith("note: torch")]
     assert note == (
@@ -134,9 +160,15 @@ def test_verdicts_are_said_in_a_word_or_two():
 def test_each_style_that_fails_a_capability_check_gets_a_line_naming_them():
     found = {"outcome": "no", "error": "TypeError: x", "remedy": None, "detail": None}
     fine = {**found, "outcome": "yes"}
-    capabilities = {"cnn": {"sequential": {"h5_save_load": fine},
-                            "subclassed": {"h5_save_load": found, "plot_model": {
-                                **found, "outcome": "not installed"}}}}  # fmt: skip
+    capabilities = {
+        "cnn": {
+            "sequential": {"h5_save_load": fine},
+            "subclassed": {
+                "h5_save_load": found,
+                "plot_model": {**found, "outcome": "not installed"},
+            },
+        }
+    }
     assert capability_lines(capabilities) == [
         "",
         "cannot: cnn/subclassed, 1 of 2 capability checks: h5_save_load",
@@ -148,8 +180,13 @@ def test_the_step_column_is_the_paired_phases_median_not_the_runs(tmp_path):
     results = write_report(results_dir(tmp_path))  # the runs' subclassed steps: 14.4 ms
     (row,) = [line for line in answer_table(results) if line.startswith("subclassed")]
     assert "14.4" not in row, row
-    median = {"backend": "tensorflow", "arch": "cnn", "style": "subclassed",
-              "measure": "train_step", "median_ms_per_call": 13.25}  # fmt: skip
+    median = {
+        "backend": "tensorflow",
+        "arch": "cnn",
+        "style": "subclassed",
+        "measure": "train_step",
+        "median_ms_per_call": 13.25,
+    }
     results["paired_medians"] = [median]
     (row,) = [line for line in answer_table(results) if line.startswith("subclassed")]
     assert "13.2" in row, row

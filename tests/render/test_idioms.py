@@ -32,5 +32,9 @@ def test_milliseconds_read_as_a_reader_reads_them_and_a_bound_near_zero_keeps_it
     from bench.render.depth import ms
 
     assert [ms(-0.04), ms(0.004), ms(2.94), ms(-13.4), ms(1234.0, signed=False)] == [
-        "-0.04 ms", "+0.00 ms", "+2.9 ms", "-13 ms", "1.23 s"
-    ]  # fmt: skip
+        "-0.04 ms",
+        "+0.00 ms",
+        "+2.9 ms",
+        "-13 ms",
+        "1.23 s",
+    ]

@@ -46,8 +46,11 @@ def test_write_report_produces_every_file(results_dir):
     assert "| save and deploy | `.h5` save and load | yes          | **no**       |" in summary_md
     assert "- subclassed, `.h5` save and load: no: ValueError: nope." in summary_md
     # Sequential is the reference, not a run compared with itself
-    sequential_rows = [line for line in summary_md.splitlines()
-                       if re.match(r"\| tensorflow +\| cnn +\| sequential +\|", line)]  # fmt: skip
+    sequential_rows = [
+        line
+        for line in summary_md.splitlines()
+        if re.match(r"\| tensorflow +\| cnn +\| sequential +\|", line)
+    ]
     assert sequential_rows[0].rstrip(" |").endswith("reference")  # the results table
     # seed 3 of subclassed trained to other weights: said loudly, at the top
     assert summary_md.startswith("## ⚠ WARNING: styles trained to different weights")
@@ -87,8 +90,12 @@ def test_the_report_states_the_jit_setting_the_sweep_asked_for():
 
 
 def test_the_paired_phases_worker_time_is_totalled_with_its_start_up_apart():
-    phase = {"processes": 9, "failed_processes": 1, "worker_seconds": 600.0,
-             "startup_seconds": 60.0}  # fmt: skip
+    phase = {
+        "processes": 9,
+        "failed_processes": 1,
+        "worker_seconds": 600.0,
+        "startup_seconds": 60.0,
+    }
     both = [phase, {**phase, "processes": 20, "failed_processes": 0}]
     assert stopping_totals(both) == (
         "All paired phases together: 30 processes, 20.0 min of worker time, 18.0 of it in "

@@ -38,6 +38,9 @@ def test_a_figures_machine_is_named_by_its_generation_and_the_cores_it_could_use
     assert environment.machine_words(pinned) == "AMD EPYC (Zen 4), 1 core"
     unknown = {**zen4, "cpu_model": "Intel Xeon", "machine": {"family": "6", "model": "85"}}
     assert environment.machine_words(unknown) == "Intel Xeon, 2 cores"
-    xeon = {**unknown, "cpu_model": "Intel(R) Xeon(R) Processor",
-            "machine": {"family": "6", "model": "207"}}  # fmt: skip
+    xeon = {
+        **unknown,
+        "cpu_model": "Intel(R) Xeon(R) Processor",
+        "machine": {"family": "6", "model": "207"},
+    }
     assert environment.machine_words(xeon) == "Intel(R) Xeon(R) Processor (Emerald Rapids), 2 cores"

@@ -50,8 +50,14 @@ def test_a_paired_record_from_before_copies_held_one_copy_of_each_style():
 
 
 def test_a_single_process_entry_counts_its_rounds():
-    old = {"measure": "predict", "ratio": 1.0, "ci_low": 0.9, "ci_high": 1.1, "processes": 1,
-           "rounds": 12}  # fmt: skip
+    old = {
+        "measure": "predict",
+        "ratio": 1.0,
+        "ci_low": 0.9,
+        "ci_high": 1.1,
+        "processes": 1,
+        "rounds": 12,
+    }
     (entry,) = upgrade_results({"paired": [old]}, words_for)["paired"]
     assert entry["n"] == 12
 
@@ -71,18 +77,40 @@ def test_schema_10_verdicts_read_in_the_words_of_their_metric():
     old = {
         "summary": {
             "comparisons": [
-                {"metric": "test_accuracy", "verdict": "different, within margin",
-                 "direction": "lower", "unit": "points"},
-                {"metric": "predict_images_per_second", "verdict": "different, beyond margin",
-                 "direction": "lower", "unit": "ratio"},
+                {
+                    "metric": "test_accuracy",
+                    "verdict": "different, within margin",
+                    "direction": "lower",
+                    "unit": "points",
+                },
+                {
+                    "metric": "predict_images_per_second",
+                    "verdict": "different, beyond margin",
+                    "direction": "lower",
+                    "unit": "ratio",
+                },
             ],
         },
-        "paired": [{"measure": "build", "metric": "build", "estimate": 0.6,
-                    "verdict": "different, size unclear", "direction": "lower"},
-                   {"measure": "load", "metric": "load", "estimate": 1.0,
-                    "verdict": "equivalent", "direction": None}],
-    }  # fmt: skip
+        "paired": [
+            {
+                "measure": "build",
+                "metric": "build",
+                "estimate": 0.6,
+                "verdict": "different, size unclear",
+                "direction": "lower",
+            },
+            {
+                "measure": "load",
+                "metric": "load",
+                "estimate": 1.0,
+                "verdict": "equivalent",
+                "direction": None,
+            },
+        ],
+    }
     new = upgrade_results(old, words_for)
     assert [c["verdict"] for c in new["summary"]["comparisons"]] == [
-        "lower, within margin", "slower, beyond margin"]  # fmt: skip
+        "lower, within margin",
+        "slower, beyond margin",
+    ]
     assert [e["verdict"] for e in new["paired"]] == ["faster, size unclear", "equivalent"]

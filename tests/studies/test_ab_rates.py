@@ -14,10 +14,14 @@ from tests.factories import ab_run
 def ab_directory(path, pairs, slowdown, **noise):
     path.mkdir()
     for side, pair, record in ab_run(pairs, slowdown, **noise):
-        append_line(path / "ab.jsonl", {"kind": "one_time", "side": side, "pair": pair,
-                                        "record": record.to_dict()})  # fmt: skip
-    write_json(path / "ab.json", {"pairs": pairs, "time_margin_percent": 3.0,
-                                  "one_time_margin_percent": 10.0})  # fmt: skip
+        append_line(
+            path / "ab.jsonl",
+            {"kind": "one_time", "side": side, "pair": pair, "record": record.to_dict()},
+        )
+    write_json(
+        path / "ab.json",
+        {"pairs": pairs, "time_margin_percent": 3.0, "one_time_margin_percent": 10.0},
+    )
     return path
 
 
@@ -26,8 +30,10 @@ def test_moved_pairs_lose_the_difference_and_keep_the_spread(tmp_path):
         tmp_path / "ab", 8, {"train_step": 1.2}, noise=0.01, process_noise=0.05
     )
     pairs = moved_pairs(directory)
-    logs = [math.log(new["train_step", "functional"] / base["train_step", "functional"])
-            for base, new in pairs]  # fmt: skip
+    logs = [
+        math.log(new["train_step", "functional"] / base["train_step", "functional"])
+        for base, new in pairs
+    ]
     assert sum(logs) == pytest.approx(0.0, abs=1e-9)
     assert max(logs) - min(logs) > 0.05  # the processes' own spread stays
     found = spread(directory)

@@ -14,8 +14,20 @@ NAMES = ["sequential", "sequential_add", "functional", "subclassed"]
 @pytest.mark.mnist
 def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_chart(tmp_path):
     out = tmp_path / "depth"
-    done = run_bench("depth", "--depths", "2,3", "--cycles", "2", "--steady-rounds", "2",
-                     "--profiles", "1", "--out", str(out), cwd=tmp_path)  # fmt: skip
+    done = run_bench(
+        "depth",
+        "--depths",
+        "2,3",
+        "--cycles",
+        "2",
+        "--steady-rounds",
+        "2",
+        "--profiles",
+        "1",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     # the harness's lines only, and the answer among them
     prefixes = (
@@ -31,10 +43,14 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
     for noise in ("absl::InitializeLog", "oneDNN", "cuda drivers", "tensorflow/core"):
         assert noise not in done.stdout + done.stderr, noise
 
-    records = [OneTimeRecord.from_dict(json.loads(line))
-               for line in (out / "one_time.jsonl").read_text().splitlines()]  # fmt: skip
-    assert [(r.arch, r.status, r.cycles) for r in records] == [("dense-2", "ok", 2),
-                                                              ("dense-3", "ok", 2)]  # fmt: skip
+    records = [
+        OneTimeRecord.from_dict(json.loads(line))
+        for line in (out / "one_time.jsonl").read_text().splitlines()
+    ]
+    assert [(r.arch, r.status, r.cycles) for r in records] == [
+        ("dense-2", "ok", 2),
+        ("dense-3", "ok", 2),
+    ]
     assert records[0].warmup_arch is None and records[1].warmup_arch == "dense-2"
     for r in records:
         assert all(len(r.seconds["load"][n]) == 2 for n in NAMES)
@@ -42,8 +58,10 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
         files = r.footprint["keras_bytes"]
         # one model: the same weights saved, names and zip entries a few bytes apart
         assert files["sequential"] == pytest.approx(files["sequential_add"], rel=0.01)
-    assert records[1].footprint["keras_bytes"]["functional"][0] > records[0].footprint[
-        "keras_bytes"]["functional"][0]  # fmt: skip
+    assert (
+        records[1].footprint["keras_bytes"]["functional"][0]
+        > records[0].footprint["keras_bytes"]["functional"][0]
+    )
 
     found = json.loads((out / "depth.json").read_text())
     assert found["depths"] == [2, 3] and found["styles"] == NAMES
@@ -66,8 +84,18 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
     tmp_path,
 ):
     out = tmp_path / "idioms"
-    done = run_bench("depth", "--arch", "mlp", "--cycles", "2", "--steady-rounds", "2",
-                     "--out", str(out), cwd=tmp_path)  # fmt: skip
+    done = run_bench(
+        "depth",
+        "--arch",
+        "mlp",
+        "--cycles",
+        "2",
+        "--steady-rounds",
+        "2",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("pre-check: mlp is one model in sequential, sequential_add,")
@@ -77,8 +105,10 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
     assert lines[-1] == f"report: {out / 'README.md'} (data: idioms.json)"
     assert len(lines) == 4, done.stdout
 
-    (record,) = [OneTimeRecord.from_dict(json.loads(line))
-                 for line in (out / "one_time.jsonl").read_text().splitlines()]  # fmt: skip
+    (record,) = [
+        OneTimeRecord.from_dict(json.loads(line))
+        for line in (out / "one_time.jsonl").read_text().splitlines()
+    ]
     assert (record.arch, record.status, record.warmup_arch) == ("mlp", "ok", None)
     assert record.styles == ["sequential", "sequential_add", "functional", "subclassed"]
     found = json.loads((out / "idioms.json").read_text())

@@ -162,8 +162,9 @@ def test_timed_callback_passes_every_hook_on_and_counts_time_inside():
     timed = TimedCallback(inner)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     model.compile("sgd", "mse")
-    model.fit(np.zeros((64, 4)), np.zeros((64, 2)), batch_size=8, epochs=2, callbacks=[timed],
-              verbose=0)  # fmt: skip
+    model.fit(
+        np.zeros((64, 4)), np.zeros((64, 2)), batch_size=8, epochs=2, callbacks=[timed], verbose=0
+    )
     assert (inner.batches, inner.epochs) == (16, 2)
     assert timed.seconds >= 16 * 0.001
     assert inner.model is model

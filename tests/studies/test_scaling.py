@@ -7,8 +7,14 @@ from bench.studies.scaling import Overhead, scaling_markdown
 from tests.factories import record
 
 ZEN3 = {"cpu_model": "AMD EPYC", "cpu_cores": 2, "machine": {"family": "25", "model": "1"}}
-ZEN4 = {**ZEN3, "machine": {"family": "25", "model": "17"}, "python": "3.11.7",
-        "tensorflow": "2.21.0", "ray": "2.60.0", "git": None}  # fmt: skip
+ZEN4 = {
+    **ZEN3,
+    "machine": {"family": "25", "model": "17"},
+    "python": "3.11.7",
+    "tensorflow": "2.21.0",
+    "ray": "2.60.0",
+    "git": None,
+}
 
 
 def test_the_projection_names_the_machine_that_timed_its_runs_not_the_one_measuring_ray(

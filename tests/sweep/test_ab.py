@@ -24,8 +24,7 @@ class Answering:
             if accuracy is None:
                 yield index, (None, "worker exited with code 1: MemoryError", {})
             else:
-                found = record(arch=spec.arch, style=spec.style, seed=spec.seed,
-                               accuracy=accuracy)  # fmt: skip
+                found = record(arch=spec.arch, style=spec.style, seed=spec.seed, accuracy=accuracy)
                 yield index, (found.to_dict(), None, {})
 
 
@@ -33,14 +32,19 @@ def test_each_seed_runs_on_both_sides_in_abba_order_and_accuracy_is_paired_by_se
     styles = ("sequential", "functional", "subclassed")
     config = AbConfig(Side("base", "py"), Side("new", "py"), SETTINGS, tmp_path, styles=styles)
     run, lines = AbRun(config), []
-    executors = {"base": Answering({1: 0.95, 2: 0.96, 3: 0.97}),
-                 "new": Answering({1: 0.95, 2: 0.9601, 3: None})}  # fmt: skip
+    executors = {
+        "base": Answering({1: 0.95, 2: 0.96, 3: 0.97}),
+        "new": Answering({1: 0.95, 2: 0.9601, 3: None}),
+    }
     accuracy_runs(run, executors, lines.append)
     assert [(side, r.seed, r.style) for side, r in run.runs] == [
-        ("base", 1, "sequential"), ("new", 1, "sequential"),
-        ("new", 2, "functional"), ("base", 2, "functional"),
-        ("base", 3, "subclassed"), ("new", 3, "subclassed"),
-    ]  # fmt: skip
+        ("base", 1, "sequential"),
+        ("new", 1, "sequential"),
+        ("new", 2, "functional"),
+        ("base", 2, "functional"),
+        ("base", 3, "subclassed"),
+        ("new", 3, "subclassed"),
+    ]
     assert lines[0] == "accuracy, seed 1 (sequential), BASE …"
     assert any("NEW failed" in line and "MemoryError" in line for line in lines), lines
     # the file holds every run, the failed one too, and reads back as the run holds them

@@ -22,9 +22,16 @@ ROUNDS = 10
 
 
 def _config(tmp_path, **changes):
-    values = dict(archs=("cnn",), seeds=(1,), capabilities=False, paired_rounds=ROUNDS,
-                  paired_processes=9, paired_min_processes=3, one_time_cycles=0,
-                  budget=None)  # fmt: skip
+    values = dict(
+        archs=("cnn",),
+        seeds=(1,),
+        capabilities=False,
+        paired_rounds=ROUNDS,
+        paired_processes=9,
+        paired_min_processes=3,
+        one_time_cycles=0,
+        budget=None,
+    )
     return make_config("quick", tmp_path, **{**values, **changes})
 
 
@@ -36,11 +43,17 @@ def _timed(spec, spread: float | dict[str, float]):
     seconds = {}
     for m in spec.measures:
         offset = {style: rng.gauss(0, spreads.get(m, 0.0)) for style in spec.styles}
-        seconds[m] = {s: [0.05 * math.exp(offset[s] + rng.gauss(0, 0.001))
-                          for _ in range(spec.rounds)] for s in spec.styles}  # fmt: skip
-    return paired_record(spec, seconds=seconds, steps_per_burst=dict.fromkeys(spec.measures, 1),
-                         wall_seconds=1.0,
-                         build_order=list(spec.styles_in_build_order))  # fmt: skip
+        seconds[m] = {
+            s: [0.05 * math.exp(offset[s] + rng.gauss(0, 0.001)) for _ in range(spec.rounds)]
+            for s in spec.styles
+        }
+    return paired_record(
+        spec,
+        seconds=seconds,
+        steps_per_burst=dict.fromkeys(spec.measures, 1),
+        wall_seconds=1.0,
+        build_order=list(spec.styles_in_build_order),
+    )
 
 
 @pytest.fixture
@@ -91,8 +104,10 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
     assert timed == [MEASURES] * 3 + [("latency",)] * 6  # decided after the first block
     entries = paired_summary(read_paired(tmp_path), 3.0)[0]
     assert {e["measure"]: e["processes"] for e in entries} == {
-        "train_step": 3, "predict": 3, "latency": 9,
-    }  # fmt: skip
+        "train_step": 3,
+        "predict": 3,
+        "latency": 9,
+    }
     assert sum(f"{ROUNDS} interleaved rounds of latency only (" in line for line in lines) == 6
     assert lines[-1].endswith(MAXIMUM)
 
@@ -160,7 +175,8 @@ def test_a_series_first_block_starts_only_when_the_clocks_guess_fits(tmp_path, w
     config = _config(tmp_path, budget=0.8)
     lines = []
     paired_phases(config, find_todo(config), None, lines.append, Clock(time.perf_counter(), 0.5))
-    assert worker.calls == [] and lines == [f"paired timing: cnn: stopped after 0 process(es): "
-                                            f"{BUDGET}"]  # fmt: skip
+    assert worker.calls == [] and lines == [
+        f"paired timing: cnn: stopped after 0 process(es): {BUDGET}"
+    ]
     paired_phases(config, find_todo(config), None, lines.append, Clock(time.perf_counter(), 0.05))
     assert len(worker.calls) == 6  # two blocks of 0.3 s; a third would not fit

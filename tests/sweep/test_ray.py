@@ -61,8 +61,16 @@ def test_ray_runs_train_bitwise_alike_to_local_ones_and_a_sweep_resumes_across_e
 ):
     local, on_ray = tmp_path / "local", tmp_path / "ray"
     _bench(*TWO_STYLES, "--out", str(local), cwd=tmp_path)
-    stdout = _bench(*TWO_STYLES, "--executor", "ray", "--ray-cpus-per-run", "1",
-                    "--out", str(on_ray), cwd=tmp_path)  # fmt: skip
+    stdout = _bench(
+        *TWO_STYLES,
+        "--executor",
+        "ray",
+        "--ray-cpus-per-run",
+        "1",
+        "--out",
+        str(on_ray),
+        cwd=tmp_path,
+    )
     assert "2 runs submitted to ray" in stdout
     by_key = {r["run_key"]: r for r in _runs(local)}
     ray_runs = _runs(on_ray)
@@ -74,8 +82,19 @@ def test_ray_runs_train_bitwise_alike_to_local_ones_and_a_sweep_resumes_across_e
     assert by_key[ray_runs[0]["run_key"]]["node"]["id"] == "local"
 
     # the local sweep, resumed on Ray with a second seed: only the new seed's runs run
-    stdout = _bench(*TWO_STYLES, "--seeds", "1,2", "--resume", "--executor", "ray",
-                    "--ray-cpus-per-run", "1", "--out", str(local), cwd=tmp_path)  # fmt: skip
+    stdout = _bench(
+        *TWO_STYLES,
+        "--seeds",
+        "1,2",
+        "--resume",
+        "--executor",
+        "ray",
+        "--ray-cpus-per-run",
+        "1",
+        "--out",
+        str(local),
+        cwd=tmp_path,
+    )
     assert "resuming: 2 of 4 runs already recorded" in stdout
     runs = _runs(local)
     assert len(runs) == 4
@@ -91,10 +110,24 @@ def test_a_bad_or_unreachable_address_exits_2_with_one_line_before_anything_runs
     ):
         out = tmp_path / address.replace(":", "_")
         done = subprocess.run(
-            [sys.executable, "-m", "bench", *TINY, "--executor", "ray", "--ray-address", address,
-             "--out", str(out)],
-            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "bench",
+                *TINY,
+                "--executor",
+                "ray",
+                "--ray-address",
+                address,
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and expected in done.stderr, done.stderr
         assert not (out / "runs.jsonl").exists() or not _runs(out)
@@ -114,8 +147,9 @@ def test_on_a_two_node_cluster_runs_land_on_both_and_losing_a_node_loses_no_run(
         nodes = executor.nodes()
         assert len(nodes) == 2
         assert {n["NodeManagerAddress"] for n in nodes} == {LOOPBACK}
-        config = make_config("smoke", tmp_path, archs=("mlp",), seeds=(1, 2),
-                             train_images=2048, test_images=256)  # fmt: skip
+        config = make_config(
+            "smoke", tmp_path, archs=("mlp",), seeds=(1, 2), train_images=2048, test_images=256
+        )
         errors = []
 
         def run():

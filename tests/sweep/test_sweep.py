@@ -52,9 +52,13 @@ def fake_worker(monkeypatch):
         for spec in todo:
             calls.append(spec.key())
             yield record(
-                arch=spec.arch, style=spec.style, seed=spec.seed, run_key=spec.key(),
-                epochs=spec.settings.epochs, train_images=spec.settings.train_images_used,
-            )  # fmt: skip
+                arch=spec.arch,
+                style=spec.style,
+                seed=spec.seed,
+                run_key=spec.key(),
+                epochs=spec.settings.epochs,
+                train_images=spec.settings.train_images_used,
+            )
 
     def no_worker(*args):
         raise AssertionError("a test started a real worker")
@@ -76,8 +80,15 @@ def fake_worker(monkeypatch):
     monkeypatch.setattr(jobs, "run_one_time_in_worker", one_time)
 
     def architectures(archs, styles, backend, executor):
-        return {arch: {"styles": list(styles), "unsupported": {}, "reference": styles[0],
-                       "differences": {}} for arch in archs}  # fmt: skip
+        return {
+            arch: {
+                "styles": list(styles),
+                "unsupported": {},
+                "reference": styles[0],
+                "differences": {},
+            }
+            for arch in archs
+        }
 
     monkeypatch.setattr(jobs, "check_architectures", architectures)
     return calls
@@ -133,8 +144,10 @@ def test_a_crashed_worker_becomes_a_failed_record(tmp_path, monkeypatch):
 
 
 def test_each_run_is_set_against_the_peak_of_the_node_it_ran_on():
-    environment = {**PEAK, "nodes": {"fast": {"peak_matmul_gflops": 400.0,
-                                              "peak_matmul_gflops_best": 500.0}}}  # fmt: skip
+    environment = {
+        **PEAK,
+        "nodes": {"fast": {"peak_matmul_gflops": 400.0, "peak_matmul_gflops_best": 500.0}},
+    }
     on_fast = jobs.with_efficiency(record(node={"id": "fast"}), environment)
     assert on_fast.efficiency == 40.0 / 400.0 and on_fast.peak_matmul_gflops == 400.0
     elsewhere = jobs.with_efficiency(record(node={"id": "unprobed"}), environment)
@@ -176,8 +189,7 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
     assert "one_time_git" not in environment  # the one-time phase is off: nothing was redone
 
     # the one-time phase redone alone: the steady phase keeps the commit it ran at
-    config = _config(tmp_path, resume=True, paired_rounds=0, paired_processes=3,
-                     one_time_cycles=2)  # fmt: skip
+    config = _config(tmp_path, resume=True, paired_rounds=0, paired_processes=3, one_time_cycles=2)
     run_sweep(config, {"git": {"commit": "one-time"}}, [], echo=lambda _: None)
     environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
     assert environment["git"] == {"commit": "runs"}
@@ -188,16 +200,18 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
 def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is_missing(
     tmp_path, fake_worker
 ):
-    config = _config(tmp_path, archs=("cnn", "mlp"), paired_processes=2, one_time_cycles=3,
-                     one_time_processes=0)  # 0: as many as --paired-processes  # fmt: skip
+    config = _config(
+        tmp_path, archs=("cnn", "mlp"), paired_processes=2, one_time_cycles=3, one_time_processes=0
+    )  # 0: as many as --paired-processes
     run_sweep(config, {}, [], echo=lambda _: None)
     one_time = [call for call in fake_worker if str(call).startswith("one-time")]
     # a block at a time per arch: a block is one process per style (at most the two allowed)
     assert one_time == [f"one-time {a} {p}" for a in ("cnn", "mlp") for p in range(2)]
     assert len(read_one_time(tmp_path)) == 4
     # recorded ok: a resume skips it; failed (as the fake's are): a resume does it again
-    append_one_time(tmp_path, replace(OneTimeRecord.failed(config.one_time_specs()[0], None),
-                                      status="ok"))  # fmt: skip
+    append_one_time(
+        tmp_path, replace(OneTimeRecord.failed(config.one_time_specs()[0], None), status="ok")
+    )
     fake_worker.clear()
     run_sweep(replace(config, resume=True), {}, [], echo=lambda _: None)
     assert fake_worker == ["one-time cnn 1", "one-time mlp 0", "one-time mlp 1"]
@@ -235,8 +249,9 @@ def test_a_style_that_trains_to_other_weights_is_warned_about_as_its_seed_finish
     def runs(todo, executor):
         for spec in todo:
             digest = "odd" if spec.style == "subclassed" else "same"
-            yield record(style=spec.style, seed=spec.seed, run_key=spec.key(),
-                         weights_sha256=digest)  # fmt: skip
+            yield record(
+                style=spec.style, seed=spec.seed, run_key=spec.key(), weights_sha256=digest
+            )
 
     monkeypatch.setattr(jobs, "stream_runs", runs)
     lines = []

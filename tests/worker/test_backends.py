@@ -86,8 +86,9 @@ for deterministic in (False, True, True):
 print(json.dumps(flags))
 """
     env = {**os.environ, "PYTHONPATH": str(PROJECT), "XLA_FLAGS": "--xla_dump_to=/tmp/x"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     flags = json.loads(done.stdout.strip().splitlines()[-1])
     wanted = "--xla_dump_to=/tmp/x --xla_gpu_deterministic_ops=true"
@@ -130,8 +131,14 @@ print(json.dumps({{"seconds": seconds, "keras_backend": keras.backend.backend(),
 """
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     env.pop("KERAS_BACKEND", None)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(result["seconds"]) == 3 and all(s > 0 for s in result["seconds"])
@@ -146,8 +153,14 @@ def test_the_harness_batch_order_is_the_seeds_and_leaves_the_validation_tail_alo
     from bench.plan.settings import TrainSettings
     from bench.worker.runner import harness_batch_order
 
-    settings = TrainSettings(epochs=1, batch_size=4, learning_rate=1e-3, validation_split=0.2,
-                             train_images=20, test_images=10)  # fmt: skip
+    settings = TrainSettings(
+        epochs=1,
+        batch_size=4,
+        learning_rate=1e-3,
+        validation_split=0.2,
+        train_images=20,
+        test_images=10,
+    )
     x, y = np.arange(20, dtype=np.float32).reshape(20, 1), np.arange(20)
     shuffled_x, shuffled_y = harness_batch_order(x, y, settings, seed=3)
     assert list(shuffled_y[16:]) == [16, 17, 18, 19]  # Keras takes validation off the end
@@ -159,8 +172,11 @@ def test_the_harness_batch_order_is_the_seeds_and_leaves_the_validation_tail_alo
 
 
 @pytest.mark.mnist
-@pytest.mark.skipif(not INSTALLED_OTHERS, reason=f"neither {' nor '.join(OTHER_BACKENDS)} is "
-                    f"installed; install one with {install_hint(OTHER_BACKENDS[0])}")  # fmt: skip
+@pytest.mark.skipif(
+    not INSTALLED_OTHERS,
+    reason=f"neither {' nor '.join(OTHER_BACKENDS)} is "
+    f"installed; install one with {install_hint(OTHER_BACKENDS[0])}",
+)
 def test_a_smoke_sweep_on_the_other_backends_shares_tensorflows_start_and_its_styles_train_alike(
     tmp_path,
 ):
@@ -169,9 +185,21 @@ def test_a_smoke_sweep_on_the_other_backends_shares_tensorflows_start_and_its_st
     # TensorFlow's runs.
     out, backends = tmp_path / "out", ["tensorflow", *INSTALLED_OTHERS]
     command = [
-        "--profile", "smoke", "--backend", ",".join(backends), "--arch", "mlp",
-        "--train-images", "1024", "--test-images", "512", "--epochs", "2", "--out", str(out),
-    ]  # fmt: skip
+        "--profile",
+        "smoke",
+        "--backend",
+        ",".join(backends),
+        "--arch",
+        "mlp",
+        "--train-images",
+        "1024",
+        "--test-images",
+        "512",
+        "--epochs",
+        "2",
+        "--out",
+        str(out),
+    ]
     done = run_bench(*command, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "shared start: initial weights of 1 (arch, seed) from TensorFlow" in done.stdout
@@ -191,12 +219,21 @@ def test_a_smoke_sweep_on_the_other_backends_shares_tensorflows_start_and_its_st
         assert run["identical_to_reference"] is True, (run["backend"], run["style"])
     # without a shared start, the same seed gives each backend weights of its own
     plain = tmp_path / "plain"
-    command = [*command[:-1], str(plain), "--no-shared-start",
-               "--backend", ",".join(INSTALLED_OTHERS), "--styles", "sequential"]  # fmt: skip
+    command = [
+        *command[:-1],
+        str(plain),
+        "--no-shared-start",
+        "--backend",
+        ",".join(INSTALLED_OTHERS),
+        "--styles",
+        "sequential",
+    ]
     done = run_bench(*command, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    own = {json.loads(line)["initial_weights_sha256"] for line in
-           (plain / "runs.jsonl").read_text().splitlines()}  # fmt: skip
+    own = {
+        json.loads(line)["initial_weights_sha256"]
+        for line in (plain / "runs.jsonl").read_text().splitlines()
+    }
     assert len(own) == len(INSTALLED_OTHERS), own
     assert runs[0]["initial_weights_sha256"] not in own
 
@@ -220,8 +257,14 @@ from bench.worker.crossload import load_models
 print(json.dumps(load_models({backend!r}, "cnn", {styles!r}, ["tensorflow"], Path(sys.argv[1]))))
 """
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
-                          text=True, env=env, cwd=tmp_path, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     for style in styles:

@@ -30,8 +30,14 @@ STYLES = ["sequential", "functional", "subclassed"]
 
 
 def _chain() -> keras.Model:
-    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(8),
-                              layers.Dense(3, activation="softmax")])  # fmt: skip
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Flatten(),
+            layers.Dense(8),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.predict(X, verbose=0)
     return model
 
@@ -84,8 +90,9 @@ def test_an_error_is_no_with_its_first_line_and_remedy_or_a_missing_package_or_s
     )
     jax = ValueError("LiteRT export requires TensorFlow or PyTorch backend.")
     assert outcome("tflite_litert", jax, "jax")["outcome"] == NOT_SUPPORTED
-    named = ImportError("This requires the jax2onnx module. You can install it via `pip install "
-                        "jax2onnx`")  # fmt: skip
+    named = ImportError(
+        "This requires the jax2onnx module. You can install it via `pip install jax2onnx`"
+    )
     assert outcome("onnx_onnxruntime", named, "jax")["remedy"] == "pip install jax2onnx"
     # Keras' get_config of a subclassed model it cannot serialise: the model's "no"
     assert outcome("config_round_trip", NotImplementedError(), "torch")["outcome"] == NO
@@ -199,29 +206,49 @@ def test_another_installs_keras_files_load_and_say_which_keras_saved_them(tmp_pa
 @pytest.mark.mnist
 def test_the_cnn_on_tensorflow_every_check_as_keras_behaves(tmp_path):
     found = check_capabilities("cnn", STYLES, "tensorflow", tmp_path)
-    job = {"backend": "tensorflow", "arch": "cnn", "styles": STYLES, "saved_on": [],
-           "directory": str(tmp_path)}  # fmt: skip
+    job = {
+        "backend": "tensorflow",
+        "arch": "cnn",
+        "styles": STYLES,
+        "saved_on": [],
+        "directory": str(tmp_path),
+    }
     result = tmp_path / "loaded.json"
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    done = subprocess.run([sys.executable, "-m", "bench.worker", "crossload", str(result)],
-                          input=json.dumps(job), capture_output=True, text=True, env=env,
-                          timeout=600, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.worker", "crossload", str(result)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     for style, loaded in json.loads(result.read_text()).items():
         found[style].update(loaded)
-    outcomes = {style: {c: e["outcome"] for c, e in checks.items()}
-                for style, checks in found.items()}  # fmt: skip
+    outcomes = {
+        style: {c: e["outcome"] for c, e in checks.items()} for style, checks in found.items()
+    }
     for style in STYLES:
         assert set(outcomes[style]) == set(CHECK_NAMES) - {PREVIOUS_INSTALL}, style
         assert outcomes[style]["plot_model"] in (YES, NOT_INSTALLED)
-    fails = {style: sorted(c for c, o in outcomes[style].items() if o not in (YES, NOT_INSTALLED))
-             for style in STYLES}  # fmt: skip
+    fails = {
+        style: sorted(c for c, o in outcomes[style].items() if o not in (YES, NOT_INSTALLED))
+        for style in STYLES
+    }
     assert fails == {
         "sequential": [],
         "functional": [],
-        "subclassed": ["clone_with_clone_function", "features_get_layer", "graph_attributes",
-                       "h5_save_load", "keras_reload_without_code", "weights_file_other_styles"],
-    }  # fmt: skip
+        "subclassed": [
+            "clone_with_clone_function",
+            "features_get_layer",
+            "graph_attributes",
+            "h5_save_load",
+            "keras_reload_without_code",
+            "weights_file_other_styles",
+        ],
+    }
     without_code = found["subclassed"]["keras_reload_without_code"]
     assert "Could not locate class 'ConvNet'" in without_code["error"]
     assert "import the module that defines the class" in without_code["remedy"]

@@ -248,11 +248,29 @@ def test_real_mnist_has_canonical_shapes_counts_and_statistics():
     assert mnist.x_train.shape == (60000, 28, 28)
     assert mnist.x_test.shape == (10000, 28, 28)
     assert np.bincount(mnist.y_train).tolist() == [
-        5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949,
-    ]  # fmt: skip
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
     assert np.bincount(mnist.y_test).tolist() == [
-        980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009,
-    ]  # fmt: skip
+        980,
+        1135,
+        1032,
+        1010,
+        982,
+        892,
+        958,
+        1028,
+        974,
+        1009,
+    ]
     pixels = preprocess(mnist.x_train)
     assert pixels.mean() == pytest.approx(0.1307, abs=5e-4)
     assert pixels.std() == pytest.approx(0.3081, abs=5e-4)

@@ -39,8 +39,12 @@ class _Clock:
 def _tiny_model(steps_per_execution=1):
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
-                  steps_per_execution=steps_per_execution)  # fmt: skip
+    model.compile(
+        "adam",
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
@@ -71,8 +75,9 @@ def test_epoch_timer_leaves_validation_out_and_keeps_the_first_epoch_apart(monke
     y = np.zeros(64, np.int64)
     timer = EpochTimer(None)
     slow = _SlowValidationAndFirstEpoch(clock)
-    _tiny_model().fit(x, y, batch_size=8, epochs=3, validation_split=0.25,
-                      callbacks=[timer, slow], verbose=0)  # fmt: skip
+    _tiny_model().fit(
+        x, y, batch_size=8, epochs=3, validation_split=0.25, callbacks=[timer, slow], verbose=0
+    )
     # 48 training images in batches of 8: six slow steps in the first epoch only
     assert timer.epoch_seconds == pytest.approx([6 * FIRST_EPOCH_STEP_SECONDS, 0.0, 0.0])
     # two validation batches per epoch; none of their time is in any epoch's
@@ -97,8 +102,9 @@ def test_epoch_timer_records_the_time_to_a_target_once(monkeypatch):
     y = np.zeros(64, np.int64)  # one class: validation accuracy reaches 1 in the first epoch
     timer = EpochTimer(0.5)
     tick = _Ticks(clock, 0.1)
-    _tiny_model().fit(x, y, batch_size=8, epochs=2, validation_split=0.25,
-                      callbacks=[timer, tick], verbose=0)  # fmt: skip
+    _tiny_model().fit(
+        x, y, batch_size=8, epochs=2, validation_split=0.25, callbacks=[timer, tick], verbose=0
+    )
     assert timer.epoch_seconds == pytest.approx([0.6, 0.6])
     # reached after the first epoch, and not overwritten when the second reached it again
     assert timer.time_to_target == pytest.approx(0.6)
@@ -154,8 +160,14 @@ def test_peak_rss_is_this_process_not_its_parents(tmp_path):
         print(json.dumps({{"status": record.status, "peak": record.peak_rss_bytes,
                            "error": record.error}}))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=PROJECT, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status"] == "failed" and "MNIST" in result["error"]

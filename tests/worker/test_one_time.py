@@ -40,8 +40,10 @@ def _orders(names, cycles=4):
 
 
 def _ratios(seconds, measure, name, reference="sequential"):
-    return [math.log(c / r) for c, r in zip(seconds[measure][name], seconds[measure][reference],
-                                            strict=True)]  # fmt: skip
+    return [
+        math.log(c / r)
+        for c, r in zip(seconds[measure][name], seconds[measure][reference], strict=True)
+    ]
 
 
 def test_a_style_against_a_copy_of_itself_is_never_found_different():
@@ -86,11 +88,13 @@ def test_a_builder_that_sleeps_is_slower_beyond_the_margin_in_build_and_in_no_st
     models = {name: build() for name, build in builders.items()}
     for model in models.values():
         _compile(model)
-    _, steady = time_models(models, [BATCH], PREDICT, reference="sequential", rounds=6,
-                            order_seed=0, burst_seconds=0.01)  # fmt: skip
+    _, steady = time_models(
+        models, [BATCH], PREDICT, reference="sequential", rounds=6, order_seed=0, burst_seconds=0.01
+    )
     for measure, by_name in steady.items():
-        logs = [math.log(c / r) for c, r in zip(by_name["sleepy"], by_name["sequential"],
-                                                strict=True)]  # fmt: skip
+        logs = [
+            math.log(c / r) for c, r in zip(by_name["sleepy"], by_name["sequential"], strict=True)
+        ]
         c = compare_log_ratios(measure, logs, 10.0)
         assert c.kind != BEYOND, (measure, c)
 
@@ -157,8 +161,14 @@ def test_each_step_runs_with_the_collector_paused():
 
 
 def test_a_process_records_every_cycle_in_balanced_orders_and_the_report_derives_verdicts():
-    settings = TrainSettings(epochs=1, batch_size=32, learning_rate=1e-3, validation_split=0.1,
-                             train_images=256, test_images=1024)  # fmt: skip
+    settings = TrainSettings(
+        epochs=1,
+        batch_size=32,
+        learning_rate=1e-3,
+        validation_split=0.1,
+        train_images=256,
+        test_images=1024,
+    )
     styles = ("sequential", "functional", "subclassed")
     records = [
         run_one_time(
@@ -193,19 +203,30 @@ def test_a_process_records_every_cycle_in_balanced_orders_and_the_report_derives
 
 
 def _record(process, reference_times, ratio=1.0):
-    seconds = {m: {"sequential": list(reference_times),
-                   "functional": [t * ratio for t in reference_times]}
-               for m in ONE_TIME_MEASURES}  # fmt: skip
-    return OneTimeRecord(arch="mlp", styles=["sequential", "functional"], reference="sequential",
-                         seed=1, settings_key="{}", cycles=len(reference_times), order_seed=0,
-                         process=process, backend="tensorflow", seconds=seconds,
-                         build_orders=[])  # fmt: skip
+    seconds = {
+        m: {"sequential": list(reference_times), "functional": [t * ratio for t in reference_times]}
+        for m in ONE_TIME_MEASURES
+    }
+    return OneTimeRecord(
+        arch="mlp",
+        styles=["sequential", "functional"],
+        reference="sequential",
+        seed=1,
+        settings_key="{}",
+        cycles=len(reference_times),
+        order_seed=0,
+        process=process,
+        backend="tensorflow",
+        seconds=seconds,
+        build_orders=[],
+    )
 
 
 def test_drift_over_cycles_is_found_when_times_grow_and_not_when_they_do_not():
     growing = [_record(p, [0.1 * 1.1**c * (1 + 0.01 * p) for c in range(6)]) for p in range(4)]
-    (build,) = [d for d in one_time_drift(growing)
-                if (d["measure"], d["style"]) == ("build", "sequential")]  # fmt: skip
+    (build,) = [
+        d for d in one_time_drift(growing) if (d["measure"], d["style"]) == ("build", "sequential")
+    ]
     assert abs(build["percent_per_cycle"] - 10.0) < 0.01
     assert build["ci95_low"] > 0
     flat = [_record(p, [0.1 * (1 + 0.02 * ((c + p) % 2)) for c in range(6)], 1.2) for p in range(4)]
@@ -264,4 +285,5 @@ def test_the_one_time_interval_is_over_cycles_unless_the_processes_spread_more()
     means = [statistics.fmean(p) for p in apart]
     assert one_time_standard_error(apart) == pytest.approx(statistics.stdev(means) / math.sqrt(3))
     assert one_time_standard_error(apart) > statistics.stdev(
-        [v for p in apart for v in p]) / math.sqrt(12)  # fmt: skip
+        [v for p in apart for v in p]
+    ) / math.sqrt(12)

@@ -21,10 +21,25 @@ from tests.factories import random_mnist
 
 STYLES = ("sequential", "functional", "subclassed")
 PAIRED_KEYS = {
-    "arch", "style", "reference", "measure", "metric", "n", "unit", "estimate", "ci95_low",
-    "ci95_high", "ci90_low", "ci90_high", "margin", "verdict", "direction", "processes", "rounds",
+    "arch",
+    "style",
+    "reference",
+    "measure",
+    "metric",
+    "n",
+    "unit",
+    "estimate",
+    "ci95_low",
+    "ci95_high",
+    "ci90_low",
+    "ci90_high",
+    "margin",
+    "verdict",
+    "direction",
+    "processes",
+    "rounds",
     "steps_per_burst",
-}  # fmt: skip
+}
 
 
 def _recording_bursts(names, log):
@@ -76,8 +91,15 @@ def _compiled(arch):
 
 def _timed(models, reference, rounds, burst_seconds=0.02):
     batches, x = _data()
-    return time_models(models, batches, x, reference=reference, rounds=rounds, order_seed=0,
-                       burst_seconds=burst_seconds)  # fmt: skip
+    return time_models(
+        models,
+        batches,
+        x,
+        reference=reference,
+        rounds=rounds,
+        order_seed=0,
+        burst_seconds=burst_seconds,
+    )
 
 
 def _phase(models, reference, rounds, margin, burst_seconds=0.02):
@@ -124,9 +146,14 @@ def test_a_heavier_model_is_found_slower_beyond_the_margin():
 
 
 _SETTINGS = TrainSettings(
-    epochs=1, batch_size=32, learning_rate=1e-3, validation_split=0.1,
-    train_images=2048, test_images=1024, steps_per_execution=50,
-)  # fmt: skip
+    epochs=1,
+    batch_size=32,
+    learning_rate=1e-3,
+    validation_split=0.1,
+    train_images=2048,
+    test_images=1024,
+    steps_per_execution=50,
+)
 
 
 def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_them():
@@ -134,12 +161,21 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     settings = _SETTINGS
     records = [
         run_paired(
-            PairedSpec("mlp", STYLES, 1, settings, rounds=3, order_seed=process, process=process,
-                       burst_seconds=0.005, build_order=balanced_build_order(STYLES, process, 0)),
+            PairedSpec(
+                "mlp",
+                STYLES,
+                1,
+                settings,
+                rounds=3,
+                order_seed=process,
+                process=process,
+                burst_seconds=0.005,
+                build_order=balanced_build_order(STYLES, process, 0),
+            ),
             mnist,
         )
         for process in range(2)
-    ]  # fmt: skip
+    ]
     record = records[1]
     assert record.status == "ok", record.error
     assert record.process == 1
@@ -174,8 +210,9 @@ def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeyp
 
     def fake_time_models(models, *args, reference, rounds, **kwargs):
         timed.update(models)
-        seconds = {m: {name: [2.0 if "#" in name else 1.0] * rounds for name in models}
-                   for m in MEASURES}  # fmt: skip
+        seconds = {
+            m: {name: [2.0 if "#" in name else 1.0] * rounds for name in models} for m in MEASURES
+        }
         return dict.fromkeys(MEASURES, 1), seconds
 
     monkeypatch.setattr(paired, "time_models", fake_time_models)
@@ -197,7 +234,14 @@ def test_a_process_asked_for_some_measures_traces_and_times_only_those():
     # the train step was never traced: no process time went to a measure it does not record
     model = build_model("mlp", "sequential", seed=1)
     model.compile(loss="sparse_categorical_crossentropy")
-    steps, seconds = time_models({"a": model}, [], np.zeros((4, 28, 28, 1)), reference="a",
-                                 rounds=2, order_seed=0, burst_seconds=0.001,
-                                 measures=("predict",))  # fmt: skip
+    steps, seconds = time_models(
+        {"a": model},
+        [],
+        np.zeros((4, 28, 28, 1)),
+        reference="a",
+        rounds=2,
+        order_seed=0,
+        burst_seconds=0.001,
+        measures=("predict",),
+    )
     assert list(steps) == list(seconds) == ["predict"] and model.train_function is None

@@ -6,9 +6,13 @@ from bench.plan.specs import RunSpec
 
 def _spec(**changes):
     settings = dict(
-        epochs=2, batch_size=64, learning_rate=1e-3, validation_split=0.25,
-        train_images=512, test_images=256,
-    )  # fmt: skip
+        epochs=2,
+        batch_size=64,
+        learning_rate=1e-3,
+        validation_split=0.25,
+        train_images=512,
+        test_images=256,
+    )
     settings.update(changes)
     return RunSpec("mlp", "functional", 1, TrainSettings(**settings))
 

@@ -44,8 +44,9 @@ class ExecutorError(RuntimeError):
     """The executor cannot start: a bad address, an unreachable cluster, Ray not installed."""
 
 
-def make_executor(name: str, *, device: str, ray_address: str | None = None,
-                  cpus_per_run: float | None = None) -> Executor:  # fmt: skip
+def make_executor(
+    name: str, *, device: str, ray_address: str | None = None, cpus_per_run: float | None = None
+) -> Executor:
     """The executor called `name`, connected and ready.
 
     Raises:

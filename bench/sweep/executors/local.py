@@ -13,8 +13,9 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, device: str, python: str | None = None,
-                 settings: dict[str, str] | None = None):  # fmt: skip
+    def __init__(
+        self, device: str, python: str | None = None, settings: dict[str, str] | None = None
+    ):
         """`python` and `settings`: another interpreter, and environment settings, for every
         worker (an A/B run's side); by default this interpreter and environment."""
         self.device = device

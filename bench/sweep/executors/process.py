@@ -16,8 +16,13 @@ from bench.store.environment import cpu_model
 STDERR_TAIL = 2_000
 
 
-def run_worker(kind: str, job: str, device: str, python: str | None = None,
-               settings: dict[str, str] | None = None) -> tuple[Any, str | None]:  # fmt: skip
+def run_worker(
+    kind: str,
+    job: str,
+    device: str,
+    python: str | None = None,
+    settings: dict[str, str] | None = None,
+) -> tuple[Any, str | None]:
     """Runs `python -m bench.worker KIND` on `job`, under `python` (default: this interpreter)
     with the environment `settings` added (a PYTHONPATH among them goes before the inherited
     one, which may hold the user's architectures); returns (result, None) or (None, error)."""

@@ -75,8 +75,9 @@ class RayExecutor:
         # service to 127.0.0.1 instead of the machine's interface address.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         try:
-            ray.init(address=address, include_dashboard=False, logging_level="ERROR",
-                     log_to_driver=False)  # fmt: skip
+            ray.init(
+                address=address, include_dashboard=False, logging_level="ERROR", log_to_driver=False
+            )
         except Exception as e:  # Ray raises several kinds; the user needs one line
             where = address or "a new local Ray"
             raise ExecutorError(f"cannot connect to Ray at {where}: {e}") from None
