@@ -103,10 +103,10 @@ def summary_markdown(
     comparisons = comparison_table(summary)
     if not comparisons.empty:
         parts += [
-            "\n## Each style against Sequential, run by run (paired by seed)\n",
-            f"Accuracy: the difference in points, margin ±{ACCURACY_MARGIN_POINTS}. Times: the "
-            f"geometric mean ratio over seeds (> 1: larger), margin ±{margin:g} %. Same "
-            "verdict rules as above.\n",
+            "\n## Each style's accuracy against the reference, run by run (paired by seed)\n",
+            f"The difference in points, margin ±{ACCURACY_MARGIN_POINTS}, under the same verdict "
+            "rules. A run's times are not judged here: the paired phases judge them, with the "
+            "styles in one process.\n",
             md(comparisons),
         ]
     unsupported = [
