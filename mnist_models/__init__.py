@@ -13,7 +13,7 @@ import re
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from mnist_models.architecture import STYLES, Architecture, ArchitectureError
+from mnist_models.architecture import STYLES, Architecture, ArchitectureError, reference_of
 from mnist_models.spec import LayerFlops, Spec
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ __all__ = [
     "build_model",
     "get_architecture",
     "is_architecture_name",
+    "reference_of",
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,13 @@ if TYPE_CHECKING:
     import keras
 
 STYLES = ("sequential", "functional", "subclassed")
+
+
+def reference_of(styles: Iterable[str]) -> str:
+    """The style the others are compared with: the first of `STYLES` order among `styles`
+    (Sequential, wherever it can express the architecture and is asked for)."""
+    present = set(styles)
+    return next(style for style in STYLES if style in present)
 
 
 class ArchitectureError(ValueError):
@@ -76,4 +83,4 @@ class Architecture:
     @property
     def reference(self) -> str:
         """The style every other is compared with: Sequential where it can express this."""
-        return self.styles[0]
+        return reference_of(self.styles)

@@ -21,6 +21,7 @@ from bench.plan.settings import (
     TrainSettings,
 )
 from bench.plan.specs import MEASURES, OneTimeSpec, RunSpec
+from mnist_models import reference_of
 
 SIDES = ("base", "new")
 
@@ -72,7 +73,6 @@ class AbConfig:
     out: Path
     arch: str = "cnn"
     styles: tuple[str, ...] = ()
-    reference: str = "sequential"
     cycles: int = 3  # one-time cycles a process, after its warm-up
     rounds: int = 10  # steady rounds a process, on its last cycle's models
     min_pairs: int = 4  # pairs before the run may stop on decided verdicts
@@ -95,6 +95,11 @@ class AbConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name} must be at least 1; received {getattr(self, name)}")
 
+    @property
+    def reference(self) -> str:
+        """The style the others are compared with (`mnist_models.reference_of`)."""
+        return reference_of(self.styles)
+
     def side(self, name: str) -> Side:
         return self.base if name == "base" else self.new
 
@@ -108,7 +113,6 @@ class AbConfig:
             self.settings,
             self.cycles,
             process=pair,
-            reference=self.reference,
             data_dir=self.data_dir,
             steady_rounds=self.rounds,
             steady_measures=MEASURES,

@@ -14,7 +14,6 @@ from bench.plan.settings import (
     INIT_DIR,
     ConfigError,
     TrainSettings,
-    reference_style,
     setting,
     validate,
     whole,
@@ -35,7 +34,7 @@ from bench.plan.values import (
     show_duration,
     show_seeds,
 )
-from mnist_models import ARCHS, STYLES
+from mnist_models import ARCHS, STYLES, reference_of
 
 PROFILES = ("smoke", "quick", "full")
 
@@ -163,7 +162,7 @@ class BenchConfig:
 
     def reference(self, arch: str) -> str:
         """The style `arch`'s others are compared with (Sequential where it can express it)."""
-        return reference_style(self.styles_of(arch) or self.styles)
+        return reference_of(self.styles_of(arch) or self.styles)
 
     def runs(self) -> list[RunSpec]:
         """Every run of the sweep, seed-major, in no particular style order."""
@@ -210,7 +209,6 @@ class BenchConfig:
                 self.paired_rounds,
                 self.order_seed + process,
                 process,
-                reference=self.reference(arch),
                 data_dir=self.data_dir,
                 build_order=balanced_build_order(self.styles_of(arch), process, self.order_seed),
                 instances=self.paired_instances,
@@ -239,7 +237,6 @@ class BenchConfig:
                 self.one_time_cycles,
                 self.order_seed,
                 process,
-                reference=self.reference(arch),
                 data_dir=self.data_dir,
             )
             for backend in self.backends

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
-from mnist_models import STYLES
 
 DEVICES = ("auto", "cpu", "gpu")
 # "auto" is each backend's own default: XLA on JAX, none on TensorFlow on a CPU or under op
@@ -24,7 +23,6 @@ JIT_COMPILE = ("auto", "on", "off")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 MNIST_TRAIN_IMAGES = 60_000
 MNIST_TEST_IMAGES = 10_000
-REFERENCE_STYLE = "sequential"  # the reference wherever it can express the architecture
 DEFAULT_TIME_MARGIN = 3.0  # percent: the equivalence margin for every timing verdict
 ACCURACY_MARGIN_POINTS = 0.2  # the equivalence margin for accuracy, in percentage points
 # The paired phase sizes each burst to about this long, from the reference style's warmed-up
@@ -47,13 +45,6 @@ ONE_TIME_PRECISION = {
 }
 PRECISION = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}  # every paired measure's aim
 INIT_DIR = "init"  # in a sweep's directory: the initial weights of a shared start
-
-
-def reference_style(styles: Iterable[str]) -> str:
-    """The style the others are compared with: the first of `STYLES` order among `styles`
-    (Sequential, unless it cannot express the architecture)."""
-    present = set(styles)
-    return next(style for style in STYLES if style in present)
 
 
 class ConfigError(ValueError):

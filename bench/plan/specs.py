@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import (
     PAIRED_BURST_SECONDS,
-    REFERENCE_STYLE,
     TrainSettings,
     settings_from_dict,
 )
+from mnist_models import reference_of
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,6 @@ class OneTimeSpec:
     cycles: int  # recorded cycles, after the warm-up
     order_seed: int = 0
     process: int = 0
-    reference: str = REFERENCE_STYLE
     data_dir: str | None = None
     # what the warm-up cycle builds, where not `arch` (the depth study warms its largest
     # models up on its smallest: a process's first costs are paid alike)
@@ -109,6 +108,11 @@ class OneTimeSpec:
             for c in range(self.cycles)
         ]
         return [orders[0], *orders]
+
+    @property
+    def reference(self) -> str:
+        """The style the others are compared with (`mnist_models.reference_of`)."""
+        return reference_of(self.styles)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -136,7 +140,6 @@ class PairedSpec:
     order_seed: int = 0
     process: int = 0  # which of the phase's independent processes this is
     burst_seconds: float = PAIRED_BURST_SECONDS
-    reference: str = REFERENCE_STYLE
     data_dir: str | None = None
     build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
     instances: int = 1  # models of each style, built alike, each timed in every round
@@ -157,6 +160,11 @@ class PairedSpec:
             for instance in range(self.instances)
             for style in (order if instance % 2 == 0 else order[::-1])
         ]
+
+    @property
+    def reference(self) -> str:
+        """The style the others are compared with (`mnist_models.reference_of`)."""
+        return reference_of(self.styles)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

@@ -13,8 +13,8 @@ from matplotlib.patches import Patch, Rectangle
 
 from bench.analysis.metrics import MEASURES
 from bench.plan.backends import model_name
-from bench.plan.settings import STYLES
 from bench.store.capabilities import NO, label_of, outcome_of
+from mnist_models import STYLES, reference_of
 
 # what a verdict's words mean to a reader choosing a style: grey the same, green faster, red
 # slower or unable, the pale shades where the size is within the margin or unclear
@@ -89,8 +89,8 @@ def answer_rows(results: dict[str, Any], model: str) -> tuple[str, list[str], li
         e for e in results.get("paired", []) if model_name(e.get("backend"), e["arch"]) == model
     ]
     runs = [r for r in results.get("runs", []) if model_name(r.get("backend"), r["arch"]) == model]
-    reference = paired[0]["reference"] if paired else "sequential"
     present = {e["style"] for e in paired} | {r["style"] for r in runs}
+    reference = paired[0]["reference"] if paired else reference_of(present)
     styles = [s for s in STYLES if s in present and s != reference]
     rows: list[tuple[str, list[Cell | None]]] = [
         ("one model?", [_one_model(runs, s) for s in styles])

@@ -7,7 +7,6 @@ from typing import Any
 
 import pandas as pd
 
-from bench.plan.settings import STYLES
 from bench.render.tables import md
 from bench.store.capabilities import (
     CHECK_NAMES,
@@ -19,6 +18,7 @@ from bench.store.capabilities import (
     label_of,
     outcome_of,
 )
+from mnist_models import STYLES
 
 
 def _order(check: str) -> tuple[int, int, str]:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bench.plan.settings import reference_style
 from bench.plan.specs import MEASURES, OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import append_line, read_lines, write_atomic
 from bench.store.schema import ONE_TIME_FILE, PAIRED_FILE, RUNS_FILE
+from mnist_models import reference_of
 
 STATUSES = ("ok", "diverged", "failed")
 
@@ -136,7 +136,7 @@ def references(records: list[RunRecord]) -> dict[tuple[str, str], str]:
     styles: dict[tuple[str, str], set[str]] = {}
     for r in records:
         styles.setdefault((r.backend, r.arch), set()).add(r.style)
-    return {key: reference_style(found) for key, found in styles.items()}
+    return {key: reference_of(found) for key, found in styles.items()}
 
 
 def resolve_identity(records: list[RunRecord]) -> list[RunRecord]:

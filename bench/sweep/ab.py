@@ -15,20 +15,19 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bench.analysis.ab import ab_entries, all_decided
 from bench.plan.ab import SIDES, AbConfig, Side, pair_order
 from bench.plan.settings import ConfigError
-from bench.store.files import append_line, read_lines
-from bench.store.records import OneTimeRecord, RunRecord
+from bench.store.ab import RECORDS, AbRun
+from bench.store.files import append_line
 from bench.sweep import jobs
 from bench.sweep.executors import Executor
 from bench.sweep.executors.local import LocalExecutor
 
-RECORDS = "ab.jsonl"
 # what the harness's workers need on a side: its own modules and a Keras backend
 NEEDED = ("bench", "mnist_models", "keras", "tensorflow")
 SIDE_ENVIRONMENT = (
@@ -95,33 +94,6 @@ def side_environment(side: Side) -> dict[str, Any]:
         return {"error": done.stderr.strip()[-500:]}
 
 
-@dataclass
-class AbRun:
-    """An A/B run under way: its runs and processes so far, each side's capabilities, and why
-    it stopped."""
-
-    config: AbConfig
-    records: list[tuple[str, int, OneTimeRecord]] = field(default_factory=list)  # side, pair
-    runs: list[tuple[str, RunRecord]] = field(default_factory=list)  # side, its short run
-    capabilities: dict[str, Any] = field(default_factory=dict)  # side: {model: {style: checks}}
-    stopped: str | None = None
-    environments: dict[str, Any] = field(default_factory=dict)
-    wall_seconds: float = 0.0
-
-
-def read_records(
-    path: Path,
-) -> tuple[list[tuple[str, int, OneTimeRecord]], list[tuple[str, RunRecord]]]:
-    """An `ab.jsonl`'s processes, as (side, pair, record), and its short runs, as (side, record)."""
-    processes, runs = [], []
-    for line in read_lines(path):
-        if line.get("kind") == "run":
-            runs.append((line["side"], RunRecord.from_dict(line["record"])))
-        else:
-            processes.append((line["side"], line["pair"], OneTimeRecord.from_dict(line["record"])))
-    return processes, runs
-
-
 def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
     """Runs each side's short runs and capability checks, then pairs of processes until every
     verdict is decided (after `min_pairs`, at an even number of pairs, so that each side ran
@@ -140,7 +112,7 @@ def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
     if "error" in found:
         raise ConfigError(found["error"])
     styles = tuple(s for s in config.styles if s not in found["unsupported"])
-    run.config = config = replace(config, styles=styles, reference=found["reference"])
+    run.config = config = replace(config, styles=styles)
     config.out.mkdir(parents=True, exist_ok=True)
     (config.out / RECORDS).unlink(missing_ok=True)
     accuracy_runs(run, executors, echo)

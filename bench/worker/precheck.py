@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from bench.worker.runner import weights_sha256
-from mnist_models import ArchitectureError, build_model, get_architecture
+from mnist_models import ArchitectureError, build_model, get_architecture, reference_of
 
 SEED = 1
 
@@ -37,7 +37,7 @@ def check_architecture(arch: str, styles: list[str]) -> dict[str, Any]:
             "error": f"--arch {arch}: none of the styles asked for ({', '.join(styles)}) can "
             f"build it; it has {', '.join(architecture.styles)}"
         }
-    reference = next(iter(built))
+    reference = reference_of(built)
     found = {
         "styles": list(built),
         "unsupported": {
