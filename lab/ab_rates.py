@@ -8,7 +8,7 @@ runs' moved pairs, and stops as `ab` stops: once every verdict is decided, at an
 pairs from `--min-pairs` on, else at its last pair. A planted slowdown multiplies NEW's values of
 its measures before the try is judged.
 
-    python -m bench.studies.ab_rates results/ab-aa results/ab-planted results/ab-example
+    python -m lab ab-rates results/ab-aa results/ab-planted results/ab-example
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import numpy as np
 
 from bench.analysis.ab import all_decided, common_keys, pair_entries, pairs_of, regressions
 from bench.analysis.stats import BEYOND, verdict_kind
+from bench.store.ab import RECORDS, read_records
 from bench.store.files import read_json, write_atomic
-from bench.sweep.ab import RECORDS, read_records
 
 Values = dict[tuple[str, str], float]
 # the issue's goals: 5 % on the training step, 10 % on build and load, within 10 minutes
@@ -204,7 +204,7 @@ def spread_line(directory: Path, measure: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.studies.ab_rates", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lab ab-rates", description=__doc__)
     parser.add_argument("runs", nargs="+", type=Path, help="directories of `python -m bench ab`")
     parser.add_argument("--tries", type=int, default=1000)
     parser.add_argument("--out", type=Path, help="also write the lines to DIR/README.md")
@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.out:
         command = " ".join(
             [
-                "python -m bench.studies.ab_rates",
+                "python -m lab ab-rates",
                 *map(str, args.runs),
                 "--tries",
                 str(args.tries),
@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             [
                 "# False alarms and sensitivity of `python -m bench ab`, from recorded pairs",
                 "",
-                "Written by the command below from the runs' `ab.jsonl` (bench/studies/ab_rates.py "
+                "Written by the command below from the runs' `ab.jsonl` (lab/ab_rates.py "
                 "says how); docs/compare.md reads it.",
                 "",
                 *(f"  - {line.strip()}" if line.startswith(" ") else f"- {line}" for line in lines),

@@ -1,4 +1,4 @@
-"""`python -m bench perf`: which training knobs make the default fast, what limits the speed,
+"""`python -m lab perf`: which training knobs make the default fast, what limits the speed,
 and what the harness costs.
 
 Everything here runs in one process, interleaved over repeats, so the ratios compare like with
@@ -25,18 +25,7 @@ from bench.plan.config import COMMON_DEFAULTS
 from bench.plan.settings import DEFAULT_TIME_MARGIN, TrainSettings
 from bench.plan.specs import RunSpec
 from bench.store.files import write_atomic, write_json
-from bench.studies.kernels import time_kernels
-from bench.studies.perf_report import perf_markdown
-from bench.studies.variants import (
-    ARCH,
-    BATCH_SIZE,
-    KNOB_ARCHS,
-    SEED,
-    STYLE,
-    VARIANTS,
-    Variant,
-)
-from bench.worker.data import load_mnist, preprocess
+from bench.store.mnist import load_mnist, preprocess
 from bench.worker.runner import (
     EpochTimer,
     compile_model,
@@ -45,6 +34,17 @@ from bench.worker.runner import (
     make_optimizer,
     run_one,
     weights_sha256,
+)
+from lab.kernels import time_kernels
+from lab.perf_report import perf_markdown
+from lab.variants import (
+    ARCH,
+    BATCH_SIZE,
+    KNOB_ARCHS,
+    SEED,
+    STYLE,
+    VARIANTS,
+    Variant,
 )
 from mnist_models import build_model, get_architecture
 

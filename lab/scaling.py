@@ -145,7 +145,7 @@ def scaling_markdown(
         "- **Per-node peaks**: each node's matmul peak is probed once, at the start, one task "
         "per node, so a sweep on N nodes starts with N probes in parallel.",
         "",
-        f"Reproduce: `python -m bench scaling --jobs {len(found.local_seconds)} --runs-from "
+        f"Reproduce: `python -m lab scaling --jobs {len(found.local_seconds)} --runs-from "
         f"{runs_from} --out {out}`.",
         "",
     ]

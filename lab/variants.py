@@ -1,4 +1,4 @@
-"""What `python -m bench perf` varies: the ways to train one model on the same data, and the
+"""What `python -m lab perf` varies: the ways to train one model on the same data, and the
 model the kernel and overhead studies look at."""
 
 from __future__ import annotations

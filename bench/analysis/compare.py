@@ -29,7 +29,6 @@ from bench.analysis.stats import (
     compare_points,
     compare_unpaired_log_ratios,
     compare_unpaired_points,
-    compare_unpaired_ratios,
 )
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import ACCURACY_MARGIN_POINTS, DEFAULT_TIME_MARGIN
@@ -253,7 +252,8 @@ def _row(
     elif spec.points:
         c = compare_unpaired_points(metric, new, base, ACCURACY_MARGIN_POINTS, spec.words)
     else:
-        c = compare_unpaired_ratios(metric, new, base, margin, spec.words)
+        logs = [[math.log(v) for v in values] for values in (new, base)]
+        c = compare_unpaired_log_ratios(metric, *logs, margin, spec.words)
     worse = "lower" if spec.higher_is_better else "higher"
     return {
         **row,

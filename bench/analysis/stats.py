@@ -37,7 +37,6 @@ from scipy import stats as scipy_stats
 
 CONFIDENCE = 0.95
 UNSTABLE_CV = 0.10  # pyperf's threshold: a stdev over 10 % of the mean makes a timing unstable
-
 EQUIVALENCE_CONFIDENCE = 0.90  # TOST at α = 0.05 per side
 
 EQUIVALENT = "equivalent"
@@ -250,20 +249,6 @@ def _welch(
     return _judged(metric, min(n1, n2), unit, diff, ci95, ci90, band, margin, to_scale, words)
 
 
-def compare_unpaired_ratios(
-    metric: str,
-    candidate: Sequence[float],
-    reference: Sequence[float],
-    margin_percent: float,
-    words: tuple[str, str] = TIME_WORDS,
-) -> Comparison:
-    """Candidate against reference as a ratio of geometric means, for independent runs (Welch on
-    the logs): two sweeps' runs of one seed are different runs, so nothing pairs them."""
-    band = math.log1p(margin_percent / 100)
-    logs = [[math.log(v) for v in values] for values in (candidate, reference)]
-    return _welch(metric, logs[0], logs[1], band, "ratio", margin_percent, math.exp, words)
-
-
 def compare_unpaired_points(
     metric: str,
     candidate: Sequence[float],
@@ -285,8 +270,9 @@ def compare_unpaired_log_ratios(
     margin_percent: float,
     words: tuple[str, str] = TIME_WORDS,
 ) -> Comparison:
-    """Ratios given as natural logs, two independent sets of them (one per sweep, say), as the
-    ratio of their geometric means with a Welch interval: a ratio of ratios."""
+    """Values given as natural logs, two independent sets of them (one per sweep, say), as the
+    ratio of their geometric means with a Welch interval: of two sweeps' runs, or of their
+    ratios (a ratio of ratios)."""
     band = math.log1p(margin_percent / 100)
     return _welch(metric, candidate, reference, band, "ratio", margin_percent, math.exp, words)
 

@@ -3,28 +3,22 @@
     cli → plan (frozen settings) → sweep → executor → worker → records → analysis → render
 
 `main` reads the subcommand and hands over to `bench.cli.run` (the sweep) or
-`bench.cli.commands` (report, compare, perf, scaling, depth, ab).
+`bench.cli.commands` (report, compare, depth, ab).
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench.worker.quiet import silence_framework_logs
-
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
-    # Before any framework is imported: its C++ start-up lines would drown the progress lines.
-    silence_framework_logs()
     from bench.cli import commands, options, run
 
     argv = sys.argv[1:] if argv is None else argv
     subcommands = {
         "report": (options.report_parser, commands.report),
         "compare": (options.compare_parser, commands.compare),
-        "perf": (options.perf_parser, commands.perf),
-        "scaling": (options.scaling_parser, commands.scaling),
         "depth": (options.depth_parser, commands.depth),
         "ab": (options.ab_parser, commands.ab),
     }

@@ -1,4 +1,4 @@
-"""The subcommands: report, compare, perf, scaling, depth and ab, each from its parsed options."""
+"""The subcommands: report, compare, depth and ab, each from its parsed options."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.cli.options import fail
-from bench.cli.run import default_out, existing_out
+from bench.cli.options import default_out, existing_out, fail
 from bench.plan.config import BenchConfig
 from bench.plan.settings import DEFAULT_TIME_MARGIN, ConfigError, check_value
 
@@ -114,77 +113,13 @@ def _history(args: argparse.Namespace, out: Path, margin: float) -> int:
     return 0
 
 
-def perf(args: argparse.Namespace) -> int:
-    """`python -m bench perf`: the knob ablation, kernel timings and harness overhead."""
-    from bench.plan.config import COMMON_DEFAULTS
-    from bench.plan.settings import TrainSettings
-    from bench.store.environment import collect
-    from bench.worker.quiet import import_tensorflow_quietly
-
-    if args.repeats < 2:
-        fail(f"--repeats must be >= 2 to show a spread; received {args.repeats}")
-    _writable(out := _out(args, "perf"))
-    import_tensorflow_quietly()  # a study runs Keras in this process, as a worker does
-    from bench.studies.perf import run_perf
-    from bench.worker.peak import probe_seconds, summarize_probes
-
-    settings = TrainSettings(
-        epochs=2,
-        batch_size=COMMON_DEFAULTS["batch_size"],
-        learning_rate=COMMON_DEFAULTS["learning_rate"],
-        validation_split=COMMON_DEFAULTS["validation_split"],
-        train_images=24_000,
-        test_images=2_000,
-        steps_per_execution=COMMON_DEFAULTS["steps_per_execution"],
-    )
-    peak = summarize_probes(probe_seconds())
-    print(
-        f"float32 matmul peak: {peak['peak_matmul_gflops']:.1f} GFLOP/s median, "
-        f"{peak['peak_matmul_gflops_best']:.1f} best",
-        flush=True,
-    )
-    run_perf(
-        out,
-        peak=peak,
-        environment=collect(),
-        settings=settings,
-        data_dir=args.data_dir,
-        repeats=args.repeats,
-        echo=lambda line: print(line, flush=True),
-    )
-    print(f"\nwrote {out / 'perf.md'}")
-    return 0
-
-
-def scaling(args: argparse.Namespace) -> int:
-    """`python -m bench scaling`: Ray's per-task overhead, and a big sweep projected."""
-    from bench.studies.scaling import run_scaling
-    from bench.sweep.executors import ExecutorError, make_executor
-
-    if args.jobs < 2:
-        fail(f"--jobs must be >= 2, for an interval; received {args.jobs}")
-    out = _out(args, "scaling")
-    try:
-        found = run_scaling(
-            out,
-            args.runs_from,
-            args.jobs,
-            make_executor("local", device="auto"),
-            lambda: make_executor("ray", device="auto"),
-        )
-    except (ExecutorError, ValueError) as e:
-        fail(str(e))
-    print(f"Ray's overhead per task: {found.per_task():.2f} s; report: {out / 'scaling.md'}")
-    return 0
-
-
 def depth(args: argparse.Namespace) -> int:
     """`python -m bench depth`: each style's costs from 2 layers to hundreds, and their growth."""
     from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
     from bench.render import depth as depth_report
     from bench.render import idioms as idioms_report
     from bench.store.files import read_json
-    from bench.studies.depth import run_depth
+    from bench.sweep.depth import run_depth
     from bench.sweep.executors import ExecutorError, make_executor
 
     margin = DEFAULT_ONE_TIME_MARGIN if args.time_margin is None else _margin(args.time_margin)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import sys
 from pathlib import Path
 from typing import Any, NoReturn, get_type_hints
@@ -28,8 +29,6 @@ Subcommands:
   python -m bench report [--out DIR]        rebuild the tables and charts from DIR's records
   python -m bench compare BASE NEW          two sweeps side by side (--fail-on-regression: a gate)
   python -m bench compare A B C ...         three or more sweeps in order: a history
-  python -m bench perf [--out DIR]          the training-speed knobs and the harness overhead
-  python -m bench scaling [--out DIR]       Ray's per-task overhead, and a projected big sweep
   python -m bench depth [--depths 2,5,...]  what each style costs from 2 layers to hundreds
   python -m bench depth --arch cnn,mlp      the same for these models, both Sequential idioms
   python -m bench ab BASE NEW               two installs timed in pairs of processes: an upgrade
@@ -41,6 +40,33 @@ def fail(message: str, status: int = 2) -> NoReturn:
     """Ends the program with one line on stderr: what was wrong and what to do."""
     print(f"bench: error: {message}", file=sys.stderr)
     sys.exit(status)
+
+
+def default_out(profile: str, now: datetime.datetime | None = None) -> Path:
+    """A new directory for one sweep's output under runs/, which git ignores."""
+    stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path = RUNS_DIR / f"{stamp}-{profile}"
+    suffix = 1
+    while path.exists():  # two sweeps started within the same second
+        suffix += 1
+        path = RUNS_DIR / f"{stamp}-{profile}-{suffix}"
+    return path
+
+
+def newest_sweep() -> Path | None:
+    """The most recently started sweep under runs/ (the one --resume and report pick)."""
+    sweeps = [p for p in RUNS_DIR.glob("*") if (p / "sweep.json").is_file()]
+    return max(sweeps, key=lambda p: (p / "sweep.json").stat().st_mtime, default=None)
+
+
+def existing_out(out: Path | None, what: str) -> Path:
+    """`out`, or the newest sweep under runs/ when none was given."""
+    if out is not None:
+        return out
+    newest = newest_sweep()
+    if newest is None:
+        fail(f"{what} needs a sweep directory: none in {RUNS_DIR}/; pass --out DIR")
+    return newest
 
 
 class Parser(argparse.ArgumentParser):
@@ -190,34 +216,6 @@ def compare_parser() -> argparse.ArgumentParser:
     return p
 
 
-def perf_parser() -> argparse.ArgumentParser:
-    p = _subcommand(
-        "perf",
-        "Ablate the training speed knobs and measure the harness overhead.",
-        "output dir (a new runs/<time>-perf/)",
-    )
-    p.add_argument("--repeats", type=int, default=5, help="rounds of every variant (5)")
-    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
-    return p
-
-
-def scaling_parser() -> argparse.ArgumentParser:
-    p = _subcommand(
-        "scaling",
-        "Measure Ray's per-task overhead against local processes, and project a 180-run sweep "
-        "on 1, 4 and 16 nodes from a sweep's run times.",
-        "where scaling.md goes (a new runs/<time>-scaling/)",
-    )
-    p.add_argument(
-        "--runs-from",
-        type=Path,
-        default=Path("results"),
-        help="the sweep whose run times the projection uses (results)",
-    )
-    p.add_argument("--jobs", type=int, default=8, help="no-op jobs timed on each executor (8)")
-    return p
-
-
 def arch_list(text: str) -> tuple[str, ...]:
     """--arch of the depth command: comma-separated architecture names, none repeated."""
     archs = tuple(part.strip() for part in text.split(","))
@@ -246,7 +244,7 @@ def depth_list(text: str) -> tuple[int, ...]:
 
 
 def depth_parser() -> argparse.ArgumentParser:
-    from bench.studies.depth import DEFAULT_DEPTHS, STEADY_ROUNDS
+    from bench.sweep.depth import DEFAULT_DEPTHS, STEADY_ROUNDS
 
     p = _subcommand(
         "depth",

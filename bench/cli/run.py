@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
-from pathlib import Path
 
-from bench.cli.options import RUNS_DIR, fail, setting_options
+from bench.cli.options import default_out, existing_out, fail, setting_options
 from bench.plan.backends import gpu_hint
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
-
-
-def default_out(profile: str, now: datetime.datetime | None = None) -> Path:
-    """A new directory for one sweep's output under runs/, which git ignores."""
-    stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    path = RUNS_DIR / f"{stamp}-{profile}"
-    suffix = 1
-    while path.exists():  # two sweeps started within the same second
-        suffix += 1
-        path = RUNS_DIR / f"{stamp}-{profile}-{suffix}"
-    return path
-
-
-def newest_sweep() -> Path | None:
-    """The most recently started sweep under runs/ (the one --resume and report pick)."""
-    sweeps = [p for p in RUNS_DIR.glob("*") if (p / "sweep.json").is_file()]
-    return max(sweeps, key=lambda p: (p / "sweep.json").stat().st_mtime, default=None)
-
-
-def existing_out(out: Path | None, what: str) -> Path:
-    """`out`, or the newest sweep under runs/ when none was given."""
-    if out is not None:
-        return out
-    newest = newest_sweep()
-    if newest is None:
-        fail(f"{what} needs a sweep directory: none in {RUNS_DIR}/; pass --out DIR")
-    return newest
 
 
 def precision_warning(precision: str, gpu: bool, cpu_native_bf16: bool) -> str | None:
@@ -59,9 +30,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     from bench.render.console import echo
     from bench.store.environment import collect, native_bf16
     from bench.store.files import RecordsFileError
+    from bench.store.mnist import MnistFileError, MnistUnavailableError, load_mnist
     from bench.sweep.executors import ExecutorError, make_executor
     from bench.sweep.run import check_writable, run_sweep
-    from bench.worker.data import MnistFileError, MnistUnavailableError, load_mnist
 
     overrides = {name: getattr(args, name) for name in setting_options()}
     overrides["resume"] = args.resume or None

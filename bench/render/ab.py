@@ -21,10 +21,10 @@ from bench.analysis.capabilities import change_line
 from bench.analysis.metrics import MEASURES
 from bench.plan.settings import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES
 from bench.render.plots import COLORS, forest_panel, plt, save_figure
+from bench.store.ab import AbRun
 from bench.store.capabilities import PREVIOUS_INSTALL, YES, outcome_of
 from bench.store.environment import machine_words
 from bench.store.files import write_atomic, write_json
-from bench.sweep.ab import AbRun
 
 # ab.json: 1, NEW over BASE per (measure, style), style effects, the gate; 2, accuracy paired by
 # seed, each side's capabilities and what changed, the gate on all three

@@ -10,10 +10,8 @@ sweep's process loads MNIST before any worker starts, and it never imports a fra
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
-import io
 import os
 import shutil
 import subprocess
@@ -194,19 +192,6 @@ def _load_cache(cache: Path, checksums: Mapping[str, str]) -> MnistData:
             path.unlink(missing_ok=True)
             raise
     return _checked(arrays, f"cache {cache}")
-
-
-def keras_load_data() -> None:
-    """`keras.datasets.mnist.load_data()`, its download progress kept off the console; for the
-    worker job `keras_mnist` only, in a process that may import Keras."""
-    import keras
-
-    chatter = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(chatter):
-            keras.datasets.mnist.load_data()
-    except Exception as e:  # Keras raises a bare Exception for every network failure
-        raise RuntimeError(str(e)) from e
 
 
 def _keras_download(checksums: Mapping[str, str]) -> MnistData:

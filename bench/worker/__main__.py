@@ -6,6 +6,8 @@ Keras state and TensorFlow caches are its own.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 from pathlib import Path
@@ -60,6 +62,18 @@ def _settings(job: str) -> TrainSettings:
     return settings_from_dict(json.loads(job)["settings"])
 
 
+def keras_load_data() -> None:
+    """`keras.datasets.mnist.load_data()`, its download progress kept off the console."""
+    import keras
+
+    chatter = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(chatter):
+            keras.datasets.mnist.load_data()
+    except Exception as e:  # Keras raises a bare Exception for every network failure
+        raise RuntimeError(str(e)) from e
+
+
 def main(argv: list[str]) -> int:
     kind, result_path = argv
     job = sys.stdin.read()
@@ -94,8 +108,6 @@ def main(argv: list[str]) -> int:
         wanted = json.loads(job)
         result = {arch: check_architecture(arch, wanted["styles"]) for arch in wanted["archs"]}
     elif kind == "keras_mnist":  # the data chain's last source, kept out of the sweep's process
-        from bench.worker.data import keras_load_data
-
         keras_load_data()
         result = {}
     elif kind == "noop":  # a job's fixed cost alone: the interpreter and the framework's import

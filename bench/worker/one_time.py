@@ -28,8 +28,8 @@ import keras
 
 from bench.plan.settings import PAIRED_BURST_SECONDS
 from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
+from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import OneTimeRecord, one_time_spec_fields
-from bench.worker.data import MnistData, load_mnist, preprocess
 from bench.worker.measure import JobClock, peak_rss_bytes, reset_peak_rss
 from bench.worker.paired import time_models
 from bench.worker.runner import (

@@ -20,8 +20,8 @@ import keras
 import numpy as np
 
 from bench.plan.specs import MEASURES, PairedSpec
+from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import PairedRecord, paired_spec_fields
-from bench.worker.data import MnistData, load_mnist, preprocess
 from bench.worker.measure import JobClock, RetracedError, TraceCounter, trace_counter
 from bench.worker.runner import (
     PREDICT_BATCH,

@@ -18,7 +18,7 @@ from typing import Any
 import keras
 
 from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
-from bench.worker.data import MnistData
+from bench.store.mnist import MnistData
 from bench.worker.one_time import Steps, step_inputs
 from mnist_models import build_model
 

@@ -201,7 +201,7 @@ def clone_changed(model: keras.Model, x: np.ndarray) -> str:
 def trained_weights(arch: str, style: str, data_dir: str | None) -> dict[str, Any]:
     """Weights trained for one epoch on the first `TRAIN_IMAGES` training images (seed 1),
     and the test images to judge them on; every style takes them by `set_weights`."""
-    from bench.worker.data import load_mnist, preprocess
+    from bench.store.mnist import load_mnist, preprocess
 
     mnist = load_mnist(data_dir)
     model = build_model(arch, style, seed=1)

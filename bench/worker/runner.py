@@ -20,9 +20,9 @@ import numpy as np
 
 from bench.plan.settings import TrainSettings, jit_compile_argument
 from bench.plan.specs import RunSpec
+from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import RunRecord, spec_fields
 from bench.worker import backends
-from bench.worker.data import MnistData, load_mnist, preprocess
 from bench.worker.measure import (
     latency_ms,
     peak_rss_bytes,

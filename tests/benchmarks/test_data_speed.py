@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.worker.data import load_mnist
+from bench.store.mnist import load_mnist
 
 
 @pytest.mark.mnist

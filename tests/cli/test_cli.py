@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import main, run
+from bench.cli import main, options, run
 from bench.cli.options import build_parser, setting_options
 from bench.plan.config import PROFILES, BenchConfig, make_config
 from bench.plan.settings import TrainSettings
@@ -81,10 +81,10 @@ def test_report_on_an_empty_dir_exits_2(tmp_path, capsys):
 def test_by_default_each_sweep_gets_a_new_directory_under_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     now = datetime.datetime(2026, 11, 25, 9, 30, 0)
-    first = run.default_out("quick", now)
+    first = options.default_out("quick", now)
     assert first == Path("runs/20261125-093000-quick")
     first.mkdir(parents=True)
-    assert run.default_out("quick", now) == Path("runs/20261125-093000-quick-2")
+    assert options.default_out("quick", now) == Path("runs/20261125-093000-quick-2")
 
 
 def test_resume_and_report_without_out_take_the_newest_sweep(tmp_path, monkeypatch, capsys):
@@ -94,7 +94,7 @@ def test_resume_and_report_without_out_take_the_newest_sweep(tmp_path, monkeypat
         (tmp_path / "runs" / name).mkdir(parents=True)
         (tmp_path / "runs" / name / "sweep.json").write_text("{}")
         os.utime(tmp_path / "runs" / name / "sweep.json", (mtime, mtime))
-    assert run.newest_sweep() == Path("runs/new")
+    assert options.newest_sweep() == Path("runs/new")
     assert "no runs recorded in runs/new/runs.jsonl" in _fails(["report"], capsys)
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from bench.store.files import append_line, write_json
-from bench.studies.ab_rates import PLANTED, main, moved_pairs, rates, spread
+from lab.ab_rates import PLANTED, main, moved_pairs, rates, spread
 from tests.factories import ab_run
 
 

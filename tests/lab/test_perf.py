@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bench.studies.kernels import FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT, training_kernels
-from bench.studies.perf import VARIANTS, TimedCallback, perf_markdown, train_variant
+from lab.kernels import FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT, training_kernels
+from lab.perf import VARIANTS, TimedCallback, perf_markdown, train_variant
 from mnist_models import ARCHS, build_model, get_architecture
 
 BATCH = 4

@@ -3,7 +3,7 @@ that names the machine its run times came from."""
 
 import json
 
-from bench.studies.scaling import Overhead, scaling_markdown
+from lab.scaling import Overhead, scaling_markdown
 from tests.factories import record
 
 ZEN3 = {"cpu_model": "AMD EPYC", "cpu_cores": 2, "machine": {"family": "25", "model": "1"}}
@@ -30,8 +30,7 @@ def test_the_projection_names_the_machine_that_timed_its_runs_not_the_one_measur
     # one node runs the 180 runs one after another, each its mean time plus Ray's overhead
     assert "| 1 | 181.8 min | 180 |" in text
     assert (
-        f"`python -m bench scaling --jobs 4 --runs-from {tmp_path} --out {tmp_path / 'out'}`"
-        in text
+        f"`python -m lab scaling --jobs 4 --runs-from {tmp_path} --out {tmp_path / 'out'}`" in text
     )
 
 

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from bench.worker import data
-from bench.worker.data import (
+from bench.store import mnist as data
+from bench.store.mnist import (
     IDX_FILES,
     MnistFileError,
     MnistUnavailableError,

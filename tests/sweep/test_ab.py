@@ -6,7 +6,8 @@ import pytest
 from bench.analysis.ab import accuracy_entry
 from bench.plan.ab import AbConfig, Side
 from bench.plan.specs import RunSpec
-from bench.sweep.ab import RECORDS, AbRun, accuracy_runs, read_records
+from bench.store.ab import RECORDS, AbRun, read_records
+from bench.sweep.ab import accuracy_runs
 from tests.factories import SETTINGS, record
 
 

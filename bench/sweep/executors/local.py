@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bench.sweep.executors import Outcome
+from bench.sweep.executors.base import Outcome
 from bench.sweep.executors.process import node_info, run_worker
 
 

@@ -12,7 +12,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-from bench.sweep.executors import ExecutorError, Outcome
+from bench.sweep.executors.base import ExecutorError, Outcome
 from bench.sweep.executors.process import node_info, run_worker
 
 # Ray retries a task whose node died (not one whose worker raised: that is a "failed" record).

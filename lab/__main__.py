@@ -1,0 +1,133 @@
+"""`python -m lab`: the method's studies, each a subcommand (see lab/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench.cli.options import Parser, default_out, fail
+from bench.worker.quiet import silence_framework_logs
+
+
+def _writable(out: Path) -> None:
+    from bench.plan.settings import ConfigError
+    from bench.sweep.run import check_writable
+
+    try:
+        check_writable(out)
+    except ConfigError as e:
+        fail(str(e))
+
+
+def perf_parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="python -m lab perf",
+        description="Ablate the training speed knobs and measure the harness overhead.",
+    )
+    p.add_argument("--out", type=Path, help="output dir (a new runs/<time>-perf/)")
+    p.add_argument("--repeats", type=int, default=5, help="rounds of every variant (5)")
+    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
+    return p
+
+
+def perf(args: argparse.Namespace) -> int:
+    """The knob ablation, kernel timings and harness overhead, run in this process."""
+    from bench.plan.config import COMMON_DEFAULTS
+    from bench.plan.settings import TrainSettings
+    from bench.store.environment import collect
+    from bench.worker.quiet import import_tensorflow_quietly
+
+    if args.repeats < 2:
+        fail(f"--repeats must be >= 2 to show a spread; received {args.repeats}")
+    out = args.out or default_out("perf")
+    _writable(out)
+    import_tensorflow_quietly()  # a study runs Keras in this process, as a worker does
+    from bench.worker.peak import probe_seconds, summarize_probes
+    from lab.perf import run_perf
+
+    settings = TrainSettings(
+        epochs=2,
+        batch_size=COMMON_DEFAULTS["batch_size"],
+        learning_rate=COMMON_DEFAULTS["learning_rate"],
+        validation_split=COMMON_DEFAULTS["validation_split"],
+        train_images=24_000,
+        test_images=2_000,
+        steps_per_execution=COMMON_DEFAULTS["steps_per_execution"],
+    )
+    peak = summarize_probes(probe_seconds())
+    print(
+        f"float32 matmul peak: {peak['peak_matmul_gflops']:.1f} GFLOP/s median, "
+        f"{peak['peak_matmul_gflops_best']:.1f} best",
+        flush=True,
+    )
+    run_perf(
+        out,
+        peak=peak,
+        environment=collect(),
+        settings=settings,
+        data_dir=args.data_dir,
+        repeats=args.repeats,
+        echo=lambda line: print(line, flush=True),
+    )
+    print(f"\nwrote {out / 'perf.md'}")
+    return 0
+
+
+def scaling_parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="python -m lab scaling",
+        description="Measure Ray's per-task overhead against local processes, and project a "
+        "180-run sweep on 1, 4 and 16 nodes from a sweep's run times.",
+    )
+    p.add_argument("--out", type=Path, help="where scaling.md goes (a new runs/<time>-scaling/)")
+    p.add_argument(
+        "--runs-from",
+        type=Path,
+        default=Path("results"),
+        help="the sweep whose run times the projection uses (results)",
+    )
+    p.add_argument("--jobs", type=int, default=8, help="no-op jobs timed on each executor (8)")
+    return p
+
+
+def scaling(args: argparse.Namespace) -> int:
+    """Ray's per-task overhead, and a big sweep projected."""
+    from bench.sweep.executors import ExecutorError, make_executor
+    from lab.scaling import run_scaling
+
+    if args.jobs < 2:
+        fail(f"--jobs must be >= 2, for an interval; received {args.jobs}")
+    out = args.out or default_out("scaling")
+    try:
+        found = run_scaling(
+            out,
+            args.runs_from,
+            args.jobs,
+            make_executor("local", device="auto"),
+            lambda: make_executor("ray", device="auto"),
+        )
+    except (ExecutorError, ValueError) as e:
+        fail(str(e))
+    print(f"Ray's overhead per task: {found.per_task():.2f} s; report: {out / 'scaling.md'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs one study; returns the exit status."""
+    silence_framework_logs()
+    from lab import ab_rates
+
+    argv = sys.argv[1:] if argv is None else argv
+    studies = {
+        "perf": lambda rest: perf(perf_parser().parse_args(rest)),
+        "scaling": lambda rest: scaling(scaling_parser().parse_args(rest)),
+        "ab-rates": lambda rest: ab_rates.main(rest) or 0,
+    }
+    if not argv or argv[0] not in studies:
+        fail(f"expected a study, one of: {', '.join(studies)}; received {' '.join(argv) or 'none'}")
+    return studies[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
