@@ -15,6 +15,7 @@ import numpy as np
 from bench.plan.ab import pair_order
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import MEASURES, ONE_TIME_MEASURES, PairedSpec, RunSpec
+from bench.store.capabilities import NO, YES, entry
 from bench.store.files import write_json
 from bench.store.mnist import MnistData
 from bench.store.records import (
@@ -25,6 +26,7 @@ from bench.store.records import (
     paired_spec_fields,
     spec_fields,
 )
+from bench.store.schema import SCHEMA_VERSION
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -192,14 +194,15 @@ def results_dir(directory):
     write_json(
         directory / "sweep.json",
         {
+            "schema_version": SCHEMA_VERSION,
             "created_at": "2026-11-24T00:00:00+00:00",
             "command": ["--profile", "full"],
             "config": {"profile": "full", "archs": ["cnn"], "styles": ["sequential"], "seeds": [1]},
             "environment": {"python": "3.11", "data_source": "test"},
             "capabilities": {
                 "cnn": {
-                    "subclassed": {"h5_save_load": {"ok": False, "error": "ValueError: nope"}},
-                    "sequential": {"h5_save_load": {"ok": True, "error": None}},
+                    "subclassed": {"h5_save_load": entry(NO, "ValueError: nope")},
+                    "sequential": {"h5_save_load": entry(YES)},
                 }
             },
         },

@@ -91,10 +91,11 @@ def test_the_first_screens_milliseconds_are_the_medians_of_its_records():
 
 
 def test_the_first_screens_accuracy_and_steady_figures_are_those_of_the_authoritative_sweep():
-    import json
     import statistics
 
-    found = json.loads((ROOT / "results" / "results.json").read_text())
+    from bench.analysis.results import sweep_results
+
+    found = sweep_results(ROOT / "results")
     screen = " ".join(_first_screen().split())
     cnn = [r for r in found["runs"] if r["arch"] == "cnn" and r["status"] == "ok"]
     seeds = {r["seed"] for r in cnn}

@@ -1,7 +1,7 @@
 """What changed between two sweeps (`python -m bench compare BASE NEW`), with intervals and
 verdicts; `bench.render.compare` writes it down.
 
-Reads each directory's `results.json` and raw paired records (never trains). Runs are matched
+Reads each directory's raw records (never trains, and never reads a report). Runs are matched
 on (backend, arch, style); each metric is compared only where the settings it depends on are
 equal, and the settings that differ are listed first. Times of two sweeps are different runs even
 for one seed, so they compare unpaired (Welch), as ratios of geometric means. Accuracy compares
@@ -13,7 +13,6 @@ sweeps' processes. All under the verdict rules of docs/methodology.md.
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections import defaultdict
@@ -23,7 +22,8 @@ from typing import Any
 
 from bench.analysis.capabilities import changed_checks
 from bench.analysis.machines import machine_differences
-from bench.analysis.metrics import METRICS, TRAINING, Metric, words_for
+from bench.analysis.metrics import METRICS, TRAINING, Metric
+from bench.analysis.results import ReportError, sweep_results
 from bench.analysis.stats import (
     BEYOND,
     compare_points,
@@ -33,8 +33,8 @@ from bench.analysis.stats import (
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import ACCURACY_MARGIN_POINTS, DEFAULT_TIME_MARGIN
 from bench.plan.specs import ONE_TIME_MEASURES
+from bench.store.files import RecordsFileError
 from bench.store.records import read_one_time, read_paired
-from bench.store.schema import READABLE_SCHEMAS, RESULTS_FILE, upgrade_results
 
 # Compared between sweeps: the metrics that name the settings they depend on.
 COMPARED = {name: metric for name, metric in METRICS.items() if metric.depends_on}
@@ -85,31 +85,17 @@ class SweepComparison:
 
 
 def load_results(directory: Path) -> dict[str, Any]:
-    """A sweep's results.json, checked for the schema this code reads.
+    """A sweep's results, computed from its raw records (`bench.analysis.results`).
 
     Raises:
-        CompareError: no such directory, no results.json, or another schema version.
+        CompareError: no such directory, no records, or records of another schema.
     """
     if not directory.is_dir():
         raise CompareError(f"{directory} is not a directory; pass two sweep output directories")
-    path = directory / RESULTS_FILE
-    if not path.is_file():
-        raise CompareError(
-            f"{path} is missing; run `python -m bench report --out {directory}` to build it"
-        )
     try:
-        results = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise CompareError(f"{path}: not JSON ({e.msg})") from None
-    version = results.get("schema_version") if isinstance(results, dict) else None
-    if version not in READABLE_SCHEMAS:
-        raise CompareError(
-            f"{path} has schema_version {version}; this version of the harness compares "
-            f"schemas {', '.join(map(str, READABLE_SCHEMAS))}: rebuild it with "
-            f"`python -m bench report --out {directory}` (runs recorded under an older schema "
-            "cannot be compared)"
-        )
-    return upgrade_results(results, words_for)
+        return sweep_results(directory)
+    except (ReportError, RecordsFileError) as e:
+        raise CompareError(str(e)) from None
 
 
 def compare(

@@ -73,7 +73,7 @@ def stopping_summary(
 ) -> list[dict[str, Any]]:
     """Per phase × backend × architecture: the processes it ran, their worker time, the widest
     interval against its aim, and why it stopped, as far as the records and the sweep's config
-    (`paired_processes`, `one_time_processes`, `budget`) tell. `records` are paired and
+    (`max_processes`, `one_time_processes`, `budget`) tell. `records` are paired and
     one-time records together."""
     found = []
     groups: dict[tuple[str, str, str], list[Any]] = {}
@@ -83,7 +83,7 @@ def stopping_summary(
     for (phase, backend, arch), group in groups.items():
         ok = [r for r in group if r.status == "ok"]
         most = most_processes(
-            phase, config.get("paired_processes") or 1, config.get("one_time_processes") or 0
+            phase, config.get("max_processes") or 1, config.get("one_time_processes") or 0
         )
         mine = [
             e

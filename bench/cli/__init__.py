@@ -3,7 +3,7 @@
     cli → plan (frozen settings) → sweep → executor → worker → records → analysis → render
 
 `main` reads the subcommand and hands over to `bench.cli.run` (the sweep) or
-`bench.cli.commands` (report, compare, depth, ab).
+`bench.cli.commands` (report, compare, depth, ab, upgrade).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         "compare": (options.compare_parser, commands.compare),
         "depth": (options.depth_parser, commands.depth),
         "ab": (options.ab_parser, commands.ab),
+        "upgrade": (options.upgrade_parser, commands.upgrade),
     }
     if argv[:1] and argv[0] in subcommands:
         parser, command = subcommands[argv[0]]

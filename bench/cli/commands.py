@@ -1,25 +1,15 @@
-"""The subcommands: report, compare, depth and ab, each from its parsed options."""
+"""The subcommands: report, compare, depth, ab and upgrade, each from its parsed options."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from bench.cli.options import default_out, existing_out, fail
-from bench.plan.config import BenchConfig
-from bench.plan.settings import DEFAULT_TIME_MARGIN, ConfigError, check_value
-
-
-def _margin(value: float | None) -> float:
-    """--time-margin as given (checked as the run command checks it), else the default."""
-    if value is None:
-        return DEFAULT_TIME_MARGIN
-    try:
-        check_value(BenchConfig, "time_margin", value)
-    except ConfigError as e:
-        fail(str(e))
-    return value
+from bench.cli.options import config_from, default_out, existing_out, fail
+from bench.plan.commands import CompareConfig, DepthConfig, ReportConfig
+from bench.plan.settings import ConfigError
 
 
 def _out(args: argparse.Namespace, kind: str) -> Path:
@@ -38,14 +28,15 @@ def _writable(out: Path) -> None:
 
 def report(args: argparse.Namespace) -> int:
     """`python -m bench report`: rebuilds a sweep's tables and charts and prints the headline."""
-    margin = None if args.time_margin is None else _margin(args.time_margin)
-    return print_report(existing_out(args.out, "report"), margin)
+    config = config_from(ReportConfig, args)
+    return print_report(existing_out(args.out, "report"), config.time_margin)
 
 
 def print_report(out: Path, time_margin: float | None = None) -> int:
     """Writes `out`'s report and prints what the console shows of it."""
+    from bench.analysis.results import ReportError
     from bench.render.console import report_lines
-    from bench.render.report import ReportError, write_report
+    from bench.render.report import write_report
     from bench.store.files import RecordsFileError
 
     try:
@@ -63,7 +54,8 @@ def compare(args: argparse.Namespace) -> int:
     from bench.analysis.compare import compare as compare_sweeps
     from bench.render.compare import regression_lines, write_comparison
 
-    margin = _margin(args.time_margin)
+    config = config_from(CompareConfig, args)
+    margin = config.time_margin
     out = _out(args, "compare")
     if len(args.sweeps) < 2:
         fail(f"compare needs two sweep directories (BASE NEW) or more; received {len(args.sweeps)}")
@@ -71,12 +63,12 @@ def compare(args: argparse.Namespace) -> int:
         if out.resolve() == side.resolve():
             fail(f"--out {out} is one of the compared directories; pass another --out")
     if len(args.sweeps) > 2:
-        return _history(args, out, margin)
+        return _history(args, config, out)
     try:
         found = compare_sweeps(*args.sweeps, margin)
     except CompareError as e:
         fail(str(e))
-    if args.fail_on_regression and found.thin:
+    if config.fail_on_regression and found.thin:
         fail(
             f"--fail-on-regression needs {GATE_MIN_RUNS} or more runs per cell on each side; "
             f"these have fewer: {'; '.join(found.thin)}; rerun the thin side with --seeds "
@@ -89,22 +81,22 @@ def compare(args: argparse.Namespace) -> int:
         "compare.png)"
     )
     regressions = regression_lines(found)
-    if args.fail_on_regression and regressions:
+    if config.fail_on_regression and regressions:
         for line in regressions:
             print(f"regression: {line}", file=sys.stderr)
         return 1
     return 0
 
 
-def _history(args: argparse.Namespace, out: Path, margin: float) -> int:
+def _history(args: argparse.Namespace, config: CompareConfig, out: Path) -> int:
     from bench.analysis.compare import CompareError
     from bench.analysis.history import history
     from bench.render.history import write_history
 
-    if args.fail_on_regression:
+    if config.fail_on_regression:
         fail(f"--fail-on-regression gates two sweeps, BASE and NEW; received {len(args.sweeps)}")
     try:
-        found = history(args.sweeps, margin)
+        found = history(args.sweeps, config.time_margin)
     except CompareError as e:
         fail(str(e))
     _writable(out)
@@ -122,14 +114,8 @@ def depth(args: argparse.Namespace) -> int:
     from bench.sweep.depth import run_depth
     from bench.sweep.executors import ExecutorError, make_executor
 
-    margin = DEFAULT_ONE_TIME_MARGIN if args.time_margin is None else _margin(args.time_margin)
-    for name in ("cycles", "steady_rounds"):
-        value = getattr(args, name)
-        if value is not None and value < 2:
-            fail(f"--{name.replace('_', '-')} must be 2 or more, for an interval; received {value}")
-    if args.profiles < 0:
-        fail(f"--profiles must be 0 or more; received {args.profiles}")
-    if args.report_only:
+    config = config_from(DepthConfig, args)
+    if config.report_only:
         if args.out is None or not (args.out / "run.json").exists():
             fail(
                 "--report-only needs --out naming a depth study's directory (one with "
@@ -140,16 +126,15 @@ def depth(args: argparse.Namespace) -> int:
         out = _out(args, "depth")
         _writable(out)
         try:
-            archs = args.arch or tuple(f"dense-{d}" for d in args.depths)
             run_depth(
                 out,
-                archs,
+                config.names(),
                 make_executor("local", device="cpu"),
-                margin=margin,
-                data_dir=args.data_dir,
-                cycles=args.cycles,
-                steady_rounds=args.steady_rounds,
-                profiles=args.profiles,
+                margin=config.one_time_margin,
+                data_dir=config.data_dir,
+                cycles=config.one_time_cycles,
+                steady_rounds=config.steady_rounds,
+                profiles=config.profiles,
                 echo=lambda line: print(line, flush=True),
             )
         except (ExecutorError, RuntimeError) as e:
@@ -162,11 +147,11 @@ def depth(args: argparse.Namespace) -> int:
             f"--arch {','.join(run['archs'])}"
             if named
             else f"--depths {','.join(map(str, run['depths']))}",
-            *([f"--cycles {run['cycles']}"] if run.get("cycles") else []),
+            *([f"--one-time-cycles {run['cycles']}"] if run.get("cycles") else []),
             f"--steady-rounds {run['steady_rounds']}",
             *([] if named else [f"--profiles {run['profiles']}"]),
             *(
-                [f"--time-margin {run['margin']:g}"]
+                [f"--one-time-margin {run['margin']:g}"]
                 if run["margin"] != DEFAULT_ONE_TIME_MARGIN
                 else []
             ),
@@ -192,14 +177,12 @@ def ab(args: argparse.Namespace) -> int:
     from bench.analysis.ab import gate_fails
     from bench.plan.ab import AbConfig, Side, parse_env
     from bench.plan.config import make_config
-    from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
-    from bench.plan.values import names, parse_duration, parse_seeds
     from bench.render.ab import console_lines, write_ab_report
     from bench.render.console import echo
     from bench.sweep.ab import check_side, run_ab
-    from mnist_models import STYLES
 
     out = _out(args, "ab")
+    config = config_from(AbConfig, args, base=None, new=None, settings=None, out=out)
     try:
         base, new = (
             Side(name, python, parse_env(env, f"--{name}-env"))
@@ -210,36 +193,14 @@ def ab(args: argparse.Namespace) -> int:
         )
         # the arch and styles checked as a sweep checks them
         sweep = make_config(
-            "quick",
-            out,
-            archs=(args.arch,),
-            styles=names(STYLES)(args.styles),
-            data_dir=args.data_dir,
+            "quick", out, archs=(config.arch,), styles=config.styles, data_dir=config.data_dir
         )
-        one_time = DEFAULT_ONE_TIME_MARGIN if args.one_time_margin is None else args.one_time_margin
-        check_value(BenchConfig, "one_time_margin", one_time)
-        config = AbConfig(
-            base,
-            new,
-            sweep.settings,
-            out,
-            arch=args.arch,
-            styles=sweep.styles,
-            cycles=args.cycles,
-            rounds=args.rounds,
-            min_pairs=args.min_pairs,
-            max_pairs=args.max_pairs,
-            budget=parse_duration(args.budget),
-            time_margin=_margin(args.time_margin),
-            one_time_margin=one_time,
-            data_dir=args.data_dir,
-            seeds=() if args.seeds == "0" else parse_seeds(args.seeds),
-            capabilities=args.capabilities,
-            command=tuple(sys.argv[2:]),
+        config = replace(
+            config, base=base, new=new, settings=sweep.settings, command=tuple(sys.argv[2:])
         )
         for side in (base, new):
             check_side(side)
-    except (ConfigError, ValueError) as e:
+    except ConfigError as e:
         fail(str(e))
     _writable(out)
 
@@ -255,4 +216,25 @@ def ab(args: argparse.Namespace) -> int:
     echo(f"report: {out / 'ab.md'} (data: ab.json; chart: ab.png; processes: ab.jsonl)")
     if not found["entries"]:
         fail("no pair of processes finished on both sides; ab.md and ab.jsonl say why", 1)
-    return 1 if args.fail_on_regression and gate_fails(found) else 0
+    return 1 if config.fail_on_regression and gate_fails(found) else 0
+
+
+def upgrade(args: argparse.Namespace) -> int:
+    """`python -m bench upgrade DIR ...`: older sweeps converted to the schema readers take."""
+    from bench.store.files import RecordsFileError
+    from bench.store.schema import SCHEMA_VERSION
+    from bench.store.upgrade import upgrade_directory
+
+    for out in args.dirs:
+        try:
+            was = upgrade_directory(out)
+        except RecordsFileError as e:
+            fail(str(e))
+        if was is None:
+            print(f"{out}: schema {SCHEMA_VERSION} already")
+        else:
+            print(
+                f"{out}: schema {was} → {SCHEMA_VERSION}; rebuild its report: "
+                f"python -m bench report --out {out}"
+            )
+    return 0

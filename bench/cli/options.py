@@ -8,13 +8,16 @@ import argparse
 import dataclasses
 import datetime
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn, get_type_hints
 
+from bench.plan.ab import AbConfig
+from bench.plan.commands import CompareConfig, DepthConfig, ReportConfig
 from bench.plan.config import PROFILES, BenchConfig, profile_value
-from bench.plan.settings import Option, TrainSettings, options
+from bench.plan.settings import ConfigError, Option, TrainSettings, options
 from bench.sweep.executors import EXECUTORS
-from mnist_models import STYLES, is_architecture_name
 
 EPILOG = """\
 Profiles: smoke (CI check, under a minute), quick (default, within 5 minutes on a 2-core CPU),
@@ -32,6 +35,7 @@ Subcommands:
   python -m bench depth [--depths 2,5,...]  what each style costs from 2 layers to hundreds
   python -m bench depth --arch cnn,mlp      the same for these models, both Sequential idioms
   python -m bench ab BASE NEW               two installs timed in pairs of processes: an upgrade
+  python -m bench upgrade DIR ...           convert sweeps of an older schema to this one
 """
 RUNS_DIR = Path("runs")
 
@@ -112,28 +116,69 @@ def defaults_text(name: str, option: Option) -> str:
     return " (" + ", ".join(f"{p} {v}" for p, v in shown.items()) + ")"
 
 
+def default_text(cls: type, name: str, option: Option) -> str:
+    """The default of setting `name` of `cls`, as its help shows it: " (3)"."""
+    default = {f.name: f.default for f in dataclasses.fields(cls)}[name]
+    return "" if default is dataclasses.MISSING else f" ({_show(option, default)})"
+
+
 def setting_options() -> dict[str, Option]:
     """Every setting the run command takes, by field name: the sweep's, then each run's."""
     return {**options(BenchConfig), **options(TrainSettings)}
 
 
-def _add_setting(parser: argparse.ArgumentParser, name: str, option: Option, kind: type) -> None:
-    flag = option.flag_for(name)
-    help_text = option.help + defaults_text(name, option)
-    if option.boolean:
-        parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, help=help_text)
-    else:
-        kind = _typed(option.parse) if option.parse else kind  # argparse words its own errors
+class _Renamed(argparse.Action):
+    """An older spelling of a flag: read as the new one, with a note that names it."""
+
+    def __init__(self, option_strings, dest, renamed_to: str, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.renamed_to = renamed_to
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"bench: note: {option_string} is now {self.renamed_to}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_settings(
+    parser: argparse.ArgumentParser, cls: type, shown: Callable[[str, Option], str] | None = None
+) -> None:
+    """Adds a flag for every setting of dataclass `cls`: its type, choices and help from the
+    field, its default as `shown` gives it (else the field's), its older spellings hidden."""
+    for name, option in options(cls).items():
+        flag = option.flag_for(name)
+        help_text = option.help + (shown or partial(default_text, cls))(name, option)
+        if option.boolean:
+            action = argparse.BooleanOptionalAction
+            parser.add_argument(flag, dest=name, action=action, help=help_text)
+            continue
+        kind = _typed(option.parse) if option.parse else _field_type(cls, name)
         parser.add_argument(flag, dest=name, type=kind, choices=option.choices, help=help_text)
+        for alias in option.aliases:
+            parser.add_argument(
+                alias,
+                dest=name,
+                type=kind,
+                choices=option.choices,
+                action=_Renamed,
+                renamed_to=flag,
+                help=argparse.SUPPRESS,
+            )
 
 
-def _field_types() -> dict[str, type]:
-    hints = {**get_type_hints(BenchConfig), **get_type_hints(TrainSettings)}
+def config_from(cls: type, args: argparse.Namespace, **fixed: Any) -> Any:
+    """`cls` from the settings given on the command line (the rest at their defaults) and
+    `fixed`; a value it does not allow ends the program with one line."""
+    given = {name: getattr(args, name) for name in options(cls) if getattr(args, name) is not None}
+    try:
+        return cls(**fixed, **given)
+    except ConfigError as e:
+        fail(str(e))
+
+
+def _field_type(cls: type, name: str) -> type:
     # int | None, float | None: argparse converts with the type that is not None
-    return {
-        name: next(t for t in getattr(hint, "__args__", (hint,)) if t is not type(None))
-        for name, hint in hints.items()
-    }
+    hint = get_type_hints(cls)[name]
+    return next(t for t in getattr(hint, "__args__", (hint,)) if t is not type(None))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,9 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--profile", choices=PROFILES, default="quick", help="defaults (quick)")
-    kinds = _field_types()
-    for name, option in setting_options().items():
-        _add_setting(p, name, option, kinds[name])
+    for cls in (BenchConfig, TrainSettings):
+        add_settings(p, cls, shown=defaults_text)
     p.add_argument(
         "--out",
         type=Path,
@@ -188,7 +232,7 @@ def report_parser() -> argparse.ArgumentParser:
     p = _subcommand(
         "report", "Rebuild tables and charts.", "results dir (the newest sweep in runs/)"
     )
-    p.add_argument("--time-margin", type=float, help="timing verdicts' margin in %% (the sweep's)")
+    add_settings(p, ReportConfig)
     return p
 
 
@@ -207,45 +251,11 @@ def compare_parser() -> argparse.ArgumentParser:
         metavar="SWEEP",
         help="BASE NEW (two sweeps' directories), or three or more, in order",
     )
-    p.add_argument(
-        "--fail-on-regression",
-        action="store_true",
-        help="exit 1 when a time is slower, or accuracy lower, beyond its margin",
-    )
-    p.add_argument("--time-margin", type=float, default=None, help="timing margin in %% (3)")
+    add_settings(p, CompareConfig)
     return p
 
 
-def arch_list(text: str) -> tuple[str, ...]:
-    """--arch of the depth command: comma-separated architecture names, none repeated."""
-    archs = tuple(part.strip() for part in text.split(","))
-    bad = [a for a in archs if not is_architecture_name(a)]
-    if bad or len(set(archs)) != len(archs):
-        raise ValueError(
-            f"expected distinct architectures like cnn,mlp or module:NAME; received {text!r}"
-        )
-    return archs
-
-
-def depth_list(text: str) -> tuple[int, ...]:
-    """--depths: two or more increasing whole numbers from 1 to 9999, comma-separated."""
-    try:
-        depths = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated whole numbers like 2,5,14; received {text!r}"
-        ) from None
-    increasing = list(depths) == sorted(set(depths))
-    if len(depths) < 2 or not increasing or not 1 <= depths[0] <= depths[-1] <= 9999:
-        raise argparse.ArgumentTypeError(
-            f"expected two or more increasing depths from 1 to 9999; received {text!r}"
-        )
-    return depths
-
-
 def depth_parser() -> argparse.ArgumentParser:
-    from bench.sweep.depth import DEFAULT_DEPTHS, STEADY_ROUNDS
-
     p = _subcommand(
         "depth",
         "What each style costs as a Dense stack grows: the one-time steps paired in cycles, the "
@@ -253,40 +263,7 @@ def depth_parser() -> argparse.ArgumentParser:
         "differences.",
         "output dir (a new runs/<time>-depth/)",
     )
-    which = p.add_mutually_exclusive_group()
-    which.add_argument(
-        "--depths",
-        type=depth_list,
-        default=DEFAULT_DEPTHS,
-        help=f"hidden layers of each model ({','.join(map(str, DEFAULT_DEPTHS))})",
-    )
-    which.add_argument(
-        "--arch",
-        type=_typed(arch_list),
-        help="instead of the Dense stack: these architectures at their own size, in every "
-        "style and both Sequential idioms (cnn,mlp, or module:NAME)",
-    )
-    p.add_argument(
-        "--cycles",
-        type=int,
-        help="recorded one-time cycles at every depth (6 up to 16 layers, 3 up to 64, 2 above)",
-    )
-    p.add_argument(
-        "--steady-rounds",
-        type=int,
-        default=STEADY_ROUNDS,
-        help=f"steady rounds at each depth ({STEADY_ROUNDS})",
-    )
-    p.add_argument(
-        "--profiles", type=int, default=2, help="one-time steps to profile at the deepest depth (2)"
-    )
-    p.add_argument("--time-margin", type=float, default=None, help="margin in %% (10)")
-    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
-    p.add_argument(
-        "--report-only",
-        action="store_true",
-        help="rewrite --out's report from its records, timing nothing",
-    )
+    add_settings(p, DepthConfig)
     return p
 
 
@@ -304,48 +281,22 @@ def ab_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "new", metavar="NEW", help="the candidate's python (may be BASE's, with --new-env settings)"
     )
-    p.add_argument(
-        "--base-env",
-        action="append",
-        metavar="NAME=VALUE",
-        help="an environment setting for BASE's workers (repeatable)",
+    for side in ("base", "new"):
+        p.add_argument(
+            f"--{side}-env",
+            action="append",
+            metavar="NAME=VALUE",
+            help=f"an environment setting for {side.upper()}'s workers (repeatable)",
+        )
+    add_settings(p, AbConfig)
+    return p
+
+
+def upgrade_parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="python -m bench upgrade",
+        description="Convert sweep directories of an older schema in place, so that report, "
+        "compare and --resume read them; then rebuild each report with python -m bench report.",
     )
-    p.add_argument(
-        "--new-env",
-        action="append",
-        metavar="NAME=VALUE",
-        help="an environment setting for NEW's workers (repeatable)",
-    )
-    p.add_argument("--arch", default="cnn", help="one architecture, built-in or module:NAME (cnn)")
-    p.add_argument("--styles", default=",".join(STYLES), help="styles (all three)")
-    p.add_argument("--cycles", type=int, default=3, help="one-time cycles a process (3)")
-    p.add_argument("--rounds", type=int, default=10, help="steady rounds a process (10)")
-    p.add_argument(
-        "--min-pairs",
-        type=int,
-        default=4,
-        help="pairs before the run may stop on decided verdicts (4)",
-    )
-    p.add_argument("--max-pairs", type=int, default=20, help="the most pairs (20)")
-    p.add_argument("--budget", default="10m", help="wall time of the whole run (10m)")
-    p.add_argument("--time-margin", type=float, default=None, help="steady margin in %% (3)")
-    p.add_argument("--one-time-margin", type=float, default=None, help="one-time margin in %% (10)")
-    p.add_argument(
-        "--seeds",
-        default="3",
-        help="short runs for accuracy, one per side and seed: N (1..N), a list 1,2,7, or 0 (3)",
-    )
-    p.add_argument(
-        "--capabilities",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="check what each style can do on each side; NEW loads BASE's .keras files (on)",
-    )
-    p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
-    p.add_argument(
-        "--fail-on-regression",
-        action="store_true",
-        help="exit 1 on a slowdown or accuracy drop past its margin whose interval excludes no "
-        "change, or a lost capability",
-    )
+    p.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="sweep directories")
     return p

@@ -14,14 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.plan.settings import (
-    DEFAULT_ONE_TIME_MARGIN,
-    DEFAULT_TIME_MARGIN,
-    ConfigError,
-    TrainSettings,
-)
+from bench.plan import shared
+from bench.plan.settings import ConfigError, TrainSettings, setting, validate
 from bench.plan.specs import MEASURES, OneTimeSpec, RunSpec
-from mnist_models import reference_of
+from bench.plan.values import check_archs, known, names, parse_seeds, show_seeds
+from mnist_models import STYLES, reference_of
 
 SIDES = ("base", "new")
 
@@ -71,29 +68,46 @@ class AbConfig:
     new: Side
     settings: TrainSettings
     out: Path
-    arch: str = "cnn"
-    styles: tuple[str, ...] = ()
-    cycles: int = 3  # one-time cycles a process, after its warm-up
-    rounds: int = 10  # steady rounds a process, on its last cycle's models
-    min_pairs: int = 4  # pairs before the run may stop on decided verdicts
-    max_pairs: int = 20
-    budget: float | None = 600.0  # seconds of the whole run
-    time_margin: float = DEFAULT_TIME_MARGIN
-    one_time_margin: float = DEFAULT_ONE_TIME_MARGIN
-    data_dir: str | None = None
-    seeds: tuple[int, ...] = (1, 2, 3)  # one short run per side and seed; () for none
-    capabilities: bool = True
+    arch: str = setting(
+        "cnn", help="one architecture, built-in or module:NAME", check=lambda a: check_archs((a,))
+    )
+    styles: tuple[str, ...] = setting(
+        STYLES, help="styles", parse=names(STYLES), check=known("style", STYLES)
+    )
+    one_time_cycles: int = shared.one_time_cycles(3, minimum=1)
+    steady_rounds: int = shared.steady_rounds(10, minimum=1)
+    min_processes: int = shared.min_processes(
+        4, help="pairs of processes before the run may stop on decided verdicts (2 or more)"
+    )
+    max_processes: int = shared.max_processes(20, help="the most pairs of processes")
+    budget: float | None = shared.budget(600.0, help="wall time of the whole run")
+    time_margin: float = shared.time_margin()
+    one_time_margin: float = shared.one_time_margin()
+    seeds: tuple[int, ...] = setting(
+        (1, 2, 3),
+        help="short runs for accuracy, one per side and seed: N (1..N), a list 1,2,7, or 0",
+        parse=lambda text: () if text.strip() == "0" else parse_seeds(text),
+        show=lambda seeds: show_seeds(seeds) if seeds else "0",
+    )
+    capabilities: bool = setting(
+        True,
+        help="check what each style can do on each side; NEW loads BASE's .keras files",
+        boolean=True,
+    )
+    data_dir: str | None = shared.data_dir()
+    fail_on_regression: bool = shared.fail_on_regression(
+        "exit 1 on a slowdown or accuracy drop past its margin whose interval excludes no "
+        "change, or a lost capability"
+    )
     command: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
-        if not 2 <= self.min_pairs <= self.max_pairs:
+        validate(self)
+        if not 2 <= self.min_processes <= self.max_processes:
             raise ConfigError(
-                f"--min-pairs must be at least 2 and at most --max-pairs "
-                f"({self.max_pairs}); received {self.min_pairs}"
+                f"--min-processes must be at least 2 and at most --max-processes "
+                f"({self.max_processes}); received {self.min_processes}"
             )
-        for name in ("cycles", "rounds"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"--{name} must be at least 1; received {getattr(self, name)}")
 
     @property
     def reference(self) -> str:
@@ -111,10 +125,10 @@ class AbConfig:
             self.styles,
             1,
             self.settings,
-            self.cycles,
+            self.one_time_cycles,
             process=pair,
             data_dir=self.data_dir,
-            steady_rounds=self.rounds,
+            steady_rounds=self.steady_rounds,
             steady_measures=MEASURES,
         )
 

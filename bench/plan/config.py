@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.plan import shared
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, install_hint, installed
 from bench.plan.settings import (
-    DEFAULT_ONE_TIME_MARGIN,
-    DEFAULT_TIME_MARGIN,
     INIT_DIR,
     ConfigError,
     TrainSettings,
@@ -21,17 +20,11 @@ from bench.plan.settings import (
 from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec, balanced_build_order
 from bench.plan.values import (
     check_archs,
-    check_budget,
-    check_data_dir,
-    check_paired_rounds,
     check_previous_files,
     check_seeds,
     known,
     names,
-    parse_duration,
     parse_seeds,
-    percent,
-    show_duration,
     show_seeds,
 )
 from mnist_models import ARCHS, STYLES, reference_of
@@ -69,12 +62,7 @@ class BenchConfig:
         parse=names(BACKENDS, every="all"),
         check=known("backend", BACKENDS),
     )
-    data_dir: str | None = setting(
-        None,
-        help="directory with the MNIST IDX files or mnist.npz",
-        parse=str,
-        check=check_data_dir,
-    )
+    data_dir: str | None = shared.data_dir()
     resume: bool = False
     order_seed: int = setting(0, help="seed of the shuffled run and build orders", check=whole(0))
     # (arch, style) pairs the architecture cannot express: found by the sweep's pre-check
@@ -95,57 +83,37 @@ class BenchConfig:
         parse=str,
         check=check_previous_files,
     )
-    paired_rounds: int = setting(
-        0,
-        help="rounds in each process of the paired timing phase (0 = off)",
-        check=check_paired_rounds,
-    )
-    paired_processes: int = setting(
+    steady_rounds: int = shared.steady_rounds(0, minimum=2, off=True)
+    max_processes: int = shared.max_processes(
         1,
         help="the most independent processes of each paired phase per arch (steady and "
         "one-time); a phase stops earlier once its verdicts are decided",
-        check=whole(1),
     )
     one_time_processes: int = setting(
         0,
-        help="the most processes of each one-time phase per arch (0 = as many as "
-        "--paired-processes)",
+        help="the most processes of each one-time phase per arch (0 = as many as --max-processes)",
         check=whole(0),
     )
-    paired_min_processes: int = setting(
+    min_processes: int = shared.min_processes(
         1,
         help="the fewest processes of each steady paired phase per arch before it may stop "
         "on its verdicts (a one-time phase may stop after one block)",
+    )
+    steady_instances: int = setting(
+        1,
+        help="instances of each style in each steady paired process",
         check=whole(1),
+        aliases=("--paired-instances",),
     )
-    paired_instances: int = setting(
-        1, help="instances of each style in each steady paired process", check=whole(1)
-    )
-    budget: float | None = setting(
+    budget: float | None = shared.budget(
         None,
         help="wall time of the whole sweep (300, 5m, 1h): the runs go first, then the "
         "paired phases while what is left pays for their next processes; a profile's budget "
         "is per backend",
-        parse=parse_duration,
-        check=check_budget,
-        show=show_duration,
     )
-    time_margin: float = setting(
-        DEFAULT_TIME_MARGIN,
-        help="equivalence margin of the timing verdicts, in percent",
-        check=percent,
-    )
-    one_time_cycles: int = setting(
-        0,
-        help="cycles of the one-time phase (build, compile, first step, first predict, save, "
-        "load) in each one-time process, after a warm-up (0 = off)",
-        check=whole(0),
-    )
-    one_time_margin: float = setting(
-        DEFAULT_ONE_TIME_MARGIN,
-        help="equivalence margin of the one-time verdicts, in percent",
-        check=percent,
-    )
+    time_margin: float = shared.time_margin()
+    one_time_cycles: int = shared.one_time_cycles(0, minimum=1, off=True)
+    one_time_margin: float = shared.one_time_margin()
 
     def __post_init__(self):
         validate(self)
@@ -198,7 +166,7 @@ class BenchConfig:
     def paired_specs(self) -> list[PairedSpec]:
         """Every process of the paired phase, per backend process by process, each covering
         every arch; none when the phase is off or there is no reference style to compare with."""
-        if not self.paired_rounds:
+        if not self.steady_rounds:
             return []
         return [
             PairedSpec(
@@ -206,22 +174,22 @@ class BenchConfig:
                 self.styles_of(arch),
                 self.seeds[0],
                 self.backend_settings(backend),
-                self.paired_rounds,
+                self.steady_rounds,
                 self.order_seed + process,
                 process,
                 data_dir=self.data_dir,
                 build_order=balanced_build_order(self.styles_of(arch), process, self.order_seed),
-                instances=self.paired_instances,
+                instances=self.steady_instances,
             )
             for backend in self.backends
-            for process in range(self.paired_processes)
+            for process in range(self.max_processes)
             for arch in self.archs
             if len(self.styles_of(arch)) >= 2
         ]
 
     def most_processes(self, phase: str) -> int:
         """The most processes of a paired phase ("steady" or "one_time") per arch."""
-        return most_processes(phase, self.paired_processes, self.one_time_processes)
+        return most_processes(phase, self.max_processes, self.one_time_processes)
 
     def one_time_specs(self) -> list[OneTimeSpec]:
         """Every process of the one-time phase, per backend process by process, each covering
@@ -249,10 +217,10 @@ class BenchConfig:
         return {**dataclasses.asdict(self), "out": str(self.out)}
 
 
-def most_processes(phase: str, paired_processes: int, one_time_processes: int = 0) -> int:
+def most_processes(phase: str, max_processes: int, one_time_processes: int = 0) -> int:
     """The most processes of a paired phase per arch: `--one-time-processes` for the one-time
-    phase where it is set, else `--paired-processes`."""
-    return (phase == "one_time" and one_time_processes) or paired_processes
+    phase where it is set, else `--max-processes`."""
+    return (phase == "one_time" and one_time_processes) or max_processes
 
 
 # Each profile is a complete set of defaults; options given on the command line override them.
@@ -266,7 +234,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         epochs=1,
         train_images=2_048,
         test_images=1_024,
-        paired_rounds=0,
+        steady_rounds=0,
         one_time_cycles=0,
         capabilities=False,
     ),
@@ -282,11 +250,11 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         epochs=2,
         train_images=6_000,
         test_images=5_000,
-        paired_rounds=16,
-        paired_processes=30,
+        steady_rounds=16,
+        max_processes=30,
         # as in the full profile, three Latin squares before a steady phase may stop on its
         # aims: stopping from 3 or 6 covers under 93 % in the coverage simulation
-        paired_min_processes=9,
+        min_processes=9,
         # one block: it decides build and load (3 processes do); compile and save sit near
         # the margin's edge, 24 to 36 processes away, so the rest of the budget goes to the
         # steady phase (docs/methodology.md, "What the default's five minutes answer")
@@ -311,9 +279,9 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # of build orders (nine processes: the coverage simulation's minimum for ≥ 93 %), at
         # most 30 processes. Rounds, instances and cycles per process come from the variance
         # components (docs/methodology.md, "How many processes, rounds and instances").
-        paired_rounds=20,
-        paired_processes=30,
-        paired_min_processes=9,
+        steady_rounds=20,
+        max_processes=30,
+        min_processes=9,
         # The one-time phase may stop after one block (its interval is over cycles); its cap
         # bounds the verdicts that sit near the ±10 % margin, which no affordable number of
         # cycles decides: at 21 processes the simulation's wrong verdicts at no difference stay
@@ -321,7 +289,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         one_time_processes=21,
         # instances of one model in one process run a few per cent apart (single-image latency);
         # two instances per style halve that part of the spread between processes
-        paired_instances=2,
+        steady_instances=2,
         one_time_cycles=6,
     ),
 }

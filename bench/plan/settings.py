@@ -66,6 +66,8 @@ class Option:
     boolean: bool = False  # --x / --no-x
     check: Callable[[Any], str | None] | None = None
     show: Callable[[Any], str] | None = None  # a default as the help text shows it
+    # older spellings of the flag: still read, hidden from --help, each use told its new name
+    aliases: tuple[str, ...] = ()
 
     def flag_for(self, name: str) -> str:
         """The flag of setting `name`: its own, else --the-field-name."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from bench.plan.settings import ConfigError
 from mnist_models import ARCHS, is_architecture_name
@@ -116,15 +117,25 @@ def check_seeds(seeds: tuple[int, ...]) -> None:
         raise ConfigError(f"seeds must not repeat; received {list(seeds)}")
 
 
-def check_paired_rounds(rounds: int) -> str | None:
-    if not isinstance(rounds, int) or rounds < 0 or rounds == 1:
-        # one round gives no interval
-        return "a whole number: 0 (off) or at least 2"
-    return None
+def check_rounds(minimum: int, off: bool = False):
+    """A check of rounds or cycles: a whole number >= `minimum`, or 0 (off) where `off`; None
+    is a command's own default."""
+
+    def check(value: Any) -> str | None:
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value is None or (whole and (value >= minimum or (off and value == 0))):
+            return None
+        return (
+            f"a whole number: 0 (off) or at least {minimum}"
+            if off
+            else f"a whole number >= {minimum}"
+        )
+
+    return check
 
 
-def percent(value: float) -> str | None:
-    return None if 0 < value < 100 else "a percentage in (0, 100), e.g. 3"
+def percent(value: float | None) -> str | None:
+    return None if value is None or 0 < value < 100 else "a percentage in (0, 100), e.g. 3"
 
 
 def check_previous_files(path: str | None) -> None:

@@ -56,8 +56,8 @@ def ab_results(run: AbRun) -> dict[str, Any]:
         "arch": c.arch,
         "styles": list(c.styles),
         "reference": c.reference,
-        "cycles": c.cycles,
-        "rounds": c.rounds,
+        "one_time_cycles": c.one_time_cycles,
+        "steady_rounds": c.steady_rounds,
         "pairs": len({p for _, p, _ in run.records}),
         "failed_processes": sum(r.status != "ok" for _, _, r in run.records),
         "failed_runs": sum(r.status != "ok" for _, r in run.runs),
@@ -118,8 +118,8 @@ def ab_markdown(found: dict[str, Any]) -> str:
         "",
         *[f"- {_side_line(n, found['sides'][n])}" for n in ("base", "new")],
         f"- {found['arch']}, {', '.join(found['styles'])}; {found['pairs']} pairs of "
-        f"processes in ABBA order, each {found['cycles']} one-time cycles and "
-        f"{found['rounds']} steady rounds; stopped: {found['stopped']}; "
+        f"processes in ABBA order, each {found['one_time_cycles']} one-time cycles and "
+        f"{found['steady_rounds']} steady rounds; stopped: {found['stopped']}; "
         f"{found['wall_seconds'] / 60:.1f} min",
         "",
     ]

@@ -182,7 +182,7 @@ def _what_decides(phases: list[dict[str, Any]]) -> str:
             for p in capped
         )
         return f"their phase ran its most processes: {names}"
-    return "more --paired-processes may decide them"
+    return "more --max-processes may decide them"
 
 
 def report_lines(results: dict[str, Any], out: Path) -> list[str]:

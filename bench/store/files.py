@@ -64,7 +64,8 @@ def append_line(path: Path, payload: dict[str, Any]) -> None:
 
 
 class RecordsFileError(ValueError):
-    """A records file has a malformed line that is not a torn last line."""
+    """A records file has a malformed line that is not a torn last line, or is of a schema
+    this harness does not read."""
 
 
 def read_lines(path: Path) -> list[dict[str, Any]]:

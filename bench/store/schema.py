@@ -1,5 +1,6 @@
-"""The format of a sweep's files: their names, the schema version, and the one place where
-older shapes are read into the current one.
+"""The format of a sweep's files: their names, the schema version every JSON file carries, and
+the one reader of sweep.json, which refuses another schema in one line. Older directories are
+converted by `python -m bench upgrade DIR` (`bench.store.upgrade`), never read as they are.
 
 Format history (`SCHEMA_VERSION`):
   1: first version.
@@ -58,85 +59,57 @@ Format history (`SCHEMA_VERSION`):
      ("slower, beyond margin", "higher, within margin"; was "different, …" beside
      `direction`), in results.json, compare.json and history.json alike. Older verdicts are
      read in today's words (`upgrade_verdict`).
+  12: one vocabulary: sweep.json's config names `steady_rounds`, `max_processes`,
+     `min_processes` and `steady_instances` (were `paired_rounds`, `paired_processes`,
+     `paired_min_processes`, `paired_instances`); its capabilities are in the five outcomes.
+     results.json is an output that nothing reads: it holds no runs, and `report`, `compare`
+     and `history` compute from the raw records. Readers take this schema only; `python -m
+     bench upgrade DIR` converts 2 to 11.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from pathlib import Path
 from typing import Any
 
-from bench.store.capabilities import upgrade_capabilities
+from bench.store.files import RecordsFileError, read_json
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 RUNS_FILE = "runs.jsonl"
 PAIRED_FILE = "paired.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
-# results.json of these schemas can be read (`upgrade_results`): 2, 3, 5, 6 and 8 only lack
-# fields, 7 is read as it is, 9's capabilities are upgraded, and 10's verdicts reworded.
-READABLE_SCHEMAS = (2, 3, 4, 5, 6, 7, 8, 9, 10, SCHEMA_VERSION)
-OLD_DIFFERENCE = "different, "  # schema 10 and before: a difference's verdict began so
-Words = Callable[[str], tuple[str, str]]  # a metric's words for a higher and a lower value
 
 
-def upgrade_verdict(entry: dict[str, Any], words: Words) -> dict[str, Any]:
-    """A comparison whose verdict says "different, …" (schema 10 and before) in today's words:
-    its direction in the words of its metric."""
-    found = entry.get("verdict")
-    if not isinstance(found, str) or not found.startswith(OLD_DIFFERENCE):
-        return entry
-    higher, lower = words(entry.get("metric") or entry.get("measure") or "")
-    word = higher if entry.get("direction") == "higher" else lower
-    return {**entry, "verdict": word + ", " + found.removeprefix(OLD_DIFFERENCE)}
+def read_sweep(out: Path) -> dict[str, Any] | None:
+    """`out`'s sweep.json, or None where it has none.
 
-
-def upgrade_comparison(entry: dict[str, Any]) -> dict[str, Any]:
-    """A comparison of schema 2 or 3 in the current shape (`scale` became `unit`)."""
-    if "unit" in entry or "scale" not in entry:
-        return entry
-    upgraded = {k: v for k, v in entry.items() if k != "scale"}
-    return {**upgraded, "unit": entry["scale"]}
-
-
-def upgrade_paired(entry: dict[str, Any]) -> dict[str, Any]:
-    """A paired entry of schema 2 or 3 in the current shape: the comparison's own field names,
-    and `n`, the units its interval is over (processes where there were several, else rounds)."""
-    if "estimate" in entry:
-        return {"phase": "steady", **entry}
-    renamed = {
-        "ratio": "estimate",
-        "ci_low": "ci95_low",
-        "ci_high": "ci95_high",
-        "margin_percent": "margin",
-    }
-    upgraded = {renamed.get(k, k): v for k, v in entry.items()}
-    processes = entry.get("processes", 1)
-    upgraded.setdefault("metric", entry["measure"])
-    upgraded.setdefault("unit", "ratio")
-    upgraded.setdefault("n", processes if processes > 1 else entry.get("rounds"))
-    upgraded.setdefault("backend", "tensorflow")  # schema 2: before the backend axis
-    upgraded.setdefault("phase", "steady")  # before schema 5 every paired entry was steady
-    return upgraded
+    Raises:
+        RecordsFileError: it is of another schema; the message says how to convert it.
+    """
+    path = out / SWEEP_FILE
+    if not path.exists():
+        return None
+    try:
+        sweep = read_json(path)
+    except json.JSONDecodeError as e:
+        raise RecordsFileError(f"{path}: not JSON ({e.msg})") from None
+    version = sweep.get("schema_version") if isinstance(sweep, dict) else None
+    if version == SCHEMA_VERSION:
+        return sweep
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise RecordsFileError(
+            f"{path} has schema {version}, newer than this harness reads ({SCHEMA_VERSION}); "
+            "install the harness that wrote it"
+        )
+    raise RecordsFileError(
+        f"{path} has schema {version}; this harness reads schema {SCHEMA_VERSION}: convert "
+        f"it with `python -m bench upgrade {out}`, then `python -m bench report --out {out}`"
+    )
 
 
 def sweep_commands(sweep: dict[str, Any]) -> list[list[str]]:
-    """Every command that wrote to a sweep's directory, oldest first, from its sweep.json (or
-    results.json); one from before `commands` was kept holds its last command only."""
+    """Every command that wrote to a sweep's directory, oldest first."""
     return sweep.get("commands") or [sweep.get("command") or []]
-
-
-def upgrade_results(results: dict[str, Any], words: Words) -> dict[str, Any]:
-    """results.json of any readable schema, in the current shape; `words` gives each metric's
-    words for a higher and a lower value (`bench.analysis.metrics.words_for`)."""
-    summary = dict(results.get("summary") or {})
-    for key in ("comparisons", "backend_comparisons"):
-        summary[key] = [
-            upgrade_verdict(upgrade_comparison(c), words) for c in summary.get(key) or []
-        ]
-    return {
-        **results,
-        "summary": summary,
-        "paired": [upgrade_verdict(upgrade_paired(e), words) for e in results.get("paired") or []],
-        "capabilities": upgrade_capabilities(results.get("capabilities") or {}),
-    }

@@ -96,8 +96,8 @@ def side_environment(side: Side) -> dict[str, Any]:
 
 def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
     """Runs each side's short runs and capability checks, then pairs of processes until every
-    verdict is decided (after `min_pairs`, at an even number of pairs, so that each side ran
-    first as often), `max_pairs`, or the budget."""
+    verdict is decided (after `min_processes`, at an even number of pairs, so that each side ran
+    first as often), `max_processes`, or the budget."""
     started = time.perf_counter()
     executors = {
         name: LocalExecutor(
@@ -165,13 +165,13 @@ def _pairs(
 ) -> None:
     config = run.config
     costs: list[float] = []
-    for pair in range(config.max_pairs):
+    for pair in range(config.max_processes):
         spent = time.perf_counter() - started
         if config.budget is not None and costs and spent + 2 * max(costs) > config.budget:
             run.stopped = "budget spent"
             break
         for name in pair_order(pair):
-            echo(f"pair {pair + 1}/{config.max_pairs}, {name.upper()} …")
+            echo(f"pair {pair + 1}/{config.max_processes}, {name.upper()} …")
             began = time.perf_counter()
             record = jobs.run_one_time_in_worker(config.spec(pair), executors[name])
             costs.append(time.perf_counter() - began)
@@ -183,7 +183,7 @@ def _pairs(
             if record.status != "ok":
                 echo(_failed(name, record.error))
         done = pair + 1
-        if done >= config.min_pairs and done % 2 == 0:
+        if done >= config.min_processes and done % 2 == 0:
             entries = ab_entries(run.records, config.time_margin, config.one_time_margin)
             if all_decided(entries):
                 run.stopped = "verdicts decided"

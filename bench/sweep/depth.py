@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.depth import at_depth, depth_of, largest_differences
+from bench.plan.commands import default_cycles
 from bench.plan.config import COMMON_DEFAULTS
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import OneTimeSpec
@@ -28,21 +29,12 @@ from bench.store.schema import ONE_TIME_FILE
 from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 
-DEFAULT_DEPTHS = (2, 5, 14, 37, 97, 256)  # 2 to 256, each about 2.64 times the one before
 # every style and Sequential idiom an architecture may have, in the reports' order; the
 # pre-check says which each one builds (the family: all but the list, which its Sequential is)
 NAMES = ("sequential", "sequential_list", "sequential_add", "functional", "subclassed")
 WARMUP_ARCH = "dense-2"  # pays a process's first costs, whatever the depth, in a second
-STEADY_ROUNDS = 10
-PROFILED_STEPS = 2
 PROFILES_FILE = "profiles.json"
 SEED = 1
-
-
-def default_cycles(depth: int) -> int:
-    """Recorded cycles at `depth`: fewer where a cycle takes minutes; the intervals say what
-    that costs in precision."""
-    return 6 if depth <= 16 else 3 if depth <= 64 else 2
 
 
 def depth_settings() -> TrainSettings:
@@ -82,9 +74,9 @@ def run_depth(
     *,
     margin: float,
     data_dir: str | None = None,
-    cycles: int | None = None,
-    steady_rounds: int = STEADY_ROUNDS,
-    profiles: int = PROFILED_STEPS,
+    cycles: int | None,
+    steady_rounds: int,
+    profiles: int,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Measures every architecture (`dense-<depth>` members, or named ones) in each of `NAMES`

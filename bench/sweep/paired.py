@@ -90,10 +90,10 @@ def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRul
     after its first block: its interval is over cycles, never narrower than the processes'
     spread gives, and the error-rate simulation holds its bounds from there
     (docs/methodology.md, "The rule's error rates"); a steady phase's interval is over
-    processes, so it waits for `--paired-min-processes`."""
+    processes, so it waits for `--min-processes`."""
     most = config.most_processes(phase)
     block = len(config.styles_of(arch))
-    fewest = block if phase == ONE_TIME else config.paired_min_processes
+    fewest = block if phase == ONE_TIME else config.min_processes
     return StoppingRule(min(fewest, most), most, block)
 
 

@@ -12,7 +12,6 @@ from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError, settings_from_dict
 from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
-from bench.store.files import read_json
 from bench.store.records import (
     OneTimeRecord,
     PairedRecord,
@@ -25,7 +24,7 @@ from bench.store.records import (
     read_records,
     start_runs_file,
 )
-from bench.store.schema import SWEEP_FILE
+from bench.store.schema import read_sweep
 
 
 @dataclass
@@ -167,10 +166,9 @@ def _split(
 
 def previous_sweep(config: BenchConfig) -> dict[str, Any]:
     """The sweep.json that --resume continues, when it was written under the same settings."""
-    path = config.out / SWEEP_FILE
-    if not config.resume or not path.exists():
+    previous = read_sweep(config.out) if config.resume else None
+    if previous is None:
         return {}
-    previous = read_json(path)
     settings = previous.get("config", {}).get("settings")
     if settings is None or settings_from_dict(settings).key() != config.settings.key():
         return {}  # pending_runs refuses runs under other settings; nothing here carries over

@@ -13,6 +13,7 @@ from bench.render.compare import markdown
 from bench.render.report import write_report
 from bench.store.files import write_json
 from bench.store.records import append_paired, append_record
+from bench.store.schema import SCHEMA_VERSION
 from tests.factories import SETTINGS, paired_record, record
 
 STEP_MS = {1: 10.0, 2: 11.0, 3: 10.5, 4: 12.0}  # per seed: runs vary, as real ones do
@@ -74,6 +75,7 @@ def _sweep(
     write_json(
         directory / "sweep.json",
         {
+            "schema_version": SCHEMA_VERSION,
             "created_at": "2026-11-25T00:00:00+00:00",
             "command": [],
             "config": config_dict,
@@ -157,12 +159,14 @@ def test_differing_settings_are_listed_and_what_depends_on_them_is_not_compared(
 @pytest.mark.parametrize(
     ("break_it", "message"),
     [
-        (lambda d: (d / "results.json").unlink(), "results.json is missing"),
+        (lambda d: (d / "sweep.json").unlink(), "sweep.json is missing"),
         (
-            lambda d: (d / "results.json").write_text('{"schema_version": 1, "runs": []}'),
-            "has schema_version 1; this version of the harness compares schemas 2, 3",
+            lambda d: (d / "sweep.json").write_text('{"schema_version": 1}'),
+            f"has schema 1; this harness reads schema {SCHEMA_VERSION}: convert it with "
+            "`python -m bench upgrade",
         ),
-        (lambda d: (d / "results.json").write_text("{"), "not JSON"),
+        (lambda d: (d / "sweep.json").write_text("{"), "not JSON"),
+        (lambda d: (d / "runs.jsonl").unlink(), "no runs recorded"),
     ],
 )
 def test_unusable_directories_exit_2_with_one_line(tmp_path, capsys, break_it, message):
@@ -182,46 +186,16 @@ def test_compare_refuses_to_write_into_a_compared_directory(tmp_path, capsys):
     assert "is one of the compared directories" in capsys.readouterr().err
 
 
-def test_paired_verdicts_of_both_sweeps_are_set_side_by_side_whatever_their_schema(tmp_path):
-    a, b = _sweep(tmp_path / "a"), _sweep(tmp_path / "b")
-    entry = {
-        "arch": "cnn",
-        "style": "functional",
-        "reference": "sequential",
-        "measure": "train_step",
-        "ratio": 1.0,
-        "ci_low": 0.99,
-        "ci_high": 1.01,
-        "verdict": "equivalent",
-        "direction": None,
-        "ci90_low": 0.992,
-        "ci90_high": 1.008,
-        "margin_percent": 3,
-        "rounds": 8,
-    }
-    slower = {
-        "ratio": 1.2,
-        "ci_low": 1.15,
-        "ci_high": 1.25,
-        "ci90_low": 1.16,
-        "ci90_high": 1.24,
-        "verdict": "different, beyond margin",
-        "direction": "higher",
-    }
-    for directory, changes in ((a, {}), (b, slower)):
+def test_compare_reads_the_records_and_never_the_reports_results_json(tmp_path):
+    a, b = _sweep(tmp_path / "a", processes=4), _sweep(tmp_path / "b", processes=4, effect=1.2)
+    before = compare(a, b)
+    assert before.paired, "premise: paired verdicts on both sides"
+    for directory in (a, b):
         results = json.loads((directory / "results.json").read_text())
-        results["paired"] = [{**entry, **changes}]
+        results["paired"], results["summary"] = [], {}
         write_json(directory / "results.json", results)
-    found = compare(a, b)
-    (change,) = found.paired
-    # written in the shape of schema 3 (ratio, ci_low, ...), read in the one shape of today
-    assert (change["base"]["estimate"], change["new"]["ci95_low"]) == (1.0, 1.15)
-    assert change["new"]["verdict"] == "slower, beyond margin"  # schema 10's words, reworded
-    # no raw paired records beside them: the change itself cannot be judged
-    assert change["verdict"] == "not compared: fewer than 2 processes on a side"
-    text = markdown(found, 3.0)
-    assert "1.000× [0.990, 1.010]" in text and "1.200× [1.150, 1.250]" in text
-
+    after = compare(a, b)
+    assert (after.rows, after.paired) == (before.rows, before.paired)
 
 def test_one_run_per_side_with_the_gate_exits_2_naming_the_cells_and_seeds(tmp_path, capsys):
     a, b = _sweep(tmp_path / "a", seeds=(1,)), _sweep(tmp_path / "b", seeds=(1,))

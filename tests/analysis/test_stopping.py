@@ -223,7 +223,7 @@ def test_fixed_processes_of_normal_values_cover_95_percent_and_decide_by_the_rul
 def test_the_stopping_summary_says_why_each_phase_stopped():
     spec_records = [paired_record(wall_seconds=20.0) for _ in range(3)]
     entries = [entry("train_step", 1.0), entry("latency", 2.0)]
-    config = {"paired_processes": 6, "budget": 180.0}
+    config = {"max_processes": 6, "budget": 180.0}
     (found,) = stopping_summary(entries, spec_records, config)
     assert (found["processes"], found["worker_seconds"], found["stopped"]) == (3, 60.0, DECIDED_ALL)
     assert (found["verdicts"], found["undecided"]) == (2, 0)
@@ -234,15 +234,15 @@ def test_the_stopping_summary_says_why_each_phase_stopped():
     wide = [entry("train_step", 2.0, verdict="inconclusive")]
     assert stopping_summary(wide, spec_records, config)[0]["stopped"] == BUDGET
     assert stopping_summary(wide, spec_records, config)[0]["undecided"] == 1
-    assert stopping_summary(wide, spec_records, {"paired_processes": 3})[0]["stopped"] == MAXIMUM
+    assert stopping_summary(wide, spec_records, {"max_processes": 3})[0]["stopped"] == MAXIMUM
 
 
 def test_the_stopping_summary_gives_the_start_up_only_where_every_process_measured_it():
     measured = [paired_record(wall_seconds=20.0, startup_seconds=5.0) for _ in range(3)]
-    (found,) = stopping_summary([entry()], measured, {"paired_processes": 3})
+    (found,) = stopping_summary([entry()], measured, {"max_processes": 3})
     assert (found["worker_seconds"], found["startup_seconds"]) == (75.0, 15.0)
     older = [*measured, paired_record(process=3, wall_seconds=20.0)]  # before schema 7
-    assert stopping_summary([entry()], older, {"paired_processes": 3})[0]["startup_seconds"] is None
+    assert stopping_summary([entry()], older, {"max_processes": 3})[0]["startup_seconds"] is None
 
 
 def test_a_process_is_priced_at_the_processes_that_timed_what_it_will():
@@ -275,7 +275,7 @@ def test_the_stopping_summary_counts_a_one_time_phase_against_its_own_most():
         build_orders=[],
         wall_seconds=20.0,
     )
-    config = {"paired_processes": 30, "one_time_processes": 3}
+    config = {"max_processes": 30, "one_time_processes": 3}
     (found,) = stopping_summary([entry("build", 9.0, phase="one_time")], [one_time], config)
     assert (found["phase"], found["most_processes"]) == ("one_time", 3)
 

@@ -48,19 +48,22 @@ def _fails(argv, capsys):
             ["--backend", "mxnet"],
             "unknown backend 'mxnet'; expected one of: tensorflow, jax, torch",
         ),
-        (["--paired-rounds", "1"], "paired rounds must be a whole number: 0 (off) or at least 2"),
-        (["--paired-rounds", "-3"], "paired rounds must be a whole number: 0 (off) or at least 2"),
+        (["--steady-rounds", "1"], "steady rounds must be a whole number: 0 (off) or at least 2"),
+        (["--steady-rounds", "-3"], "steady rounds must be a whole number: 0 (off) or at least 2"),
         (["--order-seed", "-1"], "order seed must be a whole number >= 0; received -1"),
         (["--time-margin", "0"], "time margin must be a percentage in (0, 100)"),
         (["compare", "a", "b", "--time-margin", "0"], "time margin must be a percentage"),
         (["report", "--time-margin", "-1"], "time margin must be a percentage"),
-        (["--paired-processes", "0"], "paired processes must be a whole number >= 1"),
-        (["--one-time-cycles", "-1"], "one time cycles must be a whole number >= 0; received -1"),
+        (["--max-processes", "0"], "max processes must be a whole number >= 1"),
+        (
+            ["--one-time-cycles", "-1"],
+            "one time cycles must be a whole number: 0 (off) or at least 1; received -1",
+        ),
         (["--one-time-margin", "-2"], "one time margin must be a percentage in (0, 100)"),
         (["--budget", "0"], "budget must be a duration > 0, e.g. 5m; received 0.0"),
         (["--budget", "5 min"], "invalid duration '5 min'; expected seconds (300), or a number"),
-        (["--paired-instances", "0"], "paired instances must be a whole number >= 1"),
-        (["--paired-min-processes", "0"], "paired min processes must be a whole number >= 1"),
+        (["--steady-instances", "0"], "steady instances must be a whole number >= 1"),
+        (["--min-processes", "0"], "min processes must be a whole number >= 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, expected, capsys):
@@ -116,7 +119,7 @@ def test_help_gives_what_each_profile_sets(capsys):
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
     for profile in PROFILES:
         config = make_config(profile)
-        assert f"{profile} {config.paired_processes}" in text, profile
+        assert f"{profile} {config.max_processes}" in text, profile
         assert f"{profile} {config.settings.epochs}" in text, profile
     assert f"({make_config('quick').settings.batch_size})" in text  # the same in every profile
 
@@ -125,7 +128,7 @@ def test_every_setting_is_a_flag_that_reaches_the_config():
     argv = [
         "--arch",
         "mlp",
-        "--paired-processes",
+        "--max-processes",
         "7",
         "--no-deterministic",
         "--epochs",
@@ -138,15 +141,15 @@ def test_every_setting_is_a_flag_that_reaches_the_config():
         "512",
         "--budget",
         "1.5m",
-        "--paired-instances",
+        "--steady-instances",
         "4",
     ]
     args = build_parser().parse_args(argv)
     config = make_config(
         "quick", "out", **{name: getattr(args, name) for name in setting_options()}
     )
-    assert (config.archs, config.paired_processes, config.time_margin) == (("mlp",), 7, 5.0)
-    assert (config.budget, config.paired_instances) == (90.0, 4)
+    assert (config.archs, config.max_processes, config.time_margin) == (("mlp",), 7, 5.0)
+    assert (config.budget, config.steady_instances) == (90.0, 4)
     s = config.settings
     assert (s.deterministic, s.epochs, s.steps_per_execution, s.train_images) == (False, 4, 3, 512)
     fields = {f.name for cls in (BenchConfig, TrainSettings) for f in dataclasses.fields(cls)}
@@ -186,3 +189,36 @@ def test_device_gpu_without_a_gpu_names_the_backend_that_sees_none(tmp_path, mon
     assert "--device gpu, but tensorflow sees no GPU" in err
     assert "tensorflow[and-cuda]" in err
     assert asked == [("device", '{"backend": "tensorflow"}')]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "dest"),
+    [
+        ("--paired-rounds", "--steady-rounds", "steady_rounds"),
+        ("--paired-processes", "--max-processes", "max_processes"),
+        ("--paired-min-processes", "--min-processes", "min_processes"),
+        ("--paired-instances", "--steady-instances", "steady_instances"),
+    ],
+)
+def test_an_old_spelling_still_reads_hidden_from_help_and_names_its_new_one(old, new, dest, capsys):
+    parser = build_parser()
+    assert getattr(parser.parse_args([old, "4"]), dest) == 4
+    assert f"{old} is now {new}" in capsys.readouterr().err
+    help_text = parser.format_help()
+    assert new in help_text and old not in help_text
+
+
+@pytest.mark.parametrize("command", ["ab", "depth", "compare", "report"])
+def test_every_subcommand_shows_each_default_once_from_its_settings(command, capsys):
+    from bench.plan.ab import AbConfig
+    from bench.plan.commands import CompareConfig, DepthConfig, ReportConfig
+
+    cls = {"ab": AbConfig, "depth": DepthConfig, "compare": CompareConfig, "report": ReportConfig}
+    parser = getattr(options, f"{command}_parser")()
+    help_text = " ".join(parser.format_help().split())
+    settings = options.options(cls[command])
+    assert settings, "premise: the command has settings"
+    for name, option in settings.items():
+        assert option.flag_for(name) in help_text
+        shown = options.default_text(cls[command], name, option)
+        assert " ".join(shown.split()) in help_text, (name, shown)

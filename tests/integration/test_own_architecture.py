@@ -1,9 +1,9 @@
 """`--arch module:NAME` from the command line: a user's architecture through a smoke sweep."""
 
-import json
 
 import pytest
 
+from bench.analysis.summary import latest_records
 from tests.factories import PROJECT, run_bench
 from tests.worker.test_precheck import MODULE
 
@@ -27,8 +27,7 @@ def test_a_users_module_runs_alike_and_a_lopsided_one_is_reported_loudly(tmp_pat
         "user_models:LOPSIDED/sequential: 7,165 parameters against 6,370"
     ) in console
     assert "user_models:SAME: no subclassed style (not written yet)" in console
-    results = json.loads((out / "results.json").read_text())
-    runs = {(r["arch"], r["style"]): r for r in results["runs"]}
+    runs = {(r["arch"], r["style"]): r.to_dict() for r in latest_records(out)}
     assert len(runs) == 4 and all(r["status"] == "ok" for r in runs.values())
     assert runs[("user_models:SAME", "functional")]["identical_to_reference"] is True
     assert runs[("user_models:LOPSIDED", "functional")]["identical_to_reference"] is False

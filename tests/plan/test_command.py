@@ -33,7 +33,7 @@ def test_the_command_gives_back_the_settings_it_was_derived_from(tmp_path):
         tmp_path,
         backends=("tensorflow",),
         seeds=(1, 2, 3, 4, 5),
-        paired_rounds=100,
+        steady_rounds=100,
         budget=2700.0,
         train_images=6000,
         capabilities=False,
@@ -43,7 +43,7 @@ def test_the_command_gives_back_the_settings_it_was_derived_from(tmp_path):
     assert {
         "--seeds",
         "5",
-        "--paired-rounds",
+        "--steady-rounds",
         "100",
         "--budget",
         "45m",

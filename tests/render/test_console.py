@@ -118,7 +118,7 @@ def test_warnings_of_one_kind_become_one_line(tmp_path):
     assert not any("holds 1 and reaches past" in line for line in lines)  # not one per entry
     assert [line for line in lines if "undecided" in line] == [
         "note: cnn: 2 of 2 paired verdicts undecided (summary.md says why); more "
-        "--paired-processes may decide them"
+        "--max-processes may decide them"
     ]
     phase = {"backend": "tensorflow", "arch": "cnn", "stopped": BUDGET}
     results["paired_stopping"] = [phase]

@@ -1,46 +1,101 @@
-"""Older shapes of results.json read into today's, in the one place that knows them."""
+"""One schema read, older ones converted by `python -m bench upgrade`, never on the way in."""
 
-from bench.analysis.metrics import words_for
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.analysis.compare import CompareError, load_results
+from bench.store.files import RecordsFileError
 from bench.store.records import PairedRecord
-from bench.store.schema import READABLE_SCHEMAS, SCHEMA_VERSION, upgrade_results
-from tests.factories import paired_record
+from bench.store.schema import SCHEMA_VERSION, read_sweep
+from bench.store.upgrade import upgrade_directory
+from tests.factories import paired_record, results_dir
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCHEMA_11_SWEEP = {
+    "schema_version": 11,
+    "command": ["--profile", "quick"],
+    "config": {
+        "profile": "quick",
+        "paired_rounds": 16,
+        "paired_processes": 30,
+        "paired_min_processes": 9,
+        "paired_instances": 1,
+        "time_margin": 3.0,
+        "settings": {"epochs": 2, "jit_compile": False},
+    },
+    "capabilities": {"cnn": {"subclassed": {"h5_save_load": {"ok": False, "error": "E: no"}}}},
+}
 
 
-def test_schema_3_comparisons_and_paired_entries_read_in_todays_shape():
-    old = {
-        "schema_version": 3,
-        "summary": {
-            "comparisons": [{"metric": "steady_step_ms", "scale": "ratio", "estimate": 1.1}],
-            "backend_comparisons": [{"metric": "test_accuracy", "scale": "points"}],
-        },
-        "paired": [
-            {
-                "arch": "cnn",
-                "style": "functional",
-                "measure": "latency",
-                "ratio": 1.02,
-                "ci_low": 0.99,
-                "ci_high": 1.05,
-                "margin_percent": 3.0,
-                "processes": 8,
-                "rounds": 800,
-            }
-        ],
-    }
-    new = upgrade_results(old, words_for)
-    assert new["summary"]["comparisons"][0]["unit"] == "ratio"
-    assert "scale" not in new["summary"]["comparisons"][0]
-    assert new["summary"]["backend_comparisons"][0]["unit"] == "points"
-    (entry,) = new["paired"]
-    assert (entry["estimate"], entry["ci95_low"], entry["ci95_high"]) == (1.02, 0.99, 1.05)
-    assert (entry["margin"], entry["n"], entry["unit"], entry["metric"]) == (
-        3.0,
-        8,
-        "ratio",
-        "latency",
+def _old_sweep(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    results_dir(directory)
+    (directory / "sweep.json").write_text(json.dumps(SCHEMA_11_SWEEP))
+    return directory
+
+
+def test_a_sweep_of_an_older_schema_is_refused_in_one_line_that_names_the_upgrade(tmp_path):
+    _old_sweep(tmp_path)
+    with pytest.raises(RecordsFileError) as refused:
+        read_sweep(tmp_path)
+    message = str(refused.value)
+    assert "schema 11" in message and f"python -m bench upgrade {tmp_path}" in message
+    with pytest.raises(CompareError, match="python -m bench upgrade"):
+        load_results(tmp_path)
+
+
+def test_upgrade_renames_the_settings_converts_capabilities_and_is_then_a_no_op(tmp_path):
+    _old_sweep(tmp_path)
+    assert upgrade_directory(tmp_path) == 11
+    sweep = read_sweep(tmp_path)
+    assert sweep["schema_version"] == SCHEMA_VERSION
+    config = sweep["config"]
+    assert (config["steady_rounds"], config["max_processes"], config["min_processes"]) == (
+        16,
+        30,
+        9,
     )
-    assert (entry["backend"], entry["phase"]) == ("tensorflow", "steady")
-    assert 3 in READABLE_SCHEMAS and SCHEMA_VERSION in READABLE_SCHEMAS
+    assert not any(key.startswith("paired_") for key in config)
+    assert config["settings"]["jit_compile"] == "off"
+    check = sweep["capabilities"]["cnn"]["subclassed"]["h5_save_load"]
+    assert (check["outcome"], check["error"]) == ("no", "E: no")
+    assert sweep["commands"] == [["--profile", "quick"]]
+    assert upgrade_directory(tmp_path) is None
+    assert load_results(tmp_path)["config"]["steady_rounds"] == 16
+
+
+def test_the_upgrade_command_converts_then_report_reads_and_bad_input_exits_2(tmp_path):
+    _old_sweep(tmp_path / "old")
+    run = [sys.executable, "-m", "bench"]
+    done = subprocess.run(
+        [*run, "upgrade", str(tmp_path / "old")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"schema 11 → {SCHEMA_VERSION}" in done.stdout
+    assert read_sweep(tmp_path / "old")["schema_version"] == SCHEMA_VERSION
+    missing = subprocess.run(
+        [*run, "upgrade", str(tmp_path / "nothing")], capture_output=True, text=True, timeout=120
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and "sweep.json is missing" in missing.stderr
+
+
+def test_results_json_is_regenerated_identically_from_the_raw_records(tmp_path):
+    from bench.render.report import write_report
+
+    results_dir(tmp_path)
+    write_report(tmp_path)
+    first = json.loads((tmp_path / "results.json").read_text())
+    assert "runs" not in first and first["paired"] is not None, "premise: a whole report"
+    (tmp_path / "results.json").unlink()
+    write_report(tmp_path)
+    again = json.loads((tmp_path / "results.json").read_text())
+    first.pop("created_at"), again.pop("created_at")
+    assert again == first
 
 
 def test_a_paired_record_from_before_copies_held_one_copy_of_each_style():
@@ -49,68 +104,8 @@ def test_a_paired_record_from_before_copies_held_one_copy_of_each_style():
     assert PairedRecord.from_dict(line).instances == 1
 
 
-def test_a_single_process_entry_counts_its_rounds():
-    old = {
-        "measure": "predict",
-        "ratio": 1.0,
-        "ci_low": 0.9,
-        "ci_high": 1.1,
-        "processes": 1,
-        "rounds": 12,
-    }
-    (entry,) = upgrade_results({"paired": [old]}, words_for)["paired"]
-    assert entry["n"] == 12
-
-
-def test_todays_shape_is_left_as_it_is_and_schema_4_entries_are_steady():
-    current = {
-        "paired": [{"estimate": 1.0, "n": 3, "unit": "ratio", "measure": "latency"}],
-        "summary": {"comparisons": [{"unit": "ratio"}], "backend_comparisons": []},
-    }
-    (entry,) = upgrade_results(current, words_for)["paired"]
-    assert entry == {"phase": "steady", **current["paired"][0]}
-    once = {**current["paired"][0], "phase": "one_time", "measure": "build"}
-    assert upgrade_results({**current, "paired": [once]}, words_for)["paired"] == [once]
-
-
-def test_schema_10_verdicts_read_in_the_words_of_their_metric():
-    old = {
-        "summary": {
-            "comparisons": [
-                {
-                    "metric": "test_accuracy",
-                    "verdict": "different, within margin",
-                    "direction": "lower",
-                    "unit": "points",
-                },
-                {
-                    "metric": "predict_images_per_second",
-                    "verdict": "different, beyond margin",
-                    "direction": "lower",
-                    "unit": "ratio",
-                },
-            ],
-        },
-        "paired": [
-            {
-                "measure": "build",
-                "metric": "build",
-                "estimate": 0.6,
-                "verdict": "different, size unclear",
-                "direction": "lower",
-            },
-            {
-                "measure": "load",
-                "metric": "load",
-                "estimate": 1.0,
-                "verdict": "equivalent",
-                "direction": None,
-            },
-        ],
-    }
-    new = upgrade_results(old, words_for)
-    assert [c["verdict"] for c in new["summary"]["comparisons"]] == [
-        "lower, within margin",
-        "slower, beyond margin",
-    ]
-    assert [e["verdict"] for e in new["paired"]] == ["faster, size unclear", "equivalent"]
+def test_every_committed_sweep_has_the_current_schema():
+    sweeps = sorted(PROJECT.glob("results/**/sweep.json"))
+    assert sweeps, "premise: results/ holds sweeps"
+    old = [str(p) for p in sweeps if json.loads(p.read_text())["schema_version"] != SCHEMA_VERSION]
+    assert old == []

@@ -18,7 +18,7 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
         "depth",
         "--depths",
         "2,3",
-        "--cycles",
+        "--one-time-cycles",
         "2",
         "--steady-rounds",
         "2",
@@ -70,7 +70,7 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
     assert {profile["slower"], profile["faster"]} <= set(NAMES)
     readme = (out / "README.md").read_text()
     assert readme.startswith("# Does the style matter") and "At 3 layers" in readme
-    assert f"--depths 2,3 --cycles 2 --steady-rounds 2 --profiles 1 --out {out}" in readme
+    assert f"--depths 2,3 --one-time-cycles 2 --steady-rounds 2 --profiles 1 --out {out}" in readme
     assert (out / "depth.png").stat().st_size > 10_000
 
     # the report is rewritten from the records alone, to the same analysis
@@ -88,7 +88,7 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
         "depth",
         "--arch",
         "mlp",
-        "--cycles",
+        "--one-time-cycles",
         "2",
         "--steady-rounds",
         "2",
@@ -118,7 +118,7 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
     assert not (out / "profiles.json").read_text().strip("[] \n")
     readme = (out / "README.md").read_text()
     assert "| Sequential (list) | Sequential (add) |" in readme, readme
-    assert f"--arch mlp --cycles 2 --steady-rounds 2 --out {out}`" in readme
+    assert f"--arch mlp --one-time-cycles 2 --steady-rounds 2 --out {out}`" in readme
     assert "--profiles" not in readme
 
     again = run_bench("depth", "--report-only", "--out", str(out), cwd=tmp_path)
@@ -132,11 +132,11 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
         (["--depths", "5,2"], "increasing depths"),
         (["--depths", "2,x"], "comma-separated whole numbers"),
         (["--depths", "2"], "two or more"),
-        (["--cycles", "1"], "--cycles must be 2 or more"),
+        (["--one-time-cycles", "1"], "one time cycles must be a whole number >= 2"),
         (["--report-only"], "--report-only needs --out"),
         (["--arch", "cnn,cnn"], "distinct architectures like cnn,mlp"),
         (["--arch", "cnn,nope"], "received 'cnn,nope'"),
-        (["--arch", "cnn", "--depths", "2,4"], "not allowed with argument"),
+        (["--arch", "cnn", "--depths", "2,4"], "received both, pass one"),
     ],
 )
 def test_bad_depth_input_exits_2_with_one_line(tmp_path, args, message):

@@ -26,9 +26,9 @@ def _config(tmp_path, **changes):
         archs=("cnn",),
         seeds=(1,),
         capabilities=False,
-        paired_rounds=ROUNDS,
-        paired_processes=9,
-        paired_min_processes=3,
+        steady_rounds=ROUNDS,
+        max_processes=9,
+        min_processes=3,
         one_time_cycles=0,
         budget=None,
     )
@@ -113,7 +113,7 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
 
 
 def test_a_block_of_fewer_measures_is_costed_at_what_such_processes_cost(tmp_path):
-    config = _config(tmp_path, budget=100.0, paired_processes=30)
+    config = _config(tmp_path, budget=100.0, max_processes=30)
     (series,) = plan_series(config, find_todo(config))
     for _ in range(9):
         series.records.append(_timed(series.pending.pop(0), {"latency": 0.2}))

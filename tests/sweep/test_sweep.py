@@ -25,7 +25,7 @@ PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
 
 
 def _config(tmp_path, **changes):
-    defaults = {"seeds": (1, 2, 3), "capabilities": False, "paired_rounds": 0, "one_time_cycles": 0}
+    defaults = {"seeds": (1, 2, 3), "capabilities": False, "steady_rounds": 0, "one_time_cycles": 0}
     return make_config("quick", tmp_path, **{**defaults, **changes})
 
 
@@ -167,20 +167,20 @@ def test_efficiency_is_none_without_a_steady_state():
 
 
 def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp_path, fake_worker):
-    config = _config(tmp_path, archs=("cnn", "mlp"), paired_rounds=4, paired_processes=3)
+    config = _config(tmp_path, archs=("cnn", "mlp"), steady_rounds=4, max_processes=3)
     specs, _ = pending_paired(config)
     assert [(s.process, s.arch) for s in specs] == [
         (p, arch) for p in range(3) for arch in ("cnn", "mlp")
     ]
     assert len({s.order_seed for s in specs if s.arch == "cnn"}) == 3  # each its own order
-    assert _config(tmp_path, paired_rounds=0).paired_specs() == []
-    assert _config(tmp_path, paired_rounds=4, styles=("functional",)).paired_specs() == []
+    assert _config(tmp_path, steady_rounds=0).paired_specs() == []
+    assert _config(tmp_path, steady_rounds=4, styles=("functional",)).paired_specs() == []
 
 
 def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_worker):
     run_sweep(_config(tmp_path), {"git": {"commit": "runs"}}, [], echo=lambda _: None)
     fake_worker.clear()
-    config = _config(tmp_path, resume=True, paired_rounds=4, paired_processes=3)
+    config = _config(tmp_path, resume=True, steady_rounds=4, max_processes=3)
     run_sweep(config, {"git": {"commit": "paired"}}, [], echo=lambda _: None)
     assert fake_worker == ["cnn"] * 3  # the paired processes alone: every run was recorded
     environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
@@ -189,7 +189,7 @@ def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_w
     assert "one_time_git" not in environment  # the one-time phase is off: nothing was redone
 
     # the one-time phase redone alone: the steady phase keeps the commit it ran at
-    config = _config(tmp_path, resume=True, paired_rounds=0, paired_processes=3, one_time_cycles=2)
+    config = _config(tmp_path, resume=True, steady_rounds=0, max_processes=3, one_time_cycles=2)
     run_sweep(config, {"git": {"commit": "one-time"}}, [], echo=lambda _: None)
     environment = json.loads((tmp_path / "sweep.json").read_text())["environment"]
     assert environment["git"] == {"commit": "runs"}
@@ -201,8 +201,8 @@ def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is
     tmp_path, fake_worker
 ):
     config = _config(
-        tmp_path, archs=("cnn", "mlp"), paired_processes=2, one_time_cycles=3, one_time_processes=0
-    )  # 0: as many as --paired-processes
+        tmp_path, archs=("cnn", "mlp"), max_processes=2, one_time_cycles=3, one_time_processes=0
+    )  # 0: as many as --max-processes
     run_sweep(config, {}, [], echo=lambda _: None)
     one_time = [call for call in fake_worker if str(call).startswith("one-time")]
     # a block at a time per arch: a block is one process per style (at most the two allowed)
@@ -217,8 +217,8 @@ def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is
     assert fake_worker == ["one-time cnn 1", "one-time mlp 0", "one-time mlp 1"]
 
 
-def test_resume_redoes_paired_processes_recorded_in_another_build_order(tmp_path):
-    config = _config(tmp_path, resume=True, paired_rounds=4, paired_processes=3)
+def test_resume_redoes_max_processes_recorded_in_another_build_order(tmp_path):
+    config = _config(tmp_path, resume=True, steady_rounds=4, max_processes=3)
     unordered, kept, reordered = config.paired_specs()
     assert len({s.build_order for s in config.paired_specs()}) == 3
     for spec, build_order in (

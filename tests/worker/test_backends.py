@@ -211,7 +211,7 @@ def test_a_smoke_sweep_on_the_other_backends_shares_tensorflows_start_and_its_st
     assert f"[{len(runs)}/{len(runs)}] " in done.stdout
     results = json.loads((out / "results.json").read_text())
     assert all(results["environment"][b] is not None for b in backends)  # their versions
-    for run in results["runs"]:
+    for run in runs:
         assert run["jit_compile_setting"] == "auto"
         assert run["jit_compile"] is (run["backend"] == "jax")
         assert run["params_total"] == 101_770

@@ -259,7 +259,7 @@ def test_the_profiles_time_one_time_costs_in_quick_and_full_and_not_in_smoke():
     assert {(s.arch, s.process) for s in full.one_time_specs()} == {
         (arch, p) for arch in ("cnn", "mlp", "resnet") for p in range(full.one_time_processes)
     }
-    assert full.one_time_processes < full.paired_processes  # its cap, not the steady phase's
+    assert full.one_time_processes < full.max_processes  # its cap, not the steady phase's
 
 
 def test_keras_state_is_cleared_between_cycles():

@@ -1,0 +1,63 @@
+"""`python -m bench upgrade DIR`: a directory of an older schema converted in place to the one
+that every reader takes (`bench.store.schema`). Users keep their own sweeps and CI baselines;
+the readers never convert them on the way in.
+
+Only the raw records are converted; the report (results.json, the tables and charts) is an
+output, rebuilt afterwards by `python -m bench report --out DIR`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.store.capabilities import upgrade_capabilities
+from bench.store.files import RecordsFileError, read_json, write_json
+from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE
+
+# schema 12: one name per concept across the commands
+RENAMED_SETTINGS = {
+    "paired_rounds": "steady_rounds",
+    "paired_processes": "max_processes",
+    "paired_min_processes": "min_processes",
+    "paired_instances": "steady_instances",
+}
+
+
+def upgraded_sweep(sweep: dict[str, Any]) -> dict[str, Any]:
+    """A sweep.json of any earlier schema in the current shape."""
+    config = {RENAMED_SETTINGS.get(k, k): v for k, v in (sweep.get("config") or {}).items()}
+    settings = dict(config.get("settings") or {})
+    if isinstance(settings.get("jit_compile"), bool):  # schema 2 stored a bool
+        settings["jit_compile"] = "on" if settings["jit_compile"] else "off"
+    if settings:
+        config["settings"] = settings
+    return {
+        **sweep,
+        "schema_version": SCHEMA_VERSION,
+        "commands": sweep.get("commands") or [sweep.get("command") or []],
+        "config": config,
+        "capabilities": upgrade_capabilities(sweep.get("capabilities") or {}),
+    }
+
+
+def upgrade_directory(out: Path) -> int | None:
+    """Converts `out`'s sweep.json to the current schema, written whole; returns the schema it
+    had, or None where it was current already.
+
+    Raises:
+        RecordsFileError: `out` has no sweep.json, or one newer than this harness reads.
+    """
+    path = out / SWEEP_FILE
+    if not path.is_file():
+        raise RecordsFileError(f"{path} is missing; pass a sweep's directory")
+    sweep = read_json(path)
+    version = sweep.get("schema_version")
+    if version == SCHEMA_VERSION:
+        return None
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise RecordsFileError(
+            f"{path} has schema {version}; this harness converts schemas 2 to {SCHEMA_VERSION}"
+        )
+    write_json(path, upgraded_sweep(sweep))
+    return version
