@@ -5,8 +5,8 @@ Each run's pairs are moved to no difference (NEW's values of each measure and st
 that run's geometric mean ratio), so that they keep their own spread and lose the upgrade's
 effect. A try draws as many pairs as the shortest run reached, with replacement, from all the
 runs' moved pairs, and stops as `ab` stops: once every verdict is decided, at an even number of
-pairs from `--min-processes` on, else at its last pair. A planted slowdown multiplies NEW's values of
-its measures before the try is judged.
+pairs from `--min-processes` on, else at its last pair. A planted slowdown multiplies NEW's
+values of its measures before the try is judged.
 
     python -m lab ab-rates results/ab-aa results/ab-planted results/ab-example
 """

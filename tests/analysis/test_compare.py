@@ -197,6 +197,7 @@ def test_compare_reads_the_records_and_never_the_reports_results_json(tmp_path):
     after = compare(a, b)
     assert (after.rows, after.paired) == (before.rows, before.paired)
 
+
 def test_one_run_per_side_with_the_gate_exits_2_naming_the_cells_and_seeds(tmp_path, capsys):
     a, b = _sweep(tmp_path / "a", seeds=(1,)), _sweep(tmp_path / "b", seeds=(1,))
     with pytest.raises(SystemExit) as exit_info:

@@ -1,6 +1,5 @@
 """`--arch module:NAME` from the command line: a user's architecture through a smoke sweep."""
 
-
 import pytest
 
 from bench.analysis.summary import latest_records
