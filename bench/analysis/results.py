@@ -17,6 +17,7 @@ from bench.analysis.summary import (
     paired_summary,
     summarize,
     undecided_warnings,
+    with_efficiency,
 )
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
 from bench.store.records import first_line, read_one_time, read_paired
@@ -44,6 +45,7 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
     sweep = read_sweep(out)
     if sweep is None:
         raise ReportError(f"{out}/sweep.json is missing; it is written when a sweep starts")
+    records = [with_efficiency(r, sweep.get("environment") or {}) for r in records]
     config = sweep.get("config") or {}
     margin = next(
         m for m in (time_margin, config.get("time_margin"), DEFAULT_TIME_MARGIN) if m is not None

@@ -6,6 +6,7 @@ Pure functions of records; nothing here writes a file or formats a table.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections import defaultdict
@@ -51,6 +52,25 @@ from mnist_models import STYLES
 def latest_records(out: Path) -> list[RunRecord]:
     """The last record of each run in `out/runs.jsonl`, with identity resolved."""
     return resolve_identity(latest_by_run(read_records(out)))
+
+
+def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
+    """The run with its share of its node's matmul peak, which sweep.json's environment holds:
+    median epoch against median probe, and best epoch against best probe (like against like).
+    Derived when read; the worker's record never holds it."""
+    probed = environment.get("nodes", {}).get((record.node or {}).get("id"), environment)
+    median, best = probed.get("peak_matmul_gflops"), probed.get("peak_matmul_gflops_best")
+    if not median or not best:
+        return record
+    return dataclasses.replace(
+        record,
+        peak_matmul_gflops=median,
+        peak_matmul_gflops_best=best,
+        efficiency=record.achieved_gflops / median if record.achieved_gflops else None,
+        efficiency_best=(
+            record.achieved_gflops_best / best if record.achieved_gflops_best else None
+        ),
+    )
 
 
 def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN) -> dict[str, Any]:

@@ -7,7 +7,6 @@ crashes becomes a "failed" record, so that the sweep and the report go on.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import tempfile
 import time
@@ -85,24 +84,6 @@ def probe_peak(executor: Executor, backend: str) -> dict[str, Any]:
         "peak_probe_backend": backend,
         "nodes": nodes,
     }
-
-
-def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
-    """Sets the run's share of its node's matmul peak: median epoch against median probe, and
-    best epoch against best probe (like against like)."""
-    probed = environment.get("nodes", {}).get((record.node or {}).get("id"), environment)
-    median, best = probed.get("peak_matmul_gflops"), probed.get("peak_matmul_gflops_best")
-    if not median or not best:
-        return record
-    return dataclasses.replace(
-        record,
-        peak_matmul_gflops=median,
-        peak_matmul_gflops_best=best,
-        efficiency=record.achieved_gflops / median if record.achieved_gflops else None,
-        efficiency_best=(
-            record.achieved_gflops_best / best if record.achieved_gflops_best else None
-        ),
-    )
 
 
 def stream_runs(todo: list[RunSpec], executor: Executor) -> Iterator[RunRecord]:

@@ -218,7 +218,6 @@ def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
             else f"{len(todo.runs)} runs submitted to {sweep.executor.name} …"
         )
     for i, record in enumerate(jobs.stream_runs(todo.runs, sweep.executor), 1):
-        record = jobs.with_efficiency(record, sweep.environment)
         append_record(sweep.config.out, record)
         records.append(record)
         elapsed = time.perf_counter() - start

@@ -5,6 +5,8 @@ from dataclasses import replace
 
 import pytest
 
+from bench.analysis.results import sweep_results
+from bench.analysis.summary import with_efficiency
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
 from bench.store.records import (
@@ -105,7 +107,10 @@ def test_sweep_records_every_run_and_the_metadata(tmp_path, fake_worker):
     assert lines[2].startswith("probing the matmul peak")
     assert lines[4].startswith("[1/9] cnn/")
     assert "ETA" in lines[5]
-    assert all(r.efficiency == 40.0 / 160.0 for r in read_records(tmp_path))
+    # the record is the worker's, untouched; its efficiency is derived when read
+    assert all(r.efficiency is None for r in read_records(tmp_path))
+    read = sweep_results(tmp_path)["records"]
+    assert len(read) == 9 and all(r.efficiency == 40.0 / 160.0 for r in read)
 
 
 def test_resume_skips_recorded_runs_and_retries_failed_ones(tmp_path, fake_worker):
@@ -148,21 +153,21 @@ def test_each_run_is_set_against_the_peak_of_the_node_it_ran_on():
         **PEAK,
         "nodes": {"fast": {"peak_matmul_gflops": 400.0, "peak_matmul_gflops_best": 500.0}},
     }
-    on_fast = jobs.with_efficiency(record(node={"id": "fast"}), environment)
+    on_fast = with_efficiency(record(node={"id": "fast"}), environment)
     assert on_fast.efficiency == 40.0 / 400.0 and on_fast.peak_matmul_gflops == 400.0
-    elsewhere = jobs.with_efficiency(record(node={"id": "unprobed"}), environment)
+    elsewhere = with_efficiency(record(node={"id": "unprobed"}), environment)
     assert elsewhere.efficiency == 40.0 / 160.0  # the sweep's own probe
 
 
 def test_efficiency_sets_median_against_median_and_best_against_best():
-    run = jobs.with_efficiency(record(achieved_gflops_best=50.0), PEAK)
+    run = with_efficiency(record(achieved_gflops_best=50.0), PEAK)
     assert (run.peak_matmul_gflops, run.peak_matmul_gflops_best) == (160.0, 200.0)
     assert run.efficiency == 40.0 / 160.0
     assert run.efficiency_best == 50.0 / 200.0
 
 
 def test_efficiency_is_none_without_a_steady_state():
-    run = jobs.with_efficiency(record(achieved_gflops=None), PEAK)
+    run = with_efficiency(record(achieved_gflops=None), PEAK)
     assert run.efficiency is None and run.efficiency_best is None
 
 
