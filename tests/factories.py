@@ -40,9 +40,11 @@ SETTINGS = TrainSettings(
 )
 
 
-def record(arch="cnn", style="sequential", seed=1, accuracy=0.99, step_ms=10.0, **changes):
-    """A run that went well: a CNN's figures, every field filled in."""
-    spec = RunSpec(arch, style, seed, SETTINGS)
+def record(
+    arch="cnn", style="sequential", seed=1, accuracy=0.99, step_ms=10.0, spec=None, **changes
+):
+    """A run that went well: a CNN's figures, every field filled in; `spec`'s run where given."""
+    spec = spec or RunSpec(arch, style, seed, SETTINGS)
     fields = dict(
         spec_fields(spec),
         status="ok",

@@ -7,6 +7,7 @@ Pure functions of records; nothing here writes a file or formats a table.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import statistics
 from collections import defaultdict
@@ -163,7 +164,7 @@ def backend_comparisons(
     batch order on every backend); without it the rows are left out.
     """
     ok = [r for r in records if r.status == "ok" and r.run_key]
-    shared = {r.run_key for r in ok if '"shared_start": true' in r.run_key}
+    shared = {r.run_key for r in ok if json.loads(r.settings_key).get("shared_start")}
     by_seed = {(r.backend, r.arch, r.style, r.seed): r for r in ok if r.run_key in shared}
     found = []
     for backend in BACKENDS[1:]:

@@ -37,11 +37,6 @@ class RunSpec:
         """Identifies the run for --resume: the same key means the same experiment."""
         return f"{self.arch}|{self.style}|{self.seed}|{self.settings.key()}"
 
-    @staticmethod
-    def settings_key(run_key: str) -> str:
-        """The `TrainSettings.key()` part of a run key made by `key`."""
-        return run_key.split("|", 3)[3]
-
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
 

@@ -57,6 +57,7 @@ class RunRecord(JsonRecord):
     steps_per_execution: int
     status: str
     error: str | None = None
+    settings_key: str = ""  # `TrainSettings.key()`: runs under equal settings share it
     backend: str = "tensorflow"
     jit_compile_setting: str | None = None  # what was asked: auto, on or off
     params_total: int | None = None
@@ -110,6 +111,7 @@ def spec_fields(spec: RunSpec) -> dict[str, Any]:
     s = spec.settings
     return dict(
         run_key=spec.key(),
+        settings_key=spec.settings.key(),
         arch=spec.arch,
         style=spec.style,
         seed=spec.seed,
@@ -143,13 +145,13 @@ def resolve_identity(records: list[RunRecord]) -> list[RunRecord]:
     """Sets `identical_to_reference` on each record from the reference style's weights hash."""
     reference_of = references(records)
     reference = {
-        (r.arch, r.seed, RunSpec.settings_key(r.run_key)): r.weights_sha256
+        (r.arch, r.seed, r.settings_key): r.weights_sha256
         for r in records
         if r.style == reference_of[(r.backend, r.arch)] and r.status == "ok"
     }
     resolved = []
     for r in records:
-        ref = reference.get((r.arch, r.seed, RunSpec.settings_key(r.run_key)))
+        ref = reference.get((r.arch, r.seed, r.settings_key))
         same = None if ref is None or r.weights_sha256 is None else r.weights_sha256 == ref
         resolved.append(dataclasses.replace(r, identical_to_reference=same))
     return resolved

@@ -62,6 +62,8 @@ Format history (`SCHEMA_VERSION`):
   12: one vocabulary: sweep.json's config names `steady_rounds`, `max_processes`,
      `min_processes` and `steady_instances` (were `paired_rounds`, `paired_processes`,
      `paired_min_processes`, `paired_instances`); its capabilities are in the five outcomes.
+     A run record has `settings_key` (was only the last part of `run_key`), and no longer
+     holds the matmul peak or efficiency, derived when read.
      results.json is an output that nothing reads: it holds no runs, and `report`, `compare`
      and `history` compute from the raw records. Readers take this schema only; `python -m
      bench upgrade DIR` converts 2 to 11.

@@ -2,18 +2,19 @@
 that every reader takes (`bench.store.schema`). Users keep their own sweeps and CI baselines;
 the readers never convert them on the way in.
 
-Only the raw records are converted; the report (results.json, the tables and charts) is an
-output, rebuilt afterwards by `python -m bench report --out DIR`.
+Only the raw records are converted (sweep.json, runs.jsonl's lines); the report (results.json,
+the tables and charts) is an output, rebuilt afterwards by `python -m bench report --out DIR`.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from bench.store.capabilities import upgrade_capabilities
-from bench.store.files import RecordsFileError, read_json, write_json
-from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE
+from bench.store.files import RecordsFileError, read_json, read_lines, write_atomic, write_json
+from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, SWEEP_FILE
 
 # schema 12: one name per concept across the commands
 RENAMED_SETTINGS = {
@@ -41,6 +42,14 @@ def upgraded_sweep(sweep: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def upgraded_run(line: dict[str, Any]) -> dict[str, Any]:
+    """A run record of any earlier schema in the current shape: its settings' key a field of
+    its own, where it was only the last part of `run_key` (arch|style|seed|settings)."""
+    if line.get("settings_key") or not line.get("run_key"):
+        return line
+    return {**line, "settings_key": line["run_key"].split("|", 3)[3]}
+
+
 def upgrade_directory(out: Path) -> int | None:
     """Converts `out`'s sweep.json to the current schema, written whole; returns the schema it
     had, or None where it was current already.
@@ -53,11 +62,18 @@ def upgrade_directory(out: Path) -> int | None:
         raise RecordsFileError(f"{path} is missing; pass a sweep's directory")
     sweep = read_json(path)
     version = sweep.get("schema_version")
-    if version == SCHEMA_VERSION:
-        return None
     if not isinstance(version, int) or version > SCHEMA_VERSION:
         raise RecordsFileError(
             f"{path} has schema {version}; this harness converts schemas 2 to {SCHEMA_VERSION}"
+        )
+    lines = read_lines(out / RUNS_FILE)
+    runs = [upgraded_run(line) for line in lines]
+    if version == SCHEMA_VERSION and runs == lines:
+        return None
+    if runs != lines:
+        write_atomic(
+            out / RUNS_FILE,
+            "".join(json.dumps(line, sort_keys=True) + "\n" for line in runs).encode(),
         )
     write_json(path, upgraded_sweep(sweep))
     return version

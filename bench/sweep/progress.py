@@ -6,7 +6,7 @@ import statistics
 
 from bench.analysis.stats import paired_comparisons
 from bench.plan.backends import model_name
-from bench.plan.specs import ONE_TIME_MEASURES, RunSpec
+from bench.plan.specs import ONE_TIME_MEASURES
 from bench.store.records import (
     OneTimeRecord,
     PairedRecord,
@@ -60,7 +60,7 @@ def weight_digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[
     digests: dict[tuple[str, int, str], dict[str, str]] = {}
     for r in latest_by_run(records):
         if r.status == "ok" and r.weights_sha256:
-            key = (r.arch, r.seed, RunSpec.settings_key(r.run_key))
+            key = (r.arch, r.seed, r.settings_key)
             digests.setdefault(key, {})[r.style] = r.weights_sha256
     return digests
 
@@ -82,7 +82,7 @@ def weights_warnings(record: RunRecord, digests: dict, reference_style: str) -> 
     """
     if record.status != "ok" or not record.weights_sha256:
         return []
-    key = (record.arch, record.seed, RunSpec.settings_key(record.run_key))
+    key = (record.arch, record.seed, record.settings_key)
     seen = digests.setdefault(key, {})
     seen[record.style] = record.weights_sha256
     reference = seen.get(reference_style)

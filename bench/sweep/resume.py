@@ -103,7 +103,7 @@ def pending_runs(
         start_runs_file(config.out)
         return ordered
     settings_keys = {config.backend_settings(b).key() for b in config.backends}
-    foreign = {RunSpec.settings_key(r.run_key) for r in existing} - settings_keys
+    foreign = {r.settings_key for r in existing} - settings_keys
     if foreign:
         raise ConfigError(
             f"{config.out}/runs.jsonl holds runs under other settings than these; "

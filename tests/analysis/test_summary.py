@@ -131,16 +131,8 @@ def _on(backend, seed, step_ms, shared=True, **changes):
     from tests.factories import SETTINGS
 
     settings = dataclasses.replace(SETTINGS, backend=backend, shared_start=shared)
-    key = RunSpec("mlp", "functional", seed, settings).key()
-    return record(
-        arch="mlp",
-        style="functional",
-        seed=seed,
-        step_ms=step_ms,
-        backend=backend,
-        run_key=key,
-        **changes,
-    )
+    spec = RunSpec("mlp", "functional", seed, settings)
+    return record(step_ms=step_ms, spec=spec, **changes)
 
 
 def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shared_a_start():

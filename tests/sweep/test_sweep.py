@@ -53,14 +53,7 @@ def fake_worker(monkeypatch):
     def runs(todo, executor):
         for spec in todo:
             calls.append(spec.key())
-            yield record(
-                arch=spec.arch,
-                style=spec.style,
-                seed=spec.seed,
-                run_key=spec.key(),
-                epochs=spec.settings.epochs,
-                train_images=spec.settings.train_images_used,
-            )
+            yield record(spec=spec)
 
     def no_worker(*args):
         raise AssertionError("a test started a real worker")
@@ -117,7 +110,7 @@ def test_resume_skips_recorded_runs_and_retries_failed_ones(tmp_path, fake_worke
     config = _config(tmp_path)
     run_sweep(config, {}, [], echo=lambda _: None)
     first = config.runs()[0]
-    append_record(tmp_path, record(seed=9, run_key=first.key(), status="failed"))
+    append_record(tmp_path, record(spec=first, status="failed"))
     fake_worker.clear()
     run_sweep(_config(tmp_path, resume=True, seeds=(1, 2, 3, 4)), {}, [], echo=print)
     # Seed 4's three runs are new; the run whose latest record failed is tried again.
@@ -254,9 +247,7 @@ def test_a_style_that_trains_to_other_weights_is_warned_about_as_its_seed_finish
     def runs(todo, executor):
         for spec in todo:
             digest = "odd" if spec.style == "subclassed" else "same"
-            yield record(
-                style=spec.style, seed=spec.seed, run_key=spec.key(), weights_sha256=digest
-            )
+            yield record(spec=spec, weights_sha256=digest)
 
     monkeypatch.setattr(jobs, "stream_runs", runs)
     lines = []
