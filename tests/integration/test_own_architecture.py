@@ -26,7 +26,7 @@ def test_a_users_module_runs_alike_and_a_lopsided_one_is_reported_loudly(tmp_pat
         "user_models:LOPSIDED/sequential: 7,165 parameters against 6,370"
     ) in console
     assert "user_models:SAME: no subclassed style (not written yet)" in console
-    runs = {(r["arch"], r["style"]): r.to_dict() for r in latest_records(out)}
+    runs = {(r.arch, r.style): r.to_dict() for r in latest_records(out)}
     assert len(runs) == 4 and all(r["status"] == "ok" for r in runs.values())
     assert runs[("user_models:SAME", "functional")]["identical_to_reference"] is True
     assert runs[("user_models:LOPSIDED", "functional")]["identical_to_reference"] is False
