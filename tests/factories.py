@@ -14,7 +14,7 @@ import numpy as np
 
 from bench.plan.ab import pair_order
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import MEASURES, ONE_TIME_MEASURES, PairedSpec, RunSpec
+from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES, PairedSpec, RunSpec
 from bench.store.capabilities import NO, YES, entry
 from bench.store.files import write_json
 from bench.store.mnist import MnistData
@@ -263,7 +263,7 @@ def ab_process(
         status="failed" if failed else "ok",
         steady={}
         if failed
-        else {m: {s: times(m, s, 10, CALLS[m]) for s in AB_STYLES} for m in MEASURES},
+        else {m: {s: times(m, s, 10, CALLS[m]) for s in AB_STYLES} for m in STEADY_MEASURES},
         steady_calls=dict(CALLS),
     )
 

@@ -27,11 +27,11 @@ from bench.analysis.stats import (
 )
 from bench.analysis.summary import decided
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
-from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
+from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES
 from bench.store.capabilities import PREVIOUS_INSTALL, YES, label_of, outcome_of
 from bench.store.records import OneTimeRecord, RunRecord
 
-PHASE_OF = {**{m: "steady" for m in MEASURES}, **{m: "one_time" for m in ONE_TIME_MEASURES}}
+PHASE_OF = {**{m: "steady" for m in STEADY_MEASURES}, **{m: "one_time" for m in ONE_TIME_MEASURES}}
 
 
 def process_values(record: OneTimeRecord) -> dict[tuple[str, str], float]:
@@ -70,7 +70,7 @@ def pairs_of(
 def _in_order(key: tuple[str, str]) -> tuple[int, int, str]:
     """Steady measures first, each phase's measures in the order a process times them."""
     measure, style = key
-    order = (*MEASURES, *ONE_TIME_MEASURES)
+    order = (*STEADY_MEASURES, *ONE_TIME_MEASURES)
     return (PHASE_OF[measure] != "steady", order.index(measure), style)
 
 

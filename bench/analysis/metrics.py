@@ -110,9 +110,9 @@ class Measure:
     short: str
 
 
-MEASURES: dict[str, Measure] = dict(
+MEASURE_LABELS: dict[str, Measure] = dict(
     zip(
-        (*specs.MEASURES, *specs.ONE_TIME_MEASURES),
+        (*specs.STEADY_MEASURES, *specs.ONE_TIME_MEASURES),
         (
             Measure("train step", "train step"),
             Measure("predict, 1,024 images", "predict 1,024"),

@@ -5,6 +5,7 @@ that no output of the harness is ever read back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,33 @@ from bench.analysis.summary import (
     paired_summary,
     summarize,
     undecided_warnings,
-    with_efficiency,
 )
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
-from bench.store.records import first_line, read_one_time, read_paired
+from bench.store.records import RunRecord, first_line, read_one_time, read_paired
 from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, read_sweep, sweep_commands
 
 
 class ReportError(RuntimeError):
     """There is nothing to report from."""
+
+
+def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
+    """The run with its share of its node's matmul peak, which sweep.json's environment holds:
+    median epoch against median probe, and best epoch against best probe (like against like).
+    Derived when read; the worker's record never holds it."""
+    probed = environment.get("nodes", {}).get((record.node or {}).get("id"), environment)
+    median, best = probed.get("peak_matmul_gflops"), probed.get("peak_matmul_gflops_best")
+    if not median or not best:
+        return record
+    return dataclasses.replace(
+        record,
+        peak_matmul_gflops=median,
+        peak_matmul_gflops_best=best,
+        efficiency=record.achieved_gflops / median if record.achieved_gflops else None,
+        efficiency_best=(
+            record.achieved_gflops_best / best if record.achieved_gflops_best else None
+        ),
+    )
 
 
 def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]:

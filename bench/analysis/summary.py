@@ -6,7 +6,6 @@ Pure functions of records; nothing here writes a file or formats a table.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import statistics
@@ -14,7 +13,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.metrics import BACKEND_COMPARED, MEASURES, METRICS, STYLE_COMPARED, words_for
+from bench.analysis.metrics import (
+    BACKEND_COMPARED,
+    MEASURE_LABELS,
+    METRICS,
+    STYLE_COMPARED,
+    words_for,
+)
 from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
@@ -53,25 +58,6 @@ from mnist_models import STYLES
 def latest_records(out: Path) -> list[RunRecord]:
     """The last record of each run in `out/runs.jsonl`, with identity resolved."""
     return resolve_identity(latest_by_run(read_records(out)))
-
-
-def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
-    """The run with its share of its node's matmul peak, which sweep.json's environment holds:
-    median epoch against median probe, and best epoch against best probe (like against like).
-    Derived when read; the worker's record never holds it."""
-    probed = environment.get("nodes", {}).get((record.node or {}).get("id"), environment)
-    median, best = probed.get("peak_matmul_gflops"), probed.get("peak_matmul_gflops_best")
-    if not median or not best:
-        return record
-    return dataclasses.replace(
-        record,
-        peak_matmul_gflops=median,
-        peak_matmul_gflops_best=best,
-        efficiency=record.achieved_gflops / median if record.achieved_gflops else None,
-        efficiency_best=(
-            record.achieved_gflops_best / best if record.achieved_gflops_best else None
-        ),
-    )
 
 
 def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN) -> dict[str, Any]:
@@ -239,7 +225,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
     for (backend, arch), model_records in by_arch.items():
         # each measure over the processes that timed it: an adaptive phase stops timing a
         # measure once its intervals meet their aims
-        for measure in specs.MEASURES:
+        for measure in specs.STEADY_MEASURES:
             records = [r for r in model_records if measure in r.seconds]
             if records:
                 found, per_style = _paired_measure(backend, arch, measure, records, margin)
@@ -340,7 +326,7 @@ def undecided_warnings(paired: list[dict[str, Any]]) -> list[str]:
     """A line per paired verdict left undecided, with why in numbers."""
     return [
         f"{model_name(e.get('backend'), e['arch'])}/{e['style']} paired "
-        f"{MEASURES[e['measure']].label}: undecided after {e['processes']} process(es): "
+        f"{MEASURE_LABELS[e['measure']].label}: undecided after {e['processes']} process(es): "
         f"{undecided_reason(e)}"
         for e in paired
         if not decided(e)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.plan import shared
 from bench.plan.settings import ConfigError, TrainSettings, setting, validate
-from bench.plan.specs import MEASURES, OneTimeSpec, RunSpec
+from bench.plan.specs import STEADY_MEASURES, OneTimeSpec, RunSpec
 from bench.plan.values import check_archs, known, names, parse_seeds, show_seeds
 from mnist_models import STYLES, reference_of
 
@@ -129,7 +129,7 @@ class AbConfig:
             process=pair,
             data_dir=self.data_dir,
             steady_rounds=self.steady_rounds,
-            steady_measures=MEASURES,
+            steady_measures=STEADY_MEASURES,
         )
 
     def accuracy_spec(self, index: int) -> RunSpec:

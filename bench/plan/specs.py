@@ -120,7 +120,7 @@ class OneTimeSpec:
 
 
 # What a steady paired process times, in this order in every round.
-MEASURES = ("train_step", "predict", "latency")
+STEADY_MEASURES = ("train_step", "predict", "latency")
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class PairedSpec:
     build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
     instances: int = 1  # models of each style, built alike, each timed in every round
     # the measures still short of their aims: later processes of a phase time only those
-    measures: tuple[str, ...] = MEASURES
+    measures: tuple[str, ...] = STEADY_MEASURES
 
     @property
     def styles_in_build_order(self) -> tuple[str, ...]:
@@ -172,7 +172,7 @@ class PairedSpec:
                 **raw,
                 "styles": tuple(raw["styles"]),
                 "build_order": tuple(raw.get("build_order", ())),
-                "measures": tuple(raw.get("measures", MEASURES)),
+                "measures": tuple(raw.get("measures", STEADY_MEASURES)),
                 "settings": settings_from_dict(raw["settings"]),
             }
         )

@@ -18,7 +18,7 @@ from bench.analysis.ab import (
     style_effects,
 )
 from bench.analysis.capabilities import change_line
-from bench.analysis.metrics import MEASURES
+from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.settings import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES
 from bench.render.plots import COLORS, forest_panel, plt, save_figure
 from bench.store.ab import AbRun
@@ -102,7 +102,7 @@ def _bounds(e: dict[str, Any]) -> str:
 def _row(e: dict[str, Any]) -> list[str]:
     return [
         e["style"],
-        MEASURES[e["measure"]].label,
+        MEASURE_LABELS[e["measure"]].label,
         f"{e.get('base_ms', 0):.2f}",
         f"{e.get('new_ms', 0):.2f}",
         f"{e['estimate']:.3f} {_bounds(e)}",
@@ -154,7 +154,7 @@ def ab_markdown(found: dict[str, Any]) -> str:
         rows = [
             [
                 e["style"],
-                MEASURES[e["measure"]].label,
+                MEASURE_LABELS[e["measure"]].label,
                 f"{e['estimate']:.3f} {_bounds(e)}",
                 e["verdict"],
             ]
@@ -219,7 +219,7 @@ def regression_lines(found: dict[str, Any]) -> list[str]:
     """The gate's answer in words: each regression (a slowdown, an accuracy drop, a lost
     capability), or that there is none."""
     lines = [
-        f"REGRESSION: {e['style']} {MEASURES[e['measure']].label} {e['estimate']:.3f}× "
+        f"REGRESSION: {e['style']} {MEASURE_LABELS[e['measure']].label} {e['estimate']:.3f}× "
         f"[{e['ci95_low']:.3f}, {e['ci95_high']:.3f}], {e['verdict']}"
         for e in found["regressions"]
     ]
@@ -281,7 +281,7 @@ def ab_chart(found: dict[str, Any]):
         margin = found["time_margin_percent" if phase == "steady" else "one_time_margin_percent"]
         rows = [
             (
-                f"{e['style']} · {MEASURES[e['measure']].short}",
+                f"{e['style']} · {MEASURE_LABELS[e['measure']].short}",
                 e["estimate"],
                 e["ci95_low"],
                 e["ci95_high"],
@@ -318,7 +318,7 @@ def console_lines(found: dict[str, Any]) -> list[str]:
         if e["verdict"] != "equivalent" and e not in found["regressions"]
     ]
     lines += [
-        f"  {e['style']} {MEASURES[e['measure']].label}: {e['estimate']:.3f}× "
+        f"  {e['style']} {MEASURE_LABELS[e['measure']].label}: {e['estimate']:.3f}× "
         f"{_bounds(e)}{e['verdict']}"
         for e in others
     ]

@@ -11,7 +11,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch, Rectangle
 
-from bench.analysis.metrics import MEASURES
+from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.backends import model_name
 from bench.store.capabilities import NO, label_of, outcome_of
 from mnist_models import STYLES, reference_of
@@ -96,12 +96,14 @@ def answer_rows(results: dict[str, Any], model: str) -> tuple[str, list[str], li
         ("one model?", [_one_model(runs, s) for s in styles])
     ]
     for phase in ("steady", "one_time"):
-        for measure in MEASURES:
+        for measure in MEASURE_LABELS:
             found = {
                 e["style"]: e for e in paired if (e["phase"], e["measure"]) == (phase, measure)
             }
             if found:
-                label = MEASURES[measure].label + (" (each call)" if phase == "steady" else "")
+                label = MEASURE_LABELS[measure].label + (
+                    " (each call)" if phase == "steady" else ""
+                )
                 rows.append((label, [_timed(found[s]) if s in found else None for s in styles]))
     capabilities = (results.get("capabilities") or {}).get(model) or {}
     if capabilities:

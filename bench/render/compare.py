@@ -10,7 +10,7 @@ import pandas as pd
 
 from bench.analysis.capabilities import change_line
 from bench.analysis.compare import SweepComparison
-from bench.analysis.metrics import MEASURES
+from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.render import plots
 from bench.render.tables import estimate_text, interval_text, md, ms_pair, ratio_text
@@ -63,7 +63,7 @@ def _paired_rows(found: SweepComparison) -> pd.DataFrame:
         [
             {
                 **{k: p[k] for k in ("backend", "arch", "style")},
-                "measure": MEASURES[p["measure"]].label,
+                "measure": MEASURE_LABELS[p["measure"]].label,
                 "BASE vs reference": ratio_text(p["base"]),
                 "NEW vs reference": ratio_text(p["new"]),
                 "change (NEW / BASE) [95 % CI]": ratio_text(p["change"]) if "change" in p else "–",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from bench.analysis.capabilities import change_line
 from bench.analysis.history import History
-from bench.analysis.metrics import MEASURES
+from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.backends import model_name
 from bench.render.plots import COLORS, save_figure
 from bench.render.tables import md, ms_pair, ratio_text
@@ -28,7 +28,7 @@ def markdown(found: History) -> str:
         {
             "model": model_name(backend, arch),
             "style": style,
-            "measure": MEASURES[measure].label,
+            "measure": MEASURE_LABELS[measure].label,
             **{
                 label: "–"
                 if e is None
@@ -83,7 +83,7 @@ def markdown(found: History) -> str:
         parts += [f"## From sweep {step + 1} to sweep {step + 2}: did a style's effect change?", ""]
         parts += [
             f"- {model_name(c['backend'], c['arch'])}/{c['style']} "
-            f"{MEASURES[c['measure']].label}: {ratio_text(c['change'])} ({c['verdict']})"
+            f"{MEASURE_LABELS[c['measure']].label}: {ratio_text(c['change'])} ({c['verdict']})"
             for c in moved
         ] or [
             "No style's effect changed beyond what its interval allows (every change "
@@ -101,7 +101,7 @@ def markdown(found: History) -> str:
 
 def _order(item):
     (backend, arch, style, measure), _ = item
-    return backend, arch, style, list(MEASURES).index(measure)
+    return backend, arch, style, list(MEASURE_LABELS).index(measure)
 
 
 def chart(found: History):
@@ -131,7 +131,9 @@ def chart(found: History):
                     color=COLORS.get(style),
                 )
             ax.set_xticks(x, [f"TF {s['tensorflow']}" for s in found.sweeps], fontsize=8)
-            ax.set_title(f"{model_name(backend, arch)}: {MEASURES[measure].label}", fontsize=9)
+            ax.set_title(
+                f"{model_name(backend, arch)}: {MEASURE_LABELS[measure].label}", fontsize=9
+            )
             ax.set_ylabel("time ratio to the reference")
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=7)

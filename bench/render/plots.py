@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
-from bench.analysis.metrics import MEASURES, METRICS
+from bench.analysis.metrics import MEASURE_LABELS, METRICS
 from bench.analysis.stats import describe
 from bench.plan.backends import model_name
 from bench.store.files import write_atomic
@@ -204,11 +204,11 @@ def _forest(paired: list[dict], margin: float, title: str = ""):
     for ax, arch in zip(axes[:, 0], archs, strict=True):
         entries = sorted(
             (e for e in paired if model_name(e.get("backend"), e["arch"]) == arch),
-            key=lambda e: (list(MEASURES).index(e["measure"]), STYLES.index(e["style"])),
+            key=lambda e: (list(MEASURE_LABELS).index(e["measure"]), STYLES.index(e["style"])),
         )
         rows = [
             (
-                f"{e['style']} · {MEASURES[e['measure']].short}",
+                f"{e['style']} · {MEASURE_LABELS[e['measure']].short}",
                 e["estimate"],
                 e["ci95_low"],
                 e["ci95_high"],

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.analysis.metrics import MEASURES, METRICS
+from bench.analysis.metrics import MEASURE_LABELS, METRICS
 from bench.analysis.summary import half_width_percent
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
 from bench.store.records import RunRecord, references
@@ -55,7 +55,7 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
             "backend": e.get("backend", DEFAULT_BACKEND),
             "arch": e["arch"],
             "style": e["style"],
-            "measure": MEASURES[e["measure"]].label,
+            "measure": MEASURE_LABELS[e["measure"]].label,
             "time ratio to reference [95 % CI]": (
                 f"{e['estimate']:.3f} {interval_text(e, units=False)}"
             ),
@@ -80,7 +80,7 @@ def stopping_table(stopping: list[dict[str, Any]]) -> pd.DataFrame:
         widest = (
             "–"
             if share is None or share == float("inf")
-            else (f"{s['widest_style']} {MEASURES[s['widest_measure']].label}: {share:.2f}")
+            else (f"{s['widest_style']} {MEASURE_LABELS[s['widest_measure']].label}: {share:.2f}")
         )
         rows.append(
             {
@@ -106,7 +106,7 @@ def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
                 "backend": e.get("backend", DEFAULT_BACKEND),
                 "arch": e["arch"],
                 "style": e["style"],
-                "measure": MEASURES[e["measure"]].label,
+                "measure": MEASURE_LABELS[e["measure"]].label,
                 "time ratio to reference [95 % CI]": ratio_text(e).replace("×", "", 1),
                 "half-width": "–" if e["ci95_low"] is None else f"±{half_width_percent(e):.1f} %",
                 "verdict": e["verdict"],
@@ -132,7 +132,7 @@ def drift_table(drift: list[dict[str, Any]]) -> pd.DataFrame:
                 "arch": d["arch"]
                 if d["backend"] == DEFAULT_BACKEND
                 else f"{d['backend']}/{d['arch']}",
-                "measure": MEASURES[d["measure"]].label,
+                "measure": MEASURE_LABELS[d["measure"]].label,
                 "style": d["style"],
                 "of": d["of"],
                 "% per cycle [95 % CI]": f"{d['percent_per_cycle']:+.2f} {interval(d)}",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bench.plan.specs import MEASURES, OneTimeSpec, PairedSpec, RunSpec
+from bench.plan.specs import STEADY_MEASURES, OneTimeSpec, PairedSpec, RunSpec
 from bench.store.files import append_line, read_lines, write_atomic
 from bench.store.schema import ONE_TIME_FILE, PAIRED_FILE, RUNS_FILE
 from mnist_models import reference_of
@@ -240,10 +240,10 @@ class PairedRecord(JsonRecord):
     error: str | None = None
 
     def ordered_seconds(self) -> dict[str, dict[str, list[float]]]:
-        """`seconds` in MEASURES' order and the styles' order (JSON files sort their keys)."""
+        """`seconds` in the steady measures' order and the styles' order (JSON sorts its keys)."""
         return {
             m: {style: self.seconds[m][style] for style in self.styles}
-            for m in MEASURES
+            for m in STEADY_MEASURES
             if m in self.seconds
         }
 

@@ -29,7 +29,7 @@ from bench.analysis.stopping import (
 from bench.analysis.summary import paired_summary
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
-from bench.plan.specs import MEASURES
+from bench.plan.specs import STEADY_MEASURES
 from bench.store.records import (
     append_one_time,
     append_paired,
@@ -77,8 +77,8 @@ class Series:
         block's processes timed, so that each measure's blocks stay whole."""
         ok = self.ok()
         if not ok:
-            return MEASURES
-        timed = tuple(m for m in MEASURES if m in ok[-1].seconds)
+            return STEADY_MEASURES
+        timed = tuple(m for m in STEADY_MEASURES if m in ok[-1].seconds)
         if not self.rule.decides_at(len(ok)):
             return timed
         entries = self.entries(config)
@@ -213,7 +213,7 @@ def _detail(spec) -> str:
     if hasattr(spec, "rounds"):
         instances = f", {spec.instances} instances of each" if spec.instances > 1 else ""
         named = " and ".join(progress.SHORT.get(m, m) for m in spec.measures)
-        only = f" of {named} only" if spec.measures != MEASURES else ""
+        only = f" of {named} only" if spec.measures != STEADY_MEASURES else ""
         return f"{spec.rounds} interleaved rounds{only}{instances}"
     return f"{spec.cycles} cycles after a warm-up"
 

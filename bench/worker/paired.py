@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 import keras
 import numpy as np
 
-from bench.plan.specs import MEASURES, PairedSpec
+from bench.plan.specs import STEADY_MEASURES, PairedSpec
 from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import PairedRecord, paired_spec_fields
 from bench.worker.measure import JobClock, RetracedError, TraceCounter, trace_counter
@@ -92,7 +92,7 @@ def time_bursts(
     """Times `bursts[name][measure]` for every name over `rounds` interleaved rounds.
 
     Every burst runs WARMUP_BURSTS times untimed first. Within a round, each measure (those of
-    `bursts`, in MEASURES' order) visits the names in a fresh order drawn from `order_seed`.
+    `bursts`, in STEADY_MEASURES' order) visits the names in a fresh order drawn from `order_seed`.
 
     Returns:
         seconds[measure][name]: one burst time per round.
@@ -101,7 +101,7 @@ def time_bursts(
         RetracedError: a model's step function was traced during the timed rounds.
     """
     names = list(bursts)
-    measures = [m for m in MEASURES if m in bursts[names[0]]]
+    measures = [m for m in STEADY_MEASURES if m in bursts[names[0]]]
     for name in names:
         for measure in measures:
             for _ in range(WARMUP_BURSTS):
@@ -132,7 +132,7 @@ def time_models(
     rounds: int,
     order_seed: int,
     burst_seconds: float,
-    measures: Sequence[str] = MEASURES,
+    measures: Sequence[str] = STEADY_MEASURES,
 ) -> tuple[dict[str, int], dict[str, dict[str, list[float]]]]:
     """Times compiled `models` against each other in `measures`; bursts are sized on the
     reference model. A measure left out is neither traced nor timed.

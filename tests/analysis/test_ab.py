@@ -21,7 +21,7 @@ from bench.analysis.ab import (
 )
 from bench.plan.ab import pair_order, parse_env
 from bench.plan.settings import ConfigError
-from bench.plan.specs import MEASURES, ONE_TIME_MEASURES
+from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES
 from bench.store.capabilities import DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, YES, entry
 from tests.factories import AB_STYLES as STYLES
 from tests.factories import ab_process as process
@@ -38,7 +38,7 @@ def test_a_process_gives_the_median_cycle_and_the_median_steady_call_in_seconds(
     values = process_values(record)
     assert values["build", "sequential"] == pytest.approx(0.030)
     assert values["train_step", "functional"] == pytest.approx(0.011)  # per call, not per burst
-    assert len(values) == len(STYLES) * (len(MEASURES) + len(ONE_TIME_MEASURES))
+    assert len(values) == len(STYLES) * (len(STEADY_MEASURES) + len(ONE_TIME_MEASURES))
 
 
 def test_pairs_alternate_abba_so_that_each_side_runs_first_as_often():
@@ -78,7 +78,7 @@ def test_the_same_install_on_both_sides_is_equivalent_and_passes_the_gate():
 def test_a_slowdown_of_every_style_alike_leaves_the_style_effects_at_one():
     records = run(8, {"train_step": 1.2}, functional=0.9, noise=0.01)
     effects = by_key(style_effects(records, "sequential", 3.0, 10.0))
-    assert set(effects) == {(m, "functional") for m in (*ONE_TIME_MEASURES, *MEASURES)}
+    assert set(effects) == {(m, "functional") for m in (*ONE_TIME_MEASURES, *STEADY_MEASURES)}
     assert effects["train_step", "functional"]["estimate"] == pytest.approx(1.0, abs=0.02)
     assert effects["train_step", "functional"]["verdict"] == "equivalent"
 

@@ -18,7 +18,7 @@ from bench.analysis.stopping import (
 )
 from bench.analysis.summary import decided, undecided_reason
 from bench.plan.config import make_config
-from bench.plan.specs import MEASURES
+from bench.plan.specs import STEADY_MEASURES
 from bench.store.records import OneTimeRecord
 from bench.sweep.paired import rule_for
 from tests.factories import paired_record
@@ -118,7 +118,7 @@ def test_the_stopping_summary_gives_the_start_up_only_where_every_process_measur
 
 def test_a_process_is_priced_at_the_processes_that_timed_what_it_will():
     costs = [
-        (MEASURES, 40.0),
+        (STEADY_MEASURES, 40.0),
         (("predict", "latency"), 20.0),
         (("latency",), 10.0),
         (("latency",), 12.0),

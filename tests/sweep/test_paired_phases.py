@@ -11,7 +11,7 @@ import pytest
 from bench.analysis.stopping import BUDGET, DECIDED_ALL, MAXIMUM
 from bench.analysis.summary import paired_summary
 from bench.plan.config import make_config
-from bench.plan.specs import MEASURES
+from bench.plan.specs import STEADY_MEASURES
 from bench.store.records import append_paired, read_paired
 from bench.sweep import jobs
 from bench.sweep.paired import Clock, fits_budget, paired_phases, plan_series
@@ -39,7 +39,7 @@ def _timed(spec, spread: float | dict[str, float]):
     """A process of the measures `spec` asks for, whose styles' log ratios vary by `spread`
     (one for all measures, or by measure) between processes, and little within."""
     rng = random.Random(spec.process)
-    spreads = spread if isinstance(spread, dict) else dict.fromkeys(MEASURES, spread)
+    spreads = spread if isinstance(spread, dict) else dict.fromkeys(STEADY_MEASURES, spread)
     seconds = {}
     for m in spec.measures:
         offset = {style: rng.gauss(0, spreads.get(m, 0.0)) for style in spec.styles}
@@ -101,7 +101,7 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
     timed = [
         tuple(r.ordered_seconds()) for r in sorted(read_paired(tmp_path), key=lambda r: r.process)
     ]
-    assert timed == [MEASURES] * 3 + [("latency",)] * 6  # decided after the first block
+    assert timed == [STEADY_MEASURES] * 3 + [("latency",)] * 6  # decided after the first block
     entries = paired_summary(read_paired(tmp_path), 3.0)[0]
     assert {e["measure"]: e["processes"] for e in entries} == {
         "train_step": 3,
@@ -117,7 +117,7 @@ def test_a_block_of_fewer_measures_is_costed_at_what_such_processes_cost(tmp_pat
     (series,) = plan_series(config, find_todo(config))
     for _ in range(9):
         series.records.append(_timed(series.pending.pop(0), {"latency": 0.2}))
-        series.costs.append((MEASURES, 0.6))
+        series.costs.append((STEADY_MEASURES, 0.6))
     assert series.measures(config) == ("latency",)  # the rest met their aims after 9
     clock = Clock(time.perf_counter() - 99.0)  # a second left
     assert not fits_budget(series, config, clock)  # three processes at 0.6 s

@@ -5,8 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench.analysis.results import sweep_results
-from bench.analysis.summary import with_efficiency
+from bench.analysis.results import sweep_results, with_efficiency
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
 from bench.store.records import (

@@ -6,7 +6,7 @@ import pytest
 from bench.analysis.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, paired_comparisons
 from bench.analysis.summary import paired_summary
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import MEASURES, PairedSpec, balanced_build_order
+from bench.plan.specs import STEADY_MEASURES, PairedSpec, balanced_build_order
 from bench.store.records import PairedRecord
 from bench.worker import paired
 from bench.worker.measure import RetracedError
@@ -44,7 +44,7 @@ PAIRED_KEYS = {
 
 def _recording_bursts(names, log):
     return {
-        name: {m: (lambda name=name, m=m: log.append((name, m))) for m in MEASURES}
+        name: {m: (lambda name=name, m=m: log.append((name, m))) for m in STEADY_MEASURES}
         for name in names
     }
 
@@ -53,12 +53,14 @@ def test_every_burst_is_warmed_up_and_each_round_visits_every_name_in_a_fresh_or
     log = []
     seconds = time_bursts(_recording_bursts("abc", log), rounds=20, order_seed=5)
     warmups, timed = log[: 3 * 3 * WARMUP_BURSTS], log[3 * 3 * WARMUP_BURSTS :]
-    assert sorted(warmups) == sorted((n, m) for n in "abc" for m in MEASURES for _ in range(2))
+    assert sorted(warmups) == sorted(
+        (n, m) for n in "abc" for m in STEADY_MEASURES for _ in range(2)
+    )
     orders = [tuple(n for n, _ in timed[i : i + 3]) for i in range(0, len(timed), 3)]
-    assert len(orders) == 20 * len(MEASURES)
+    assert len(orders) == 20 * len(STEADY_MEASURES)
     assert all(sorted(order) == ["a", "b", "c"] for order in orders)
     assert len(set(orders)) > 3, "the order must change from round to round"
-    assert all(len(seconds[m][n]) == 20 for m in MEASURES for n in "abc")
+    assert all(len(seconds[m][n]) == 20 for m in STEADY_MEASURES for n in "abc")
     again = []
     time_bursts(_recording_bursts("abc", again), rounds=20, order_seed=5)
     assert again == log  # reproducible from the recorded order seed
@@ -125,7 +127,7 @@ def test_a_style_timed_against_itself_is_equivalent_with_an_interval_around_1():
             # bursts as long as the real phase's: shorter ones of the MLP's 3 ms steps jitter more
             replicates.append(_timed(models, "sequential", rounds=6, burst_seconds=0.05)[1])
         found = {(m, s): c for m, s, c in paired_comparisons(replicates, "sequential", 10)}
-        assert len(found) == len(MEASURES)
+        assert len(found) == len(STEADY_MEASURES)
         missed = [k for k, c in found.items() if not c.ci95_low <= 1 <= c.ci95_high]
         if not missed and all(c.verdict == EQUIVALENT for c in found.values()):
             break
@@ -138,7 +140,7 @@ def test_a_style_timed_against_itself_is_equivalent_with_an_interval_around_1():
 def test_a_heavier_model_is_found_slower_beyond_the_margin():
     models = {"mlp": _compiled("mlp"), "cnn": _compiled("cnn")}  # the convnet costs far more
     steps, found = _phase(models, "mlp", rounds=6, margin=3)
-    assert set(steps) == set(MEASURES) and all(k >= 1 for k in steps.values())
+    assert set(steps) == set(STEADY_MEASURES) and all(k >= 1 for k in steps.values())
     for measure in ("train_step", "predict"):
         c = found[(measure, "cnn")]
         assert c.kind == BEYOND and c.direction == "higher", (measure, c)
@@ -182,14 +184,14 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     assert record.build_order == list(balanced_build_order(STYLES, 1, 0))
     again = PairedRecord.from_dict(record.to_dict())
     assert again == record
-    assert list(again.ordered_seconds()) == list(MEASURES)
-    for measure in MEASURES:
+    assert list(again.ordered_seconds()) == list(STEADY_MEASURES)
+    for measure in STEADY_MEASURES:
         assert record.steps_per_burst[measure] >= 1
         for style in record.styles:
             assert len(record.seconds[measure][style]) == 3
             assert all(t > 0 for t in record.seconds[measure][style])
     entries, medians = paired_summary(records, margin=3)
-    assert len(entries) == 2 * len(MEASURES)  # every non-reference style, every measure
+    assert len(entries) == 2 * len(STEADY_MEASURES)  # every non-reference style, every measure
     for entry in entries:
         assert set(entry) >= PAIRED_KEYS, PAIRED_KEYS - set(entry)
         assert entry["reference"] == "sequential"
@@ -197,7 +199,7 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
         assert entry["ci95_low"] <= entry["estimate"] <= entry["ci95_high"]
         assert (entry["n"], entry["unit"], entry["margin"]) == (2, "ratio", 3)
     assert {(m["style"], m["measure"]) for m in medians} == {
-        (s, m) for s in record.styles for m in MEASURES
+        (s, m) for s in record.styles for m in STEADY_MEASURES
     }
 
 
@@ -211,9 +213,10 @@ def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeyp
     def fake_time_models(models, *args, reference, rounds, **kwargs):
         timed.update(models)
         seconds = {
-            m: {name: [2.0 if "#" in name else 1.0] * rounds for name in models} for m in MEASURES
+            m: {name: [2.0 if "#" in name else 1.0] * rounds for name in models}
+            for m in STEADY_MEASURES
         }
-        return dict.fromkeys(MEASURES, 1), seconds
+        return dict.fromkeys(STEADY_MEASURES, 1), seconds
 
     monkeypatch.setattr(paired, "time_models", fake_time_models)
     record = run_paired(spec, random_mnist())
@@ -221,7 +224,7 @@ def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeyp
     assert sorted(timed) == sorted([*STYLES, *(f"{s}#1" for s in STYLES)])
     assert timed["functional#1"] is not timed["functional"]
     assert record.instances == 2
-    assert all(record.seconds[m][s] == [3.0] * 4 for m in MEASURES for s in STYLES)
+    assert all(record.seconds[m][s] == [3.0] * 4 for m in STEADY_MEASURES for s in STYLES)
 
 
 def test_a_process_asked_for_some_measures_traces_and_times_only_those():
