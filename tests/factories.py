@@ -14,14 +14,14 @@ import numpy as np
 
 from bench.plan.ab import pair_order
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES, PairedSpec, RunSpec
+from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES, RunSpec, SteadySpec
 from bench.store.capabilities import NO, YES, entry
 from bench.store.files import write_json
 from bench.store.mnist import MnistData
 from bench.store.records import (
     OneTimeRecord,
-    PairedRecord,
     RunRecord,
+    SteadyRecord,
     append_record,
     paired_spec_fields,
     spec_fields,
@@ -79,11 +79,11 @@ def record(
     return RunRecord(**fields)
 
 
-def paired_record(spec: PairedSpec | None = None, **changes) -> PairedRecord:
+def steady_record(spec: SteadySpec | None = None, **changes) -> SteadyRecord:
     """A paired process of `spec` (else a CNN's of three styles) with no bursts timed."""
-    spec = spec or PairedSpec("cnn", ("sequential", "functional", "subclassed"), 1, SETTINGS, 30)
+    spec = spec or SteadySpec("cnn", ("sequential", "functional", "subclassed"), 1, SETTINGS, 30)
     fields = dict(paired_spec_fields(spec), steps_per_burst={}, seconds={}, predict_batch=1024)
-    return PairedRecord(**{**fields, **changes})
+    return SteadyRecord(**{**fields, **changes})
 
 
 def random_mnist(train: int = 2048, test: int = 1024, seed: int = 0) -> MnistData:

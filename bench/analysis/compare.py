@@ -34,7 +34,7 @@ from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import ACCURACY_MARGIN_POINTS, DEFAULT_TIME_MARGIN
 from bench.plan.specs import ONE_TIME_MEASURES
 from bench.store.files import RecordsFileError
-from bench.store.records import read_one_time, read_paired
+from bench.store.records import read_one_time, read_steady
 
 # Compared between sweeps: the metrics that name the settings they depend on.
 COMPARED = {name: metric for name, metric in METRICS.items() if metric.depends_on}
@@ -279,7 +279,7 @@ def process_log_ratios(directory: Path) -> dict[tuple[str, str, str, str], list[
     """Each process's mean log ratio of a style to its reference, per (backend, arch, style,
     measure), from a sweep's raw paired and one-time records."""
     found: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
-    for record in read_paired(directory):
+    for record in read_steady(directory):
         if record.status != "ok":
             continue
         for measure, by_style in record.seconds.items():

@@ -1,4 +1,4 @@
-"""A sweep's results, computed from its raw records alone (`runs.jsonl`, `paired.jsonl`,
+"""A sweep's results, computed from its raw records alone (`runs.jsonl`, `steady.jsonl`,
 `one_time.jsonl`, `sweep.json`): what the report renders and `compare` and `history` read, so
 that no output of the harness is ever read back.
 """
@@ -20,7 +20,7 @@ from bench.analysis.summary import (
     undecided_warnings,
 )
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
-from bench.store.records import RunRecord, first_line, read_one_time, read_paired
+from bench.store.records import RunRecord, first_line, read_one_time, read_steady
 from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, read_sweep, sweep_commands
 
 
@@ -70,7 +70,7 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
         m for m in (time_margin, config.get("time_margin"), DEFAULT_TIME_MARGIN) if m is not None
     )
     summary = summarize(records, margin)
-    paired_records = read_paired(out)
+    paired_records = read_steady(out)
     paired, paired_medians = paired_summary(paired_records, margin)
     one_time_records = read_one_time(out)
     one_time_margin = config.get("one_time_margin") or DEFAULT_ONE_TIME_MARGIN

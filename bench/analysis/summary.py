@@ -44,8 +44,8 @@ from bench.plan.settings import (
 )
 from bench.store.records import (
     OneTimeRecord,
-    PairedRecord,
     RunRecord,
+    SteadyRecord,
     first_line,
     latest_by_run,
     read_records,
@@ -210,14 +210,14 @@ def identity_warnings(records: list[RunRecord]) -> list[str]:
     ]
 
 
-def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict], list[dict]]:
+def paired_summary(paired: list[SteadyRecord], margin: float) -> tuple[list[dict], list[dict]]:
     """The paired phase's verdicts (results.json's `paired`) and per-style medians beside them.
 
     An architecture's processes are judged together, the process being the unit (see
     `stats.paired_comparisons`). Everything is derived from the raw burst times in
-    `paired.jsonl`.
+    `steady.jsonl`.
     """
-    by_arch: dict[tuple[str, str], list[PairedRecord]] = defaultdict(list)
+    by_arch: dict[tuple[str, str], list[SteadyRecord]] = defaultdict(list)
     for record in sorted(paired, key=lambda r: (BACKENDS.index(r.backend), r.arch, r.process)):
         if record.status == "ok":
             by_arch[(record.backend, record.arch)].append(record)
@@ -235,7 +235,7 @@ def paired_summary(paired: list[PairedRecord], margin: float) -> tuple[list[dict
 
 
 def _paired_measure(
-    backend: str, arch: str, measure: str, records: list[PairedRecord], margin: float
+    backend: str, arch: str, measure: str, records: list[SteadyRecord], margin: float
 ) -> tuple[list[dict], list[dict]]:
     """`paired_summary`'s entries and medians of one measure of one model."""
     first = records[0]

@@ -17,7 +17,7 @@ from bench.plan.settings import (
     validate,
     whole,
 )
-from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec, balanced_build_order
+from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec, balanced_build_order
 from bench.plan.values import (
     check_archs,
     check_previous_files,
@@ -163,13 +163,13 @@ class BenchConfig:
         steps = 1 if backend == "torch" else self.settings.steps_per_execution
         return dataclasses.replace(self.settings, backend=backend, steps_per_execution=steps)
 
-    def paired_specs(self) -> list[PairedSpec]:
+    def steady_specs(self) -> list[SteadySpec]:
         """Every process of the paired phase, per backend process by process, each covering
         every arch; none when the phase is off or there is no reference style to compare with."""
         if not self.steady_rounds:
             return []
         return [
-            PairedSpec(
+            SteadySpec(
                 arch,
                 self.styles_of(arch),
                 self.seeds[0],

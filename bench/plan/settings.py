@@ -28,10 +28,10 @@ ACCURACY_MARGIN_POINTS = 0.2  # the equivalence margin for accuracy, in percenta
 # The paired phase sizes each burst to about this long, from the reference style's warmed-up
 # call time: long enough that timer and dispatch jitter average out (the MLP's 3 ms steps vary
 # by 10-25 % one by one), short enough that the styles of a round see the same machine.
-PAIRED_BURST_SECONDS = 0.05
+STEADY_BURST_SECONDS = 0.05
 # The 95 % half-width (percent) a paired interval should reach; the report warns when it does
 # not, since then the machine was too noisy for the processes given.
-PAIRED_PRECISION = {"train_step": 1.5, "predict": 1.5, "latency": 3.0}
+STEADY_PRECISION = {"train_step": 1.5, "predict": 1.5, "latency": 3.0}
 # The one-time phase: a cost paid once per model is judged with a wider margin than a cost paid
 # on every step (docs/methodology.md, "One-time costs"), and aims for these half-widths.
 DEFAULT_ONE_TIME_MARGIN = 10.0
@@ -43,7 +43,7 @@ ONE_TIME_PRECISION = {
     "save": 5.0,
     "load": 5.0,
 }
-PRECISION = {**PAIRED_PRECISION, **ONE_TIME_PRECISION}  # every paired measure's aim
+PRECISION = {**STEADY_PRECISION, **ONE_TIME_PRECISION}  # every paired measure's aim
 INIT_DIR = "init"  # in a sweep's directory: the initial weights of a shared start
 
 

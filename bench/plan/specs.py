@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import (
-    PAIRED_BURST_SECONDS,
+    STEADY_BURST_SECONDS,
     TrainSettings,
     settings_from_dict,
 )
@@ -124,7 +124,7 @@ STEADY_MEASURES = ("train_step", "predict", "latency")
 
 
 @dataclass(frozen=True)
-class PairedSpec:
+class SteadySpec:
     """The paired timing phase of one architecture: every style in one process, interleaved."""
 
     arch: str
@@ -134,7 +134,7 @@ class PairedSpec:
     rounds: int
     order_seed: int = 0
     process: int = 0  # which of the phase's independent processes this is
-    burst_seconds: float = PAIRED_BURST_SECONDS
+    burst_seconds: float = STEADY_BURST_SECONDS
     data_dir: str | None = None
     build_order: tuple[str, ...] = ()  # the order the styles are built and traced in; () = styles
     instances: int = 1  # models of each style, built alike, each timed in every round
@@ -165,7 +165,7 @@ class PairedSpec:
         return json.dumps(dataclasses.asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> PairedSpec:
+    def from_json(cls, text: str) -> SteadySpec:
         raw = json.loads(text)
         return cls(
             **{

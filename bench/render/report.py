@@ -1,7 +1,7 @@
 """A sweep's report: results.json, summary.csv, summary.md, README.md and the charts, rebuilt
 from its records.
 
-The report never trains: it reads `runs.jsonl`, `paired.jsonl` and `sweep.json` and can be re-run
+The report never trains: it reads `runs.jsonl`, `steady.jsonl` and `sweep.json` and can be re-run
 at will (`python -m bench report`).
 """
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bench.plan.specs import STEADY_MEASURES, OneTimeSpec, PairedSpec, RunSpec
+from bench.plan.specs import STEADY_MEASURES, OneTimeSpec, RunSpec, SteadySpec
 from bench.store.files import append_line, read_lines, write_atomic
-from bench.store.schema import ONE_TIME_FILE, PAIRED_FILE, RUNS_FILE
+from bench.store.schema import ONE_TIME_FILE, RUNS_FILE, STEADY_FILE
 from mnist_models import reference_of
 
 STATUSES = ("ok", "diverged", "failed")
@@ -174,11 +174,11 @@ def read_records(out: Path) -> list[RunRecord]:
 
 def start_runs_file(out: Path) -> None:
     """Starts empty records files, replacing older ones, each in one rename."""
-    for name in (RUNS_FILE, PAIRED_FILE, ONE_TIME_FILE):
+    for name in (RUNS_FILE, STEADY_FILE, ONE_TIME_FILE):
         write_atomic(out / name, b"")
 
 
-def process_fields(spec: PairedSpec | OneTimeSpec) -> dict[str, Any]:
+def process_fields(spec: SteadySpec | OneTimeSpec) -> dict[str, Any]:
     """The fields a paired or one-time process's record takes from its spec."""
     return dict(
         arch=spec.arch,
@@ -192,7 +192,7 @@ def process_fields(spec: PairedSpec | OneTimeSpec) -> dict[str, Any]:
     )
 
 
-def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
+def paired_spec_fields(spec: SteadySpec) -> dict[str, Any]:
     """The paired record's fields that come from its spec, before anything is timed."""
     return dict(
         process_fields(spec),
@@ -203,7 +203,7 @@ def paired_spec_fields(spec: PairedSpec) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class PairedRecord(JsonRecord):
+class SteadyRecord(JsonRecord):
     """The paired timing phase of one architecture: every style in one process, interleaved.
 
     `seconds[measure][style]` holds one time per round, in round order: the sum of one burst on
@@ -248,14 +248,14 @@ class PairedRecord(JsonRecord):
         }
 
 
-def append_paired(out: Path, record: PairedRecord) -> None:
-    """Appends one architecture's paired phase to `paired.jsonl`."""
-    append_line(out / PAIRED_FILE, record.to_dict())
+def append_steady(out: Path, record: SteadyRecord) -> None:
+    """Appends one architecture's paired phase to `steady.jsonl`."""
+    append_line(out / STEADY_FILE, record.to_dict())
 
 
-def read_paired(out: Path) -> list[PairedRecord]:
-    """The latest record of each (backend, architecture, process) in `out/paired.jsonl`."""
-    return _latest_per_process(out / PAIRED_FILE, PairedRecord)
+def read_steady(out: Path) -> list[SteadyRecord]:
+    """The latest record of each (backend, architecture, process) in `out/steady.jsonl`."""
+    return _latest_per_process(out / STEADY_FILE, SteadyRecord)
 
 
 def _latest_per_process(path: Path, cls):
@@ -275,7 +275,7 @@ class OneTimeRecord(JsonRecord):
     failed in any cycle has no times for it, and `failures[style][measure]` says why.
     """
 
-    OPTIONS: ClassVar[tuple[str, ...]] = ("settings_key", "styles", "cycles")  # as PairedRecord's
+    OPTIONS: ClassVar[tuple[str, ...]] = ("settings_key", "styles", "cycles")  # as SteadyRecord's
 
     arch: str
     styles: list[str]

@@ -7,7 +7,7 @@ Format history (`SCHEMA_VERSION`):
   2: `peak_matmul_gflops` is the median probe (was the best), with `peak_matmul_gflops_best`
      beside it; `achieved_gflops_best` and `efficiency_best` (best epoch against best probe);
      predict throughput is the median of repeated calls on the test images; `peak_rss_bytes`
-     is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
+     is the process's own (VmHWM). New file `steady.jsonl`: the paired timing phase, one line
      per architecture and process, with every raw burst time.
   3: the backend axis: `backend` on run and paired records (absent: TensorFlow); a run's
      `jit_compile` is what Keras used (`model.jit_compile` after compile; None if the run
@@ -23,7 +23,7 @@ Format history (`SCHEMA_VERSION`):
      `margin`, `verdict`, `direction`. results.json's `paired` entries carry it (they had
      `ratio`, `ci_low`, `ci_high`, `margin_percent`), as do `summary.comparisons`,
      `summary.backend_comparisons` and compare.json's rows (which had `scale` for `unit`).
-     Records (runs.jsonl, paired.jsonl) are unchanged.
+     Records (runs.jsonl, steady.jsonl) are unchanged.
   5: the one-time phase: `one_time.jsonl`, one `OneTimeRecord` per backend × arch × process
      with every cycle's raw times; its verdicts join results.json's `paired` with `phase`
      "one_time" (steady entries have `phase` "steady"; absent: steady), beside
@@ -62,6 +62,8 @@ Format history (`SCHEMA_VERSION`):
   12: one vocabulary: sweep.json's config names `steady_rounds`, `max_processes`,
      `min_processes` and `steady_instances` (were `paired_rounds`, `paired_processes`,
      `paired_min_processes`, `paired_instances`); its capabilities are in the five outcomes.
+     The steady phase's processes are `steady.jsonl` (`SteadyRecord`; was `paired.jsonl`,
+     `PairedRecord`): "paired" names both phases, steady and one-time, everywhere.
      A run record has `settings_key` (was only the last part of `run_key`), and no longer
      holds the matmul peak or efficiency, derived when read.
      results.json is an output that nothing reads: it holds no runs, and `report`, `compare`
@@ -79,7 +81,7 @@ from bench.store.files import RecordsFileError, read_json
 
 SCHEMA_VERSION = 12
 RUNS_FILE = "runs.jsonl"
-PAIRED_FILE = "paired.jsonl"
+STEADY_FILE = "steady.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"

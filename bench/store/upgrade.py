@@ -2,8 +2,9 @@
 that every reader takes (`bench.store.schema`). Users keep their own sweeps and CI baselines;
 the readers never convert them on the way in.
 
-Only the raw records are converted (sweep.json, runs.jsonl's lines); the report (results.json,
-the tables and charts) is an output, rebuilt afterwards by `python -m bench report --out DIR`.
+Only the raw records are converted (sweep.json, runs.jsonl's lines, steady.jsonl's name); the
+report (results.json, the tables and charts) is an output, rebuilt afterwards by `python -m
+bench report --out DIR`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 from bench.store.capabilities import upgrade_capabilities
 from bench.store.files import RecordsFileError, read_json, read_lines, write_atomic, write_json
-from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, SWEEP_FILE
+from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, STEADY_FILE, SWEEP_FILE
 
+OLD_STEADY_FILE = "paired.jsonl"  # schema 2 to 11: the steady phase's processes
 # schema 12: one name per concept across the commands
 RENAMED_SETTINGS = {
     "paired_rounds": "steady_rounds",
@@ -68,8 +70,11 @@ def upgrade_directory(out: Path) -> int | None:
         )
     lines = read_lines(out / RUNS_FILE)
     runs = [upgraded_run(line) for line in lines]
-    if version == SCHEMA_VERSION and runs == lines:
+    renamed = (out / OLD_STEADY_FILE).exists() and not (out / STEADY_FILE).exists()
+    if version == SCHEMA_VERSION and runs == lines and not renamed:
         return None
+    if renamed:
+        (out / OLD_STEADY_FILE).rename(out / STEADY_FILE)
     if runs != lines:
         write_atomic(
             out / RUNS_FILE,

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from bench.plan.backends import model_name
-from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
+from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec
 from bench.store.capabilities import CROSS_BACKEND, NO, entry
 from bench.store.records import (
     OneTimeRecord,
-    PairedRecord,
     RunRecord,
+    SteadyRecord,
     first_line,
     paired_spec_fields,
     spec_fields,
@@ -106,12 +106,12 @@ def run_record(spec: RunSpec, outcome: Outcome) -> RunRecord:
     return RunRecord(**spec_fields(spec), status="failed", error=error, **where)
 
 
-def run_paired_in_worker(spec: PairedSpec, executor: Executor) -> PairedRecord:
+def run_steady_in_worker(spec: SteadySpec, executor: Executor) -> SteadyRecord:
     """Runs one architecture's paired phase in a fresh process; a crash becomes "failed"."""
-    result, error, _ = executor.call("paired", spec.to_json())
+    result, error, _ = executor.call("steady", spec.to_json())
     if result is not None:
-        return PairedRecord.from_dict(result)
-    return PairedRecord(
+        return SteadyRecord.from_dict(result)
+    return SteadyRecord(
         **paired_spec_fields(spec),
         steps_per_burst={},
         seconds={},

@@ -32,7 +32,7 @@ from bench.plan.config import BenchConfig
 from bench.plan.specs import STEADY_MEASURES
 from bench.store.records import (
     append_one_time,
-    append_paired,
+    append_steady,
 )
 from bench.sweep import jobs, progress
 from bench.sweep.resume import Todo
@@ -220,8 +220,8 @@ def _detail(spec) -> str:
 
 def _run(phase: str, spec, executor, config: BenchConfig):
     if phase == STEADY:
-        record = jobs.run_paired_in_worker(spec, executor)
-        append_paired(config.out, record)
+        record = jobs.run_steady_in_worker(spec, executor)
+        append_steady(config.out, record)
     else:
         record = jobs.run_one_time_in_worker(spec, executor)
         append_one_time(config.out, record)

@@ -9,14 +9,14 @@ from bench.plan.backends import model_name
 from bench.plan.specs import ONE_TIME_MEASURES
 from bench.store.records import (
     OneTimeRecord,
-    PairedRecord,
     RunRecord,
+    SteadyRecord,
     first_line,
     latest_by_run,
 )
 
 
-def paired_line(record: PairedRecord) -> str:
+def paired_line(record: SteadyRecord) -> str:
     """One console line for one paired process: each style's ratios to the reference."""
     if record.status != "ok":
         return f"FAILED: {first_line(record.error)}"

@@ -11,17 +11,17 @@ from typing import Any
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError, settings_from_dict
-from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
+from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec
 from bench.store.records import (
     OneTimeRecord,
-    PairedRecord,
     RunRecord,
+    SteadyRecord,
     latest_by_run,
     one_time_spec_fields,
     paired_spec_fields,
     read_one_time,
-    read_paired,
     read_records,
+    read_steady,
     start_runs_file,
 )
 from bench.store.schema import read_sweep
@@ -33,8 +33,8 @@ class Todo:
 
     ordered: list[RunSpec]  # every run of the sweep, in the order they run
     runs: list[RunSpec]  # those still to do
-    paired: list[PairedSpec]
-    paired_recorded: list[PairedRecord]  # with --resume: the paired processes recorded alike
+    paired: list[SteadySpec]
+    paired_recorded: list[SteadyRecord]  # with --resume: the paired processes recorded alike
     one_time: list[OneTimeSpec]
     one_time_recorded: list[OneTimeRecord]
     initial_weights: list[dict[str, Any]]
@@ -118,16 +118,16 @@ def pending_runs(
 # which process it is. A paired process recorded in another build order is redone: before
 # build orders were balanced across processes they were drawn one by one, and before that (no
 # build_order) the reference always came first.
-PAIRED_ALIKE = ("backend", "arch", "process", "build_order", *PairedRecord.OPTIONS)
+PAIRED_ALIKE = ("backend", "arch", "process", "build_order", *SteadyRecord.OPTIONS)
 ONE_TIME_ALIKE = ("backend", "arch", "process", *OneTimeRecord.OPTIONS)
 
 
-def pending_paired(config: BenchConfig) -> tuple[list[PairedSpec], list[PairedRecord]]:
+def pending_paired(config: BenchConfig) -> tuple[list[SteadySpec], list[SteadyRecord]]:
     """The paired processes still to do (all, or with --resume those not yet recorded alike),
     and the records of those that are."""
     return _split(
-        config.paired_specs(),
-        read_paired(config.out) if config.resume else [],
+        config.steady_specs(),
+        read_steady(config.out) if config.resume else [],
         PAIRED_ALIKE,
         lambda spec: {**paired_spec_fields(spec), "build_order": spec.styles_in_build_order},
     )

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import TrainSettings, settings_from_dict
-from bench.plan.specs import OneTimeSpec, PairedSpec, RunSpec
+from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec
 from bench.store.files import write_json
 from bench.worker.backends import select
 from bench.worker.quiet import import_keras_quietly
 
 KINDS = (
     "run",
-    "paired",
+    "steady",
     "one_time",
     "profile",
     "init",
@@ -35,7 +35,7 @@ KINDS = (
 )
 
 
-TRAINING_KINDS = ("run", "paired", "one_time", "profile")  # jobs whose spec carries TrainSettings
+TRAINING_KINDS = ("run", "steady", "one_time", "profile")  # jobs whose spec carries TrainSettings
 
 
 def job_backend(kind: str, job: str) -> str:
@@ -90,10 +90,10 @@ def main(argv: list[str]) -> int:
         from bench.worker.runner import run_one
 
         result = run_one(RunSpec.from_json(job)).to_dict()
-    elif kind == "paired":
-        from bench.worker.paired import run_paired
+    elif kind == "steady":
+        from bench.worker.steady import run_steady
 
-        result = run_paired(PairedSpec.from_json(job)).to_dict()
+        result = run_steady(SteadySpec.from_json(job)).to_dict()
     elif kind == "one_time":
         from bench.worker.one_time import run_one_time
 

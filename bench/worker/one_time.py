@@ -26,12 +26,11 @@ from typing import NamedTuple
 
 import keras
 
-from bench.plan.settings import PAIRED_BURST_SECONDS
+from bench.plan.settings import STEADY_BURST_SECONDS
 from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
 from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import OneTimeRecord, one_time_spec_fields
 from bench.worker.measure import JobClock, peak_rss_bytes, reset_peak_rss
-from bench.worker.paired import time_models
 from bench.worker.runner import (
     PREDICT_BATCH,
     compile_model,
@@ -39,6 +38,7 @@ from bench.worker.runner import (
     epoch_size,
     prepare_backend,
 )
+from bench.worker.steady import time_models
 from mnist_models import build_model
 
 Builder = Callable[[], keras.Model]
@@ -228,7 +228,7 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
                 reference=spec.reference,
                 rounds=spec.steady_rounds,
                 order_seed=spec.order_seed,
-                burst_seconds=PAIRED_BURST_SECONDS,
+                burst_seconds=STEADY_BURST_SECONDS,
                 measures=spec.steady_measures,
             )
     except Exception as e:  # recorded, so that the sweep and the report go on

@@ -8,13 +8,13 @@ import pytest
 from bench.analysis.compare import compare
 from bench.cli import main
 from bench.plan.config import make_config
-from bench.plan.specs import PairedSpec
+from bench.plan.specs import SteadySpec
 from bench.render.compare import markdown
 from bench.render.report import write_report
 from bench.store.files import write_json
-from bench.store.records import append_paired, append_record
+from bench.store.records import append_record, append_steady
 from bench.store.schema import SCHEMA_VERSION
-from tests.factories import SETTINGS, paired_record, record
+from tests.factories import SETTINGS, record, steady_record
 
 STEP_MS = {1: 10.0, 2: 11.0, 3: 10.5, 4: 12.0}  # per seed: runs vary, as real ones do
 ACCURACY = {1: 0.990, 2: 0.991, 3: 0.989, 4: 0.9905}
@@ -43,9 +43,9 @@ def _sweep(
                 "subclassed": [t * effect * (1 + 0.003 * (process % 3 - 1)) for t in rounds],
             }
         }
-        spec = PairedSpec("cnn", ("sequential", "subclassed"), 1, settings, 6, process=process)
-        append_paired(
-            directory, paired_record(spec, seconds=seconds, steps_per_burst={"train_step": 2})
+        spec = SteadySpec("cnn", ("sequential", "subclassed"), 1, settings, 6, process=process)
+        append_steady(
+            directory, steady_record(spec, seconds=seconds, steps_per_burst={"train_step": 2})
         )
     for seed in seeds:
         for style in ("sequential", "functional", "subclassed"):

@@ -21,7 +21,7 @@ from bench.plan.config import make_config
 from bench.plan.specs import STEADY_MEASURES
 from bench.store.records import OneTimeRecord
 from bench.sweep.paired import rule_for
-from tests.factories import paired_record
+from tests.factories import steady_record
 
 # 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
 # the population the stopping rule's coverage is checked on.
@@ -88,11 +88,11 @@ def test_the_quick_profile_gives_the_one_time_phase_one_block_and_the_rest_to_st
     quick = make_config("quick")
     assert rule_for(quick, "cnn", "one_time") == StoppingRule(3, 3, 3)
     assert rule_for(quick, "cnn") == StoppingRule(9, 30, 3)
-    assert len(quick.one_time_specs()) == 3 and len(quick.paired_specs()) == 30
+    assert len(quick.one_time_specs()) == 3 and len(quick.steady_specs()) == 30
 
 
 def test_the_stopping_summary_says_why_each_phase_stopped():
-    spec_records = [paired_record(wall_seconds=20.0) for _ in range(3)]
+    spec_records = [steady_record(wall_seconds=20.0) for _ in range(3)]
     entries = [entry("train_step", 1.0), entry("latency", 2.0)]
     config = {"max_processes": 6, "budget": 180.0}
     (found,) = stopping_summary(entries, spec_records, config)
@@ -109,10 +109,10 @@ def test_the_stopping_summary_says_why_each_phase_stopped():
 
 
 def test_the_stopping_summary_gives_the_start_up_only_where_every_process_measured_it():
-    measured = [paired_record(wall_seconds=20.0, startup_seconds=5.0) for _ in range(3)]
+    measured = [steady_record(wall_seconds=20.0, startup_seconds=5.0) for _ in range(3)]
     (found,) = stopping_summary([entry()], measured, {"max_processes": 3})
     assert (found["worker_seconds"], found["startup_seconds"]) == (75.0, 15.0)
-    older = [*measured, paired_record(process=3, wall_seconds=20.0)]  # before schema 7
+    older = [*measured, steady_record(process=3, wall_seconds=20.0)]  # before schema 7
     assert stopping_summary([entry()], older, {"max_processes": 3})[0]["startup_seconds"] is None
 
 

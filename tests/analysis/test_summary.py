@@ -11,7 +11,7 @@ from bench.analysis.summary import (
     undecided_warnings,
 )
 from bench.store.records import OneTimeRecord
-from tests.factories import paired_record, record
+from tests.factories import record, steady_record
 from tests.factories import three_styles as _records
 
 
@@ -157,12 +157,12 @@ def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shar
 
 
 def test_a_phase_pooling_processes_recorded_with_other_options_is_warned_about():
-    alike = [paired_record(process=p, rounds=20) for p in range(3)]
+    alike = [steady_record(process=p, rounds=20) for p in range(3)]
     assert mixed_records_warnings(alike) == []
     mixed = [
         *alike,
-        paired_record(process=3, rounds=16),
-        paired_record(process=4, rounds=8, status="failed"),
+        steady_record(process=3, rounds=16),
+        steady_record(process=4, rounds=8, status="failed"),
     ]
     (line,) = mixed_records_warnings(mixed)
     assert line.startswith("cnn paired timing: its processes were recorded with different")

@@ -152,7 +152,7 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
     assert all(e["cycles"] == 2 and e["interval_over"] == "cycles" for e in once)
     assert all(run["first_execution_seconds"] <= run["first_epoch_seconds"] for run in runs)
     # a paired process's cost includes its start: the framework's import, before the job began
-    for name in ("paired.jsonl", "one_time.jsonl"):
+    for name in ("steady.jsonl", "one_time.jsonl"):
         (process,) = map(json.loads, (out / name).read_text().splitlines())
         assert process["startup_seconds"] > 0.5 and process["wall_seconds"] > 0, name
     (steady_phase,) = [p for p in results["paired_stopping"] if p["phase"] == "steady"]

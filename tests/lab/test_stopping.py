@@ -13,7 +13,7 @@ from bench.analysis.stopping import StoppingRule
 from bench.plan.config import make_config
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN, PRECISION
 from bench.plan.specs import ONE_TIME_MEASURES
-from bench.store.records import read_one_time, read_paired
+from bench.store.records import read_one_time, read_steady
 from bench.sweep.paired import rule_for
 from lab.stopping import simulate_verdicts
 
@@ -44,7 +44,7 @@ def _population(records, measures) -> tuple[np.ndarray, list[float], list[str]]:
 
 
 def _steady_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
-    records = [r for r in read_paired(RECORDED) if r.arch == arch and r.status == "ok"]
+    records = [r for r in read_steady(RECORDED) if r.arch == arch and r.status == "ok"]
     assert len(records) == 30
     return _population(records, records[0].ordered_seconds())
 

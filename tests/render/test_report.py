@@ -9,10 +9,10 @@ from bench.analysis.results import ReportError
 from bench.render.markdown import _jit_setting, stopping_totals
 from bench.render.report import write_report
 from bench.store.files import write_json
-from bench.store.records import append_paired
+from bench.store.records import append_steady
 from bench.store.schema import SCHEMA_VERSION
-from tests.factories import paired_record
 from tests.factories import results_dir as _results_dir
+from tests.factories import steady_record
 
 
 @pytest.fixture
@@ -71,8 +71,8 @@ def test_a_report_from_a_dirty_tree_says_so_at_the_top(results_dir):
 
 
 def test_a_failed_paired_phase_is_reported_as_a_warning(results_dir):
-    failed = paired_record(status="failed", error="RetracedError: traced\nmore")
-    append_paired(results_dir, failed)
+    failed = steady_record(status="failed", error="RetracedError: traced\nmore")
+    append_steady(results_dir, failed)
     results = write_report(results_dir)
     assert results["paired"] == []
     assert "cnn paired timing: failed. RetracedError: traced" in results["summary"]["warnings"]

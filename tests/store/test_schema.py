@@ -9,10 +9,10 @@ import pytest
 
 from bench.analysis.compare import CompareError, load_results
 from bench.store.files import RecordsFileError
-from bench.store.records import PairedRecord
+from bench.store.records import SteadyRecord
 from bench.store.schema import SCHEMA_VERSION, read_sweep
 from bench.store.upgrade import upgrade_directory
-from tests.factories import paired_record, results_dir
+from tests.factories import results_dir, steady_record
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCHEMA_11_SWEEP = {
@@ -99,9 +99,9 @@ def test_results_json_is_regenerated_identically_from_the_raw_records(tmp_path):
 
 
 def test_a_paired_record_from_before_copies_held_one_copy_of_each_style():
-    line = paired_record().to_dict()
+    line = steady_record().to_dict()
     del line["instances"]  # schema 5 and before
-    assert PairedRecord.from_dict(line).instances == 1
+    assert SteadyRecord.from_dict(line).instances == 1
 
 
 def test_every_committed_sweep_has_the_current_schema():

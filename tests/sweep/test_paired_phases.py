@@ -12,11 +12,11 @@ from bench.analysis.stopping import BUDGET, DECIDED_ALL, MAXIMUM
 from bench.analysis.summary import paired_summary
 from bench.plan.config import make_config
 from bench.plan.specs import STEADY_MEASURES
-from bench.store.records import append_paired, read_paired
+from bench.store.records import append_steady, read_steady
 from bench.sweep import jobs
 from bench.sweep.paired import Clock, fits_budget, paired_phases, plan_series
 from bench.sweep.resume import find_todo
-from tests.factories import paired_record
+from tests.factories import steady_record
 
 ROUNDS = 10
 
@@ -47,7 +47,7 @@ def _timed(spec, spread: float | dict[str, float]):
             s: [0.05 * math.exp(offset[s] + rng.gauss(0, 0.001)) for _ in range(spec.rounds)]
             for s in spec.styles
         }
-    return paired_record(
+    return steady_record(
         spec,
         seconds=seconds,
         steps_per_burst=dict.fromkeys(spec.measures, 1),
@@ -71,7 +71,7 @@ def worker(monkeypatch):
 
     fake = Fake()
     fake.calls = []
-    monkeypatch.setattr(jobs, "run_paired_in_worker", fake)
+    monkeypatch.setattr(jobs, "run_steady_in_worker", fake)
     return fake
 
 
@@ -85,7 +85,7 @@ def test_a_quiet_phase_stops_after_its_first_block_with_its_aims_met(tmp_path, w
     lines = _run(_config(tmp_path, archs=("cnn", "mlp")))
     assert worker.calls == [("cnn", p) for p in range(3)] + [("mlp", p) for p in range(3)]
     assert lines[-1] == f"paired timing: mlp: stopped after 3 process(es): {DECIDED_ALL}"
-    assert len(read_paired(tmp_path)) == 6
+    assert len(read_steady(tmp_path)) == 6
 
 
 def test_a_phase_too_noisy_for_its_aims_runs_to_its_most_processes(tmp_path, worker):
@@ -99,10 +99,10 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
     worker.spread = {"latency": 0.2}  # only latency varies between processes
     lines = _run(_config(tmp_path))
     timed = [
-        tuple(r.ordered_seconds()) for r in sorted(read_paired(tmp_path), key=lambda r: r.process)
+        tuple(r.ordered_seconds()) for r in sorted(read_steady(tmp_path), key=lambda r: r.process)
     ]
     assert timed == [STEADY_MEASURES] * 3 + [("latency",)] * 6  # decided after the first block
-    entries = paired_summary(read_paired(tmp_path), 3.0)[0]
+    entries = paired_summary(read_steady(tmp_path), 3.0)[0]
     assert {e["measure"]: e["processes"] for e in entries} == {
         "train_step": 3,
         "predict": 3,
@@ -139,8 +139,8 @@ def test_the_budget_stops_a_phase_before_a_block_it_cannot_pay_for(tmp_path, wor
 
 def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
     config = _config(tmp_path)
-    for spec in config.paired_specs()[:3]:
-        append_paired(tmp_path, _timed(spec, 0.0))
+    for spec in config.steady_specs()[:3]:
+        append_steady(tmp_path, _timed(spec, 0.0))
     lines = _run(replace(config, resume=True))
     assert worker.calls == []
     assert lines == [f"paired timing: cnn: 3 process(es) recorded before: {DECIDED_ALL}"]
@@ -148,12 +148,12 @@ def test_resume_counts_the_processes_its_directory_holds(tmp_path, worker):
 
 def test_resume_times_only_the_measures_its_directory_left_short_of_their_aims(tmp_path, worker):
     config = _config(tmp_path)
-    for spec in config.paired_specs()[:3]:
-        append_paired(tmp_path, _timed(spec, {"latency": 0.2}))
+    for spec in config.steady_specs()[:3]:
+        append_steady(tmp_path, _timed(spec, {"latency": 0.2}))
     worker.spread = {"latency": 0.2}
     _run(replace(config, resume=True))
     assert [p for _, p in worker.calls] == list(range(3, 9))
-    timed = {r.process: tuple(r.ordered_seconds()) for r in read_paired(tmp_path)}
+    timed = {r.process: tuple(r.ordered_seconds()) for r in read_steady(tmp_path)}
     assert [timed[p] for p in range(3, 9)] == [("latency",)] * 6
 
 

@@ -11,8 +11,8 @@ from bench.plan.settings import ConfigError
 from bench.store.records import (
     OneTimeRecord,
     append_one_time,
-    append_paired,
     append_record,
+    append_steady,
     read_one_time,
     read_records,
 )
@@ -20,7 +20,7 @@ from bench.sweep import jobs
 from bench.sweep.executors import local
 from bench.sweep.resume import pending_paired, plan
 from bench.sweep.run import run_sweep
-from tests.factories import paired_record, record
+from tests.factories import record, steady_record
 
 PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
 
@@ -63,9 +63,9 @@ def fake_worker(monkeypatch):
 
     def paired(spec, executor):
         calls.append(spec.arch)
-        return paired_record(spec, status="failed", error="fake")
+        return steady_record(spec, status="failed", error="fake")
 
-    monkeypatch.setattr(jobs, "run_paired_in_worker", paired)
+    monkeypatch.setattr(jobs, "run_steady_in_worker", paired)
 
     def one_time(spec, executor):
         calls.append(f"one-time {spec.arch} {spec.process}")
@@ -170,8 +170,8 @@ def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp
         (p, arch) for p in range(3) for arch in ("cnn", "mlp")
     ]
     assert len({s.order_seed for s in specs if s.arch == "cnn"}) == 3  # each its own order
-    assert _config(tmp_path, steady_rounds=0).paired_specs() == []
-    assert _config(tmp_path, steady_rounds=4, styles=("functional",)).paired_specs() == []
+    assert _config(tmp_path, steady_rounds=0).steady_specs() == []
+    assert _config(tmp_path, steady_rounds=4, styles=("functional",)).steady_specs() == []
 
 
 def test_a_paired_phase_redone_on_resume_records_its_own_commit(tmp_path, fake_worker):
@@ -216,14 +216,14 @@ def test_the_one_time_phase_runs_a_process_per_arch_and_resume_does_only_what_is
 
 def test_resume_redoes_max_processes_recorded_in_another_build_order(tmp_path):
     config = _config(tmp_path, resume=True, steady_rounds=4, max_processes=3)
-    unordered, kept, reordered = config.paired_specs()
-    assert len({s.build_order for s in config.paired_specs()}) == 3
+    unordered, kept, reordered = config.steady_specs()
+    assert len({s.build_order for s in config.steady_specs()}) == 3
     for spec, build_order in (
         (unordered, None),  # from before build orders were recorded: the reference came first
         (kept, list(kept.build_order)),
         (reordered, list(kept.build_order)),  # drawn under an older scheme
     ):
-        append_paired(tmp_path, paired_record(spec, build_order=build_order))
+        append_steady(tmp_path, steady_record(spec, build_order=build_order))
     pending, recorded = pending_paired(config)
     assert [s.process for s in pending] == [unordered.process, reordered.process]
     assert [r.process for r in recorded] == [kept.process]  # what the phase counts

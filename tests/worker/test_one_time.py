@@ -16,8 +16,8 @@ from bench.plan.settings import TrainSettings
 from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
 from bench.store.records import OneTimeRecord
 from bench.worker.one_time import run_one_time, time_cycles
-from bench.worker.paired import time_models
 from bench.worker.runner import compile_model
+from bench.worker.steady import time_models
 from mnist_models import build_model
 from tests.factories import SETTINGS, random_mnist
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 import keras
 import numpy as np
 
-from bench.plan.specs import STEADY_MEASURES, PairedSpec
+from bench.plan.specs import STEADY_MEASURES, SteadySpec
 from bench.store.mnist import MnistData, load_mnist, preprocess
-from bench.store.records import PairedRecord, paired_spec_fields
+from bench.store.records import SteadyRecord, paired_spec_fields
 from bench.worker.measure import JobClock, RetracedError, TraceCounter, trace_counter
 from bench.worker.runner import (
     PREDICT_BATCH,
@@ -163,7 +163,7 @@ def instance_name(style: str, instance: int) -> str:
     return style if instance == 0 else f"{style}#{instance}"
 
 
-def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord:
+def run_steady(spec: SteadySpec, mnist: MnistData | None = None) -> SteadyRecord:
     """Builds every style of `spec.arch` from one seed, compiles each alike, and times them."""
     clock = JobClock()
     s = spec.settings
@@ -203,7 +203,7 @@ def run_paired(spec: PairedSpec, mnist: MnistData | None = None) -> PairedRecord
         }
     except Exception as e:  # recorded, so that the sweep and the report go on
         clock.failed(e)
-    return PairedRecord(
+    return SteadyRecord(
         **paired_spec_fields(spec),
         steps_per_burst=steps,
         seconds=seconds,

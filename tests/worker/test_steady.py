@@ -6,13 +6,13 @@ import pytest
 from bench.analysis.stats import BEYOND, EQUIVALENT, INCONCLUSIVE, paired_comparisons
 from bench.analysis.summary import paired_summary
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import STEADY_MEASURES, PairedSpec, balanced_build_order
-from bench.store.records import PairedRecord
-from bench.worker import paired
+from bench.plan.specs import STEADY_MEASURES, SteadySpec, balanced_build_order
+from bench.store.records import SteadyRecord
+from bench.worker import steady
 from bench.worker.measure import RetracedError
-from bench.worker.paired import (
+from bench.worker.steady import (
     WARMUP_BURSTS,
-    run_paired,
+    run_steady,
     time_bursts,
     time_models,
 )
@@ -162,8 +162,8 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     mnist = random_mnist()
     settings = _SETTINGS
     records = [
-        run_paired(
-            PairedSpec(
+        run_steady(
+            SteadySpec(
                 "mlp",
                 STYLES,
                 1,
@@ -182,7 +182,7 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     assert record.status == "ok", record.error
     assert record.process == 1
     assert record.build_order == list(balanced_build_order(STYLES, 1, 0))
-    again = PairedRecord.from_dict(record.to_dict())
+    again = SteadyRecord.from_dict(record.to_dict())
     assert again == record
     assert list(again.ordered_seconds()) == list(STEADY_MEASURES)
     for measure in STEADY_MEASURES:
@@ -204,7 +204,7 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
 
 
 def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeypatch):
-    spec = PairedSpec("mlp", STYLES, 1, _SETTINGS, rounds=4, build_order=STYLES, instances=2)
+    spec = SteadySpec("mlp", STYLES, 1, _SETTINGS, rounds=4, build_order=STYLES, instances=2)
     assert spec.instances_in_build_order() == [(s, 0) for s in STYLES] + [
         (s, 1) for s in reversed(STYLES)
     ]
@@ -218,8 +218,8 @@ def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeyp
         }
         return dict.fromkeys(STEADY_MEASURES, 1), seconds
 
-    monkeypatch.setattr(paired, "time_models", fake_time_models)
-    record = run_paired(spec, random_mnist())
+    monkeypatch.setattr(steady, "time_models", fake_time_models)
+    record = run_steady(spec, random_mnist())
     assert record.status == "ok", record.error
     assert sorted(timed) == sorted([*STYLES, *(f"{s}#1" for s in STYLES)])
     assert timed["functional#1"] is not timed["functional"]
@@ -228,9 +228,9 @@ def test_each_style_is_timed_on_each_of_its_copies_and_a_round_sums_them(monkeyp
 
 
 def test_a_process_asked_for_some_measures_traces_and_times_only_those():
-    spec = PairedSpec("mlp", STYLES, 1, _SETTINGS, rounds=3, measures=("latency",))
-    assert PairedSpec.from_json(spec.to_json()) == spec
-    record = run_paired(spec, random_mnist())
+    spec = SteadySpec("mlp", STYLES, 1, _SETTINGS, rounds=3, measures=("latency",))
+    assert SteadySpec.from_json(spec.to_json()) == spec
+    record = run_steady(spec, random_mnist())
     assert record.status == "ok", record.error
     assert list(record.seconds) == ["latency"] and list(record.steps_per_burst) == ["latency"]
     assert all(len(record.seconds["latency"][s]) == 3 for s in STYLES)
