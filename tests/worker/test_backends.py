@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.analysis.results import sweep_results
 from bench.plan.backends import BACKENDS, install_hint, installed
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
@@ -211,7 +212,7 @@ def test_a_smoke_sweep_on_the_other_backends_shares_tensorflows_start_and_its_st
     assert f"[{len(runs)}/{len(runs)}] " in done.stdout
     results = json.loads((out / "results.json").read_text())
     assert all(results["environment"][b] is not None for b in backends)  # their versions
-    for run in runs:
+    for run in sweep_results(out)["runs"]:  # as read: each run's identity to its reference
         assert run["jit_compile_setting"] == "auto"
         assert run["jit_compile"] is (run["backend"] == "jax")
         assert run["params_total"] == 101_770
