@@ -25,10 +25,7 @@ from bench.store.ab import AbRun
 from bench.store.capabilities import PREVIOUS_INSTALL, YES, outcome_of
 from bench.store.environment import machine_words
 from bench.store.files import write_atomic, write_json
-
-# ab.json: 1, NEW over BASE per (measure, style), style effects, the gate; 2, accuracy paired by
-# seed, each side's capabilities and what changed, the gate on all three
-SCHEMA_VERSION = 2
+from bench.store.schema import SCHEMA_VERSION
 
 
 def ab_results(run: AbRun) -> dict[str, Any]:

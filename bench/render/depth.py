@@ -32,6 +32,7 @@ from bench.render.plots import save_figure
 from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import read_one_time
+from bench.store.schema import SCHEMA_VERSION
 
 LABELS = {
     "sequential": "Sequential (list)",
@@ -376,7 +377,7 @@ def chart(out: Path, records) -> Path:
 def write_depth_report(out: Path, command: str) -> dict[str, Any]:
     """Writes depth.json, README.md and depth.png into `out` from its raw records."""
     found = analyse(out)
-    write_json(out / "depth.json", found)
+    write_json(out / "depth.json", {"schema_version": SCHEMA_VERSION, **found})
     chart(out, [r for r in read_one_time(out) if r.status == "ok"])
     write_atomic(out / "README.md", markdown(found, command).encode())
     return found

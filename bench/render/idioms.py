@@ -12,6 +12,7 @@ from bench.render.depth import LABELS, difference, ms
 from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import read_json, write_atomic, write_json
 from bench.store.records import read_one_time
+from bench.store.schema import SCHEMA_VERSION
 
 IDIOM_WORDS = {"list": "a list passed to `keras.Sequential`", "add": "`model.add` after an `Input`"}
 
@@ -146,6 +147,6 @@ def markdown(found: dict[str, Any], command: str) -> str:
 def write_idioms_report(out: Path, command: str) -> dict[str, Any]:
     """Writes idioms.json and README.md into `out` from its raw records."""
     found = analyse(out)
-    write_json(out / "idioms.json", found)
+    write_json(out / "idioms.json", {"schema_version": SCHEMA_VERSION, **found})
     write_atomic(out / "README.md", markdown(found, command).encode())
     return found

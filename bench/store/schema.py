@@ -1,13 +1,15 @@
-"""The format of a sweep's files: their names, the schema version every JSON file carries, and
-the one reader of sweep.json, which refuses another schema in one line. Older directories are
-converted by `python -m bench upgrade DIR` (`bench.store.upgrade`), never read as they are.
+"""The format of a sweep's files: their names, the one schema version, and the one reader of
+sweep.json, which refuses another schema in one line. Every JSON file the harness writes
+(sweep.json, results.json, compare.json, history.json, ab.json, the depth study's run.json,
+depth.json and idioms.json) carries `SCHEMA_VERSION`. Older directories are converted by
+`python -m bench upgrade DIR` (`bench.store.upgrade`), never read as they are.
 
 Format history (`SCHEMA_VERSION`):
   1: first version.
   2: `peak_matmul_gflops` is the median probe (was the best), with `peak_matmul_gflops_best`
      beside it; `achieved_gflops_best` and `efficiency_best` (best epoch against best probe);
      predict throughput is the median of repeated calls on the test images; `peak_rss_bytes`
-     is the process's own (VmHWM). New file `steady.jsonl`: the paired timing phase, one line
+     is the process's own (VmHWM). New file `paired.jsonl`: the paired timing phase, one line
      per architecture and process, with every raw burst time.
   3: the backend axis: `backend` on run and paired records (absent: TensorFlow); a run's
      `jit_compile` is what Keras used (`model.jit_compile` after compile; None if the run
@@ -23,7 +25,7 @@ Format history (`SCHEMA_VERSION`):
      `margin`, `verdict`, `direction`. results.json's `paired` entries carry it (they had
      `ratio`, `ci_low`, `ci_high`, `margin_percent`), as do `summary.comparisons`,
      `summary.backend_comparisons` and compare.json's rows (which had `scale` for `unit`).
-     Records (runs.jsonl, steady.jsonl) are unchanged.
+     Records (runs.jsonl, paired.jsonl) are unchanged.
   5: the one-time phase: `one_time.jsonl`, one `OneTimeRecord` per backend × arch × process
      with every cycle's raw times; its verdicts join results.json's `paired` with `phase`
      "one_time" (steady entries have `phase` "steady"; absent: steady), beside

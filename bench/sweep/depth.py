@@ -25,7 +25,7 @@ from bench.plan.specs import OneTimeSpec
 from bench.store.environment import collect
 from bench.store.files import write_atomic, write_json
 from bench.store.records import append_one_time, read_one_time
-from bench.store.schema import ONE_TIME_FILE
+from bench.store.schema import ONE_TIME_FILE, SCHEMA_VERSION
 from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 
@@ -172,5 +172,5 @@ def run_depth(
         "profiles": profiles,
         "environment": collect(),
     }
-    write_json(out / "run.json", run)
+    write_json(out / "run.json", {"schema_version": SCHEMA_VERSION, **run})
     return run
