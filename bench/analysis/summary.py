@@ -297,14 +297,6 @@ def within_aim(entry: dict[str, Any]) -> bool:
     return share_of_aim(entry) <= 1 + 1e-9
 
 
-def wider_than_aims(paired: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The paired entries with an interval wider than their measure's aim."""
-    return [e for e in paired if e.get("ci95_low") is not None and not within_aim(e)]
-
-
-DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # verdicts a reader can act on
-
-
 def decided(entry: dict[str, Any]) -> bool:
     """Whether a paired entry's verdict is decided: equivalent, or a difference within or
     beyond the margin. "Size unclear" and "inconclusive" are not."""
