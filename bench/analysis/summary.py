@@ -297,6 +297,9 @@ def within_aim(entry: dict[str, Any]) -> bool:
     return share_of_aim(entry) <= 1 + 1e-9
 
 
+DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # verdicts a reader can act on
+
+
 def decided(entry: dict[str, Any]) -> bool:
     """Whether a paired entry's verdict is decided: equivalent, or a difference within or
     beyond the margin. "Size unclear" and "inconclusive" are not."""
