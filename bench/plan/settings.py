@@ -149,13 +149,6 @@ def jit_compile_argument(setting: str) -> bool | str:
     return {"on": True, "off": False}.get(setting, "auto")
 
 
-def jit_setting(stored: Any) -> str:
-    """A stored --jit-compile as auto/on/off; sweeps of schema 2 stored a bool."""
-    if isinstance(stored, bool):
-        return "on" if stored else "off"
-    return str(stored)
-
-
 @dataclass(frozen=True)
 class TrainSettings:
     """Everything that changes what one run computes or measures, besides arch, style and seed.
@@ -253,10 +246,7 @@ class TrainSettings:
 
 
 def settings_from_dict(raw: dict[str, Any]) -> TrainSettings:
-    """`TrainSettings` from its dict, including one written before the backend axis (schema 2),
-    whose `jit_compile` was a boolean."""
-    raw = dict(raw)
-    if "jit_compile" in raw:
-        raw["jit_compile"] = jit_setting(raw["jit_compile"])
+    """`TrainSettings` from its dict (sweep.json's, or a job's); fields it does not know are
+    left out."""
     names = {f.name for f in dataclasses.fields(TrainSettings)}
     return TrainSettings(**{k: v for k, v in raw.items() if k in names})

@@ -14,7 +14,6 @@ from bench.plan.settings import (
     DEFAULT_TIME_MARGIN,
     MNIST_TEST_IMAGES,
     MNIST_TRAIN_IMAGES,
-    jit_setting,
 )
 from bench.render.capabilities import capability_section
 from bench.render.tables import (
@@ -264,7 +263,7 @@ def _jit_setting(setting: Any) -> str:
     """The sweep's --jit-compile in words."""
     if setting == "auto":
         return "auto (each backend's default; the jit column says what was used)"
-    return jit_setting(setting)
+    return str(setting)
 
 
 def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[str]:

@@ -87,7 +87,6 @@ def test_the_report_states_the_jit_setting_the_sweep_asked_for():
     # --jit-compile became auto|on|off with the backend axis; "off" once read as "on" here
     assert _jit_setting("off") == "off" and _jit_setting("on") == "on"
     assert _jit_setting("auto").startswith("auto")
-    assert _jit_setting(False) == "off" and _jit_setting(True) == "on"  # schema 2 sweeps
 
 
 def test_the_paired_phases_worker_time_is_totalled_with_its_start_up_apart():
