@@ -6,18 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.cli.options import Parser, default_out, fail
+from bench.cli.commands import out_dir, writable
+from bench.cli.options import Parser, fail
 from bench.worker.quiet import silence_framework_logs
-
-
-def _writable(out: Path) -> None:
-    from bench.plan.settings import ConfigError
-    from bench.sweep.run import check_writable
-
-    try:
-        check_writable(out)
-    except ConfigError as e:
-        fail(str(e))
 
 
 def perf_parser() -> argparse.ArgumentParser:
@@ -40,8 +31,8 @@ def perf(args: argparse.Namespace) -> int:
 
     if args.repeats < 2:
         fail(f"--repeats must be >= 2 to show a spread; received {args.repeats}")
-    out = args.out or default_out("perf")
-    _writable(out)
+    out = out_dir(args, "perf")
+    writable(out)
     import_tensorflow_quietly()  # a study runs Keras in this process, as a worker does
     from bench.worker.peak import probe_seconds, summarize_probes
     from lab.perf import run_perf
@@ -98,7 +89,7 @@ def scaling(args: argparse.Namespace) -> int:
 
     if args.jobs < 2:
         fail(f"--jobs must be >= 2, for an interval; received {args.jobs}")
-    out = args.out or default_out("scaling")
+    out = out_dir(args, "scaling")
     try:
         found = run_scaling(
             out,

@@ -12,12 +12,13 @@ from bench.plan.commands import CompareConfig, DepthConfig, ReportConfig
 from bench.plan.settings import ConfigError
 
 
-def _out(args: argparse.Namespace, kind: str) -> Path:
+def out_dir(args: argparse.Namespace, kind: str) -> Path:
     """--out, or a new runs/<time>-<kind>/."""
     return args.out if args.out is not None else default_out(kind)
 
 
-def _writable(out: Path) -> None:
+def writable(out: Path) -> None:
+    """Ends the program with one line where `out` cannot take a new report."""
     from bench.sweep.run import check_writable
 
     try:
@@ -56,7 +57,7 @@ def compare(args: argparse.Namespace) -> int:
 
     config = config_from(CompareConfig, args)
     margin = config.time_margin
-    out = _out(args, "compare")
+    out = out_dir(args, "compare")
     if len(args.sweeps) < 2:
         fail(f"compare needs two sweep directories (BASE NEW) or more; received {len(args.sweeps)}")
     for side in args.sweeps:
@@ -74,7 +75,7 @@ def compare(args: argparse.Namespace) -> int:
             f"these have fewer: {'; '.join(found.thin)}; rerun the thin side with --seeds "
             f"{GATE_MIN_RUNS} or more"
         )
-    _writable(out)
+    writable(out)
     print(write_comparison(found, out, margin))
     print(
         f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
@@ -99,7 +100,7 @@ def _history(args: argparse.Namespace, config: CompareConfig, out: Path) -> int:
         found = history(args.sweeps, config.time_margin)
     except CompareError as e:
         fail(str(e))
-    _writable(out)
+    writable(out)
     print(write_history(found, out))
     print(f"history: {out / 'history.md'} (data: history.json; chart: history.png)")
     return 0
@@ -123,8 +124,8 @@ def depth(args: argparse.Namespace) -> int:
             )
         out = args.out
     else:
-        out = _out(args, "depth")
-        _writable(out)
+        out = out_dir(args, "depth")
+        writable(out)
         try:
             run_depth(
                 out,
@@ -181,7 +182,7 @@ def ab(args: argparse.Namespace) -> int:
     from bench.render.console import echo
     from bench.sweep.ab import check_side, run_ab
 
-    out = _out(args, "ab")
+    out = out_dir(args, "ab")
     config = config_from(AbConfig, args, base=None, new=None, settings=None, out=out)
     try:
         base, new = (
@@ -202,7 +203,7 @@ def ab(args: argparse.Namespace) -> int:
             check_side(side)
     except ConfigError as e:
         fail(str(e))
-    _writable(out)
+    writable(out)
 
     for line in (f"BASE: {base.words()}", f"NEW:  {new.words()}", f"writing to {out}/"):
         echo(line)
