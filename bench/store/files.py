@@ -48,13 +48,18 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def json_line(payload: dict[str, Any]) -> bytes:
+    """`payload` as one line of a records file, keys sorted."""
+    return (json.dumps(payload, sort_keys=True) + "\n").encode()
+
+
 def append_line(path: Path, payload: dict[str, Any]) -> None:
     """Appends `payload` as one JSON line, whole or not at all.
 
     The line is written with a single `write` on an O_APPEND descriptor and fsync'ed, so a kill
     leaves either the full line or nothing but a torn tail, which `read_lines` tolerates.
     """
-    line = (json.dumps(payload, sort_keys=True) + "\n").encode()
+    line = json_line(payload)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line)

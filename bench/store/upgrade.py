@@ -9,12 +9,18 @@ bench report --out DIR`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from bench.store.capabilities import upgrade_capabilities
-from bench.store.files import RecordsFileError, read_json, read_lines, write_atomic, write_json
+from bench.store.files import (
+    RecordsFileError,
+    json_line,
+    read_json,
+    read_lines,
+    write_atomic,
+    write_json,
+)
 from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, STEADY_FILE, SWEEP_FILE
 
 OLD_STEADY_FILE = "paired.jsonl"  # schema 2 to 11: the steady phase's processes
@@ -78,7 +84,7 @@ def upgrade_directory(out: Path) -> int | None:
     if runs != lines:
         write_atomic(
             out / RUNS_FILE,
-            "".join(json.dumps(line, sort_keys=True) + "\n" for line in runs).encode(),
+            b"".join(json_line(line) for line in runs),
         )
     write_json(path, upgraded_sweep(sweep))
     return version
