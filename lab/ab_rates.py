@@ -122,15 +122,13 @@ def rates(
     for _ in range(tries):
         entries, n = one_try(pool, planted, pairs, min_pairs, margins, rng)
         stopped.append(n)
-        quiet = [e for e in entries if e["measure"] not in planted]
-        beyond += any(verdict_kind(e["verdict"]) == BEYOND for e in quiet)
+        quiet = [e for e in entries if e.measure not in planted]
+        beyond += any(verdict_kind(e.verdict) == BEYOND for e in quiet)
         gate += bool(regressions(quiet, family=len(entries)))
         alone += bool(regressions(quiet, family=1))
-        caught += any(e["measure"] in planted for e in regressions(entries))
+        caught += any(e.measure in planted for e in regressions(entries))
         for measure in planted:
-            found[measure] += all(
-                e["direction"] == "higher" for e in entries if e["measure"] == measure
-            )
+            found[measure] += all(e.direction == "higher" for e in entries if e.measure == measure)
     return {
         "tries": tries,
         "pairs": pairs,

@@ -4,6 +4,7 @@ Every test that needs a record builds it here, so that a new record field change
 """
 
 import io
+import math
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.analysis.stats import Verdict
 from bench.plan.ab import pair_order
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES, RunSpec, SteadySpec
@@ -84,6 +86,37 @@ def steady_record(spec: SteadySpec | None = None, **changes) -> SteadyRecord:
     spec = spec or SteadySpec("cnn", ("sequential", "functional", "subclassed"), 1, SETTINGS, 30)
     fields = dict(paired_spec_fields(spec), steps_per_burst={}, seconds={}, predict_batch=1024)
     return SteadyRecord(**{**fields, **changes})
+
+
+def verdict(half_width: float | None = None, **changes) -> Verdict:
+    """A steady verdict of the CNN's functional style against sequential, equivalent at 1.0×
+    ±2 % unless `changes` say otherwise; `half_width` (in %) sets the interval about the
+    estimate on the log scale."""
+    fields = dict(
+        measure="train_step",
+        n=3,
+        unit="ratio",
+        estimate=1.0,
+        ci95_low=0.98,
+        ci95_high=1.02,
+        ci90_low=0.985,
+        ci90_high=1.015,
+        margin=3.0,
+        verdict="equivalent",
+        direction=None,
+        phase="steady",
+        backend="tensorflow",
+        arch="cnn",
+        style="functional",
+        reference="sequential",
+    )
+    fields.update(changes)
+    if half_width is not None and "ci95_low" not in changes:
+        h = math.asinh(half_width / 100)
+        fields.update(
+            ci95_low=fields["estimate"] * math.exp(-h), ci95_high=fields["estimate"] * math.exp(h)
+        )
+    return Verdict(**fields)
 
 
 def random_mnist(train: int = 2048, test: int = 1024, seed: int = 0) -> MnistData:

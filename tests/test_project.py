@@ -102,12 +102,12 @@ def test_the_first_screens_accuracy_and_steady_figures_are_those_of_the_authorit
     assert all(r["identical_to_reference"] for r in cnn)
     accuracy = 100 * statistics.fmean(r["test_accuracy"] for r in cnn)
     assert f"the CNN {accuracy:.2f} % in {len(seeds)} of {len(seeds)} seeds" in screen
-    steady = [e for e in found["paired"] if e.get("phase", "steady") == "steady"]
-    assert steady and all(e["verdict"] == "equivalent" for e in steady)
-    archs = {e["arch"] for e in steady}
+    steady = [e for e in found["paired"] if e.phase == "steady"]
+    assert steady and all(e.verdict == "equivalent" for e in steady)
+    archs = {e.arch for e in steady}
     models = {2: "two", 3: "three"}[len(archs)]
     assert f"all {len(steady)} step, predict and latency verdicts of {models} models" in screen
-    low, high = min(e["ci95_low"] for e in steady), max(e["ci95_high"] for e in steady)
+    low, high = min(e.ci95_low for e in steady), max(e.ci95_high for e in steady)
     assert f"every interval inside [{low:.3f}, {high:.3f}]" in screen
 
 

@@ -20,6 +20,7 @@ from bench.analysis.capabilities import LOST, changed_checks
 from bench.analysis.stats import (
     BEYOND,
     CONFIDENCE,
+    Verdict,
     compare_log_ratios,
     compare_points,
     t_quantile,
@@ -80,7 +81,7 @@ def _margin(measure: str, time_margin: float, one_time_margin: float) -> float:
 
 def ab_entries(
     records: Sequence[tuple[str, int, OneTimeRecord]], time_margin: float, one_time_margin: float
-) -> list[dict[str, Any]]:
+) -> list[Verdict]:
     """NEW over BASE for every (measure, style) both sides timed in every pair, in the
     comparison shape every report uses, with `phase`, `style` and both sides' medians in ms."""
     return pair_entries(pairs_of(records), time_margin, one_time_margin)
@@ -97,7 +98,7 @@ def pair_entries(
     pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]],
     time_margin: float,
     one_time_margin: float,
-) -> list[dict[str, Any]]:
+) -> list[Verdict]:
     """`ab_entries` from (BASE's values, NEW's values) per pair, as `pairs_of` gives them."""
     if not pairs:
         return []
@@ -107,14 +108,13 @@ def pair_entries(
         logs = [math.log(new[measure, style] / base[measure, style]) for base, new in pairs]
         found = compare_log_ratios(measure, logs, _margin(measure, time_margin, one_time_margin))
         entries.append(
-            {
-                "phase": PHASE_OF[measure],
-                "measure": measure,
-                "style": style,
-                **found.to_dict(),
-                "base_ms": 1000 * statistics.median(base[measure, style] for base, _ in pairs),
-                "new_ms": 1000 * statistics.median(new[measure, style] for _, new in pairs),
-            }
+            Verdict.of(
+                found,
+                phase=PHASE_OF[measure],
+                style=style,
+                base_ms=1000 * statistics.median(base[measure, style] for base, _ in pairs),
+                new_ms=1000 * statistics.median(new[measure, style] for _, new in pairs),
+            )
         )
     return entries
 
@@ -124,7 +124,7 @@ def style_effects(
     reference: str,
     time_margin: float,
     one_time_margin: float,
-) -> list[dict[str, Any]]:
+) -> list[Verdict]:
     """Whether the upgrade changed a style's effect: per (measure, style) other than the
     reference, (NEW style / NEW reference) over (BASE style / BASE reference), judged alike.
     An upgrade that slows every style alike leaves these at 1."""
@@ -146,18 +146,16 @@ def style_effects(
             for base, new in pairs
         ]
         c = compare_log_ratios(measure, logs, _margin(measure, time_margin, one_time_margin))
-        found.append(
-            {"phase": PHASE_OF[measure], "measure": measure, "style": style, **c.to_dict()}
-        )
+        found.append(Verdict.of(c, phase=PHASE_OF[measure], style=style))
     return found
 
 
-def smallest_detectable(entry: dict[str, Any]) -> float | None:
+def smallest_detectable(entry: Verdict) -> float | None:
     """The smallest slowdown, in percent, whose 95 % interval this entry's spread would have
     kept clear of 1: its half-width on the log scale, as a ratio."""
-    if entry.get("ci95_low") is None:
+    if entry.ci95_low is None:
         return None
-    half = (math.log(entry["ci95_high"]) - math.log(entry["ci95_low"])) / 2
+    half = (math.log(entry.ci95_high) - math.log(entry.ci95_low)) / 2
     return 100 * math.expm1(half)
 
 
@@ -178,7 +176,7 @@ def accuracy_entry(
     new = [by_seed[seed]["new"].test_accuracy for seed in seeds]
     found = compare_points("test_accuracy", new, base, margin_points)
     return {
-        **found.to_dict(),
+        "change": found,
         "seeds": seeds,
         "styles": [by_seed[s]["base"].style for s in seeds],
         "base": base,
@@ -189,7 +187,8 @@ def accuracy_entry(
 def accuracy_dropped(entry: dict[str, Any] | None) -> bool:
     """Whether the gate fails on accuracy: a drop whose interval excludes 0 with its estimate
     past the margin, as for a slowdown."""
-    return bool(entry) and entry["direction"] == "lower" and entry["estimate"] < -entry["margin"]
+    c = entry and entry["change"]
+    return bool(c) and c.direction == "lower" and c.estimate < -c.margin
 
 
 def capability_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
@@ -245,9 +244,7 @@ def _lost(
     }
 
 
-def regressions(
-    entries: Sequence[dict[str, Any]], family: int | None = None
-) -> list[dict[str, Any]]:
+def regressions(entries: Sequence[Verdict], family: int | None = None) -> list[Verdict]:
     """The entries the gate fails on: a slowdown beyond the margin, or one whose interval
     excludes 1 and whose estimate lies past the margin.
 
@@ -259,23 +256,23 @@ def regressions(
     family = len(entries) if family is None else family
     found = []
     for e in entries:
-        if e["direction"] != "higher" or e["estimate"] <= 1 + e["margin"] / 100:
+        if e.direction != "higher" or e.estimate <= 1 + e.margin / 100:
             continue
-        if verdict_kind(e["verdict"]) == BEYOND or _excludes_one(e, family):
+        if verdict_kind(e.verdict) == BEYOND or _excludes_one(e, family):
             found.append(e)
     return found
 
 
-def _excludes_one(entry: dict[str, Any], family: int) -> bool:
+def _excludes_one(entry: Verdict, family: int) -> bool:
     """Whether the entry's interval, at 95 % for the whole family (1 − 0.05 / family), lies
     above 1: its 95 % half-width on the log scale, rescaled by the two t quantiles."""
-    centre, low = math.log(entry["estimate"]), math.log(entry["ci95_low"])
-    df = entry["n"] - 1
+    centre, low = math.log(entry.estimate), math.log(entry.ci95_low)
+    df = entry.n - 1
     widen = t_quantile(1 - (1 - CONFIDENCE) / family, df) / t_quantile(CONFIDENCE, df)
     return centre - (centre - low) * widen > 0
 
 
-def all_decided(entries: Sequence[dict[str, Any]]) -> bool:
+def all_decided(entries: Sequence[Verdict]) -> bool:
     """Whether every NEW-over-BASE verdict is decided (the sweep's stopping rule)."""
     return bool(entries) and all(map(decided, entries))
 

@@ -243,7 +243,8 @@ def _row(
     worse = "lower" if spec.higher_is_better else "higher"
     return {
         **row,
-        **c.to_dict(),
+        "change": c,
+        "verdict": c.verdict,
         **reached,
         "n_base": len(base),
         "n_new": len(new),
@@ -263,13 +264,14 @@ def detectable_sizes(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for unit, key in (("ratio", "slowdown_percent"), ("points", "accuracy_drop_points")):
         sizes = []
         for r in rows:
-            if r.get("unit") != unit or r.get("ci95_low") is None or not METRICS[r["metric"]].gates:
+            c = r.get("change")
+            if c is None or c.unit != unit or c.ci95_low is None or not METRICS[r["metric"]].gates:
                 continue
             if unit == "ratio":
-                half = (math.log(r["ci95_high"]) - math.log(r["ci95_low"])) / 2
-                sizes.append(100 * ((1 + r["margin"] / 100) * math.exp(half) - 1))
+                half = (math.log(c.ci95_high) - math.log(c.ci95_low)) / 2
+                sizes.append(100 * ((1 + c.margin / 100) * math.exp(half) - 1))
             else:
-                sizes.append(r["margin"] + (r["ci95_high"] - r["ci95_low"]) / 2)
+                sizes.append(c.margin + (c.ci95_high - c.ci95_low) / 2)
         if sizes:
             found[key] = {"median": statistics.median(sizes), "worst": max(sizes), "n": len(sizes)}
     return found
@@ -310,7 +312,7 @@ def style_effects(
     effect change? (A change of verdict word alone is no test of change.)"""
 
     def entries(results):
-        return {(e["backend"], e["arch"], e["style"], e["measure"]): e for e in results["paired"]}
+        return {(e.backend, e.arch, e.style, e.measure): e for e in results["paired"]}
 
     old, now = entries(base), entries(new)
     old_units, new_units = process_log_ratios(base_dir), process_log_ratios(new_dir)
@@ -318,11 +320,10 @@ def style_effects(
     for key in sorted(set(old) & set(now)):
         row = dict(zip(("backend", "arch", "style", "measure"), key, strict=True))
         row.update(base=old[key], new=now[key])
-        one_time = old[key].get("phase") == "one_time"
-        entry_margin = old[key].get("margin") if one_time else margin
+        entry_margin = old[key].margin if old[key].phase == "one_time" else margin
         if len(old_units.get(key, [])) >= 2 and len(new_units.get(key, [])) >= 2:
             c = compare_unpaired_log_ratios(key[3], new_units[key], old_units[key], entry_margin)
-            row.update(change=c.to_dict(), verdict=c.verdict)
+            row.update(change=c, verdict=c.verdict)
         else:
             row["verdict"] = "not compared: fewer than 2 processes on a side"
         found.append(row)

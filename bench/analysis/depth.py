@@ -24,6 +24,8 @@ from bench.analysis.stats import (
     CONFIDENCE,
     DIFFERENCES,
     EQUIVALENCE_CONFIDENCE,
+    Comparison,
+    Verdict,
     compare_log_ratios,
     describe,
     verdict,
@@ -77,55 +79,53 @@ def _pairs(record: OneTimeRecord, measure: str, style: str) -> list[tuple[float,
 
 
 def against_reference(
-    record: OneTimeRecord, margin: float, where: dict[str, Any]
-) -> list[dict[str, Any]]:
+    record: OneTimeRecord, margin: float, depth: int | None = None
+) -> list[Verdict]:
     """Every style of one record against its reference, in every measure: the ratio with its
-    interval and verdict, and the reference's median and the difference in ms; `where` (the
-    depth, or the arch) names the record in each entry."""
+    interval and verdict, and the reference's median and the difference in ms."""
     entries = []
-    found = {(e["measure"], e["style"]): e for e in one_time_entries([record], margin)}
+    found = {(e.measure, e.style): e for e in one_time_entries([record], margin)}
     for measure in MEASURES_BY_DEPTH:
         for style in record.styles:
             pairs = _pairs(record, measure, style)
             if style == record.reference or not pairs:
                 continue
-            entry = found.get((measure, style))
-            if entry is None:  # the total and the steady measures: per cycle or round
+            c = found.get((measure, style))
+            if c is None:  # the total and the steady measures: per cycle or round
                 c = compare_log_ratios(measure, [math.log(a / b) for a, b in pairs], margin)
-                entry = {
-                    **c.to_dict(),
-                    "interval_over": "rounds" if measure in STEADY_MEASURES else "cycles",
-                }
             reference_ms = 1000 * statistics.median(b for _, b in pairs)
             entries.append(
-                {
-                    **{k: v for k, v in entry.items() if not k.endswith("_sd")},
-                    **where,
-                    "measure": measure,
-                    "style": style,
-                    "reference": record.reference,
-                    "reference_ms": reference_ms,
-                    "difference_ms": 1000 * statistics.median(a - b for a, b in pairs),
-                    "difference_ms_ci95": _ms_interval(entry, reference_ms),
-                }
+                Verdict.of(
+                    c,
+                    phase="steady" if measure in STEADY_MEASURES else "one_time",
+                    backend=record.backend,
+                    arch=record.arch,
+                    style=style,
+                    reference=record.reference,
+                    interval_over="rounds" if measure in STEADY_MEASURES else "cycles",
+                    reference_ms=reference_ms,
+                    difference_ms=1000 * statistics.median(a - b for a, b in pairs),
+                    difference_ms_ci95=_ms_interval(c, reference_ms),
+                    depth=depth,
+                )
             )
     return entries
 
 
-def at_depth(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
+def at_depth(records: list[OneTimeRecord], margin: float) -> list[Verdict]:
     """`against_reference` at every depth of the depth family, each entry with its depth."""
     return [
         entry
         for record in sorted(records, key=lambda r: depth_of(r.arch))
-        for entry in against_reference(record, margin, {"depth": depth_of(record.arch)})
+        for entry in against_reference(record, margin, depth=depth_of(record.arch))
     ]
 
 
-def _ms_interval(entry: dict[str, Any], reference_ms: float) -> list[float] | None:
+def _ms_interval(c: Comparison, reference_ms: float) -> list[float] | None:
     """The ratio's interval as milliseconds at the reference's median time."""
-    if entry.get("ci95_low") is None:
+    if c.ci95_low is None:
         return None
-    return [reference_ms * (entry["ci95_low"] - 1), reference_ms * (entry["ci95_high"] - 1)]
+    return [reference_ms * (c.ci95_low - 1), reference_ms * (c.ci95_high - 1)]
 
 
 def footprint_of(record: OneTimeRecord) -> list[dict[str, Any]]:
@@ -219,9 +219,9 @@ def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[
                 row["difference_ms_per_layer"] = difference_fit
                 # a difference its interval leaves undecided counts as none at its depth
                 medians = {
-                    e["depth"]: e["difference_ms"] if e.get("direction") else 0.0
+                    e.depth: e.difference_ms if e.direction else 0.0
                     for e in entries
-                    if (e["measure"], e["style"]) == (measure, style)
+                    if (e.measure, e.style) == (measure, style)
                 }
                 row["reaches"] = {
                     f"{t:g} ms": crossing(medians, difference_fit, t) for t in THRESHOLDS_MS
@@ -304,12 +304,12 @@ def hotspots(
     return rows[:top]
 
 
-def largest_differences(entries: list[dict[str, Any]], count: int = 2) -> list[dict[str, Any]]:
+def largest_differences(entries: list[Verdict], count: int = 2) -> list[Verdict]:
     """The one-time steps with the largest difference in ms at the deepest depth, one style per
     step and whatever the verdicts (the report gives them): what the profiles look into."""
-    deepest = max(e["depth"] for e in entries)
-    candidates = [e for e in entries if e["depth"] == deepest and e["measure"] in ONE_TIME_MEASURES]
-    largest: dict[str, dict[str, Any]] = {}
-    for e in sorted(candidates, key=lambda e: abs(e["difference_ms"]), reverse=True):
-        largest.setdefault(e["measure"], e)
+    deepest = max(e.depth for e in entries)
+    candidates = [e for e in entries if e.depth == deepest and e.measure in ONE_TIME_MEASURES]
+    largest: dict[str, Verdict] = {}
+    for e in sorted(candidates, key=lambda e: abs(e.difference_ms), reverse=True):
+        largest.setdefault(e.measure, e)
     return list(largest.values())[:count]

@@ -48,7 +48,7 @@ def history(directories: list[Path], margin: float) -> History:
     n = len(results)
     for i, r in enumerate(results):
         for e in r["paired"]:
-            key = (e["backend"], e["arch"], e["style"], e["measure"])
+            key = (e.backend, e.arch, e.style, e.measure)
             found.ratios.setdefault(key, [None] * n)[i] = e
         for s in r["summary"].get("stats", []):
             if s["metric"] == "test_accuracy":

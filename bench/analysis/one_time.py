@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from bench.analysis.stats import (
+    Verdict,
     compare_log_mean,
     compare_log_ratios,
     describe,
@@ -54,7 +55,7 @@ def _milliseconds(group: list[OneTimeRecord], measure: str, style: str) -> dict[
     }
 
 
-def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[str, Any]]:
+def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[Verdict]:
     """The one-time verdicts, in the shape of every paired entry (`phase` "one_time").
 
     The interval is over cycles: every cycle of every process is a value, with the cycles'
@@ -79,20 +80,19 @@ def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[dict[s
                 measure, statistics.fmean(values), se, len(values) - 1, len(values), margin
             )
         entries.append(
-            {
-                "phase": "one_time",
-                "backend": backend,
-                "arch": arch,
-                "style": style,
-                "reference": reference,
-                "measure": measure,
-                **c.to_dict(),
-                "processes": len(per_process),
-                "cycles": sum(len(logs) for logs in per_process),
-                "interval_over": "cycles",
+            Verdict.of(
+                c,
+                phase="one_time",
+                backend=backend,
+                arch=arch,
+                style=style,
+                reference=reference,
+                processes=len(per_process),
+                cycles=sum(len(logs) for logs in per_process),
+                interval_over="cycles",
                 **_milliseconds(group, measure, style),
                 **variance_components(per_process),
-            }
+            )
         )
     return entries
 

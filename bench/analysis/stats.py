@@ -1,27 +1,6 @@
-"""Summary statistics and the one set of verdict rules every comparison in the project uses.
-
-The rules, written once (docs/methodology.md, "How verdicts are made", says the same):
-- Relative comparisons (times, throughputs) are made on log ratios: the estimate is the geometric
-  mean ratio, its intervals are Student-t intervals of the mean log ratio, exponentiated.
-  Differences of accuracy are made in points, on the plain scale.
-- The equivalence margin is a band around "no difference": ±m % on the log scale (a ratio between
-  1/(1+m) and 1+m) or ±m points.
-- Verdicts, from the 95 % interval (two-sided test against no difference) and the 90 % interval
-  (two one-sided tests at α = 0.05 each against the margin, TOST):
-    equivalent                 the 90 % interval lies inside the margin, the 95 % contains 0
-    within margin              the 90 % interval lies inside the margin, the 95 % excludes 0:
-                               a real difference, too small to matter
-    beyond margin              the 95 % interval lies wholly outside the margin, on one side
-    size unclear               the 95 % interval excludes 0, but neither of the above holds
-    inconclusive               the 95 % interval contains 0 and the 90 % leaves the margin
-    inconclusive (n too small) fewer than two pairs
-    inconclusive (no spread)   two samples of times, neither of which varies: they say
-                               nothing about the noise, so no interval is claimed
-- Zero spread: paired differences that are the same on every pair are taken as exact (accuracy
-  under op determinism is: the same seed gives the same accuracy), so the interval is that
-  point. Two independent samples of times that do not vary at all are too coarse to judge.
-- A verdict is written as a reader reads it: a difference's kind follows the metric's word for
-  its direction ("slower, beyond margin", "higher, within margin"); the other kinds stand alone.
+"""Summary statistics and the one set of verdict rules every comparison in the project uses:
+log ratios for times, points for accuracy, a margin band, and verdicts from the 95 % and 90 %
+intervals, as docs/methodology.md ("How verdicts are made") gives them.
 """
 
 from __future__ import annotations
@@ -120,11 +99,10 @@ class Comparison:
 
     With `unit == "ratio"` the estimate and bounds are ratios (candidate / reference, the
     geometric mean over pairs) and the margin is in percent; with `unit == "points"` they are
-    mean differences in points and the margin is in points. Every comparison the project
-    stores has this shape: paired entries, per-run and cross-backend comparisons, `compare`.
+    mean differences in points and the margin is in points.
     """
 
-    metric: str
+    measure: str
     n: int  # the units the interval is over: pairs of runs, processes or rounds
     unit: str
     estimate: float
@@ -143,12 +121,45 @@ class Comparison:
         return verdict_kind(self.verdict)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The fields, with the optional ones a verdict does not know left out."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None or k in _KEPT}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict(Comparison):
+    """A comparison with what it compares, as every report stores and renders one: the phase
+    ("run", "backend", "steady", "one_time"), the model, the style and its reference, and how
+    the interval was made and what the ratio means in ms, where known."""
+
+    phase: str
+    style: str
+    backend: str | None = None
+    arch: str | None = None
+    reference: str | None = None  # the reference style, or for phase "backend" the backend
+    depth: int | None = None
+    interval_over: str | None = None  # pairs, rounds, processes or cycles
+    processes: int | None = None
+    rounds: int | None = None
+    cycles: int | None = None
+    instances: int | None = None
+    steps_per_burst: int | None = None
+    steps_per_burst_by_process: list[int] | None = None
+    within_process_sd: float | None = None
+    between_process_sd: float | None = None
+    reference_ms: float | None = None  # the reference's median, and the median difference
+    difference_ms: float | None = None
+    difference_ms_ci95: list[float] | None = None
+    base_ms: float | None = None  # an upgrade's sides, for `ab`
+    new_ms: float | None = None
 
     @classmethod
-    def from_dict(cls, raw: dict) -> Comparison:
-        """The comparison held in `raw`, which may carry other fields beside it."""
-        return cls(**{name: raw[name] for name in cls.__dataclass_fields__})
+    def of(cls, comparison: Comparison, **about) -> Verdict:
+        """`comparison` with what it compares."""
+        fields = {f.name: getattr(comparison, f.name) for f in dataclasses.fields(Comparison)}
+        return cls(**fields, **about)
+
+
+_KEPT = {f.name for f in dataclasses.fields(Comparison)}
 
 
 def verdict(ci95: tuple[float, float] | None, ci90: tuple[float, float] | None, band: float) -> str:
@@ -164,7 +175,7 @@ def verdict(ci95: tuple[float, float] | None, ci90: tuple[float, float] | None, 
 
 
 def _compare(
-    metric: str,
+    measure: str,
     diffs: Sequence[float],
     band: float,
     unit: str,
@@ -173,25 +184,25 @@ def _compare(
     words: tuple[str, str],
 ) -> Comparison:
     if not diffs:
-        raise ValueError(f"no paired values to compare for {metric}")
+        raise ValueError(f"no paired values to compare for {measure}")
     n, mean = len(diffs), statistics.fmean(diffs)
     ci95 = ci90 = None
     if n >= 2:
         stdev = statistics.stdev(diffs)
         ci95 = _t_interval(mean, stdev, n, CONFIDENCE)
         ci90 = _t_interval(mean, stdev, n, EQUIVALENCE_CONFIDENCE)
-    return _judged(metric, n, unit, mean, ci95, ci90, band, margin, to_scale, words)
+    return _judged(measure, n, unit, mean, ci95, ci90, band, margin, to_scale, words)
 
 
-def _without_spread(metric: str, n: int, diff: float, margin: float, to_scale) -> Comparison:
+def _without_spread(measure: str, n: int, diff: float, margin: float, to_scale) -> Comparison:
     """Times whose values do not vary at all: an estimate, and no claim about it."""
     return Comparison(
-        metric, n, "ratio", to_scale(diff), None, None, None, None, margin, NO_SPREAD, None
+        measure, n, "ratio", to_scale(diff), None, None, None, None, margin, NO_SPREAD, None
     )
 
 
-def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale, words) -> Comparison:
-    """The verdict on a difference and its intervals, all reported on the metric's scale;
+def _judged(measure, n, unit, diff, ci95, ci90, band, margin, to_scale, words) -> Comparison:
+    """The verdict on a difference and its intervals, all reported on the measure's scale;
     `words` say what a higher and a lower value mean."""
     found = verdict(ci95, ci90, band)
     direction = None
@@ -203,7 +214,7 @@ def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale, words) ->
         return None if interval is None else to_scale(interval[i])
 
     return Comparison(
-        metric,
+        measure,
         n,
         unit,
         to_scale(diff),
@@ -218,7 +229,7 @@ def _judged(metric, n, unit, diff, ci95, ci90, band, margin, to_scale, words) ->
 
 
 def _welch(
-    metric: str,
+    measure: str,
     candidate: Sequence[float],
     reference: Sequence[float],
     band: float,
@@ -229,7 +240,7 @@ def _welch(
 ) -> Comparison:
     """Unpaired (Welch) comparison of two independent samples on the scale they are given in."""
     if not candidate or not reference:
-        raise ValueError(f"no values to compare for {metric}")
+        raise ValueError(f"no values to compare for {measure}")
     n1, n2 = len(candidate), len(reference)
     diff = statistics.fmean(candidate) - statistics.fmean(reference)
     ci95 = ci90 = None
@@ -237,7 +248,7 @@ def _welch(
         v1, v2 = statistics.variance(candidate) / n1, statistics.variance(reference) / n2
         se = math.sqrt(v1 + v2)
         if se == 0 and unit == "ratio":
-            return _without_spread(metric, min(n1, n2), diff, margin, to_scale)
+            return _without_spread(measure, min(n1, n2), diff, margin, to_scale)
         if se == 0:  # accuracy without spread on either side: the difference is exact
             ci95 = ci90 = (diff, diff)
         else:
@@ -246,11 +257,11 @@ def _welch(
                 tuple(float(b) for b in scipy_stats.t.interval(c, df=df, loc=diff, scale=se))
                 for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE)
             )
-    return _judged(metric, min(n1, n2), unit, diff, ci95, ci90, band, margin, to_scale, words)
+    return _judged(measure, min(n1, n2), unit, diff, ci95, ci90, band, margin, to_scale, words)
 
 
 def compare_unpaired_points(
-    metric: str,
+    measure: str,
     candidate: Sequence[float],
     reference: Sequence[float],
     margin_points: float,
@@ -259,12 +270,12 @@ def compare_unpaired_points(
     """Candidate − reference for fractions (accuracy), in points, for independent runs (Welch)."""
     scaled = [[100 * v for v in values] for values in (candidate, reference)]
     return _welch(
-        metric, scaled[0], scaled[1], margin_points, "points", margin_points, lambda v: v, words
+        measure, scaled[0], scaled[1], margin_points, "points", margin_points, lambda v: v, words
     )
 
 
 def compare_unpaired_log_ratios(
-    metric: str,
+    measure: str,
     candidate: Sequence[float],
     reference: Sequence[float],
     margin_percent: float,
@@ -274,22 +285,22 @@ def compare_unpaired_log_ratios(
     ratio of their geometric means with a Welch interval: of two sweeps' runs, or of their
     ratios (a ratio of ratios)."""
     band = math.log1p(margin_percent / 100)
-    return _welch(metric, candidate, reference, band, "ratio", margin_percent, math.exp, words)
+    return _welch(measure, candidate, reference, band, "ratio", margin_percent, math.exp, words)
 
 
 def compare_log_ratios(
-    metric: str,
+    measure: str,
     log_ratios: Sequence[float],
     margin_percent: float,
     words: tuple[str, str] = TIME_WORDS,
 ) -> Comparison:
     """Judges ratios given as natural logs, one per pair, against a ±`margin_percent` band."""
     band = math.log1p(margin_percent / 100)
-    return _compare(metric, log_ratios, band, "ratio", margin_percent, math.exp, words)
+    return _compare(measure, log_ratios, band, "ratio", margin_percent, math.exp, words)
 
 
 def compare_log_mean(
-    metric: str,
+    measure: str,
     mean: float,
     standard_error: float,
     df: int,
@@ -307,11 +318,11 @@ def compare_log_mean(
             for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE)
         )
     )
-    return _judged(metric, n, "ratio", mean, ci95, ci90, band, margin_percent, math.exp, words)
+    return _judged(measure, n, "ratio", mean, ci95, ci90, band, margin_percent, math.exp, words)
 
 
 def compare_ratios(
-    metric: str,
+    measure: str,
     candidate: Sequence[float],
     reference: Sequence[float],
     margin_percent: float,
@@ -320,11 +331,11 @@ def compare_ratios(
     """Candidate / reference, paired by position, as a geometric mean ratio with a verdict."""
     _same_length(candidate, reference)
     logs = [math.log(c / r) for c, r in zip(candidate, reference, strict=True)]
-    return compare_log_ratios(metric, logs, margin_percent, words)
+    return compare_log_ratios(measure, logs, margin_percent, words)
 
 
 def compare_points(
-    metric: str,
+    measure: str,
     candidate: Sequence[float],
     reference: Sequence[float],
     margin_points: float,
@@ -333,7 +344,7 @@ def compare_points(
     """Candidate − reference for fractions (accuracy), in points (×100), paired by position."""
     _same_length(candidate, reference)
     diffs = [100 * (c - r) for c, r in zip(candidate, reference, strict=True)]
-    return _compare(metric, diffs, margin_points, "points", margin_points, lambda v: v, words)
+    return _compare(measure, diffs, margin_points, "points", margin_points, lambda v: v, words)
 
 
 def _same_length(candidate: Sequence[float], reference: Sequence[float]) -> None:
@@ -375,20 +386,10 @@ def variance_components(per_process: list[list[float]]) -> dict[str, float | Non
 def paired_comparisons(
     processes: Sequence[dict[str, dict[str, list[float]]]], reference: str, margin_percent: float
 ) -> list[tuple[str, str, Comparison]]:
-    """Each style's burst times against the reference's, round by round, per measure.
-
-    Args:
-        processes: one `seconds[measure][style]` per independent process, each holding one
-            burst time per round with the rounds aligned across styles.
-        reference: the style every other is divided by.
-        margin_percent: the equivalence margin.
-
-    Returns:
-        (measure, style, comparison) for every measure and non-reference style, in input order.
-        With two or more processes the process is the unit: the interval is over the
-        processes' mean log ratios, so what differs between processes (memory layout, thread
-        placement) widens it rather than hiding in it. With one process it is over rounds.
-    """
+    """(measure, style, comparison) of each style's burst times against the reference's, from
+    one `seconds[measure][style]` per process with rounds aligned across styles. With two or
+    more processes the process is the unit: the interval is over the processes' mean log
+    ratios, so what differs between processes widens it. With one process it is over rounds."""
     found = []
     for (measure, style), per_process in process_log_ratios(processes, reference).items():
         if len(per_process) >= 2:

@@ -80,11 +80,7 @@ def stopping_summary(
         most = most_processes(
             phase, config.get("max_processes") or 1, config.get("one_time_processes") or 0
         )
-        mine = [
-            e
-            for e in entries
-            if (e.get("phase", "steady"), e.get("backend"), e["arch"]) == (phase, backend, arch)
-        ]
+        mine = [e for e in entries if (e.phase, e.backend, e.arch) == (phase, backend, arch)]
         widest = max(mine, key=lambda e: share_of_aim(e), default=None)
         open_ = [e for e in mine if not decided(e)]
         if mine and not open_:
@@ -104,8 +100,8 @@ def stopping_summary(
                 "worker_seconds": sum(map(worker_seconds, group)),
                 "startup_seconds": _startup_seconds(group),
                 "stopped": reason,
-                "widest_measure": widest and widest["measure"],
-                "widest_style": widest and widest["style"],
+                "widest_measure": widest and widest.measure,
+                "widest_style": widest and widest.style,
                 "widest_share_of_aim": widest and share_of_aim(widest),
                 "verdicts": len(mine),
                 "undecided": len(open_),

@@ -27,13 +27,13 @@ from bench.analysis.stats import (
     WITHIN,
     Comparison,
     Stats,
+    Verdict,
     compare_points,
     compare_ratios,
     describe,
     paired_comparisons,
     process_log_ratios,
     variance_components,
-    verdict_kind,
 )
 from bench.plan import specs
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, model_name
@@ -109,13 +109,15 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
                 continue
             c = compare_pairs(metric, pairs, time_margin)
             comparisons.append(
-                {
-                    "backend": backend,
-                    "arch": arch,
-                    "style": style,
-                    "reference": reference_style,
-                    **c.to_dict(),
-                }
+                Verdict.of(
+                    c,
+                    phase="run",
+                    backend=backend,
+                    arch=arch,
+                    style=style,
+                    reference=reference_style,
+                    interval_over="pairs",
+                )
             )
 
     warnings = identity_warnings(records) + node_warnings(ok) + warnings
@@ -171,13 +173,15 @@ def backend_comparisons(
                     continue
                 c = compare_pairs(metric, pairs, time_margin)
                 found.append(
-                    {
-                        "backend": backend,
-                        "reference_backend": DEFAULT_BACKEND,
-                        "arch": arch,
-                        "style": style,
-                        **c.to_dict(),
-                    }
+                    Verdict.of(
+                        c,
+                        phase="backend",
+                        backend=backend,
+                        arch=arch,
+                        style=style,
+                        reference=DEFAULT_BACKEND,
+                        interval_over="pairs",
+                    )
                 )
     return found
 
@@ -210,7 +214,7 @@ def identity_warnings(records: list[RunRecord]) -> list[str]:
     ]
 
 
-def paired_summary(paired: list[SteadyRecord], margin: float) -> tuple[list[dict], list[dict]]:
+def paired_summary(paired: list[SteadyRecord], margin: float) -> tuple[list[Verdict], list[dict]]:
     """The paired phase's verdicts (results.json's `paired`) and per-style medians beside them.
 
     An architecture's processes are judged together, the process being the unit (see
@@ -243,23 +247,22 @@ def _paired_measure(
     logs = process_log_ratios(processes, first.reference)
     calls = [r.steps_per_burst[measure] for r in records]
     entries = [
-        {
-            "phase": "steady",
-            "backend": backend,
-            "arch": arch,
-            "style": style,
-            "reference": first.reference,
-            "measure": measure,
-            **c.to_dict(),
-            "processes": len(records),
-            "rounds": sum(len(p[measure][style]) for p in processes),
+        Verdict.of(
+            c,
+            phase="steady",
+            backend=backend,
+            arch=arch,
+            style=style,
+            reference=first.reference,
+            processes=len(records),
+            rounds=sum(len(p[measure][style]) for p in processes),
             # the interval is over processes when there are several, else over rounds
-            "interval_over": "processes" if len(records) > 1 else "rounds",
-            "steps_per_burst": round(statistics.median(calls)),
-            "steps_per_burst_by_process": calls,
-            "instances": first.instances,
+            interval_over="processes" if len(records) > 1 else "rounds",
+            steps_per_burst=round(statistics.median(calls)),
+            steps_per_burst_by_process=calls,
+            instances=first.instances,
             **variance_components(logs[(measure, style)]),
-        }
+        )
         for _, style, c in paired_comparisons(processes, first.reference, margin)
     ]
     medians = []
@@ -280,48 +283,43 @@ def _paired_measure(
     return entries, medians
 
 
-def half_width_percent(entry: dict[str, Any]) -> float:
+def half_width_percent(entry: Verdict) -> float:
     """Half the 95 % interval of a paired ratio, in percent of the ratio."""
-    return 50 * (entry["ci95_high"] - entry["ci95_low"]) / entry["estimate"]
+    return 50 * (entry.ci95_high - entry.ci95_low) / entry.estimate
 
 
-def share_of_aim(entry: dict[str, Any]) -> float:
+def share_of_aim(entry: Verdict) -> float:
     """An entry's 95 % half-width over its aim (≤ 1 meets it); infinite without an interval."""
-    if entry.get("ci95_low") is None:
+    if entry.ci95_low is None:
         return math.inf
-    return half_width_percent(entry) / PRECISION[entry["measure"]]
-
-
-def within_aim(entry: dict[str, Any]) -> bool:
-    """Whether a paired entry's 95 % interval meets its measure's aim."""
-    return share_of_aim(entry) <= 1 + 1e-9
+    return half_width_percent(entry) / PRECISION[entry.measure]
 
 
 DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # verdicts a reader can act on
 
 
-def decided(entry: dict[str, Any]) -> bool:
+def decided(entry: Verdict) -> bool:
     """Whether a paired entry's verdict is decided: equivalent, or a difference within or
     beyond the margin. "Size unclear" and "inconclusive" are not."""
-    return verdict_kind(entry.get("verdict")) in DECIDED
+    return entry.kind in DECIDED
 
 
-def undecided_reason(entry: dict[str, Any]) -> str:
+def undecided_reason(entry: Verdict) -> str:
     """Why an entry's verdict is not decided, in numbers."""
-    low, high, margin = entry.get("ci95_low"), entry.get("ci95_high"), entry.get("margin")
+    low, high, margin = entry.ci95_low, entry.ci95_high, entry.margin
     if low is None:
         return "too few processes for an interval"
     interval = f"[{low:.3f}, {high:.3f}]"
-    if verdict_kind(entry.get("verdict")) == UNCLEAR:
+    if entry.kind == UNCLEAR:
         return f"{interval} excludes 1 but straddles the ±{margin:g} % margin"
     return f"{interval} holds 1 and reaches past the ±{margin:g} % margin"
 
 
-def undecided_warnings(paired: list[dict[str, Any]]) -> list[str]:
+def undecided_warnings(paired: list[Verdict]) -> list[str]:
     """A line per paired verdict left undecided, with why in numbers."""
     return [
-        f"{model_name(e.get('backend'), e['arch'])}/{e['style']} paired "
-        f"{MEASURE_LABELS[e['measure']].label}: undecided after {e['processes']} process(es): "
+        f"{model_name(e.backend, e.arch)}/{e.style} paired "
+        f"{MEASURE_LABELS[e.measure].label}: undecided after {e.processes} process(es): "
         f"{undecided_reason(e)}"
         for e in paired
         if not decided(e)

@@ -32,7 +32,7 @@ def ab_results(run: AbRun) -> dict[str, Any]:
     """Everything `ab.json` holds: the sides, their libraries and machine, every comparison."""
     c = run.config
     entries = ab_entries(run.records, c.time_margin, c.one_time_margin)
-    steps = [e for e in entries if e["measure"] == "train_step"]
+    steps = [e for e in entries if e.measure == "train_step"]
     accuracy = accuracy_entry(run.runs)
     changes = (
         capability_changes(run.capabilities["base"], run.capabilities["new"])
@@ -93,17 +93,17 @@ def _side_line(name: str, side: dict[str, Any]) -> str:
 
 
 def _bounds(e: dict[str, Any]) -> str:
-    return "" if e["ci95_low"] is None else f"[{e['ci95_low']:.3f}, {e['ci95_high']:.3f}] "
+    return "" if e.ci95_low is None else f"[{e.ci95_low:.3f}, {e.ci95_high:.3f}] "
 
 
 def _row(e: dict[str, Any]) -> list[str]:
     return [
-        e["style"],
-        MEASURE_LABELS[e["measure"]].label,
+        e.style,
+        MEASURE_LABELS[e.measure].label,
         f"{e.get('base_ms', 0):.2f}",
         f"{e.get('new_ms', 0):.2f}",
-        f"{e['estimate']:.3f} {_bounds(e)}",
-        e["verdict"],
+        f"{e.estimate:.3f} {_bounds(e)}",
+        e.verdict,
     ]
 
 
@@ -138,7 +138,7 @@ def ab_markdown(found: dict[str, Any]) -> str:
         ("steady", found["time_margin_percent"], "Steady"),
         ("one_time", found["one_time_margin_percent"], "One-time"),
     ):
-        rows = [_row(e) for e in found["entries"] if e["phase"] == phase]
+        rows = [_row(e) for e in found["entries"] if e.phase == phase]
         if rows:
             lines += [
                 f"## {title} costs, margin ±{margin:g} %",
@@ -150,10 +150,10 @@ def ab_markdown(found: dict[str, Any]) -> str:
     if found["style_effects"]:
         rows = [
             [
-                e["style"],
-                MEASURE_LABELS[e["measure"]].label,
-                f"{e['estimate']:.3f} {_bounds(e)}",
-                e["verdict"],
+                e.style,
+                MEASURE_LABELS[e.measure].label,
+                f"{e.estimate:.3f} {_bounds(e)}",
+                e.verdict,
             ]
             for e in found["style_effects"]
         ]
@@ -190,7 +190,7 @@ def accuracy_section(found: dict[str, Any]) -> list[str]:
         for seed, style, base, new in zip(e["seeds"], e["styles"], e["base"], e["new"], strict=True)
     ]
     return [
-        f"## Accuracy, paired by seed, margin ±{e['margin']:g} points",
+        f"## Accuracy, paired by seed, margin ±{e['change'].margin:g} points",
         "",
         f"One short run per side and seed ({found['training']}); {accuracy_words(e)}.",
         "",
@@ -216,8 +216,8 @@ def regression_lines(found: dict[str, Any]) -> list[str]:
     """The gate's answer in words: each regression (a slowdown, an accuracy drop, a lost
     capability), or that there is none."""
     lines = [
-        f"REGRESSION: {e['style']} {MEASURE_LABELS[e['measure']].label} {e['estimate']:.3f}× "
-        f"[{e['ci95_low']:.3f}, {e['ci95_high']:.3f}], {e['verdict']}"
+        f"REGRESSION: {e.style} {MEASURE_LABELS[e.measure].label} {e.estimate:.3f}× "
+        f"[{e.ci95_low:.3f}, {e.ci95_high:.3f}], {e.verdict}"
         for e in found["regressions"]
     ]
     if found["accuracy_dropped"]:
@@ -231,10 +231,11 @@ def regression_lines(found: dict[str, Any]) -> list[str]:
 
 def accuracy_words(e: dict[str, Any]) -> str:
     """Accuracy, NEW − BASE, with its interval, seeds and verdict."""
-    bounds = "" if e["ci95_low"] is None else f" [{e['ci95_low']:+.2f}, {e['ci95_high']:+.2f}]"
+    c = e["change"]
+    bounds = "" if c.ci95_low is None else f" [{c.ci95_low:+.2f}, {c.ci95_high:+.2f}]"
     return (
-        f"test accuracy, NEW − BASE: {e['estimate']:+.2f} points{bounds} over seeds "
-        f"{', '.join(map(str, e['seeds']))}, {e['verdict']}"
+        f"test accuracy, NEW − BASE: {c.estimate:+.2f} points{bounds} over seeds "
+        f"{', '.join(map(str, e['seeds']))}, {c.verdict}"
     )
 
 
@@ -269,7 +270,7 @@ def ab_chart(found: dict[str, Any]):
     phases = [
         p
         for p in ("steady", "one_time")
-        if any(e["phase"] == p and e["ci95_low"] is not None for e in found["entries"])
+        if any(e.phase == p and e.ci95_low is not None for e in found["entries"])
     ]
     figure, axes = plt.subplots(
         len(phases) or 1, 1, squeeze=False, figsize=(8.5, 1.6 + 0.4 * len(found["entries"]))
@@ -278,15 +279,15 @@ def ab_chart(found: dict[str, Any]):
         margin = found["time_margin_percent" if phase == "steady" else "one_time_margin_percent"]
         rows = [
             (
-                f"{e['style']} · {MEASURE_LABELS[e['measure']].short}",
-                e["estimate"],
-                e["ci95_low"],
-                e["ci95_high"],
-                COLORS.get(e["style"], "black"),
-                e["verdict"],
+                f"{e.style} · {MEASURE_LABELS[e.measure].short}",
+                e.estimate,
+                e.ci95_low,
+                e.ci95_high,
+                COLORS.get(e.style, "black"),
+                e.verdict,
             )
             for e in found["entries"]
-            if e["phase"] == phase and e["ci95_low"] is not None
+            if e.phase == phase and e.ci95_low is not None
         ]
         forest_panel(ax, rows, margin)
         ax.set_title(f"{phase.replace('_', '-')}: NEW / BASE (> 1 is slower; grey: ±{margin:g} %)")
@@ -310,19 +311,16 @@ def console_lines(found: dict[str, Any]) -> list[str]:
     """What the console prints: the gate's answer, then each ratio that is not equivalent."""
     lines = regression_lines(found)
     others = [
-        e
-        for e in found["entries"]
-        if e["verdict"] != "equivalent" and e not in found["regressions"]
+        e for e in found["entries"] if e.verdict != "equivalent" and e not in found["regressions"]
     ]
     lines += [
-        f"  {e['style']} {MEASURE_LABELS[e['measure']].label}: {e['estimate']:.3f}× "
-        f"{_bounds(e)}{e['verdict']}"
+        f"  {e.style} {MEASURE_LABELS[e.measure].label}: {e.estimate:.3f}× {_bounds(e)}{e.verdict}"
         for e in others
     ]
     if found["accuracy"] and not found["accuracy_dropped"]:
         lines.append(f"  {accuracy_words(found['accuracy'])}")
     lines += [f"  {line}" for line in capability_lines(found, lost=False)]
-    equivalent = sum(e["verdict"] == "equivalent" for e in found["entries"])
+    equivalent = sum(e.verdict == "equivalent" for e in found["entries"])
     lines.append(
         f"{equivalent} of {len(found['entries'])} NEW/BASE ratios equivalent; "
         f"{found['pairs']} pairs, stopped: {found['stopped']}"

@@ -54,10 +54,10 @@ def _ms(value: float, signed: bool = False) -> str:
 
 
 def _timed(entry: dict[str, Any]) -> Cell:
-    text = f"{entry['estimate']:.3f}× [{entry['ci95_low']:.3f}, {entry['ci95_high']:.3f}]"
-    if entry.get("reference_ms") is not None:
-        text += f"\n{_ms(entry['difference_ms'], True)} ms of {_ms(entry['reference_ms'])} ms"
-    return f"{text}\n{entry['verdict']}", shade(entry["verdict"])
+    text = f"{entry.estimate:.3f}× [{entry.ci95_low:.3f}, {entry.ci95_high:.3f}]"
+    if entry.reference_ms is not None:
+        text += f"\n{_ms(entry.difference_ms, True)} ms of {_ms(entry.reference_ms)} ms"
+    return f"{text}\n{entry.verdict}", shade(entry.verdict)
 
 
 def _one_model(runs: list[dict[str, Any]], style: str) -> Cell | None:
@@ -85,21 +85,17 @@ def _able(checks: dict[str, Any] | None) -> Cell | None:
 def answer_rows(results: dict[str, Any], model: str) -> tuple[str, list[str], list[tuple]]:
     """One model's grid: its reference, the styles compared with it, and (label, cells) rows,
     a cell None where nothing was measured."""
-    paired = [
-        e for e in results.get("paired", []) if model_name(e.get("backend"), e["arch"]) == model
-    ]
+    paired = [e for e in results.get("paired", []) if model_name(e.backend, e.arch) == model]
     runs = [r for r in results.get("runs", []) if model_name(r.get("backend"), r["arch"]) == model]
-    present = {e["style"] for e in paired} | {r["style"] for r in runs}
-    reference = paired[0]["reference"] if paired else reference_of(present)
+    present = {e.style for e in paired} | {r["style"] for r in runs}
+    reference = paired[0].reference if paired else reference_of(present)
     styles = [s for s in STYLES if s in present and s != reference]
     rows: list[tuple[str, list[Cell | None]]] = [
         ("one model?", [_one_model(runs, s) for s in styles])
     ]
     for phase in ("steady", "one_time"):
         for measure in MEASURE_LABELS:
-            found = {
-                e["style"]: e for e in paired if (e["phase"], e["measure"]) == (phase, measure)
-            }
+            found = {e.style: e for e in paired if (e.phase, e.measure) == (phase, measure)}
             if found:
                 label = MEASURE_LABELS[measure].label + (
                     " (each call)" if phase == "steady" else ""

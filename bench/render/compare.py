@@ -11,6 +11,7 @@ import pandas as pd
 from bench.analysis.capabilities import change_line
 from bench.analysis.compare import SweepComparison
 from bench.analysis.metrics import MEASURE_LABELS
+from bench.plan.backends import model_name
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.render import plots
 from bench.render.tables import estimate_text, interval_text, md, ms_pair, ratio_text
@@ -23,8 +24,8 @@ def regression_lines(found: SweepComparison) -> list[str]:
     that BASE passed and NEW fails."""
     return [
         f"{r['backend']}/{r['arch']}/{r['style']} {r['label']}: "
-        f"{estimate_text(r['estimate'], r['unit'])} {interval_text(r, units=False)} "
-        f"({r['verdict']})"
+        + (f"{ratio_text(r['change'])} " if r.get("change") else "")
+        + f"({r['verdict']})"
         for r in found.regressions()
     ] + [f"capability lost: {change_line(c)}" for c in found.checks if c["regression"]]
 
@@ -33,8 +34,8 @@ def _metric_rows(found: SweepComparison) -> pd.DataFrame:
     rows = [
         {
             **r,
-            "new_vs_base": estimate_text(r["estimate"], r["unit"]) if "unit" in r else "–",
-            "ci95": interval_text(r, units=False) if "unit" in r else "–",
+            "new_vs_base": estimate_text(c.estimate, c.unit) if (c := r.get("change")) else "–",
+            "ci95": interval_text(c, units=False) if c else "–",
             "n_base": r.get("reached_base") or r.get("n_base", "–"),
             "n_new": r.get("reached_new") or r.get("n_new", "–"),
         }
@@ -189,7 +190,10 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
             "regressions": regression_lines(found),
         },
     )
-    plots.write_comparison_chart(
-        [r for r in found.rows if r.get("unit") == "ratio"], out / "compare.png", margin
-    )
+    rows = [
+        (f"{model_name(r['backend'], r['arch'])}/{r['style']} · {r['label']}", r["style"], c)
+        for r in found.rows
+        if (c := r.get("change"))
+    ]
+    plots.write_comparison_chart(rows, out / "compare.png", margin)
     return text

@@ -44,7 +44,7 @@ LEGEND = (
 
 def short_verdict(entry: dict[str, Any]) -> str:
     """A paired entry's verdict in the console's few letters (LEGEND says what they mean)."""
-    word = {"higher": "slower", "lower": "faster"}.get(entry.get("direction"), "")
+    word = {"higher": "slower", "lower": "faster"}.get(entry.direction, "")
     short = {
         EQUIVALENT: "same",
         WITHIN: f"{word} <m",
@@ -54,7 +54,7 @@ def short_verdict(entry: dict[str, Any]) -> str:
         TOO_FEW: "n<2",
         NO_SPREAD: "no spread",
     }
-    return short.get(verdict_kind(entry["verdict"]), entry["verdict"])
+    return short.get(verdict_kind(entry.verdict), entry.verdict)
 
 
 def answer_table(results: dict[str, Any]) -> list[str]:
@@ -63,7 +63,7 @@ def answer_table(results: dict[str, Any]) -> list[str]:
     stats = {
         (s["backend"], s["arch"], s["style"], s["metric"]): s for s in results["summary"]["stats"]
     }
-    verdicts = {(e["backend"], e["arch"], e["style"], e["measure"]): e for e in results["paired"]}
+    verdicts = {(e.backend, e.arch, e.style, e.measure): e for e in results["paired"]}
     medians = results.get("paired_medians") or []
     steps = {
         (m["backend"], m["arch"], m["style"]): m["median_ms_per_call"]
@@ -126,10 +126,10 @@ def _milliseconds_line(verdicts: dict, backend: str, arch: str, reference: str) 
         found = [
             e
             for (b, a, _, m), e in verdicts.items()
-            if (b, a, m) == (backend, arch, measure) and "reference_ms" in e
+            if (b, a, m) == (backend, arch, measure) and e.reference_ms is not None
         ]
         if found:
-            others = ", ".join(f"{e['style']} {e['difference_ms']:+.0f}" for e in found)
+            others = ", ".join(f"{e.style} {e.difference_ms:+.0f}" for e in found)
             parts.append(f"{label} {found[0]['reference_ms']:.0f} ({others})")
     return (
         wrap(f"  once, ms ({reference}, and each style's difference): " + "; ".join(parts))
@@ -157,7 +157,7 @@ def warning_lines(results: dict[str, Any]) -> list[str]:
         )
     open_, total, phases = defaultdict(int), defaultdict(int), defaultdict(list)
     for entry in paired:
-        model = model_name(entry.get("backend"), entry["arch"])
+        model = model_name(entry.backend, entry.arch)
         total[model] += 1
         open_[model] += not decided(entry)
     for phase in results.get("paired_stopping") or []:

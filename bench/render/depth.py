@@ -69,20 +69,20 @@ def difference(entry: dict[str, Any] | None) -> str:
     """`+1.23 s [+1.10, +1.35 s]`: the median difference and the ratio's interval in ms."""
     if entry is None:
         return "–"
-    ci = entry.get("difference_ms_ci95")
+    ci = entry.difference_ms_ci95
     bounds = f" [{ms(ci[0])}, {ms(ci[1])}]" if ci else ""
-    return f"{ms(entry['difference_ms'])}{bounds}"
+    return f"{ms(entry.difference_ms)}{bounds}"
 
 
 def _entry(entries, depth, measure, style):
     return next(
-        (e for e in entries if (e["depth"], e["measure"], e["style"]) == (depth, measure, style)),
+        (e for e in entries if (e.depth, e.measure, e.style) == (depth, measure, style)),
         None,
     )
 
 
 def _judged(entry: dict[str, Any]) -> str:
-    return f"{LABELS[entry['style']]} {difference(entry)} ({entry['verdict']})"
+    return f"{LABELS[entry.style]} {difference(entry)} ({entry.verdict})"
 
 
 def answer(found: dict[str, Any]) -> list[str]:
@@ -90,24 +90,23 @@ def answer(found: dict[str, Any]) -> list[str]:
     style differs by a decided 100 ms or more, the whole one-time start, and the steady step."""
     entries, deepest = found["at_depth"], max(found["depths"])
     reference = LABELS[found["reference"]]
-    deep = [e for e in entries if e["depth"] == deepest]
+    deep = [e for e in entries if e.depth == deepest]
     large = sorted(
         (
             e
             for e in deep
-            if e["measure"] in ONE_TIME_MEASURES
-            and e.get("direction")
-            and abs(e["difference_ms"]) >= THRESHOLDS_MS[0]
+            if e.measure in ONE_TIME_MEASURES
+            and e.direction
+            and abs(e.difference_ms) >= THRESHOLDS_MS[0]
         ),
-        key=lambda e: -abs(e["difference_ms"]),
+        key=lambda e: -abs(e.difference_ms),
     )
     steps = [
-        f"{LABELS.get(e['measure'], e['measure'])}: {_judged(e)} against "
-        f"{ms(e['reference_ms'], False)}"
+        f"{LABELS.get(e.measure, e.measure)}: {_judged(e)} against {ms(e.reference_ms, False)}"
         for e in large
     ]
-    total = [e for e in deep if e["measure"] == TOTAL]
-    step = [e for e in deep if e["measure"] == "train_step"]
+    total = [e for e in deep if e.measure == TOTAL]
+    step = [e for e in deep if e.measure == "train_step"]
     return [
         f"At {deepest} layers ({found['machine']}), once per model, against {reference}: "
         + ("; ".join(steps) or "no one-time step differs by a decided 100 ms")
@@ -214,7 +213,7 @@ def markdown(found: dict[str, Any], command: str) -> str:
         ]
         for depth in found["depths"]:
             cells = [_entry(entries, depth, measure, s) for s in others]
-            ref = next((c["reference_ms"] for c in cells if c), None)
+            ref = next((c.reference_ms for c in cells if c), None)
             lines.append(
                 f"| {depth} | {ms(ref, False)} | "
                 + " | ".join(f"{difference(c)} {c['verdict']}" if c else "–" for c in cells)

@@ -32,8 +32,7 @@ def markdown(found: History) -> str:
             **{
                 label: "–"
                 if e is None
-                else f"{ratio_text(e)} {e['verdict']}"
-                + (f" (ms: {ms_pair(e)})" if ms_pair(e) else "")
+                else f"{ratio_text(e)} {e.verdict}" + (f" (ms: {ms_pair(e)})" if ms_pair(e) else "")
                 for label, e in zip(labels, entries, strict=True)
             },
         }
@@ -77,7 +76,7 @@ def markdown(found: History) -> str:
             c
             for c in changes
             if "change" in c
-            and c["change"]["verdict"]
+            and c["change"].verdict
             not in ("equivalent", "inconclusive", "inconclusive (n too small)")
         ]
         parts += [f"## From sweep {step + 1} to sweep {step + 2}: did a style's effect change?", ""]
@@ -118,12 +117,12 @@ def chart(found: History):
             for (b, a, style, m), entries in sorted(found.ratios.items()):
                 if (b, a, m) != (backend, arch, measure):
                     continue
-                shown = [(i, e) for i, e in zip(x, entries, strict=True) if e and e["ci95_low"]]
-                low = [e["estimate"] - e["ci95_low"] for _, e in shown]
-                high = [e["ci95_high"] - e["estimate"] for _, e in shown]
+                shown = [(i, e) for i, e in zip(x, entries, strict=True) if e and e.ci95_low]
+                low = [e.estimate - e.ci95_low for _, e in shown]
+                high = [e.ci95_high - e.estimate for _, e in shown]
                 ax.errorbar(
                     [i for i, _ in shown],
-                    [e["estimate"] for _, e in shown],
+                    [e.estimate for _, e in shown],
                     yerr=[low, high],
                     marker="o",
                     capsize=4,

@@ -38,7 +38,7 @@ def analyse(out: Path) -> dict[str, Any]:
     records = [r for r in read_one_time(out) if r.status == "ok"]
     if not records:
         raise ValueError(f"{out}/one_time.jsonl holds no finished architecture to report")
-    entries = [e for r in records for e in against_reference(r, run["margin"], {"arch": r.arch})]
+    entries = [e for r in records for e in against_reference(r, run["margin"])]
     return {
         "archs": [r.arch for r in records],
         "styles": {r.arch: list(r.styles) for r in records},
@@ -54,7 +54,7 @@ def analyse(out: Path) -> dict[str, Any]:
 
 
 def _judged(entry: dict[str, Any], styles: list[str]) -> str:
-    return f"{label(entry['style'], styles)} {difference(entry)} ({entry['verdict']})"
+    return f"{label(entry.style, styles)} {difference(entry)} ({entry.verdict})"
 
 
 def answer(found: dict[str, Any]) -> list[str]:
@@ -62,16 +62,16 @@ def answer(found: dict[str, Any]) -> list[str]:
     one-time start, against the Sequential the harness builds, in milliseconds."""
     lines = []
     for arch in found["archs"]:
-        styles, entries = found["styles"][arch], [e for e in found["entries"] if e["arch"] == arch]
+        styles, entries = found["styles"][arch], [e for e in found["entries"] if e.arch == arch]
         reference = label(found["reference"][arch], styles)
-        build = [e for e in entries if e["measure"] == "build" and e["style"].startswith("seq")]
-        total = [e for e in entries if e["measure"] == TOTAL]
+        build = [e for e in entries if e.measure == "build" and e.style.startswith("seq")]
+        total = [e for e in entries if e.measure == TOTAL]
         builds = "".join(
-            f"{label(e['style'], styles)} builds {difference(e)} ({e['verdict']}) "
-            f"against {ms(e['reference_ms'], False)}; "
+            f"{label(e.style, styles)} builds {difference(e)} ({e.verdict}) "
+            f"against {ms(e.reference_ms, False)}; "
             for e in build
         )
-        whole = ms(total[0]["reference_ms"], False) if total else "–"
+        whole = ms(total[0].reference_ms, False) if total else "–"
         lines.append(
             f"{arch} ({found['machine']}), against {reference}, once per model: {builds}"
             f"the whole one-time start ({whole}): "
@@ -123,13 +123,13 @@ def markdown(found: dict[str, Any], command: str) -> str:
                     (
                         e
                         for e in found["entries"]
-                        if (e["arch"], e["measure"], e["style"]) == (arch, measure, s)
+                        if (e.arch, e.measure, e.style) == (arch, measure, s)
                     ),
                     None,
                 )
                 for s in others
             ]
-            ref = next((c["reference_ms"] for c in cells if c), None)
+            ref = next((c.reference_ms for c in cells if c), None)
             lines.append(
                 f"| {LABELS.get(measure, measure)} | {ms(ref, False)} | "
                 + " | ".join(f"{difference(c)} {c['verdict']}" if c else "–" for c in cells)

@@ -39,7 +39,7 @@ def summary_markdown(
     """The tables as GitHub Markdown: the paired verdicts first (steady, then one-time), then
     the runs."""
     capabilities = results.get("capabilities") or {}
-    paired = [e for e in results.get("paired") or [] if e.get("phase", "steady") == "steady"]
+    paired = [e for e in results.get("paired") or [] if e.phase == "steady"]
     parts = architecture_notes(results.get("architectures") or {})
     differ = identity_warnings(records)
     if differ:
@@ -268,7 +268,7 @@ def _jit_setting(setting: Any) -> str:
 
 def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[str]:
     """What each style costs once: the verdicts, the drift over cycles, what could not be done."""
-    entries = [e for e in results.get("paired") or [] if e.get("phase") == "one_time"]
+    entries = [e for e in results.get("paired") or [] if e.phase == "one_time"]
     if not entries and not summary.get("one_time_failures"):
         return []
     margin = results.get("one_time_margin_percent")

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
 from bench.analysis.metrics import MEASURE_LABELS, METRICS
-from bench.analysis.stats import describe
+from bench.analysis.stats import Comparison, describe
 from bench.plan.backends import model_name
 from bench.store.files import write_atomic
 from bench.store.records import RunRecord
@@ -46,8 +46,8 @@ def write_plots(
     if not archs:
         return []
     charts = {}
-    steady = [e for e in paired or [] if e.get("phase", "steady") == "steady"]
-    once = [e for e in paired or [] if e.get("phase") == "one_time" and e["ci95_low"] is not None]
+    steady = [e for e in paired or [] if e.phase == "steady"]
+    once = [e for e in paired or [] if e.phase == "one_time" and e.ci95_low is not None]
     if steady:
         charts["paired.png"] = _forest(steady, margin)
     if once:
@@ -197,29 +197,29 @@ def forest_panel(ax, rows: list[tuple[str, float, float, float, str, str]], marg
 def _forest(paired: list[dict], margin: float, title: str = ""):
     """Per arch, each style's time ratio to Sequential with its 95 % interval, one row per
     measure, the ±margin band shaded and the verdict beside each row."""
-    archs = sorted({model_name(e.get("backend"), e["arch"]) for e in paired})
+    archs = sorted({model_name(e.backend, e.arch) for e in paired})
     figure, axes = plt.subplots(
         len(archs), 1, figsize=(8.5, 0.45 * len(paired) / len(archs) + 1.6), squeeze=False
     )
     for ax, arch in zip(axes[:, 0], archs, strict=True):
         entries = sorted(
-            (e for e in paired if model_name(e.get("backend"), e["arch"]) == arch),
-            key=lambda e: (list(MEASURE_LABELS).index(e["measure"]), STYLES.index(e["style"])),
+            (e for e in paired if model_name(e.backend, e.arch) == arch),
+            key=lambda e: (list(MEASURE_LABELS).index(e.measure), STYLES.index(e.style)),
         )
         rows = [
             (
-                f"{e['style']} · {MEASURE_LABELS[e['measure']].short}",
-                e["estimate"],
-                e["ci95_low"],
-                e["ci95_high"],
-                COLORS[e["style"]],
-                e["verdict"],
+                f"{e.style} · {MEASURE_LABELS[e.measure].short}",
+                e.estimate,
+                e.ci95_low,
+                e.ci95_high,
+                COLORS[e.style],
+                e.verdict,
             )
             for e in entries
         ]
         forest_panel(ax, rows, margin)
         ax.set_title(
-            f"{title}{arch}: time relative to {entries[0]['reference']} (> 1 is slower; grey: "
+            f"{title}{arch}: time relative to {entries[0].reference} (> 1 is slower; grey: "
             f"±{margin:g} % margin)"
         )
     axes[-1, 0].set_xlabel(
@@ -229,40 +229,28 @@ def _forest(paired: list[dict], margin: float, title: str = ""):
     return figure
 
 
-def as_time_ratio(row: dict) -> dict:
-    """A ratio of a rate where higher is faster (predict img/s) turned into the ratio of the time
-    per item, so that every speed ratio on an axis reads alike: > 1 is slower."""
-    if METRICS.get(row.get("metric"), METRICS["steady_step_ms"]).words != ("faster", "slower"):
-        return row
-    inverted = {
-        "estimate": 1 / row["estimate"],
-        "ci95_low": 1 / row["ci95_high"],
-        "ci95_high": 1 / row["ci95_low"],
-    }
-    return {**row, **inverted, "label": f"time per item ({row['label']})"}
+def _time_ratio(label: str, style: str, c: Comparison) -> tuple:
+    """A forest row; a ratio of a rate where higher is faster (predict img/s) is turned into
+    the ratio of the time per item, so that every speed ratio on an axis reads alike."""
+    low, estimate, high = c.ci95_low, c.estimate, c.ci95_high
+    if METRICS[c.measure].words == ("faster", "slower"):
+        low, estimate, high = 1 / high, 1 / estimate, 1 / low
+        label = f"time per item ({label})"
+    return label, estimate, low, high, COLORS.get(style, "black"), c.verdict
 
 
 def write_comparison_chart(
-    rows: list[dict], path: Path, margin: float, ratio: str = "NEW / BASE"
+    rows: list[tuple[str, str, Comparison]], path: Path, margin: float, ratio: str = "NEW / BASE"
 ) -> None:
-    """`ratio` of every compared metric with its interval and verdict (compare.png, backends.png);
-    rates are shown as times per item, so that > 1 is slower on every row."""
-    rows = [as_time_ratio(r) for r in rows if r.get("ci95_low") is not None]
+    """`ratio` of every compared metric, given as (label, style, comparison), with its interval
+    and verdict (compare.png, backends.png); rates are shown as times per item, so that > 1 is
+    slower on every row."""
+    rows = [_time_ratio(*row) for row in rows if row[2].unit == "ratio" and row[2].ci95_low]
     figure, ax = plt.subplots(figsize=(9, 0.32 * max(len(rows), 1) + 1.6))
     if rows:
         forest_panel(
             ax,
-            [
-                (
-                    f"{model_name(r.get('backend'), r['arch'])}/{r['style']} · {r['label']}",
-                    r["estimate"],
-                    r["ci95_low"],
-                    r["ci95_high"],
-                    COLORS.get(r["style"], "black"),
-                    r["verdict"],
-                )
-                for r in rows
-            ],
+            rows,
             margin,
         )
     else:

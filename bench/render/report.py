@@ -14,6 +14,7 @@ import pandas as pd
 
 from bench.analysis.metrics import METRICS
 from bench.analysis.results import sweep_results
+from bench.plan.backends import model_name
 from bench.render import plots
 from bench.render.answer import answer_chart
 from bench.render.markdown import readme, summary_markdown
@@ -43,9 +44,8 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         charts.insert(0, out / "answer.png")
     if summary["backend_comparisons"]:
         rows = [
-            {**c, "label": METRICS[c["metric"]].label}
+            (f"{model_name(c.backend, c.arch)}/{c.style} · {METRICS[c.measure].label}", c.style, c)
             for c in summary["backend_comparisons"]
-            if c["unit"] == "ratio"
         ]
         plots.write_comparison_chart(rows, out / "backends.png", margin, "backend / tensorflow")
         charts.append(out / "backends.png")

@@ -16,9 +16,9 @@ from mnist_models import STYLES
 def ms_pair(entry: dict) -> str | None:
     """A one-time entry's milliseconds, "reference, difference" ("150.0, +30.0"): what its
     ratio means at this model's size; None for an entry without them."""
-    if "reference_ms" not in entry:
+    if entry.reference_ms is None:
         return None
-    return f"{entry['reference_ms']:.1f}, {entry['difference_ms']:+.1f}"
+    return f"{entry.reference_ms:.1f}, {entry.difference_ms:+.1f}"
 
 
 def md(frame: pd.DataFrame) -> str:
@@ -33,36 +33,36 @@ def estimate_text(value: float, unit: str) -> str:
 
 def interval_text(c: dict[str, Any], units: bool = True) -> str:
     """A comparison's 95 % interval: "[0.990×, 1.010×]", or bare "[0.990, 1.010]"."""
-    if c["ci95_low"] is None:
+    if c.ci95_low is None:
         return "–"
     if units:
-        bounds = (estimate_text(c[k], c["unit"]) for k in ("ci95_low", "ci95_high"))
+        bounds = (estimate_text(v, c.unit) for v in (c.ci95_low, c.ci95_high))
     else:
-        spec = ".3f" if c["unit"] == "ratio" else "+.2f"
-        bounds = (format(c[k], spec) for k in ("ci95_low", "ci95_high"))
+        spec = ".3f" if c.unit == "ratio" else "+.2f"
+        bounds = (format(v, spec) for v in (c.ci95_low, c.ci95_high))
     return "[{}, {}]".format(*bounds)
 
 
 def ratio_text(c: dict[str, Any]) -> str:
     """A ratio with its interval, as the console and `compare` show it: 1.004× [0.998, 1.010]."""
-    return f"{estimate_text(c['estimate'], c['unit'])} {interval_text(c, units=False)}"
+    return f"{estimate_text(c.estimate, c.unit)} {interval_text(c, units=False)}"
 
 
 def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per (arch, style, measure): the ratio to the reference, its interval, verdict."""
     rows = [
         {
-            "backend": e.get("backend", DEFAULT_BACKEND),
-            "arch": e["arch"],
-            "style": e["style"],
-            "measure": MEASURE_LABELS[e["measure"]].label,
+            "backend": e.backend,
+            "arch": e.arch,
+            "style": e.style,
+            "measure": MEASURE_LABELS[e.measure].label,
             "time ratio to reference [95 % CI]": (
-                f"{e['estimate']:.3f} {interval_text(e, units=False)}"
+                f"{e.estimate:.3f} {interval_text(e, units=False)}"
             ),
             "half-width": f"±{half_width_percent(e):.1f} %",
-            "verdict": e["verdict"],
+            "verdict": e.verdict,
             "processes × rounds, calls/burst": (
-                f"{e['processes']} × {e['rounds'] // e['processes']}, {e['steps_per_burst']}"
+                f"{e.processes} × {e.rounds // e.processes}, {e.steps_per_burst}"
             ),
         }
         for e in paired
@@ -103,15 +103,15 @@ def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "backend": e.get("backend", DEFAULT_BACKEND),
-                "arch": e["arch"],
-                "style": e["style"],
-                "measure": MEASURE_LABELS[e["measure"]].label,
+                "backend": e.backend,
+                "arch": e.arch,
+                "style": e.style,
+                "measure": MEASURE_LABELS[e.measure].label,
                 "time ratio to reference [95 % CI]": ratio_text(e).replace("×", "", 1),
-                "half-width": "–" if e["ci95_low"] is None else f"±{half_width_percent(e):.1f} %",
-                "verdict": e["verdict"],
+                "half-width": "–" if e.ci95_low is None else f"±{half_width_percent(e):.1f} %",
+                "verdict": e.verdict,
                 "ms: reference, difference": ms_pair(e) or "–",
-                "processes × cycles": f"{e['processes']} × {e['cycles'] // e['processes']}",
+                "processes × cycles": f"{e.processes} × {e.cycles // e.processes}",
             }
             for e in entries
         ]
@@ -218,14 +218,14 @@ def comparison_table(summary: dict[str, Any]) -> pd.DataFrame:
     for c in summary["comparisons"]:
         rows.append(
             {
-                "backend": c.get("backend", DEFAULT_BACKEND),
-                "arch": c["arch"],
-                "style": c["style"],
-                "metric": METRICS[c["metric"]].label,
-                "vs reference": estimate_text(c["estimate"], c["unit"]),
+                "backend": c.backend,
+                "arch": c.arch,
+                "style": c.style,
+                "metric": METRICS[c.measure].label,
+                "vs reference": estimate_text(c.estimate, c.unit),
                 "95 % CI": interval_text(c),
-                "margin": f"±{c['margin']:g} {'%' if c['unit'] == 'ratio' else 'pt'}",
-                "verdict": c["verdict"],
+                "margin": f"±{c.margin:g} {'%' if c.unit == 'ratio' else 'pt'}",
+                "verdict": c.verdict,
             }
         )
     return pd.DataFrame(rows)
@@ -237,13 +237,13 @@ def backend_table(summary: dict[str, Any]) -> pd.DataFrame:
     for c in summary.get("backend_comparisons", []):
         rows.append(
             {
-                "backend": c["backend"],
-                "arch": c["arch"],
-                "style": c["style"],
-                "metric": METRICS[c["metric"]].label,
-                "vs tensorflow": estimate_text(c["estimate"], c["unit"]),
+                "backend": c.backend,
+                "arch": c.arch,
+                "style": c.style,
+                "metric": METRICS[c.measure].label,
+                "vs tensorflow": estimate_text(c.estimate, c.unit),
                 "95 % CI": interval_text(c),
-                "verdict": c["verdict"],
+                "verdict": c.verdict,
             }
         )
     return pd.DataFrame(rows)

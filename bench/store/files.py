@@ -108,8 +108,15 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
 
 
 def write_json(path: Path, payload: Any) -> None:
-    """Writes JSON atomically (temp file, then rename)."""
-    write_atomic(path, (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode())
+    """Writes JSON atomically (temp file, then rename); a record or verdict as its `to_dict`."""
+    text = json.dumps(payload, indent=2, sort_keys=True, default=_as_dict)
+    write_atomic(path, (text + "\n").encode())
+
+
+def _as_dict(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def read_json(path: Path) -> Any:

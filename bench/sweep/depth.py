@@ -130,20 +130,20 @@ def run_depth(
     targets = largest_differences(at_depth(ok, margin), profiles) if ok and family else []
     for entry in targets:
         slower, faster = (
-            (entry["style"], entry["reference"])
-            if entry["difference_ms"] > 0
-            else (entry["reference"], entry["style"])
+            (entry.style, entry.reference)
+            if entry.difference_ms > 0
+            else (entry.reference, entry.style)
         )
         start = time.perf_counter()
         spec = OneTimeSpec(
-            arch=f"dense-{entry['depth']}",
+            arch=f"dense-{entry.depth}",
             styles=(slower, faster),
             seed=SEED,
             settings=depth_settings(),
             cycles=1,
             data_dir=data_dir,
             warmup_arch=WARMUP_ARCH,
-            profile=entry["measure"],
+            profile=entry.measure,
         )
         result, error, _ = executor.call("profile", spec.to_json())
         profiled.append(
@@ -152,12 +152,12 @@ def run_depth(
                 "slower": slower,
                 "faster": faster,
                 "arch": spec.arch,
-                "measure": entry["measure"],
+                "measure": entry.measure,
                 "wall_seconds": round(time.perf_counter() - start, 1),
             }
         )
         echo(
-            f"profiled {entry['measure']} at depth {entry['depth']}: {slower} against {faster} "
+            f"profiled {entry.measure} at depth {entry.depth}: {slower} against {faster} "
             f"in {profiled[-1]['wall_seconds']:.0f} s"
         )
     write_json(out / PROFILES_FILE, profiled)

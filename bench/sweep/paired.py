@@ -82,7 +82,7 @@ class Series:
         if not self.rule.decides_at(len(ok)):
             return timed
         entries = self.entries(config)
-        return tuple(m for m in timed if not all(decided(e) for e in entries if e["measure"] == m))
+        return tuple(m for m in timed if not all(decided(e) for e in entries if e.measure == m))
 
 
 def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:

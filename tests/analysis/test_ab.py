@@ -2,6 +2,7 @@
 measure, the style effects, accuracy by seed, the capabilities that changed, the gate, and the
 ABBA order."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -26,11 +27,11 @@ from bench.store.capabilities import DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, YES, 
 from tests.factories import AB_STYLES as STYLES
 from tests.factories import ab_process as process
 from tests.factories import ab_run as run
-from tests.factories import record
+from tests.factories import record, verdict
 
 
 def by_key(entries):
-    return {(e["measure"], e["style"]): e for e in entries}
+    return {(e.measure, e.style): e for e in entries}
 
 
 def test_a_process_gives_the_median_cycle_and_the_median_steady_call_in_seconds():
@@ -49,12 +50,12 @@ def test_a_five_percent_slower_training_step_is_found_and_fails_the_gate():
     entries = ab_entries(run(8, {"train_step": 1.05}, noise=0.01), 3.0, 10.0)
     found = by_key(entries)
     step = found["train_step", "sequential"]
-    assert step["ci95_low"] > 1 and step["estimate"] == pytest.approx(1.05, abs=0.01)
-    assert step["verdict"].startswith("slower")
-    assert step["base_ms"] == pytest.approx(11.0, rel=0.02)
-    assert step["new_ms"] == pytest.approx(11.55, rel=0.02)
-    assert found["predict", "sequential"]["verdict"] == "equivalent"
-    assert {(e["measure"], e["style"]) for e in regressions(entries)} == {
+    assert step.ci95_low > 1 and step.estimate == pytest.approx(1.05, abs=0.01)
+    assert step.verdict.startswith("slower")
+    assert step.base_ms == pytest.approx(11.0, rel=0.02)
+    assert step.new_ms == pytest.approx(11.55, rel=0.02)
+    assert found["predict", "sequential"].verdict == "equivalent"
+    assert {(e.measure, e.style) for e in regressions(entries)} == {
         ("train_step", "sequential"),
         ("train_step", "functional"),
     }
@@ -64,7 +65,7 @@ def test_a_one_time_cost_is_judged_against_the_one_time_margin():
     # 5 % slower: past the steady margin, inside the one-time one
     found = by_key(ab_entries(run(8, {"load": 1.05}, noise=0.01), 3.0, 10.0))
     load = found["load", "functional"]
-    assert load["margin"] == 10.0 and load["verdict"] == "slower, within margin"
+    assert load.margin == 10.0 and load.verdict == "slower, within margin"
     assert regressions([load]) == []
 
 
@@ -79,21 +80,20 @@ def test_a_slowdown_of_every_style_alike_leaves_the_style_effects_at_one():
     records = run(8, {"train_step": 1.2}, functional=0.9, noise=0.01)
     effects = by_key(style_effects(records, "sequential", 3.0, 10.0))
     assert set(effects) == {(m, "functional") for m in (*ONE_TIME_MEASURES, *STEADY_MEASURES)}
-    assert effects["train_step", "functional"]["estimate"] == pytest.approx(1.0, abs=0.02)
-    assert effects["train_step", "functional"]["verdict"] == "equivalent"
+    assert effects["train_step", "functional"].estimate == pytest.approx(1.0, abs=0.02)
+    assert effects["train_step", "functional"].verdict == "equivalent"
 
 
 def test_a_pair_with_a_failed_process_is_left_out():
     records = run(4, {})
     records[1] = ("new", 0, process({}, np.random.default_rng(9), 0.02, failed=True))
-    assert {e["n"] for e in ab_entries(records, 3.0, 10.0)} == {3}
+    assert {e.n for e in ab_entries(records, 3.0, 10.0)} == {3}
 
 
 def test_the_smallest_detectable_slowdown_is_the_intervals_half_width():
-    entry = {"ci95_low": 1 / 1.04, "ci95_high": 1.04}
-    assert smallest_detectable(entry) == pytest.approx(4.0)
-    assert smallest_detectable({"ci95_low": None}) is None
-    assert math.isclose(smallest_detectable({"ci95_low": 1.0, "ci95_high": 1.0}), 0.0)
+    assert smallest_detectable(verdict(ci95_low=1 / 1.04, ci95_high=1.04)) == pytest.approx(4.0)
+    assert smallest_detectable(verdict(ci95_low=None)) is None
+    assert math.isclose(smallest_detectable(verdict(ci95_low=1.0, ci95_high=1.0)), 0.0)
 
 
 def test_an_environment_setting_is_name_equals_value():
@@ -115,17 +115,18 @@ def accuracy_runs(base: list[float], new: list[float]) -> list:
 
 def test_an_unchanged_install_trains_each_seed_to_the_same_accuracy_exactly():
     found = accuracy_entry(accuracy_runs([0.95, 0.96, 0.97], [0.95, 0.96, 0.97]))
-    assert found["seeds"] == [1, 2, 3] and found["unit"] == "points"
-    assert (found["estimate"], found["ci95_low"], found["ci95_high"]) == (0.0, 0.0, 0.0)
-    assert found["verdict"] == "equivalent" and not accuracy_dropped(found)
+    c = found["change"]
+    assert found["seeds"] == [1, 2, 3] and c.unit == "points"
+    assert (c.estimate, c.ci95_low, c.ci95_high) == (0.0, 0.0, 0.0)
+    assert c.verdict == "equivalent" and not accuracy_dropped(found)
 
 
 def test_an_accuracy_drop_past_the_margin_fails_the_gate_and_a_small_one_does_not():
     dropped = accuracy_entry(accuracy_runs([0.95, 0.96, 0.97], [0.945, 0.9555, 0.9648]))
-    assert dropped["estimate"] == pytest.approx(-0.49) and dropped["ci95_high"] < -0.2
+    assert dropped["change"].estimate == pytest.approx(-0.49) and dropped["change"].ci95_high < -0.2
     assert accuracy_dropped(dropped)
     small = accuracy_entry(accuracy_runs([0.95, 0.96, 0.97], [0.9495, 0.9594, 0.9696]))
-    assert small["direction"] == "lower" and not accuracy_dropped(small)
+    assert small["change"].direction == "lower" and not accuracy_dropped(small)
 
 
 def test_a_seed_that_failed_on_one_side_is_left_out_of_the_accuracy():
@@ -187,19 +188,17 @@ def test_the_gate_fails_on_a_slowdown_an_accuracy_drop_or_a_lost_capability():
 
 def test_a_slowdown_of_unclear_size_fails_the_gate_alone_but_not_among_many_ratios():
     # 5 % slower, its 95 % interval over ten pairs [1.005, 1.097]: above 1, past the margin
-    entry = {
-        "measure": "latency",
-        "style": "sequential",
-        "n": 10,
-        "estimate": 1.05,
-        "ci95_low": 1.005,
-        "ci95_high": 1.097,
-        "margin": 3.0,
-        "verdict": "slower, size unclear",
-        "direction": "higher",
-    }
+    entry = verdict(
+        measure="latency",
+        n=10,
+        estimate=1.05,
+        ci95_low=1.005,
+        ci95_high=1.097,
+        verdict="slower, size unclear",
+        direction="higher",
+    )
     assert regressions([entry], family=1) == [entry]
     # one of 27 ratios: at 1 − 0.05 / 27 its interval reaches below 1
     assert regressions([entry], family=27) == []
-    beyond = {**entry, "ci95_low": 1.035, "verdict": "slower, beyond margin"}
+    beyond = dataclasses.replace(entry, ci95_low=1.035, verdict="slower, beyond margin")
     assert regressions([beyond], family=27) == [beyond]

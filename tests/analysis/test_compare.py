@@ -102,9 +102,8 @@ def test_a_sweep_against_itself_shows_no_regression(tmp_path, capsys):
     rows = json.loads((tmp_path / "c" / "compare.json").read_text())["rows"]
     assert rows and not any(r.get("regression") for r in rows)
     assert all(
-        r["estimate"] == pytest.approx(1.0 if r["unit"] == "ratio" else 0.0)
-        for r in rows
-        if "unit" in r
+        c["estimate"] == pytest.approx(1.0 if c["unit"] == "ratio" else 0.0)
+        for c in (r["change"] for r in rows if "change" in r)
     )
     for name in ("compare.md", "compare.csv", "compare.json", "compare.png"):
         assert (tmp_path / "c" / name).stat().st_size > 0, name
@@ -117,7 +116,7 @@ def test_times_scaled_by_one_and_a_half_are_a_regression(tmp_path, capsys):
     (step,) = [
         r for r in found.rows if (r["style"], r["metric"]) == ("subclassed", "steady_step_ms")
     ]
-    assert step["estimate"] == pytest.approx(1.5)
+    assert step["change"].estimate == pytest.approx(1.5)
     assert step["verdict"] == "slower, beyond margin" and step["regression"]
     assert not any(r.get("regression") for r in found.rows if r["style"] != "subclassed")
     code, printed = _compare_exit(
@@ -136,7 +135,7 @@ def test_an_accuracy_drop_of_one_point_is_a_regression(tmp_path, capsys):
         for r in compare(a, b).rows
         if (r["style"], r["metric"]) == ("subclassed", "test_accuracy")
     ]
-    assert accuracy["estimate"] == pytest.approx(-1.0)
+    assert accuracy["change"].estimate == pytest.approx(-1.0)
     assert accuracy["verdict"] == "lower, beyond margin" and accuracy["regression"]
     code, printed = _compare_exit(
         [str(a), str(b), "--out", str(tmp_path / "c"), "--fail-on-regression"], capsys
@@ -152,7 +151,7 @@ def test_differing_settings_are_listed_and_what_depends_on_them_is_not_compared(
     by_metric = {(r["style"], r["metric"]): r for r in found.rows}
     assert by_metric[("functional", "test_accuracy")]["verdict"] == "not compared: epochs differ"
     assert by_metric[("functional", "train_seconds")]["verdict"] == "not compared: epochs differ"
-    assert "estimate" in by_metric[("functional", "steady_step_ms")]  # per-step: still compared
+    assert "change" in by_metric[("functional", "steady_step_ms")]  # per-step: still compared
     assert "| epochs | 3      | 5     |" in markdown(found, 3)
 
 
@@ -218,7 +217,7 @@ def test_accuracy_is_paired_by_seed_when_both_sweeps_ran_the_same_experiment(tmp
     ]
     # identical per-seed accuracies: exactly no difference, where Welch said [-2.98, +2.98]
     assert (same["pairing"], same["verdict"]) == ("paired by seed", "equivalent")
-    assert (same["ci95_low"], same["ci95_high"]) == (0.0, 0.0)
+    assert (same["change"].ci95_low, same["change"].ci95_high) == (0.0, 0.0)
     other_seeds = compare(a, _sweep(tmp_path / "c", seeds=(1, 2, 3)))
     assert other_seeds.accuracy_pairing == "unpaired (Welch)"
 
@@ -232,7 +231,7 @@ def test_two_sides_of_times_without_spread_claim_nothing(tmp_path):
         for r in compare(a, b).rows
         if (r["style"], r["metric"]) == ("functional", "predict_latency_ms")
     ]
-    assert latency["verdict"] == "inconclusive (no spread)" and latency["ci95_low"] is None
+    assert latency["verdict"] == "inconclusive (no spread)" and latency["change"].ci95_low is None
     assert not latency["regression"]
 
 
@@ -285,7 +284,7 @@ def test_a_styles_effect_that_changed_is_found_as_a_ratio_of_ratios(tmp_path):
     a = _sweep(tmp_path / "a", processes=4, effect=1.0)
     b = _sweep(tmp_path / "b", processes=4, effect=1.10)
     (effect,) = [p for p in compare(a, b).paired if p["measure"] == "train_step"]
-    assert effect["change"]["estimate"] == pytest.approx(1.10, rel=1e-3)
+    assert effect["change"].estimate == pytest.approx(1.10, rel=1e-3)
     assert effect["verdict"] == "slower, beyond margin"
     same = compare(a, _sweep(tmp_path / "c", processes=4, effect=1.0)).paired[0]
     assert same["verdict"] == "equivalent"

@@ -122,13 +122,13 @@ def test_a_crossing_counts_only_decided_differences_and_names_a_saving():
 def test_the_millisecond_interval_is_the_ratios_at_the_reference_time():
     records = _records({"sequential": TIMES["sequential"], "steeper": TIMES["steeper"]})
     entries = at_depth(records, margin=10.0)
-    e = next(e for e in entries if (e["depth"], e["measure"]) == (128, "load"))
-    low, high = e["difference_ms_ci95"]
-    assert low == pytest.approx(e["reference_ms"] * (e["ci95_low"] - 1))
-    assert low < e["difference_ms"] < high
-    assert e["verdict"] == "slower, beyond margin"
+    e = next(e for e in entries if (e.depth, e.measure) == (128, "load"))
+    low, high = e.difference_ms_ci95
+    assert low == pytest.approx(e.reference_ms * (e.ci95_low - 1))
+    assert low < e.difference_ms < high
+    assert e.verdict == "slower, beyond margin"
     top = largest_differences(entries, 2)
-    assert all(t["depth"] == 128 for t in top) and len({t["measure"] for t in top}) == 2
+    assert all(t.depth == 128 for t in top) and len({t.measure for t in top}) == 2
 
 
 def test_hotspots_rank_functions_by_their_extra_self_time():

@@ -1,7 +1,6 @@
 """The stopping rule of the paired phases, and its error rates and coverage on recorded
 processes moved to known truths."""
 
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from bench.plan.config import make_config
 from bench.plan.specs import STEADY_MEASURES
 from bench.store.records import OneTimeRecord
 from bench.sweep.paired import rule_for
+from tests import factories
 from tests.factories import steady_record
 
 # 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
@@ -32,19 +32,9 @@ ONE_TIME_RECORDED = Path(__file__).parents[2] / "results" / "full-zen3"
 
 
 def entry(measure="train_step", half_width=1.0, estimate=1.0, verdict="equivalent", **changes):
-    h = math.asinh(half_width / 100)
-    return {
-        "measure": measure,
-        "arch": "cnn",
-        "style": "functional",
-        "backend": "tensorflow",
-        "estimate": estimate,
-        "ci95_low": estimate * math.exp(-h),
-        "ci95_high": estimate * math.exp(h),
-        "verdict": verdict,
-        "margin": 3.0,
-        **changes,
-    }
+    return factories.verdict(
+        half_width, measure=measure, estimate=estimate, verdict=verdict, **changes
+    )
 
 
 def test_the_rule_decides_only_after_whole_blocks_from_its_minimum():

@@ -11,6 +11,7 @@ from bench.analysis.summary import (
     undecided_warnings,
 )
 from bench.store.records import OneTimeRecord
+from tests import factories
 from tests.factories import record, steady_record
 from tests.factories import three_styles as _records
 
@@ -21,7 +22,7 @@ def _stat(summary, style, metric):
 
 
 def _comparison(summary, style, metric):
-    (row,) = [c for c in summary["comparisons"] if (c["style"], c["metric"]) == (style, metric)]
+    (row,) = [c for c in summary["comparisons"] if (c.style, c.measure) == (style, metric)]
     return row
 
 
@@ -36,11 +37,11 @@ def test_summary_statistics_match_the_records():
 
 def test_styles_are_judged_run_by_run_on_accuracy_alone():
     summary = summarize(_records())
-    assert _comparison(summary, "functional", "test_accuracy")["verdict"] == "equivalent"
+    assert _comparison(summary, "functional", "test_accuracy").verdict == "equivalent"
     # the subclassed runs' steps are 1.2x slower, but a run's times are described, not judged
     assert _stat(summary, "subclassed", "steady_step_ms")["mean"] > 14.0
-    assert {c["metric"] for c in summary["comparisons"]} == {"test_accuracy"}
-    assert all(c["style"] != "sequential" for c in summary["comparisons"])
+    assert {c.measure for c in summary["comparisons"]} == {"test_accuracy"}
+    assert all(c.style != "sequential" for c in summary["comparisons"])
 
 
 @pytest.mark.parametrize(
@@ -68,9 +69,9 @@ def test_accuracy_verdicts_through_summarize_are_in_points():
         rows.append(record(style="sequential", seed=seed, accuracy=ref))
         rows.append(record(style="subclassed", seed=seed, accuracy=cand))
     c = _comparison(summarize(rows), "subclassed", "test_accuracy")
-    assert c["unit"] == "points"
-    assert c["estimate"] == pytest.approx(-1.13, abs=0.01)
-    assert (c["verdict"], c["direction"]) == ("lower, beyond margin", "lower")
+    assert c.unit == "points"
+    assert c.estimate == pytest.approx(-1.13, abs=0.01)
+    assert (c.verdict, c.direction) == ("lower, beyond margin", "lower")
 
 
 def test_unstable_timings_are_warned_about_in_words():
@@ -87,21 +88,11 @@ def test_failed_and_diverged_runs_are_excluded_and_reported():
 
 
 def test_undecided_paired_verdicts_are_warned_about_with_why():
-    entry = {"arch": "mlp", "style": "functional", "estimate": 1.0, "processes": 8, "margin": 3.0}
-    open_ = {
-        **entry,
-        "measure": "predict",
-        "ci95_low": 0.96,
-        "ci95_high": 1.04,
-        "verdict": "inconclusive",
-    }
-    settled = {
-        **entry,
-        "measure": "train_step",
-        "ci95_low": 0.99,
-        "ci95_high": 1.01,
-        "verdict": "equivalent",
-    }
+    about = dict(arch="mlp", style="functional", processes=8)
+    open_ = factories.verdict(
+        measure="predict", ci95_low=0.96, ci95_high=1.04, verdict="inconclusive", **about
+    )
+    settled = factories.verdict(ci95_low=0.99, ci95_high=1.01, **about)
     (warning,) = undecided_warnings([open_, settled])
     assert warning == (
         "mlp/functional paired predict, 1,024 images: undecided after 8 process(es): "
@@ -138,7 +129,7 @@ def _on(backend, seed, step_ms, shared=True, **changes):
 def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shared_a_start():
     records = [_on("tensorflow", seed, 10.0 + seed / 10, accuracy=0.98) for seed in (1, 2, 3)]
     records += [_on("jax", seed, 5.0 + seed / 10, accuracy=0.981) for seed in (1, 2, 3)]
-    found = {c["metric"]: c for c in backend_comparisons(records)}
+    found = {c.measure: c for c in backend_comparisons(records)}
     assert set(found) == {
         "test_accuracy",
         "first_epoch_seconds",
@@ -147,10 +138,10 @@ def test_other_backends_are_compared_with_tensorflow_seed_by_seed_when_they_shar
         "predict_latency_ms",
     }
     step = found["steady_step_ms"]
-    assert (step["backend"], step["reference_backend"], step["n"]) == ("jax", "tensorflow", 3)
-    assert 0.48 < step["estimate"] < 0.53 and step["verdict"] == "faster, beyond margin"
-    assert step["direction"] == "lower"
-    assert found["test_accuracy"]["estimate"] == pytest.approx(0.1)  # points
+    assert (step.backend, step.reference, step.n) == ("jax", "tensorflow", 3)
+    assert 0.48 < step.estimate < 0.53 and step.verdict == "faster, beyond margin"
+    assert step.direction == "lower"
+    assert found["test_accuracy"].estimate == pytest.approx(0.1)  # points
     # without a shared start the backends began from different weights: no comparison
     unshared = [_on(b, seed, 10.0, shared=False) for b in ("tensorflow", "jax") for seed in (1, 2)]
     assert backend_comparisons(unshared) == []

@@ -4,6 +4,7 @@ of a one-time cost, for the sweep's first model."""
 import pytest
 
 from bench.render.answer import answer_chart, answer_rows, first_model, shade
+from tests import factories
 
 
 @pytest.mark.parametrize(
@@ -23,19 +24,16 @@ def test_each_verdict_has_the_colour_of_what_it_says(verdict, key):
 
 
 def _entry(phase, measure, style, estimate, verdict, **more):
-    return {
-        "arch": "cnn",
-        "backend": "tensorflow",
-        "phase": phase,
-        "measure": measure,
-        "style": style,
-        "reference": "sequential",
-        "estimate": estimate,
-        "ci95_low": estimate - 0.02,
-        "ci95_high": estimate + 0.02,
-        "verdict": verdict,
+    return factories.verdict(
+        phase=phase,
+        measure=measure,
+        style=style,
+        estimate=estimate,
+        ci95_low=estimate - 0.02,
+        ci95_high=estimate + 0.02,
+        verdict=verdict,
         **more,
-    }
+    )
 
 
 def _run(style, identical=True, arch="cnn"):

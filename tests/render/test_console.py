@@ -1,7 +1,5 @@
 """The console after a sweep: the answer first, narrow, and each kind of warning in one line."""
 
-import math
-
 from bench.analysis.stopping import BUDGET, DECIDED_ALL, MAXIMUM
 from bench.analysis.summary import undecided_warnings
 from bench.render.console import (
@@ -12,6 +10,7 @@ from bench.render.console import (
     wrap,
 )
 from bench.render.report import write_report
+from tests import factories
 from tests.factories import results_dir
 
 
@@ -47,15 +46,8 @@ def test_a_long_line_wraps_under_its_own_indentation_and_keeps_its_words():
 def test_verdicts_that_fill_their_column_stay_apart(tmp_path):
     results = write_report(results_dir(tmp_path))
     results["paired"] = [
-        {
-            "backend": "tensorflow",
-            "arch": "cnn",
-            "style": "subclassed",
-            "measure": measure,
-            "verdict": verdict,
-            "direction": direction,
-        }
-        for measure, verdict, direction in (
+        factories.verdict(style="subclassed", measure=measure, verdict=v, direction=direction)
+        for measure, v, direction in (
             ("train_step", "inconclusive", None),
             ("predict", "slower, within margin", "higher"),
         )
@@ -68,22 +60,10 @@ def test_verdicts_that_fill_their_column_stay_apart(tmp_path):
 def _with_undecided(results, backend, pairs):
     """`results` with an inconclusive steady entry, ±9 % wide, per (style, measure), and the
     report's warning for each."""
-    h = math.asinh(0.09)
     wide = [
-        {
-            "phase": "steady",
-            "backend": backend,
-            "arch": "cnn",
-            "style": style,
-            "measure": measure,
-            "estimate": 1.0,
-            "ci95_low": math.exp(-h),
-            "ci95_high": math.exp(h),
-            "processes": 3,
-            "verdict": "inconclusive",
-            "direction": None,
-            "margin": 3.0,
-        }
+        factories.verdict(
+            9.0, backend=backend, style=style, measure=measure, processes=3, verdict="inconclusive"
+        )
         for style, measure in pairs
     ]
     results["paired"] = [*results.get("paired", []), *wide]
@@ -149,12 +129,11 @@ def test_an_undecided_verdict_on_another_backend_is_counted_against_its_own_mode
 
 
 def test_verdicts_are_said_in_a_word_or_two():
-    assert short_verdict({"verdict": "equivalent", "direction": None}) == "same"
-    assert short_verdict({"verdict": "slower, beyond margin", "direction": "higher"}) == "SLOWER"
-    assert short_verdict({"verdict": "faster, within margin", "direction": "lower"}) == (
-        "faster <m"
-    )
-    assert short_verdict({"verdict": "inconclusive", "direction": None}) == "unclear"
+    v = factories.verdict
+    assert short_verdict(v(verdict="equivalent")) == "same"
+    assert short_verdict(v(verdict="slower, beyond margin", direction="higher")) == "SLOWER"
+    assert short_verdict(v(verdict="faster, within margin", direction="lower")) == ("faster <m")
+    assert short_verdict(v(verdict="inconclusive")) == "unclear"
 
 
 def test_each_style_that_fails_a_capability_check_gets_a_line_naming_them():

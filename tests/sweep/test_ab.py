@@ -54,4 +54,4 @@ def test_each_seed_runs_on_both_sides_in_abba_order_and_accuracy_is_paired_by_se
     # seed 3 failed on NEW, so it is left out: two seeds, +0.00 and +0.01 points
     found = accuracy_entry(runs)
     assert found["seeds"] == [1, 2] and found["styles"] == ["sequential", "functional"]
-    assert found["estimate"] == pytest.approx(0.005)
+    assert found["change"].estimate == pytest.approx(0.005)

@@ -103,7 +103,7 @@ def test_a_measure_whose_intervals_met_their_aims_is_not_timed_again(tmp_path, w
     ]
     assert timed == [STEADY_MEASURES] * 3 + [("latency",)] * 6  # decided after the first block
     entries = paired_summary(read_steady(tmp_path), 3.0)[0]
-    assert {e["measure"]: e["processes"] for e in entries} == {
+    assert {e.measure: e.processes for e in entries} == {
         "train_step": 3,
         "predict": 3,
         "latency": 9,

@@ -191,15 +191,15 @@ def test_a_process_records_every_cycle_in_balanced_orders_and_the_report_derives
     for measure in ONE_TIME_MEASURES:
         assert all(len(record.seconds[measure][s]) == 2 for s in styles), measure
     entries = one_time_entries(records, margin=10.0)
-    assert {(e["style"], e["measure"]) for e in entries} == {
+    assert {(e.style, e.measure) for e in entries} == {
         (s, m) for s in ("functional", "subclassed") for m in ONE_TIME_MEASURES
     }
     for e in entries:
         # the interval is over the 4 cycles of the 2 processes (docs/methodology.md)
-        assert (e["phase"], e["n"], e["unit"], e["margin"]) == ("one_time", 4, "ratio", 10.0)
-        assert (e["processes"], e["cycles"], e["interval_over"]) == (2, 4, "cycles")
-        assert e["ci95_low"] <= e["estimate"] <= e["ci95_high"]
-        assert e["within_process_sd"] is not None and e["between_process_sd"] is not None
+        assert (e.phase, e.n, e.unit, e.margin) == ("one_time", 4, "ratio", 10.0)
+        assert (e.processes, e.cycles, e.interval_over) == (2, 4, "cycles")
+        assert e.ci95_low <= e.estimate <= e.ci95_high
+        assert e.within_process_sd is not None and e.between_process_sd is not None
 
 
 def _record(process, reference_times, ratio=1.0):
@@ -233,8 +233,8 @@ def test_drift_over_cycles_is_found_when_times_grow_and_not_when_they_do_not():
     for d in one_time_drift(flat):
         assert d["ci95_low"] <= 0 <= d["ci95_high"], d
     # a constant ratio: no drift in the ratio, and its verdict is beyond a 10 % margin
-    (entry,) = [e for e in one_time_entries(flat, 10.0) if e["measure"] == "save"]
-    assert entry["verdict"] == "slower, beyond margin" and abs(entry["estimate"] - 1.2) < 1e-9
+    (entry,) = [e for e in one_time_entries(flat, 10.0) if e.measure == "save"]
+    assert entry.verdict == "slower, beyond margin" and abs(entry.estimate - 1.2) < 1e-9
 
 
 def test_each_one_time_ratio_carries_the_reference_milliseconds_and_the_difference():
@@ -242,9 +242,9 @@ def test_each_one_time_ratio_carries_the_reference_milliseconds_and_the_differen
 
     # reference cycles of 100 to 200 ms, the style 1.2 times each: medians 150 ms and +30 ms
     records = [_record(p, [0.1, 0.15, 0.2], 1.2) for p in range(3)]
-    (entry,) = [e for e in one_time_entries(records, 10.0) if e["measure"] == "build"]
-    assert entry["reference_ms"] == pytest.approx(150.0)
-    assert entry["difference_ms"] == pytest.approx(30.0)
+    (entry,) = [e for e in one_time_entries(records, 10.0) if e.measure == "build"]
+    assert entry.reference_ms == pytest.approx(150.0)
+    assert entry.difference_ms == pytest.approx(30.0)
     row = one_time_table([entry]).iloc[0]
     assert row["ms: reference, difference"] == "150.0, +30.0"
 

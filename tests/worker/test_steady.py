@@ -25,7 +25,6 @@ PAIRED_KEYS = {
     "style",
     "reference",
     "measure",
-    "metric",
     "n",
     "unit",
     "estimate",
@@ -193,11 +192,11 @@ def test_the_phase_records_raw_bursts_and_the_report_derives_every_verdict_from_
     entries, medians = paired_summary(records, margin=3)
     assert len(entries) == 2 * len(STEADY_MEASURES)  # every non-reference style, every measure
     for entry in entries:
-        assert set(entry) >= PAIRED_KEYS, PAIRED_KEYS - set(entry)
-        assert entry["reference"] == "sequential"
-        assert (entry["processes"], entry["rounds"], entry["interval_over"]) == (2, 6, "processes")
-        assert entry["ci95_low"] <= entry["estimate"] <= entry["ci95_high"]
-        assert (entry["n"], entry["unit"], entry["margin"]) == (2, "ratio", 3)
+        assert set(entry.to_dict()) >= PAIRED_KEYS, PAIRED_KEYS - set(entry.to_dict())
+        assert entry.reference == "sequential"
+        assert (entry.processes, entry.rounds, entry.interval_over) == (2, 6, "processes")
+        assert entry.ci95_low <= entry.estimate <= entry.ci95_high
+        assert (entry.n, entry.unit, entry.margin) == (2, "ratio", 3)
     assert {(m["style"], m["measure"]) for m in medians} == {
         (s, m) for s in record.styles for m in STEADY_MEASURES
     }
