@@ -90,9 +90,10 @@ def against_reference(
             pairs = _pairs(record, measure, style)
             if style == record.reference or not pairs:
                 continue
-            c = found.get((measure, style))
-            if c is None:  # the total and the steady measures: per cycle or round
-                c = compare_log_ratios(measure, [math.log(a / b) for a, b in pairs], margin)
+            one_time = found.get((measure, style))
+            c = one_time or compare_log_ratios(  # the total and the steady measures
+                measure, [math.log(a / b) for a, b in pairs], margin
+            )
             reference_ms = 1000 * statistics.median(b for _, b in pairs)
             entries.append(
                 Verdict.of(
@@ -107,6 +108,8 @@ def against_reference(
                     difference_ms=1000 * statistics.median(a - b for a, b in pairs),
                     difference_ms_ci95=_ms_interval(c, reference_ms),
                     depth=depth,
+                    processes=one_time and one_time.processes,
+                    cycles=one_time and one_time.cycles,
                 )
             )
     return entries

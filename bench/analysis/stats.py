@@ -88,8 +88,8 @@ def _t_interval(
 
 @functools.cache
 def t_quantile(confidence: float, df: int) -> float:
-    """Student's t at the upper end of a two-sided `confidence` interval; cached, since the
-    A/B rates study judges hundreds of thousands of intervals over a few sizes."""
+    """Student's t at the upper end of a two-sided `confidence` interval (cached: lab's A/B
+    rates study judges hundreds of thousands of intervals over a few sizes)."""
     return float(scipy_stats.t.ppf((1 + confidence) / 2, df))
 
 
@@ -281,9 +281,8 @@ def compare_unpaired_log_ratios(
     margin_percent: float,
     words: tuple[str, str] = TIME_WORDS,
 ) -> Comparison:
-    """Values given as natural logs, two independent sets of them (one per sweep, say), as the
-    ratio of their geometric means with a Welch interval: of two sweeps' runs, or of their
-    ratios (a ratio of ratios)."""
+    """Two independent sets of natural logs (one per sweep: its runs, or its ratios) as the
+    ratio of their geometric means, with a Welch interval."""
     band = math.log1p(margin_percent / 100)
     return _welch(measure, candidate, reference, band, "ratio", margin_percent, math.exp, words)
 

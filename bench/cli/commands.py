@@ -111,13 +111,13 @@ def depth(args: argparse.Namespace) -> int:
     from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
     from bench.render import depth as depth_report
     from bench.render import idioms as idioms_report
-    from bench.store.files import read_json
+    from bench.store.schema import DEPTH_RUN_FILE, read_versioned
     from bench.sweep.depth import run_depth
     from bench.sweep.executors import ExecutorError, make_executor
 
     config = config_from(DepthConfig, args)
     if config.report_only:
-        if args.out is None or not (args.out / "run.json").exists():
+        if args.out is None or not (args.out / DEPTH_RUN_FILE).exists():
             fail(
                 "--report-only needs --out naming a depth study's directory (one with "
                 f"run.json); received {args.out or 'no --out'}"
@@ -140,7 +140,7 @@ def depth(args: argparse.Namespace) -> int:
             )
         except (ExecutorError, RuntimeError) as e:
             fail(str(e), status=1)
-    run = read_json(out / "run.json")
+    run = read_versioned(out / DEPTH_RUN_FILE)
     named = "archs" in run
     command = " ".join(
         [
@@ -223,7 +223,7 @@ def ab(args: argparse.Namespace) -> int:
 def upgrade(args: argparse.Namespace) -> int:
     """`python -m bench upgrade DIR ...`: older sweeps converted to the schema readers take."""
     from bench.store.files import RecordsFileError
-    from bench.store.schema import SCHEMA_VERSION
+    from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE
     from bench.store.upgrade import upgrade_directory
 
     for out in args.dirs:
@@ -234,8 +234,9 @@ def upgrade(args: argparse.Namespace) -> int:
         if was is None:
             print(f"{out}: schema {SCHEMA_VERSION} already")
         else:
+            again = "report" if (out / SWEEP_FILE).exists() else "depth --report-only"
             print(
                 f"{out}: schema {was} → {SCHEMA_VERSION}; rebuild its report: "
-                f"python -m bench report --out {out}"
+                f"python -m bench {again} --out {out}"
             )
     return 0

@@ -130,7 +130,7 @@ def _milliseconds_line(verdicts: dict, backend: str, arch: str, reference: str) 
         ]
         if found:
             others = ", ".join(f"{e.style} {e.difference_ms:+.0f}" for e in found)
-            parts.append(f"{label} {found[0]['reference_ms']:.0f} ({others})")
+            parts.append(f"{label} {found[0].reference_ms:.0f} ({others})")
     return (
         wrap(f"  once, ms ({reference}, and each style's difference): " + "; ".join(parts))
         if parts

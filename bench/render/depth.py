@@ -30,9 +30,9 @@ from bench.analysis.stats import describe
 from bench.plan.specs import ONE_TIME_MEASURES
 from bench.render.plots import save_figure
 from bench.store.environment import machine_words, provenance_lines
-from bench.store.files import read_json, write_atomic, write_json
+from bench.store.files import write_atomic, write_json
 from bench.store.records import read_one_time
-from bench.store.schema import SCHEMA_VERSION
+from bench.store.schema import DEPTH_RUN_FILE, SCHEMA_VERSION, read_versioned
 
 LABELS = {
     "sequential": "Sequential (list)",
@@ -112,11 +112,11 @@ def answer(found: dict[str, Any]) -> list[str]:
         + ("; ".join(steps) or "no one-time step differs by a decided 100 ms")
         + "; every other one-time step differs by less, or undecided.",
         f"The whole one-time start, build to load ({reference} "
-        f"{ms(total[0]['reference_ms'], False) if total else '–'}): "
+        f"{ms(total[0].reference_ms, False) if total else '–'}): "
         + "; ".join(_judged(e) for e in total)
         + ".",
         f"Per steady training step ({reference} "
-        f"{ms(step[0]['reference_ms'], False) if step else '–'}): "
+        f"{ms(step[0].reference_ms, False) if step else '–'}): "
         + ("; ".join(_judged(e) for e in step) or "not measured")
         + ".",
     ]
@@ -124,12 +124,12 @@ def answer(found: dict[str, Any]) -> list[str]:
 
 def analyse(out: Path) -> dict[str, Any]:
     """Everything the report says, from `out`'s raw records: depth.json's content."""
-    run = read_json(out / "run.json")
+    run = read_versioned(out / DEPTH_RUN_FILE)
     records = [r for r in read_one_time(out) if r.status == "ok"]
     if not records:
         raise ValueError(f"{out}/one_time.jsonl holds no finished depth to report")
     entries = at_depth(records, run["margin"])
-    profiles = read_json(out / "profiles.json") if (out / "profiles.json").exists() else []
+    profiles = read_versioned(out / "profiles.json")["profiles"]
     return {
         "depths": sorted(depth_of(r.arch) for r in records),
         "styles": list(records[0].styles),
@@ -177,7 +177,8 @@ def markdown(found: dict[str, Any], command: str) -> str:
     others = [s for s in styles if s != reference]
     run, lines = found["run"], ["# Does the style matter for my model? Costs by depth", ""]
     lines += [*answer(found), ""]
-    walls = ", ".join(f"{d}: {s:.0f} s" for d, s in run["wall_seconds_by_depth"].items())
+    by_depth = sorted(run["wall_seconds_by_depth"].items(), key=lambda item: int(item[0]))
+    walls = ", ".join(f"{d}: {s:.0f} s" for d, s in by_depth)
     lines += [
         *provenance_lines(found["environment"].get("git")),
         f"Machine: {found['machine']}; TensorFlow {found['environment']['tensorflow']}, "
@@ -216,7 +217,7 @@ def markdown(found: dict[str, Any], command: str) -> str:
             ref = next((c.reference_ms for c in cells if c), None)
             lines.append(
                 f"| {depth} | {ms(ref, False)} | "
-                + " | ".join(f"{difference(c)} {c['verdict']}" if c else "–" for c in cells)
+                + " | ".join(f"{difference(c)} {c.verdict}" if c else "–" for c in cells)
                 + " |"
             )
         lines.append("")

@@ -10,9 +10,9 @@ from typing import Any
 from bench.analysis.depth import MEASURES_BY_DEPTH, TOTAL, against_reference, footprint_of
 from bench.render.depth import LABELS, difference, ms
 from bench.store.environment import machine_words, provenance_lines
-from bench.store.files import read_json, write_atomic, write_json
+from bench.store.files import write_atomic, write_json
 from bench.store.records import read_one_time
-from bench.store.schema import SCHEMA_VERSION
+from bench.store.schema import DEPTH_RUN_FILE, SCHEMA_VERSION, read_versioned
 
 IDIOM_WORDS = {"list": "a list passed to `keras.Sequential`", "add": "`model.add` after an `Input`"}
 
@@ -34,7 +34,7 @@ def label(style: str, styles: list[str]) -> str:
 
 def analyse(out: Path) -> dict[str, Any]:
     """Everything the report says, from `out`'s raw records: idioms.json's content."""
-    run = read_json(out / "run.json")
+    run = read_versioned(out / DEPTH_RUN_FILE)
     records = [r for r in read_one_time(out) if r.status == "ok"]
     if not records:
         raise ValueError(f"{out}/one_time.jsonl holds no finished architecture to report")
@@ -132,7 +132,7 @@ def markdown(found: dict[str, Any], command: str) -> str:
             ref = next((c.reference_ms for c in cells if c), None)
             lines.append(
                 f"| {LABELS.get(measure, measure)} | {ms(ref, False)} | "
-                + " | ".join(f"{difference(c)} {c['verdict']}" if c else "–" for c in cells)
+                + " | ".join(f"{difference(c)} {c.verdict}" if c else "–" for c in cells)
                 + " |"
             )
         sizes = ", ".join(

@@ -87,6 +87,8 @@ STEADY_FILE = "steady.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
+DEPTH_RUN_FILE = "run.json"  # a depth study's settings and environment
+PROFILES_FILE = "profiles.json"
 
 
 def read_sweep(out: Path) -> dict[str, Any] | None:
@@ -95,24 +97,33 @@ def read_sweep(out: Path) -> dict[str, Any] | None:
     Raises:
         RecordsFileError: it is of another schema; the message says how to convert it.
     """
-    path = out / SWEEP_FILE
-    if not path.exists():
-        return None
+    return read_versioned(out / SWEEP_FILE) if (out / SWEEP_FILE).exists() else None
+
+
+def read_versioned(path: Path) -> dict[str, Any]:
+    """A JSON file of this schema (sweep.json, a depth study's run.json and profiles.json).
+
+    Raises:
+        RecordsFileError: it is not JSON, or of another schema; the message says how to
+            convert it.
+    """
     try:
-        sweep = read_json(path)
+        found = read_json(path)
     except json.JSONDecodeError as e:
         raise RecordsFileError(f"{path}: not JSON ({e.msg})") from None
-    version = sweep.get("schema_version") if isinstance(sweep, dict) else None
+    version = found.get("schema_version") if isinstance(found, dict) else None
     if version == SCHEMA_VERSION:
-        return sweep
+        return found
     if isinstance(version, int) and version > SCHEMA_VERSION:
         raise RecordsFileError(
             f"{path} has schema {version}, newer than this harness reads ({SCHEMA_VERSION}); "
             "install the harness that wrote it"
         )
+    out = path.parent
+    again = "report" if path.name == SWEEP_FILE else "depth --report-only"
     raise RecordsFileError(
         f"{path} has schema {version}; this harness reads schema {SCHEMA_VERSION}: convert "
-        f"it with `python -m bench upgrade {out}`, then `python -m bench report --out {out}`"
+        f"it with `python -m bench upgrade {out}`, then `python -m bench {again} --out {out}`"
     )
 
 

@@ -2,9 +2,8 @@
 that every reader takes (`bench.store.schema`). Users keep their own sweeps and CI baselines;
 the readers never convert them on the way in.
 
-Only the raw records are converted (sweep.json, runs.jsonl's lines, steady.jsonl's name); the
-report (results.json, the tables and charts) is an output, rebuilt afterwards by `python -m
-bench report --out DIR`.
+Only the raw records are converted (sweep.json, runs.jsonl's lines, steady.jsonl's name; a
+depth study's run.json and profiles.json); the report is an output, rebuilt afterwards.
 """
 
 from __future__ import annotations
@@ -21,7 +20,14 @@ from bench.store.files import (
     write_atomic,
     write_json,
 )
-from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, STEADY_FILE, SWEEP_FILE
+from bench.store.schema import (
+    DEPTH_RUN_FILE,
+    PROFILES_FILE,
+    RUNS_FILE,
+    SCHEMA_VERSION,
+    STEADY_FILE,
+    SWEEP_FILE,
+)
 
 OLD_STEADY_FILE = "paired.jsonl"  # schema 2 to 11: the steady phase's processes
 # schema 12: one name per concept across the commands
@@ -65,9 +71,13 @@ def upgrade_directory(out: Path) -> int | None:
     Raises:
         RecordsFileError: `out` has no sweep.json, or one newer than this harness reads.
     """
+    if (out / DEPTH_RUN_FILE).is_file() and not (out / SWEEP_FILE).exists():
+        return _upgrade_depth(out)
     path = out / SWEEP_FILE
     if not path.is_file():
-        raise RecordsFileError(f"{path} is missing; pass a sweep's directory")
+        raise RecordsFileError(
+            f"{path} is missing; pass a sweep's directory, or a depth study's (with run.json)"
+        )
     sweep = read_json(path)
     version = sweep.get("schema_version")
     if not isinstance(version, int) or version > SCHEMA_VERSION:
@@ -88,3 +98,16 @@ def upgrade_directory(out: Path) -> int | None:
         )
     write_json(path, upgraded_sweep(sweep))
     return version
+
+
+def _upgrade_depth(out: Path) -> int | None:
+    """A depth study's run.json given the schema it lacked, and its profiles.json (a bare list
+    until schema 12) wrapped with it."""
+    run = read_json(out / DEPTH_RUN_FILE)
+    if run.get("schema_version") == SCHEMA_VERSION:
+        return None
+    profiles = read_json(out / PROFILES_FILE) if (out / PROFILES_FILE).exists() else []
+    if isinstance(profiles, list):
+        write_json(out / PROFILES_FILE, {"schema_version": SCHEMA_VERSION, "profiles": profiles})
+    write_json(out / DEPTH_RUN_FILE, {**run, "schema_version": SCHEMA_VERSION})
+    return run.get("schema_version") or 11

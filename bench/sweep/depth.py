@@ -25,7 +25,7 @@ from bench.plan.specs import OneTimeSpec
 from bench.store.environment import collect
 from bench.store.files import write_atomic, write_json
 from bench.store.records import append_one_time, read_one_time
-from bench.store.schema import ONE_TIME_FILE, SCHEMA_VERSION
+from bench.store.schema import DEPTH_RUN_FILE, ONE_TIME_FILE, PROFILES_FILE, SCHEMA_VERSION
 from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 
@@ -33,7 +33,6 @@ from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 # pre-check says which each one builds (the family: all but the list, which its Sequential is)
 NAMES = ("sequential", "sequential_list", "sequential_add", "functional", "subclassed")
 WARMUP_ARCH = "dense-2"  # pays a process's first costs, whatever the depth, in a second
-PROFILES_FILE = "profiles.json"
 SEED = 1
 
 
@@ -160,7 +159,7 @@ def run_depth(
             f"profiled {entry.measure} at depth {entry.depth}: {slower} against {faster} "
             f"in {profiled[-1]['wall_seconds']:.0f} s"
         )
-    write_json(out / PROFILES_FILE, profiled)
+    write_json(out / PROFILES_FILE, {"schema_version": SCHEMA_VERSION, "profiles": profiled})
     where = {"depths": [depth_of(a) for a in archs]} if family else {"archs": list(archs)}
     run = {
         **where,
@@ -172,5 +171,5 @@ def run_depth(
         "profiles": profiles,
         "environment": collect(),
     }
-    write_json(out / "run.json", {"schema_version": SCHEMA_VERSION, **run})
+    write_json(out / DEPTH_RUN_FILE, {"schema_version": SCHEMA_VERSION, **run})
     return run

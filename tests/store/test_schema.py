@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bench.analysis.compare import CompareError, load_results
-from bench.store.files import RecordsFileError
+from bench.store.files import RecordsFileError, write_json
 from bench.store.records import SteadyRecord
-from bench.store.schema import SCHEMA_VERSION, read_sweep
+from bench.store.schema import SCHEMA_VERSION, read_sweep, read_versioned
 from bench.store.upgrade import upgrade_directory
 from tests.factories import results_dir, steady_record
 
@@ -84,6 +84,17 @@ def test_the_upgrade_command_converts_then_report_reads_and_bad_input_exits_2(tm
     assert missing.stderr.count("\n") == 1 and "sweep.json is missing" in missing.stderr
 
 
+def test_upgrade_gives_a_depth_study_its_schema_and_wraps_its_profiles(tmp_path):
+    write_json(tmp_path / "run.json", {"margin": 10.0})
+    write_json(tmp_path / "profiles.json", [{"arch": "dense-64"}])
+    with pytest.raises(RecordsFileError, match="python -m bench depth --report-only"):
+        read_versioned(tmp_path / "run.json")
+    assert upgrade_directory(tmp_path) == 11
+    assert read_versioned(tmp_path / "run.json")["margin"] == 10.0
+    assert read_versioned(tmp_path / "profiles.json")["profiles"] == [{"arch": "dense-64"}]
+    assert upgrade_directory(tmp_path) is None
+
+
 def test_results_json_is_regenerated_identically_from_the_raw_records(tmp_path):
     from bench.render.report import write_report
 
@@ -104,8 +115,10 @@ def test_a_paired_record_from_before_copies_held_one_copy_of_each_style():
     assert SteadyRecord.from_dict(line).instances == 1
 
 
-def test_every_committed_sweep_has_the_current_schema():
-    sweeps = sorted(PROJECT.glob("results/**/sweep.json"))
+def test_every_committed_sweep_and_depth_study_has_the_current_schema():
+    sweeps = sorted(PROJECT.glob("results/**/sweep.json")) + sorted(
+        PROJECT.glob("results/**/run.json")
+    )
     assert sweeps, "premise: results/ holds sweeps"
     old = [str(p) for p in sweeps if json.loads(p.read_text())["schema_version"] != SCHEMA_VERSION]
     assert old == []
