@@ -78,6 +78,14 @@ def _paired_rows(found: SweepComparison) -> pd.DataFrame:
     )
 
 
+def _flat(row: dict) -> dict:
+    """A metric row as one CSV line: its comparison's fields after the five that name it."""
+    change = row["change"].to_dict() if row.get("change") else {}
+    change.pop("measure", None)
+    head = dict(list(row.items())[:5])  # backend, arch, style, metric, label
+    return {**head, **change, **{k: v for k, v in row.items() if k != "change"}}
+
+
 def headline_lines(found: SweepComparison) -> list[str]:
     """What a reader must know before the tables: the machines, and what a pass can mean."""
     lines = []
@@ -164,7 +172,7 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
     text = markdown(found, margin)
     write_atomic(out / "compare.md", text.encode())
     buffer = io.StringIO()
-    pd.DataFrame(found.rows).to_csv(buffer, index=False)
+    pd.DataFrame([_flat(r) for r in found.rows]).to_csv(buffer, index=False)
     write_atomic(out / "compare.csv", buffer.getvalue().encode())
     write_json(
         out / "compare.json",
@@ -191,7 +199,7 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
         },
     )
     rows = [
-        (f"{model_name(r['backend'], r['arch'])}/{r['style']} · {r['label']}", r["style"], c)
+        (f"{model_name(r['backend'], r['arch'])}/{r['style']}", r["label"], r["style"], c)
         for r in found.rows
         if (c := r.get("change"))
     ]

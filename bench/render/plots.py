@@ -229,23 +229,26 @@ def _forest(paired: list[dict], margin: float, title: str = ""):
     return figure
 
 
-def _time_ratio(label: str, style: str, c: Comparison) -> tuple:
+def _time_ratio(where: str, label: str, style: str, c: Comparison) -> tuple:
     """A forest row; a ratio of a rate where higher is faster (predict img/s) is turned into
     the ratio of the time per item, so that every speed ratio on an axis reads alike."""
     low, estimate, high = c.ci95_low, c.estimate, c.ci95_high
     if METRICS[c.measure].words == ("faster", "slower"):
         low, estimate, high = 1 / high, 1 / estimate, 1 / low
         label = f"time per item ({label})"
-    return label, estimate, low, high, COLORS.get(style, "black"), c.verdict
+    return f"{where} · {label}", estimate, low, high, COLORS.get(style, "black"), c.verdict
 
 
 def write_comparison_chart(
-    rows: list[tuple[str, str, Comparison]], path: Path, margin: float, ratio: str = "NEW / BASE"
+    rows: list[tuple[str, str, str, Comparison]],
+    path: Path,
+    margin: float,
+    ratio: str = "NEW / BASE",
 ) -> None:
-    """`ratio` of every compared metric, given as (label, style, comparison), with its interval
-    and verdict (compare.png, backends.png); rates are shown as times per item, so that > 1 is
-    slower on every row."""
-    rows = [_time_ratio(*row) for row in rows if row[2].unit == "ratio" and row[2].ci95_low]
+    """`ratio` of every compared metric, given as (model/style, label, style, comparison), with
+    its interval and verdict (compare.png, backends.png); rates are shown as times per item, so
+    that > 1 is slower on every row."""
+    rows = [_time_ratio(*row) for row in rows if row[3].unit == "ratio" and row[3].ci95_low]
     figure, ax = plt.subplots(figsize=(9, 0.32 * max(len(rows), 1) + 1.6))
     if rows:
         forest_panel(

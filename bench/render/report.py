@@ -44,7 +44,7 @@ def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
         charts.insert(0, out / "answer.png")
     if summary["backend_comparisons"]:
         rows = [
-            (f"{model_name(c.backend, c.arch)}/{c.style} · {METRICS[c.measure].label}", c.style, c)
+            (f"{model_name(c.backend, c.arch)}/{c.style}", METRICS[c.measure].label, c.style, c)
             for c in summary["backend_comparisons"]
         ]
         plots.write_comparison_chart(rows, out / "backends.png", margin, "backend / tensorflow")
