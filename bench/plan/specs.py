@@ -121,6 +121,7 @@ class OneTimeSpec:
 
 # What a steady paired process times, in this order in every round.
 STEADY_MEASURES = ("train_step", "predict", "latency")
+PROGRAM_STEPS = ("train", "predict")  # the steps whose compiled programs are compared
 
 
 @dataclass(frozen=True)

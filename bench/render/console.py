@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.analysis.programs import program_words
 from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
@@ -116,6 +117,9 @@ def answer_table(results: dict[str, Any]) -> list[str]:
                 + " ".join(f"{cell:>9s}" for cell in cells)
             )
         lines += _milliseconds_line(verdicts, backend, arch, reference)
+        program = (results.get("programs") or {}).get(backend, {}).get(arch)
+        if program:
+            lines += wrap(f"program: {program_words(program)}")
     return lines
 
 

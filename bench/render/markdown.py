@@ -24,6 +24,7 @@ from bench.render.tables import (
     md,
     one_time_table,
     paired_table,
+    program_table,
     stopping_table,
 )
 from bench.store.environment import machine_words, provenance_lines
@@ -48,6 +49,17 @@ def summary_markdown(
             "Under op determinism every style of a seed should train to bitwise the same "
             "weights as Sequential. These did not:\n",
             "\n".join(f"- {line}" for line in differ) + "\n",
+        ]
+    if results.get("programs"):
+        parts += [
+            "## Do the styles compile to one program?\n",
+            "Each style's train step and predict step, traced once before anything was timed "
+            "and reduced to a form that ignores names (TensorFlow: each operation's type, the "
+            "attributes that change what it computes, its inputs by position, its static "
+            "shapes; JAX: the jaxpr), compared with the reference's. One program leaves the "
+            "styles only the Python around it to differ by. Keras runs PyTorch eagerly: "
+            "there is no program to compare.\n",
+            md(program_table(results["programs"])),
         ]
     if paired:
         parts += [

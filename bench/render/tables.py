@@ -7,8 +7,10 @@ from typing import Any
 import pandas as pd
 
 from bench.analysis.metrics import MEASURE_LABELS, METRICS
+from bench.analysis.programs import step_words
 from bench.analysis.summary import half_width_percent
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
+from bench.plan.specs import PROGRAM_STEPS
 from bench.store.records import RunRecord, references
 from mnist_models import STYLES
 
@@ -24,6 +26,24 @@ def ms_pair(entry: dict) -> str | None:
 def md(frame: pd.DataFrame) -> str:
     """A table as GitHub Markdown."""
     return frame.to_markdown(index=False, disable_numparse=True) + "\n"
+
+
+def program_table(programs: dict[str, Any]) -> pd.DataFrame:
+    """One row per (backend, arch, style other than the reference): each step's program against
+    the reference's, or why it was not compared."""
+    rows = []
+    for backend, by_arch in programs.items():
+        for arch, found in by_arch.items():
+            why = found.get("error") or found.get("eager")
+            for style in found.get("differences") or {"–": None}:
+                rows.append(
+                    {"backend": backend, "arch": arch, "style": style}
+                    | {
+                        f"{step} step": why or step_words(found, style, step)
+                        for step in PROGRAM_STEPS
+                    }
+                )
+    return pd.DataFrame(rows)
 
 
 def estimate_text(value: float, unit: str) -> str:

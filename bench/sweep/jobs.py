@@ -11,9 +11,11 @@ import json
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 from bench.plan.backends import model_name
+from bench.plan.settings import TrainSettings
 from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec
 from bench.store.capabilities import CROSS_BACKEND, NO, entry
 from bench.store.records import (
@@ -47,6 +49,18 @@ def check_architectures(
     result, error, _ = executor.call("architectures", job)
     if result is None:
         raise RuntimeError(f"the architectures' pre-check failed: {error}")
+    return result
+
+
+def compare_programs(
+    archs: tuple[str, ...], styles: tuple[str, ...], settings: TrainSettings, executor: Executor
+) -> dict[str, Any]:
+    """Whether each architecture's styles compile to one program on `settings.backend`, found
+    in one worker (`bench.worker.program`); a worker that fails gives each arch its error."""
+    wanted = {"archs": list(archs), "styles": list(styles), "settings": asdict(settings)}
+    result, error, _ = executor.call("programs", json.dumps(wanted))
+    if result is None:
+        return {arch: {"error": first_line(error)} for arch in archs}
     return result
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.analysis.programs import program_words
+from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
 from bench.store.files import write_json
@@ -58,6 +60,7 @@ class Sweep:
     # every command that wrote to the directory, oldest first: a --resume adds one
     commands: list[list[str]] = field(default_factory=list)
     architectures: dict[str, Any] = field(default_factory=dict)
+    programs: dict[str, Any] = field(default_factory=dict)  # {backend: {arch: comparison}}
     # the budget's clock: when the sweep started, and what its runs cost (local runs only)
     clock: paired.Clock = field(default_factory=lambda: paired.Clock(time.perf_counter()))
 
@@ -77,6 +80,7 @@ class Sweep:
                 "capabilities": self.capabilities,
                 "capability_seconds": self.capability_seconds,
                 "architectures": self.architectures,
+                "programs": self.programs,
             },
         )
 
@@ -110,7 +114,7 @@ def run_sweep(
         echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
         return []
     carry_over(sweep, todo)
-    sweep.write_metadata()
+    programs_phase(sweep)
     probe_phase(sweep, todo)
     initial_weights_phase(sweep, todo)
     records = runs_phase(sweep, todo)
@@ -165,6 +169,19 @@ def carry_over(sweep: Sweep, todo: Todo) -> None:
             sweep.environment["paired_git"] = current_git
         if todo.one_time:
             sweep.environment["one_time_git"] = current_git
+
+
+def programs_phase(sweep: Sweep) -> None:
+    """Whether each architecture's styles compile to one program, per backend: traced once,
+    before anything is timed (`bench.worker.program`)."""
+    config = sweep.config
+    for backend in config.backends:
+        sweep.programs[backend] = found = jobs.compare_programs(
+            config.archs, config.styles, config.backend_settings(backend), sweep.executor
+        )
+        for arch, comparison in found.items():
+            sweep.echo(f"program, {model_name(backend, arch)}: {program_words(comparison)}")
+    sweep.write_metadata()
 
 
 def probe_phase(sweep: Sweep, todo: Todo) -> None:

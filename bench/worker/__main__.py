@@ -31,11 +31,13 @@ KINDS = (
     "crossload",
     "noop",
     "architectures",
+    "programs",
     "keras_mnist",
 )
 
 
-TRAINING_KINDS = ("run", "steady", "one_time", "profile")  # jobs whose spec carries TrainSettings
+# jobs whose spec carries TrainSettings
+TRAINING_KINDS = ("run", "steady", "one_time", "profile", "programs")
 
 
 def job_backend(kind: str, job: str) -> str:
@@ -107,6 +109,11 @@ def main(argv: list[str]) -> int:
 
         wanted = json.loads(job)
         result = {arch: check_architecture(arch, wanted["styles"]) for arch in wanted["archs"]}
+    elif kind == "programs":
+        from bench.worker.program import compare_programs
+
+        wanted, settings = json.loads(job), _settings(job)
+        result = {a: compare_programs(a, wanted["styles"], settings) for a in wanted["archs"]}
     elif kind == "keras_mnist":  # the data chain's last source, kept out of the sweep's process
         keras_load_data()
         result = {}

@@ -85,6 +85,11 @@ def fake_worker(monkeypatch):
         }
 
     monkeypatch.setattr(jobs, "check_architectures", architectures)
+
+    def programs(archs, styles, settings, executor):
+        return {arch: {"error": f"fake on {settings.backend}"} for arch in archs}
+
+    monkeypatch.setattr(jobs, "compare_programs", programs)
     return calls
 
 
@@ -92,7 +97,12 @@ def test_sweep_records_every_run_and_the_metadata(tmp_path, fake_worker):
     lines = []
     run_sweep(_config(tmp_path), {"python": "x"}, ["--profile", "quick"], echo=lines.append)
     assert len(read_records(tmp_path)) == 9 == len(fake_worker)
-    assert (tmp_path / "sweep.json").exists()
+    sweep = json.loads((tmp_path / "sweep.json").read_text())
+    assert sweep["programs"] == {"tensorflow": {"cnn": {"error": "fake on tensorflow"}}}
+    assert [line for line in lines if line.startswith("program, ")] == [
+        "program, cnn: not compared: fake on tensorflow"
+    ]
+    lines = [line for line in lines if not line.startswith("program, ")]
     assert lines[0].startswith("mnist-styles-bench: profile quick, 9 runs")
     assert lines[0].endswith(", within 4m45s")  # the budget, before anything runs
     assert lines[1].startswith("data: ")
