@@ -10,6 +10,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.analysis.counts import count_entries
 from bench.analysis.one_time import one_time_drift, one_time_entries, one_time_failures
 from bench.analysis.stopping import stopping_summary
 from bench.analysis.summary import (
@@ -99,6 +100,7 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
         "paired_medians": paired_medians,
         "one_time_margin_percent": one_time_margin,
         "one_time_drift": one_time_drift(one_time_records),
+        "python_calls": count_entries(one_time_records),
         "paired_stopping": stopping_summary(paired, processes, config),
         "runs": [r.to_dict() for r in records],  # as compare and the charts read them
         "records": records,  # the same runs, for the report; neither is written to results.json

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.analysis.metrics import MEASURE_LABELS
 from bench.analysis.programs import program_words
 from bench.analysis.stats import (
     BEYOND,
@@ -117,9 +118,10 @@ def answer_table(results: dict[str, Any]) -> list[str]:
                 + " ".join(f"{cell:>9s}" for cell in cells)
             )
         lines += _milliseconds_line(verdicts, backend, arch, reference)
+        lines += _calls_line(results.get("python_calls") or [], backend, arch, reference)
         program = (results.get("programs") or {}).get(backend, {}).get(arch)
         if program:
-            lines += wrap(f"program: {program_words(program)}")
+            lines += wrap(f"  program: {program_words(program)}")
     return lines
 
 
@@ -140,6 +142,23 @@ def _milliseconds_line(verdicts: dict, backend: str, arch: str, reference: str) 
         if parts
         else []
     )
+
+
+def _calls_line(entries: list, backend: str, arch: str, reference: str) -> list[str]:
+    """Each style's Python calls as a multiple of the reference's, per counted measure (~: the
+    counts varied)."""
+    mine = [e for e in entries if (e["backend"], e["arch"]) == (backend, arch)]
+    styles = list(dict.fromkeys(e["style"] for e in mine))
+    parts = [
+        f"{MEASURE_LABELS[measure].short} "
+        + ", ".join(
+            f"{e['ratio']:.2f}{'' if e['exact'] else '~'}" for e in mine if e["measure"] == measure
+        )
+        for measure in dict.fromkeys(e["measure"] for e in mine)
+    ]
+    if not parts:
+        return []
+    return wrap(f"  Python calls, × {reference}'s ({', '.join(styles)}): " + "; ".join(parts))
 
 
 def warning_lines(results: dict[str, Any]) -> list[str]:

@@ -19,6 +19,7 @@ from bench.render.capabilities import capability_section
 from bench.render.tables import (
     backend_table,
     comparison_table,
+    count_table,
     drift_table,
     headline_table,
     md,
@@ -298,6 +299,15 @@ def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[s
         "difference from it in the same cycle, what the ratio costs at this model's size.\n",
         md(one_time_table(entries)) if entries else "",
     ]
+    counts = results.get("python_calls") or []
+    if counts:
+        parts += [
+            "\nPython work, counted: each step's function calls under `cProfile`, in a cycle of "
+            "their own after the timed ones, and one call of each steady path after a call that "
+            "traced it. A count depends on Python, Keras and the backend, not on the machine's "
+            "speed; it explains a difference in time, it does not replace it.\n",
+            md(count_table(counts)),
+        ]
     drift = results.get("one_time_drift") or []
     if drift:
         parts += [

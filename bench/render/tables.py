@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.analysis.counts import calls_text
 from bench.analysis.metrics import MEASURE_LABELS, METRICS
 from bench.analysis.programs import step_words
 from bench.analysis.summary import half_width_percent
@@ -44,6 +45,26 @@ def program_table(programs: dict[str, Any]) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def count_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (model, style, measure): its Python calls against the reference's, and the
+    functions whose calls differ most (the style's, then the reference's)."""
+    return pd.DataFrame(
+        [
+            {
+                "backend": e["backend"],
+                "arch": e["arch"],
+                "style": e["style"],
+                "measure": MEASURE_LABELS[e["measure"]].label,
+                "calls / reference's": calls_text(e),
+                "exact": "yes" if e["exact"] else f"no ({e['counts']} counts)",
+                "differing most": "; ".join(f"{f} {a:,} vs {b:,}" for f, a, b in e["functions"])
+                or "–",
+            }
+            for e in entries
+        ]
+    )
 
 
 def estimate_text(value: float, unit: str) -> str:

@@ -298,6 +298,12 @@ class OneTimeRecord(JsonRecord):
     # of steady_calls[measure] calls
     steady: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     steady_calls: dict[str, int] = field(default_factory=dict)
+    # Python function calls (cProfile) of each one-time step and of one call of each steady path,
+    # in a counting cycle after the timed ones: python_calls[measure][style], one per cycle; and
+    # where a style's differ from the reference's, the functions that differ most, each as
+    # [function, its calls, the reference's]
+    python_calls: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    python_call_differences: dict[str, dict[str, list[list]]] = field(default_factory=dict)
     predict_batch: int = 0
     device: str | None = None
     started_at: str | None = None

@@ -30,6 +30,7 @@ from bench.plan.settings import STEADY_BURST_SECONDS
 from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
 from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import OneTimeRecord, one_time_spec_fields
+from bench.worker.counts import count_cycles, largest_differences
 from bench.worker.measure import JobClock, peak_rss_bytes, reset_peak_rss
 from bench.worker.runner import (
     PREDICT_BATCH,
@@ -200,6 +201,8 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
     found = Cycles({}, {}, {}, {})
     steady: dict[str, dict[str, list[float]]] = {}
     calls: dict[str, int] = {}
+    python_calls: dict[str, dict[str, list[int]]] = {}
+    differences: dict[str, dict[str, list[list]]] = {}
     orders = spec.build_orders()
     try:
         batch, predict_batch, compile_fn = step_inputs(spec, mnist)
@@ -218,6 +221,16 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
             orders,
             builders(spec.warmup_arch) if spec.warmup_arch else None,
         )
+        with tempfile.TemporaryDirectory(prefix="bench-counts-") as tmp:
+            build = builders(spec.arch)
+            python_calls, functions = count_cycles(
+                lambda name, path: Steps(build[name], compile_fn, batch, predict_batch, path),
+                [s for s in spec.styles if s not in found.failures],
+                batch,
+                predict_batch,
+                Path(tmp),
+            )
+        differences = largest_differences(functions, spec.reference)
         if spec.steady_rounds and found.models:
             # the last cycle's models are compiled and have traced their steps: timing their
             # steady steps here costs no second compilation of a deep model
@@ -241,6 +254,8 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
         footprint=found.footprint,
         steady=steady,
         steady_calls=calls,
+        python_calls=python_calls,
+        python_call_differences=differences,
         predict_batch=PREDICT_BATCH,
         **clock.fields(device_name()),
     )

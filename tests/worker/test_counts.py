@@ -1,0 +1,89 @@
+"""Python work, counted: exact counts that two processes with different hash seeds agree on, the
+functions that differ named, and the report's ratios and ranges from the raw records."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.analysis.counts import calls_text, count_entries
+from bench.worker.counts import largest_differences
+
+ROOT = Path(__file__).resolve().parents[2]
+# Named in advance: the counts that must not move between processes of one software stack
+STABLE = ("build", "load", "train_step", "predict", "latency")
+ONE_PROCESS = """
+import dataclasses, json, sys
+from bench.worker.backends import select
+from bench.worker.quiet import import_keras_quietly
+select("tensorflow", deterministic=True)
+import_keras_quietly()
+from pathlib import Path
+from bench.plan.config import make_config
+from bench.worker.one_time import run_one_time
+from tests.factories import random_mnist
+config = make_config("quick", Path(sys.argv[1]), archs=("mlp",))
+spec = dataclasses.replace(config.one_time_specs()[0], cycles=1, steady_rounds=0)
+record = run_one_time(spec, random_mnist(train=512, test=1024))
+print(json.dumps([record.status, record.error, record.python_calls]))
+"""
+
+
+def _counts(tmp_path: Path, hash_seed: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_PROCESS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": hash_seed},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    status, error, calls = json.loads(done.stdout.splitlines()[-1])
+    assert status == "ok", error
+    return calls
+
+
+def test_the_stable_counts_are_identical_across_processes_with_other_hash_seeds(tmp_path):
+    first, second = _counts(tmp_path, "1"), _counts(tmp_path, "2")
+    for measure in STABLE:
+        assert first[measure] == second[measure], measure
+    build = first["build"]
+    # one count per style, and the styles' builds do differ in Python work
+    assert all(len(values) == 1 for values in build.values())
+    assert build["subclassed"][0] < build["sequential"][0]
+
+
+def test_the_functions_that_differ_most_are_named_with_both_counts():
+    functions = {"build": {"sequential": {"a": 10, "b": 5, "c": 1}, "functional": {"a": 4, "c": 1}}}
+    found = largest_differences(functions, "sequential")
+    assert found == {"build": {"functional": [["a", 4, 10], ["b", 0, 5]]}}
+
+
+def _record(calls, style_calls, process=0):
+    from bench.store.records import OneTimeRecord
+
+    return OneTimeRecord(
+        arch="mlp",
+        styles=["sequential", "functional"],
+        reference="sequential",
+        seed=1,
+        settings_key="{}",
+        cycles=1,
+        order_seed=process,
+        process=process,
+        backend="tensorflow",
+        seconds={},
+        build_orders=[],
+        python_calls={"build": {"sequential": [calls], "functional": [style_calls]}},
+    )
+
+
+def test_counts_that_agree_are_exact_and_counts_that_vary_give_their_range():
+    (exact,) = count_entries([_record(1000, 500, 0), _record(1000, 500, 1)])
+    assert (exact["ratio"], exact["exact"], exact["counts"]) == (0.5, True, 2)
+    assert calls_text(exact) == "500 / 1,000 = 0.50×"
+    (varied,) = count_entries([_record(1000, 500, 0), _record(1000, 520, 1)])
+    assert not varied["exact"] and varied["range"] == [500, 520]
+    assert calls_text(varied) == "510 [500–520] / 1,000 = 0.51×"
