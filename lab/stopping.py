@@ -13,7 +13,7 @@ from scipy import stats as scipy_stats
 
 from bench.analysis.stats import INCONCLUSIVE, UNCLEAR
 from bench.analysis.stopping import StoppingRule
-from bench.analysis.summary import DECIDED
+from bench.analysis.summary import TIMED_DECIDED as DECIDED
 
 # Verdict codes of the vectorised rule, in `VERDICT_ORDER`: the decided ones first.
 VERDICT_ORDER = (*DECIDED, UNCLEAR, INCONCLUSIVE)

@@ -12,6 +12,7 @@ from typing import Any
 
 from bench.analysis.counts import count_entries
 from bench.analysis.one_time import one_time_drift, one_time_entries, one_time_failures
+from bench.analysis.programs import proof_warnings, with_proofs
 from bench.analysis.stopping import stopping_summary
 from bench.analysis.summary import (
     latest_records,
@@ -76,6 +77,8 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
     one_time_records = read_one_time(out)
     one_time_margin = config.get("one_time_margin") or DEFAULT_ONE_TIME_MARGIN
     paired += one_time_entries(one_time_records, one_time_margin)
+    counts = count_entries(one_time_records)
+    paired = with_proofs(paired, sweep.get("programs") or {}, counts)
     processes = [*paired_records, *one_time_records]
     summary["warnings"] += (
         [
@@ -85,6 +88,7 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
         ]
         + mixed_records_warnings(processes)
         + undecided_warnings(paired)
+        + proof_warnings(paired)
     )
     summary["one_time_failures"] = one_time_failures(one_time_records)
     results = {
@@ -100,7 +104,7 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
         "paired_medians": paired_medians,
         "one_time_margin_percent": one_time_margin,
         "one_time_drift": one_time_drift(one_time_records),
-        "python_calls": count_entries(one_time_records),
+        "python_calls": counts,
         "paired_stopping": stopping_summary(paired, processes, config),
         "runs": [r.to_dict() for r in records],  # as compare and the charts read them
         "records": records,  # the same runs, for the report; neither is written to results.json

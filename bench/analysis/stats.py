@@ -120,8 +120,7 @@ class Comparison:
         """The verdict without its direction word: `EQUIVALENT`, `BEYOND`, …"""
         return verdict_kind(self.verdict)
 
-    def to_dict(self) -> dict:
-        """The fields, with the optional ones a verdict does not know left out."""
+    def to_dict(self) -> dict:  # without the optional fields a verdict does not know
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None or k in _KEPT}
 
 
@@ -151,6 +150,7 @@ class Verdict(Comparison):
     difference_ms_ci95: list[float] | None = None
     base_ms: float | None = None  # an upgrade's sides, for `ab`
     new_ms: float | None = None
+    timing_verdict: str | None = None  # the timing's own, where a proof gave `verdict`
 
     @classmethod
     def of(cls, comparison: Comparison, **about) -> Verdict:

@@ -20,6 +20,7 @@ from bench.analysis.metrics import (
     STYLE_COMPARED,
     words_for,
 )
+from bench.analysis.programs import SAME_PROGRAM
 from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
@@ -295,7 +296,8 @@ def share_of_aim(entry: Verdict) -> float:
     return half_width_percent(entry) / PRECISION[entry.measure]
 
 
-DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # verdicts a reader can act on
+TIMED_DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # a timing's verdicts a reader can act on
+DECIDED = (*TIMED_DECIDED, SAME_PROGRAM)  # and a proof's
 
 
 def decided(entry: Verdict) -> bool:

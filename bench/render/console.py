@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.metrics import MEASURE_LABELS
-from bench.analysis.programs import program_words
+from bench.analysis.programs import SAME_PROGRAM, program_words
 from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
@@ -38,7 +38,9 @@ COLUMNS = (
     ("load", "load"),
 )
 LEGEND = (
-    "same: equivalent within the margin; slower <m / faster <m: a real difference inside it; "
+    "same prog: one compiled program and the same Python calls, proven (its timing beside it "
+    "in summary.md); same: equivalent within the margin; slower <m / faster <m: a real "
+    "difference inside it; "
     "SLOWER / FASTER: beyond it; slower? / faster?: size unclear; unclear: the interval is "
     "too wide to say"
 )
@@ -49,6 +51,7 @@ def short_verdict(entry: dict[str, Any]) -> str:
     word = {"higher": "slower", "lower": "faster"}.get(entry.direction, "")
     short = {
         EQUIVALENT: "same",
+        SAME_PROGRAM: "same prog",
         WITHIN: f"{word} <m",
         BEYOND: word.upper(),
         UNCLEAR: f"{word}?",

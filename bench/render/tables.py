@@ -101,7 +101,7 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
                 f"{e.estimate:.3f} {interval_text(e, units=False)}"
             ),
             "half-width": f"±{half_width_percent(e):.1f} %",
-            "verdict": e.verdict,
+            "verdict": e.verdict + (f" (timed: {e.timing_verdict})" if e.timing_verdict else ""),
             "processes × rounds, calls/burst": (
                 f"{e.processes} × {e.rounds // e.processes}, {e.steps_per_burst}"
             ),

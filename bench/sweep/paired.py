@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bench.analysis.counts import count_entries
 from bench.analysis.one_time import one_time_entries
+from bench.analysis.programs import with_proofs
 from bench.analysis.stopping import (
     BUDGET,
     MAXIMUM,
@@ -30,10 +32,8 @@ from bench.analysis.summary import paired_summary
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.specs import STEADY_MEASURES
-from bench.store.records import (
-    append_one_time,
-    append_steady,
-)
+from bench.store.records import append_one_time, append_steady, read_one_time
+from bench.store.schema import read_sweep
 from bench.sweep import jobs, progress
 from bench.sweep.resume import Todo
 
@@ -67,7 +67,10 @@ class Series:
     def entries(self, config: BenchConfig) -> list[dict[str, Any]]:
         """The series' verdicts so far, as the report will give them."""
         if self.phase == STEADY:
-            return paired_summary(self.ok(), config.time_margin)[0]
+            entries = paired_summary(self.ok(), config.time_margin)[0]
+            # the one-time phase, which counts the calls, has run before: a proof decides too
+            programs = (read_sweep(config.out) or {}).get("programs") or {}
+            return with_proofs(entries, programs, count_entries(read_one_time(config.out)))
         return one_time_entries(self.ok(), config.one_time_margin)
 
     def measures(self, config: BenchConfig) -> tuple[str, ...]:

@@ -1,0 +1,72 @@
+"""A steady verdict proven: one program and the same Python calls decide it; anything less leaves
+it to the timing, and a timing that disagrees with a proof is said."""
+
+from bench.analysis.programs import SAME_PROGRAM, program_words, proof_warnings, with_proofs
+from bench.analysis.summary import decided
+from tests.factories import verdict
+
+SAME = {"train": None, "predict": None}
+PROGRAMS = {
+    "tensorflow": {
+        "cnn": {
+            "reference": "sequential",
+            "steps": {
+                step: {s: {"operations": n, "sha256": "x"} for s in ("sequential", "functional")}
+                for step, n in (("train", 445), ("predict", 35))
+            },
+            "differences": {"functional": SAME},
+        }
+    },
+    "torch": {"cnn": {"eager": "eager"}},
+}
+
+
+def _count(measure="train_step", calls=2663, functions=(), exact=True, backend="tensorflow"):
+    return {
+        "backend": backend,
+        "arch": "cnn",
+        "style": "functional",
+        "measure": measure,
+        "calls": calls,
+        "reference_calls": 2663,
+        "exact": exact,
+        "functions": list(functions),
+    }
+
+
+def test_one_program_and_the_same_calls_decide_a_steady_verdict_and_keep_its_timing():
+    timed = verdict(verdict="inconclusive", half_width=9.0)
+    (proven,) = with_proofs([timed], PROGRAMS, [_count()])
+    assert (proven.verdict, proven.timing_verdict) == (SAME_PROGRAM, "inconclusive")
+    assert decided(proven) and not decided(timed)
+    assert proof_warnings([proven]) == []
+
+
+def test_anything_short_of_a_proof_leaves_the_verdict_to_the_timing():
+    timed = verdict(verdict="inconclusive")
+    other = {"tensorflow": {"cnn": {**PROGRAMS["tensorflow"]["cnn"]}}}
+    other["tensorflow"]["cnn"]["differences"] = {"functional": {"train": "operation 3: Mul"}}
+    for programs, counts, entry in (
+        (PROGRAMS, [_count(calls=2645)], timed),  # other Python calls
+        (PROGRAMS, [_count(functions=[["f", 2, 1]])], timed),  # same total, other functions
+        (PROGRAMS, [_count(exact=False)], timed),  # counts that varied
+        (PROGRAMS, [], timed),  # not counted
+        (other, [_count()], timed),  # another program
+        (PROGRAMS, [_count(backend="torch")], verdict(backend="torch")),  # eager: no program
+        (PROGRAMS, [_count()], verdict(phase="one_time", measure="build")),  # paid once
+    ):
+        assert with_proofs([entry], programs, counts) == [entry]
+
+
+def test_a_timing_beyond_the_margin_against_a_proof_is_a_warning():
+    beyond = verdict(verdict="slower, beyond margin", direction="higher", estimate=1.2)
+    (proven,) = with_proofs([beyond], PROGRAMS, [_count()])
+    (warning,) = proof_warnings([proven])
+    assert "the same program and Python calls as sequential, but timed slower" in warning
+
+
+def test_a_program_comparison_reads_as_one_line():
+    assert program_words(PROGRAMS["tensorflow"]["cnn"]) == (
+        "functional compiles to sequential's program (train 445 ops, predict 35 ops)"
+    )
+    assert program_words(PROGRAMS["torch"]["cnn"]).startswith("no compiled program")
