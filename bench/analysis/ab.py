@@ -280,4 +280,9 @@ def all_decided(entries: Sequence[Verdict]) -> bool:
 def gate_fails(found: dict[str, Any]) -> bool:
     """Whether `--fail-on-regression` exits 1 on a report (`ab.json`'s content): a slowdown,
     an accuracy drop or a lost capability."""
-    return bool(found["regressions"] or found["accuracy_dropped"] or found["capabilities_lost"])
+    return bool(
+        found["regressions"]
+        or found["accuracy_dropped"]
+        or found["capabilities_lost"]
+        or found.get("more_python_work")
+    )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.capabilities import changed_checks
+from bench.analysis.counts import count_changes, program_changes
 from bench.analysis.machines import machine_differences
 from bench.analysis.metrics import METRICS, TRAINING, Metric
 from bench.analysis.results import ReportError, sweep_results
@@ -74,6 +75,8 @@ class SweepComparison:
     thin: list[str] = field(default_factory=list)  # cells with too few runs for the gate
     checks: list[dict[str, Any]] = field(default_factory=list)  # capability checks that changed
     detectable: dict[str, Any] = field(default_factory=dict)
+    counts: list[dict[str, Any]] = field(default_factory=list)  # Python calls that changed
+    programs: list[dict[str, Any]] = field(default_factory=list)  # compiled steps that changed
 
     @property
     def machines_differ(self) -> bool:
@@ -133,6 +136,8 @@ def compare(
     found.paired = style_effects(base_dir, new_dir, base, new, time_margin)
     found.checks = changed_checks(base.get("capabilities") or {}, new.get("capabilities") or {})
     found.detectable = detectable_sizes(found.rows)
+    found.counts = count_changes(read_one_time(base_dir), read_one_time(new_dir))
+    found.programs = program_changes(base.get("programs") or {}, new.get("programs") or {})
     if found.machines_differ:
         found.notes.append(
             "The machines differ: raw times compare machines as much as code. Efficiency (each "

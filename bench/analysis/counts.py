@@ -8,10 +8,15 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
+from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES
 from bench.store.records import OneTimeRecord
 
 COUNTED = (*ONE_TIME_MEASURES, *STEADY_MEASURES)
+# How far a count that varied within a side must grow to be a regression: the first train
+# step's, the one that varies, moved by 3 calls in 941,278 (0.0003 %) between cycles of one
+# process; 0.1 % is over 300 times that
+GROWTH = 0.001
 
 
 def count_entries(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
@@ -71,4 +76,65 @@ def calls_text(entry: dict[str, Any]) -> str:
     return (
         f"{shown(entry['calls'], entry['range'])} / "
         f"{shown(entry['reference_calls'], entry['reference_range'])} = {entry['ratio']:.2f}×"
+    )
+
+
+def side_counts(records: list[OneTimeRecord]) -> dict[tuple[str, str, str, str], list[int]]:
+    """Every count of one sweep or side, per (backend, arch, style, measure)."""
+    found: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
+    for r in records:
+        for measure, by_style in (r.python_calls if r.status == "ok" else {}).items():
+            for style, values in by_style.items():
+                found[(r.backend, r.arch, style, measure)] += values
+    return found
+
+
+def count_changes(base: list[OneTimeRecord], new: list[OneTimeRecord]) -> list[dict[str, Any]]:
+    """Every count that changed between BASE and NEW: NEW's range outside BASE's (an A/A gives
+    none). A regression is one that grew: past BASE's count at all where both sides counted
+    exactly (work that was exact has no noise to hide in), past `GROWTH` of it where they
+    varied."""
+    before, after = side_counts(base), side_counts(new)
+    found = []
+    for key in sorted(set(before) & set(after)):
+        was, now = before[key], after[key]
+        if min(now) <= max(was) and max(now) >= min(was):
+            continue
+        exact = len(set(was)) == 1 and len(set(now)) == 1
+        grew = min(now) > max(was) * (1 if exact else 1 + GROWTH)
+        found.append(
+            dict(zip(("backend", "arch", "style", "measure"), key, strict=True))
+            | {"base": [min(was), max(was)], "new": [min(now), max(now)], "regression": grew}
+        )
+    return found
+
+
+def program_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every step whose compiled program changed between BASE and NEW (sweep.json's
+    `programs`), with both operation counts: a change of kernels no count can see."""
+    found = []
+    for backend, by_arch in new.items():
+        for arch, now in by_arch.items():
+            was = (base.get(backend) or {}).get(arch) or {}
+            for step, by_style in (now.get("steps") or {}).items():
+                for style, program in by_style.items():
+                    before = (was.get("steps") or {}).get(step, {}).get(style)
+                    if before and before["sha256"] != program["sha256"]:
+                        found.append(
+                            {"backend": backend, "arch": arch, "style": style, "step": step}
+                            | {"base": before["operations"], "new": program["operations"]}
+                        )
+    return found
+
+
+def count_line(change: dict[str, Any]) -> str:
+    """A count that changed, BASE → NEW, each as its range where it varied."""
+
+    def calls(spread):
+        return f"{spread[0]:,}" if spread[0] == spread[1] else f"{spread[0]:,}–{spread[1]:,}"
+
+    return (
+        f"{change['backend']}/{change['arch']}/{change['style']} "
+        f"{MEASURE_LABELS[change['measure']].label}: {calls(change['base'])} → "
+        f"{calls(change['new'])} calls"
     )

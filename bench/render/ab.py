@@ -18,7 +18,10 @@ from bench.analysis.ab import (
     style_effects,
 )
 from bench.analysis.capabilities import change_line
+from bench.analysis.counts import count_changes, count_line
 from bench.analysis.metrics import MEASURE_LABELS
+from bench.analysis.stats import Verdict
+from bench.plan.ab import SIDES
 from bench.plan.settings import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES
 from bench.render.plots import COLORS, forest_panel, plt, save_figure
 from bench.store.ab import AbRun
@@ -34,6 +37,7 @@ def ab_results(run: AbRun) -> dict[str, Any]:
     entries = ab_entries(run.records, c.time_margin, c.one_time_margin)
     steps = [e for e in entries if e.measure == "train_step"]
     accuracy = accuracy_entry(run.runs)
+    calls = count_changes(*([r for s, _, r in run.records if s == side] for side in SIDES))
     changes = (
         capability_changes(run.capabilities["base"], run.capabilities["new"])
         if run.capabilities
@@ -71,6 +75,8 @@ def ab_results(run: AbRun) -> dict[str, Any]:
             f"images, the quick profile's; op determinism "
             f"{'on' if c.settings.deterministic else 'off'}"
         ),
+        "python_calls": calls,
+        "more_python_work": [change for change in calls if change["regression"]],
         "accuracy": accuracy,
         "accuracy_dropped": accuracy_dropped(accuracy),
         "capabilities": run.capabilities,
@@ -92,16 +98,16 @@ def _side_line(name: str, side: dict[str, Any]) -> str:
     )
 
 
-def _bounds(e: dict[str, Any]) -> str:
+def _bounds(e: Verdict) -> str:
     return "" if e.ci95_low is None else f"[{e.ci95_low:.3f}, {e.ci95_high:.3f}] "
 
 
-def _row(e: dict[str, Any]) -> list[str]:
+def _row(e: Verdict) -> list[str]:
     return [
         e.style,
         MEASURE_LABELS[e.measure].label,
-        f"{e.get('base_ms', 0):.2f}",
-        f"{e.get('new_ms', 0):.2f}",
+        f"{e.base_ms or 0:.2f}",
+        f"{e.new_ms or 0:.2f}",
         f"{e.estimate:.3f} {_bounds(e)}",
         e.verdict,
     ]
@@ -223,9 +229,10 @@ def regression_lines(found: dict[str, Any]) -> list[str]:
     if found["accuracy_dropped"]:
         lines.append(f"REGRESSION: {accuracy_words(found['accuracy'])}")
     lines += [f"REGRESSION: lost {change_line(c)}" for c in found["capabilities_lost"]]
+    lines += [f"REGRESSION: more Python work: {count_line(c)}" for c in found["more_python_work"]]
     return lines or [
         "No regression: no slowdown or accuracy drop past its margin whose interval excludes "
-        "no change, and no capability lost."
+        "no change, no capability lost, and no Python call count grown."
     ]
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from bench.analysis.capabilities import change_line
 from bench.analysis.compare import SweepComparison
+from bench.analysis.counts import count_line
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.backends import model_name
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
@@ -22,12 +23,16 @@ from bench.store.schema import SCHEMA_VERSION
 def regression_lines(found: SweepComparison) -> list[str]:
     """One line per gating metric that got worse beyond its margin, and per capability check
     that BASE passed and NEW fails."""
-    return [
-        f"{r['backend']}/{r['arch']}/{r['style']} {r['label']}: "
-        + (f"{ratio_text(r['change'])} " if r.get("change") else "")
-        + f"({r['verdict']})"
-        for r in found.regressions()
-    ] + [f"capability lost: {change_line(c)}" for c in found.checks if c["regression"]]
+    return (
+        [
+            f"{r['backend']}/{r['arch']}/{r['style']} {r['label']}: "
+            + (f"{ratio_text(r['change'])} " if r.get("change") else "")
+            + f"({r['verdict']})"
+            for r in found.regressions()
+        ]
+        + [f"capability lost: {change_line(c)}" for c in found.checks if c["regression"]]
+        + [f"more Python work: {count_line(c)}" for c in found.counts if c["regression"]]
+    )
 
 
 def _metric_rows(found: SweepComparison) -> pd.DataFrame:
@@ -159,7 +164,15 @@ def markdown(found: SweepComparison, margin: float) -> str:
             "",
             md(_paired_rows(found)),
         ]
-    parts += ["## Capability checks that changed", ""]
+    parts += ["## Python calls that changed (outside what an A/A gives)", ""]
+    parts += [f"- {count_line(c)}" for c in found.counts] if found.counts else ["None.", ""]
+    parts += ["", "## Compiled programs that changed", ""]
+    parts += [
+        f"- {p['backend']}/{p['arch']}/{p['style']} {p['step']} step: "
+        f"{p['base']} → {p['new']} operations"
+        for p in found.programs
+    ] or ["None.", ""]
+    parts += ["", "## Capability checks that changed", ""]
     parts += [f"- {change_line(c)}" for c in found.checks] if found.checks else ["None.", ""]
     regressions = regression_lines(found)
     parts += ["", "## Regressions", ""]
@@ -195,6 +208,8 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
             "rows": found.rows,
             "paired": found.paired,
             "checks": found.checks,
+            "python_calls": found.counts,
+            "programs": found.programs,
             "regressions": regression_lines(found),
         },
     )

@@ -348,6 +348,17 @@ def test_a_capability_check_lost_in_new_gates_and_one_gained_is_reported(tmp_pat
     )
 
 
+def test_a_regression_found_fails_the_gate_even_where_thin_cells_could_not_be_judged(
+    tmp_path, capsys
+):
+    a = _sweep(tmp_path / "a", seeds=(1,), capabilities=_checks("yes", False))
+    b = _sweep(tmp_path / "b", seeds=(1,), capabilities=_checks("no", False))
+    code, printed = _compare_exit(
+        [str(a), str(b), "--out", str(tmp_path / "c"), "--fail-on-regression"], capsys
+    )
+    assert code == 1 and "capability lost: cnn/subclassed" in printed.err
+
+
 def test_a_check_the_machine_lacks_a_package_for_is_reported_but_not_lost(tmp_path):
     a = _sweep(tmp_path / "a", capabilities=_checks("yes", True))
     b = _sweep(tmp_path / "b", capabilities=_checks("not installed", True))

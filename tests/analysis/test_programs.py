@@ -1,6 +1,8 @@
 """A steady verdict proven: one program and the same Python calls decide it; anything less leaves
-it to the timing, and a timing that disagrees with a proof is said."""
+it to the timing, and a timing that disagrees with a proof is said; between two sweeps, a count
+that grew and a program that changed are found exactly."""
 
+from bench.analysis.counts import count_changes, program_changes
 from bench.analysis.programs import SAME_PROGRAM, program_words, proof_warnings, with_proofs
 from bench.analysis.summary import decided
 from tests.factories import verdict
@@ -70,3 +72,54 @@ def test_a_program_comparison_reads_as_one_line():
         "functional compiles to sequential's program (train 445 ops, predict 35 ops)"
     )
     assert program_words(PROGRAMS["torch"]["cnn"]).startswith("no compiled program")
+
+
+def _side(build, first_step=(941278,)):
+    from bench.store.records import OneTimeRecord
+
+    return [
+        OneTimeRecord(
+            arch="cnn",
+            styles=["sequential"],
+            reference="sequential",
+            seed=1,
+            settings_key="{}",
+            cycles=1,
+            order_seed=0,
+            process=0,
+            backend="tensorflow",
+            seconds={},
+            build_orders=[],
+            python_calls={
+                "build": {"sequential": [build]},
+                "first_train_step": {"sequential": list(first_step)},
+            },
+        )
+    ]
+
+
+def test_a_count_that_grew_is_a_regression_and_an_a_a_shows_no_change():
+    assert count_changes(_side(108154), _side(108154)) == []  # A/A
+    (grew,) = count_changes(_side(108154), _side(108155))  # one more call where counts are exact
+    assert grew["regression"] and (grew["base"], grew["new"]) == (
+        [108154, 108154],
+        [108155, 108155],
+    )
+    (fewer,) = count_changes(_side(108154), _side(100000))
+    assert not fewer["regression"]
+    # a count that varies on a side must grow by more than 0.1 % of itself
+    varied = count_changes(_side(1, (941278, 941281)), _side(1, (941282, 941290)))
+    assert [c["regression"] for c in varied] == [False]
+    (far,) = count_changes(_side(1, (941278, 941281)), _side(1, (943000, 943100)))
+    assert far["regression"]
+
+
+def test_a_program_that_changed_is_named_with_both_sizes():
+    new = {"tensorflow": {"cnn": {**PROGRAMS["tensorflow"]["cnn"]}}}
+    new["tensorflow"]["cnn"]["steps"] = {
+        "train": {"functional": {"operations": 446, "sha256": "y"}},
+    }
+    assert program_changes(PROGRAMS, new) == [
+        {"backend": "tensorflow", "arch": "cnn", "style": "functional", "step": "train"}
+        | {"base": 445, "new": 446}
+    ]

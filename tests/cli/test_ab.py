@@ -96,9 +96,9 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     assert found["failed_processes"] == found["failed_runs"] == 0
     assert found["sides"]["new"]["env"]["PLANTED_SLOWDOWN"] == "2"
     assert found["sides"]["base"]["environment"]["keras"]
-    step = next(e for e in found["entries"] if e.measure == "train_step")
+    step = next(e for e in found["entries"] if e["measure"] == "train_step")
     assert step["estimate"] > 2 and step["verdict"] == "slower, beyond margin", step
-    assert "train_step" in {e.measure for e in found["regressions"]}
+    assert "train_step" in {e["measure"] for e in found["regressions"]}
     assert found["smallest_detectable_train_step_percent"] > 0
     assert found["accuracy"] is None and not found["accuracy_dropped"]
     # the same Keras on both sides: no check changed, and NEW loaded the file BASE saved

@@ -131,15 +131,17 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
     assert reload == {"sequential": "yes", "functional": "yes", "subclassed": "no"}
     assert capabilities["subclassed"]["keras_reload_with_code"]["outcome"] == "yes"
     assert set(results["capability_seconds"]["cnn"]) == {"checks", "loads"}
-    paired = [e for e in results["paired"] if e.phase == "steady"]
-    assert {(e.style, e.measure) for e in paired} == {
+    paired = [e for e in results["paired"] if e["phase"] == "steady"]
+    assert {(e["style"], e["measure"]) for e in paired} == {
         (style, measure)
         for style in ("functional", "subclassed")
         for measure in ("train_step", "predict", "latency")
     }
-    assert all(e.rounds == 3 and e.ci95_low <= e.estimate <= e.ci95_high for e in paired)
-    once = [e for e in results["paired"] if e.phase == "one_time"]
-    assert {e.measure for e in once} == {
+    assert all(
+        e["rounds"] == 3 and e["ci95_low"] <= e["estimate"] <= e["ci95_high"] for e in paired
+    )
+    once = [e for e in results["paired"] if e["phase"] == "one_time"]
+    assert {e["measure"] for e in once} == {
         "build",
         "compile",
         "first_train_step",
@@ -147,7 +149,7 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
         "save",
         "load",
     }
-    assert all(e.cycles == 2 and e.interval_over == "cycles" for e in once)
+    assert all(e["cycles"] == 2 and e["interval_over"] == "cycles" for e in once)
     assert all(run["first_execution_seconds"] <= run["first_epoch_seconds"] for run in runs)
     # a paired process's cost includes its start: the framework's import, before the job began
     for name in ("steady.jsonl", "one_time.jsonl"):

@@ -113,9 +113,9 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
     assert record.styles == ["sequential", "sequential_add", "functional", "subclassed"]
     found = json.loads((out / "idioms.json").read_text())
     assert found["archs"] == ["mlp"] and found["reference"] == {"mlp": "sequential"}
-    build = [e for e in found["entries"] if e.measure == "build"]
-    assert {e.style for e in build} == {"sequential_add", "functional", "subclassed"}
-    assert not (out / "profiles.json").read_text().strip("[] \n")
+    build = [e for e in found["entries"] if e["measure"] == "build"]
+    assert {e["style"] for e in build} == {"sequential_add", "functional", "subclassed"}
+    assert json.loads((out / "profiles.json").read_text())["profiles"] == []
     readme = (out / "README.md").read_text()
     assert "| Sequential (list) | Sequential (add) |" in readme, readme
     assert f"--arch mlp --one-time-cycles 2 --steady-rounds 2 --out {out}`" in readme
