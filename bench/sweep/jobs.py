@@ -41,11 +41,17 @@ def make_initial_weights(jobs: list[dict[str, Any]], executor: Executor) -> None
 
 
 def check_architectures(
-    archs: tuple[str, ...], styles: tuple[str, ...], backend: str, executor: Executor
+    archs: tuple[str, ...],
+    styles: tuple[str, ...],
+    backend: str,
+    executor: Executor,
+    settings: TrainSettings | None = None,
 ) -> dict[str, Any]:
     """What each architecture is (its styles, reference, parameter counts, whether its styles
-    start alike), found in one worker; a worker that crashes is a RuntimeError."""
-    job = json.dumps({"archs": list(archs), "styles": list(styles), "backend": backend})
+    start alike), found in one worker; with `settings`, on `backend`, each arch's `programs`
+    too (`compare_programs`). A worker that crashes is a RuntimeError."""
+    wanted = {"archs": list(archs), "styles": list(styles), "backend": backend}
+    job = json.dumps(wanted | ({"settings": asdict(settings)} if settings else {}))
     result, error, _ = executor.call("architectures", job)
     if result is None:
         raise RuntimeError(f"the architectures' pre-check failed: {error}")

@@ -132,12 +132,13 @@ def precheck_phase(sweep: Sweep) -> BenchConfig:
         ConfigError: an architecture cannot be used; the message says which and why.
     """
     config = sweep.config
-    found = jobs.check_architectures(
-        config.archs, config.styles, config.backends[0], sweep.executor
-    )
+    first = config.backends[0]
+    settings = config.backend_settings(first) if len(config.styles) > 1 else None
+    found = jobs.check_architectures(config.archs, config.styles, first, sweep.executor, settings)
     errors = [info["error"] for info in found.values() if "error" in info]
     if errors:
         raise ConfigError(errors[0])
+    sweep.programs = {first: {arch: info.pop("programs", {}) for arch, info in found.items()}}
     sweep.architectures = found
     for arch, info in found.items():
         for style, reason in info["unsupported"].items():
@@ -175,11 +176,14 @@ def programs_phase(sweep: Sweep) -> None:
     """Whether each architecture's styles compile to one program, per backend: traced once,
     before anything is timed (`bench.worker.program`)."""
     config = sweep.config
+    if len(config.styles) < 2:
+        return  # the reference alone: nothing to compare it with
     for backend in config.backends:
-        sweep.programs[backend] = found = jobs.compare_programs(
-            config.archs, config.styles, config.backend_settings(backend), sweep.executor
-        )
-        for arch, comparison in found.items():
+        if backend not in sweep.programs:  # the first was compared by the pre-check
+            sweep.programs[backend] = jobs.compare_programs(
+                config.archs, config.styles, config.backend_settings(backend), sweep.executor
+            )
+        for arch, comparison in sweep.programs[backend].items():
             sweep.echo(f"program, {model_name(backend, arch)}: {program_words(comparison)}")
     sweep.write_metadata()
 

@@ -57,6 +57,8 @@ def job_backend(kind: str, job: str) -> str:
 def job_deterministic(kind: str, job: str) -> bool:
     """Whether the job asks for deterministic kernels: its settings' for runs and paired
     phases; the other jobs train nothing."""
+    if kind == "architectures":  # with a sweep's settings it traces their programs too
+        return bool((json.loads(job).get("settings") or {}).get("deterministic"))
     return kind in TRAINING_KINDS and _settings(job).deterministic
 
 
@@ -109,6 +111,13 @@ def main(argv: list[str]) -> int:
 
         wanted = json.loads(job)
         result = {arch: check_architecture(arch, wanted["styles"]) for arch in wanted["archs"]}
+        if wanted.get("settings"):  # a sweep's: its first backend's programs, in this process
+            from bench.worker.program import compare_programs
+
+            settings = settings_from_dict(wanted["settings"])
+            for arch, info in result.items():
+                if "error" not in info:
+                    info["programs"] = compare_programs(arch, wanted["styles"], settings)
     elif kind == "programs":
         from bench.worker.program import compare_programs
 

@@ -123,3 +123,14 @@ def test_a_program_that_changed_is_named_with_both_sizes():
         {"backend": "tensorflow", "arch": "cnn", "style": "functional", "step": "train"}
         | {"base": 445, "new": 446}
     ]
+
+
+def test_a_sweep_of_the_reference_alone_has_no_program_row_and_an_eager_backend_says_why():
+    from bench.render.tables import program_table
+
+    alone = {**PROGRAMS["tensorflow"]["cnn"], "differences": {}}
+    table = program_table({"tensorflow": {"cnn": alone}, "torch": PROGRAMS["torch"]})
+    assert table.to_dict("records") == [
+        {"backend": "torch", "arch": "cnn", "style": "–", "train step": "eager"}
+        | {"predict step": "eager"}
+    ]

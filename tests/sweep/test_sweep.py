@@ -73,13 +73,14 @@ def fake_worker(monkeypatch):
 
     monkeypatch.setattr(jobs, "run_one_time_in_worker", one_time)
 
-    def architectures(archs, styles, backend, executor):
+    def architectures(archs, styles, backend, executor, settings=None):
         return {
             arch: {
                 "styles": list(styles),
                 "unsupported": {},
                 "reference": styles[0],
                 "differences": {},
+                "programs": {"error": f"fake on {backend}"},
             }
             for arch in archs
         }
