@@ -30,12 +30,20 @@ EAGER = "eager: Keras runs PyTorch op by op, so there is no compiled program to 
 
 def compare_programs(arch: str, styles: list[str], settings: TrainSettings) -> dict[str, Any]:
     """Each style's steps as {"operations", "sha256"} and, per style other than the reference,
-    where its program first differs from the reference's (None: the same program)."""
+    where its program first differs from the reference's (None: the same program); or
+    {"error": why} where they could not be traced, which no sweep stops for."""
     if keras.backend.backend() == "torch":
         return {"eager": EAGER}
+    try:
+        return _compared(arch, styles, settings)
+    except Exception as e:  # a user's model that does not trace is a finding, not a crash
+        return {"error": f"{type(e).__name__}: {e}".splitlines()[0][:200]}
+
+
+def _compared(arch: str, styles: list[str], settings: TrainSettings) -> dict[str, Any]:
     architecture = get_architecture(arch)
     buildable = [s for s in styles if s in {*architecture.builders, *architecture.idioms}]
-    shape = (settings.batch_size, *architecture.spec.input_shape)
+    shape = (settings.batch_size, *_input_shape(arch, architecture, buildable))
     traced = {style: _canonical(arch, style, settings, shape) for style in buildable}
     reference = reference_of(traced)
     return {
@@ -55,6 +63,15 @@ def compare_programs(arch: str, styles: list[str], settings: TrainSettings) -> d
             if style != reference
         },
     }
+
+
+def _input_shape(arch: str, architecture, styles: list[str]) -> tuple[int, ...]:
+    """One image's shape: the spec's, else the reference's `keras.Input` (a user's spec may
+    name none)."""
+    if getattr(architecture.spec, "input_shape", None):
+        return tuple(architecture.spec.input_shape)
+    model = build_model(arch, reference_of(styles), seed=SEED)
+    return tuple(model.inputs[0].shape[1:])
 
 
 def first_difference(reference: list[str], candidate: list[str]) -> str | None:

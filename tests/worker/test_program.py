@@ -100,3 +100,14 @@ def test_the_built_in_styles_compile_to_one_jaxpr_on_jax(tmp_path):
     found = json.loads((tmp_path / "out.json").read_text())["cnn"]
     assert all(where is None for d in found["differences"].values() for where in d.values())
     assert len({e["sha256"] for e in found["steps"]["train"].values()}) == 1
+
+
+def test_a_users_spec_without_an_input_shape_is_traced_from_its_input(tmp_path, monkeypatch):
+    from tests.worker.test_precheck import MODULE
+
+    (tmp_path / "user_models.py").write_text(MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = compare_programs("user_models:SAME", STYLES, SETTINGS)
+    assert found["differences"] == {"functional": {"train": None, "predict": None}}
+    assert compare_programs("user_models:NOT_ONE", STYLES, SETTINGS)["error"]
+    sys.modules.pop("user_models", None)
