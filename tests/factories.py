@@ -119,6 +119,26 @@ def verdict(half_width: float | None = None, **changes) -> Verdict:
     return Verdict(**fields)
 
 
+def counted_record(python_calls: dict, arch: str = "cnn", process: int = 0) -> OneTimeRecord:
+    """A one-time process that recorded only its Python call counts, `{measure: {style: [...]}}`,
+    its styles those counted, Sequential the reference."""
+    styles = list(dict.fromkeys(s for by_style in python_calls.values() for s in by_style))
+    return OneTimeRecord(
+        arch=arch,
+        styles=styles,
+        reference="sequential",
+        seed=1,
+        settings_key="{}",
+        cycles=1,
+        order_seed=process,
+        process=process,
+        backend="tensorflow",
+        seconds={},
+        build_orders=[],
+        python_calls=python_calls,
+    )
+
+
 def random_mnist(train: int = 2048, test: int = 1024, seed: int = 0) -> MnistData:
     """Images and labels of MNIST's shape and type, drawn at random: for tests that time or
     train without caring what is learned."""

@@ -5,7 +5,7 @@ that grew and a program that changed are found exactly."""
 from bench.analysis.counts import count_changes, program_changes
 from bench.analysis.programs import SAME_PROGRAM, program_words, proof_warnings, with_proofs
 from bench.analysis.summary import decided
-from tests.factories import verdict
+from tests.factories import counted_record, verdict
 
 SAME = {"train": None, "predict": None}
 PROGRAMS = {
@@ -75,27 +75,8 @@ def test_a_program_comparison_reads_as_one_line():
 
 
 def _side(build, first_step=(941278,)):
-    from bench.store.records import OneTimeRecord
-
-    return [
-        OneTimeRecord(
-            arch="cnn",
-            styles=["sequential"],
-            reference="sequential",
-            seed=1,
-            settings_key="{}",
-            cycles=1,
-            order_seed=0,
-            process=0,
-            backend="tensorflow",
-            seconds={},
-            build_orders=[],
-            python_calls={
-                "build": {"sequential": [build]},
-                "first_train_step": {"sequential": list(first_step)},
-            },
-        )
-    ]
+    calls = {"build": [build], "first_train_step": list(first_step)}
+    return [counted_record({m: {"sequential": v} for m, v in calls.items()})]
 
 
 def test_a_count_that_grew_is_a_regression_and_an_a_a_shows_no_change():

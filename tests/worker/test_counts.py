@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench.analysis.counts import calls_text, count_entries
 from bench.worker.counts import largest_differences
+from tests.factories import counted_record
 
 ROOT = Path(__file__).resolve().parents[2]
 # Named in advance: the counts that must not move between processes of one software stack
@@ -62,22 +63,8 @@ def test_the_functions_that_differ_most_are_named_with_both_counts():
 
 
 def _record(calls, style_calls, process=0):
-    from bench.store.records import OneTimeRecord
-
-    return OneTimeRecord(
-        arch="mlp",
-        styles=["sequential", "functional"],
-        reference="sequential",
-        seed=1,
-        settings_key="{}",
-        cycles=1,
-        order_seed=process,
-        process=process,
-        backend="tensorflow",
-        seconds={},
-        build_orders=[],
-        python_calls={"build": {"sequential": [calls], "functional": [style_calls]}},
-    )
+    build = {"sequential": [calls], "functional": [style_calls]}
+    return counted_record({"build": build}, arch="mlp", process=process)
 
 
 def test_counts_that_agree_are_exact_and_counts_that_vary_give_their_range():

@@ -1,6 +1,7 @@
 """The program comparison: the built-in styles compile to one program, and a style that computes
 something else, by one filter or one dropout rate, does not and says where."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,18 +11,11 @@ import pytest
 
 from bench.analysis.programs import program_words
 from bench.plan.backends import install_hint, installed
-from bench.plan.settings import TrainSettings
 from bench.worker.program import compare_programs, first_difference
+from tests import factories
 
 STYLES = ["sequential", "functional", "subclassed"]
-SETTINGS = TrainSettings(
-    epochs=1,
-    batch_size=32,
-    learning_rate=1e-3,
-    validation_split=0.1,
-    train_images=None,
-    test_images=None,
-)
+SETTINGS = dataclasses.replace(factories.SETTINGS, batch_size=32)  # a smaller graph to trace
 WIDER = textwrap.dedent("""
     import dataclasses
 
