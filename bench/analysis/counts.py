@@ -23,21 +23,18 @@ def count_entries(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
     """Per (backend, arch, style other than the reference, measure): the style's calls and the
     reference's (medians over every count), their ratio, whether every count of both was the
     same, their ranges, and the functions whose calls differ most (from the first process)."""
-    by_model: dict[tuple[str, str], list[OneTimeRecord]] = defaultdict(list)
+    first: dict[tuple[str, str], OneTimeRecord] = {}
     for r in records:
         if r.status == "ok" and r.python_calls:
-            by_model[(r.backend, r.arch)].append(r)
+            first.setdefault((r.backend, r.arch), r)
+    counts = side_counts(records)
     found = []
-    for (backend, arch), group in by_model.items():
-        reference = group[0].reference
+    for (backend, arch), record in first.items():
+        reference = record.reference
         for measure in COUNTED:
-            counts = defaultdict(list)
-            for r in group:
-                for style, values in r.python_calls.get(measure, {}).items():
-                    counts[style] += values
-            theirs = counts.get(reference)
-            for style in group[0].styles:
-                mine = counts.get(style)
+            theirs = counts.get((backend, arch, reference, measure))
+            for style in record.styles:
+                mine = counts.get((backend, arch, style, measure))
                 if style == reference or not mine or not theirs:
                     continue
                 found.append(
@@ -54,12 +51,15 @@ def count_entries(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
                         "range": [min(mine), max(mine)],
                         "reference_range": [min(theirs), max(theirs)],
                         "counts": len(mine),
-                        "functions": group[0]
-                        .python_call_differences.get(measure, {})
-                        .get(style, []),
+                        "functions": record.python_call_differences.get(measure, {}).get(style, []),
                     }
                 )
     return found
+
+
+def _spread(spread: list[int]) -> str:
+    """A range of counts: one number where they agreed."""
+    return f"{spread[0]:,}" if spread[0] == spread[1] else f"{spread[0]:,}–{spread[1]:,}"
 
 
 def calls_text(entry: dict[str, Any]) -> str:
@@ -67,11 +67,7 @@ def calls_text(entry: dict[str, Any]) -> str:
     where the counts varied."""
 
     def shown(value, spread):
-        return (
-            f"{value:,.0f}"
-            if spread[0] == spread[1]
-            else f"{value:,.0f} [{spread[0]:,}–{spread[1]:,}]"
-        )
+        return f"{value:,.0f}" + ("" if spread[0] == spread[1] else f" [{_spread(spread)}]")
 
     return (
         f"{shown(entry['calls'], entry['range'])} / "
@@ -129,12 +125,8 @@ def program_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str,
 
 def count_line(change: dict[str, Any]) -> str:
     """A count that changed, BASE → NEW, each as its range where it varied."""
-
-    def calls(spread):
-        return f"{spread[0]:,}" if spread[0] == spread[1] else f"{spread[0]:,}–{spread[1]:,}"
-
     return (
         f"{change['backend']}/{change['arch']}/{change['style']} "
-        f"{MEASURE_LABELS[change['measure']].label}: {calls(change['base'])} → "
-        f"{calls(change['new'])} calls"
+        f"{MEASURE_LABELS[change['measure']].label}: {_spread(change['base'])} → "
+        f"{_spread(change['new'])} calls"
     )
