@@ -7,7 +7,9 @@ from raw cycle and round times:
 - per style and measure, over the upper depths: the slope of log time on log depth (1 linear,
   2 quadratic) and the cost per layer, each with its 95 % interval; whether the slope differs
   from the reference's, under `SLOPE_MARGIN`; and the depth at which the style's difference
-  reaches 100 ms and 1 s, interpolated between measured depths or, marked so, extrapolated.
+  reaches 100 ms and 1 s, interpolated between measured depths or, marked so, extrapolated;
+- per style and measure, its Python calls at each depth and their log–log slope, and at the
+  deepest depth the functions whose calls differ most from the reference's.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ SLOPE_MARGIN = 0.05  # on the log–log slope: over 2 to 256 layers, a growth 1.
 THRESHOLDS_MS = (100.0, 1000.0)
 EXTRAPOLATED_AT_MOST = 4  # times the deepest depth: a line fitted to 256 layers says no more
 SLOPE_WORDS = ("steeper", "shallower")
+COUNTED_BY_DEPTH = (*ONE_TIME_MEASURES, *STEADY_MEASURES)
+DIFFERING_SHARE = 0.1  # a style's calls this far from the reference's have their functions shown
 
 
 def depth_of(arch: str) -> int:
@@ -276,43 +280,56 @@ def crossing(
     return {"depth": None, "how": f"not within {deepest} layers", "sign": sign}
 
 
-def hotspots(
-    profile: dict[str, Any],
-    slower: str,
-    faster: str,
-    *,
-    by: str = "self_s",
-    within: str = "",
-    top: int = 12,
-) -> list[dict[str, Any]]:
-    """The functions (those whose name starts with `within`) whose time `by` ("self_s" or
-    "cumulative_s") differs most between two profiled styles, slower first: self time says
-    where the extra time is spent, cumulative time which call leads there."""
-    a = profile["styles"][slower]["functions"]
-    b = profile["styles"][faster]["functions"]
-    rows = []
-    for name in {*a, *b}:
-        if not name.startswith(within):
-            continue
-        mine, theirs = a.get(name, {}), b.get(name, {})
-        rows.append(
-            {
-                "function": name,
-                "difference_s": mine.get(by, 0.0) - theirs.get(by, 0.0),
-                "ncalls": [mine.get("ncalls", 0), theirs.get("ncalls", 0)],
-                "cumulative_s": [mine.get("cumulative_s", 0.0), theirs.get("cumulative_s", 0.0)],
+def count_growth(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
+    """Per measure and style: the Python calls at each depth (`[low, high]` over the counting
+    cycles) and their log–log slope over `fit_depths`, the calls' counterpart of `growth`."""
+    by_depth = {depth_of(r.arch): r for r in records if r.python_calls}
+    fitted = fit_depths(list(by_depth))
+    found = []
+    for measure in COUNTED_BY_DEPTH:
+        for style in next(iter(by_depth.values())).styles if by_depth else []:
+            calls = {
+                d: r.python_calls.get(measure, {}).get(style) for d, r in sorted(by_depth.items())
             }
-        )
-    rows.sort(key=lambda r: r["difference_s"], reverse=True)
-    return rows[:top]
+            timed = [r for r in by_depth.values() if r.steady and measure in STEADY_MEASURES]
+            if not all(calls.values()) or any(style not in r.steady[measure] for r in timed):
+                continue  # a style whose steady steps were not timed is not counted there
+            points = [(d, c) for d in fitted for c in calls[d]]
+            found.append(
+                {
+                    "measure": measure,
+                    "style": style,
+                    "calls": {d: [min(c), max(c)] for d, c in calls.items()},
+                    "log_log": line_fit(
+                        [math.log(d) for d, _ in points], [math.log(c) for _, c in points]
+                    ),
+                }
+            )
+    return found
 
 
-def largest_differences(entries: list[Verdict], count: int = 2) -> list[Verdict]:
-    """The one-time steps with the largest difference in ms at the deepest depth, one style per
-    step and whatever the verdicts (the report gives them): what the profiles look into."""
-    deepest = max(e.depth for e in entries)
-    candidates = [e for e in entries if e.depth == deepest and e.measure in ONE_TIME_MEASURES]
-    largest: dict[str, Verdict] = {}
-    for e in sorted(candidates, key=lambda e: abs(e.difference_ms), reverse=True):
-        largest.setdefault(e.measure, e)
-    return list(largest.values())[:count]
+def differing_functions(
+    records: list[OneTimeRecord], least: float = DIFFERING_SHARE
+) -> list[dict[str, Any]]:
+    """At the deepest depth, per one-time measure and style whose calls differ from the
+    reference's by more than `least` of them: the functions whose calls differ most."""
+    if not records:
+        return []
+    deepest = max(records, key=lambda r: depth_of(r.arch))
+    found = []
+    for measure in ONE_TIME_MEASURES:
+        counts = deepest.python_calls.get(measure, {})
+        theirs = counts.get(deepest.reference)
+        for style, functions in deepest.python_call_differences.get(measure, {}).items():
+            mine = counts.get(style)
+            if mine and theirs and abs(mine[-1] / theirs[-1] - 1) > least:
+                found.append(
+                    {
+                        "depth": depth_of(deepest.arch),
+                        "measure": measure,
+                        "style": style,
+                        "calls": [mine[-1], theirs[-1]],
+                        "functions": functions,
+                    }
+                )
+    return found

@@ -136,7 +136,6 @@ def depth(args: argparse.Namespace) -> int:
                 data_dir=config.data_dir,
                 cycles=config.one_time_cycles,
                 steady_rounds=config.steady_rounds,
-                profiles=config.profiles,
                 echo=lambda line: print(line, flush=True),
             )
         except (ExecutorError, RuntimeError) as e:
@@ -151,7 +150,6 @@ def depth(args: argparse.Namespace) -> int:
             else f"--depths {','.join(map(str, run['depths']))}",
             *([f"--one-time-cycles {run['cycles']}"] if run.get("cycles") else []),
             f"--steady-rounds {run['steady_rounds']}",
-            *([] if named else [f"--profiles {run['profiles']}"]),
             *(
                 [f"--one-time-margin {run['margin']:g}"]
                 if run["margin"] != DEFAULT_ONE_TIME_MARGIN

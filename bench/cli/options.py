@@ -259,8 +259,8 @@ def depth_parser() -> argparse.ArgumentParser:
     p = _subcommand(
         "depth",
         "What each style costs as a Dense stack grows: the one-time steps paired in cycles, the "
-        "steady steps in rounds, how each grows with depth, and profiles of the largest "
-        "differences.",
+        "steady steps in rounds, and how each grows with depth, in milliseconds and in Python "
+        "calls.",
         "output dir (a new runs/<time>-depth/)",
     )
     add_settings(p, DepthConfig)

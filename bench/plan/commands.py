@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.plan import shared
-from bench.plan.settings import ConfigError, setting, validate, whole
+from bench.plan.settings import ConfigError, setting, validate
 from bench.plan.values import names
 from mnist_models import is_architecture_name
 
@@ -95,9 +95,6 @@ class DepthConfig:
         None, minimum=2, show=lambda v: "6 up to 16 layers, 3 up to 64, 2 above"
     )
     steady_rounds: int = shared.steady_rounds(10, minimum=2)
-    profiles: int = setting(
-        2, help="one-time steps to profile at the deepest depth", check=whole(0)
-    )
     one_time_margin: float = shared.one_time_margin(aliases=("--time-margin",))
     data_dir: str | None = shared.data_dir()
     report_only: bool = setting(

@@ -66,6 +66,9 @@ def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -
 
 # What a one-time cycle times, in this order: each step needs the ones before it.
 ONE_TIME_MEASURES = ("build", "compile", "first_train_step", "first_predict", "save", "load")
+# The depth study's Sequential once more, loaded with `Sequential.from_config` rebuilding once
+# (bench.worker.rebuild_once): timed and counted as one more style, against Sequential.
+REBUILD_ONCE = "sequential_rebuild_once"
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,6 @@ class OneTimeSpec:
     # study: a deep model's steps trace for a minute, and these are already traced); 0: none
     steady_rounds: int = 0
     steady_measures: tuple[str, ...] = ("train_step", "predict")
-    profile: str | None = None  # a "profile" job: the step it profiles (bench.worker.profile)
 
     def build_orders(self) -> list[tuple[str, ...]]:
         """The order of each cycle, the warm-up first, balanced over cycles and processes: the

@@ -20,14 +20,15 @@ from bench.analysis.depth import (
     THRESHOLDS_MS,
     TOTAL,
     at_depth,
+    count_growth,
     depth_of,
+    differing_functions,
     footprint,
     growth,
-    hotspots,
     series,
 )
 from bench.analysis.stats import describe
-from bench.plan.specs import ONE_TIME_MEASURES
+from bench.plan.specs import ONE_TIME_MEASURES, REBUILD_ONCE
 from bench.render.plots import save_figure
 from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import write_atomic, write_json
@@ -39,6 +40,7 @@ LABELS = {
     "sequential_add": "Sequential (add)",
     "functional": "Functional",
     "subclassed": "subclassed",
+    REBUILD_ONCE: "Sequential, rebuilt once",
     TOTAL: "whole one-time start",
     "train_step": "steady train step",
     "predict": "steady predict (1,024 images)",
@@ -50,6 +52,7 @@ COLORS = {
     "sequential_add": "#8172B3",
     "functional": "#DD8452",
     "subclassed": "#55A868",
+    REBUILD_ONCE: "#937860",
 }
 
 
@@ -129,7 +132,6 @@ def analyse(out: Path) -> dict[str, Any]:
     if not records:
         raise ValueError(f"{out}/one_time.jsonl holds no finished depth to report")
     entries = at_depth(records, run["margin"])
-    profiles = read_versioned(out / "profiles.json")["profiles"]
     return {
         "depths": sorted(depth_of(r.arch) for r in records),
         "styles": list(records[0].styles),
@@ -140,27 +142,11 @@ def analyse(out: Path) -> dict[str, Any]:
         "at_depth": entries,
         "growth": growth(records, entries),
         "footprint": footprint(records),
-        "profiles": [
-            {
-                **{k: v for k, v in p.items() if k != "styles"},
-                "seconds": {s: found["seconds"] for s, found in p["styles"].items()},
-                **(profile_hotspots(p) if len(p["styles"]) == 2 else {}),
-            }
-            for p in profiles
-        ],
+        "count_growth": count_growth(records),
+        "differing_functions": differing_functions(records),
         "failures": {r.arch: r.failures for r in records if r.failures},
         "run": {k: v for k, v in run.items() if k != "environment"},
         "environment": run["environment"],
-    }
-
-
-def profile_hotspots(p: dict[str, Any]) -> dict[str, Any]:
-    """A profile's hotspots by self time, and the Keras calls whose cumulative time differs."""
-    return {
-        "hotspots": hotspots(p, p["slower"], p["faster"]),
-        "keras_calls": hotspots(
-            p, p["slower"], p["faster"], by="cumulative_s", within="keras/", top=8
-        ),
     }
 
 
@@ -184,7 +170,7 @@ def markdown(found: dict[str, Any], command: str) -> str:
         f"Machine: {found['machine']}; TensorFlow {found['environment']['tensorflow']}, "
         f"Keras {found['environment']['keras']}. The study took "
         f"{run['wall_seconds'] / 60:.1f} min (by depth, {walls}"
-        f"; then the profiles). Reproduce: `{command}`.",
+        f"). Reproduce: `{command}`.",
         "",
         "The model: Flatten, N Dense(64, ReLU) layers, a softmax classifier "
         "(`mnist_models/dense`), in each style and in both idioms of the Sequential guide "
@@ -275,7 +261,7 @@ def markdown(found: dict[str, Any], command: str) -> str:
             f"{row.get('peak_growth_mb', float('nan')):.1f} | {diff} | "
             f"{row.get('keras_mb', float('nan')):.2f} |"
         )
-    lines += ["", *profile_lines(found["profiles"]), "![costs by depth](depth.png)", ""]
+    lines += ["", *count_lines(found), "![costs by depth](depth.png)", ""]
     return "\n".join(lines)
 
 
@@ -288,48 +274,51 @@ def _reach(found: dict[str, Any] | None) -> str:
     return f"{found['depth']}{saves}{'' if found['how'] == 'measured' else ', ' + found['how']}"
 
 
-def profile_lines(profiles: list[dict[str, Any]]) -> list[str]:
-    """Where the largest differences go, by function, from Python's profiler."""
+def count_lines(found: dict[str, Any]) -> list[str]:
+    """Python calls by depth, beside the time slopes, and where they differ at the deepest."""
+    depths, time_slopes = (
+        found["depths"],
+        {(row["measure"], row["style"]): row["log_log"] for row in found["growth"]},
+    )
     lines = [
-        "## Where the largest differences go",
+        "## Python calls by depth",
         "",
-        "Each step profiled once per style with `cProfile` in a fresh session after a "
-        "warm-up; the profiler slows Python more than native code, so its seconds "
-        "attribute the difference and are not the step's time.",
+        "Every step counted once per style with `cProfile` after the timed cycles; a count is "
+        "the same in every process (docs/methodology.md). Slopes of log calls and of log time "
+        "on log depth, over the same depths as above.",
         "",
+        "| measure | style | " + " | ".join(f"{d} layers" for d in depths) + " | calls slope | "
+        "time slope |",
+        "|:--|:--|" + "--:|" * (len(depths) + 2),
     ]
-    for p in profiles:
-        if p.get("error") or not p.get("hotspots"):
-            lines += [f"{p['measure']} at {p['arch']}: not profiled ({p.get('error')})", ""]
-            continue
-        seconds = p["seconds"]
-        lines += [
-            f"**{LABELS.get(p['measure'], p['measure'])} at {depth_of(p['arch'])} layers**: "
-            f"{LABELS[p['slower']]} {seconds[p['slower']]:.2f} s against "
-            f"{LABELS[p['faster']]} {seconds[p['faster']]:.2f} s under the profiler.",
-            "",
-            "| function | self s, difference | calls (slower, faster) | cumulative s |",
-            "|:--|--:|--:|--:|",
-        ]
-        lines += _hotspot_rows(p["hotspots"])
+    for row in found["count_growth"]:
+        cells = [_calls(row["calls"].get(d)) for d in depths]
+        lines.append(
+            f"| {LABELS.get(row['measure'], row['measure'])} | {LABELS[row['style']]} | "
+            + " | ".join(cells)
+            + f" | {_growth_cell(row['log_log'])} | "
+            + f"{_growth_cell(time_slopes.get((row['measure'], row['style'])))} |"
+        )
+    for d in found["differing_functions"]:
+        mine, theirs = d["calls"]
         lines += [
             "",
-            "The Keras calls that lead there, by the difference in cumulative time:",
+            f"**{LABELS.get(d['measure'], d['measure'])} at {d['depth']} layers**: "
+            f"{LABELS[d['style']]} {mine:,} calls against {LABELS[found['reference']]}'s "
+            f"{theirs:,} ({mine / theirs:.2f}×). The functions whose calls differ most:",
             "",
-            "| function | cumulative s, difference | calls (slower, faster) | cumulative s |",
-            "|:--|--:|--:|--:|",
-            *_hotspot_rows(p["keras_calls"]),
-            "",
+            f"| function | {LABELS[d['style']]} | {LABELS[found['reference']]} |",
+            "|:--|--:|--:|",
+            *(f"| `{f}` | {a:,} | {b:,} |" for f, a, b in d["functions"]),
         ]
-    return lines
+    return [*lines, ""]
 
 
-def _hotspot_rows(rows: list[dict[str, Any]]) -> list[str]:
-    return [
-        f"| `{h['function']}` | {h['difference_s']:+.2f} | {h['ncalls'][0]:,}, "
-        f"{h['ncalls'][1]:,} | {h['cumulative_s'][0]:.2f}, {h['cumulative_s'][1]:.2f} |"
-        for h in rows
-    ]
+def _calls(span: list[int] | None) -> str:
+    if not span:
+        return "–"
+    low, high = span
+    return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
 def chart(out: Path, records) -> Path:

@@ -88,7 +88,6 @@ ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
 DEPTH_RUN_FILE = "run.json"  # a depth study's settings and environment
-PROFILES_FILE = "profiles.json"
 
 
 def read_sweep(out: Path) -> dict[str, Any] | None:

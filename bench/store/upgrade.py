@@ -3,7 +3,7 @@ that every reader takes (`bench.store.schema`). Users keep their own sweeps and 
 the readers never convert them on the way in.
 
 Only the raw records are converted (sweep.json, runs.jsonl's lines, steady.jsonl's name; a
-depth study's run.json and profiles.json); the report is an output, rebuilt afterwards.
+depth study's run.json); the report is an output, rebuilt afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from bench.store.files import (
 )
 from bench.store.schema import (
     DEPTH_RUN_FILE,
-    PROFILES_FILE,
     RUNS_FILE,
     SCHEMA_VERSION,
     STEADY_FILE,
@@ -101,13 +100,9 @@ def upgrade_directory(out: Path) -> int | None:
 
 
 def _upgrade_depth(out: Path) -> int | None:
-    """A depth study's run.json given the schema it lacked, and its profiles.json (a bare list
-    until schema 12) wrapped with it."""
+    """A depth study's run.json given the schema it lacked."""
     run = read_json(out / DEPTH_RUN_FILE)
     if run.get("schema_version") == SCHEMA_VERSION:
         return None
-    profiles = read_json(out / PROFILES_FILE) if (out / PROFILES_FILE).exists() else []
-    if isinstance(profiles, list):
-        write_json(out / PROFILES_FILE, {"schema_version": SCHEMA_VERSION, "profiles": profiles})
     write_json(out / DEPTH_RUN_FILE, {**run, "schema_version": SCHEMA_VERSION})
     return run.get("schema_version") or 11

@@ -2,9 +2,10 @@
 
 One worker process per depth times the one-time steps of a `dense-<depth>` stack
 (`mnist_models.dense`) in every style and both Sequential idioms, paired in cycles, then its
-steady train step and predict, paired in rounds, on the models the last cycle compiled. After
-the deepest, the two one-time steps that differ most in milliseconds there are profiled, the
-slower style against the faster. Named architectures (`--arch cnn,mlp`) are measured the same
+steady train step and predict, paired in rounds, on the models the last cycle compiled; then
+counts every style's Python calls (`bench.worker.counts`). The family's Sequential is also
+loaded with `Sequential.from_config` rebuilding once (`REBUILD_ONCE`): what one line in Keras
+would save. Named architectures (`--arch cnn,mlp`) are measured the same
 way, one process each, in place of the family. The report (`bench.render.depth`, or
 `bench.render.idioms` for named architectures) is written from the raw records, so it can be
 rewritten from a directory.
@@ -17,15 +18,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.depth import at_depth, depth_of, largest_differences
+from bench.analysis.depth import depth_of
 from bench.plan.commands import default_cycles
 from bench.plan.config import COMMON_DEFAULTS
 from bench.plan.settings import TrainSettings
-from bench.plan.specs import OneTimeSpec
+from bench.plan.specs import REBUILD_ONCE, OneTimeSpec
 from bench.store.environment import collect
 from bench.store.files import write_atomic, write_json
-from bench.store.records import append_one_time, read_one_time
-from bench.store.schema import DEPTH_RUN_FILE, ONE_TIME_FILE, PROFILES_FILE, SCHEMA_VERSION
+from bench.store.records import append_one_time
+from bench.store.schema import DEPTH_RUN_FILE, ONE_TIME_FILE, SCHEMA_VERSION
 from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 
@@ -75,12 +76,11 @@ def run_depth(
     data_dir: str | None = None,
     cycles: int | None,
     steady_rounds: int,
-    profiles: int,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Measures every architecture (`dense-<depth>` members, or named ones) in each of `NAMES`
-    it builds, profiles the largest differences among the family's, and writes the raw records
-    (one_time.jsonl, profiles.json) and the environment into `out`.
+    it builds, the family's also with Sequential loaded by `REBUILD_ONCE`, and writes the raw
+    records (one_time.jsonl) and the environment into `out`.
 
     Raises:
         RuntimeError: the pre-check failed, or found the styles are not one model.
@@ -108,9 +108,10 @@ def run_depth(
     for arch in archs:
         start = time.perf_counter()
         depth = depth_of(arch) if family else None
+        names = checked[arch]["styles"]
         spec = depth_spec(
             arch,
-            checked[arch]["styles"],
+            [*names, REBUILD_ONCE] if family and "sequential" in names else names,
             cycles or default_cycles(depth or 1),
             steady_rounds,
             data_dir,
@@ -124,42 +125,6 @@ def run_depth(
             f"{steady_rounds} steady rounds of {len(spec.styles)} styles in "
             f"{wall[depth or arch]:.0f} s{failed}"
         )
-    profiled = []
-    ok = [r for r in read_one_time(out) if r.status == "ok"]
-    targets = largest_differences(at_depth(ok, margin), profiles) if ok and family else []
-    for entry in targets:
-        slower, faster = (
-            (entry.style, entry.reference)
-            if entry.difference_ms > 0
-            else (entry.reference, entry.style)
-        )
-        start = time.perf_counter()
-        spec = OneTimeSpec(
-            arch=f"dense-{entry.depth}",
-            styles=(slower, faster),
-            seed=SEED,
-            settings=depth_settings(),
-            cycles=1,
-            data_dir=data_dir,
-            warmup_arch=WARMUP_ARCH,
-            profile=entry.measure,
-        )
-        result, error, _ = executor.call("profile", spec.to_json())
-        profiled.append(
-            {
-                **(result or {"styles": {}, "error": error}),
-                "slower": slower,
-                "faster": faster,
-                "arch": spec.arch,
-                "measure": entry.measure,
-                "wall_seconds": round(time.perf_counter() - start, 1),
-            }
-        )
-        echo(
-            f"profiled {entry.measure} at depth {entry.depth}: {slower} against {faster} "
-            f"in {profiled[-1]['wall_seconds']:.0f} s"
-        )
-    write_json(out / PROFILES_FILE, {"schema_version": SCHEMA_VERSION, "profiles": profiled})
     where = {"depths": [depth_of(a) for a in archs]} if family else {"archs": list(archs)}
     run = {
         **where,
@@ -168,7 +133,6 @@ def run_depth(
         "margin": margin,
         "cycles": cycles,
         "steady_rounds": steady_rounds,
-        "profiles": profiles,
         "environment": collect(),
     }
     write_json(out / DEPTH_RUN_FILE, {"schema_version": SCHEMA_VERSION, **run})

@@ -23,7 +23,6 @@ KINDS = (
     "run",
     "steady",
     "one_time",
-    "profile",
     "init",
     "probe",
     "device",
@@ -37,7 +36,7 @@ KINDS = (
 
 
 # jobs whose spec carries TrainSettings
-TRAINING_KINDS = ("run", "steady", "one_time", "profile", "programs")
+TRAINING_KINDS = ("run", "steady", "one_time", "programs")
 
 
 def job_backend(kind: str, job: str) -> str:
@@ -102,10 +101,6 @@ def main(argv: list[str]) -> int:
         from bench.worker.one_time import run_one_time
 
         result = run_one_time(OneTimeSpec.from_json(job)).to_dict()
-    elif kind == "profile":  # the depth study's: where a one-time step's extra time goes
-        from bench.worker.profile import run_profile
-
-        result = run_profile(OneTimeSpec.from_json(job))
     elif kind == "architectures":
         from bench.worker.precheck import check_architecture
 

@@ -27,11 +27,12 @@ from typing import NamedTuple
 import keras
 
 from bench.plan.settings import STEADY_BURST_SECONDS
-from bench.plan.specs import ONE_TIME_MEASURES, OneTimeSpec
+from bench.plan.specs import ONE_TIME_MEASURES, REBUILD_ONCE, OneTimeSpec
 from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import OneTimeRecord, one_time_spec_fields
 from bench.worker.counts import count_cycles, largest_differences
 from bench.worker.measure import JobClock, peak_rss_bytes, reset_peak_rss
+from bench.worker.rebuild_once import load_rebuilding_once
 from bench.worker.runner import (
     PREDICT_BATCH,
     compile_model,
@@ -43,6 +44,7 @@ from bench.worker.steady import time_models
 from mnist_models import build_model
 
 Builder = Callable[[], keras.Model]
+Loader = Callable[[Path], keras.Model]
 
 
 class Steps:
@@ -56,8 +58,10 @@ class Steps:
         batch,
         predict_batch,
         path: Path,
+        load: Loader | None = None,
     ):
         x, y = batch
+        load = load or keras.saving.load_model
         self.model: keras.Model | None = None
         self.calls = {
             "build": self._build(build),
@@ -65,7 +69,7 @@ class Steps:
             "first_train_step": lambda: self.model.train_on_batch(x, y),
             "first_predict": lambda: self.model.predict_on_batch(predict_batch),
             "save": lambda: self.model.save(path),
-            "load": lambda: keras.saving.load_model(path),
+            "load": lambda: load(path),
         }
 
     def _build(self, build: Builder) -> Callable[[], None]:
@@ -123,10 +127,11 @@ def time_cycles(
     predict_batch,
     orders: Sequence[Sequence[str]],
     warmup: Mapping[str, Builder] | None = None,
+    loaders: Mapping[str, Loader] | None = None,
 ) -> Cycles:
     """Runs a cycle per order (the first a warm-up, not recorded) over every builder; the
     warm-up builds `warmup`'s models where given (a small model pays the process's first costs
-    as well as a large one, in less time).
+    as well as a large one, in less time). A name in `loaders` loads its file with that.
 
     A measure that failed for a name in any cycle keeps no times for that name, and the steps
     after it (which need it) are marked as not reached.
@@ -144,13 +149,16 @@ def time_cycles(
     # cycles made.
     gc.collect()
     gc.freeze()
+
     with tempfile.TemporaryDirectory(prefix="bench-one-time-") as tmp:
         for cycle, order in enumerate(orders):
             keras.backend.clear_session()
             for name in order:
                 path = Path(tmp) / f"{name}-{cycle}.keras"
                 build = (warmup or builders)[name] if cycle == 0 else builders[name]
-                steps = Steps(build, compile_fn, batch, predict_batch, path)
+                steps = Steps(
+                    build, compile_fn, batch, predict_batch, path, (loaders or {}).get(name)
+                )
                 resident = reset_peak_rss()
                 timed, failed = one_cycle(steps)
                 if cycle > 0 and not failed:
@@ -195,6 +203,11 @@ def step_inputs(spec: OneTimeSpec, mnist: MnistData | None):
     )
 
 
+def model_style(name: str) -> str:
+    """The style a one-time name builds: `REBUILD_ONCE` is Sequential, loaded otherwise."""
+    return "sequential" if name == REBUILD_ONCE else name
+
+
 def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRecord:
     """Times what every style of `spec.arch` costs once, cycle by cycle, in this process."""
     clock = JobClock()
@@ -208,10 +221,13 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
         batch, predict_batch, compile_fn = step_inputs(spec, mnist)
 
         def builders(arch: str) -> dict[str, Builder]:
+            styles = {name: model_style(name) for name in spec.styles}
             return {
-                style: (lambda style=style: build_model(arch, style, seed=spec.seed))
-                for style in spec.styles
+                name: (lambda style=style: build_model(arch, style, seed=spec.seed))
+                for name, style in styles.items()
             }
+
+        loaders = {REBUILD_ONCE: load_rebuilding_once} if REBUILD_ONCE in spec.styles else {}
 
         found = time_cycles(
             builders(spec.arch),
@@ -220,11 +236,14 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
             predict_batch,
             orders,
             builders(spec.warmup_arch) if spec.warmup_arch else None,
+            loaders,
         )
         with tempfile.TemporaryDirectory(prefix="bench-counts-") as tmp:
             build = builders(spec.arch)
             python_calls, functions = count_cycles(
-                lambda name, path: Steps(build[name], compile_fn, batch, predict_batch, path),
+                lambda name, path: Steps(
+                    build[name], compile_fn, batch, predict_batch, path, loaders.get(name)
+                ),
                 [s for s in spec.styles if s not in found.failures],
                 batch,
                 predict_batch,
@@ -235,7 +254,7 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
             # the last cycle's models are compiled and have traced their steps: timing their
             # steady steps here costs no second compilation of a deep model
             calls, steady = time_models(
-                found.models,
+                {n: m for n, m in found.models.items() if n != REBUILD_ONCE},  # as Sequential
                 [batch],
                 predict_batch,
                 reference=spec.reference,

@@ -1,4 +1,4 @@
-"""The depth study's analysis on synthetic records: known slopes, crossings, hotspots come back."""
+"""The depth study's analysis on synthetic records: known slopes, crossings and calls come back."""
 
 import math
 import random
@@ -10,10 +10,10 @@ from bench.analysis.depth import (
     TOTAL,
     at_depth,
     crossing,
+    count_growth,
+    differing_functions,
     fit_depths,
     growth,
-    hotspots,
-    largest_differences,
 )
 from bench.plan.specs import ONE_TIME_MEASURES
 from bench.store.records import OneTimeRecord
@@ -127,26 +127,27 @@ def test_the_millisecond_interval_is_the_ratios_at_the_reference_time():
     assert low == pytest.approx(e.reference_ms * (e.ci95_low - 1))
     assert low < e.difference_ms < high
     assert e.verdict == "slower, beyond margin"
-    top = largest_differences(entries, 2)
-    assert all(t.depth == 128 for t in top) and len({t.measure for t in top}) == 2
 
 
-def test_hotspots_rank_functions_by_their_extra_self_time():
-    def functions(**self_s):
-        return {
-            "functions": {
-                name: {"ncalls": 1, "self_s": s, "cumulative_s": s} for name, s in self_s.items()
-            }
-        }
+def test_calls_grow_along_their_slope_and_the_deepest_differences_name_their_functions():
+    records = _records({"sequential": TIMES["sequential"], "steeper": TIMES["steeper"]})
+    for r in records:
+        d = int(r.arch.split("-")[1])
+        # Sequential's load rebuilds once per layer: d² calls; the other style's grow as d
+        calls = {"sequential": [100 * d * d], "steeper": [100 * d]}
+        r.python_calls.update({m: calls for m in ONE_TIME_MEASURES})
+        r.python_call_differences.update(
+            {m: {"steeper": [["rebuild", 0, d], ["call", d, d - 1]]} for m in ONE_TIME_MEASURES}
+        )
+    rows = count_growth(records)
+    load = _row(rows, "load", "sequential")
+    assert load["calls"][128] == [100 * 128**2, 100 * 128**2]
+    assert load["log_log"]["slope"] == pytest.approx(2.0)
+    assert _row(rows, "load", "steeper")["log_log"]["slope"] == pytest.approx(1.0)
+    assert {r["measure"] for r in rows} == set(ONE_TIME_MEASURES)  # no steady counts here
 
-    profile = {
-        "styles": {
-            "slow": functions(rebuild=3.0, common=1.0),
-            "fast": functions(common=1.1, build=0.2),
-        }
-    }
-    top = hotspots(profile, "slow", "fast", top=2)
-    assert [h["function"] for h in top] == ["rebuild", "common"]
-    assert top[0]["difference_s"] == pytest.approx(3.0)
-    assert top[0]["ncalls"] == [1, 0]
-    assert [h["function"] for h in hotspots(profile, "slow", "fast", within="b")] == ["build"]
+    differing = differing_functions(records)
+    assert {(d["depth"], d["style"]) for d in differing} == {(128, "steeper")}
+    assert differing[0]["calls"] == [12_800, 100 * 128**2]
+    assert differing[0]["functions"][0] == ["rebuild", 0, 128]
+    assert differing_functions(records, least=200.0) == []  # 128× apart: within 200

@@ -84,14 +84,12 @@ def test_the_upgrade_command_converts_then_report_reads_and_bad_input_exits_2(tm
     assert missing.stderr.count("\n") == 1 and "sweep.json is missing" in missing.stderr
 
 
-def test_upgrade_gives_a_depth_study_its_schema_and_wraps_its_profiles(tmp_path):
+def test_upgrade_gives_a_depth_study_its_schema(tmp_path):
     write_json(tmp_path / "run.json", {"margin": 10.0})
-    write_json(tmp_path / "profiles.json", [{"arch": "dense-64"}])
     with pytest.raises(RecordsFileError, match="python -m bench depth --report-only"):
         read_versioned(tmp_path / "run.json")
     assert upgrade_directory(tmp_path) == 11
     assert read_versioned(tmp_path / "run.json")["margin"] == 10.0
-    assert read_versioned(tmp_path / "profiles.json")["profiles"] == [{"arch": "dense-64"}]
     assert upgrade_directory(tmp_path) is None
 
 

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from bench.plan.specs import REBUILD_ONCE
 from bench.store.records import OneTimeRecord
 from tests.factories import run_bench
 
@@ -12,7 +13,7 @@ NAMES = ["sequential", "sequential_add", "functional", "subclassed"]
 
 
 @pytest.mark.mnist
-def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_chart(tmp_path):
+def test_the_depth_study_at_two_depths_writes_its_records_report_counts_and_chart(tmp_path):
     out = tmp_path / "depth"
     done = run_bench(
         "depth",
@@ -22,8 +23,6 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
         "2",
         "--steady-rounds",
         "2",
-        "--profiles",
-        "1",
         "--out",
         str(out),
         cwd=tmp_path,
@@ -33,7 +32,6 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
     prefixes = (
         "pre-check:",
         "depth ",
-        "profiled ",
         "At 3 layers",
         "The whole one-time start",
         "Per steady",
@@ -53,8 +51,15 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
     ]
     assert records[0].warmup_arch is None and records[1].warmup_arch == "dense-2"
     for r in records:
-        assert all(len(r.seconds["load"][n]) == 2 for n in NAMES)
+        assert r.styles == [*NAMES, REBUILD_ONCE]
+        assert all(len(r.seconds["load"][n]) == 2 for n in r.styles)
+        assert set(r.steady["train_step"]) == set(NAMES)  # rebuilt once, it is Sequential
         assert all(len(r.steady["train_step"][n]) == 2 for n in NAMES)
+        load = r.python_calls["load"]
+        # the patched load adds its layers without a rebuild each: fewer calls, and fewer
+        # rebuilds among the functions whose calls differ most
+        assert load[REBUILD_ONCE][0] < load["sequential"][0]
+        assert r.python_call_differences["load"][REBUILD_ONCE]
         files = r.footprint["keras_bytes"]
         # one model: the same weights saved, names and zip entries a few bytes apart
         assert files["sequential"] == pytest.approx(files["sequential_add"], rel=0.01)
@@ -64,13 +69,15 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_profile_and_cha
     )
 
     found = json.loads((out / "depth.json").read_text())
-    assert found["depths"] == [2, 3] and found["styles"] == NAMES
-    (profile,) = found["profiles"]
-    assert profile["error"] is None and profile["hotspots"], profile
-    assert {profile["slower"], profile["faster"]} <= set(NAMES)
+    assert found["depths"] == [2, 3] and found["styles"] == [*NAMES, REBUILD_ONCE]
+    assert {(r["measure"], r["style"]) for r in found["count_growth"]} >= {
+        ("load", REBUILD_ONCE),
+        ("build", "sequential_add"),
+    }
     readme = (out / "README.md").read_text()
     assert readme.startswith("# Does the style matter") and "At 3 layers" in readme
-    assert f"--depths 2,3 --one-time-cycles 2 --steady-rounds 2 --profiles 1 --out {out}" in readme
+    assert "## Python calls by depth" in readme and "| load | Sequential, rebuilt once |" in readme
+    assert f"--depths 2,3 --one-time-cycles 2 --steady-rounds 2 --out {out}" in readme
     assert (out / "depth.png").stat().st_size > 10_000
 
     # the report is rewritten from the records alone, to the same analysis
@@ -115,11 +122,9 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
     assert found["archs"] == ["mlp"] and found["reference"] == {"mlp": "sequential"}
     build = [e for e in found["entries"] if e["measure"] == "build"]
     assert {e["style"] for e in build} == {"sequential_add", "functional", "subclassed"}
-    assert json.loads((out / "profiles.json").read_text())["profiles"] == []
     readme = (out / "README.md").read_text()
     assert "| Sequential (list) | Sequential (add) |" in readme, readme
     assert f"--arch mlp --one-time-cycles 2 --steady-rounds 2 --out {out}`" in readme
-    assert "--profiles" not in readme
 
     again = run_bench("depth", "--report-only", "--out", str(out), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
