@@ -22,12 +22,13 @@ GROWTH = 0.001
 def count_entries(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
     """Per (backend, arch, style other than the reference, measure): the style's calls and the
     reference's (medians over every count), their ratio, whether every count of both was the
-    same, their ranges, and the functions whose calls differ most (from the first process)."""
+    same, their ranges, the functions whose calls differ most (from the first process), and the
+    most the differing calls can cost in ms (the largest of every process's bound)."""
     first: dict[tuple[str, str], OneTimeRecord] = {}
     for r in records:
         if r.status == "ok" and r.python_calls:
             first.setdefault((r.backend, r.arch), r)
-    counts = side_counts(records)
+    counts, bounds = side_counts(records), _bounds_ms(records)
     found = []
     for (backend, arch), record in first.items():
         reference = record.reference
@@ -52,6 +53,7 @@ def count_entries(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
                         "reference_range": [min(theirs), max(theirs)],
                         "counts": len(mine),
                         "functions": record.python_call_differences.get(measure, {}).get(style, []),
+                        "bound_ms": bounds.get((backend, arch, style, measure)),
                     }
                 )
     return found
@@ -82,6 +84,16 @@ def side_counts(records: list[OneTimeRecord]) -> dict[tuple[str, str, str, str],
         for measure, by_style in (r.python_calls if r.status == "ok" else {}).items():
             for style, values in by_style.items():
                 found[(r.backend, r.arch, style, measure)] += values
+    return found
+
+
+def _bounds_ms(records: list[OneTimeRecord]) -> dict[tuple[str, str, str, str], float]:
+    found: dict[tuple[str, str, str, str], float] = {}
+    for r in records:
+        for measure, by_style in (r.python_call_bound_seconds if r.status == "ok" else {}).items():
+            for style, seconds in by_style.items():
+                key = (r.backend, r.arch, style, measure)
+                found[key] = max(found.get(key, 0.0), 1000 * seconds)
     return found
 
 

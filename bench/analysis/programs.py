@@ -11,6 +11,8 @@ from bench.plan.backends import model_name
 from bench.plan.specs import PROGRAM_STEPS
 
 SAME_PROGRAM = "same program"  # a steady verdict proven, not timed: see `proven`
+SAME_WORK = "same work"  # a one-time verdict proven so
+PROOFS = (SAME_PROGRAM, SAME_WORK)
 STEP_OF = {"train_step": "train", "predict": "predict", "latency": "predict"}
 
 
@@ -53,37 +55,42 @@ def program_words(found: dict[str, Any]) -> str:
 
 
 def proven(entry: Verdict, programs: dict[str, Any], counts: list[dict[str, Any]]) -> bool:
-    """Whether a steady verdict is decided without timing: the style's step compiles to the
-    reference's program, and each Python function around it is called as often as the
-    reference's, exactly, in every count. Then the kernels are the same and so is the Python:
-    nothing is left for a call to differ by but what no count sees (memory layout, caches),
-    which the timing that still runs shows."""
+    """Whether a verdict is decided without timing: the style compiles to the reference's
+    programs (for a steady step, that step's), and the most its differing Python calls can cost
+    is inside the margin at the reference's time (without a bound: the same calls, exactly).
+    Then nothing is left for a difference beyond the margin but what no count sees (memory
+    layout, caches), which the timing that still runs shows."""
     found = (programs.get(entry.backend) or {}).get(entry.arch) or {}
-    step = STEP_OF.get(entry.measure)
-    if "steps" not in found or step is None or entry.style not in found["differences"]:
+    where = (found.get("differences") or {}).get(entry.style)
+    if "steps" not in found or where is None:
         return False
-    if found["differences"][entry.style].get(step):
+    steady = entry.phase == "steady"
+    if where.get(STEP_OF.get(entry.measure, "")) if steady else any(where.values()):
         return False
     key = (entry.backend, entry.arch, entry.style, entry.measure)
     count = next(
         (c for c in counts if (c["backend"], c["arch"], c["style"], c["measure"]) == key), None
     )
-    return (
-        bool(count)
-        and count["exact"]
-        and count["calls"] == count["reference_calls"]
-        and not count["functions"]
-    )
+    if not count:
+        return False
+    if count.get("bound_ms") is not None and entry.reference_ms:
+        return count["bound_ms"] <= entry.margin / 100 * entry.reference_ms
+    return count["exact"] and count["calls"] == count["reference_calls"] and not count["functions"]
 
 
 def with_proofs(
     entries: list[Verdict], programs: dict[str, Any], counts: list[dict[str, Any]]
 ) -> list[Verdict]:
-    """`entries` with each proven steady verdict said as `SAME_PROGRAM`, its timing's verdict
-    kept beside it."""
+    """`entries` with each proven verdict said as `SAME_PROGRAM` (a steady step) or `SAME_WORK`
+    (a one-time step), its timing's verdict kept beside it."""
     return [
-        dataclasses.replace(e, verdict=SAME_PROGRAM, direction=None, timing_verdict=e.verdict)
-        if e.phase == "steady" and proven(e, programs, counts)
+        dataclasses.replace(
+            e,
+            verdict=SAME_PROGRAM if e.phase == "steady" else SAME_WORK,
+            direction=None,
+            timing_verdict=e.verdict,
+        )
+        if proven(e, programs, counts)
         else e
         for e in entries
     ]
@@ -93,8 +100,8 @@ def proof_warnings(entries: list[Verdict]) -> list[str]:
     """A line per proven verdict whose timing found a difference beyond the margin: what the
     proof cannot see (memory layout, caches) may have, or the machine's noise did."""
     return [
-        f"{model_name(e.backend, e.arch)}/{e.style} {e.measure}: the same program and Python "
-        f"calls as {e.reference}, but timed {e.timing_verdict} ({e.estimate:.3f}×)"
+        f"{model_name(e.backend, e.arch)}/{e.style} {e.measure}: {e.verdict} as {e.reference} "
+        f"(proven by program and calls), but timed {e.timing_verdict} ({e.estimate:.3f}×)"
         for e in entries
-        if e.verdict == SAME_PROGRAM and verdict_kind(e.timing_verdict) == BEYOND
+        if e.verdict in PROOFS and verdict_kind(e.timing_verdict) == BEYOND
     ]

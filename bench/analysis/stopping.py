@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench.analysis.programs import PROOFS
+from bench.analysis.stats import Verdict
 from bench.analysis.summary import decided, share_of_aim
 from bench.plan.config import most_processes
 from bench.store.records import OneTimeRecord
@@ -50,17 +52,26 @@ class StoppingRule:
             processes >= self.min_processes and processes % self.block == 0
         )
 
+    def checks_at(self, processes: int) -> bool:
+        """Whether `processes` end a block: where verdicts that a proof decided may stop, their
+        timing a check of one block at least, before `min_processes`."""
+        return processes >= self.max_processes or (
+            processes >= self.block and processes % self.block == 0
+        )
 
-def stop_reason(
-    entries: Sequence[dict[str, Any]], processes: int, rule: StoppingRule
-) -> str | None:
+    def settles(self, entry: Verdict, processes: int) -> bool:
+        """Whether `entry` needs no more processes after `processes`."""
+        if self.decides_at(processes):
+            return decided(entry)
+        return self.checks_at(processes) and entry.verdict in PROOFS
+
+
+def stop_reason(entries: Sequence[Verdict], processes: int, rule: StoppingRule) -> str | None:
     """Why a phase whose `processes` gave `entries` (its paired entries) stops now, or None."""
-    settled = bool(entries) and all(map(decided, entries))
+    settled = bool(entries) and all(rule.settles(e, processes) for e in entries)
     if processes >= rule.max_processes:
         return DECIDED_ALL if settled else MAXIMUM
-    if rule.decides_at(processes) and settled:
-        return DECIDED_ALL
-    return None
+    return DECIDED_ALL if settled else None
 
 
 def stopping_summary(

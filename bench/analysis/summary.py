@@ -20,7 +20,7 @@ from bench.analysis.metrics import (
     STYLE_COMPARED,
     words_for,
 )
-from bench.analysis.programs import SAME_PROGRAM
+from bench.analysis.programs import PROOFS
 from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
@@ -247,6 +247,10 @@ def _paired_measure(
     processes = [{measure: r.ordered_seconds()[measure]} for r in records]
     logs = process_log_ratios(processes, first.reference)
     calls = [r.steps_per_burst[measure] for r in records]
+    per_call = {
+        style: [t / _calls(r, measure) for r in records for t in r.seconds[measure][style]]
+        for style in first.styles
+    }
     entries = [
         Verdict.of(
             c,
@@ -262,26 +266,40 @@ def _paired_measure(
             steps_per_burst=round(statistics.median(calls)),
             steps_per_burst_by_process=calls,
             instances=first.instances,
+            reference_ms=1000 * statistics.median(per_call[first.reference]),
+            difference_ms=1000 * statistics.median(_round_differences(records, measure, style)),
             **variance_components(logs[(measure, style)]),
         )
         for _, style, c in paired_comparisons(processes, first.reference, margin)
     ]
-    medians = []
-    for style in first.styles:
-        per_call = [
-            t / r.steps_per_burst[measure] for r in records for t in r.seconds[measure][style]
-        ]
-        medians.append(
-            {
-                "backend": backend,
-                "arch": arch,
-                "style": style,
-                "measure": measure,
-                "median_ms_per_call": 1000 * statistics.median(per_call),
-                "rounds": len(per_call),
-            }
-        )
+    medians = [
+        {
+            "backend": backend,
+            "arch": arch,
+            "style": style,
+            "measure": measure,
+            "median_ms_per_call": 1000 * statistics.median(times),
+            "rounds": len(times),
+        }
+        for style, times in per_call.items()
+    ]
     return entries, medians
+
+
+def _calls(record: SteadyRecord, measure: str) -> int:
+    """The calls a round's time of one style holds: a burst on each of its instances."""
+    return record.steps_per_burst[measure] * record.instances
+
+
+def _round_differences(records: list[SteadyRecord], measure: str, style: str) -> list[float]:
+    """A style's time per call less the reference's in the same round, over every round."""
+    return [
+        (mine - theirs) / _calls(r, measure)
+        for r in records
+        for mine, theirs in zip(
+            r.seconds[measure][style], r.seconds[measure][r.reference], strict=True
+        )
+    ]
 
 
 def half_width_percent(entry: Verdict) -> float:
@@ -297,7 +315,7 @@ def share_of_aim(entry: Verdict) -> float:
 
 
 TIMED_DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # a timing's verdicts a reader can act on
-DECIDED = (*TIMED_DECIDED, SAME_PROGRAM)  # and a proof's
+DECIDED = (*TIMED_DECIDED, *PROOFS)
 
 
 def decided(entry: Verdict) -> bool:

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Patch, Rectangle
 
 from bench.analysis.metrics import MEASURE_LABELS
-from bench.analysis.programs import SAME_PROGRAM
+from bench.analysis.programs import PROOFS
 from bench.plan.backends import model_name
 from bench.store.capabilities import NO, label_of, outcome_of
 from mnist_models import STYLES, reference_of
@@ -41,7 +41,7 @@ Cell = tuple[str, str]  # (text, colour key)
 
 def shade(verdict: str) -> str:
     """The colour key of a verdict's words."""
-    if verdict in ("equivalent", SAME_PROGRAM):
+    if verdict in ("equivalent", *PROOFS):
         return "same"
     for direction in ("faster", "slower"):
         if verdict.startswith(direction):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.metrics import MEASURE_LABELS
-from bench.analysis.programs import SAME_PROGRAM, program_words
+from bench.analysis.programs import SAME_PROGRAM, SAME_WORK, program_words
 from bench.analysis.stats import (
     BEYOND,
     EQUIVALENT,
@@ -38,8 +38,9 @@ COLUMNS = (
     ("load", "load"),
 )
 LEGEND = (
-    "same prog: one compiled program and the same Python calls, proven (its timing beside it "
-    "in summary.md); same: equivalent within the margin; slower <m / faster <m: a real "
+    "same prog / same work: one compiled program, and what the Python calls that differ can "
+    "cost inside the margin, proven (its timing beside it in summary.md); same: equivalent "
+    "within the margin; slower <m / faster <m: a real "
     "difference inside it; "
     "SLOWER / FASTER: beyond it; slower? / faster?: size unclear; unclear: the interval is "
     "too wide to say"
@@ -52,6 +53,7 @@ def short_verdict(entry: dict[str, Any]) -> str:
     short = {
         EQUIVALENT: "same",
         SAME_PROGRAM: "same prog",
+        SAME_WORK: "same work",
         WITHIN: f"{word} <m",
         BEYOND: word.upper(),
         UNCLEAR: f"{word}?",
@@ -135,7 +137,7 @@ def _milliseconds_line(verdicts: dict, backend: str, arch: str, reference: str) 
         found = [
             e
             for (b, a, _, m), e in verdicts.items()
-            if (b, a, m) == (backend, arch, measure) and e.reference_ms is not None
+            if (b, a, m) == (backend, arch, measure) and e.phase == "one_time"
         ]
         if found:
             others = ", ".join(f"{e.style} {e.difference_ms:+.0f}" for e in found)

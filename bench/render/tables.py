@@ -9,6 +9,7 @@ import pandas as pd
 from bench.analysis.counts import calls_text
 from bench.analysis.metrics import MEASURE_LABELS, METRICS
 from bench.analysis.programs import step_words
+from bench.analysis.stats import Verdict
 from bench.analysis.summary import half_width_percent
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
 from bench.plan.specs import PROGRAM_STEPS
@@ -22,6 +23,12 @@ def ms_pair(entry: dict) -> str | None:
     if entry.reference_ms is None:
         return None
     return f"{entry.reference_ms:.1f}, {entry.difference_ms:+.1f}"
+
+
+def verdict_text(entry: Verdict) -> str:
+    """A verdict, with the timing's beside a proof's."""
+    timed = entry.timing_verdict
+    return entry.verdict + (f" (timed: {timed})" if timed else "")
 
 
 def md(frame: pd.DataFrame) -> str:
@@ -102,7 +109,7 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
                 f"{e.estimate:.3f} {interval_text(e, units=False)}"
             ),
             "half-width": f"±{half_width_percent(e):.1f} %",
-            "verdict": e.verdict + (f" (timed: {e.timing_verdict})" if e.timing_verdict else ""),
+            "verdict": verdict_text(e),
             "processes × rounds, calls/burst": (
                 f"{e.processes} × {e.rounds // e.processes}, {e.steps_per_burst}"
             ),
@@ -151,7 +158,7 @@ def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
                 "measure": MEASURE_LABELS[e.measure].label,
                 "time ratio to reference [95 % CI]": ratio_text(e).replace("×", "", 1),
                 "half-width": "–" if e.ci95_low is None else f"±{half_width_percent(e):.1f} %",
-                "verdict": e.verdict,
+                "verdict": verdict_text(e),
                 "ms: reference, difference": ms_pair(e) or "–",
                 "processes × cycles": f"{e.processes} × {e.cycles // e.processes}",
             }

@@ -304,6 +304,8 @@ class OneTimeRecord(JsonRecord):
     # [function, its calls, the reference's]
     python_calls: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     python_call_differences: dict[str, dict[str, list[list]]] = field(default_factory=dict)
+    # [measure][style]: the most the calls that differ from the reference's can cost, seconds
+    python_call_bound_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
     predict_batch: int = 0
     device: str | None = None
     started_at: str | None = None

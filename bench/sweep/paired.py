@@ -24,7 +24,6 @@ from bench.analysis.stopping import (
     BUDGET,
     MAXIMUM,
     StoppingRule,
-    decided,
     median_cost,
     stop_reason,
 )
@@ -68,10 +67,11 @@ class Series:
         """The series' verdicts so far, as the report will give them."""
         if self.phase == STEADY:
             entries = paired_summary(self.ok(), config.time_margin)[0]
-            # the one-time phase, which counts the calls, has run before: a proof decides too
-            programs = (read_sweep(config.out) or {}).get("programs") or {}
-            return with_proofs(entries, programs, count_entries(read_one_time(config.out)))
-        return one_time_entries(self.ok(), config.one_time_margin)
+        else:
+            entries = one_time_entries(self.ok(), config.one_time_margin)
+        # the one-time phase, which counts the calls, runs first: a proof decides too
+        programs = (read_sweep(config.out) or {}).get("programs") or {}
+        return with_proofs(entries, programs, count_entries(read_one_time(config.out)))
 
     def measures(self, config: BenchConfig) -> tuple[str, ...]:
         """What the series' next steady process times: every measure at first; where the rule
@@ -82,10 +82,14 @@ class Series:
         if not ok:
             return STEADY_MEASURES
         timed = tuple(m for m in STEADY_MEASURES if m in ok[-1].seconds)
-        if not self.rule.decides_at(len(ok)):
+        if not self.rule.checks_at(len(ok)):
             return timed
         entries = self.entries(config)
-        return tuple(m for m in timed if not all(decided(e) for e in entries if e.measure == m))
+        return tuple(
+            m
+            for m in timed
+            if not all(self.rule.settles(e, len(ok)) for e in entries if e.measure == m)
+        )
 
 
 def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:
@@ -117,7 +121,7 @@ def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
                 done = [r for r in recorded if (r.backend, r.arch) == (backend, arch)]
                 mine.sort(key=lambda spec: spec.process)
                 s = Series(phase, backend, arch, mine, done, rule_for(config, arch, phase))
-                if s.records and s.rule.decides_at(len(s.ok())):  # --resume: enough already?
+                if s.records and s.rule.checks_at(len(s.ok())):  # --resume: enough already?
                     s.stopped = stop_reason(s.entries(config), len(s.ok()), s.rule)
                 found.append(s)
     return found
@@ -204,7 +208,7 @@ def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> N
         s.records.append(record)
         line = progress.paired_line if s.phase == STEADY else progress.one_time_line
         echo(f"    {line(record)}")
-        if s.rule.decides_at(len(s.ok())):
+        if s.rule.checks_at(len(s.ok())):
             s.stopped = stop_reason(s.entries(config), len(s.ok()), s.rule)
             if s.stopped is not None:
                 return

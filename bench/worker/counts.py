@@ -5,13 +5,18 @@ A count depends on the software (Python, Keras, the backend) and not on the mach
 after the warm-up and the timed cycles have paid every first-time cost, it is the same in every
 cycle and every process. Besides the one-time steps, one call of each steady path is counted:
 the train step, the predict batch and the single-image predict, each after a call that traced it.
+
+Where a style's calls differ from the reference's, `call_bounds` says the most those calls can
+cost: each function's difference in calls at its profiled time per call, summed. A function that
+dispatches compiled work is a builtin whose own time holds that work, so it is never bounded by
+a small function's time; the profiler slows Python, so the bound overstates the difference.
 """
 
 from __future__ import annotations
 
 import cProfile
 import pstats
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,9 @@ def counted(call: Callable[[], Any]) -> tuple[Any, pstats.Stats]:
     return result, pstats.Stats(profile)
 
 
+Profiled = dict[str, dict[str, dict[Any, tuple[int, float]]]]  # [measure][style][function]
+
+
 def count_cycles(
     steps_of: Callable[[str, Path], Any],
     names: Sequence[str],
@@ -41,14 +49,14 @@ def count_cycles(
     predict_batch,
     directory: Path,
     cycles: int = 1,
-) -> tuple[dict[str, dict[str, list[int]]], dict[str, dict[str, dict[str, int]]]]:
-    """Each style's calls per measure, one count per cycle, and per measure the calls of each
-    function in the last cycle (`{measure: {style: {function: calls}}}`).
+) -> tuple[dict[str, dict[str, list[int]]], Profiled]:
+    """Each style's calls per measure, one count per cycle, and per measure each function's
+    calls and own seconds in the last cycle, builtins included.
 
     `steps_of(name, path)` gives a style's `Steps`; a step that fails ends that style's cycle.
     """
     totals: dict[str, dict[str, list[int]]] = {m: {n: [] for n in names} for m in COUNTED}
-    functions: dict[str, dict[str, dict[str, int]]] = {m: {} for m in COUNTED}
+    functions: Profiled = {m: {} for m in COUNTED}
     for cycle in range(cycles):
         keras.backend.clear_session()
         for name in names:
@@ -75,29 +83,51 @@ def _steady_calls(model: keras.Model, batch, predict_batch) -> dict[str, Callabl
     }
 
 
-def _keep(totals, functions, measure: str, name: str, stats: pstats.Stats) -> None:
+def _keep(totals, functions: Profiled, measure: str, name: str, stats: pstats.Stats) -> None:
     totals[measure][name].append(stats.total_calls)
-    # Python functions only: a builtin's calls (isinstance, getattr) follow from theirs
     functions[measure][name] = {
-        f"{Path(file).name}:{line}({function})": calls
-        for (file, line, function), (_, calls, *_) in stats.stats.items()
-        if file != "~"
+        key: (calls, own) for key, (_, calls, own, *_) in stats.stats.items()
     }
 
 
-def largest_differences(
-    functions: Mapping[str, Mapping[str, Mapping[str, int]]], reference: str
-) -> dict[str, dict[str, list[list[Any]]]]:
-    """Per measure and style, the `DIFFERING` functions whose calls differ most from the
-    reference's, each as [function, the style's calls, the reference's]."""
+def _name(key: tuple[str, int, str]) -> str:
+    file, line, function = key
+    return f"{Path(file).name}:{line}({function})"
+
+
+def largest_differences(functions: Profiled, reference: str) -> dict[str, dict[str, list[list]]]:
+    """Per measure and style, the `DIFFERING` Python functions whose calls differ most from the
+    reference's, each as [function, the style's calls, the reference's]. Builtins are left out:
+    their calls (isinstance, getattr) follow from the Python functions'."""
     found: dict[str, dict[str, list[list[Any]]]] = {}
+    for measure, style, mine, theirs in _against_reference(functions, reference):
+        python = {key for key in {*mine, *theirs} if key[0] != "~"}
+        rows = sorted(
+            ([_name(k), mine.get(k, (0,))[0], theirs.get(k, (0,))[0]] for k in python),
+            key=lambda row: (-abs(row[1] - row[2]), row[0]),
+        )
+        found.setdefault(measure, {})[style] = [r for r in rows[:DIFFERING] if r[1] != r[2]]
+    return found
+
+
+def call_bounds(functions: Profiled, reference: str) -> dict[str, dict[str, float]]:
+    """Per measure and style, the most its calls that differ from the reference's can cost, in
+    seconds: each function's difference in calls at the larger of its two profiled times per
+    call, summed over every function, builtins included."""
+    found: dict[str, dict[str, float]] = {}
+    for measure, style, mine, theirs in _against_reference(functions, reference):
+        total = 0.0
+        for key in {*mine, *theirs}:
+            (a, own_a), (b, own_b) = mine.get(key, (0, 0.0)), theirs.get(key, (0, 0.0))
+            if a != b:
+                total += abs(a - b) * max(own_a / a if a else 0.0, own_b / b if b else 0.0)
+        found.setdefault(measure, {})[style] = total
+    return found
+
+
+def _against_reference(functions: Profiled, reference: str):
     for measure, by_style in functions.items():
         theirs = by_style.get(reference)
         for style, mine in by_style.items():
-            if style == reference or theirs is None:
-                continue
-            names = {*mine, *theirs}
-            gaps = sorted(names, key=lambda f: (-abs(mine.get(f, 0) - theirs.get(f, 0)), f))
-            rows = [[f, mine.get(f, 0), theirs.get(f, 0)] for f in gaps[:DIFFERING]]
-            found.setdefault(measure, {})[style] = [row for row in rows if row[1] != row[2]]
-    return found
+            if style != reference and theirs is not None:
+                yield measure, style, mine, theirs

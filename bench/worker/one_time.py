@@ -30,7 +30,7 @@ from bench.plan.settings import STEADY_BURST_SECONDS
 from bench.plan.specs import ONE_TIME_MEASURES, REBUILD_ONCE, OneTimeSpec
 from bench.store.mnist import MnistData, load_mnist, preprocess
 from bench.store.records import OneTimeRecord, one_time_spec_fields
-from bench.worker.counts import count_cycles, largest_differences
+from bench.worker.counts import call_bounds, count_cycles, largest_differences
 from bench.worker.measure import JobClock, peak_rss_bytes, reset_peak_rss
 from bench.worker.rebuild_once import load_rebuilding_once
 from bench.worker.runner import (
@@ -216,6 +216,7 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
     calls: dict[str, int] = {}
     python_calls: dict[str, dict[str, list[int]]] = {}
     differences: dict[str, dict[str, list[list]]] = {}
+    bounds: dict[str, dict[str, float]] = {}
     orders = spec.build_orders()
     try:
         batch, predict_batch, compile_fn = step_inputs(spec, mnist)
@@ -250,6 +251,7 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
                 Path(tmp),
             )
         differences = largest_differences(functions, spec.reference)
+        bounds = call_bounds(functions, spec.reference)
         if spec.steady_rounds and found.models:
             # the last cycle's models are compiled and have traced their steps: timing their
             # steady steps here costs no second compilation of a deep model
@@ -275,6 +277,7 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
         steady_calls=calls,
         python_calls=python_calls,
         python_call_differences=differences,
+        python_call_bound_seconds=bounds,
         predict_batch=PREDICT_BATCH,
         **clock.fields(device_name()),
     )

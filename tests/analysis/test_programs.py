@@ -3,7 +3,13 @@ it to the timing, and a timing that disagrees with a proof is said; between two 
 that grew and a program that changed are found exactly."""
 
 from bench.analysis.counts import count_changes, program_changes
-from bench.analysis.programs import SAME_PROGRAM, program_words, proof_warnings, with_proofs
+from bench.analysis.programs import (
+    SAME_PROGRAM,
+    SAME_WORK,
+    program_words,
+    proof_warnings,
+    with_proofs,
+)
 from bench.analysis.summary import decided
 from tests.factories import counted_record, verdict
 
@@ -23,8 +29,11 @@ PROGRAMS = {
 }
 
 
-def _count(measure="train_step", calls=2663, functions=(), exact=True, backend="tensorflow"):
+def _count(
+    measure="train_step", calls=2663, functions=(), exact=True, backend="tensorflow", bound=None
+):
     return {
+        "bound_ms": bound,
         "backend": backend,
         "arch": "cnn",
         "style": "functional",
@@ -42,6 +51,20 @@ def test_one_program_and_the_same_calls_decide_a_steady_verdict_and_keep_its_tim
     assert (proven.verdict, proven.timing_verdict) == (SAME_PROGRAM, "inconclusive")
     assert decided(proven) and not decided(timed)
     assert proof_warnings([proven]) == []
+
+
+def test_calls_that_differ_decide_only_where_what_they_can_cost_is_inside_the_margin():
+    timed = verdict(verdict="inconclusive", reference_ms=11.0)  # ±3 % of 11 ms: 0.33 ms
+    fewer = _count(calls=2645, functions=[["f", 0, 18]], bound=0.05)  # 18 calls, 0.05 ms
+    (proven,) = with_proofs([timed], PROGRAMS, [fewer])
+    assert proven.verdict == SAME_PROGRAM
+    dispatch = _count(calls=2664, functions=[["execute", 1, 0]], bound=4.0)  # compiled work
+    assert with_proofs([timed], PROGRAMS, [dispatch]) == [timed]
+    # a one-time step: both programs the same and its calls' cost inside ±10 % of its time
+    compile_ = verdict(phase="one_time", measure="compile", margin=10.0, reference_ms=4.0)
+    (work,) = with_proofs([compile_], PROGRAMS, [_count(measure="compile", bound=0.1)])
+    assert (work.verdict, work.timing_verdict) == (SAME_WORK, "equivalent")
+    assert with_proofs([compile_], PROGRAMS, [_count(measure="compile", bound=0.5)]) == [compile_]
 
 
 def test_anything_short_of_a_proof_leaves_the_verdict_to_the_timing():
@@ -64,7 +87,7 @@ def test_a_timing_beyond_the_margin_against_a_proof_is_a_warning():
     beyond = verdict(verdict="slower, beyond margin", direction="higher", estimate=1.2)
     (proven,) = with_proofs([beyond], PROGRAMS, [_count()])
     (warning,) = proof_warnings([proven])
-    assert "the same program and Python calls as sequential, but timed slower" in warning
+    assert "same program as sequential (proven by program and calls), but timed slower" in warning
 
 
 def test_a_program_comparison_reads_as_one_line():

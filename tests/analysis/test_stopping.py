@@ -15,6 +15,7 @@ from bench.analysis.stopping import (
     stop_reason,
     stopping_summary,
 )
+from bench.analysis.programs import SAME_PROGRAM
 from bench.analysis.summary import decided, undecided_reason
 from bench.plan.config import make_config
 from bench.plan.specs import STEADY_MEASURES
@@ -56,6 +57,15 @@ def test_a_phase_stops_when_every_verdict_is_decided_and_not_before():
     assert stop_reason(open_, 30, rule) == MAXIMUM
     assert stop_reason([entry(verdict="inconclusive")], 6, rule) is None
     assert [decided(e) for e in open_] == [True, True, True, False]
+
+
+def test_a_proven_verdict_stops_after_one_block_of_timing_and_a_timed_one_waits():
+    rule = StoppingRule(min_processes=9, max_processes=30, block=3)
+    proven = [entry(verdict=SAME_PROGRAM), entry("predict", verdict=SAME_PROGRAM)]
+    timed = [*proven, entry("latency", verdict="equivalent")]
+    assert [n for n in range(1, 10) if stop_reason(proven, n, rule)] == [3, 6, 9]
+    assert [n for n in range(1, 10) if stop_reason(timed, n, rule)] == [9]
+    assert rule.settles(proven[0], 3) and not rule.settles(timed[-1], 3)
 
 
 def test_an_undecided_verdict_says_why_in_numbers():

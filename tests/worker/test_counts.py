@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.analysis.counts import calls_text, count_entries
-from bench.worker.counts import largest_differences
+from bench.worker.counts import call_bounds, largest_differences
 from tests.factories import counted_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,10 +58,37 @@ def test_the_stable_counts_are_identical_across_processes_with_other_hash_seeds(
     assert build["subclassed"][0] < build["sequential"][0]
 
 
+def _functions(**calls_and_seconds):
+    """A profile: {(file, line, name): (calls, own seconds)}; a name starting "builtin" is one."""
+    return {
+        ("~" if name.startswith("builtin") else "/k/m.py", 1, name): value
+        for name, value in calls_and_seconds.items()
+    }
+
+
 def test_the_functions_that_differ_most_are_named_with_both_counts():
-    functions = {"build": {"sequential": {"a": 10, "b": 5, "c": 1}, "functional": {"a": 4, "c": 1}}}
+    functions = {
+        "build": {
+            "sequential": _functions(a=(10, 1.0), b=(5, 1.0), c=(1, 1.0), builtin_x=(9, 1.0)),
+            "functional": _functions(a=(4, 1.0), c=(1, 1.0)),
+        }
+    }
     found = largest_differences(functions, "sequential")
-    assert found == {"build": {"functional": [["a", 4, 10], ["b", 0, 5]]}}
+    assert found == {"build": {"functional": [["m.py:1(a)", 4, 10], ["m.py:1(b)", 0, 5]]}}
+
+
+def test_a_bound_prices_each_differing_call_at_its_functions_own_time_per_call():
+    functions = {
+        "train_step": {
+            "sequential": _functions(small=(20, 20e-6), builtin_execute=(2, 0.02), same=(5, 1.0)),
+            # 2 calls fewer of a 1 µs function; one more dispatch of compiled work (10 ms each)
+            "subclassed": _functions(small=(18, 36e-6), builtin_execute=(3, 0.03), same=(5, 2.0)),
+            "functional": _functions(small=(20, 20e-6), builtin_execute=(2, 0.02), same=(5, 1.0)),
+        }
+    }
+    bounds = call_bounds(functions, "sequential")["train_step"]
+    assert bounds["subclassed"] == pytest.approx(2 * 2e-6 + 1 * 0.01)
+    assert bounds["functional"] == 0.0  # equal calls: nothing to bound, whatever the times
 
 
 def _record(calls, style_calls, process=0):
