@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.analysis.capabilities import LOST, changed_checks
+from bench.analysis.counts import count_changes
 from bench.analysis.stats import (
     BEYOND,
     CONFIDENCE,
@@ -27,6 +28,7 @@ from bench.analysis.stats import (
     verdict_kind,
 )
 from bench.analysis.summary import decided
+from bench.plan.ab import SIDES
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES
 from bench.store.capabilities import PREVIOUS_INSTALL, YES, label_of, outcome_of
@@ -82,8 +84,8 @@ def _margin(measure: str, time_margin: float, one_time_margin: float) -> float:
 def ab_entries(
     records: Sequence[tuple[str, int, OneTimeRecord]], time_margin: float, one_time_margin: float
 ) -> list[Verdict]:
-    """NEW over BASE for every (measure, style) both sides timed in every pair, in the
-    comparison shape every report uses, with `phase`, `style` and both sides' medians in ms."""
+    """NEW over BASE for every (measure, style) both sides timed, in the comparison shape every
+    report uses, with `phase`, `style` and both sides' medians in ms."""
     return pair_entries(pairs_of(records), time_margin, one_time_margin)
 
 
@@ -99,21 +101,22 @@ def pair_entries(
     time_margin: float,
     one_time_margin: float,
 ) -> list[Verdict]:
-    """`ab_entries` from (BASE's values, NEW's values) per pair, as `pairs_of` gives them."""
-    if not pairs:
-        return []
-    keys = common_keys(pairs)
+    """`ab_entries` from (BASE's values, NEW's values) per pair, as `pairs_of` gives them, each
+    (measure, style) over the pairs whose two sides timed it."""
+    keys = dict.fromkeys(k for base, new in pairs for k in base if k in new)
     entries = []
     for measure, style in sorted(keys, key=_in_order):
-        logs = [math.log(new[measure, style] / base[measure, style]) for base, new in pairs]
+        # over the pairs that timed it: later pairs time only what is still undecided
+        timed = [(b, n) for b, n in pairs if (measure, style) in b and (measure, style) in n]
+        logs = [math.log(new[measure, style] / base[measure, style]) for base, new in timed]
         found = compare_log_ratios(measure, logs, _margin(measure, time_margin, one_time_margin))
         entries.append(
             Verdict.of(
                 found,
                 phase=PHASE_OF[measure],
                 style=style,
-                base_ms=1000 * statistics.median(base[measure, style] for base, _ in pairs),
-                new_ms=1000 * statistics.median(new[measure, style] for _, new in pairs),
+                base_ms=1000 * statistics.median(base[measure, style] for base, _ in timed),
+                new_ms=1000 * statistics.median(new[measure, style] for _, new in timed),
             )
         )
     return entries
@@ -275,6 +278,20 @@ def _excludes_one(entry: Verdict, family: int) -> bool:
 def all_decided(entries: Sequence[Verdict]) -> bool:
     """Whether every NEW-over-BASE verdict is decided (the sweep's stopping rule)."""
     return bool(entries) and all(map(decided, entries))
+
+
+def undecided_measures(
+    entries: Sequence[Verdict], records: Sequence[tuple[str, int, OneTimeRecord]]
+) -> tuple[str, ...]:
+    """The measures a later pair still times: those with a verdict undecided, less those whose
+    Python calls grew (a regression found exactly, whatever the timing says)."""
+    grown = {
+        c["measure"]
+        for c in count_changes(*([r for s, _, r in records if s == side] for side in SIDES))
+        if c["regression"]
+    }
+    open_ = {e.measure for e in entries if not decided(e)} - grown
+    return tuple(m for m in (*ONE_TIME_MEASURES, *STEADY_MEASURES) if m in open_)
 
 
 def gate_fails(found: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.plan import shared
 from bench.plan.settings import ConfigError, TrainSettings, setting, validate
-from bench.plan.specs import STEADY_MEASURES, OneTimeSpec, RunSpec
+from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES, OneTimeSpec, RunSpec
 from bench.plan.values import check_archs, known, names, parse_seeds, show_seeds
 from mnist_models import STYLES, reference_of
 
@@ -117,19 +117,24 @@ class AbConfig:
     def side(self, name: str) -> Side:
         return self.base if name == "base" else self.new
 
-    def spec(self, pair: int) -> OneTimeSpec:
+    def spec(
+        self, pair: int, measures: tuple[str, ...] = (*ONE_TIME_MEASURES, *STEADY_MEASURES)
+    ) -> OneTimeSpec:
         """The job of both processes of pair number `pair`: the same builds in the same
-        orders on either side."""
+        orders on either side, timing `measures` (those still undecided). Without a one-time
+        measure, one cycle builds the models the steady rounds time."""
+        steady = tuple(m for m in STEADY_MEASURES if m in measures)
+        once = any(m in measures for m in ONE_TIME_MEASURES)
         return OneTimeSpec(
             self.arch,
             self.styles,
             1,
             self.settings,
-            self.one_time_cycles,
+            self.one_time_cycles if once else 1,
             process=pair,
             data_dir=self.data_dir,
-            steady_rounds=self.steady_rounds,
-            steady_measures=STEADY_MEASURES,
+            steady_rounds=self.steady_rounds if steady else 0,
+            steady_measures=steady or STEADY_MEASURES,
         )
 
     def accuracy_spec(self, index: int) -> RunSpec:

@@ -19,9 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.ab import ab_entries, all_decided
+from bench.analysis.ab import ab_entries, undecided_measures
 from bench.plan.ab import SIDES, AbConfig, Side, pair_order
 from bench.plan.settings import ConfigError
+from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES
 from bench.store.ab import RECORDS, AbRun
 from bench.store.files import append_line
 from bench.sweep import jobs
@@ -165,6 +166,7 @@ def _pairs(
 ) -> None:
     config = run.config
     costs: list[float] = []
+    measures = (*ONE_TIME_MEASURES, *STEADY_MEASURES)
     for pair in range(config.max_processes):
         spent = time.perf_counter() - started
         if config.budget is not None and costs and spent + 2 * max(costs) > config.budget:
@@ -173,7 +175,7 @@ def _pairs(
         for name in pair_order(pair):
             echo(f"pair {pair + 1}/{config.max_processes}, {name.upper()} …")
             began = time.perf_counter()
-            record = jobs.run_one_time_in_worker(config.spec(pair), executors[name])
+            record = jobs.run_one_time_in_worker(config.spec(pair, measures), executors[name])
             costs.append(time.perf_counter() - began)
             run.records.append((name, pair, record))
             append_line(
@@ -185,9 +187,13 @@ def _pairs(
         done = pair + 1
         if done >= config.min_processes and done % 2 == 0:
             entries = ab_entries(run.records, config.time_margin, config.one_time_margin)
-            if all_decided(entries):
+            still = undecided_measures(entries, run.records)
+            if not still:
                 run.stopped = "verdicts decided"
                 break
+            if still != measures:
+                echo(f"from pair {done + 1}, timing only what is undecided: {', '.join(still)}")
+            measures = still
     run.stopped = run.stopped or "its most pairs"
 
 

@@ -4,6 +4,7 @@ ABBA order."""
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,15 +20,19 @@ from bench.analysis.ab import (
     regressions,
     smallest_detectable,
     style_effects,
+    undecided_measures,
 )
-from bench.plan.ab import pair_order, parse_env
+from bench.plan.ab import AbConfig, Side, pair_order, parse_env
 from bench.plan.settings import ConfigError
 from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES
 from bench.store.capabilities import DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, YES, entry
+from tests import factories
 from tests.factories import AB_STYLES as STYLES
 from tests.factories import ab_process as process
 from tests.factories import ab_run as run
 from tests.factories import record, verdict
+
+BASE = Side("base", "python")
 
 
 def by_key(entries):
@@ -74,6 +79,32 @@ def test_the_same_install_on_both_sides_is_equivalent_and_passes_the_gate():
     assert len(entries) == 18
     assert all_decided(entries)
     assert regressions(entries) == []
+
+
+def test_later_pairs_time_only_what_is_undecided_and_each_verdict_uses_the_pairs_that_timed_it():
+    records = run(8, {"train_step": 1.01}, noise=0.03)
+    entries = ab_entries(records[:8], 3.0, 10.0)
+    still = undecided_measures(entries, records[:8])
+    assert "train_step" in still and "build" not in still  # 1 % of 3 %: near the margin
+    later = [  # pairs 4 to 7 time the train step only
+        (
+            side,
+            pair,
+            dataclasses.replace(r, seconds={}, steady={"train_step": r.steady["train_step"]}),
+        )
+        for side, pair, r in records[8:]
+    ]
+    found = by_key(ab_entries(records[:8] + later, 3.0, 10.0))
+    assert (found["train_step", "sequential"].n, found["build", "sequential"].n) == (8, 4)
+    spec = AbConfig(BASE, BASE, factories.SETTINGS, Path("out")).spec(5, ("train_step",))
+    assert (spec.cycles, spec.steady_rounds, spec.steady_measures) == (1, 10, ("train_step",))
+    # NEW makes one call more: a regression found exactly, whatever its timing
+    grown = [
+        (side, pair, dataclasses.replace(r, python_calls={"train_step": {"sequential": [calls]}}))
+        for side, pair, r in records[:8]
+        for calls in [11 if side == "new" else 10]
+    ]
+    assert "train_step" not in undecided_measures(entries, grown)
 
 
 def test_a_slowdown_of_every_style_alike_leaves_the_style_effects_at_one():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.analysis.programs import SAME_PROGRAM
 from bench.analysis.stopping import (
     BUDGET,
     DECIDED_ALL,
@@ -15,7 +16,6 @@ from bench.analysis.stopping import (
     stop_reason,
     stopping_summary,
 )
-from bench.analysis.programs import SAME_PROGRAM
 from bench.analysis.summary import decided, undecided_reason
 from bench.plan.config import make_config
 from bench.plan.specs import STEADY_MEASURES
