@@ -1,12 +1,6 @@
 """An upgrade judged in pairs: NEW over BASE per style and measure, from pairs of processes.
 
-Each process gives one value per (measure, style): the median of its cycles for a one-time
-cost, the median per call of its rounds for a steady one, in seconds. A pair gives the log of
-NEW's value over BASE's; the estimate is the geometric mean over pairs with its Student-t
-interval over pairs, judged by the project's one rule (`bench.analysis.stats`) against the
-steady or the one-time margin. A style's own effect, and whether the upgrade changed it, is
-the ratio of ratios: (NEW style / NEW reference) over (BASE style / BASE reference).
-Accuracy is NEW − BASE in points, paired by seed; a capability is compared check by check.
+The method is docs/compare.md's ("An upgrade judged in pairs").
 """
 
 from __future__ import annotations

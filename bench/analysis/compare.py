@@ -1,14 +1,7 @@
 """What changed between two sweeps (`python -m bench compare BASE NEW`), with intervals and
 verdicts; `bench.render.compare` writes it down.
 
-Reads each directory's raw records (never trains, and never reads a report). Runs are matched
-on (backend, arch, style); each metric is compared only where the settings it depends on are
-equal, and the settings that differ are listed first. Times of two sweeps are different runs even
-for one seed, so they compare unpaired (Welch), as ratios of geometric means. Accuracy compares
-paired by seed where both sweeps ran the same seeds under op determinism on the same data and
-settings (each seed's accuracy is then a function of the code alone), else unpaired. Each
-style's effect (its paired ratio to the reference) compares as a ratio of ratios over the two
-sweeps' processes. All under the verdict rules of docs/methodology.md.
+Reads each directory's raw records, never a report; docs/compare.md gives the method.
 """
 
 from __future__ import annotations

@@ -1,22 +1,7 @@
 """When a paired phase has measured enough: the stopping rule, and its error rates.
 
-The rule, per backend × architecture × phase (steady or one-time), written once here and in
-docs/methodology.md ("When the paired phases stop"):
-- Processes run in blocks of one Latin square (as many processes as styles, each style built
-  first once per block), so that the build-order effect cancels at every point where the phase
-  may stop.
-- After each block, once at least `min_processes` have run, a measure stops when every style's
-  verdict on it is decided (`bench.analysis.summary.decided`: equivalent, or slower/faster
-  within or beyond the margin): later processes of a steady phase no longer time it. The
-  phase stops once every measure has; the measures of a one-time phase, steps of one
-  sequence, stop together.
-- Otherwise it stops at `max_processes`, the fallback, where what is undecided stays so and
-  says why (`undecided_reason`), or earlier when the sweep's budget cannot pay for the next
-  process.
-
-Stopping on the verdict is optional stopping: `lab/stopping.py` measures its error rates and
-coverage on recorded processes moved to known truths (tests/lab/test_stopping.py holds them
-to the bounds of docs/methodology.md).
+The rule and its error rates are docs/methodology.md's ("When the paired phases stop"); a
+proven verdict (`bench.analysis.programs`) may stop after one block, before `min_processes`.
 """
 
 from __future__ import annotations

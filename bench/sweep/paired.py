@@ -1,13 +1,8 @@
 """The paired phases, run adaptively: the steady calls and the one-time costs of every
 architecture, process by process, each until its intervals meet their aims.
 
-Each backend × architecture × phase is a series. The series take turns a block at a time (one
-Latin square of build orders: as many processes as styles); after each block a series stops
-when `bench.analysis.stopping.stop_reason` says so, or when the sweep's `--budget` cannot pay
-for its next process. A steady series stops each measure on its own: the blocks after the one
-where a measure's intervals all met their aims no longer time it (`Series.measures`); the
-one-time measures are steps of one sequence, so they stop together. Every process is recorded
-as it ends, so a `--resume` continues a series from what its directory holds.
+The series take turns a block at a time (one Latin square of build orders);
+`bench.analysis.stopping` says when each stops, and docs/methodology.md why.
 """
 
 from __future__ import annotations

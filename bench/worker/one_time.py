@@ -1,18 +1,7 @@
 """The one-time phase: what each style costs once per model, timed in pairs within a process.
 
-In every cycle each style is built afresh from one seed, compiled, trained one step, asked one
-prediction, saved to a `.keras` file and loaded back, in an order balanced over cycles and
-processes. Ratios to the reference style are taken within a cycle, so a slow spell of the
-machine falls on every style of the cycle alike. Runs inside a worker process.
-
-What may carry from cycle to cycle inside a process, and why it is allowed to:
-- `keras.backend.clear_session()` starts every cycle: Keras' global state, layer name counters
-  and, on TensorFlow, the default graph and its function caches go; each build is a first.
-- A warm-up cycle, not recorded, pays what a process pays once whatever the style (lazy
-  imports, the framework's first kernels, the allocator's first pages), so that no style's
-  first cycle carries it. The framework's memory stays allocated between cycles, as it would
-  in any program that builds a second model; the drift test on cycle index (the report's
-  "one-time drift") checks that later cycles behave like earlier ones.
+Ratios to the reference are taken within a cycle; what may carry from cycle to cycle inside a
+process, and why, is docs/methodology.md's ("One-time costs"). Runs inside a worker process.
 """
 
 from __future__ import annotations
