@@ -22,14 +22,28 @@ from typing import Any
 
 import numpy as np
 
-from bench.analysis.ab import all_decided, common_keys, pair_entries, pairs_of, regressions
-from bench.analysis.stats import BEYOND, verdict_kind
+from bench.analysis.ab import pair_entries, pairs_of, regressions
+from bench.analysis.stats import BEYOND, Verdict, verdict_kind
+from bench.analysis.summary import decided
 from bench.store.ab import RECORDS, read_records
 from bench.store.files import read_json, write_atomic
 
 Values = dict[tuple[str, str], float]
 # the issue's goals: 5 % on the training step, 10 % on build and load, within 10 minutes
 PLANTED = {"train_step": 1.05, "build": 1.10, "load": 1.10}
+
+
+def common_keys(
+    pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]],
+) -> list[tuple[str, str]]:
+    """The (measure, style)s that both sides timed in every pair, in the first pair's order."""
+    return [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
+
+
+def all_decided(entries: Sequence[Verdict]) -> bool:
+    """Whether every NEW-over-BASE verdict is decided (`ab`'s stopping rule, before it
+    stopped timing decided measures)."""
+    return bool(entries) and all(map(decided, entries))
 
 
 def moved_pairs(directory: Path) -> list[tuple[Values, Values]]:

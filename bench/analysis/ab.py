@@ -83,13 +83,6 @@ def ab_entries(
     return pair_entries(pairs_of(records), time_margin, one_time_margin)
 
 
-def common_keys(
-    pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]],
-) -> list[tuple[str, str]]:
-    """The (measure, style)s that both sides timed in every pair, in the first pair's order."""
-    return [k for k in pairs[0][0] if all(k in base and k in new for base, new in pairs)]
-
-
 def pair_entries(
     pairs: Sequence[tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]],
     time_margin: float,
@@ -267,11 +260,6 @@ def _excludes_one(entry: Verdict, family: int) -> bool:
     df = entry.n - 1
     widen = t_quantile(1 - (1 - CONFIDENCE) / family, df) / t_quantile(CONFIDENCE, df)
     return centre - (centre - low) * widen > 0
-
-
-def all_decided(entries: Sequence[Verdict]) -> bool:
-    """Whether every NEW-over-BASE verdict is decided (the sweep's stopping rule)."""
-    return bool(entries) and all(map(decided, entries))
 
 
 def undecided_measures(

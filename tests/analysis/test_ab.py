@@ -13,7 +13,6 @@ from bench.analysis.ab import (
     ab_entries,
     accuracy_dropped,
     accuracy_entry,
-    all_decided,
     capability_changes,
     gate_fails,
     process_values,
@@ -22,6 +21,7 @@ from bench.analysis.ab import (
     style_effects,
     undecided_measures,
 )
+from bench.analysis.summary import decided
 from bench.plan.ab import AbConfig, Side, pair_order, parse_env
 from bench.plan.settings import ConfigError
 from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES
@@ -77,7 +77,7 @@ def test_a_one_time_cost_is_judged_against_the_one_time_margin():
 def test_the_same_install_on_both_sides_is_equivalent_and_passes_the_gate():
     entries = ab_entries(run(8, {}, seed=3, noise=0.01), 3.0, 10.0)
     assert len(entries) == 18
-    assert all_decided(entries)
+    assert all(map(decided, entries))
     assert regressions(entries) == []
 
 
