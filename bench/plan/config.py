@@ -238,12 +238,12 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         one_time_cycles=0,
         capabilities=False,
     ),
-    # An answer in five minutes on any machine (README "Quick start" has the measured time and
-    # what it answers). The styles train to bitwise the same weights, so one seed of whole runs
-    # on a tenth of the data shows accuracy and identity; the rest of the five minutes goes to
-    # the paired phases, a Latin square of processes at a time, each until its aims are met:
-    # a fast machine gets more processes, and so more verdicts, than a slow one. No capability
-    # checks (one more framework start-up).
+    # Every CNN verdict in three minutes on a quiet fast machine (docs/methodology.md, "What the
+    # default run answers"). The styles train to bitwise the same weights, so one seed of whole
+    # runs on a tenth of the data shows accuracy and identity; then the paired phases, a Latin
+    # square of processes at a time. Proofs (one program, the calls' cost inside the margin)
+    # decide the steady steps and most one-time steps after one block; time decides the rest.
+    # No capability checks (one more framework start-up).
     "quick": dict(
         archs=("cnn",),
         seeds=(1,),
@@ -255,10 +255,9 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # as in the full profile, three Latin squares before a steady phase may stop on its
         # aims: stopping from 3 or 6 covers under 93 % in the coverage simulation
         min_processes=9,
-        # one block: it decides build and load (3 processes do); compile and save sit near
-        # the margin's edge, 24 to 36 processes away, so the rest of the budget goes to the
-        # steady phase (docs/methodology.md, "What the default's five minutes answer")
-        one_time_processes=3,
+        # one block decides build, load and (one program, few calls) compile and the first
+        # steps; a second, where the budget allows, gives save's noisier cycles a chance
+        one_time_processes=6,
         one_time_cycles=3,
         # a backend's: the report, and the noise in a block's cost, in the 15 s left
         budget=285.0,
