@@ -101,14 +101,15 @@ def count_changes(base: list[OneTimeRecord], new: list[OneTimeRecord]) -> list[d
     """Every count that changed between BASE and NEW: NEW's range outside BASE's (an A/A gives
     none). A regression is one that grew: past BASE's count at all where both sides counted
     exactly (work that was exact has no noise to hide in), past `GROWTH` of it where they
-    varied."""
+    varied or counted once."""
     before, after = side_counts(base), side_counts(new)
     found = []
     for key in sorted(set(before) & set(after)):
         was, now = before[key], after[key]
         if min(now) <= max(was) and max(now) >= min(was):
             continue
-        exact = len(set(was)) == 1 and len(set(now)) == 1
+        # exact where each side counted at least twice, always alike: one count proves nothing
+        exact = all(len(side) > 1 and len(set(side)) == 1 for side in (was, now))
         grew = min(now) > max(was) * (1 if exact else 1 + GROWTH)
         found.append(
             dict(zip(("backend", "arch", "style", "measure"), key, strict=True))

@@ -296,8 +296,10 @@ def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[s
         "95 % interval over cycles, never narrower than the processes' spread gives; the margin "
         f'is ±{margin:g} %, for a cost paid once per model (docs/methodology.md, "One-time '
         "costs\"). Beside it, in ms: the reference's median time and the style's median "
-        "difference from it in the same cycle, what the ratio costs at this model's size.\n",
-        md(one_time_table(entries)) if entries else "",
+        "difference from it in the same cycle, what the ratio costs at this model's size; and its "
+        "Python calls' ratio to the reference's, marked \"the other way\" where they point "
+        "against a decided time.\n",
+        md(one_time_table(entries, results.get("python_calls"))) if entries else "",
     ]
     counts = results.get("python_calls") or []
     if counts:

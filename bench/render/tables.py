@@ -146,9 +146,13 @@ def stopping_table(stopping: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
+def one_time_table(
+    entries: list[Verdict], counts: list[dict[str, Any]] | None = None
+) -> pd.DataFrame:
     """One row per (arch, style, one-time measure): the ratio to the reference and its verdict,
-    with the reference's median milliseconds and the style's median difference beside it."""
+    with the reference's median milliseconds and the style's median difference beside it, and
+    the calls' ratio, marked where it points the other way from a decided time."""
+    ratios = {(c["backend"], c["arch"], c["style"], c["measure"]): c["ratio"] for c in counts or []}
     return pd.DataFrame(
         [
             {
@@ -160,11 +164,23 @@ def one_time_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
                 "half-width": "–" if e.ci95_low is None else f"±{half_width_percent(e):.1f} %",
                 "verdict": verdict_text(e),
                 "ms: reference, difference": ms_pair(e) or "–",
+                "calls ×": calls_cell(e, ratios.get((e.backend, e.arch, e.style, e.measure))),
                 "processes × cycles": f"{e.processes} × {e.cycles // e.processes}",
             }
             for e in entries
         ]
     )
+
+
+def calls_cell(entry: Verdict, ratio: float | None) -> str:
+    """The calls' ratio to the reference's, said to disagree where a decided time points the
+    other way by more than 1 %."""
+    if ratio is None:
+        return "–"
+    time_way = {"higher": 1, "lower": -1}.get(entry.direction or "", 0)
+    calls_way = 1 if ratio > 1.01 else -1 if ratio < 0.99 else 0
+    disagree = time_way and calls_way and time_way != calls_way
+    return f"{ratio:.2f}" + (" (the other way)" if disagree else "")
 
 
 def drift_table(drift: list[dict[str, Any]]) -> pd.DataFrame:

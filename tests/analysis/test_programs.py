@@ -97,8 +97,8 @@ def test_a_program_comparison_reads_as_one_line():
     assert program_words(PROGRAMS["torch"]["cnn"]).startswith("no compiled program")
 
 
-def _side(build, first_step=(941278,)):
-    calls = {"build": [build], "first_train_step": list(first_step)}
+def _side(build, first_step=(941278,), processes=2):
+    calls = {"build": [build] * processes, "first_train_step": list(first_step)}
     return [counted_record({m: {"sequential": v} for m, v in calls.items()})]
 
 
@@ -111,11 +111,15 @@ def test_a_count_that_grew_is_a_regression_and_an_a_a_shows_no_change():
     )
     (fewer,) = count_changes(_side(108154), _side(100000))
     assert not fewer["regression"]
-    # a count that varies on a side must grow by more than 0.1 % of itself
+    # a count that varies on a side, or was counted once, must grow by more than 0.1 % of itself
     varied = count_changes(_side(1, (941278, 941281)), _side(1, (941282, 941290)))
     assert [c["regression"] for c in varied] == [False]
     (far,) = count_changes(_side(1, (941278, 941281)), _side(1, (943000, 943100)))
     assert far["regression"]
+    (once,) = count_changes(_side(108154, processes=1), _side(108155, processes=1))
+    assert not once["regression"]
+    (more,) = count_changes(_side(108154, processes=1), _side(108300, processes=1))
+    assert more["regression"]
 
 
 def test_a_program_that_changed_is_named_with_both_sizes():

@@ -99,6 +99,8 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     step = next(e for e in found["entries"] if e["measure"] == "train_step")
     assert step["estimate"] > 2 and step["verdict"] == "slower, beyond margin", step
     assert "train_step" in {e["measure"] for e in found["regressions"]}
+    # the planted wrapper is Python work too: the count gate finds it, whatever the timing
+    assert {"train_step", "first_train_step"} <= {c["measure"] for c in found["more_python_work"]}
     assert found["smallest_detectable_train_step_percent"] > 0
     assert found["accuracy"] is None and not found["accuracy_dropped"]
     # the same Keras on both sides: no check changed, and NEW loaded the file BASE saved

@@ -1,5 +1,6 @@
 """The report and charts from a fixture records file: files, pages, no training."""
 
+import dataclasses
 import json
 import re
 
@@ -105,3 +106,15 @@ def test_the_paired_phases_worker_time_is_totalled_with_its_start_up_apart():
     assert stopping_totals(older).endswith("10.0 min of worker time.\n")
     unmeasured = [phase, {**phase, "startup_seconds": None}]  # records from before schema 7
     assert stopping_totals(unmeasured).endswith("20.0 min of worker time.\n")
+
+
+def test_calls_that_point_against_a_decided_time_are_said_to():
+    from bench.render.tables import calls_cell
+    from tests.factories import verdict
+
+    faster = verdict(phase="one_time", measure="save", verdict="faster, within margin")
+    faster = dataclasses.replace(faster, direction="lower")
+    assert calls_cell(faster, 1.15) == "1.15 (the other way)"
+    assert calls_cell(faster, 0.86) == "0.86"
+    assert calls_cell(verdict(phase="one_time", measure="save"), 1.15) == "1.15"  # no direction
+    assert calls_cell(faster, None) == "–"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.analysis.counts import calls_text, count_entries
+from bench.analysis.counts import calls_text, count_changes, count_entries
 from bench.worker.counts import call_bounds, largest_differences
 from tests.factories import counted_record
 
@@ -52,6 +52,9 @@ def test_the_stable_counts_are_identical_across_processes_with_other_hash_seeds(
     first, second = _counts(tmp_path, "1"), _counts(tmp_path, "2")
     for measure in STABLE:
         assert first[measure] == second[measure], measure
+    # an A/A of two real processes: no count changed past what one process's counts vary by
+    a_a = count_changes([counted_record(first, arch="mlp")], [counted_record(second, arch="mlp")])
+    assert [c for c in a_a if c["regression"]] == [], a_a
     build = first["build"]
     # one count per style, and the styles' builds do differ in Python work
     assert all(len(values) == 1 for values in build.values())
