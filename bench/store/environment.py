@@ -188,9 +188,13 @@ GENERATIONS = {
 
 
 def machine_words(environment: dict[str, Any]) -> str:
-    """The CPU by name and generation, with its cores: what every figure names."""
+    """The CPU by name and generation (or, for one not in `GENERATIONS`, its family and model),
+    with its cores: what every figure names."""
     m = environment.get("machine") or {}
-    generation = GENERATIONS.get((m.get("family"), m.get("model")))
+    family, model = m.get("family"), m.get("model")
+    generation = GENERATIONS.get((family, model))
+    if generation is None and model:  # a model a virtual machine may report in place of its own
+        generation = f"family {family}, model {model}"
     cores = environment.get("cpu_cores_usable") or environment.get("cpu_cores")
     named = f" ({generation})" if generation else ""
     return f"{environment.get('cpu_model')}{named}, {cores} core" + ("" if cores == 1 else "s")

@@ -37,7 +37,8 @@ def test_a_figures_machine_is_named_by_its_generation_and_the_cores_it_could_use
     pinned = {**zen4, "cpu_cores_usable": 1}
     assert environment.machine_words(pinned) == "AMD EPYC (Zen 4), 1 core"
     unknown = {**zen4, "cpu_model": "Intel Xeon", "machine": {"family": "6", "model": "85"}}
-    assert environment.machine_words(unknown) == "Intel Xeon, 2 cores"
+    assert environment.machine_words(unknown) == "Intel Xeon (family 6, model 85), 2 cores"
+    assert environment.machine_words({**zen4, "machine": {}}) == "AMD EPYC, 2 cores"
     xeon = {
         **unknown,
         "cpu_model": "Intel(R) Xeon(R) Processor",
