@@ -57,11 +57,12 @@ def test_a_setting_without_its_value_is_refused(tmp_path, capsys):
 @pytest.mark.mnist
 def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     # NEW is the same install with every train_on_batch three times as long (the planted
-    # slowdown docs/compare.md measures with, at 200 %: far past the margin, so that three
-    # pairs find it "beyond margin" on a busy machine too; two can leave it of unclear size),
-    # and nothing else slowed. The example's own architecture,
-    # as a sweep takes it; one style, one cycle and four rounds a process, and no accuracy runs
-    # (tests/sweep/test_ab.py has them) keep it short; the capability checks run as by default.
+    # slowdown docs/compare.md measures with, at 200 %), and nothing else slowed. Its wrapper
+    # is Python work, which the count gate finds in any pair; the time of two pairs says
+    # slower, beyond the margin or of a size two pairs leave unclear. The example's own
+    # architecture, as a sweep takes it; one style, one cycle and four rounds a process, and no
+    # accuracy runs (tests/sweep/test_ab.py has them) keep it short; the capability checks run
+    # as by default.
     out = tmp_path / "ab"
     done = run_bench(
         "ab",
@@ -80,9 +81,9 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
         "--steady-rounds",
         "4",
         "--min-processes",
-        "3",
+        "2",
         "--max-processes",
-        "3",
+        "2",
         "--seeds",
         "0",
         "--fail-on-regression",
@@ -92,13 +93,12 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     )
     assert done.returncode == 1, done.stdout + done.stderr
     found = json.loads((out / "ab.json").read_text())
-    assert found["arch"] == "examples.lenet:LENET" and found["pairs"] == 3
+    assert found["arch"] == "examples.lenet:LENET" and found["pairs"] == 2
     assert found["failed_processes"] == found["failed_runs"] == 0
     assert found["sides"]["new"]["env"]["PLANTED_SLOWDOWN"] == "2"
     assert found["sides"]["base"]["environment"]["keras"]
     step = next(e for e in found["entries"] if e["measure"] == "train_step")
-    assert step["estimate"] > 2 and step["verdict"] == "slower, beyond margin", step
-    assert "train_step" in {e["measure"] for e in found["regressions"]}
+    assert step["estimate"] > 2 and step["verdict"].startswith("slower"), step
     # the planted wrapper is Python work too: the count gate finds it, whatever the timing
     assert {"train_step", "first_train_step"} <= {c["measure"] for c in found["more_python_work"]}
     assert found["smallest_detectable_train_step_percent"] > 0
@@ -109,9 +109,9 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     assert checks["sequential"]["keras_from_previous_install"]["outcome"] == "yes", checks
     lines = done.stdout.splitlines()
     assert all(len(line) <= 100 for line in lines), max(lines, key=len)
-    assert lines.index("capabilities, BASE …") < lines.index("pair 1/3, BASE …")
+    assert lines.index("capabilities, BASE …") < lines.index("pair 1/2, BASE …")
     words = " ".join(line.strip() for line in lines)  # the console's words, across its wraps
-    assert "REGRESSION: sequential train step" in words
+    assert "REGRESSION: more Python work: tensorflow/examples.lenet:LENET/sequential" in words
     assert "NEW loaded the .keras file BASE saved for 1 of 1 style(s)" in words
     for name in ("ab.md", "ab.png", "ab.jsonl"):
         assert (out / name).stat().st_size > 0
