@@ -143,3 +143,11 @@ def count_line(change: dict[str, Any]) -> str:
         f"{MEASURE_LABELS[change['measure']].label}: {_spread(change['base'])} → "
         f"{_spread(change['new'])} calls"
     )
+
+
+def program_line(change: dict[str, Any]) -> str:
+    """A compiled step that changed, BASE → NEW, with both sides' operation counts."""
+    return (
+        f"{change['backend']}/{change['arch']}/{change['style']} {change['step']} step: "
+        f"{change['base']} → {change['new']} operations"
+    )

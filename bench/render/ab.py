@@ -18,7 +18,7 @@ from bench.analysis.ab import (
     style_effects,
 )
 from bench.analysis.capabilities import change_line
-from bench.analysis.counts import count_changes, count_line
+from bench.analysis.counts import count_changes, count_line, program_changes, program_line
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.analysis.stats import Verdict
 from bench.plan.ab import SIDES
@@ -76,6 +76,9 @@ def ab_results(run: AbRun) -> dict[str, Any]:
             f"{'on' if c.settings.deterministic else 'off'}"
         ),
         "python_calls": calls,
+        "program_changes": program_changes(
+            run.programs.get("base") or {}, run.programs.get("new") or {}
+        ),
         "more_python_work": [change for change in calls if change["regression"]],
         "accuracy": accuracy,
         "accuracy_dropped": accuracy_dropped(accuracy),
@@ -152,7 +155,7 @@ def ab_markdown(found: dict[str, Any]) -> str:
                 tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True),
                 "",
             ]
-    lines += accuracy_section(found) + capability_section(found)
+    lines += accuracy_section(found) + capability_section(found) + program_section(found)
     if found["style_effects"]:
         rows = [
             [
@@ -206,6 +209,18 @@ def accuracy_section(found: dict[str, Any]) -> list[str]:
             tablefmt="github",
             disable_numparse=True,
         ),
+        "",
+    ]
+
+
+def program_section(found: dict[str, Any]) -> list[str]:
+    """The compiled steps that changed, BASE to NEW: listed, never a regression."""
+    changes = found.get("program_changes") or []
+    return [
+        "## Compiled programs that changed",
+        "",
+        *(f"- {program_line(p)}" for p in changes),
+        *([] if changes else ["None: both sides trace the same programs."]),
         "",
     ]
 
@@ -327,6 +342,12 @@ def console_lines(found: dict[str, Any]) -> list[str]:
     if found["accuracy"] and not found["accuracy_dropped"]:
         lines.append(f"  {accuracy_words(found['accuracy'])}")
     lines += [f"  {line}" for line in capability_lines(found, lost=False)]
+    changed = found.get("program_changes") or []
+    lines.append(
+        f"  programs: {len(changed) or 'no'} compiled step{'' if len(changed) == 1 else 's'} "
+        "changed"
+        + (f" ({', '.join(p['style'] + ' ' + p['step'] for p in changed)})" if changed else "")
+    )
     equivalent = sum(e.verdict == "equivalent" for e in found["entries"])
     lines.append(
         f"{equivalent} of {len(found['entries'])} NEW/BASE ratios equivalent; "

@@ -10,7 +10,7 @@ import pandas as pd
 
 from bench.analysis.capabilities import change_line
 from bench.analysis.compare import SweepComparison
-from bench.analysis.counts import count_line
+from bench.analysis.counts import count_line, program_line
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.backends import model_name
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
@@ -167,11 +167,7 @@ def markdown(found: SweepComparison, margin: float) -> str:
     parts += ["## Python calls that changed (outside what an A/A gives)", ""]
     parts += [f"- {count_line(c)}" for c in found.counts] if found.counts else ["None.", ""]
     parts += ["", "## Compiled programs that changed", ""]
-    parts += [
-        f"- {p['backend']}/{p['arch']}/{p['style']} {p['step']} step: "
-        f"{p['base']} → {p['new']} operations"
-        for p in found.programs
-    ] or ["None.", ""]
+    parts += [f"- {program_line(p)}" for p in found.programs] or ["None.", ""]
     parts += ["", "## Capability checks that changed", ""]
     parts += [f"- {change_line(c)}" for c in found.checks] if found.checks else ["None.", ""]
     regressions = regression_lines(found)

@@ -24,6 +24,7 @@ class AbRun:
     records: list[tuple[str, int, OneTimeRecord]] = field(default_factory=list)  # side, pair
     runs: list[tuple[str, RunRecord]] = field(default_factory=list)  # side, its short run
     capabilities: dict[str, Any] = field(default_factory=dict)  # side: {model: {style: checks}}
+    programs: dict[str, Any] = field(default_factory=dict)  # side: {backend: {arch: traced}}
     stopped: str | None = None
     environments: dict[str, Any] = field(default_factory=dict)
     wall_seconds: float = 0.0
@@ -37,6 +38,7 @@ def read_records(
     for line in read_lines(path):
         if line.get("kind") == "run":
             runs.append((line["side"], RunRecord.from_dict(line["record"])))
-        else:
+        elif line.get("kind") == "one_time":
             processes.append((line["side"], line["pair"], OneTimeRecord.from_dict(line["record"])))
     return processes, runs
+

@@ -116,6 +116,13 @@ def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
     run.config = config = replace(config, styles=styles)
     config.out.mkdir(parents=True, exist_ok=True)
     (config.out / RECORDS).unlink(missing_ok=True)
+    for name in SIDES:  # each side's compiled programs: a change no count can see
+        echo(f"programs, {name.upper()} …")
+        programs = jobs.compare_programs((config.arch,), styles, config.settings, executors[name])
+        run.programs[name] = {config.settings.backend: programs}
+        append_line(
+            config.out / RECORDS, {"kind": "programs", "side": name, "programs": run.programs[name]}
+        )
     accuracy_runs(run, executors, echo)
     if config.capabilities:
         _capabilities(run, executors, echo)

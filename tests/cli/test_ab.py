@@ -105,6 +105,7 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     assert found["accuracy"] is None and not found["accuracy_dropped"]
     # the same Keras on both sides: no check changed, and NEW loaded the file BASE saved
     assert found["capability_changes"] == [] and found["capabilities_lost"] == []
+    assert found["program_changes"] == []  # one install: the same compiled programs
     (checks,) = found["capabilities"]["new"].values()
     assert checks["sequential"]["keras_from_previous_install"]["outcome"] == "yes", checks
     lines = done.stdout.splitlines()
@@ -113,6 +114,8 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     words = " ".join(line.strip() for line in lines)  # the console's words, across its wraps
     assert "REGRESSION: more Python work: tensorflow/examples.lenet:LENET/sequential" in words
     assert "NEW loaded the .keras file BASE saved for 1 of 1 style(s)" in words
+    assert "programs: both sides trace the same" in words
+    assert lines.index("programs, NEW …") < lines.index("pair 1/2, BASE …")
     for name in ("ab.md", "ab.png", "ab.jsonl"):
         assert (out / name).stat().st_size > 0
     assert "## Capabilities" in (out / "ab.md").read_text()

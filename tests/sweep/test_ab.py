@@ -7,6 +7,7 @@ from bench.analysis.ab import accuracy_entry
 from bench.plan.ab import AbConfig, Side
 from bench.plan.specs import RunSpec
 from bench.store.ab import RECORDS, AbRun, read_records
+from bench.store.files import append_line
 from bench.sweep.ab import accuracy_runs
 from tests.factories import SETTINGS, record
 
@@ -48,7 +49,9 @@ def test_each_seed_runs_on_both_sides_in_abba_order_and_accuracy_is_paired_by_se
     ]
     assert lines[0] == "accuracy, seed 1 (sequential), BASE …"
     assert any("NEW failed" in line and "MemoryError" in line for line in lines), lines
-    # the file holds every run, the failed one too, and reads back as the run holds them
+    # the file holds every run, the failed one too, and reads back as the run holds them, past
+    # the lines of another kind (each side's programs)
+    append_line(tmp_path / RECORDS, {"kind": "programs", "side": "base", "programs": {}})
     processes, runs = read_records(tmp_path / RECORDS)
     assert processes == [] and [r.to_dict() for _, r in runs] == [r.to_dict() for _, r in run.runs]
     # seed 3 failed on NEW, so it is left out: two seeds, +0.00 and +0.01 points
