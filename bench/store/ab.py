@@ -41,4 +41,3 @@ def read_records(
         elif line.get("kind") == "one_time":
             processes.append((line["side"], line["pair"], OneTimeRecord.from_dict(line["record"])))
     return processes, runs
-

@@ -141,7 +141,9 @@ def _tensorflow(model, x, y) -> dict[str, tuple[int, list[str]]]:
                     [
                         op.type,
                         {k: str(v) for k, v in sorted(op.node_def.attr.items()) if _computes(k)},
-                        [(position[t.op.name], t.value_index) for t in op.inputs],
+                        _ordered(
+                            op.type, [(position[t.op.name], t.value_index) for t in op.inputs]
+                        ),
                         sorted(position[c.name] for c in op.control_inputs),
                         [(str(t.shape), t.dtype.name) for t in op.outputs],
                     ]
@@ -150,6 +152,15 @@ def _tensorflow(model, x, y) -> dict[str, tuple[int, list[str]]]:
             ],
         )
     return found
+
+
+# Binary ops whose two inputs may come in either order and give the same bits (IEEE addition,
+# multiplication, max and min commute exactly): `x + shortcut` and `shortcut + x` are one program
+COMMUTATIVE = ("Add", "AddV2", "Mul", "Maximum", "Minimum")
+
+
+def _ordered(op_type: str, inputs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return sorted(inputs) if op_type in COMMUTATIVE and len(inputs) == 2 else inputs
 
 
 def _computes(attribute: str) -> bool:

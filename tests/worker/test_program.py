@@ -49,6 +49,13 @@ def test_the_built_in_styles_compile_to_one_program_on_tensorflow(arch):
     assert "functional, subclassed compile to sequential's program (train " in program_words(found)
 
 
+def test_a_residual_add_written_in_either_order_is_one_program():
+    # the subclassed convnet adds a block's input to its output, the Functional one its output
+    # to its input: AddV2 commutes exactly, so the canonical form orders its inputs
+    found = compare_programs("resnet", ["functional", "subclassed"], SETTINGS)
+    assert found["differences"] == {"subclassed": {"train": None, "predict": None}}
+
+
 def test_a_model_with_one_more_filter_is_another_program(tmp_path, monkeypatch):
     (tmp_path / "wider_models.py").write_text(WIDER)
     monkeypatch.syspath_prepend(str(tmp_path))
