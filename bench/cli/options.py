@@ -20,7 +20,8 @@ from bench.plan.settings import ConfigError, Option, TrainSettings, options
 from bench.sweep.executors import EXECUTORS
 
 EPILOG = """\
-Profiles: smoke (CI check, under a minute), quick (default, within 5 minutes on a 2-core CPU),
+Profiles: smoke (CI check, under a minute), quick (default, every CNN verdict in about two
+minutes on a fast 2-core CPU, within 5 on the slowest),
 full (the reference run behind results/). Options given explicitly override the profile; each
 option's help says what the profiles set it to.
 
