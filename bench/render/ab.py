@@ -343,11 +343,9 @@ def console_lines(found: dict[str, Any]) -> list[str]:
         lines.append(f"  {accuracy_words(found['accuracy'])}")
     lines += [f"  {line}" for line in capability_lines(found, lost=False)]
     changed = found.get("program_changes") or []
-    lines.append(
-        f"  programs: {len(changed) or 'no'} compiled step{'' if len(changed) == 1 else 's'} "
-        "changed"
-        + (f" ({', '.join(p['style'] + ' ' + p['step'] for p in changed)})" if changed else "")
-    )
+    lines += [f"  program changed: {program_line(p)}" for p in changed] or [
+        "  programs: both sides trace the same"
+    ]
     equivalent = sum(e.verdict == "equivalent" for e in found["entries"])
     lines.append(
         f"{equivalent} of {len(found['entries'])} NEW/BASE ratios equivalent; "
