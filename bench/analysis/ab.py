@@ -262,16 +262,17 @@ def _excludes_one(entry: Verdict, family: int) -> bool:
     return centre - (centre - low) * widen > 0
 
 
+def side_count_changes(records: Sequence[tuple[str, int, OneTimeRecord]]) -> list[dict[str, Any]]:
+    """Every Python call count that changed, BASE's processes against NEW's."""
+    return count_changes(*([r for s, _, r in records if s == side] for side in SIDES))
+
+
 def undecided_measures(
     entries: Sequence[Verdict], records: Sequence[tuple[str, int, OneTimeRecord]]
 ) -> tuple[str, ...]:
     """The measures a later pair still times: those with a verdict undecided, less those whose
     Python calls grew (a regression found exactly, whatever the timing says)."""
-    grown = {
-        c["measure"]
-        for c in count_changes(*([r for s, _, r in records if s == side] for side in SIDES))
-        if c["regression"]
-    }
+    grown = {c["measure"] for c in side_count_changes(records) if c["regression"]}
     open_ = {e.measure for e in entries if not decided(e)} - grown
     return tuple(m for m in (*ONE_TIME_MEASURES, *STEADY_MEASURES) if m in open_)
 

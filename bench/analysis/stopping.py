@@ -33,15 +33,16 @@ class StoppingRule:
 
     def decides_at(self, processes: int) -> bool:
         """Whether the rule may stop after `processes` processes."""
-        return processes >= self.max_processes or (
-            processes >= self.min_processes and processes % self.block == 0
-        )
+        return self._ends_block(processes, self.min_processes)
 
     def checks_at(self, processes: int) -> bool:
         """Whether `processes` end a block: where verdicts that a proof decided may stop, their
         timing a check of one block at least, before `min_processes`."""
+        return self._ends_block(processes, self.block)
+
+    def _ends_block(self, processes: int, fewest: int) -> bool:
         return processes >= self.max_processes or (
-            processes >= self.block and processes % self.block == 0
+            processes >= fewest and processes % self.block == 0
         )
 
     def settles(self, entry: Verdict, processes: int) -> bool:

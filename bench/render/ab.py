@@ -14,14 +14,14 @@ from bench.analysis.ab import (
     accuracy_entry,
     capability_changes,
     regressions,
+    side_count_changes,
     smallest_detectable,
     style_effects,
 )
 from bench.analysis.capabilities import change_line
-from bench.analysis.counts import count_changes, count_line, program_changes, program_line
+from bench.analysis.counts import count_line, program_changes, program_line
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.analysis.stats import Verdict
-from bench.plan.ab import SIDES
 from bench.plan.settings import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES
 from bench.render.plots import COLORS, forest_panel, plt, save_figure
 from bench.store.ab import AbRun
@@ -37,7 +37,7 @@ def ab_results(run: AbRun) -> dict[str, Any]:
     entries = ab_entries(run.records, c.time_margin, c.one_time_margin)
     steps = [e for e in entries if e.measure == "train_step"]
     accuracy = accuracy_entry(run.runs)
-    calls = count_changes(*([r for s, _, r in run.records if s == side] for side in SIDES))
+    calls = side_count_changes(run.records)
     changes = (
         capability_changes(run.capabilities["base"], run.capabilities["new"])
         if run.capabilities
