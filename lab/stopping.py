@@ -91,5 +91,6 @@ def _verdict_codes(mean: np.ndarray, h95: np.ndarray, h90: np.ndarray, band: flo
     within = (mean - h90 >= -band) & (mean + h90 <= band)
     excludes_zero = np.abs(mean) > h95
     beyond = (mean - h95 > band) | (mean + h95 < -band)
-    codes = np.where(excludes_zero, np.where(beyond, 2, 3), 4)
+    at_margin = 2 * h95 <= band
+    codes = np.where(excludes_zero, np.where(beyond, 2, np.where(at_margin, 3, 4)), 5)
     return np.where(within, np.where(excludes_zero, 1, 0), codes)

@@ -22,10 +22,11 @@ EQUIVALENT = "equivalent"
 WITHIN = "within margin"
 BEYOND = "beyond margin"
 UNCLEAR = "size unclear"
+AT_MARGIN = "at the margin"
 INCONCLUSIVE = "inconclusive"
 TOO_FEW = "inconclusive (n too small)"
 NO_SPREAD = "inconclusive (no spread)"
-DIFFERENCES = (WITHIN, BEYOND, UNCLEAR)  # the kinds that carry a direction word
+DIFFERENCES = (WITHIN, BEYOND, AT_MARGIN, UNCLEAR)  # the kinds that carry a direction word
 
 TIME_WORDS = ("slower", "faster")  # what a higher and a lower value mean, for a time
 POINT_WORDS = ("higher", "lower")  # and for an accuracy
@@ -88,8 +89,8 @@ def _t_interval(
 
 @functools.cache
 def t_quantile(confidence: float, df: int) -> float:
-    """Student's t at the upper end of a two-sided `confidence` interval (cached: lab's A/B
-    rates study judges hundreds of thousands of intervals over a few sizes)."""
+    """Student's t at the upper end of a two-sided `confidence` interval (cached for lab's
+    simulations)."""
     return float(scipy_stats.t.ppf((1 + confidence) / 2, df))
 
 
@@ -171,7 +172,10 @@ def verdict(ci95: tuple[float, float] | None, ci90: tuple[float, float] | None, 
         return WITHIN if excludes_zero else EQUIVALENT
     if not excludes_zero:
         return INCONCLUSIVE
-    return BEYOND if ci95[0] > band or ci95[1] < -band else UNCLEAR
+    if ci95[0] > band or ci95[1] < -band:
+        return BEYOND
+    # no wider than the margin, across its edge: more processes would tell its side, slowly
+    return AT_MARGIN if ci95[1] - ci95[0] <= band else UNCLEAR
 
 
 def _compare(
@@ -192,13 +196,6 @@ def _compare(
         ci95 = _t_interval(mean, stdev, n, CONFIDENCE)
         ci90 = _t_interval(mean, stdev, n, EQUIVALENCE_CONFIDENCE)
     return _judged(measure, n, unit, mean, ci95, ci90, band, margin, to_scale, words)
-
-
-def _without_spread(measure: str, n: int, diff: float, margin: float, to_scale) -> Comparison:
-    """Times whose values do not vary at all: an estimate, and no claim about it."""
-    return Comparison(
-        measure, n, "ratio", to_scale(diff), None, None, None, None, margin, NO_SPREAD, None
-    )
 
 
 def _judged(measure, n, unit, diff, ci95, ci90, band, margin, to_scale, words) -> Comparison:
@@ -247,8 +244,9 @@ def _welch(
     if n1 >= 2 and n2 >= 2:
         v1, v2 = statistics.variance(candidate) / n1, statistics.variance(reference) / n2
         se = math.sqrt(v1 + v2)
-        if se == 0 and unit == "ratio":
-            return _without_spread(measure, min(n1, n2), diff, margin, to_scale)
+        if se == 0 and unit == "ratio":  # times that do not vary: an estimate, and no claim
+            no_spread = (None, None, None, None, margin, NO_SPREAD, None)
+            return Comparison(measure, min(n1, n2), "ratio", to_scale(diff), *no_spread)
         if se == 0:  # accuracy without spread on either side: the difference is exact
             ci95 = ci90 = (diff, diff)
         else:

@@ -22,6 +22,7 @@ from bench.analysis.metrics import (
 )
 from bench.analysis.programs import PROOFS
 from bench.analysis.stats import (
+    AT_MARGIN,
     BEYOND,
     EQUIVALENT,
     UNCLEAR,
@@ -314,13 +315,13 @@ def share_of_aim(entry: Verdict) -> float:
     return half_width_percent(entry) / PRECISION[entry.measure]
 
 
-TIMED_DECIDED = (EQUIVALENT, WITHIN, BEYOND)  # a timing's verdicts a reader can act on
+TIMED_DECIDED = (EQUIVALENT, WITHIN, BEYOND, AT_MARGIN)  # a timing's verdicts a reader can act on
 DECIDED = (*TIMED_DECIDED, *PROOFS)
 
 
 def decided(entry: Verdict) -> bool:
-    """Whether a paired entry's verdict is decided: equivalent, or a difference within or
-    beyond the margin. "Size unclear" and "inconclusive" are not."""
+    """Whether a paired entry's verdict is decided: equivalent, or a difference within, beyond
+    or at the margin. "Size unclear" and "inconclusive" are not."""
     return entry.kind in DECIDED
 
 

@@ -13,6 +13,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.analysis.programs import PROOFS
+from bench.analysis.stats import AT_MARGIN, BEYOND, verdict_kind
 from bench.plan.backends import model_name
 from bench.store.capabilities import NO, label_of, outcome_of
 from mnist_models import STYLES, reference_of
@@ -29,9 +30,9 @@ COLORS = {
 }
 LEGEND = {
     "same": "equivalent, same model or able",
-    "faster": "faster, beyond margin",
+    "faster": "faster, beyond or at the margin",
     "faster, small": "faster, within margin or size unclear",
-    "slower": "slower beyond margin, differs or unable",
+    "slower": "slower beyond or at the margin, differs or unable",
     "slower, small": "slower, within margin or size unclear",
     "undecided": "inconclusive",
 }
@@ -45,7 +46,8 @@ def shade(verdict: str) -> str:
         return "same"
     for direction in ("faster", "slower"):
         if verdict.startswith(direction):
-            return direction if "beyond margin" in verdict else f"{direction}, small"
+            strong = verdict_kind(verdict) in (BEYOND, AT_MARGIN)
+            return direction if strong else f"{direction}, small"
     return "undecided"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.analysis.programs import SAME_PROGRAM, SAME_WORK, program_words
 from bench.analysis.stats import (
+    AT_MARGIN,
     BEYOND,
     EQUIVALENT,
     INCONCLUSIVE,
@@ -42,7 +43,8 @@ LEGEND = (
     "cost inside the margin, proven (its timing beside it in summary.md); same: equivalent "
     "within the margin; slower <m / faster <m: a real "
     "difference inside it; "
-    "SLOWER / FASTER: beyond it; slower? / faster?: size unclear; unclear: the interval is "
+    "SLOWER / FASTER: beyond it; slower ~m / faster ~m: about its size; slower? / faster?: "
+    "size unclear; unclear: the interval is "
     "too wide to say"
 )
 
@@ -56,6 +58,7 @@ def short_verdict(entry: dict[str, Any]) -> str:
         SAME_WORK: "same work",
         WITHIN: f"{word} <m",
         BEYOND: word.upper(),
+        AT_MARGIN: f"{word} ~m",
         UNCLEAR: f"{word}?",
         INCONCLUSIVE: "unclear",
         TOO_FEW: "n<2",

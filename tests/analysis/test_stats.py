@@ -5,6 +5,7 @@ import math
 import pytest
 
 from bench.analysis.stats import (
+    AT_MARGIN,
     BEYOND,
     EQUIVALENT,
     INCONCLUSIVE,
@@ -67,6 +68,7 @@ def _ratios(percent_changes):
         ([1.0, 1.4, 0.8, 1.2, 1.1, 0.9], WITHIN),  # +1.1 %, real but inside the margin
         ([9.0, 11.0, 10.0, 12.0, 8.0, 10.5], BEYOND),  # +10 %, wholly beyond ±3 %
         ([4.9, 1.9, 8.0, 3.0, 6.5, 5.0], UNCLEAR),  # excludes 0, straddles the margin
+        ([3.0, 3.4, 2.6, 3.2, 2.8, 3.1], AT_MARGIN),  # +3 % to within ±0.5 %: the margin's size
         ([5.0, -6.0, 7.0, -4.0, 2.0, -3.0], INCONCLUSIVE),  # noise wider than the margin
         ([2.0], TOO_FEW),
     ],
@@ -79,7 +81,7 @@ def test_each_verdict_on_samples_with_spread(percent_changes, expected):
 def test_a_difference_inside_the_margin_that_excludes_zero_is_not_plainly_different():
     # The example: +4.9 % [+1.9, +8.0] against ±5 % was once labelled "different".
     c = compare_ratios("x", *_ratios([4.9, 1.9, 8.0, 3.0, 6.5, 5.0]), margin_percent=5)
-    assert c.kind == UNCLEAR
+    assert c.kind == AT_MARGIN  # [+2.6 %, +7.2 %]: narrower than the margin, across its edge
     assert c.ci95_low > 1 and c.ci95_high > 1.05 > c.estimate
 
 
@@ -107,6 +109,10 @@ def test_the_verdict_function_partitions_by_the_intervals():
     assert verdict((0.04, 0.09), (0.05, 0.08), 0.03) == BEYOND
     assert verdict((-0.09, -0.04), (-0.08, -0.05), 0.03) == BEYOND
     assert verdict((0.01, 0.09), (0.02, 0.08), 0.03) == UNCLEAR
+    # straddling the margin's edge, no wider than the margin: the difference is about its size
+    assert verdict((0.02, 0.049), (0.025, 0.045), 0.03) == AT_MARGIN
+    assert verdict((-0.045, -0.016), (-0.04, -0.02), 0.03) == AT_MARGIN
+    assert verdict((0.02, 0.051), (0.025, 0.046), 0.03) == UNCLEAR
     assert verdict((-0.02, 0.05), (-0.01, 0.04), 0.03) == INCONCLUSIVE
     assert verdict(None, None, 0.03) == TOO_FEW
 
