@@ -34,7 +34,7 @@ def perf(args: argparse.Namespace) -> int:
     out = out_dir(args, "perf")
     writable(out)
     import_tensorflow_quietly()  # a study runs Keras in this process, as a worker does
-    from bench.worker.peak import probe_seconds, summarize_probes
+    from lab.peak import probe_seconds, summarize_probes
     from lab.perf import run_perf
 
     settings = TrainSettings(

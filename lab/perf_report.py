@@ -9,8 +9,8 @@ from typing import Any
 from bench.analysis.stats import compare_log_ratios, describe
 from bench.plan.settings import DEFAULT_TIME_MARGIN
 from bench.store.environment import provenance_lines
-from bench.worker.peak import PROBE_REPEATS, PROBE_SIZE
 from lab.kernels import KERNEL_CALLS, KERNEL_REPEATS
+from lab.peak import PROBE_REPEATS, PROBE_SIZE
 from lab.variants import ARCH, OVERHEAD_GOAL_PERCENT, SEED, STYLE, VARIANTS
 
 

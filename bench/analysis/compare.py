@@ -40,8 +40,6 @@ ENVIRONMENT_KEYS = (
     "os",
     "cpu_model",
     "cpu_cores",
-    "peak_matmul_gflops",
-    "peak_matmul_gflops_best",
 )
 # What must be equal for each seed's accuracy to be the same experiment in both sweeps.
 SEED_PAIRING = (*TRAINING, "test_images", "shared_start")
@@ -133,9 +131,8 @@ def compare(
     found.programs = program_changes(base.get("programs") or {}, new.get("programs") or {})
     if found.machines_differ:
         found.notes.append(
-            "The machines differ: raw times compare machines as much as code. Efficiency (each "
-            "run's share of its own machine's matmul peak) and each style's effect (a ratio "
-            "within each sweep) are compared beside them."
+            "The machines differ: raw times compare machines as much as code. Each style's "
+            "effect (a ratio within each sweep) is compared beside them."
         )
     return found
 

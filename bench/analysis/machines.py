@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Older records have no fingerprint: matmul peaks this far apart mean other hardware.
+# Records older than the fingerprint may hold a matmul peak: this far apart, other hardware.
 PEAK_APART = 0.20
 FINGERPRINT_KEYS = ("vendor", "family", "model", "stepping", "flags", "cores", "settings")
 

@@ -78,12 +78,6 @@ METRICS: dict[str, Metric] = {
         "time to target s", depends_on=(*TRAINING, "target_accuracy"), gates=True
     ),
     "achieved_gflops": Metric("GFLOP/s", words=("higher", "lower"), higher_is_better=True),
-    "efficiency": Metric(
-        "efficiency (median)", words=("higher", "lower"), higher_is_better=True, depends_on=STEP
-    ),
-    "efficiency_best": Metric(
-        "efficiency (best)", words=("higher", "lower"), higher_is_better=True
-    ),
     "saved_model_bytes": Metric(".keras bytes", False, ("larger", "smaller")),
     "peak_rss_bytes": Metric("peak RSS bytes", False, ("larger", "smaller"), depends_on=TRAINING),
 }

@@ -5,7 +5,6 @@ that no output of the harness is ever read back.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from pathlib import Path
 from typing import Any
@@ -22,31 +21,12 @@ from bench.analysis.summary import (
     undecided_warnings,
 )
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
-from bench.store.records import RunRecord, first_line, read_one_time, read_steady
+from bench.store.records import first_line, read_one_time, read_steady
 from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, read_sweep, sweep_commands
 
 
 class ReportError(RuntimeError):
     """There is nothing to report from."""
-
-
-def with_efficiency(record: RunRecord, environment: dict[str, Any]) -> RunRecord:
-    """The run with its share of its node's matmul peak, which sweep.json's environment holds:
-    median epoch against median probe, and best epoch against best probe (like against like).
-    Derived when read; the worker's record never holds it."""
-    probed = environment.get("nodes", {}).get((record.node or {}).get("id"), environment)
-    median, best = probed.get("peak_matmul_gflops"), probed.get("peak_matmul_gflops_best")
-    if not median or not best:
-        return record
-    return dataclasses.replace(
-        record,
-        peak_matmul_gflops=median,
-        peak_matmul_gflops_best=best,
-        efficiency=record.achieved_gflops / median if record.achieved_gflops else None,
-        efficiency_best=(
-            record.achieved_gflops_best / best if record.achieved_gflops_best else None
-        ),
-    )
 
 
 def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]:
@@ -66,7 +46,6 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
     sweep = read_sweep(out)
     if sweep is None:
         raise ReportError(f"{out}/sweep.json is missing; it is written when a sweep starts")
-    records = [with_efficiency(r, sweep.get("environment") or {}) for r in records]
     config = sweep.get("config") or {}
     margin = next(
         m for m in (time_margin, config.get("time_margin"), DEFAULT_TIME_MARGIN) if m is not None

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 130
-    except RuntimeError as e:  # a worker job the sweep cannot go on without (the probe)
+    except RuntimeError as e:  # a worker job the sweep cannot go on without (a shared start)
         fail(str(e), status=1)
     finally:
         executor.close()

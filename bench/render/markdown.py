@@ -203,9 +203,7 @@ def readme(
         f"{env.get('keras')}, NumPy {env.get('numpy')}"
         + "".join(f", {name} {env[name]}" for name in ("jax", "jaxlib", "torch") if env.get(name)),
         f"- CPU: {machine_words(env)}; device used: "
-        f"{', '.join(sorted({r.get('device') or '?' for r in results['runs']}))}; float32 "
-        f"matmul peak {_gflops(env.get('peak_matmul_gflops'))} GFLOP/s median, "
-        f"{_gflops(env.get('peak_matmul_gflops_best'))} best",
+        f"{', '.join(sorted({r.get('device') or '?' for r in results['runs']}))}",
         f"- OS: {env.get('os')}",
         f"- Code: commit {git.get('commit', 'unknown')}"
         + (" with uncommitted changes" if git.get("dirty") else ""),
@@ -253,10 +251,6 @@ def reproduce_lines(results: dict[str, Any], out: Path | None = None) -> list[st
             "",
         ]
     return lines
-
-
-def _gflops(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
 
 
 def _phase_code_line(

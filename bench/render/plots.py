@@ -57,12 +57,6 @@ def write_plots(
         "step_time.png": _bars(
             ok, archs, "steady-state step time (ms)", lambda r: r.steady_step_ms
         ),
-        "efficiency.png": _bars(
-            ok,
-            archs,
-            "training efficiency (% of matmul peak, median epoch vs median probe)",
-            lambda r: None if r.efficiency is None else 100 * r.efficiency,
-        ),
         "val_accuracy.png": _learning_curves(ok, archs),
         "time_breakdown.png": _time_breakdown(ok, archs),
         "params.png": _bars(ok, archs, "parameters", lambda r: r.params_total, error_bars=False),

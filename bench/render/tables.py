@@ -251,8 +251,6 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
                 "latency ms": mean("predict_latency_ms"),
                 "time to target s": mean("time_to_target_seconds", digits=1),
                 "GFLOP/s": mean("achieved_gflops", digits=1),
-                "efficiency % (median)": mean("efficiency", 100, 1),
-                "efficiency % (best)": mean("efficiency_best", 100, 1),
                 ".keras KiB": mean("saved_model_bytes", 1 / 1024, 0),
                 "peak RSS MiB": mean("peak_rss_bytes", 1 / 2**20, 0),
                 "identical to reference": _identity_cell(

@@ -17,7 +17,7 @@ def collect() -> dict[str, Any]:
     """Returns the environment as plain JSON-ready values, without importing TensorFlow.
 
     Versions come from the installed packages' metadata; the device a run used is in its
-    record, and the sweep's matmul probe adds the peak it measured.
+    record.
     """
     return {
         "python": platform.python_version(),

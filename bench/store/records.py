@@ -84,11 +84,6 @@ class RunRecord(JsonRecord):
     train_flops_per_image: int | None = None
     achieved_gflops: float | None = None  # training FLOP rate of the median steady epoch
     achieved_gflops_best: float | None = None  # ... of the fastest steady epoch
-    # The machine's matmul rate, probed when the sweep started: the median and the best probe.
-    peak_matmul_gflops: float | None = None
-    peak_matmul_gflops_best: float | None = None
-    efficiency: float | None = None  # achieved_gflops / peak_matmul_gflops: median vs median
-    efficiency_best: float | None = None  # achieved_gflops_best / peak_matmul_gflops_best
     weights_sha256: str | None = None
     initial_weights_sha256: str | None = None  # before training: equal means started alike
     # Whether the trained weights equal those of the sequential style for the same seed and

@@ -70,42 +70,6 @@ def compare_programs(
     return result
 
 
-def probe_peak(executor: Executor, backend: str) -> dict[str, Any]:
-    """The matmul peak of every node, probed in a worker on each through `backend`: median and
-    best, and every probe's time, under `nodes`; the first node's also at the top, as for a
-    single machine.
-
-    Raises:
-        RuntimeError: a node's probe failed; its runs would have no peak to set against.
-    """
-    nodes = {}
-    job = json.dumps({"backend": backend})
-    for result, error, node in executor.call_on_each_node("probe", job):
-        if result is None:
-            raise RuntimeError(f"the matmul probe failed on {node.get('host', '?')}: {error}")
-        nodes[node["id"]] = {
-            **{k: v for k, v in node.items() if k != "attempt"},
-            "peak_matmul_gflops": result["peak_matmul_gflops"],
-            "peak_matmul_gflops_best": result["peak_matmul_gflops_best"],
-            "peak_probe_seconds": result["probe_seconds"],
-            "device": result["device"],
-        }
-    first = next(iter(nodes.values()))
-    return {
-        **{
-            k: first[k]
-            for k in (
-                "peak_matmul_gflops",
-                "peak_matmul_gflops_best",
-                "peak_probe_seconds",
-                "device",
-            )
-        },
-        "peak_probe_backend": backend,
-        "nodes": nodes,
-    }
-
-
 def stream_runs(todo: list[RunSpec], executor: Executor) -> Iterator[RunRecord]:
     """Runs every spec in a fresh worker process, yielding each record as its run finishes
     (in `todo`'s order on the local executor); a crash becomes a "failed" record."""

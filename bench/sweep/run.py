@@ -1,9 +1,8 @@
 """A sweep: every job of a config, each in its own worker process, recorded as it finishes.
 
-`run_sweep` reads top to bottom, one function per phase: find what is left to do, probe the
-matmul peak, make a shared start's initial weights, train the runs, check the capabilities, and
-time the styles in pairs (one-time costs and steady calls, each until its intervals meet their
-aims or the budget is spent).
+`run_sweep` reads top to bottom, one function per phase: find what is left to do, make a shared
+start's initial weights, train the runs, check the capabilities, and time the styles in pairs
+(one-time costs and steady calls, each until its verdicts are decided or the budget is spent).
 """
 
 from __future__ import annotations
@@ -115,7 +114,6 @@ def run_sweep(
         return []
     carry_over(sweep, todo)
     programs_phase(sweep)
-    probe_phase(sweep, todo)
     initial_weights_phase(sweep, todo)
     records = runs_phase(sweep, todo)
     capabilities_phase(sweep, todo)
@@ -153,7 +151,7 @@ def precheck_phase(sweep: Sweep) -> BenchConfig:
 
 def carry_over(sweep: Sweep, todo: Todo) -> None:
     """Keeps what an earlier sweep in the same directory recorded: its capabilities, and when
-    every run is done, the environment and probe the runs were measured under."""
+    every run is done, the environment the runs were measured under."""
     sweep.capabilities = todo.previous.get("capabilities") or {}
     sweep.capability_seconds = todo.previous.get("capability_seconds") or {}
     if todo.previous:
@@ -185,20 +183,6 @@ def programs_phase(sweep: Sweep) -> None:
             )
         for arch, comparison in sweep.programs[backend].items():
             sweep.echo(f"program, {model_name(backend, arch)}: {program_words(comparison)}")
-    sweep.write_metadata()
-
-
-def probe_phase(sweep: Sweep, todo: Todo) -> None:
-    """The matmul peak of every node, when a run will have a steady state to set against it."""
-    if not any(spec.settings.epochs > 1 for spec in todo.runs):
-        return
-    sweep.echo("probing the matmul peak (float32 products of large matrices) …")
-    backend = sweep.config.backends[0]  # where its runs train, as the pre-check is
-    sweep.environment = {**sweep.environment, **jobs.probe_peak(sweep.executor, backend)}
-    sweep.echo(
-        f"    {sweep.environment['peak_matmul_gflops']:.1f} GFLOP/s median, "
-        f"{sweep.environment['peak_matmul_gflops_best']:.1f} best"
-    )
     sweep.write_metadata()
 
 

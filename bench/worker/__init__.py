@@ -1,8 +1,8 @@
 """The worker side: everything that runs with Keras loaded, in a process of its own.
 
 `python -m bench.worker KIND RESULT_JSON < job` selects one Keras backend, does one job (a run,
-a paired phase, a probe, a capability check) and writes one result. Only this package and
-`bench.studies` import Keras or a framework.
+a paired phase, a device check, a capability check) and writes one result. Only this package
+imports Keras or a framework.
 """
 
 import time

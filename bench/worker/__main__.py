@@ -24,7 +24,6 @@ KINDS = (
     "steady",
     "one_time",
     "init",
-    "probe",
     "device",
     "capabilities",
     "crossload",
@@ -43,12 +42,12 @@ def job_backend(kind: str, job: str) -> str:
     """The Keras backend a job runs on: its settings' for runs and paired phases.
 
     A shared start's initial weights are made on TensorFlow; the other jobs name their backend
-    (the matmul probe and the device check: the sweep's, so that they see what its training
-    sees), TensorFlow where they do not.
+    (the device check: the sweep's, so that it sees what its training sees), TensorFlow where
+    they do not.
     """
     if kind in TRAINING_KINDS:
         return _settings(job).backend
-    if kind in ("capabilities", "crossload", "architectures", "probe", "device"):
+    if kind in ("capabilities", "crossload", "architectures", "device"):
         return json.loads(job).get("backend", DEFAULT_BACKEND)
     return DEFAULT_BACKEND
 
@@ -129,12 +128,6 @@ def main(argv: list[str]) -> int:
         for wanted in json.loads(job):
             make_initial_weights(wanted["arch"], wanted["seed"], Path(wanted["path"]))
         result = {"made": len(json.loads(job))}
-    elif kind == "probe":
-        from bench.worker.peak import probe_seconds, summarize_probes
-        from bench.worker.runner import device_name
-
-        seconds = probe_seconds()
-        result = {"probe_seconds": seconds, **summarize_probes(seconds), "device": device_name()}
     elif kind == "device":  # which device the backend sees: "cpu" or "gpu:<name>"
         from bench.worker.runner import device_name
 

@@ -28,7 +28,6 @@ def test_write_report_produces_every_file(results_dir):
     for chart in (
         "accuracy",
         "step_time",
-        "efficiency",
         "val_accuracy",
         "time_breakdown",
         "params",

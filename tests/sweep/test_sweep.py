@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench.analysis.results import sweep_results, with_efficiency
+from bench.analysis.results import sweep_results
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
 from bench.store.records import (
@@ -21,8 +21,6 @@ from bench.sweep.executors import local
 from bench.sweep.resume import pending_paired, plan
 from bench.sweep.run import run_sweep
 from tests.factories import record, steady_record
-
-PEAK = {"peak_matmul_gflops": 160.0, "peak_matmul_gflops_best": 200.0}
 
 
 def _config(tmp_path, **changes):
@@ -59,7 +57,6 @@ def fake_worker(monkeypatch):
 
     monkeypatch.setattr(jobs, "stream_runs", runs)
     monkeypatch.setattr(local, "run_worker", no_worker)
-    monkeypatch.setattr(jobs, "probe_peak", lambda executor, backend: dict(PEAK, device="cpu"))
 
     def paired(spec, executor):
         calls.append(spec.arch)
@@ -107,13 +104,9 @@ def test_sweep_records_every_run_and_the_metadata(tmp_path, fake_worker):
     assert lines[0].startswith("mnist-styles-bench: profile quick, 9 runs")
     assert lines[0].endswith(", within 4m45s")  # the budget, before anything runs
     assert lines[1].startswith("data: ")
-    assert lines[2].startswith("probing the matmul peak")
-    assert lines[4].startswith("[1/9] cnn/")
-    assert "ETA" in lines[5]
-    # the record is the worker's, untouched; its efficiency is derived when read
-    assert all(r.efficiency is None for r in read_records(tmp_path))
-    read = sweep_results(tmp_path)["records"]
-    assert len(read) == 9 and all(r.efficiency == 40.0 / 160.0 for r in read)
+    assert lines[2].startswith("[1/9] cnn/")
+    assert "ETA" in lines[3]
+    assert len(sweep_results(tmp_path)["records"]) == 9
 
 
 def test_resume_skips_recorded_runs_and_retries_failed_ones(tmp_path, fake_worker):
@@ -149,29 +142,6 @@ def test_a_crashed_worker_becomes_a_failed_record(tmp_path, monkeypatch):
     assert failed.run_key == spec.key()
     assert failed.node == {"id": "n1", "host": "h", "address": "127.0.0.1"}
     assert failed.attempt == 2
-
-
-def test_each_run_is_set_against_the_peak_of_the_node_it_ran_on():
-    environment = {
-        **PEAK,
-        "nodes": {"fast": {"peak_matmul_gflops": 400.0, "peak_matmul_gflops_best": 500.0}},
-    }
-    on_fast = with_efficiency(record(node={"id": "fast"}), environment)
-    assert on_fast.efficiency == 40.0 / 400.0 and on_fast.peak_matmul_gflops == 400.0
-    elsewhere = with_efficiency(record(node={"id": "unprobed"}), environment)
-    assert elsewhere.efficiency == 40.0 / 160.0  # the sweep's own probe
-
-
-def test_efficiency_sets_median_against_median_and_best_against_best():
-    run = with_efficiency(record(achieved_gflops_best=50.0), PEAK)
-    assert (run.peak_matmul_gflops, run.peak_matmul_gflops_best) == (160.0, 200.0)
-    assert run.efficiency == 40.0 / 160.0
-    assert run.efficiency_best == 50.0 / 200.0
-
-
-def test_efficiency_is_none_without_a_steady_state():
-    run = with_efficiency(record(achieved_gflops=None), PEAK)
-    assert run.efficiency is None and run.efficiency_best is None
 
 
 def test_the_paired_phase_runs_each_process_for_each_arch_process_by_process(tmp_path, fake_worker):
