@@ -42,6 +42,16 @@ pytestmark = pytest.mark.mnist
 
 
 FRAMEWORKS = {"keras", "tensorflow", "jax", "jaxlib", "torch"}
+CHARTS = (
+    "answer",
+    "paired",
+    "one_time",
+    "accuracy",
+    "step_time",
+    "val_accuracy",
+    "time_breakdown",
+    "params",
+)
 
 
 def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_nothing_tracked(
@@ -160,10 +170,14 @@ def test_a_first_smoke_sweep_in_a_fresh_clone_records_every_field_and_changes_no
     summary_md = (out / "summary.md").read_text()
     assert "Does the style change speed?" in summary_md
     assert "What each style costs once" in summary_md
-    assert (out / "one_time.png").read_bytes()[:4] == b"\x89PNG"
-    assert (out / "paired.png").read_bytes()[:4] == b"\x89PNG"
-    assert (out / "answer.png").read_bytes()[:4] == b"\x89PNG"
+    assert all((out / f"{chart}.png").read_bytes()[:4] == b"\x89PNG" for chart in CHARTS)
     assert "![answer](answer.png)" in (out / "README.md").read_text()
-    for name in ("runs.jsonl", "summary.csv", "summary.md", "README.md", "accuracy.png"):
-        assert (out / name).exists(), name
+    for name in (
+        "runs.jsonl",
+        "sweep.json",
+        "summary.csv",
+        "summary.md",
+        "README.md",
+    ):
+        assert (out / name).stat().st_size > 0, name
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
