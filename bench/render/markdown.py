@@ -80,10 +80,11 @@ def summary_markdown(
         parts += [
             "## How far the paired phases went\n",
             "Each phase of each model runs processes in blocks of one Latin square of build "
-            "orders. Once every style's verdict on a measure is decided (equivalent, or "
-            "slower/faster within or beyond the margin), the steady phase's later processes no "
-            "longer time it; a one-time phase's measures, steps of one sequence, stop together. "
-            "A phase stops once every measure has, at its most processes, or when the budget "
+            "orders. Once every style's verdict on a measure is decided (equivalent, "
+            "slower/faster within, beyond or at the margin, or proven), the steady phase's later "
+            "processes no longer time it; a one-time phase's measures, steps of one sequence, "
+            "stop together. A phase stops once every measure has, at its most processes, or "
+            "when the budget "
             'cannot pay for another process (docs/methodology.md, "When the paired phases '
             "stop\"). Worker time is what the processes took, their start-up (the framework's "
             'import) in where recorded; "widest interval / its aim" is the widest 95 % '
