@@ -16,7 +16,13 @@ from pathlib import Path
 
 from bench.plan import shared
 from bench.plan.settings import ConfigError, TrainSettings, setting, validate
-from bench.plan.specs import ONE_TIME_MEASURES, STEADY_MEASURES, OneTimeSpec, RunSpec
+from bench.plan.specs import (
+    COUNTED_PROCESSES,
+    ONE_TIME_MEASURES,
+    STEADY_MEASURES,
+    OneTimeSpec,
+    RunSpec,
+)
 from bench.plan.values import check_archs, known, names, parse_seeds, show_seeds
 from mnist_models import STYLES, reference_of
 
@@ -135,6 +141,7 @@ class AbConfig:
             data_dir=self.data_dir,
             steady_rounds=self.steady_rounds if steady else 0,
             steady_measures=steady or STEADY_MEASURES,
+            count=pair < COUNTED_PROCESSES,
         )
 
     def accuracy_spec(self, index: int) -> RunSpec:

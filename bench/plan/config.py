@@ -17,7 +17,13 @@ from bench.plan.settings import (
     validate,
     whole,
 )
-from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec, balanced_build_order
+from bench.plan.specs import (
+    COUNTED_PROCESSES,
+    OneTimeSpec,
+    RunSpec,
+    SteadySpec,
+    balanced_build_order,
+)
 from bench.plan.values import (
     check_archs,
     check_previous_files,
@@ -206,6 +212,7 @@ class BenchConfig:
                 self.order_seed,
                 process,
                 data_dir=self.data_dir,
+                count=process < COUNTED_PROCESSES,
             )
             for backend in self.backends
             for process in range(self.most_processes("one_time"))

@@ -71,6 +71,9 @@ ONE_TIME_MEASURES = ("build", "compile", "first_train_step", "first_predict", "s
 REBUILD_ONCE = "sequential_rebuild_once"
 
 
+COUNTED_PROCESSES = 2  # a one-time phase's processes that count Python calls, the first ones
+
+
 @dataclass(frozen=True)
 class OneTimeSpec:
     """The one-time phase of one architecture in one process: in each cycle every style is built
@@ -95,6 +98,9 @@ class OneTimeSpec:
     # study: a deep model's steps trace for a minute, and these are already traced); 0: none
     steady_rounds: int = 0
     steady_measures: tuple[str, ...] = ("train_step", "predict")
+    # whether a counting cycle follows the timed ones: counts do not vary with the machine, so
+    # a phase counts in its first processes only, two to show that a count is exact
+    count: bool = True
 
     def build_orders(self) -> list[tuple[str, ...]]:
         """The order of each cycle, the warm-up first, balanced over cycles and processes: the

@@ -300,9 +300,10 @@ def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[s
     if counts:
         parts += [
             "\nPython work, counted: each step's function calls under `cProfile`, in a cycle of "
-            "their own after the timed ones, and one call of each steady path after a call that "
-            "traced it. A count depends on Python, Keras and the backend, not on the machine's "
-            "speed; it explains a difference in time, it does not replace it.\n",
+            "their own after the timed ones in a phase's first two processes, and one call of "
+            "each steady path after a call that traced it. A count depends on Python, Keras and "
+            "the backend, not on the machine's speed; it explains a difference in time, it does "
+            "not replace it.\n",
             md(count_table(counts)),
         ]
     drift = results.get("one_time_drift") or []

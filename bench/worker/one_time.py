@@ -228,19 +228,20 @@ def run_one_time(spec: OneTimeSpec, mnist: MnistData | None = None) -> OneTimeRe
             builders(spec.warmup_arch) if spec.warmup_arch else None,
             loaders,
         )
-        with tempfile.TemporaryDirectory(prefix="bench-counts-") as tmp:
-            build = builders(spec.arch)
-            python_calls, functions = count_cycles(
-                lambda name, path: Steps(
-                    build[name], compile_fn, batch, predict_batch, path, loaders.get(name)
-                ),
-                [s for s in spec.styles if s not in found.failures],
-                batch,
-                predict_batch,
-                Path(tmp),
-            )
-        differences = largest_differences(functions, spec.reference)
-        bounds = call_bounds(functions, spec.reference)
+        if spec.count:
+            with tempfile.TemporaryDirectory(prefix="bench-counts-") as tmp:
+                build = builders(spec.arch)
+                python_calls, functions = count_cycles(
+                    lambda name, path: Steps(
+                        build[name], compile_fn, batch, predict_batch, path, loaders.get(name)
+                    ),
+                    [s for s in spec.styles if s not in found.failures],
+                    batch,
+                    predict_batch,
+                    Path(tmp),
+                )
+            differences = largest_differences(functions, spec.reference)
+            bounds = call_bounds(functions, spec.reference)
         if spec.steady_rounds and found.models:
             # the last cycle's models are compiled and have traced their steps: timing their
             # steady steps here costs no second compilation of a deep model

@@ -98,6 +98,7 @@ def test_later_pairs_time_only_what_is_undecided_and_each_verdict_uses_the_pairs
     assert (found["train_step", "sequential"].n, found["build", "sequential"].n) == (8, 4)
     spec = AbConfig(BASE, BASE, factories.SETTINGS, Path("out")).spec(5, ("train_step",))
     assert (spec.cycles, spec.steady_rounds, spec.steady_measures) == (1, 10, ("train_step",))
+    assert not spec.count  # the first two pairs counted, each side twice
     # NEW makes one call more: a regression found exactly, whatever its timing
     grown = [
         (side, pair, dataclasses.replace(r, python_calls={"train_step": {"sequential": [calls]}}))

@@ -172,13 +172,19 @@ def test_a_process_records_every_cycle_in_balanced_orders_and_the_report_derives
     styles = ("sequential", "functional", "subclassed")
     records = [
         run_one_time(
-            OneTimeSpec("mlp", styles, 1, settings, cycles=2, process=p, steady_rounds=3 * p), MNIST
+            OneTimeSpec(
+                "mlp", styles, 1, settings, cycles=2, process=p, steady_rounds=3 * p, count=p > 0
+            ),
+            MNIST,
         )
         for p in range(2)
     ]
     record = records[1]
     assert record.status == "ok", record.error
     assert OneTimeRecord.from_dict(record.to_dict()) == record
+    # a process told not to count has no counting cycle, and records no calls
+    assert records[0].python_calls == {} and records[0].python_call_bound_seconds == {}
+    assert set(record.python_calls) >= set(ONE_TIME_MEASURES)
     # steady rounds, where asked for, on the last cycle's models: a burst per round and style
     assert records[0].steady == {} and set(record.steady) == {"train_step", "predict"}
     assert all(len(record.steady[m][s]) == 3 for m in record.steady for s in styles)
@@ -255,6 +261,8 @@ def test_the_profiles_time_one_time_costs_in_quick_and_full_and_not_in_smoke():
     quick_config = make_config("quick")
     assert len(quick) == quick_config.most_processes("one_time") == 6
     assert all(s.cycles >= 2 for s in quick)
+    # counts do not vary with the machine: the first two processes count, to show they agree
+    assert [s.count for s in quick] == [True, True, False, False, False, False]
     full = make_config("full", backends=("tensorflow",))
     assert {(s.arch, s.process) for s in full.one_time_specs()} == {
         (arch, p) for arch in ("cnn", "mlp", "resnet") for p in range(full.one_time_processes)
