@@ -113,6 +113,7 @@ def run_sweep(
         echo(f"nothing to do: every run of this sweep is already recorded in {config.out}")
         return []
     carry_over(sweep, todo)
+    sweep.write_metadata()  # what the sweep is, before anything of it runs
     programs_phase(sweep)
     initial_weights_phase(sweep, todo)
     records = runs_phase(sweep, todo)

@@ -127,6 +127,14 @@ def test_without_resume_the_runs_file_starts_over(tmp_path, fake_worker):
     assert len(read_records(tmp_path)) == 3
 
 
+def test_a_sweep_of_one_style_writes_its_metadata_for_the_report(tmp_path, fake_worker):
+    # one style: no program comparison, no capability checks, no paired phase to write it
+    run_sweep(_config(tmp_path, styles=("sequential",)), {"python": "x"}, [], echo=lambda _: None)
+    sweep = json.loads((tmp_path / "sweep.json").read_text())
+    assert sweep["config"]["styles"] == ["sequential"] and len(read_records(tmp_path)) == 3
+    assert sweep_results(tmp_path)["runs"]
+
+
 def test_resume_refuses_runs_under_other_settings(tmp_path, fake_worker):
     run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
     with pytest.raises(ConfigError, match="other settings"):
