@@ -58,11 +58,11 @@ def test_a_setting_without_its_value_is_refused(tmp_path, capsys):
 def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     # NEW is the same install with every train_on_batch three times as long (the planted
     # slowdown docs/compare.md measures with, at 200 %), and nothing else slowed. Its wrapper
-    # is Python work, which the count gate finds in any pair; the time of two pairs says
-    # slower, beyond the margin or of a size two pairs leave unclear. The example's own
-    # architecture, as a sweep takes it; one style, one cycle and four rounds a process, and no
-    # accuracy runs (tests/sweep/test_ab.py has them) keep it short; the capability checks run
-    # as by default.
+    # is Python work, which the count gate finds in any pair; two pairs time it about three
+    # times as long, in an interval over two pairs (one degree of freedom) often too wide to
+    # say more. The example's own architecture, as a sweep takes it; one style, one cycle and
+    # four rounds a process, and no accuracy runs (tests/sweep/test_ab.py has them) keep it
+    # short; the capability checks run as by default.
     out = tmp_path / "ab"
     done = run_bench(
         "ab",
@@ -98,7 +98,7 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     assert found["sides"]["new"]["env"]["PLANTED_SLOWDOWN"] == "2"
     assert found["sides"]["base"]["environment"]["keras"]
     step = next(e for e in found["entries"] if e["measure"] == "train_step")
-    assert step["estimate"] > 2 and step["verdict"].startswith("slower"), step
+    assert step["estimate"] > 2 and not step["verdict"].startswith(("faster", "equivalent")), step
     # the planted wrapper is Python work too: the count gate finds it, whatever the timing
     assert {"train_step", "first_train_step"} <= {c["measure"] for c in found["more_python_work"]}
     assert found["smallest_detectable_train_step_percent"] > 0
@@ -110,6 +110,9 @@ def test_a_planted_slowdown_is_found_and_fails_the_gate(tmp_path):
     assert checks["sequential"]["keras_from_previous_install"]["outcome"] == "yes", checks
     lines = done.stdout.splitlines()
     assert all(len(line) <= 100 for line in lines), max(lines, key=len)
+    # the harness's lines only, the capability checks' exports among what ran
+    for noise in ("absl::InitializeLog", "oneDNN", "tensorflow/core", "WARNING:tensorflow"):
+        assert noise not in done.stdout + done.stderr, noise
     assert lines.index("capabilities, BASE …") < lines.index("pair 1/2, BASE …")
     words = " ".join(line.strip() for line in lines)  # the console's words, across its wraps
     assert "REGRESSION: more Python work: tensorflow/examples.lenet:LENET/sequential" in words

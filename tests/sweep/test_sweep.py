@@ -8,6 +8,7 @@ import pytest
 from bench.analysis.results import sweep_results
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
+from bench.store.capabilities import YES, entry
 from bench.store.records import (
     OneTimeRecord,
     append_one_time,
@@ -20,6 +21,7 @@ from bench.sweep import jobs
 from bench.sweep.executors import local
 from bench.sweep.resume import pending_paired, plan
 from bench.sweep.run import run_sweep
+from mnist_models import STYLES
 from tests.factories import record, steady_record
 
 
@@ -133,6 +135,27 @@ def test_a_sweep_of_one_style_writes_its_metadata_for_the_report(tmp_path, fake_
     sweep = json.loads((tmp_path / "sweep.json").read_text())
     assert sweep["config"]["styles"] == ["sequential"] and len(read_records(tmp_path)) == 3
     assert sweep_results(tmp_path)["runs"]
+
+
+def test_the_capability_checks_are_asked_once_and_kept_for_the_report(
+    tmp_path, fake_worker, monkeypatch
+):
+    # the workers' side is tests/worker/test_capabilities.py's and, through jobs, the A/B gate's
+    found = {"cnn": {s: {"h5_save_load": entry(YES)} for s in STYLES}}
+    asked = []
+
+    def check(archs, styles_of, backends, *args):
+        asked.append((archs, styles_of, backends))
+        return found, {"cnn": {"checks": 2.0, "loads": 1.0}}
+
+    monkeypatch.setattr(jobs, "check_capabilities", check)
+    lines = []
+    run_sweep(_config(tmp_path, capabilities=True), {}, [], echo=lines.append)
+    assert asked == [(("cnn",), {"cnn": STYLES}, ("tensorflow",))]
+    assert "capabilities checked in 3 s" in lines
+    results = sweep_results(tmp_path)
+    assert results["capabilities"] == found
+    assert results["capability_seconds"] == {"cnn": {"checks": 2.0, "loads": 1.0}}
 
 
 def test_resume_refuses_runs_under_other_settings(tmp_path, fake_worker):
