@@ -26,10 +26,6 @@ class Executor(Protocol):
         finishes; on KeyboardInterrupt, cancels what has not finished and re-raises."""
         ...
 
-    def call_on_each_node(self, kind: str, job: str) -> list[Outcome]:
-        """Runs one job on every node, once each."""
-        ...
-
     def close(self) -> None:
         """Lets go of what the executor started."""
         ...

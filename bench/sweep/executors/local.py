@@ -31,8 +31,5 @@ class LocalExecutor:
         for index, job in enumerate(jobs):
             yield index, self.call(kind, job)
 
-    def call_on_each_node(self, kind: str, job: str) -> list[Outcome]:
-        return [self.call(kind, job)]
-
     def close(self) -> None:
         pass

@@ -104,11 +104,6 @@ class RayExecutor:
         """The live nodes that have CPUs."""
         return [n for n in self._ray.nodes() if n["Alive"] and n["Resources"].get("CPU")]
 
-    def _on(self, node_id: str):
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-        return NodeAffinitySchedulingStrategy(node_id, soft=False)
-
     def call(self, kind: str, job: str) -> Outcome:
         return self._ray.get(self._task.remote(kind, job, self.device, kind, None))
 
@@ -130,15 +125,6 @@ class RayExecutor:
         finally:  # Ctrl-C, or the caller stopped early: what is still out is cancelled
             for ref in pending:
                 ray.cancel(ref, force=True)
-
-    def call_on_each_node(self, kind: str, job: str) -> list[Outcome]:
-        refs = [
-            self._task.options(scheduling_strategy=self._on(n["NodeID"])).remote(
-                kind, job, self.device, kind, None
-            )
-            for n in self.nodes()
-        ]
-        return self._ray.get(refs)
 
     def close(self) -> None:
         self._ray.shutdown()
