@@ -31,8 +31,8 @@ from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 
 # every style and Sequential idiom an architecture may have, in the reports' order; the
-# pre-check says which each one builds (the family: all but the list, which its Sequential is)
-NAMES = ("sequential", "sequential_list", "sequential_add", "functional", "subclassed")
+# pre-check says which each one builds
+NAMES = ("sequential", "sequential_add", "functional", "subclassed")
 WARMUP_ARCH = "dense-2"  # pays a process's first costs, whatever the depth, in a second
 SEED = 1
 

@@ -12,5 +12,5 @@ ARCHITECTURE = Architecture(
         "functional": functional.build,
         "subclassed": subclassed.build,
     },
-    idioms={"sequential_list": sequential.build_listed},
+    idioms={"sequential_add": sequential.build_added},
 )

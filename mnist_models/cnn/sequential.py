@@ -1,4 +1,4 @@
-"""The convnet as a `keras.Sequential` stack, as in the keras.io Sequential model guide."""
+"""The convnet as a `keras.Sequential` stack, as the keras.io MNIST convnet writes it."""
 
 import keras
 from keras import layers
@@ -7,21 +7,8 @@ from mnist_models.cnn.spec import CnnSpec
 
 
 def build(spec: CnnSpec) -> keras.Model:
-    """Returns the convnet as a Sequential model; `keras.Input` first, so its weights exist."""
-    model = keras.Sequential(name="cnn_sequential")
-    model.add(keras.Input(shape=spec.input_shape))
-    for filters in spec.filters:
-        model.add(layers.Conv2D(filters, spec.kernel_size, activation="relu"))
-        model.add(layers.MaxPooling2D(spec.pool_size))
-    model.add(layers.Flatten())
-    model.add(layers.Dropout(spec.dropout))
-    model.add(layers.Dense(spec.num_classes, activation="softmax"))
-    return model
-
-
-def build_listed(spec: CnnSpec) -> keras.Model:
-    """Returns the convnet as a Sequential model made from a list of layers, the guide's other
-    idiom."""
+    """Returns the convnet as a Sequential model made from a list of layers, `keras.Input`
+    first, so its weights exist."""
     convolutions = [
         layer
         for filters in spec.filters
@@ -38,5 +25,19 @@ def build_listed(spec: CnnSpec) -> keras.Model:
             layers.Dropout(spec.dropout),
             layers.Dense(spec.num_classes, activation="softmax"),
         ],
-        name="cnn_sequential_list",
+        name="cnn_sequential",
     )
+
+
+def build_added(spec: CnnSpec) -> keras.Model:
+    """Returns the convnet as a Sequential model grown with `model.add` after a `keras.Input`,
+    the Sequential guide's other idiom."""
+    model = keras.Sequential(name="cnn_sequential_add")
+    model.add(keras.Input(shape=spec.input_shape))
+    for filters in spec.filters:
+        model.add(layers.Conv2D(filters, spec.kernel_size, activation="relu"))
+        model.add(layers.MaxPooling2D(spec.pool_size))
+    model.add(layers.Flatten())
+    model.add(layers.Dropout(spec.dropout))
+    model.add(layers.Dense(spec.num_classes, activation="softmax"))
+    return model

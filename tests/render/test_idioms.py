@@ -4,7 +4,7 @@ import pytest
 
 from bench.render.idioms import idiom_of, label
 
-CNN = ["sequential", "sequential_list", "functional", "subclassed"]  # its Sequential uses add
+CNN = ["sequential", "sequential_list", "functional", "subclassed"]  # recorded when it used add
 MLP = ["sequential", "sequential_add", "functional", "subclassed"]  # its Sequential is a list
 
 
