@@ -1,4 +1,4 @@
-"""The same MNIST classifiers written in the three Keras styles: Sequential, Functional, subclassed.
+"""The same MNIST classifiers written in the Keras styles and the idioms people write them in.
 
 This package knows nothing of the benchmark harness; it only builds models. Architectures are
 the built-in ones (`ARCHS`), a `module:ATTRIBUTE` reference to an `Architecture` anywhere
@@ -13,7 +13,17 @@ import re
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from mnist_models.architecture import STYLES, Architecture, ArchitectureError, reference_of
+from mnist_models.architecture import (
+    FIRST_BATCH,
+    FORMS,
+    IDIOMS,
+    REQUIRED_STYLES,
+    STYLES,
+    Architecture,
+    ArchitectureError,
+    form_order,
+    reference_of,
+)
 from mnist_models.spec import LayerFlops, Spec
 
 if TYPE_CHECKING:
@@ -32,12 +42,17 @@ REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 __all__ = [
     "ARCHS",
+    "FIRST_BATCH",
+    "FORMS",
+    "IDIOMS",
+    "REQUIRED_STYLES",
     "STYLES",
     "Architecture",
     "ArchitectureError",
     "LayerFlops",
     "Spec",
     "build_model",
+    "form_order",
     "get_architecture",
     "is_architecture_name",
     "reference_of",
@@ -92,36 +107,40 @@ def get_architecture(arch: str) -> Architecture:
     return found
 
 
-def build_model(arch: str, style: str, *, seed: int | None = None) -> keras.Model:
-    """Builds `arch` in `style` (or in one of its idioms), with its weights created, not
+def build_model(
+    arch: str, style: str, *, seed: int | None = None, first_call: bool = True
+) -> keras.Model:
+    """Builds `arch` in `style` (a style or an idiom of `FORMS`), with its weights created, not
     compiled.
 
     Args:
         arch: a name `get_architecture` knows.
-        style: one of the architecture's styles, or the name of one of its `idioms`.
+        style: one of the architecture's `forms`.
         seed: if given, seeds Python, NumPy and the backend through
             `keras.utils.set_random_seed` first, which makes the initial weights a function of
-            (arch, seed) alone: every style draws them in the same order.
+            (arch, seed) alone: every form draws them in the same order.
+        first_call: whether a model its builder leaves unbuilt (the deferred Sequential) is
+            built by a first call on `FIRST_BATCH` zero images, as `fit`'s first batch would.
 
     Raises:
-        ArchitectureError: unknown `arch`, or a style it has no builder for (the message says
+        ArchitectureError: unknown `arch`, or a form it has no builder for (the message says
             why, as the architecture does).
         ValueError: unknown `style`.
     """
     architecture = get_architecture(arch)
-    if style not in STYLES and style not in architecture.idioms:
-        allowed = ", ".join([*STYLES, *architecture.idioms])
-        raise ValueError(f"unknown style {style!r}; expected one of: {allowed}")
-    if style not in architecture.builders and style not in architecture.idioms:
-        raise ArchitectureError(
-            f"{arch} cannot be built in the {style} style: {architecture.unsupported[style]}"
-        )
-    if seed is not None:
-        import keras
+    if style not in FORMS:
+        raise ValueError(f"unknown style {style!r}; expected one of: {', '.join(FORMS)}")
+    if style not in architecture.forms:
+        raise ArchitectureError(f"{arch} cannot be built as {style}: {architecture.why_not(style)}")
+    import keras
 
+    if seed is not None:
         keras.utils.set_random_seed(seed)
     builder = architecture.idioms.get(style) or architecture.builders[style]
-    return builder(architecture.spec)
+    model = builder(architecture.spec)
+    if first_call and not model.built:
+        model(keras.ops.zeros((FIRST_BATCH, *architecture.spec.input_shape)))
+    return model
 
 
 def _installed() -> dict[str, str]:

@@ -6,8 +6,8 @@ from keras import layers
 from mnist_models.cnn.spec import CnnSpec
 
 
-def build(spec: CnnSpec) -> keras.Model:
-    """Returns the convnet as a Functional model."""
+def graph(spec: CnnSpec) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The model's graph: its input and its output."""
     inputs = keras.Input(shape=spec.input_shape)
     x = inputs
     for filters in spec.filters:
@@ -16,4 +16,10 @@ def build(spec: CnnSpec) -> keras.Model:
     x = layers.Flatten()(x)
     x = layers.Dropout(spec.dropout)(x)
     outputs = layers.Dense(spec.num_classes, activation="softmax")(x)
+    return inputs, outputs
+
+
+def build(spec: CnnSpec) -> keras.Model:
+    """Returns the convnet as a Functional model."""
+    inputs, outputs = graph(spec)
     return keras.Model(inputs=inputs, outputs=outputs, name="cnn_functional")

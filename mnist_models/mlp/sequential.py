@@ -1,4 +1,5 @@
-"""The MLP as a `keras.Sequential` stack, as in the keras.io Sequential model guide."""
+"""The MLP as a `keras.Sequential` stack, as in the keras.io Sequential model guide, and the two
+other ways the guide and tutorials write it."""
 
 import keras
 from keras import layers
@@ -6,17 +7,20 @@ from keras import layers
 from mnist_models.mlp.spec import MlpSpec
 
 
+def stack(spec: MlpSpec) -> list[keras.layers.Layer]:
+    """The MLP's layers, in order."""
+    return [
+        layers.Flatten(),
+        layers.Dense(spec.units, activation="relu"),
+        layers.Dropout(spec.dropout),
+        layers.Dense(spec.num_classes, activation="softmax"),
+    ]
+
+
 def build(spec: MlpSpec) -> keras.Model:
     """Returns the MLP as a Sequential model; `keras.Input` first, so its weights exist."""
     return keras.Sequential(
-        [
-            keras.Input(shape=spec.input_shape),
-            layers.Flatten(),
-            layers.Dense(spec.units, activation="relu"),
-            layers.Dropout(spec.dropout),
-            layers.Dense(spec.num_classes, activation="softmax"),
-        ],
-        name="mlp_sequential",
+        [keras.Input(shape=spec.input_shape), *stack(spec)], name="mlp_sequential"
     )
 
 
@@ -25,8 +29,12 @@ def build_added(spec: MlpSpec) -> keras.Model:
     guide's other idiom."""
     model = keras.Sequential(name="mlp_sequential_add")
     model.add(keras.Input(shape=spec.input_shape))
-    model.add(layers.Flatten())
-    model.add(layers.Dense(spec.units, activation="relu"))
-    model.add(layers.Dropout(spec.dropout))
-    model.add(layers.Dense(spec.num_classes, activation="softmax"))
+    for layer in stack(spec):
+        model.add(layer)
     return model
+
+
+def build_deferred(spec: MlpSpec) -> keras.Model:
+    """Returns the MLP as a Sequential model with no `keras.Input`: it has no weights until its
+    first call builds it, and then knows that call's batch size."""
+    return keras.Sequential(stack(spec), name="mlp_sequential_deferred")

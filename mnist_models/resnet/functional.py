@@ -6,8 +6,8 @@ from keras import layers
 from mnist_models.resnet.spec import ResNetSpec
 
 
-def build(spec: ResNetSpec) -> keras.Model:
-    """Returns the residual convnet as a Functional model."""
+def graph(spec: ResNetSpec) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The model's graph: its input and its output."""
     inputs = keras.Input(shape=spec.input_shape)
     x = inputs
     for filters in spec.stem_filters:
@@ -26,4 +26,10 @@ def build(spec: ResNetSpec) -> keras.Model:
     x = layers.Dense(spec.units, activation="relu")(x)
     x = layers.Dropout(spec.dropout)(x)
     outputs = layers.Dense(spec.num_classes, activation="softmax")(x)
+    return inputs, outputs
+
+
+def build(spec: ResNetSpec) -> keras.Model:
+    """Returns the residual convnet as a Functional model."""
+    inputs, outputs = graph(spec)
     return keras.Model(inputs=inputs, outputs=outputs, name="resnet_functional")

@@ -1,4 +1,5 @@
-"""The three styles of each architecture are the same model: shapes, weights, training, saving."""
+"""Every style and idiom of each architecture is the same model: shapes, weights, training,
+saving; and where the forms differ, as Keras makes them differ."""
 
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 import mnist_models
-from mnist_models import ARCHS, STYLES, build_model
+from mnist_models import ARCHS, FIRST_BATCH, REQUIRED_STYLES, build_model
 
 EXPECTED_PARAMS = {"cnn": 34_826, "mlp": 101_770, "resnet": 62_058, "examples.lenet:LENET": 61_706}
 # the built-in architectures, and the example of a user's own (docs/own-model.md)
@@ -17,7 +18,7 @@ WITH_EXAMPLE = (*ARCHS, "examples.lenet:LENET")
 
 
 def _styles(arch):
-    return mnist_models.get_architecture(arch).styles
+    return mnist_models.get_architecture(arch).forms
 
 
 def _reference(arch):
@@ -50,7 +51,7 @@ def test_reading_the_names_starts_no_framework_and_each_name_is_its_architecture
     for arch in ARCHS:
         architecture = mnist_models.get_architecture(arch)
         assert architecture.name == arch
-        assert set(architecture.styles) | set(architecture.unsupported) == set(STYLES)
+        assert set(REQUIRED_STYLES) <= set(architecture.styles) | set(architecture.unsupported)
 
 
 @pytest.mark.parametrize("arch", WITH_EXAMPLE)
@@ -131,7 +132,8 @@ def test_unknown_style_names_it_and_the_choices():
     with pytest.raises(
         ValueError,
         match=r"unknown style 'seqential'; expected one of: "
-        r"sequential, functional, subclassed",
+        r"sequential, functional, subclassed, functional_subclass, sequential_add, "
+        r"sequential_deferred",
     ):
         build_model("cnn", "seqential")
 
@@ -145,9 +147,11 @@ def test_unknown_arch_names_it_and_the_choices():
 
 def test_a_style_an_architecture_cannot_express_says_why():
     with pytest.raises(
-        ValueError, match="resnet cannot be built in the sequential style: a residual connection"
+        ValueError, match="resnet cannot be built as sequential: a residual connection"
     ):
         build_model("resnet", "sequential")
+    with pytest.raises(ValueError, match="resnet cannot be built as sequential_add: a residual"):
+        build_model("resnet", "sequential_add")
     assert _reference("resnet") == "functional" and _reference("cnn") == "sequential"
 
 
@@ -251,10 +255,41 @@ def test_depth_names_outside_the_family_and_idioms_named_like_styles_are_refused
     with pytest.raises(ValueError, match="sequential_add"):
         build_model("dense-2", "sequential_list")
     cnn = mnist_models.get_architecture("cnn")
-    with pytest.raises(mnist_models.ArchitectureError, match="named apart"):
+    for idioms, expected in (
+        ({"functional": cnn.builders["functional"]}, "expected some of"),
+        ({"sequential_list": cnn.builders["sequential"]}, "expected some of"),
+    ):
+        with pytest.raises(mnist_models.ArchitectureError, match=expected):
+            mnist_models.Architecture("x", cnn.spec, builders=cnn.builders, idioms=idioms)
+    without_sequential = {k: v for k, v in cnn.builders.items() if k != "sequential"}
+    with pytest.raises(mnist_models.ArchitectureError, match="no builder for"):
         mnist_models.Architecture(
-            name="x",
-            spec=cnn.spec,
-            builders=cnn.builders,
-            idioms={"functional": cnn.builders["functional"]},
+            "x",
+            cnn.spec,
+            builders=without_sequential,
+            unsupported={"sequential": "no"},
+            idioms={"sequential_add": cnn.idioms["sequential_add"]},
         )
+
+
+@pytest.mark.parametrize("arch", ["cnn", "mlp"])
+def test_the_deferred_sequential_has_no_weights_until_its_first_call_which_fixes_its_batch(arch):
+    unbuilt = build_model(arch, "sequential_deferred", seed=1, first_call=False)
+    assert not unbuilt.built and not unbuilt.weights
+    with pytest.raises(ValueError, match="isn't built"):
+        unbuilt.count_params()
+    built = build_model(arch, "sequential_deferred", seed=1)
+    assert tuple(built.inputs[0].shape) == (FIRST_BATCH, 28, 28, 1)
+    assert tuple(build_model(arch, "sequential", seed=1).inputs[0].shape) == (None, 28, 28, 1)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_the_functional_subclass_keeps_its_class_through_a_keras_file_but_not_clone_model(
+    arch, tmp_path
+):
+    model = build_model(arch, "functional_subclass", seed=1)
+    assert isinstance(model, keras.Model) and type(model).__name__.endswith("Graph")
+    assert tuple(model.input.shape) == (None, 28, 28, 1)  # a Functional model has `input`
+    model.save(tmp_path / "m.keras")
+    assert type(keras.models.load_model(tmp_path / "m.keras")) is type(model)
+    assert type(keras.models.clone_model(model)).__name__ == "Functional"
