@@ -54,7 +54,7 @@ from bench.store.records import (
     references,
     resolve_identity,
 )
-from mnist_models import STYLES
+from mnist_models import form_order
 
 
 def latest_records(out: Path) -> list[RunRecord]:
@@ -160,7 +160,7 @@ def backend_comparisons(
     for backend in BACKENDS[1:]:
         for arch, style in sorted(
             {(a, s) for b, a, s, _ in by_seed if b == backend},
-            key=lambda k: (k[0], STYLES.index(k[1])),
+            key=lambda k: (k[0], form_order(k[1])),
         ):
             for metric in BACKEND_COMPARED:
                 pairs = [
@@ -378,7 +378,7 @@ def mixed_records_warnings(records: list[Any]) -> list[str]:
 
 def _group_order(item):
     (backend, arch, style), _ = item
-    return BACKENDS.index(backend), arch, STYLES.index(style)
+    return BACKENDS.index(backend), arch, form_order(style)
 
 
 def _stats_dict(s: Stats) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from bench.plan.specs import (
     OneTimeSpec,
     RunSpec,
 )
-from bench.plan.values import check_archs, known, names, parse_seeds, show_seeds
-from mnist_models import STYLES, reference_of
+from bench.plan.values import check_archs, parse_seeds, show_seeds
+from mnist_models import reference_of
 
 SIDES = ("base", "new")
 
@@ -77,9 +77,7 @@ class AbConfig:
     arch: str = setting(
         "cnn", help="one architecture, built-in or module:NAME", check=lambda a: check_archs((a,))
     )
-    styles: tuple[str, ...] = setting(
-        STYLES, help="styles", parse=names(STYLES), check=known("style", STYLES)
-    )
+    styles: tuple[str, ...] = shared.styles()
     one_time_cycles: int = shared.one_time_cycles(3, minimum=1)
     steady_rounds: int = shared.steady_rounds(10, minimum=1)
     min_processes: int = shared.min_processes(

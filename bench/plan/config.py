@@ -33,7 +33,7 @@ from bench.plan.values import (
     parse_seeds,
     show_seeds,
 )
-from mnist_models import ARCHS, STYLES, reference_of
+from mnist_models import ARCHS, REQUIRED_STYLES, reference_of
 
 PROFILES = ("smoke", "quick", "full")
 
@@ -50,9 +50,7 @@ class BenchConfig:
         parse=names(ARCHS),
         check=check_archs,
     )
-    styles: tuple[str, ...] = setting(
-        help="styles", parse=names(STYLES), check=known("style", STYLES)
-    )
+    styles: tuple[str, ...] = shared.styles(dataclasses.MISSING)
     seeds: tuple[int, ...] = setting(
         help="N (seeds 1..N), a list 1,2,7 or a range 3-5",
         parse=parse_seeds,
@@ -302,7 +300,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     ),
 }
 COMMON_DEFAULTS: dict[str, Any] = dict(
-    styles=STYLES,
+    styles=REQUIRED_STYLES,
     batch_size=128,
     learning_rate=4e-3,
     validation_split=0.1,

@@ -15,10 +15,23 @@ from bench.plan.values import (
     check_budget,
     check_data_dir,
     check_rounds,
+    known,
+    names,
     parse_duration,
     percent,
     show_duration,
 )
+from mnist_models import FORMS, REQUIRED_STYLES
+
+
+def styles(default: Any = REQUIRED_STYLES) -> Any:
+    """The styles and idioms each model is built in."""
+    return setting(
+        default,
+        help=f"styles and idioms, or all: {', '.join(FORMS)}",
+        parse=names(FORMS, every="all"),
+        check=known("style", FORMS),
+    )
 
 
 def time_margin(default: float | None = DEFAULT_TIME_MARGIN, **extra: Any) -> Any:

@@ -16,7 +16,7 @@ from bench.analysis.programs import PROOFS
 from bench.analysis.stats import AT_MARGIN, BEYOND, verdict_kind
 from bench.plan.backends import model_name
 from bench.store.capabilities import NO, label_of, outcome_of
-from mnist_models import STYLES, reference_of
+from mnist_models import FORMS, reference_of
 
 # what a verdict's words mean to a reader choosing a style: grey the same, green faster, red
 # slower or unable, the pale shades where the size is within the margin or unclear
@@ -92,7 +92,7 @@ def answer_rows(results: dict[str, Any], model: str) -> tuple[str, list[str], li
     runs = [r for r in results.get("runs", []) if model_name(r.get("backend"), r["arch"]) == model]
     present = {e.style for e in paired} | {r["style"] for r in runs}
     reference = paired[0].reference if paired else reference_of(present)
-    styles = [s for s in STYLES if s in present and s != reference]
+    styles = [s for s in FORMS if s in present and s != reference]
     rows: list[tuple[str, list[Cell | None]]] = [
         ("one model?", [_one_model(runs, s) for s in styles])
     ]

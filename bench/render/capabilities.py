@@ -18,7 +18,7 @@ from bench.store.capabilities import (
     label_of,
     outcome_of,
 )
-from mnist_models import STYLES
+from mnist_models import form_order
 
 
 def _order(check: str) -> tuple[int, int, str]:
@@ -41,7 +41,7 @@ def _describe(model: str) -> str:
 def capability_table(styles: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame, list[str]]:
     """One model's checks as rows, its styles as columns, and a note for each outcome that is
     not yes: the error's first line and the remedy where there is one."""
-    ordered = sorted(styles, key=lambda s: STYLES.index(s) if s in STYLES else len(STYLES))
+    ordered = sorted(styles, key=form_order)
     checks = sorted({c for s in ordered for c in styles[s]}, key=_order)
     rows, notes = [], []
     for check in checks:

@@ -24,9 +24,10 @@ from bench.analysis.stats import (
 from bench.analysis.stopping import BUDGET, MAXIMUM
 from bench.analysis.summary import decided, undecided_warnings
 from bench.plan.backends import BACKENDS, model_name
+from bench.render.markdown import forms_left_out
 from bench.store.capabilities import NO, NOT_SUPPORTED, outcome_of
 from bench.store.records import references
-from mnist_models import STYLES
+from mnist_models import form_order
 
 WIDTH = 100  # no console line is longer: longer ones wrap, their continuations indented
 # The console's columns: the steady measures, then the one-time costs a user feels most.
@@ -83,7 +84,7 @@ def answer_table(results: dict[str, Any]) -> list[str]:
     runs = defaultdict(list)
     order = sorted(
         results["runs"],
-        key=lambda r: (BACKENDS.index(r["backend"]), r["arch"], STYLES.index(r["style"])),
+        key=lambda r: (BACKENDS.index(r["backend"]), r["arch"], form_order(r["style"])),
     )
     for run in order:
         runs[(run["backend"], run["arch"], run["style"])].append(run)
@@ -120,8 +121,11 @@ def answer_table(results: dict[str, Any]) -> list[str]:
                 else short_verdict(verdicts[(b, a, style, m)])
                 for _, m in COLUMNS
             ]
+            if len(style) > 10:  # a long form's name gets its own line: the row fits 100
+                lines.append(style)
             lines.append(
-                f"{style:11s}{_mean(accuracy, 100, 2):>7s} {identical:>11s}"
+                f"{'' if len(style) > 10 else style:11s}{_mean(accuracy, 100, 2):>7s} "
+                f"{identical:>11s}"
                 f"{'–' if step is None else f'{step:.1f}':>8s} "
                 + " ".join(f"{cell:>9s}" for cell in cells)
             )
@@ -229,6 +233,11 @@ def report_lines(results: dict[str, Any], out: Path) -> list[str]:
     ]
 
 
+def _not_run_lines(config: dict[str, Any]) -> list[str]:
+    left = forms_left_out(config)
+    return wrap(f"not run: {', '.join(left)} (--styles all runs them)", indent="") if left else []
+
+
 def capability_lines(capabilities: dict[str, Any]) -> list[str]:
     """One line per model and style that fails a capability check: which ones (the report's
     "What each style can do" says why, and the remedy)."""
@@ -257,8 +266,8 @@ def _mean(stat: dict[str, Any] | None, scale: float, digits: int) -> str:
 
 
 def echo(line: str) -> None:
-    """Prints a console line at once, wrapped to the console's width (`wrap`)."""
-    print("\n".join(wrap(line)), flush=True)
+    """Prints console lines at once, each wrapped to the console's width (`wrap`)."""
+    print("\n".join(part for each in line.split("\n") for part in wrap(each)), flush=True)
 
 
 def wrap(line: str, width: int = WIDTH, indent: str = "    ") -> list[str]:

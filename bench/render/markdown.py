@@ -30,6 +30,7 @@ from bench.render.tables import (
 )
 from bench.store.environment import machine_words, provenance_lines
 from bench.store.records import RunRecord
+from mnist_models import FORMS
 
 
 def summary_markdown(
@@ -178,7 +179,7 @@ def readme(
         f"- Profile `{config.get('profile')}`: backends "
         f"{', '.join(config.get('backends') or [settings.get('backend', 'tensorflow')])}; "
         f"architectures {', '.join(config.get('archs', []))}; "
-        f"styles {', '.join(config.get('styles', []))}; seeds "
+        f"styles {', '.join(config.get('styles', []))}{_not_run(config)}; seeds "
         f"{', '.join(map(str, config.get('seeds', [])))}.",
         f"- {settings.get('epochs')} epoch(s), batch size {settings.get('batch_size')}, Adam with "
         f"learning rate {settings.get('learning_rate')} decayed to 0 on a cosine, validation split "
@@ -214,6 +215,16 @@ def readme(
         *reproduce_lines(results, out),
     ]
     return "\n".join(lines)
+
+
+def forms_left_out(config: dict[str, Any]) -> list[str]:
+    """The styles and idioms a sweep did not run."""
+    return [form for form in FORMS if form not in config.get("styles", FORMS)]
+
+
+def _not_run(config: dict[str, Any]) -> str:
+    left = forms_left_out(config)
+    return f" (not run: {', '.join(left)}; `--styles all` runs them)" if left else ""
 
 
 def reproduce_lines(results: dict[str, Any], out: Path | None = None) -> list[str]:

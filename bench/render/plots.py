@@ -19,9 +19,17 @@ from bench.analysis.stats import Comparison, describe
 from bench.plan.backends import model_name
 from bench.store.files import write_atomic
 from bench.store.records import RunRecord
-from mnist_models import STYLES
+from mnist_models import FORMS, form_order
 
-COLORS = {"sequential": "#4C72B0", "functional": "#DD8452", "subclassed": "#55A868"}
+COLORS = {
+    "sequential": "#4C72B0",
+    "functional": "#DD8452",
+    "subclassed": "#55A868",
+    "functional_subclass": "#C44E52",
+    # the idioms of Sequential in lighter blues
+    "sequential_add": "#8DA9D4",
+    "sequential_deferred": "#B9CBE6",
+}
 TIME_PARTS = (
     ("build", lambda r: r.build_seconds),
     ("compile", lambda r: r.compile_seconds),
@@ -71,7 +79,7 @@ def _by_style(records: list[RunRecord], arch: str) -> dict[str, list[RunRecord]]
     for r in records:
         if model_name(r.backend, r.arch) == arch:
             groups[r.style].append(r)
-    return {style: groups[style] for style in STYLES if groups[style]}
+    return {style: groups[style] for style in FORMS if groups[style]}
 
 
 def _axes(archs: list[str]):
@@ -198,7 +206,7 @@ def _forest(paired: list[dict], margin: float, title: str = ""):
     for ax, arch in zip(axes[:, 0], archs, strict=True):
         entries = sorted(
             (e for e in paired if model_name(e.backend, e.arch) == arch),
-            key=lambda e: (list(MEASURE_LABELS).index(e.measure), STYLES.index(e.style)),
+            key=lambda e: (list(MEASURE_LABELS).index(e.measure), form_order(e.style)),
         )
         rows = [
             (

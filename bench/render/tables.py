@@ -14,7 +14,7 @@ from bench.analysis.summary import half_width_percent
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND
 from bench.plan.specs import PROGRAM_STEPS
 from bench.store.records import RunRecord, references
-from mnist_models import STYLES
+from mnist_models import form_order
 
 
 def ms_pair(entry: dict) -> str | None:
@@ -217,7 +217,7 @@ def headline_table(records: list[RunRecord], summary: dict[str, Any]) -> pd.Data
     rows = []
     for key in sorted(
         {(r.backend, r.arch, r.style) for r in records},
-        key=lambda k: (BACKENDS.index(k[0]), k[1], STYLES.index(k[2])),
+        key=lambda k: (BACKENDS.index(k[0]), k[1], form_order(k[2])),
     ):
         backend, arch, style = key
         group = [r for r in records if (r.backend, r.arch, r.style) == key]

@@ -49,6 +49,11 @@ CHECKS = (
         "`.keras` saved by the previous install, loaded here",
     ),
     Check("h5_save_load", "save and deploy", "`.h5` save and load"),
+    Check(
+        "batch_dimension",
+        "save and deploy",
+        "any batch size: `inputs`, and features of another batch",
+    ),
     Check("config_round_trip", "save and deploy", "`get_config` / `from_config`"),
     Check("savedmodel_served", "export", "SavedModel export, served in a new process"),
     Check("tflite_litert", "export", "TFLite, run in LiteRT in a new process"),
@@ -62,7 +67,9 @@ CHECKS = (
     Check("fine_tune_new_head", "reuse", "fine-tune: frozen features, new head, one step"),
     Check("clone_model", "reuse", "`clone_model`"),
     Check("clone_with_clone_function", "reuse", "`clone_model` with a `clone_function`"),
+    Check("built_before_first_call", "inspect", "weights and `summary()` before a first call"),
     Check("summary_output_shapes", "inspect", "`summary()` shows output shapes"),
+    Check("model_input", "inspect", "`model.input`"),
     Check("graph_attributes", "inspect", "`layers`, `get_layer`, `inputs` / `outputs`"),
     Check("plot_model", "inspect", "`keras.utils.plot_model`"),
 )

@@ -59,6 +59,14 @@ REMEDIES = {
     "weights_file_other_styles": "move the weights with `get_weights`/`set_weights`, which go "
     "by order, not by the layers' paths",
     "fine_tune_new_head": "rebuild the feature layers as a Functional model and add the head",
+    "built_before_first_call": "start the list with `keras.Input(shape=...)`, or call "
+    "`model.build((None, *input_shape))` before using the model",
+    "batch_dimension": "start the list with `keras.Input(shape=...)`, or call "
+    "`model.build((None, *input_shape))` before the first call",
+    "model_input": "use `model.inputs[0]`: Sequential sets `inputs` but never `input` "
+    "(keras-team/keras#20116); a subclassed model has neither",
+    "clone_model": "rebuild it with `type(model).from_config(model.get_config())`, then "
+    "`set_weights`",
 }
 
 
@@ -114,7 +122,9 @@ def check_capabilities(
     results: dict[str, dict[str, Any]] = {}
     for style in styles:
         checks: dict[str, Callable[[keras.Model, Path], str | None]] = {
+            "built_before_first_call": lambda m, tmp, s=style: _before_first_call(arch, s),
             "h5_save_load": lambda m, tmp: _h5(m, x, tmp),
+            "batch_dimension": lambda m, tmp: _batch_dimension(m, x),
             "config_round_trip": lambda m, tmp: _config_round_trip(m, x),
             "quantize_int8": lambda m, tmp: reuse.quantize(m, trained),
             "weights_same_style": lambda m, tmp, s=style: reuse.weights_file(arch, m, [s], x, tmp),
@@ -131,6 +141,7 @@ def check_capabilities(
             "clone_with_clone_function": lambda m, tmp: reuse.clone_changed(m, x),
             "summary_output_shapes": lambda m, tmp: _summary(m),
             "graph_attributes": lambda m, tmp: _graph_attributes(m),
+            "model_input": lambda m, tmp: f"shape {tuple(m.input.shape)}",
             "plot_model": lambda m, tmp: _plot(m, tmp),
         }
         found = {}
@@ -204,6 +215,35 @@ def write_files(
     meta = {"module": type(model).__module__, "class": type(model).__name__}
     base.with_suffix(".json").write_text(json.dumps(meta))
     return failed
+
+
+def _before_first_call(arch: str, style: str) -> str:
+    model = build_model(arch, style, seed=1, first_call=False)
+    if not model.built:
+        raise AssertionError(
+            "not built yet: it has no weights, and `count_params()` raises, until a first call "
+            "builds it"
+        )
+    _summary(model)
+    return f"{model.count_params():,} parameters"
+
+
+def _batch_dimension(model, x: np.ndarray) -> str:
+    import keras
+
+    if not hasattr(model, "inputs"):
+        raise DoesNotApply("a subclassed model has no symbolic inputs: it takes any batch")
+    shape = tuple(model.inputs[0].shape)
+    if shape[0] is not None:
+        raise AssertionError(
+            f"its inputs have batch size {shape[0]} built in, the first call's: {shape}"
+        )
+    features = keras.Model(model.inputs, reuse.feature_layer(model).output)
+    odd = len(x) - 1
+    got = features.predict(x[:odd], verbose=0).shape[0]
+    if got != odd:
+        raise AssertionError(f"features of {odd} images came back as {got}")
+    return f"inputs {shape}; features of {odd} images"
 
 
 def _h5(model, x, tmp):

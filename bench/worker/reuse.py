@@ -100,11 +100,16 @@ def _check_features(model: keras.Model, extractor: keras.Model, x: np.ndarray) -
     return f"{tuple(features.shape[1:])} from the {type(_layers(model)[-2]).__name__} layer"
 
 
+def feature_layer(model: keras.Model) -> keras.layers.Layer:
+    """The layer whose output is the model's features: the one before its head."""
+    return _layers(model)[-2]
+
+
 def _by_get_layer(model: keras.Model) -> keras.Model:
     """The idiom users reach for: a Functional model from the inputs to a layer's output."""
     import keras
 
-    return keras.Model(model.inputs, model.get_layer(_layers(model)[-2].name).output)
+    return keras.Model(model.inputs, model.get_layer(feature_layer(model).name).output)
 
 
 def _in_order(model: keras.Model) -> keras.Model:
@@ -170,6 +175,11 @@ def clone(model: keras.Model, x: np.ndarray) -> str:
     import keras
 
     copy = keras.models.clone_model(model)
+    if type(copy) is not type(model):
+        raise AssertionError(
+            f"clone_model returned a {type(copy).__name__}, not a {type(model).__name__}: the "
+            "class and its methods are lost"
+        )
     copy(x[:1], training=False)  # a subclassed clone is built on its first call
     if copy.count_params() != model.count_params():
         raise AssertionError(

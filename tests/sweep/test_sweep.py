@@ -21,7 +21,7 @@ from bench.sweep import jobs
 from bench.sweep.executors import local
 from bench.sweep.resume import pending_paired, plan
 from bench.sweep.run import run_sweep
-from mnist_models import STYLES
+from mnist_models import REQUIRED_STYLES as STYLES
 from tests.factories import record, steady_record
 
 

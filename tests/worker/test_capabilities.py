@@ -203,13 +203,13 @@ def test_another_installs_keras_files_load_and_say_which_keras_saved_them(tmp_pa
     assert missing["outcome"] == DOES_NOT_APPLY and "saved no" in missing["error"]
 
 
-@pytest.mark.mnist
-def test_the_cnn_on_tensorflow_every_check_as_keras_behaves(tmp_path):
-    found = check_capabilities("cnn", STYLES, "tensorflow", tmp_path)
+def _every_check(arch, styles, tmp_path):
+    """Every check of `styles` on TensorFlow, a new process's included: {style: {check: entry}}."""
+    found = check_capabilities(arch, styles, "tensorflow", tmp_path)
     job = {
         "backend": "tensorflow",
-        "arch": "cnn",
-        "styles": STYLES,
+        "arch": arch,
+        "styles": styles,
         "saved_on": [],
         "directory": str(tmp_path),
     }
@@ -227,25 +227,33 @@ def test_the_cnn_on_tensorflow_every_check_as_keras_behaves(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     for style, loaded in json.loads(result.read_text()).items():
         found[style].update(loaded)
-    outcomes = {
-        style: {c: e["outcome"] for c, e in checks.items()} for style, checks in found.items()
+    for style in styles:
+        assert set(found[style]) == set(CHECK_NAMES) - {PREVIOUS_INSTALL}, style
+        assert found[style]["plot_model"]["outcome"] in (YES, NOT_INSTALLED)
+    return found
+
+
+def _fails(found):
+    return {
+        style: sorted(c for c, e in checks.items() if e["outcome"] not in (YES, NOT_INSTALLED))
+        for style, checks in found.items()
     }
-    for style in STYLES:
-        assert set(outcomes[style]) == set(CHECK_NAMES) - {PREVIOUS_INSTALL}, style
-        assert outcomes[style]["plot_model"] in (YES, NOT_INSTALLED)
-    fails = {
-        style: sorted(c for c, o in outcomes[style].items() if o not in (YES, NOT_INSTALLED))
-        for style in STYLES
-    }
-    assert fails == {
-        "sequential": [],
+
+
+@pytest.mark.mnist
+def test_the_cnn_on_tensorflow_every_check_as_keras_behaves(tmp_path):
+    found = _every_check("cnn", STYLES, tmp_path)
+    assert _fails(found) == {
+        "sequential": ["model_input"],
         "functional": [],
         "subclassed": [
+            "batch_dimension",
             "clone_with_clone_function",
             "features_get_layer",
             "graph_attributes",
             "h5_save_load",
             "keras_reload_without_code",
+            "model_input",
             "weights_file_other_styles",
         ],
     }
@@ -254,3 +262,34 @@ def test_the_cnn_on_tensorflow_every_check_as_keras_behaves(tmp_path):
     assert "import the module that defines the class" in without_code["remedy"]
     assert "layers in order" in found["subclassed"]["fine_tune_new_head"]["detail"]
     assert "test accuracy" in found["sequential"]["quantize_int8"]["detail"]
+    assert found["subclassed"]["batch_dimension"]["outcome"] == DOES_NOT_APPLY
+    assert "model.inputs[0]" in found["sequential"]["model_input"]["remedy"]
+    assert found["functional"]["model_input"]["detail"] == "shape (None, 28, 28, 1)"
+
+
+@pytest.mark.mnist
+def test_the_forms_people_write_differ_where_keras_makes_them_differ(tmp_path):
+    forms = ["sequential", "sequential_deferred", "functional", "functional_subclass"]
+    found = _every_check("mlp", forms, tmp_path)
+    assert _fails(found) == {
+        "sequential": ["model_input"],
+        "sequential_deferred": ["batch_dimension", "built_before_first_call", "model_input"],
+        "functional": [],
+        "functional_subclass": ["clone_model", "h5_save_load", "keras_reload_without_code"],
+    }
+    # the deferred Sequential: what the list-built reference does, it cannot until its first call
+    unbuilt = found["sequential_deferred"]["built_before_first_call"]
+    assert found["sequential"]["built_before_first_call"]["detail"] == "101,770 parameters"
+    assert unbuilt["error"].startswith("AssertionError: not built yet")
+    assert "keras.Input(shape=...)" in unbuilt["remedy"] and "model.build(" in unbuilt["remedy"]
+    batch = found["sequential_deferred"]["batch_dimension"]
+    assert "batch size 128 built in" in batch["error"] and "keras.Input" in batch["remedy"]
+    assert found["sequential"]["batch_dimension"]["detail"].startswith("inputs (None, 28, 28, 1)")
+    # the Functional subclass: its class is needed to reload it, and clone_model drops it
+    without_code = found["functional_subclass"]["keras_reload_without_code"]
+    assert "Could not locate class 'MlpGraph'" in without_code["error"]
+    assert "import the module that defines the class" in without_code["remedy"]
+    assert found["functional_subclass"]["keras_reload_with_code"]["outcome"] == YES
+    clone = found["functional_subclass"]["clone_model"]
+    assert "returned a Functional, not a MlpGraph" in clone["error"]
+    assert "from_config" in clone["remedy"]
