@@ -1,4 +1,4 @@
-"""Your own architecture, benchmarked: LeNet-5 in the three Keras styles.
+"""Your own architecture, benchmarked: LeNet-5 in the Keras styles, and a Sequential idiom.
 
 LeCun et al., "Gradient-based learning applied to document recognition" (1998), with ReLU and
 max pooling as it is usually written today. Run it from the project's root:
@@ -6,6 +6,8 @@ max pooling as it is usually written today. Run it from the project's root:
     python -m bench --profile smoke --arch examples.lenet:LENET
 
 Each style is written as its Keras guide would have it; the numbers live once, in `LeNetSpec`.
+`functional_subclass` and the idiom `sequential_add` are optional: an architecture names the
+forms it is written in, and `--styles all` runs every one.
 The spec does not count its FLOPs (`layer_flops`), so the runs report no GFLOP/s: that part of
 the protocol is optional.
 """
@@ -29,23 +31,35 @@ class LeNetSpec(Spec):
     num_classes: int = 10
 
 
+def _stack(spec: LeNetSpec) -> list[keras.layers.Layer]:
+    return [
+        layers.Conv2D(spec.filters[0], spec.kernel_size, padding="same", activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(spec.filters[1], spec.kernel_size, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        *[layers.Dense(units, activation="relu") for units in spec.units],
+        layers.Dense(spec.num_classes, activation="softmax"),
+    ]
+
+
 def sequential(spec: LeNetSpec) -> keras.Model:
-    """LeNet-5 as a stack of layers."""
-    model = keras.Sequential(name="lenet_sequential")
+    """LeNet-5 as a stack of layers, from a list."""
+    return keras.Sequential(
+        [keras.Input(shape=spec.input_shape), *_stack(spec)], name="lenet_sequential"
+    )
+
+
+def sequential_add(spec: LeNetSpec) -> keras.Model:
+    """LeNet-5 as a stack grown with `model.add`: an idiom of Sequential."""
+    model = keras.Sequential(name="lenet_sequential_add")
     model.add(keras.Input(shape=spec.input_shape))
-    model.add(layers.Conv2D(spec.filters[0], spec.kernel_size, padding="same", activation="relu"))
-    model.add(layers.MaxPooling2D())
-    model.add(layers.Conv2D(spec.filters[1], spec.kernel_size, activation="relu"))
-    model.add(layers.MaxPooling2D())
-    model.add(layers.Flatten())
-    for units in spec.units:
-        model.add(layers.Dense(units, activation="relu"))
-    model.add(layers.Dense(spec.num_classes, activation="softmax"))
+    for layer in _stack(spec):
+        model.add(layer)
     return model
 
 
-def functional(spec: LeNetSpec) -> keras.Model:
-    """LeNet-5 as a graph of layers."""
+def _graph(spec: LeNetSpec):
     inputs = keras.Input(shape=spec.input_shape)
     x = layers.Conv2D(spec.filters[0], spec.kernel_size, padding="same", activation="relu")(inputs)
     x = layers.MaxPooling2D()(x)
@@ -54,8 +68,31 @@ def functional(spec: LeNetSpec) -> keras.Model:
     x = layers.Flatten()(x)
     for units in spec.units:
         x = layers.Dense(units, activation="relu")(x)
-    outputs = layers.Dense(spec.num_classes, activation="softmax")(x)
+    return inputs, layers.Dense(spec.num_classes, activation="softmax")(x)
+
+
+def functional(spec: LeNetSpec) -> keras.Model:
+    """LeNet-5 as a graph of layers."""
+    inputs, outputs = _graph(spec)
     return keras.Model(inputs, outputs, name="lenet_functional")
+
+
+@keras.saving.register_keras_serializable(package="examples")
+class LeNetGraph(keras.Model):
+    """LeNet-5 as a Functional subclass: the graph built in `__init__`."""
+
+    def __init__(self, spec: LeNetSpec | None = None, **kwargs):
+        spec = spec or LeNetSpec()
+        inputs, outputs = _graph(spec)
+        super().__init__(inputs, outputs, **kwargs)
+        self.spec = spec
+
+    def get_config(self):
+        return {**super().get_config(), "spec": self.spec.to_config()}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(LeNetSpec.from_config(config.pop("spec")), **config)
 
 
 @keras.saving.register_keras_serializable(package="examples")
@@ -113,6 +150,12 @@ def subclassed(spec: LeNetSpec) -> keras.Model:
 LENET = Architecture(
     name="lenet",
     spec=LeNetSpec(),
-    builders={"sequential": sequential, "functional": functional, "subclassed": subclassed},
+    builders={
+        "sequential": sequential,
+        "functional": functional,
+        "subclassed": subclassed,
+        "functional_subclass": lambda spec: LeNetGraph(spec, name="lenet_functional_subclass"),
+    },
+    idioms={"sequential_add": sequential_add},
     source="LeCun et al. 1998, LeNet-5 (ReLU, max pooling)",
 )

@@ -224,6 +224,7 @@ def report_lines(results: dict[str, Any], out: Path) -> list[str]:
     """Everything the console prints once a sweep's report is written."""
     return [
         *answer_table(results),
+        *_not_run_lines(results.get("config") or {}),
         *capability_lines(results.get("capabilities") or {}),
         "",
         *wrap(LEGEND, indent=""),

@@ -84,11 +84,11 @@ def test_the_full_profile_needs_nine_steady_processes_and_one_one_time_block():
     assert rule_for(full, "cnn", "one_time") == StoppingRule(3, 21, 3)
 
 
-def test_the_quick_profile_gives_the_one_time_phase_two_blocks_at_most():
+def test_the_quick_profile_gives_the_one_time_phase_three_blocks_at_most():
     quick = make_config("quick")
-    assert rule_for(quick, "cnn", "one_time") == StoppingRule(3, 6, 3)
+    assert rule_for(quick, "cnn", "one_time") == StoppingRule(3, 9, 3)
     assert rule_for(quick, "cnn") == StoppingRule(9, 30, 3)
-    assert len(quick.one_time_specs()) == 6 and len(quick.steady_specs()) == 30
+    assert len(quick.one_time_specs()) == 9 and len(quick.steady_specs()) == 30
 
 
 def test_the_stopping_summary_says_why_each_phase_stopped():
