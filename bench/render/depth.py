@@ -38,8 +38,10 @@ from bench.store.schema import DEPTH_RUN_FILE, SCHEMA_VERSION, read_versioned
 LABELS = {
     "sequential": "Sequential (list)",
     "sequential_add": "Sequential (add)",
+    "sequential_deferred": "Sequential (deferred)",
     "functional": "Functional",
     "subclassed": "subclassed",
+    "functional_subclass": "Functional subclass",
     REBUILD_ONCE: "Sequential, rebuilt once",
     TOTAL: "whole one-time start",
     "train_step": "steady train step",

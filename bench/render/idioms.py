@@ -1,6 +1,6 @@
 """The named architectures' report (`python -m bench depth --arch cnn,mlp`): each one's styles and
-both Sequential idioms against the Sequential the harness builds, in milliseconds. It writes
-idioms.json and README.md from the study's raw records, like the depth report."""
+idioms against its reference, in milliseconds. It writes idioms.json and README.md from the
+study's raw records, like the depth report."""
 
 from __future__ import annotations
 
@@ -14,22 +14,20 @@ from bench.store.files import write_atomic, write_json
 from bench.store.records import read_one_time
 from bench.store.schema import DEPTH_RUN_FILE, SCHEMA_VERSION, read_versioned
 
-IDIOM_WORDS = {"list": "a list passed to `keras.Sequential`", "add": "`model.add` after an `Input`"}
+# How each form is written, for the report's words on the reference and the idioms
+FORM_WORDS = {
+    "sequential": "a list passed to `keras.Sequential`, `keras.Input` first",
+    "sequential_add": "`model.add` after a `keras.Input`",
+    "sequential_deferred": "a list with no `keras.Input`, built by its first call",
+    "functional": "a graph of layers from `keras.Input`",
+    "subclassed": "a `keras.Model` subclass whose `call` applies its layers",
+    "functional_subclass": "a `keras.Model` subclass that builds its graph in `__init__`",
+}
 
 
-def idiom_of(style: str, styles: list[str]) -> str:
-    """Which idiom of the Sequential guide `style` is: the built-in `sequential` is the one its
-    architecture's other idiom is not."""
-    if style.startswith("sequential_"):
-        return style.removeprefix("sequential_")
-    return "add" if "sequential_list" in styles else "list"
-
-
-def label(style: str, styles: list[str]) -> str:
-    """A style's name in the report, the Sequential idioms told apart."""
-    if style.startswith("sequential"):
-        return f"Sequential ({idiom_of(style, styles)})"
-    return LABELS[style]
+def label(style: str) -> str:
+    """A style's name in the report."""
+    return LABELS.get(style, style)
 
 
 def analyse(out: Path) -> dict[str, Any]:
@@ -53,30 +51,30 @@ def analyse(out: Path) -> dict[str, Any]:
     }
 
 
-def _judged(entry: dict[str, Any], styles: list[str]) -> str:
-    return f"{label(entry.style, styles)} {difference(entry)} ({entry.verdict})"
+def _judged(entry: dict[str, Any]) -> str:
+    return f"{label(entry.style)} {difference(entry)} ({entry.verdict})"
 
 
 def answer(found: dict[str, Any]) -> list[str]:
-    """One line per architecture: the other Sequential idiom's build, and every style's whole
-    one-time start, against the Sequential the harness builds, in milliseconds."""
+    """One line per architecture: every form's build and whole one-time start against the
+    reference's, in milliseconds."""
     lines = []
     for arch in found["archs"]:
-        styles, entries = found["styles"][arch], [e for e in found["entries"] if e.arch == arch]
-        reference = label(found["reference"][arch], styles)
-        build = [e for e in entries if e.measure == "build" and e.style.startswith("seq")]
+        entries = [e for e in found["entries"] if e.arch == arch]
+        reference = label(found["reference"][arch])
+        build = [e for e in entries if e.measure == "build"]
         total = [e for e in entries if e.measure == TOTAL]
-        builds = "".join(
-            f"{label(e.style, styles)} builds {difference(e)} ({e.verdict}) "
-            f"against {ms(e.reference_ms, False)}; "
-            for e in build
+        builds = (
+            f"the build ({ms(build[0].reference_ms, False)}): "
+            + "; ".join(_judged(e) for e in build)
+            + "; "
+            if build
+            else ""
         )
         whole = ms(total[0].reference_ms, False) if total else "–"
         lines.append(
             f"{arch} ({found['machine']}), against {reference}, once per model: {builds}"
-            f"the whole one-time start ({whole}): "
-            + "; ".join(_judged(e, styles) for e in total)
-            + "."
+            f"the whole one-time start ({whole}): " + "; ".join(_judged(e) for e in total) + "."
         )
     return lines
 
@@ -85,7 +83,7 @@ def markdown(found: dict[str, Any], command: str) -> str:
     """README.md of a named architectures' directory."""
     run, environment = found["run"], found["environment"]
     walls = ", ".join(f"{a}: {s:.0f} s" for a, s in run["wall_seconds_by_arch"].items())
-    lines = ["# What each Sequential idiom costs: the built-in models, style by style", ""]
+    lines = ["# What each style and idiom costs once: the built-in models, form by form", ""]
     lines += [*answer(found), ""]
     lines += [
         *provenance_lines(environment.get("git")),
@@ -97,8 +95,8 @@ def markdown(found: dict[str, Any], command: str) -> str:
         "depth (docs/depth.md): cycles of build, compile, first train step, "
         "first predict, `.keras` save and load, every style in a balanced order; then "
         f"{run['steady_rounds']} rounds of the steady train step (batch 128) and predict "
-        "(1,024 images). The reference is the Sequential model as the harness builds it; the "
-        "other idiom of the Sequential guide is timed beside it. Each cell: the median "
+        "(1,024 images). Every style and idiom of the model is timed against its reference "
+        "(Sequential from a list, where Sequential can write it). Each cell: the median "
         "difference in the same cycle (round), the ratio's 95 % interval in ms at the "
         f"reference's median, and the verdict under a ±{found['margin']:g} % margin.",
         "",
@@ -106,15 +104,12 @@ def markdown(found: dict[str, Any], command: str) -> str:
     for arch in found["archs"]:
         styles, reference = found["styles"][arch], found["reference"][arch]
         others = [s for s in styles if s != reference]
-        words = IDIOM_WORDS[idiom_of(reference, styles)]
         lines += [
             f"## {arch}",
             "",
-            f"The reference, {label(reference, styles)}: {words}.",
+            *(f"- {label(s)}: {FORM_WORDS[s]}" for s in styles if s in FORM_WORDS),
             "",
-            f"| measure | {label(reference, styles)} | "
-            + " | ".join(label(s, styles) for s in others)
-            + " |",
+            f"| measure | {label(reference)} | " + " | ".join(label(s) for s in others) + " |",
             "|:--|--:|" + "--:|" * len(others),
         ]
         for measure in MEASURES_BY_DEPTH:
@@ -136,7 +131,7 @@ def markdown(found: dict[str, Any], command: str) -> str:
                 + " |"
             )
         sizes = ", ".join(
-            f"{label(r['style'], styles)} {r['keras_mb']:.2f}"
+            f"{label(r['style'])} {r['keras_mb']:.2f}"
             for r in found["footprint"][arch]
             if "keras_mb" in r
         )

@@ -29,10 +29,11 @@ from bench.store.records import append_one_time
 from bench.store.schema import DEPTH_RUN_FILE, ONE_TIME_FILE, SCHEMA_VERSION
 from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
+from mnist_models import FORMS
 
-# every style and Sequential idiom an architecture may have, in the reports' order; the
-# pre-check says which each one builds
-NAMES = ("sequential", "sequential_add", "functional", "subclassed")
+# every style and idiom an architecture may have, in the reports' order; the pre-check says
+# which each one builds
+NAMES = FORMS
 WARMUP_ARCH = "dense-2"  # pays a process's first costs, whatever the depth, in a second
 SEED = 1
 

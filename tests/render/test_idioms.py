@@ -1,31 +1,19 @@
-"""The named architectures' report tells the two Sequential idioms apart by what each model has."""
+"""The named architectures' report names every form and says how each is written."""
 
-import pytest
-
-from bench.render.idioms import idiom_of, label
-
-CNN = ["sequential", "sequential_list", "functional", "subclassed"]  # recorded when it used add
-MLP = ["sequential", "sequential_add", "functional", "subclassed"]  # its Sequential is a list
+from bench.render.idioms import FORM_WORDS, label
+from mnist_models import FORMS
 
 
-@pytest.mark.parametrize(
-    "style, styles, idiom",
-    [
-        ("sequential", CNN, "add"),
-        ("sequential_list", CNN, "list"),
-        ("sequential", MLP, "list"),
-        ("sequential_add", MLP, "add"),
-    ],
-)
-def test_the_built_in_sequential_is_the_idiom_its_architecture_does_not_also_offer(
-    style, styles, idiom
-):
-    assert idiom_of(style, styles) == idiom
-    assert label(style, styles) == f"Sequential ({idiom})"
-
-
-def test_the_other_styles_keep_the_reports_names():
-    assert [label(s, CNN) for s in ("functional", "subclassed")] == ["Functional", "subclassed"]
+def test_every_form_has_its_reports_name_and_its_words():
+    assert [label(f) for f in FORMS] == [
+        "Sequential (list)",
+        "Functional",
+        "subclassed",
+        "Functional subclass",
+        "Sequential (add)",
+        "Sequential (deferred)",
+    ]
+    assert set(FORM_WORDS) == set(FORMS)
 
 
 def test_milliseconds_read_as_a_reader_reads_them_and_a_bound_near_zero_keeps_its_sign():

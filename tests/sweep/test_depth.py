@@ -9,7 +9,8 @@ from bench.plan.specs import REBUILD_ONCE
 from bench.store.records import OneTimeRecord
 from tests.factories import run_bench
 
-NAMES = ["sequential", "sequential_add", "functional", "subclassed"]
+NAMES = ["sequential", "functional", "subclassed", "sequential_add"]  # the family's forms
+FORMS = [*NAMES[:3], "functional_subclass", "sequential_add", "sequential_deferred"]
 
 
 @pytest.mark.mnist
@@ -87,7 +88,7 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_counts_and_char
 
 
 @pytest.mark.mnist
-def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_built_in_one(
+def test_a_named_architecture_is_timed_in_every_form_against_its_list_built_sequential(
     tmp_path,
 ):
     out = tmp_path / "idioms"
@@ -105,10 +106,9 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("pre-check: mlp is one model in sequential, sequential_add,")
-    assert lines[1].startswith("mlp: 2 cycles and 2 steady rounds of 4 styles in ")
-    # the MLP's built-in Sequential is a list, so the other idiom is model.add
-    assert lines[2].startswith("mlp (") and "Sequential (add) builds" in lines[2], lines[2]
+    assert lines[0].startswith(f"pre-check: mlp is one model in {', '.join(FORMS)} ")
+    assert lines[1].startswith("mlp: 2 cycles and 2 steady rounds of 6 styles in ")
+    assert lines[2].startswith("mlp (") and "Sequential (deferred) +" in lines[2], lines[2]
     assert lines[-1] == f"report: {out / 'README.md'} (data: idioms.json)"
     assert len(lines) == 4, done.stdout
 
@@ -117,13 +117,14 @@ def test_a_named_architecture_is_timed_in_both_sequential_idioms_against_the_bui
         for line in (out / "one_time.jsonl").read_text().splitlines()
     ]
     assert (record.arch, record.status, record.warmup_arch) == ("mlp", "ok", None)
-    assert record.styles == ["sequential", "sequential_add", "functional", "subclassed"]
+    assert record.styles == FORMS
     found = json.loads((out / "idioms.json").read_text())
     assert found["archs"] == ["mlp"] and found["reference"] == {"mlp": "sequential"}
     build = [e for e in found["entries"] if e["measure"] == "build"]
-    assert {e["style"] for e in build} == {"sequential_add", "functional", "subclassed"}
+    assert {e["style"] for e in build} == set(FORMS[1:])
     readme = (out / "README.md").read_text()
-    assert "| Sequential (list) | Sequential (add) |" in readme, readme
+    assert "| Sequential (list) | Functional |" in readme, readme
+    assert "- Sequential (deferred): a list with no `keras.Input`" in readme
     assert f"--arch mlp --one-time-cycles 2 --steady-rounds 2 --out {out}`" in readme
 
     again = run_bench("depth", "--report-only", "--out", str(out), cwd=tmp_path)
