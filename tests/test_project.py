@@ -71,24 +71,34 @@ def test_the_first_screen_is_the_answer_in_twelve_lines_each_claim_linked_to_res
         assert any(generation in claim for generation in named), claim
 
 
-def test_the_first_screens_milliseconds_are_the_medians_of_its_records():
+def test_the_first_screens_milliseconds_are_those_of_the_committed_idioms_study():
     import json
-    import statistics
+    from types import SimpleNamespace
 
-    cycles: dict[tuple[str, str], list[float]] = {}
-    for line in (ROOT / "results" / "one_time.jsonl").read_text().splitlines():
-        record = json.loads(line)
-        if record["arch"] == "cnn" and record.get("seconds"):
-            for measure in ("build", "load"):
-                for style, seconds in record["seconds"][measure].items():
-                    cycles.setdefault((measure, style), []).extend(seconds)
-    ms = {key: round(1000 * statistics.median(v)) for key, v in cycles.items()}
+    from bench.render.depth import difference, ms
+
+    found = json.loads((ROOT / "results" / "idioms" / "idioms.json").read_text())
+    entry = {
+        (e["measure"], e["style"]): SimpleNamespace(**e)
+        for e in found["entries"]
+        if e["arch"] == "cnn"
+    }
     screen = " ".join(_first_screen().split())
-    styles = ("sequential", "functional", "subclassed")
-    build = f"builds in {ms['build', styles[0]]} ms as Sequential, {ms['build', styles[1]]} ms "
-    assert build + f"Functional, {ms['build', styles[2]]} ms subclassed" in screen
-    loads = [ms["load", s] for s in styles]
-    assert f"in {loads[0]}, {loads[1]} and {loads[2]} ms" in screen
+    build = entry["build", "functional"]
+    assert build.verdict == "equivalent"
+    reference = ms(build.reference_ms, False)
+    assert (
+        f"builds the CNN as Functional does ({reference}; Functional {difference(build)})" in screen
+    )
+    for style, words in (
+        ("sequential_add", "`model.add` costs"),
+        ("sequential_deferred", "Input`"),
+    ):
+        assert f"{words} {difference(entry['build', style])}" in screen, style
+        assert entry["build", style].verdict == "slower, beyond margin"
+    load = entry["load", "functional"]
+    assert load.verdict == "faster, beyond margin"
+    assert f"Functional's {difference(load)} of {ms(load.reference_ms, False)}" in screen
 
 
 def test_the_first_screens_accuracy_and_steady_figures_are_those_of_the_authoritative_sweep():

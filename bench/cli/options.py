@@ -34,7 +34,7 @@ Subcommands:
   python -m bench compare BASE NEW          two sweeps side by side (--fail-on-regression: a gate)
   python -m bench compare A B C ...         three or more sweeps in order: a history
   python -m bench depth [--depths 2,5,...]  what each style costs from 2 layers to hundreds
-  python -m bench depth --arch cnn,mlp      the same for these models, both Sequential idioms
+  python -m bench depth --arch cnn,mlp      the same for these models, in every form
   python -m bench ab BASE NEW               two installs timed in pairs of processes: an upgrade
   python -m bench upgrade DIR ...           convert sweeps of an older schema to this one
 """
@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The run command's options; the subcommands have parsers of their own."""
     p = Parser(
         prog="python -m bench",
-        description="Train the same MNIST classifier in Keras' three styles and compare them.",
+        description="Train the same MNIST classifier in Keras' styles and idioms and compare them.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

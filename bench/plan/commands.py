@@ -87,7 +87,7 @@ class DepthConfig:
     archs: tuple[str, ...] | None = setting(
         None,
         help="instead of the Dense stack: these architectures at their own size, in every "
-        "style and both Sequential idioms (cnn,mlp, or module:NAME)",
+        "style and idiom (cnn,mlp, or module:NAME)",
         flag="--arch",
         parse=parse_archs,
     )

@@ -1,7 +1,7 @@
 """`python -m bench depth`: what each style costs as a model grows from 2 layers to hundreds.
 
 One worker process per depth times the one-time steps of a `dense-<depth>` stack
-(`mnist_models.dense`) in every style and both Sequential idioms, paired in cycles, then its
+(`mnist_models.dense`) in every style and idiom it has, paired in cycles, then its
 steady train step and predict, paired in rounds, on the models the last cycle compiled; then
 counts every style's Python calls (`bench.worker.counts`). The family's Sequential is also
 loaded with `Sequential.from_config` rebuilding once (`REBUILD_ONCE`): what one line in Keras

@@ -78,10 +78,14 @@ def test_an_undecided_verdict_says_why_in_numbers():
 
 def test_the_full_profile_needs_nine_steady_processes_and_one_one_time_block():
     full = make_config("full")
-    assert rule_for(full, "cnn") == StoppingRule(9, 30, 3)
-    without_sequential = replace(full, unsupported=(("resnet", "sequential"),))
-    assert rule_for(without_sequential, "resnet").block == 2
-    assert rule_for(full, "cnn", "one_time") == StoppingRule(3, 21, 3)
+    # a block is a Latin square of the model's forms: six for the CNN
+    assert rule_for(full, "cnn") == StoppingRule(9, 30, 6)
+    assert rule_for(full, "cnn", "one_time") == StoppingRule(6, 21, 6)
+    resnet = ("sequential", "sequential_add", "sequential_deferred")
+    without_sequential = replace(full, unsupported=tuple(("resnet", s) for s in resnet))
+    assert rule_for(without_sequential, "resnet").block == 3
+    three = make_config("full", styles=("sequential", "functional", "subclassed"))
+    assert rule_for(three, "cnn") == StoppingRule(9, 30, 3)
 
 
 def test_the_quick_profile_gives_the_one_time_phase_three_blocks_at_most():

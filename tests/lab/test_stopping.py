@@ -16,6 +16,7 @@ from bench.plan.specs import ONE_TIME_MEASURES
 from bench.store.records import read_one_time, read_steady
 from bench.sweep.paired import rule_for
 from lab.stopping import simulate_verdicts
+from mnist_models import REQUIRED_STYLES
 
 # 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
 # the population the stopping rule's coverage is checked on.
@@ -76,7 +77,8 @@ def _simulated(phase: str, arch: str, k: float, **options):
     steady = phase == "steady"
     population, _, measures = (_steady_population if steady else _one_time_population)(arch)
     margin = DEFAULT_TIME_MARGIN if steady else DEFAULT_ONE_TIME_MARGIN
-    rule = options.pop("rule", rule_for(make_config("full"), arch, phase))
+    # the recorded processes timed the three styles: the rule of a full sweep of those
+    rule = options.pop("rule", rule_for(make_config("full", styles=REQUIRED_STYLES), arch, phase))
     # a steady phase's measures stop on their own; a one-time phase's together
     return simulate_verdicts(
         population,
