@@ -31,6 +31,7 @@ def styles(default: Any = REQUIRED_STYLES) -> Any:
         help=f"styles and idioms, or all: {', '.join(FORMS)}",
         parse=names(FORMS, every="all"),
         check=known("style", FORMS),
+        show=lambda value: "all" if tuple(value) == FORMS else ",".join(value),
     )
 
 
