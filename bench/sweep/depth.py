@@ -31,9 +31,6 @@ from bench.sweep.executors import Executor
 from bench.sweep.jobs import check_architectures, run_one_time_in_worker
 from mnist_models import FORMS
 
-# every style and idiom an architecture may have, in the reports' order; the pre-check says
-# which each one builds
-NAMES = FORMS
 WARMUP_ARCH = "dense-2"  # pays a process's first costs, whatever the depth, in a second
 SEED = 1
 
@@ -79,7 +76,7 @@ def run_depth(
     steady_rounds: int,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Measures every architecture (`dense-<depth>` members, or named ones) in each of `NAMES`
+    """Measures every architecture (`dense-<depth>` members, or named ones) in each of `FORMS`
     it builds, the family's also with Sequential loaded by `REBUILD_ONCE`, and writes the raw
     records (one_time.jsonl) and the environment into `out`.
 
@@ -88,7 +85,7 @@ def run_depth(
     """
     started = time.perf_counter()
     family = all(arch.startswith("dense-") for arch in archs)
-    checked = check_architectures(tuple(archs), NAMES, "tensorflow", executor)
+    checked = check_architectures(tuple(archs), FORMS, "tensorflow", executor)
     for arch, found in checked.items():
         if "error" in found or found["differences"]:
             raise RuntimeError(
