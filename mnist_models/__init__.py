@@ -9,8 +9,11 @@ importable, or a name registered by an installed package in the entry-point grou
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import sys
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mnist_models.architecture import (
@@ -24,7 +27,7 @@ from mnist_models.architecture import (
     form_order,
     reference_of,
 )
-from mnist_models.spec import LayerFlops, Spec
+from mnist_models.spec import LayerFlops, ModelSpec, Spec
 
 if TYPE_CHECKING:
     import keras
@@ -35,6 +38,8 @@ _PACKAGES = {"cnn": "mnist_models.cnn", "mlp": "mnist_models.mlp", "resnet": "mn
 
 ARCHS: tuple[str, ...] = tuple(_PACKAGES)
 ENTRY_POINTS = "mnist_styles_bench.architectures"
+# directories of packages generated from users' models (mnist_models.generate)
+GENERATED_PATH = "MNIST_MODELS_PATH"
 # the depth family's members, dense-1 to dense-9999 (mnist_models.dense)
 DEPTH_FAMILY = re.compile(r"^dense-([1-9]\d{0,3})$")
 # module.path:ATTRIBUTE, as entry points and `--arch` write a reference to an object
@@ -44,29 +49,42 @@ __all__ = [
     "ARCHS",
     "FIRST_BATCH",
     "FORMS",
+    "GENERATED_PATH",
     "IDIOMS",
     "REQUIRED_STYLES",
     "STYLES",
     "Architecture",
     "ArchitectureError",
     "LayerFlops",
+    "ModelSpec",
     "Spec",
     "build_model",
     "form_order",
     "get_architecture",
     "is_architecture_name",
+    "is_model_source",
     "reference_of",
 ]
 
 
 def is_architecture_name(name: str) -> bool:
     """Whether `name` can name an architecture (built-in, a `dense-<depth>` of the depth family,
-    installed, or module:ATTRIBUTE), without importing anything."""
+    installed, generated, module:ATTRIBUTE, or a `.keras` file), without importing anything."""
     return (
         name in _PACKAGES
+        or name.endswith(".keras")
+        or name in _generated()
         or bool(DEPTH_FAMILY.match(name))
         or bool(REFERENCE.match(name))
         or name in _installed()
+    )
+
+
+def is_model_source(name: str) -> bool:
+    """Whether `name` may name a user's model rather than an `Architecture`: a `.keras` file, or
+    a module:ATTRIBUTE reference no installed package registers (it may lead to either)."""
+    return name.endswith(".keras") or (
+        bool(REFERENCE.match(name)) and name not in _installed().values()
     )
 
 
@@ -81,6 +99,8 @@ def get_architecture(arch: str) -> Architecture:
         return importlib.import_module(_PACKAGES[arch]).ARCHITECTURE
     if depth := DEPTH_FAMILY.match(arch):
         return importlib.import_module("mnist_models.dense").architecture(int(depth[1]))
+    if arch in _generated():
+        return _import_generated(arch, _generated()[arch])
     reference = _installed().get(arch, arch)
     if not REFERENCE.match(reference):
         allowed = ", ".join([*ARCHS, "dense-<depth>", *_installed()])
@@ -141,6 +161,22 @@ def build_model(
     if first_call and not model.built:
         model(keras.ops.zeros((FIRST_BATCH, *architecture.spec.input_shape)))
     return model
+
+
+def _generated() -> dict[str, Path]:
+    """Architectures generated from a user's model: name -> package directory, from the
+    directories in `$MNIST_MODELS_PATH` (as `PYTHONPATH` lists them)."""
+    found = {}
+    for directory in filter(None, os.environ.get(GENERATED_PATH, "").split(os.pathsep)):
+        for init in sorted(Path(directory).glob("*/__init__.py")):
+            found.setdefault(init.parent.name, init.parent)
+    return found
+
+
+def _import_generated(name: str, package: Path) -> Architecture:
+    if str(package.parent) not in sys.path:
+        sys.path.insert(0, str(package.parent))
+    return importlib.import_module(name).ARCHITECTURE
 
 
 def _installed() -> dict[str, str]:

@@ -54,3 +54,15 @@ class Spec:
                 f"unknown {cls.__name__} field(s) {unknown}; expected some of: {sorted(names)}"
             )
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec(Spec):
+    """A generated architecture's numbers: what it takes and gives. Its layers' own numbers are
+    written in its style files; `loss` is what it trains with, from its compile config or its
+    output (class indices for a softmax, mean squared error otherwise)."""
+
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    loss: str = "sparse_categorical_crossentropy"
+    input_dtype: str = "float32"

@@ -91,6 +91,7 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
         "capabilities": sweep.get("capabilities") or {},
         "capability_seconds": sweep.get("capability_seconds") or {},
         "architectures": sweep.get("architectures", {}),
+        "adopted": sweep.get("adopted") or {},  # users' models, written in their styles
         "programs": sweep.get("programs") or {},  # none in sweeps before the comparison
     }
     return results

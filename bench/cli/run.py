@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     from bench.store.files import RecordsFileError
     from bench.store.mnist import MnistFileError, MnistUnavailableError, load_mnist
     from bench.sweep.executors import ExecutorError, make_executor
-    from bench.sweep.run import check_writable, run_sweep
+    from bench.sweep.run import check_writable, expose_generated, run_sweep
 
     overrides = {name: getattr(args, name) for name in setting_options()}
     overrides["resume"] = args.resume or None
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         check_writable(config.out)
     except ConfigError as e:
         fail(str(e))
+    expose_generated(config.out)  # before a local Ray starts: its workers inherit it
     if args.ray_cpus_per_run is not None and not args.ray_cpus_per_run > 0:
         fail(f"--ray-cpus-per-run must be > 0; received {args.ray_cpus_per_run}")
     if args.executor != "ray" and (args.ray_address or args.ray_cpus_per_run):

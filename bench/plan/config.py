@@ -30,6 +30,7 @@ from bench.plan.values import (
     check_seeds,
     known,
     names,
+    parse_model_args,
     parse_seeds,
     show_seeds,
 )
@@ -44,8 +45,9 @@ class BenchConfig:
 
     profile: str
     archs: tuple[str, ...] = setting(
-        help=f"architectures: {', '.join(ARCHS)}, or module:ATTRIBUTE naming your own "
-        "mnist_models.Architecture",
+        help=f"architectures: {', '.join(ARCHS)}; your model as it is, a FILE.keras or "
+        "module:FUNCTION returning a keras.Model (its styles are generated into OUT/models); or "
+        "module:ATTRIBUTE naming an mnist_models.Architecture",
         flag="--arch",
         parse=names(ARCHS),
         check=check_archs,
@@ -67,6 +69,31 @@ class BenchConfig:
         check=known("backend", BACKENDS),
     )
     data_dir: str | None = shared.data_dir()
+    model_args: tuple[tuple[str, Any], ...] = setting(
+        (),
+        help="keyword arguments for an --arch module:FUNCTION, as Python literals: "
+        "'input_shape=(64, 64, 3), classes=10'",
+        parse=parse_model_args,
+        show=lambda value: ", ".join(f"{k}={v!r}" for k, v in value) or "none",
+    )
+    input_size: int = setting(
+        32,
+        help="the side of a keras.applications model's square input: input_shape=(N, N, 3) "
+        "unless --model-args gives one",
+        check=whole(32),
+    )
+    imports: tuple[str, ...] = setting(
+        (),
+        flag="--import",
+        help="modules to import before loading --arch FILE.keras: the code of its custom layers",
+        parse=lambda text: tuple(m.strip() for m in text.split(",") if m.strip()),
+    )
+    trust_model: bool = setting(
+        False,
+        help="load --arch FILE.keras with Keras' safe mode off, running the Python code it "
+        "holds (a Lambda layer's); only for a file you trust",
+        boolean=True,
+    )
     resume: bool = False
     order_seed: int = setting(0, help="seed of the shuffled run and build orders", check=whole(0))
     # (arch, style) pairs the architecture cannot express: found by the sweep's pre-check

@@ -3,6 +3,7 @@ and checks that `BenchConfig`'s `setting(...)` fields name."""
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,36 @@ def show_seeds(seeds: tuple[int, ...]) -> str:
     )
 
 
+def parse_model_args(text: str) -> tuple[tuple[str, Any], ...]:
+    """ "input_shape=(64, 64, 3), classes=10" → (("input_shape", (64, 64, 3)), ("classes", 10)).
+
+    Raises:
+        ValueError: not keyword=literal pairs.
+    """
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        if not isinstance(call, ast.Call) or call.args:
+            raise ValueError
+        return tuple((k.arg, ast.literal_eval(k.value)) for k in call.keywords if k.arg)
+    except (SyntaxError, ValueError):
+        raise ValueError(
+            f"expected name=value pairs of Python literals, such as 'classes=10, alpha=0.5'; "
+            f"received {text!r}"
+        ) from None
+
+
 def check_archs(received: tuple[str, ...]) -> None:
     if not received:
         raise ConfigError(f"no arch given; expected some of: {', '.join(ARCHS)}")
     for name in received:
         if not is_architecture_name(name):
             raise ConfigError(
-                f"unknown arch {name!r}; expected one of: {', '.join(ARCHS)}, or "
-                "module:ATTRIBUTE naming an Architecture (e.g. examples.lenet:LENET)"
+                f"unknown arch {name!r}; expected one of: {', '.join(ARCHS)}, a FILE.keras, or "
+                "module:ATTRIBUTE naming a function that returns a keras.Model or an "
+                "Architecture (e.g. examples.lenet:LENET)"
             )
+        if name.endswith(".keras") and not Path(name).is_file():
+            raise ConfigError(f"--arch {name}: no such file; give the path of a saved .keras model")
     if len(set(received)) != len(received):
         raise ConfigError(f"archs must not repeat; received {', '.join(received)}")
 

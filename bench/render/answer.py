@@ -68,8 +68,11 @@ def _one_model(runs: list[dict[str, Any]], style: str) -> Cell | None:
     if not mine:
         return None
     if all(r.get("identical_to_reference") for r in mine):
+        same = f"same weights in {len(mine)} of {len(mine)} runs"
+        if any(r["test_accuracy"] is None for r in mine):  # synthetic data: no accuracy
+            return same, "same"
         accuracy = 100 * statistics.fmean(r["test_accuracy"] for r in mine)
-        return f"same weights in {len(mine)} of {len(mine)} runs\naccuracy {accuracy:.2f} %", "same"
+        return f"{same}\naccuracy {accuracy:.2f} %", "same"
     return "DIFFERENT weights", "slower"
 
 

@@ -61,7 +61,12 @@ def write_plots(
     if once:
         charts["one_time.png"] = _forest(once, one_time_margin, "what each style costs once: ")
     charts |= {
-        "accuracy.png": _bars(ok, archs, "test accuracy (%)", lambda r: 100 * r.test_accuracy),
+        "accuracy.png": _bars(
+            ok,
+            archs,
+            "test accuracy (%)",
+            lambda r: None if r.test_accuracy is None else 100 * r.test_accuracy,
+        ),
         "step_time.png": _bars(
             ok, archs, "steady-state step time (ms)", lambda r: r.steady_step_ms
         ),

@@ -24,6 +24,7 @@ STEADY_FILE = "steady.jsonl"
 ONE_TIME_FILE = "one_time.jsonl"
 SWEEP_FILE = "sweep.json"
 RESULTS_FILE = "results.json"
+GENERATED_DIR = "models"  # under a sweep's directory: its users' models, in every style
 DEPTH_RUN_FILE = "run.json"  # a depth study's settings and environment
 
 

@@ -58,6 +58,28 @@ def check_architectures(
     return result
 
 
+def adopt(sources: list[str], directory: str, config, executor: Executor) -> dict[str, Any]:
+    """Users' models (each a .keras file or a module:FUNCTION) written in every style each can
+    take into `directory`, and proven one model, in one worker (`bench.worker.adopt`)."""
+    arguments = {}
+    for source in sources:
+        arguments[source] = dict(config.model_args)
+        if source.startswith("keras.applications") and "input_shape" not in arguments[source]:
+            arguments[source]["input_shape"] = (config.input_size, config.input_size, 3)
+    job = {
+        "sources": arguments,
+        "directory": directory,
+        "trust": config.trust_model,
+        "imports": list(config.imports),
+    }
+    result, error, _ = executor.call("adopt", json.dumps(job))
+    if result is None:
+        raise RuntimeError(
+            f"the worker that loads {', '.join(sources)} failed: {first_line(error)}"
+        )
+    return result
+
+
 def compare_programs(
     archs: tuple[str, ...], styles: tuple[str, ...], settings: TrainSettings, executor: Executor
 ) -> dict[str, Any]:

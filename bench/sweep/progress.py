@@ -65,6 +65,34 @@ def weight_digests(records: list[RunRecord]) -> dict[tuple[str, int, str], dict[
     return digests
 
 
+def adopted_lines(found: dict) -> list[str]:
+    """What became of a user's model: its size, the styles written and why not the others,
+    and whether each is proven one model with it."""
+    name = found["name"]
+    shape = "×".join(map(str, found["input_shape"]))
+    lines = [
+        f"{name}: {found['source']}, {found['layers']} layers, {found['params']:,} parameters, "
+        f"input {shape}; written in {len(found['styles'])} forms to {found['package']}/"
+    ]
+    if not found.get("mnist", True):
+        lines.append(
+            f"{name}: not an MNIST model: trained and timed on synthetic inputs and targets of "
+            "its shapes, so its accuracy is chance's"
+        )
+    proven = [form for form, outcome in found["proof"].items() if outcome == "identical"]
+    if proven:
+        lines.append(
+            f"{name}: one model: given its weights, {', '.join(proven)} compute bitwise its "
+            "outputs and its training step"
+        )
+    lines += [
+        f"WARNING: {name}/{form} is not the same model: {outcome}"
+        for form, outcome in found["proof"].items()
+        if outcome != "identical"
+    ]
+    return lines
+
+
 def precheck_warnings(arch: str, info: dict) -> list[str]:
     """Loud lines for styles of `arch` that do not start as the same model as its reference."""
     return [
@@ -114,9 +142,11 @@ def outcome(record: RunRecord) -> str:
     if record.status == "diverged":
         return f"diverged after {len(record.epoch_seconds)} epoch(s)"
     steady = f", steady {record.steady_step_ms:.1f} ms/step" if record.steady_step_ms else ""
+    accuracy = (
+        "" if record.test_accuracy is None else f"test acc {100 * record.test_accuracy:.2f} %, "
+    )
     return (
-        f"ok: test acc {100 * record.test_accuracy:.2f} %, train {record.train_seconds:.1f} s"
-        f"{steady}, run {record.wall_seconds:.1f} s"
+        f"ok: {accuracy}train {record.train_seconds:.1f} s{steady}, run {record.wall_seconds:.1f} s"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,11 +23,12 @@ from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
 from bench.store.files import write_json
 from bench.store.records import RunRecord, append_record
-from bench.store.schema import SCHEMA_VERSION, SWEEP_FILE, sweep_commands
+from bench.store.schema import GENERATED_DIR, SCHEMA_VERSION, SWEEP_FILE, sweep_commands
 from bench.sweep import jobs, paired, progress
 from bench.sweep.executors import Executor
 from bench.sweep.executors.local import LocalExecutor
 from bench.sweep.resume import Todo, find_todo
+from mnist_models import GENERATED_PATH, is_model_source
 
 
 def check_writable(out: Path) -> None:
@@ -59,6 +61,7 @@ class Sweep:
     # every command that wrote to the directory, oldest first: a --resume adds one
     commands: list[list[str]] = field(default_factory=list)
     architectures: dict[str, Any] = field(default_factory=dict)
+    adopted: dict[str, Any] = field(default_factory=dict)  # users' models, by generated name
     programs: dict[str, Any] = field(default_factory=dict)  # {backend: {arch: comparison}}
     # the budget's clock: when the sweep started, and what its runs cost (local runs only)
     clock: paired.Clock = field(default_factory=lambda: paired.Clock(time.perf_counter()))
@@ -79,6 +82,7 @@ class Sweep:
                 "capabilities": self.capabilities,
                 "capability_seconds": self.capability_seconds,
                 "architectures": self.architectures,
+                "adopted": self.adopted,
                 "programs": self.programs,
             },
         )
@@ -99,6 +103,7 @@ def run_sweep(
     sweep = Sweep(
         config, executor or LocalExecutor(config.settings.device), echo, command, environment
     )
+    config = sweep.config = adopt_phase(sweep)
     config = sweep.config = precheck_phase(sweep)
     echo(
         f"mnist-styles-bench: profile {config.profile}, {len(config.runs())} runs "
@@ -120,6 +125,45 @@ def run_sweep(
     capabilities_phase(sweep, todo)
     paired_phases(sweep, todo)
     return records
+
+
+def expose_generated(out: Path) -> Path:
+    """Puts OUT/models, where users' models are generated, on `$MNIST_MODELS_PATH`, so that
+    every worker started from now on (a local Ray's too) finds them by name; returns it."""
+    directory = (out / GENERATED_DIR).resolve()
+    paths = os.environ.get(GENERATED_PATH, "").split(os.pathsep)
+    if str(directory) not in paths:
+        os.environ[GENERATED_PATH] = os.pathsep.join(filter(None, [str(directory), *paths]))
+    return directory
+
+
+def adopt_phase(sweep: Sweep) -> BenchConfig:
+    """Each user's model the sweep names (a .keras file, or a function returning a model)
+    becomes an architecture: its styles written as source into OUT/models/NAME and proven one
+    model (`bench.worker.adopt`). Returns the config naming each by its architecture's name.
+
+    Raises:
+        ConfigError: a model cannot be loaded or made; the message says which and why.
+    """
+    config = sweep.config
+    if not any(is_model_source(arch) for arch in config.archs):
+        return config
+    directory = expose_generated(config.out)
+    sources = [arch for arch in config.archs if is_model_source(arch)]
+    adopted = jobs.adopt(sources, str(directory), config, sweep.executor)
+    archs = []
+    for arch in config.archs:
+        found = adopted.get(arch, {})
+        if "error" in found:
+            raise ConfigError(found["error"])
+        if "name" not in found:  # an Architecture already
+            archs.append(arch)
+            continue
+        sweep.adopted[found["name"]] = found
+        archs.append(found["name"])
+        for line in progress.adopted_lines(found):
+            sweep.echo(line)
+    return dataclasses.replace(config, archs=tuple(archs))
 
 
 def precheck_phase(sweep: Sweep) -> BenchConfig:

@@ -29,6 +29,7 @@ KINDS = (
     "crossload",
     "noop",
     "architectures",
+    "adopt",
     "programs",
     "keras_mnist",
 )
@@ -112,6 +113,22 @@ def main(argv: list[str]) -> int:
             for arch, info in result.items():
                 if "error" not in info:
                     info["programs"] = compare_programs(arch, wanted["styles"], settings)
+    elif kind == "adopt":  # a user's model: its styles written and proven one model
+        from bench.worker.adopt import AdoptError, adopt
+
+        w, result = json.loads(job), {}
+        for source, arguments in w["sources"].items():
+            try:
+                result[source] = adopt(
+                    source,
+                    Path(w["directory"]),
+                    trust=w["trust"],
+                    imports=tuple(w["imports"]),
+                    arguments=arguments,
+                )
+            except AdoptError as e:
+                result[source] = {"error": str(e)}
+                break  # the sweep ends on the first
     elif kind == "programs":
         from bench.worker.program import compare_programs
 

@@ -17,9 +17,10 @@ import keras
 
 from bench.plan.settings import STEADY_BURST_SECONDS
 from bench.plan.specs import ONE_TIME_MEASURES, REBUILD_ONCE, OneTimeSpec
-from bench.store.mnist import MnistData, load_mnist, preprocess
+from bench.store.mnist import MnistData, preprocess
 from bench.store.records import OneTimeRecord, one_time_spec_fields
 from bench.worker.counts import call_bounds, count_cycles, largest_differences
+from bench.worker.data import loss_of, model_data
 from bench.worker.measure import JobClock, peak_rss_bytes, reset_peak_rss
 from bench.worker.rebuild_once import load_rebuilding_once
 from bench.worker.runner import (
@@ -181,14 +182,14 @@ def step_inputs(spec: OneTimeSpec, mnist: MnistData | None):
     """What every style's one-time steps take, made ready in this process: the training batch,
     the predict batch, and the compile step with the runs' recipe."""
     s = spec.settings
-    mnist = mnist or load_mnist(spec.data_dir)
+    mnist = mnist or model_data(spec.arch, spec.data_dir, s.batch_size, PREDICT_BATCH)
     prepare_backend(s)
     batch = (preprocess(mnist.x_train[: s.batch_size]), mnist.y_train[: s.batch_size])
     steps_per_epoch = epoch_size(s)[1]
     return (
         batch,
         preprocess(mnist.x_test[:PREDICT_BATCH]),
-        lambda model: compile_model(model, s, steps_per_epoch),
+        lambda model: compile_model(model, s, steps_per_epoch, loss_of(spec.arch)),
     )
 
 

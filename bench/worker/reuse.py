@@ -211,11 +211,12 @@ def clone_changed(model: keras.Model, x: np.ndarray) -> str:
 def trained_weights(arch: str, style: str, data_dir: str | None) -> dict[str, Any]:
     """Weights trained for one epoch on the first `TRAIN_IMAGES` training images (seed 1),
     and the test images to judge them on; every style takes them by `set_weights`."""
-    from bench.store.mnist import load_mnist, preprocess
+    from bench.store.mnist import preprocess
+    from bench.worker.data import TEST_IMAGES, loss_of, model_data
 
-    mnist = load_mnist(data_dir)
+    mnist = model_data(arch, data_dir, TRAIN_IMAGES, TEST_IMAGES)
     model = build_model(arch, style, seed=1)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.compile(optimizer="adam", loss=loss_of(arch))
     model.fit(
         preprocess(mnist.x_train[:TRAIN_IMAGES]),
         mnist.y_train[:TRAIN_IMAGES],

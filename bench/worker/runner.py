@@ -20,9 +20,10 @@ import numpy as np
 
 from bench.plan.settings import TrainSettings, jit_compile_argument
 from bench.plan.specs import RunSpec
-from bench.store.mnist import MnistData, load_mnist, preprocess
+from bench.store.mnist import MnistData, preprocess
 from bench.store.records import RunRecord, spec_fields
 from bench.worker import backends
+from bench.worker.data import MNIST_LOSS, SYNTHETIC, loss_of, model_data
 from bench.worker.measure import (
     latency_ms,
     peak_rss_bytes,
@@ -86,7 +87,9 @@ def run_one(spec: RunSpec, mnist: MnistData | None = None) -> RunRecord:
     # The device actually used, which "auto" leaves to TensorFlow.
     base = {**spec_fields(spec), "device": device_name(), "started_at": started_at}
     try:
-        measured = _measure(spec, mnist or load_mnist(spec.data_dir))
+        s = spec.settings
+        data = mnist or model_data(spec.arch, spec.data_dir, s.train_images, s.test_images)
+        measured = _measure(spec, data)
     except Exception as e:  # a failed run is a result too; the sweep goes on
         measured = {
             "status": "failed",
@@ -117,7 +120,7 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
 
     fit_images, steps_per_epoch = epoch_size(s)
     t0 = time.perf_counter()
-    compile_model(model, s, steps_per_epoch)
+    compile_model(model, s, steps_per_epoch, loss_of(spec.arch))
     compile_seconds = time.perf_counter() - t0
     jit_compile = effective_jit_compile(model, s)
 
@@ -162,7 +165,8 @@ def _measure(spec: RunSpec, mnist: MnistData) -> dict:
     return dict(
         measured,
         test_loss=_finite(test_loss),
-        test_accuracy=_finite(test_accuracy),
+        # on synthetic data (a user's model that takes no MNIST) an accuracy is chance's
+        test_accuracy=None if mnist.source.startswith(SYNTHETIC) else _finite(test_accuracy),
         eval_seconds=eval_seconds,
         predict_images_per_second=predict_images_per_second(
             model, x_test, PREDICT_BATCH, PREDICT_REPEATS, traces
@@ -227,11 +231,14 @@ def prepare_backend(s: TrainSettings) -> None:
     keras.mixed_precision.set_global_policy(s.precision)
 
 
-def compile_model(model: keras.Model, s: TrainSettings, steps_per_epoch: int) -> None:
-    """Compiles `model` for training under `s`: the loss, metric and optimizer of every run."""
+def compile_model(
+    model: keras.Model, s: TrainSettings, steps_per_epoch: int, loss: str = MNIST_LOSS
+) -> None:
+    """Compiles `model` for training under `s`: the loss, metric and optimizer of every run
+    (the loss is MNIST's class indices unless the architecture's spec names another)."""
     model.compile(
         optimizer=make_optimizer(s.learning_rate, steps_per_epoch * s.epochs),
-        loss="sparse_categorical_crossentropy",
+        loss=loss,
         metrics=["accuracy"],
         jit_compile=jit_compile_argument(s.jit_compile),
         steps_per_execution=s.steps_per_execution,

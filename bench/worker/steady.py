@@ -20,8 +20,9 @@ import keras
 import numpy as np
 
 from bench.plan.specs import STEADY_MEASURES, SteadySpec
-from bench.store.mnist import MnistData, load_mnist, preprocess
+from bench.store.mnist import MnistData, preprocess
 from bench.store.records import SteadyRecord, paired_spec_fields
+from bench.worker.data import loss_of, model_data
 from bench.worker.measure import JobClock, RetracedError, TraceCounter, trace_counter
 from bench.worker.runner import (
     PREDICT_BATCH,
@@ -171,7 +172,9 @@ def run_steady(spec: SteadySpec, mnist: MnistData | None = None) -> SteadyRecord
     build_order: list[str] = []
     jit_compile = None
     try:
-        mnist = mnist or load_mnist(spec.data_dir)
+        mnist = mnist or model_data(
+            spec.arch, spec.data_dir, s.batch_size * TRAIN_BATCHES, PREDICT_BATCH
+        )
         prepare_backend(s)
         x = preprocess(mnist.x_train[: s.batch_size * TRAIN_BATCHES])
         y = mnist.y_train[: s.batch_size * TRAIN_BATCHES]
@@ -185,7 +188,7 @@ def run_steady(spec: SteadySpec, mnist: MnistData | None = None) -> SteadyRecord
             # The same seed for each: identical initial weights, so the styles train alike.
             model = build_model(spec.arch, style, seed=spec.seed)
             models[instance_name(style, instance)] = model
-            compile_model(model, s, epoch_size(s)[1])  # the runs' recipe
+            compile_model(model, s, epoch_size(s)[1], loss_of(spec.arch))  # the runs' recipe
         jit_compile = all(effective_jit_compile(m, s) for m in models.values())
         steps, per_instance = time_models(
             models,

@@ -28,7 +28,10 @@ def _fails(argv, capsys):
     "argv, expected",
     [
         (["--styles", "seqential"], "unknown style 'seqential'; expected one of: sequential"),
-        (["--arch", "lenet"], "unknown arch 'lenet'; expected one of: cnn, mlp, resnet, or"),
+        (
+            ["--arch", "lenet"],
+            "unknown arch 'lenet'; expected one of: cnn, mlp, resnet, a FILE.keras, or",
+        ),
         (["--seeds", "0"], "--seeds must be >= 1; received 0"),
         (["--seeds", "1,0"], "seeds must be >= 1; received 0"),
         (["--seeds", "x"], "invalid seeds 'x'"),

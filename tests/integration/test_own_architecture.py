@@ -1,21 +1,26 @@
-"""`--arch module:NAME` from the command line: a user's architecture through a smoke sweep."""
+"""`--arch` from the command line: a user's architecture, and a user's model as it is, through
+a smoke sweep."""
 
 import pytest
 
 from bench.analysis.summary import latest_records
 from tests.factories import PROJECT, run_bench
+from tests.models.test_generate import chain_model
 from tests.worker.test_precheck import MODULE
 
 pytestmark = pytest.mark.mnist
 TINY = ["--profile", "smoke", "--train-images", "512", "--test-images", "256"]
 
 
-def test_a_users_module_runs_alike_and_a_lopsided_one_is_reported_loudly(tmp_path):
-    # a user's module from their own directory (on PYTHONPATH); the example's three styles are
-    # held to one model in tests/models, in process
+def test_users_modules_and_a_keras_file_run_alike_and_a_lopsided_one_is_reported_loudly(
+    tmp_path,
+):
+    # a user's module from their own directory (on PYTHONPATH), and a 12×12 chain saved as a
+    # .keras file: its styles generated, proven one model and trained on synthetic data
     (tmp_path / "user_models.py").write_text(MODULE)
+    chain_model().save(tmp_path / "chain.keras")
     out = tmp_path / "out"
-    arch = "user_models:SAME,user_models:LOPSIDED"
+    arch = f"user_models:SAME,user_models:LOPSIDED,{tmp_path / 'chain.keras'}"
     done = run_bench(
         *TINY, "--arch", arch, "--out", str(out), cwd=PROJECT, pythonpath=str(tmp_path)
     )
@@ -26,30 +31,38 @@ def test_a_users_module_runs_alike_and_a_lopsided_one_is_reported_loudly(tmp_pat
         "user_models:LOPSIDED/sequential: 7,165 parameters against 6,370"
     ) in console
     assert "user_models:SAME: no subclassed style (not written yet)" in console
+    assert (
+        "chain: one model: given its weights, functional, functional_subclass, sequential"
+    ) in console
+    assert "chain: not an MNIST model: trained and timed on synthetic inputs" in console
     runs = {(r.arch, r.style): r.to_dict() for r in latest_records(out)}
-    assert len(runs) == 4 and all(r["status"] == "ok" for r in runs.values())
+    assert len(runs) == 7 and all(r["status"] == "ok" for r in runs.values())
     assert runs[("user_models:SAME", "functional")]["identical_to_reference"] is True
     assert runs[("user_models:LOPSIDED", "functional")]["identical_to_reference"] is False
     assert runs[("user_models:SAME", "functional")]["achieved_gflops"] is None  # no FLOP count
+    chain = [r for (arch, _), r in runs.items() if arch == "chain"]
+    assert all(r["identical_to_reference"] is not False for r in chain)
+    assert all(r["test_accuracy"] is None for r in chain)  # synthetic data: no accuracy
     summary = (out / "summary.md").read_text()
     assert summary.startswith("## ⚠ WARNING: styles that are not the same model")
     assert "**DIFFER**" in summary
+    assert "[subclassed.py](models/chain/subclassed.py)" in summary
+    assert (out / "models" / "chain" / "subclassed.py").is_file()
 
 
-def test_a_reference_to_no_architecture_exits_2_with_one_line(tmp_path):
+def test_a_factory_that_raises_exits_2_with_one_line(tmp_path):
+    (tmp_path / "broken.py").write_text("def model():\n    raise RuntimeError('no weights')\n")
     done = run_bench(
         *TINY,
         "--arch",
-        "no_such_module_here:ARCH",
+        "broken:model",
         "--out",
         str(tmp_path / "o"),
         cwd=tmp_path,
+        pythonpath=str(tmp_path),
         timeout=300,
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1
-    assert "cannot import module 'no_such_module_here'" in done.stderr
-    assert (
-        not (tmp_path / "o" / "runs.jsonl").exists()
-        or not (tmp_path / "o" / "runs.jsonl").read_text()
-    )
+    assert "--arch broken:model: model(...) raised RuntimeError: no weights" in done.stderr
+    assert not (tmp_path / "o" / "runs.jsonl").exists()

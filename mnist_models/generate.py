@@ -1,0 +1,581 @@
+"""A Functional or Sequential model, written as Python source in every Keras style that can
+express it: a package that reads like the built-in architectures and is an `Architecture` too.
+
+Each layer is constructed with the arguments that differ from its defaults, in the model's own
+layer order (each layer draws its initializer seed when constructed, so every generated style
+starts from the same weights). Operations that are not layers are `keras.ops` calls. A layer
+that no source can construct (a `Lambda`, a nested model, a class defined in `__main__`) is
+named in the reason its styles are skipped.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+
+# names the generated code uses itself, which a layer's variable must not take
+RESERVED = {"keras", "layers", "inputs", "outputs", "x", "self", "model", "spec", "build"}
+
+
+class CannotGenerate(ValueError):
+    """No style can be derived from this model; the message says why."""
+
+
+class Unexpressible(ValueError):
+    """A layer or value that source code cannot construct; the message names it."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One layer or operation of the graph, applied once, in the model's order."""
+
+    variable: str  # the attribute (subclassed) and the name its output may take
+    constructor: str | None  # `layers.Dense(10)`; None for a `keras.ops` call
+    arguments: str  # what it is applied to: `(x)`, `([x, shortcut])`; the whole call for an op
+    inputs: tuple[str, ...]  # the tensors it reads, by their variable
+    output: str  # the tensor it makes, by its variable
+    layer: str  # the layer's name in the model, for reasons
+
+
+@dataclass
+class Graph:
+    """A model as calls in order: what each style's source is written from."""
+
+    name: str
+    input_shape: tuple[int, ...]
+    input_name: str | None
+    calls: list[Call]
+    unsupported: dict[str, str] = field(default_factory=dict)  # style -> why not
+    imports: set[str] = field(default_factory=set)  # modules beyond keras the layers need
+
+
+def graph_of(model: keras.Model) -> Graph:
+    """The calls `model` makes, in its own layer order.
+
+    Raises:
+        CannotGenerate: `model` is subclassed (its `call` is Python code), unbuilt, or has
+            several inputs or outputs.
+    """
+    if not isinstance(model, keras.Sequential) and not _is_functional(model):
+        raise CannotGenerate(
+            f"{type(model).__name__} is a subclassed model, so its other styles cannot be "
+            "derived: `call` is Python code; write them by hand with the Architecture protocol "
+            "(docs/own-model.md)"
+        )
+    if not model.built or not getattr(model, "inputs", None):
+        raise CannotGenerate(
+            f"{model.name} is not built; give it a keras.Input or call it once before saving"
+        )
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise CannotGenerate(
+            f"{model.name} has {len(model.inputs)} inputs and {len(model.outputs)} outputs; "
+            "the harness feeds and times models of one input and one output"
+        )
+    names = Names()
+    nodes = _nodes(model)
+    consumers: dict[int, list[int]] = {}
+    for index, node in enumerate(nodes):
+        for tensor in node.arguments.keras_tensors:
+            consumers.setdefault(id(tensor), []).append(index)
+    variables = {id(model.inputs[0]): "inputs"}
+    graph = Graph(
+        model.name,
+        tuple(model.inputs[0].shape[1:]),
+        _explicit_name(model.inputs[0]._keras_history[0]),
+        [],
+    )
+    for index, node in enumerate(nodes):
+        operation = node.operation
+        (output,) = node.outputs
+        auto = _auto_name(operation.name, type(operation))
+        variable = names.take(_snake(type(operation)) if auto else operation.name)
+        if output is model.outputs[0]:
+            variables[id(output)] = "outputs"
+        elif consumers.get(id(output)) == [index + 1]:
+            variables[id(output)] = "x"
+        else:
+            variables[id(output)] = variable
+        inputs = tuple(variables[id(t)] for t in node.arguments.keras_tensors)
+        try:
+            if isinstance(operation, keras.layers.Layer):
+                constructor = construct(operation, graph.imports)
+                arguments = _arguments(node.arguments.args, node.arguments.kwargs, variables)
+            else:
+                constructor, arguments = None, _operation(operation, node, variables)
+        except Unexpressible as e:
+            named = str(e) if operation.name in str(e) else f"layer {operation.name}: {e}"
+            raise CannotGenerate(f"{named}, so no source can construct it") from None
+        graph.calls.append(
+            Call(variable, constructor, arguments, inputs, variables[id(output)], operation.name)
+        )
+    if why := _not_a_chain(graph):
+        graph.unsupported["sequential"] = why
+    return graph
+
+
+def _is_functional(model) -> bool:
+    return hasattr(model, "_nodes_by_depth") and hasattr(model, "operations")
+
+
+def _nodes(model) -> list:
+    """Every node of `model`'s graph but its input, in the model's operation order."""
+    if isinstance(model, keras.Sequential) and getattr(model, "_functional", None):
+        model = model._functional
+    nodes = []
+    for operation in model.operations:
+        if isinstance(operation, keras.layers.InputLayer):
+            continue
+        mine = [
+            node
+            for i, node in enumerate(operation._inbound_nodes)
+            if f"{id(operation)}_ib-{i}" in model._nodes
+        ]
+        if len(mine) != 1:
+            raise CannotGenerate(
+                f"layer {operation.name} is applied {len(mine)} times; the generator writes "
+                "each layer once"
+            )
+        if len(mine[0].outputs) != 1:
+            raise CannotGenerate(f"layer {operation.name} has {len(mine[0].outputs)} outputs")
+        nodes.append(mine[0])
+    return nodes
+
+
+def _not_a_chain(graph: Graph) -> str | None:
+    """Why keras.Sequential cannot hold `graph`, naming where it stops being one chain."""
+    previous = "inputs"
+    for call in graph.calls:
+        if call.constructor is None:
+            return f"{call.layer} is a keras.ops call, not a layer, and Sequential holds layers"
+        if call.inputs != (previous,):
+            return (
+                f"the graph branches at {call.layer}, which reads {len(call.inputs)} tensors"
+                if len(call.inputs) != 1
+                else f"the graph branches before {call.layer}: its input feeds another layer too"
+            )
+        previous = call.output
+    return None
+
+
+class Names:
+    """Python identifiers from layer names: unique, and none the generated code uses itself."""
+
+    def __init__(self):
+        self.taken: set[str] = set()
+
+    def take(self, name: str) -> str:
+        """An identifier for `name`, unused so far."""
+        base = re.sub(r"\W", "_", name)
+        if not base or base[0].isdigit():
+            base = f"layer_{base}"
+        if keyword.iskeyword(base) or base in RESERVED or hasattr(keras.Model, base):
+            base = f"{base}_layer"
+        candidate, n = base, 1
+        while candidate in self.taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        self.taken.add(candidate)
+        return candidate
+
+
+def construct(layer: keras.layers.Layer, imports: set[str]) -> str:
+    """Source that constructs `layer`: its class and the arguments that differ from defaults.
+
+    Raises:
+        Unexpressible: the layer's class or an argument has no source form.
+    """
+    cls = type(layer)
+    if isinstance(layer, keras.Model):
+        raise Unexpressible(f"layer {layer.name} is a model nested in the model")
+    if cls is keras.layers.Lambda:
+        raise Unexpressible(f"layer {layer.name} is a Lambda: its function is Python code")
+    prefix = _namespace(cls, layer.name, imports)
+    return f"{prefix}.{cls.__name__}({_constructor_arguments(cls, layer.get_config(), imports)})"
+
+
+def _namespace(cls: type, name: str, imports: set[str]) -> str:
+    if getattr(keras.layers, cls.__name__, None) is cls:
+        return "layers"
+    if cls.__module__ in ("__main__", "builtins") or cls.__module__.startswith("keras"):
+        raise Unexpressible(
+            f"layer {name} is a {cls.__name__} from {cls.__module__}, which no source can import"
+        )
+    imports.add(cls.__module__)
+    return cls.__module__
+
+
+def _constructor_arguments(cls: type, config: dict[str, Any], imports: set[str]) -> str:
+    """The arguments of `cls(...)` that rebuild `config`: required ones by position, then by
+    keyword each that a layer made from the arguments so far would get otherwise (a default
+    may follow another argument: a pooling's strides follow its pool size)."""
+    parameters = [
+        p
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    required = [p.name for p in parameters if p.default is p.empty]
+    if missing := [name for name in required if name not in config]:
+        raise Unexpressible(f"{cls.__name__}'s config lacks its argument(s) {missing}")
+    given = {name: config[name] for name in required}
+    for _ in range(len(config)):
+        made = _make(cls, given).get_config()
+        differing = [
+            k for k, v in config.items() if k not in given and k != "name" and made.get(k) != v
+        ]
+        if not differing:
+            break
+        given.update((k, config[k]) for k in differing)
+    else:
+        raise Unexpressible(f"no arguments of {cls.__name__} rebuild its config")
+    positional = [_value(config[name], imports) for name in required]
+    keywords = [
+        f"dtype={_dtype(value)!r}" if name == "dtype" else f"{name}={_value(value, imports)}"
+        for name, value in config.items()
+        if name in given and name not in required
+    ]
+    if "name" in config and not _auto_name(config["name"], cls):
+        keywords.append(f"name={config['name']!r}")
+    return ", ".join([*positional, *keywords])
+
+
+def _make(cls: type, arguments: dict[str, Any]):
+    try:
+        return cls(**arguments)
+    except Exception:  # an argument that only `from_config` deserializes
+        return cls.from_config(dict(arguments))
+
+
+def _snake(cls: type) -> str:
+    return keras.src.utils.naming.to_snake_case(cls.__name__)
+
+
+def _auto_name(name: str, cls: type) -> bool:
+    return re.fullmatch(rf"{re.escape(_snake(cls))}(_\d+)?", name) is not None
+
+
+def _explicit_name(layer) -> str | None:
+    return None if _auto_name(layer.name, keras.layers.InputLayer) else layer.name
+
+
+def _dtype(value: Any) -> str:
+    if isinstance(value, dict):
+        return value.get("config", {}).get("name", str(value))
+    return str(value)
+
+
+def _value(value: Any, imports: set[str]) -> str:
+    """`value` from a config, as source."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return f"float({str(value)!r})"
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    if isinstance(value, tuple):
+        items = ", ".join(_value(v, imports) for v in value)
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    if isinstance(value, list):
+        return f"[{', '.join(_value(v, imports) for v in value)}]"
+    if isinstance(value, dict) and "class_name" in value and "module" in value:
+        return _serialized(value, imports)
+    if isinstance(value, dict):
+        items = ", ".join(f"{k!r}: {_value(v, imports)}" for k, v in value.items())
+        return f"{{{items}}}"
+    raise Unexpressible(f"a {type(value).__name__} value ({value!r}) has no source form")
+
+
+def _serialized(value: dict[str, Any], imports: set[str]) -> str:
+    """A serialized Keras object (initializer, regularizer, constraint, layer) as source."""
+    if value["class_name"] in ("DTypePolicy", "FloatDTypePolicy"):
+        return repr(_dtype(value))
+    module = value["module"] or ""
+    namespace = {
+        "keras.initializers": "keras.initializers",
+        "keras.regularizers": "keras.regularizers",
+        "keras.constraints": "keras.constraints",
+        "keras.layers": "layers",
+    }.get(module)
+    if namespace is None:
+        raise Unexpressible(f"a {value['class_name']} from {module} has no source form")
+    obj = keras.saving.deserialize_keras_object(value)
+    if isinstance(obj, keras.layers.Layer):
+        return construct(obj, imports)
+    arguments = _constructor_arguments(type(obj), obj.get_config(), imports)
+    return f"{namespace}.{type(obj).__name__}({arguments})"
+
+
+def _arguments(args: tuple, kwargs: dict, variables: dict[int, str]) -> str:
+    """A layer call's arguments, each tensor by its variable. `training`, and a `mask` of None,
+    are what Keras records of the call that built the graph; the model's own call sets them."""
+    rendered = [_tensor_value(a, variables) for a in args]
+    rendered += [
+        f"{k}={_tensor_value(v, variables)}"
+        for k, v in kwargs.items()
+        if k != "training" and not (k == "mask" and v is None)
+    ]
+    return f"({', '.join(rendered)})"
+
+
+def _tensor_value(value: Any, variables: dict[int, str]) -> str:
+    if isinstance(value, keras.KerasTensor):
+        return variables[id(value)]
+    if isinstance(value, (list, tuple)):
+        items = ", ".join(_tensor_value(v, variables) for v in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items},)"
+    return _value(value, set())
+
+
+def _operation(operation, node, variables: dict[int, str]) -> str:
+    """A `keras.ops` call that redoes `operation`: its function, tensors and settings."""
+    function = _snake(type(operation))
+    target = getattr(keras.ops, function, None)
+    if target is None:
+        raise Unexpressible(
+            f"{operation.name} is a {type(operation).__name__} operation with no keras.ops "
+            "function of that name"
+        )
+    accepted = inspect.signature(target).parameters
+    settings = []
+    for p in list(inspect.signature(type(operation).__init__).parameters.values())[1:]:
+        if p.name == "name" or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        if p.name not in accepted or not hasattr(operation, p.name):
+            raise Unexpressible(
+                f"{operation.name}: keras.ops.{function} has no argument {p.name} to give"
+            )
+        value = getattr(operation, p.name)
+        if p.default is p.empty or value != p.default:
+            settings.append(f"{p.name}={_value(value, set())}")
+    arguments = _arguments(node.arguments.args, node.arguments.kwargs, variables)[1:-1]
+    return f"keras.ops.{function}({', '.join(filter(None, [arguments, *settings]))})"
+
+
+# ---- the sources ----------------------------------------------------------------------------
+
+STYLE_FILES = ("sequential", "functional", "subclassed", "functional_subclass")
+
+
+def class_name(name: str) -> str:
+    """A class name from a model's name: `resnet50` -> `Resnet50`."""
+    words = [w for w in re.split(r"\W|_", name) if w]
+    found = "".join(w[:1].upper() + w[1:] for w in words) or "Generated"
+    return f"Model{found}" if found[0].isdigit() else found
+
+
+def _header(graph: Graph, style: str, source: str) -> str:
+    extra = "".join(f"import {module}\n" for module in sorted(graph.imports))
+    return (
+        f'"""{graph.name} {style}.\n\nGenerated by mnist-styles-bench from {source}.\n"""\n\n'
+        f"import keras\n{extra}from keras import layers\n\n\n"
+    )
+
+
+def _graph_lines(graph: Graph, indent: str) -> list[str]:
+    name = f", name={graph.input_name!r}" if graph.input_name else ""
+    lines = [f"{indent}inputs = keras.Input(shape=spec_shape{name})"]
+    for call in graph.calls:
+        applied = call.arguments if call.constructor is None else call.constructor + call.arguments
+        lines.append(f"{indent}{call.output} = {applied}")
+    return lines
+
+
+def sequential_source(graph: Graph, source: str) -> str:
+    """The model as a list of layers, and grown with `add`, and with no `keras.Input`."""
+    name = graph.name
+    listed = "\n".join(f"        {call.constructor}," for call in graph.calls)
+    input_name = f", name={graph.input_name!r}" if graph.input_name else ""
+    return _header(graph, "as keras.Sequential", source) + (
+        "def stack() -> list[keras.layers.Layer]:\n"
+        '    """The layers, in order."""\n'
+        f"    return [\n{listed}\n    ]\n\n\n"
+        "def build(spec) -> keras.Model:\n"
+        '    """A Sequential model made from a list of layers, `keras.Input` first."""\n'
+        "    return keras.Sequential(\n"
+        f"        [keras.Input(shape=spec.input_shape{input_name}), *stack()], name={name!r}\n"
+        "    )\n\n\n"
+        "def build_added(spec) -> keras.Model:\n"
+        '    """A Sequential model grown with `model.add` after a `keras.Input`."""\n'
+        f"    model = keras.Sequential(name={name!r})\n"
+        f"    model.add(keras.Input(shape=spec.input_shape{input_name}))\n"
+        "    for layer in stack():\n"
+        "        model.add(layer)\n"
+        "    return model\n\n\n"
+        "def build_deferred(spec) -> keras.Model:\n"
+        '    """A Sequential model with no `keras.Input`: built by its first call."""\n'
+        f"    return keras.Sequential(stack(), name={name!r})\n"
+    )
+
+
+def functional_source(graph: Graph, source: str) -> str:
+    """The model in the Functional API."""
+    body = "\n".join(_graph_lines(graph, "    ")).replace("spec_shape", "spec.input_shape")
+    return _header(graph, "in the Functional API", source) + (
+        "def build(spec) -> keras.Model:\n"
+        '    """The model as a graph of layers from `keras.Input` to its output."""\n'
+        f"{body}\n"
+        f"    return keras.Model(inputs, outputs, name={graph.name!r})\n"
+    )
+
+
+def subclassed_source(graph: Graph, source: str) -> str:
+    """The model as a `keras.Model` subclass: layers in `__init__`, applied in `call`."""
+    cls = class_name(graph.name)
+    created = "\n".join(
+        f"        self.{call.variable} = {call.constructor}"
+        for call in graph.calls
+        if call.constructor is not None
+    )
+    applied = []
+    for call in graph.calls:
+        if call.constructor is None:
+            applied.append(f"        {call.output} = {call.arguments}")
+        else:
+            applied.append(f"        {call.output} = self.{call.variable}{call.arguments}")
+    return _header(graph, "as a keras.Model subclass", source) + (
+        f'@keras.saving.register_keras_serializable(package="{graph.name}")\n'
+        f"class {cls}(keras.Model):\n"
+        '    """Its layers, created in the order the other styles create them."""\n\n'
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        f"{created}\n\n"
+        "    def build(self, input_shape):\n"
+        "        # each layer builds on the first call, from what it is given: a layer with state\n"
+        "        # it computes when built (Normalization) cannot build inside Keras' shape trace\n"
+        "        pass\n\n"
+        # a `training` argument is what makes Keras hand the call's mode to every layer
+        "    def call(self, inputs, training=None):\n"
+        + "\n".join(applied)
+        + "\n        return outputs\n\n\n"
+        "def build(spec) -> keras.Model:\n"
+        '    """The subclassed model, its weights made by a first call on one zero input."""\n'
+        f"    model = {cls}(name={graph.name!r})\n"
+        "    model(keras.ops.zeros((1, *spec.input_shape)))\n"
+        "    return model\n"
+    )
+
+
+def functional_subclass_source(graph: Graph, source: str) -> str:
+    """The model as a `keras.Model` subclass that builds its graph in `__init__`."""
+    cls = class_name(graph.name) + "Graph"
+    body = "\n".join(_graph_lines(graph, "        ")).replace("spec_shape", "input_shape")
+    return _header(graph, "as a Functional subclass", source) + (
+        f'@keras.saving.register_keras_serializable(package="{graph.name}")\n'
+        f"class {cls}(keras.Model):\n"
+        '    """The Functional graph, built in `__init__`; its config is its input shape."""\n\n'
+        "    def __init__(self, input_shape, **kwargs):\n"
+        f"{body}\n"
+        "        super().__init__(inputs, outputs, **kwargs)\n"
+        "        self.image_shape = tuple(input_shape)\n\n"
+        "    def get_config(self):\n"
+        '        return {"name": self.name, "trainable": self.trainable, '
+        '"input_shape": self.image_shape}\n\n'
+        "    @classmethod\n"
+        "    def from_config(cls, config):\n"
+        "        return cls(**config)\n\n\n"
+        "def build(spec) -> keras.Model:\n"
+        '    """The Functional subclass."""\n'
+        f"    return {cls}(spec.input_shape, name={graph.name!r})\n"
+    )
+
+
+SOURCES = {
+    "sequential": sequential_source,
+    "functional": functional_source,
+    "subclassed": subclassed_source,
+    "functional_subclass": functional_subclass_source,
+}
+
+
+def package_source(
+    name: str, source: str, spec: str, builders: dict[str, str], unsupported: dict[str, str]
+) -> str:
+    """The package's `__init__`: the `Architecture` its style files make (`builders`: style ->
+    the module whose `build` makes it)."""
+    modules = sorted(set(builders.values()))
+    listed = "".join(f"        {style!r}: {module}.build,\n" for style, module in builders.items())
+    reasons = "".join(f"        {style!r}: {why!r},\n" for style, why in unsupported.items())
+    idioms = (
+        "    idioms={\n"
+        "        'sequential_add': sequential.build_added,\n"
+        "        'sequential_deferred': sequential.build_deferred,\n"
+        "    },\n"
+        if builders.get("sequential") == "sequential"
+        else ""
+    )
+    return (
+        f'"""{name} in every Keras style that can express it.\n\n'
+        f'Generated by mnist-styles-bench from {source}.\n"""\n\n'
+        "from mnist_models import Architecture, ModelSpec\n\n"
+        f"from . import {', '.join(modules)}\n\n"
+        "ARCHITECTURE = Architecture(\n"
+        f"    name={name!r},\n"
+        f"    spec={spec},\n"
+        f"    builders={{\n{listed}    }},\n"
+        f"    unsupported={{\n{reasons}    }},\n"
+        f"    source={source!r},\n"
+        f"{idioms})\n"
+    )
+
+
+def write_package(graph: Graph, directory: Path, source: str, spec: str) -> list[Path]:
+    """Writes `graph`'s styles and `__init__` into `directory`, formatted; returns the files."""
+    styles = [s for s in STYLE_FILES if s not in graph.unsupported]
+    texts = {f"{s}.py": SOURCES[s](graph, source) for s in styles}
+    builders = {style: style for style in styles}
+    texts["__init__.py"] = package_source(graph.name, source, spec, builders, graph.unsupported)
+    return _write(directory, texts)
+
+
+def write_as_it_is(
+    directory: Path, name: str, style: str, why: str, source: str, spec: str, make: str
+) -> list[Path]:
+    """Writes a package whose one style is the model as its source makes it (`make`, source
+    lines that end in `return model`): the others are `why` not."""
+    unsupported = {s: why for s in STYLE_FILES if s != style}
+    text = (
+        f'"""{name} as {source} makes it.\n\nIts other styles are not derived: {why}.\n"""\n\n'
+        "import keras\n\n\n"
+        "def build(spec) -> keras.Model:\n"
+        '    """The model as its source makes it."""\n'
+        f"{make}"
+    )
+    init = package_source(name, source, spec, {style: "as_it_is"}, unsupported)
+    return _write(directory, {"as_it_is.py": text, "__init__.py": init})
+
+
+def _write(directory: Path, texts: dict[str, str]) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.py"):
+        if stale.name not in texts:
+            stale.unlink()
+    written = []
+    for filename, text in texts.items():
+        path = directory / filename
+        temporary = path.with_name(f".{filename}.tmp")
+        temporary.write_text(formatted(text))
+        os.replace(temporary, path)  # never a half-written source beside the others
+        written.append(path)
+    return written
+
+
+def formatted(text: str) -> str:
+    """`text` as `ruff format` and `ruff check --fix` leave it (line length 100)."""
+    options = ["--isolated", "--line-length", "100", "--stdin-filename", "generated.py"]
+    ruff = [sys.executable, "-m", "ruff"]
+    fixed = subprocess.run(
+        [*ruff, "check", *options, "--select", "I,F401", "--fix-only", "--exit-zero", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return subprocess.run(
+        [*ruff, "format", *options, "-"], input=fixed, capture_output=True, text=True, check=True
+    ).stdout

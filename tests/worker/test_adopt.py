@@ -1,0 +1,108 @@
+"""A user's model as it is: loaded or made, written in its styles, proven one model; what
+cannot be loaded says why in one line."""
+
+import sys
+
+import keras
+import pytest
+from keras import layers
+
+from bench.worker.adopt import AdoptError, adopt
+from tests.models.test_generate import chain_model
+
+MODULE = """
+import keras
+from keras import layers
+from tests.models.test_generate import branching_model
+
+
+def raises():
+    raise RuntimeError("no weights here")
+
+
+def not_a_model():
+    return 42
+
+
+@keras.saving.register_keras_serializable(package="user")
+class Mine(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = layers.Dense(8, activation="relu")
+        self.out = layers.Dense(3)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def subclassed():
+    model = Mine()
+    model(keras.ops.zeros((1, 5)))
+    return model
+"""
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch):
+    (tmp_path / "factories_of_mine.py").write_text(MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "factories_of_mine"
+    sys.modules.pop("factories_of_mine", None)
+
+
+def test_a_keras_file_is_written_in_every_form_and_proven_one_model(tmp_path):
+    model = chain_model()
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.save(tmp_path / "my chain.keras")
+    found = adopt(str(tmp_path / "my chain.keras"), tmp_path / "models")
+    assert found["name"] == "my_chain"
+    assert found["proof"] == dict.fromkeys(found["styles"], "identical")
+    assert len(found["styles"]) == 6 and found["unsupported"] == {}
+    assert found["mnist"] is False  # 12×12 inputs: synthetic data
+    assert (
+        'loss="sparse_categorical_crossentropy"'
+        in (tmp_path / "models" / "my_chain" / "__init__.py").read_text()
+    )
+
+
+def test_a_factory_with_a_branch_is_proven_in_three_styles(tmp_path, user_module):
+    found = adopt(f"{user_module}:branching_model", tmp_path / "models")
+    assert found["styles"] == ["functional", "subclassed", "functional_subclass"]
+    assert "shortcut" in found["unsupported"]["sequential"]
+    assert set(found["proof"].values()) == {"identical"}
+    assert 'loss="mse"' in (tmp_path / "models" / "branching_model" / "__init__.py").read_text()
+
+
+def test_a_subclassed_model_is_taken_as_it_is(tmp_path, user_module):
+    found = adopt(f"{user_module}:subclassed", tmp_path / "models")
+    assert found["styles"] == ["subclassed"]
+    assert found["proof"] == {"subclassed": "identical"}
+    assert "`call` is Python code" in found["unsupported"]["functional"]
+    source = (tmp_path / "models" / "subclassed" / "as_it_is.py").read_text()
+    assert "from factories_of_mine import subclassed" in source
+
+
+def test_a_lambda_is_refused_unless_trusted_and_then_taken_as_it_is(tmp_path):
+    inputs = keras.Input((4,))
+    x = layers.Lambda(lambda t: t * 2.0, name="doubling")(inputs)
+    keras.Model(inputs, layers.Dense(2)(x)).save(tmp_path / "lam.keras")
+    with pytest.raises(AdoptError, match="safe mode refuses; pass --trust-model"):
+        adopt(str(tmp_path / "lam.keras"), tmp_path / "models")
+    found = adopt(str(tmp_path / "lam.keras"), tmp_path / "models", trust=True)
+    assert found["styles"] == ["functional"]
+    assert "layer doubling is a Lambda" in found["unsupported"]["sequential"]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("missing.keras", "--arch missing.keras: no such file"),
+        ("factories_of_mine:raises", "raises(...) raised RuntimeError: no weights here"),
+        ("factories_of_mine:not_a_model", "not_a_model(...) returned a int, not a keras.Model"),
+        ("factories_of_mine:absent", "module 'factories_of_mine' has no 'absent'"),
+    ],
+)
+def test_what_cannot_be_loaded_says_why_in_one_line(tmp_path, user_module, source, expected):
+    with pytest.raises(AdoptError) as raised:
+        adopt(source, tmp_path / "models")
+    assert expected in str(raised.value) and "\n" not in str(raised.value)
