@@ -35,7 +35,7 @@ from bench.store.environment import package_version
 from bench.store.files import write_atomic
 from bench.worker import reuse
 from bench.worker.reuse import DoesNotApply, same_predictions
-from mnist_models import build_model
+from mnist_models import build_model, get_architecture
 
 if TYPE_CHECKING:
     import keras
@@ -70,9 +70,17 @@ REMEDIES = {
 }
 
 
-def check_images() -> np.ndarray:
-    """The images every check predicts on, the same in every process."""
-    return np.random.default_rng(0).random((IMAGES, 28, 28, 1), dtype=np.float32)
+def check_images(directory: Path, arch: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """The inputs every check of `arch` predicts on, the same in every process: made for
+    `shape` where given, and kept in `directory`, where the new process that loads the files
+    reads them without importing the model's code (MNIST's shape where none were kept)."""
+    kept = directory / f"{arch}-inputs.npy"
+    if shape is None and kept.exists():
+        return np.load(kept)
+    x = np.random.default_rng(0).random((IMAGES, *(shape or (28, 28, 1))), dtype=np.float32)
+    if shape is not None:
+        np.save(kept, x)
+    return x
 
 
 def outcome(check: str, error: BaseException, backend: str) -> dict[str, Any]:
@@ -117,7 +125,7 @@ def check_capabilities(
     """
     directory.mkdir(parents=True, exist_ok=True)
     _write_versions(directory)
-    x = check_images()
+    x = check_images(directory, arch, getattr(get_architecture(arch).spec, "input_shape", None))
     trained = reuse.trained_weights(arch, styles[0], data_dir)
     results: dict[str, dict[str, Any]] = {}
     for style in styles:

@@ -42,7 +42,7 @@ def load_models(
         {style: {check: entry}}: the new-process checks of `backend`'s own files, and
         `from:<source>` for the `.keras` file that each backend in `saved_on` wrote.
     """
-    x = check_images()
+    x = check_images(directory, arch)
     results: dict[str, dict[str, dict[str, Any]]] = {style: {} for style in styles}
     for style in styles:  # nothing of the model's code imported yet
         base = stem(directory, backend, arch, style)
