@@ -38,7 +38,7 @@ _PACKAGES = {"cnn": "mnist_models.cnn", "mlp": "mnist_models.mlp", "resnet": "mn
 
 ARCHS: tuple[str, ...] = tuple(_PACKAGES)
 ENTRY_POINTS = "mnist_styles_bench.architectures"
-# directories of packages generated from users' models (mnist_models.generate)
+# directories of packages generated from users' models (mnist_models.sources)
 GENERATED_PATH = "MNIST_MODELS_PATH"
 # the depth family's members, dense-1 to dense-9999 (mnist_models.dense)
 DEPTH_FAMILY = re.compile(r"^dense-([1-9]\d{0,3})$")

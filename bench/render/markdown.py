@@ -15,6 +15,7 @@ from bench.plan.settings import (
     MNIST_TEST_IMAGES,
     MNIST_TRAIN_IMAGES,
 )
+from bench.render.adopted import adopted_notes
 from bench.render.capabilities import capability_section
 from bench.render.tables import (
     backend_table,
@@ -30,7 +31,6 @@ from bench.render.tables import (
 )
 from bench.store.environment import machine_words, provenance_lines
 from bench.store.records import RunRecord
-from bench.store.schema import GENERATED_DIR
 from mnist_models import FORMS
 
 
@@ -45,7 +45,7 @@ def summary_markdown(
     capabilities = results.get("capabilities") or {}
     paired = [e for e in results.get("paired") or [] if e.phase == "steady"]
     parts = architecture_notes(results.get("architectures") or {})
-    parts += adopted_notes(results.get("adopted") or {})
+    parts += adopted_notes(results.get("adopted") or {}, results.get("paired") or [])
     differ = identity_warnings(records)
     if differ:
         parts += [
@@ -331,33 +331,6 @@ def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[s
     if failures:
         parts += ["\nWhat a style could not do:\n", "\n".join(f"- {f}" for f in failures) + "\n"]
     return parts
-
-
-def adopted_notes(adopted: dict[str, Any]) -> list[str]:
-    """Each user's model: what it is, its styles' generated sources (linked, beside the
-    report), and whether each is proven one model with it."""
-    lines = []
-    for name, found in adopted.items():
-        package = f"{GENERATED_DIR}/{name}"
-        sources = ", ".join(f"[{file}]({package}/{file})" for file in found["files"])
-        proven = [form for form, outcome in found["proof"].items() if outcome == "identical"]
-        data = "MNIST" if found.get("mnist") else "synthetic inputs and targets of its shapes"
-        lines.append(
-            f"- **{name}** is `{found['source']}` as it is: {found['layers']} layers, "
-            f"{found['params']:,} parameters, input {'×'.join(map(str, found['input_shape']))}, "
-            f"trained and timed on {data}. Its forms, generated: {sources}. Given its weights, "
-            f"{len(proven)} of {len(found['proof'])} compute bitwise its outputs and its "
-            "training step"
-            + "".join(
-                f"; {form} does not: {outcome}"
-                for form, outcome in found["proof"].items()
-                if outcome != "identical"
-            )
-            + "."
-        )
-    return (
-        ["## Your models, in every style they can take\n", "\n".join(lines) + "\n"] if lines else []
-    )
 
 
 def architecture_notes(architectures: dict[str, Any]) -> list[str]:

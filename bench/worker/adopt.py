@@ -1,5 +1,5 @@
 """A user's model as it is: loaded from a `.keras` file or made by a factory, written in every
-Keras style that can express it (`mnist_models.generate`), then proven one model: each style,
+Keras style that can express it (`mnist_models.sources`), then proven one model: each style,
 given the original's weights, computes bitwise its outputs and takes bitwise its training step.
 """
 
@@ -18,7 +18,8 @@ import numpy as np
 
 from bench.worker.data import takes_mnist
 from mnist_models import FIRST_BATCH, STYLES, Architecture, ArchitectureError
-from mnist_models.generate import CannotGenerate, graph_of, write_as_it_is, write_package
+from mnist_models.graph import CannotGenerate, graph_of
+from mnist_models.sources import write_as_it_is, write_package
 
 PROOF_BATCH = 8
 # keras.applications defaults where none are given: no weights to download, and an input that

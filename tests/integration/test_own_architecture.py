@@ -5,7 +5,7 @@ import pytest
 
 from bench.analysis.summary import latest_records
 from tests.factories import PROJECT, run_bench
-from tests.models.test_generate import chain_model
+from tests.models.test_sources import chain_model
 from tests.worker.test_precheck import MODULE
 
 pytestmark = pytest.mark.mnist

@@ -8,12 +8,12 @@ import pytest
 from keras import layers
 
 from bench.worker.adopt import AdoptError, adopt
-from tests.models.test_generate import chain_model
+from tests.models.test_sources import chain_model
 
 MODULE = """
 import keras
 from keras import layers
-from tests.models.test_generate import branching_model
+from tests.models.test_sources import branching_model
 
 
 def raises():

@@ -8,7 +8,8 @@ import keras
 import pytest
 from keras import layers
 
-from mnist_models.generate import CannotGenerate, graph_of, write_package
+from mnist_models.graph import CannotGenerate, graph_of
+from mnist_models.sources import write_package
 from tests.factories import PROJECT
 
 

@@ -1,0 +1,130 @@
+"""What a report says of each user's model: its answer in one sentence, its generated sources,
+its proof, and its one-time costs per layer beside the depth study's Dense family."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.analysis.stats import BEYOND, Verdict
+from bench.store.schema import GENERATED_DIR
+
+# the depth study this checkout commits, whose Dense family a model's per-layer costs sit beside
+DEPTH_STUDY = Path(__file__).resolve().parents[2] / "results" / "depth" / "depth.json"
+PER_LAYER = ("build", "save", "load")
+WORDS = {"build": "builds", "save": "saves", "load": "loads", "first_train_step": "first step"}
+
+
+def duration(ms: float) -> str:
+    """`ms` as a person reads it: milliseconds below a second, else seconds."""
+    return f"{ms:,.0f} ms" if abs(ms) < 1000 else f"{ms / 1000:,.1f} s"
+
+
+def one_time(paired: list[Verdict], arch: str) -> dict[str, list[Verdict]]:
+    """`arch`'s one-time verdicts by measure."""
+    found: dict[str, list[Verdict]] = {}
+    for entry in paired:
+        if entry.phase == "one_time" and entry.arch == arch and entry.reference_ms is not None:
+            found.setdefault(entry.measure, []).append(entry)
+    return found
+
+
+def answer(name: str, found: dict[str, Any], paired: list[Verdict]) -> str:
+    """One sentence: what the model costs once in its reference style, and which style differs
+    beyond the margin, in milliseconds or seconds."""
+    measures = one_time(paired, name)
+    head = (
+        f"**{name}** (`{found['source']}`, {found['layers']} layers, "
+        f"{found['params']:,} parameters, in {len(found['styles'])} forms)"
+    )
+    if not measures:
+        return f"{head}: no one-time cost was measured."
+    reference = next(iter(measures.values()))[0].reference
+    costs = ", ".join(
+        f"{WORDS[m]} {duration(measures[m][0].reference_ms)}" for m in WORDS if m in measures
+    )
+    beyond = [
+        f"{e.style} {WORDS.get(e.measure, e.measure)} {duration(e.difference_ms)}".replace(
+            " -", " −"
+        )
+        + f" ({e.estimate:.2f}×)"
+        for m in WORDS
+        for e in measures.get(m, [])
+        if e.kind == BEYOND
+    ]
+    differs = (
+        f"; beyond the margin: {', '.join(beyond)}"
+        if beyond
+        else "; no style differs beyond the margin"
+    )
+    return f"{head}: as {reference} it {costs}{differs}."
+
+
+def per_layer(name: str, found: dict[str, Any], paired: list[Verdict]) -> str | None:
+    """Each one-time cost per layer, beside the depth study's Dense family at the nearest
+    depth (where this checkout has the study)."""
+    measures = one_time(paired, name)
+    if not measures or not found["layers"]:
+        return None
+    layers = found["layers"]
+    reference = next(iter(measures.values()))[0].reference
+    mine = ", ".join(
+        f"{m} {measures[m][0].reference_ms / layers:.2f} ms" for m in PER_LAYER if m in measures
+    )
+    line = f"per layer, as {reference}: {mine}"
+    dense = dense_family(layers, reference)
+    if dense:
+        depth, costs = dense
+        theirs = ", ".join(f"{m} {costs[m] / depth:.2f} ms" for m in PER_LAYER if m in costs)
+        line += f"; results/depth's Dense family at depth {depth}: {theirs}"
+    return line
+
+
+def dense_family(layers: int, style: str) -> tuple[int, dict[str, float]] | None:
+    """The depth study's depth nearest `layers` (on a log scale) and its one-time costs in
+    `style` (its reference's where it did not measure that style), in ms."""
+    if not DEPTH_STUDY.exists():
+        return None
+    study = json.loads(DEPTH_STUDY.read_text())
+    depth = min(
+        study["depths"],
+        key=lambda d: abs((d / layers) - 1) if d < layers else abs((layers / d) - 1),
+    )
+    costs: dict[str, float] = {}
+    for entry in study["at_depth"]:
+        if entry["depth"] != depth or entry.get("reference_ms") is None:
+            continue
+        if entry["style"] == style and entry.get("difference_ms") is not None:
+            costs[entry["measure"]] = entry["reference_ms"] + entry["difference_ms"]
+        else:
+            costs.setdefault(entry["measure"], entry["reference_ms"])
+    return depth, costs
+
+
+def adopted_notes(adopted: dict[str, Any], paired: list[Verdict]) -> list[str]:
+    """Each user's model: its answer, its generated sources (linked, beside the report), its
+    proof, and its costs per layer."""
+    lines = []
+    for name, found in adopted.items():
+        package = f"{GENERATED_DIR}/{name}"
+        sources = ", ".join(f"[{file}]({package}/{file})" for file in found["files"])
+        proven = [form for form, outcome in found["proof"].items() if outcome == "identical"]
+        data = "MNIST" if found.get("mnist") else "synthetic inputs and targets of its shapes"
+        lines.append(f"- {answer(name, found, paired)}")
+        lines.append(
+            f"  Input {'×'.join(map(str, found['input_shape']))}, trained and timed on {data}. "
+            f"Its forms, generated: {sources}. Given its weights, {len(proven)} of "
+            f"{len(found['proof'])} compute bitwise its outputs and its training step"
+            + "".join(
+                f"; {form} does not: {outcome}"
+                for form, outcome in found["proof"].items()
+                if outcome != "identical"
+            )
+            + "."
+        )
+        if layer := per_layer(name, found, paired):
+            lines.append(f"  {layer[0].upper()}{layer[1:]}.")
+    if not lines:
+        return []
+    return ["## Your models, in every style they can take\n", "\n".join(lines) + "\n"]
