@@ -46,7 +46,8 @@ class Graph:
     name: str
     input_shape: tuple[int, ...]
     input_name: str | None
-    calls: list[Call]
+    calls: list[Call]  # in the order of construction: the model's layer order
+    order: list[int]  # the calls' indices in the order the model runs them
     unsupported: dict[str, str] = field(default_factory=dict)  # style -> why not
     imports: set[str] = field(default_factory=set)  # modules beyond keras the layers need
 
@@ -75,6 +76,8 @@ def graph_of(model: keras.Model) -> Graph:
         )
     names = Names()
     nodes = _nodes(model)
+    order = _execution_order(model, nodes)
+    place = {index: at for at, index in enumerate(order)}
     consumers: dict[int, list[int]] = {}
     for index, node in enumerate(nodes):
         for tensor in node.arguments.keras_tensors:
@@ -85,6 +88,7 @@ def graph_of(model: keras.Model) -> Graph:
         tuple(model.inputs[0].shape[1:]),
         _explicit_name(model.inputs[0]._keras_history[0]),
         [],
+        order,
     )
     for index, node in enumerate(nodes):
         operation = node.operation
@@ -93,7 +97,8 @@ def graph_of(model: keras.Model) -> Graph:
         variable = names.take(_snake(type(operation)) if auto else operation.name)
         if output is model.outputs[0]:
             variables[id(output)] = "outputs"
-        elif consumers.get(id(output)) == [index + 1]:
+        elif consumers.get(id(output)) == [index + 1] and place[index + 1] == place[index] + 1:
+            # read by the next call alone, in the order of construction and of execution
             variables[id(output)] = "x"
         else:
             variables[id(output)] = variable
@@ -113,6 +118,20 @@ def graph_of(model: keras.Model) -> Graph:
     if why := _not_a_chain(graph):
         graph.unsupported["sequential"] = why
     return graph
+
+
+def _execution_order(model, nodes: list) -> list[int]:
+    """The order a Functional model runs `nodes` in (deepest first), by their index: a
+    subclassed `call` that applies its layers in this order traces the same program."""
+    if isinstance(model, keras.Sequential):
+        return list(range(len(nodes)))
+    index = {id(node): i for i, node in enumerate(nodes)}
+    return [
+        index[id(node)]
+        for depth in sorted(model._nodes_by_depth, reverse=True)
+        for node in model._nodes_by_depth[depth]
+        if id(node) in index
+    ]
 
 
 def _is_functional(model) -> bool:

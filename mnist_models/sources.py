@@ -88,7 +88,7 @@ def subclassed_source(graph: Graph, source: str) -> str:
         if call.constructor is not None
     )
     applied = []
-    for call in graph.calls:
+    for call in (graph.calls[index] for index in graph.order):
         if call.constructor is None:
             applied.append(f"        {call.output} = {call.arguments}")
         else:
