@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -330,3 +331,11 @@ def ab_run(
         for p in range(pairs)
         for side in pair_order(p)
     ]
+
+
+def module_on_path(tmp_path, monkeypatch, name: str, text: str) -> Iterator[str]:
+    """For a fixture: `text` as module `name`, importable for one test, then forgotten."""
+    (tmp_path / f"{name}.py").write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield name
+    sys.modules.pop(name, None)

@@ -1,13 +1,12 @@
 """A user's model as it is: loaded or made, written in its styles, proven one model; what
 cannot be loaded says why in one line."""
 
-import sys
-
 import keras
 import pytest
 from keras import layers
 
 from bench.worker.adopt import AdoptError, adopt
+from tests.factories import module_on_path
 from tests.models.test_sources import chain_model
 
 MODULE = """
@@ -44,10 +43,7 @@ def subclassed():
 
 @pytest.fixture
 def user_module(tmp_path, monkeypatch):
-    (tmp_path / "factories_of_mine.py").write_text(MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield "factories_of_mine"
-    sys.modules.pop("factories_of_mine", None)
+    yield from module_on_path(tmp_path, monkeypatch, "factories_of_mine", MODULE)
 
 
 def test_a_keras_file_is_written_in_every_form_and_proven_one_model(tmp_path):

@@ -1,11 +1,11 @@
 """The pre-check of architectures: one model in every style, or a loud, precise difference."""
 
-import sys
 import textwrap
 
 import pytest
 
 from bench.worker.precheck import check_architecture
+from tests.factories import module_on_path
 
 STYLES = ["sequential", "functional", "subclassed"]
 MODULE = textwrap.dedent("""
@@ -53,10 +53,7 @@ MODULE = textwrap.dedent("""
 
 @pytest.fixture
 def module(tmp_path, monkeypatch):
-    (tmp_path / "user_models.py").write_text(MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield "user_models"
-    sys.modules.pop("user_models", None)
+    yield from module_on_path(tmp_path, monkeypatch, "user_models", MODULE)
 
 
 def test_a_users_styles_that_are_one_model_pass_and_say_what_they_lack(module):
