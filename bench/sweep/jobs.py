@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from bench.plan.backends import model_name
@@ -46,38 +47,36 @@ def check_architectures(
     backend: str,
     executor: Executor,
     settings: TrainSettings | None = None,
+    adopt: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What each architecture is (its styles, reference, parameter counts, whether its styles
     start alike), found in one worker; with `settings`, on `backend`, each arch's `programs`
-    too (`compare_programs`). A worker that crashes is a RuntimeError."""
+    too (`compare_programs`); with `adopt` (`adoption`), each user's model written in its
+    styles first, its info under "adopted". A worker that crashes is a RuntimeError."""
     wanted = {"archs": list(archs), "styles": list(styles), "backend": backend}
-    job = json.dumps(wanted | ({"settings": asdict(settings)} if settings else {}))
+    wanted |= {"settings": asdict(settings)} if settings else {}
+    job = json.dumps(wanted | ({"adopt": adopt} if adopt else {}))
     result, error, _ = executor.call("architectures", job)
     if result is None:
         raise RuntimeError(f"the architectures' pre-check failed: {error}")
     return result
 
 
-def adopt(sources: list[str], directory: str, config, executor: Executor) -> dict[str, Any]:
-    """Users' models (each a .keras file or a module:FUNCTION) written in every style each can
-    take into `directory`, and proven one model, in one worker (`bench.worker.adopt`)."""
+def adoption(config, directory: Path) -> dict[str, Any]:
+    """How the pre-check's worker loads and writes each user's model the sweep names (a .keras
+    file or a module:FUNCTION; `bench.worker.adopt`): into `directory`, with the config's
+    trust, imports and each factory's keyword arguments."""
     arguments = {}
-    for source in sources:
+    for source in config.archs:
         arguments[source] = dict(config.model_args)
         if source.startswith("keras.applications") and "input_shape" not in arguments[source]:
             arguments[source]["input_shape"] = (config.input_size, config.input_size, 3)
-    job = {
-        "sources": arguments,
-        "directory": directory,
+    return {
+        "directory": str(directory),
         "trust": config.trust_model,
         "imports": list(config.imports),
+        "arguments": arguments,
     }
-    result, error, _ = executor.call("adopt", json.dumps(job))
-    if result is None:
-        raise RuntimeError(
-            f"the worker that loads {', '.join(sources)} failed: {first_line(error)}"
-        )
-    return result
 
 
 def compare_programs(

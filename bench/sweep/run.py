@@ -103,7 +103,6 @@ def run_sweep(
     sweep = Sweep(
         config, executor or LocalExecutor(config.settings.device), echo, command, environment
     )
-    config = sweep.config = adopt_phase(sweep)
     config = sweep.config = precheck_phase(sweep)
     echo(
         f"mnist-styles-bench: profile {config.profile}, {len(config.runs())} runs "
@@ -137,33 +136,19 @@ def expose_generated(out: Path) -> Path:
     return directory
 
 
-def adopt_phase(sweep: Sweep) -> BenchConfig:
-    """Each user's model the sweep names (a .keras file, or a function returning a model)
-    becomes an architecture: its styles written as source into OUT/models/NAME and proven one
-    model (`bench.worker.adopt`). Returns the config naming each by its architecture's name.
-
-    Raises:
-        ConfigError: a model cannot be loaded or made; the message says which and why.
-    """
-    config = sweep.config
-    if not any(is_model_source(arch) for arch in config.archs):
-        return config
-    directory = expose_generated(config.out)
-    sources = [arch for arch in config.archs if is_model_source(arch)]
-    adopted = jobs.adopt(sources, str(directory), config, sweep.executor)
-    archs = []
-    for arch in config.archs:
-        found = adopted.get(arch, {})
-        if "error" in found:
-            raise ConfigError(found["error"])
-        if "name" not in found:  # an Architecture already
-            archs.append(arch)
-            continue
-        sweep.adopted[found["name"]] = found
-        archs.append(found["name"])
-        for line in progress.adopted_lines(found):
-            sweep.echo(line)
-    return dataclasses.replace(config, archs=tuple(archs))
+def adopted(sweep: Sweep, found: dict[str, Any]) -> dict[str, Any]:
+    """`found` keyed by architecture name: each user's model by the name it was written under
+    (OUT/models/NAME), its adoption kept for sweep.json and said on the console."""
+    named = {}
+    for arch, info in found.items():
+        if "adopted" in info:
+            adoption = info.pop("adopted")
+            sweep.adopted[adoption["name"]] = adoption
+            for line in progress.adopted_lines(adoption):
+                sweep.echo(line)
+            arch = adoption["name"]
+        named[arch] = info
+    return named
 
 
 def precheck_phase(sweep: Sweep) -> BenchConfig:
@@ -177,10 +162,17 @@ def precheck_phase(sweep: Sweep) -> BenchConfig:
     config = sweep.config
     first = config.backends[0]
     settings = config.backend_settings(first) if len(config.styles) > 1 else None
-    found = jobs.check_architectures(config.archs, config.styles, first, sweep.executor, settings)
+    adopt = None
+    if any(is_model_source(arch) for arch in config.archs):
+        adopt = jobs.adoption(config, expose_generated(config.out))
+    found = jobs.check_architectures(
+        config.archs, config.styles, first, sweep.executor, settings, adopt
+    )
     errors = [info["error"] for info in found.values() if "error" in info]
     if errors:
         raise ConfigError(errors[0])
+    found = adopted(sweep, found)
+    config = dataclasses.replace(config, archs=tuple(found))
     sweep.programs = {first: {arch: info.pop("programs", {}) for arch, info in found.items()}}
     sweep.architectures = found
     for arch, info in found.items():

@@ -29,7 +29,6 @@ KINDS = (
     "crossload",
     "noop",
     "architectures",
-    "adopt",
     "programs",
     "keras_mnist",
 )
@@ -105,30 +104,18 @@ def main(argv: list[str]) -> int:
         from bench.worker.precheck import check_architecture
 
         wanted = json.loads(job)
-        result = {arch: check_architecture(arch, wanted["styles"]) for arch in wanted["archs"]}
+        result = {
+            arch: check_architecture(arch, wanted["styles"], wanted.get("adopt"))
+            for arch in wanted["archs"]
+        }
         if wanted.get("settings"):  # a sweep's: its first backend's programs, in this process
             from bench.worker.program import compare_programs
 
             settings = settings_from_dict(wanted["settings"])
             for arch, info in result.items():
                 if "error" not in info:
-                    info["programs"] = compare_programs(arch, wanted["styles"], settings)
-    elif kind == "adopt":  # a user's model: its styles written and proven one model
-        from bench.worker.adopt import AdoptError, adopt
-
-        w, result = json.loads(job), {}
-        for source, arguments in w["sources"].items():
-            try:
-                result[source] = adopt(
-                    source,
-                    Path(w["directory"]),
-                    trust=w["trust"],
-                    imports=tuple(w["imports"]),
-                    arguments=arguments,
-                )
-            except AdoptError as e:
-                result[source] = {"error": str(e)}
-                break  # the sweep ends on the first
+                    name = info.get("adopted", {}).get("name", arch)  # a user's model's
+                    info["programs"] = compare_programs(name, wanted["styles"], settings)
     elif kind == "programs":
         from bench.worker.program import compare_programs
 

@@ -8,18 +8,46 @@ same model are reported loudly before anything is timed; the runs then show it t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench.worker.adopt import AdoptError
+from bench.worker.adopt import adopt as adopt_model
 from bench.worker.runner import weights_sha256
-from mnist_models import ArchitectureError, build_model, get_architecture, reference_of
+from mnist_models import (
+    ArchitectureError,
+    build_model,
+    get_architecture,
+    is_model_source,
+    reference_of,
+)
 
 SEED = 1
 
 
-def check_architecture(arch: str, styles: list[str]) -> dict[str, Any]:
-    """What the sweep needs to know of `arch`, or {"error": one line} when it cannot be used."""
+def check_architecture(
+    arch: str, styles: list[str], adopt: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the sweep needs to know of `arch`, or {"error": one line} when it cannot be used.
+    With `adopt` (`bench.sweep.jobs.adoption`), a user's model is first written in its styles
+    and proven one model (`bench.worker.adopt`), and checked as the architecture it becomes,
+    its info under "adopted"."""
+    adopted = None
+    if adopt and is_model_source(arch):
+        try:
+            adopted = adopt_model(
+                arch,
+                Path(adopt["directory"]),
+                trust=adopt["trust"],
+                imports=tuple(adopt["imports"]),
+                arguments=adopt["arguments"].get(arch, {}),
+            )
+        except AdoptError as e:
+            return {"error": str(e)}
+        if "name" in adopted:
+            return {**check_architecture(adopted["name"], styles), "adopted": adopted}
     try:
         architecture = get_architecture(arch)
     except ArchitectureError as e:

@@ -72,7 +72,7 @@ def fake_worker(monkeypatch):
 
     monkeypatch.setattr(jobs, "run_one_time_in_worker", one_time)
 
-    def architectures(archs, styles, backend, executor, settings=None):
+    def architectures(archs, styles, backend, executor, settings=None, adopt=None):
         return {
             arch: {
                 "styles": list(styles),
