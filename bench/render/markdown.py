@@ -195,7 +195,7 @@ def readme(
         f"{settings.get('precision', 'float32')}; steps per execution "
         f"{settings.get('steps_per_execution', 1)}; target accuracy "
         f"{settings.get('target_accuracy') or 'none'}.",
-        f"- {ok} of {len(results['runs'])} runs finished ok. Data: {env.get('data_source', '?')}.",
+        f"- {ok} of {len(results['runs'])} runs finished ok. Data: {_data(results, env)}.",
         "",
         summary_md,
         "## Charts",
@@ -331,6 +331,16 @@ def one_time_section(results: dict[str, Any], summary: dict[str, Any]) -> list[s
     if failures:
         parts += ["\nWhat a style could not do:\n", "\n".join(f"- {f}" for f in failures) + "\n"]
     return parts
+
+
+def _data(results: dict[str, Any], env: dict[str, Any]) -> str:
+    """Where the runs' data came from: MNIST's source, and the models that took synthetic data."""
+    synthetic = [n for n, found in (results.get("adopted") or {}).items() if not found.get("mnist")]
+    archs = (results.get("config") or {}).get("archs") or []
+    words = f"synthetic inputs of its shapes for {', '.join(synthetic)}" if synthetic else ""
+    if synthetic and set(synthetic) >= set(archs):
+        return words
+    return "; ".join(filter(None, [str(env.get("data_source", "?")), words]))
 
 
 def architecture_notes(architectures: dict[str, Any]) -> list[str]:

@@ -20,12 +20,24 @@ FOUND = {
 
 def verdict(measure, style, reference_ms, difference_ms, estimate, verdict):
     return Verdict(
-        measure=measure, n=6, unit="ratio", estimate=estimate, ci95_low=estimate - 0.01,
-        ci95_high=estimate + 0.01, ci90_low=estimate - 0.01, ci90_high=estimate + 0.01,
-        margin=10.0, verdict=verdict, direction=None, phase="one_time", style=style,
-        arch="vgg16", reference="sequential", reference_ms=reference_ms,
+        measure=measure,
+        n=6,
+        unit="ratio",
+        estimate=estimate,
+        ci95_low=estimate - 0.01,
+        ci95_high=estimate + 0.01,
+        ci90_low=estimate - 0.01,
+        ci90_high=estimate + 0.01,
+        margin=10.0,
+        verdict=verdict,
+        direction=None,
+        phase="one_time",
+        style=style,
+        arch="vgg16",
+        reference="sequential",
+        reference_ms=reference_ms,
         difference_ms=difference_ms,
-    )  # fmt: skip
+    )
 
 
 PAIRED = [
@@ -44,12 +56,22 @@ def test_costs_per_layer_sit_beside_the_nearest_depth_of_the_dense_family(tmp_pa
     study = {
         "depths": [14, 37],
         "at_depth": [
-            {"depth": 14, "style": "functional", "measure": "load", "reference_ms": 140.0,
-             "difference_ms": -14.0},
-            {"depth": 37, "style": "functional", "measure": "load", "reference_ms": 370.0,
-             "difference_ms": -37.0},
+            {
+                "depth": 14,
+                "style": "functional",
+                "measure": "load",
+                "reference_ms": 140.0,
+                "difference_ms": -14.0,
+            },
+            {
+                "depth": 37,
+                "style": "functional",
+                "measure": "load",
+                "reference_ms": 370.0,
+                "difference_ms": -37.0,
+            },
         ],
-    }  # fmt: skip
+    }
     (tmp_path / "depth.json").write_text(json.dumps(study))
     monkeypatch.setattr(adopted, "DEPTH_STUDY", tmp_path / "depth.json")
     line = adopted.per_layer("vgg16", FOUND, PAIRED)
