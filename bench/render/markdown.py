@@ -229,6 +229,15 @@ def _not_run(config: dict[str, Any]) -> str:
     return f" (not run: {', '.join(left)}; `--styles all` runs them)" if left else ""
 
 
+def as_given(config: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
+    """`config` with each user's model named as the command gave it (its .keras file or
+    module:FUNCTION), not by the architecture it was written into."""
+    if not config or not adopted:
+        return config
+    archs = [adopted[a]["source"] if a in adopted else a for a in config.get("archs", [])]
+    return {**config, "archs": archs}
+
+
 def reproduce_lines(results: dict[str, Any], out: Path | None = None) -> list[str]:
     """The "Reproduce" section: the command derived from the sweep's settings (pinned to as many
     cores as it could use), and every command that wrote to the directory where a `--resume`
@@ -240,7 +249,7 @@ def reproduce_lines(results: dict[str, Any], out: Path | None = None) -> list[st
         if (usable and cores and usable < cores)
         else []
     )
-    config = results.get("config") or {}
+    config = as_given(results.get("config") or {}, results.get("adopted") or {})
     line = command_line(config, out=str(out) if out else None, prefix=pinned) if config else ""
     lines = ["## Reproduce", "", "```", line, "```", ""]
     commands = [c for c in results.get("commands") or [] if c]

@@ -8,6 +8,7 @@ import pytest
 from bench.cli.options import build_parser, setting_options
 from bench.plan.command import command_line, command_options, normal_value
 from bench.plan.config import make_config
+from bench.render.markdown import as_given
 from bench.store.schema import sweep_commands
 
 RESULTS = Path(__file__).parents[2] / "results"
@@ -74,7 +75,7 @@ def test_each_committed_reproduce_line_gives_that_directorys_settings(directory,
     words = shlex.split(block.group(1))
     words = words[words.index("bench") + 1 :]
     assert words[-1] == str(directory.relative_to(RESULTS.parent))
-    recorded = _settings(sweep["config"])
+    recorded = _settings(as_given(sweep["config"], sweep.get("adopted") or {}))
     for flag, name in (
         ("--capability-files", "capability_files"),
         ("--previous-files", "previous_files"),
