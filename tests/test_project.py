@@ -198,3 +198,22 @@ def test_the_ab_figures_in_the_docs_are_those_of_the_committed_runs():
     paragraphs = [p for p in _ab_section().split("\n\n") if "tries" in p]
     rates = re.findall(r"\d+\.\d %", " ".join(paragraphs))
     assert rates and all(rate in study or rate in detectable for rate in rates), rates
+
+
+def test_the_first_screens_real_architectures_are_those_of_results_models():
+    import json
+
+    sweep = json.loads((ROOT / "results" / "models" / "sweep.json").read_text())
+    adopted = sweep["adopted"]
+    screen = " ".join(_first_screen().split())
+    layers = sorted(found["layers"] for found in adopted.values())
+    assert "five `keras.applications` architectures" in screen and len(adopted) == 5
+    assert f"{layers[0]} to {layers[-1]} layers" in screen
+    assert all(set(found["proof"].values()) == {"identical"} for found in adopted.values())
+    (programs,) = sweep["programs"].values()
+    differences = [d for p in programs.values() for d in p["differences"].values()]
+    assert differences and all(d == {"train": None, "predict": None} for d in differences)
+    branching = [
+        a for a, info in sweep["architectures"].items() if "sequential" in info["unsupported"]
+    ]
+    assert "where four of them branch" in screen and len(branching) == 4
