@@ -243,7 +243,9 @@ def test_a_keras_file_saved_on_tensorflow_loads_on_another_backend_and_predicts_
 
     styles = ["sequential", "functional", "subclassed"]
     for style in styles:
-        failed = write_files("cnn", style, "tensorflow", tmp_path, check_images())
+        failed = write_files(
+            "cnn", style, "tensorflow", tmp_path, check_images(tmp_path, "cnn", (28, 28, 1))
+        )
         assert "keras_reload_with_code" not in failed, failed
     script = f"""
 import json, sys
