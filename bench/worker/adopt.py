@@ -16,7 +16,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from bench.worker.data import takes_mnist
+from bench.worker.data import MNIST_LOSS, takes_mnist, targets
 from mnist_models import FIRST_BATCH, STYLES, Architecture, ArchitectureError
 from mnist_models.graph import CannotGenerate, graph_of
 from mnist_models.sources import write_as_it_is, write_package
@@ -124,7 +124,7 @@ def loss_for(model: keras.Model, compiled: str | None) -> str:
         return compiled
     last = model.layers[-1] if model.layers else None
     softmax = getattr(last, "activation", None) is keras.activations.softmax
-    return "sparse_categorical_crossentropy" if softmax else "mse"
+    return MNIST_LOSS if softmax else "mse"
 
 
 def adopt(
@@ -252,11 +252,11 @@ def prove(original: keras.Model, architecture: Architecture) -> dict[str, str]:
         if not model.built:
             model(keras.ops.zeros((FIRST_BATCH, *spec.input_shape)))
         # the step trains `original` further: every form starts from the weights it had
-        proof[form] = _compare(model, original, x, y, expected_output, expected_step, spec.loss)
+        proof[form] = _compare(model, x, y, expected_output, expected_step, spec.loss)
     return proof
 
 
-def _compare(model, original, x, y, expected_output, expected_step, loss) -> str:
+def _compare(model, x, y, expected_output, expected_step, loss) -> str:
     state = expected_step["before"]
     shapes = [(v.shape, v.dtype) for v in model.variables]
     if shapes != [(v.shape, v.dtype) for v in state]:
@@ -288,11 +288,3 @@ def _one_step(model, x, y, loss) -> dict[str, list[np.ndarray]]:
 def _assign(model, values: list[np.ndarray]) -> None:
     for variable, value in zip(model.variables, values, strict=True):
         variable.assign(value)
-
-
-def targets(spec, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Targets that fit `spec`'s output: class indices for a classifier's loss, else values of
-    its shape."""
-    if spec.loss == "sparse_categorical_crossentropy":
-        return rng.integers(0, spec.output_shape[-1], count).astype(np.int64)
-    return rng.standard_normal((count, *spec.output_shape)).astype(np.float32)

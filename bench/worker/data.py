@@ -44,12 +44,15 @@ def model_data(
     def inputs(count: int) -> np.ndarray:
         return rng.standard_normal((count, *spec.input_shape), dtype=np.float32)
 
-    def targets(count: int) -> np.ndarray:
-        if spec.loss == MNIST_LOSS:
-            return rng.integers(0, spec.output_shape[-1], count)
-        return rng.standard_normal((count, *spec.output_shape), dtype=np.float32)
-
-    x_train, y_train = inputs(train), targets(train)
-    x_test, y_test = inputs(test), targets(test)
+    x_train, y_train = inputs(train), targets(spec, train, rng)
+    x_test, y_test = inputs(test), targets(spec, test, rng)
     shape = "×".join(map(str, spec.input_shape))
     return MnistData(x_train, y_train, x_test, y_test, f"{SYNTHETIC} {shape} inputs (seed 0)")
+
+
+def targets(spec: ModelSpec, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Targets that fit `spec`'s output: class indices for MNIST's loss, else values of its
+    shape."""
+    if spec.loss == MNIST_LOSS:
+        return rng.integers(0, spec.output_shape[-1], count)
+    return rng.standard_normal((count, *spec.output_shape), dtype=np.float32)
