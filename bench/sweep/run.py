@@ -143,8 +143,8 @@ def adopted(sweep: Sweep, found: dict[str, Any]) -> dict[str, Any]:
     for arch, info in found.items():
         if "adopted" in info:
             adoption = info.pop("adopted")
-            # where the user's --out puts it, not where the worker resolved it
-            adoption["package"] = str(sweep.config.out / GENERATED_DIR / adoption["name"])
+            # relative to the sweep's directory, which may be moved or committed
+            adoption["package"] = f"{GENERATED_DIR}/{adoption['name']}"
             sweep.adopted[adoption["name"]] = adoption
             for line in progress.adopted_lines(adoption):
                 sweep.echo(line)
