@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bench.cli.commands import out_dir, writable
-from bench.cli.options import Parser, fail
+from bench.cli.options import Parser, add_dry_run, fail, print_plan
 from bench.worker.quiet import silence_framework_logs
 
 
@@ -111,13 +111,18 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     studies = {
-        "perf": lambda rest: perf(perf_parser().parse_args(rest)),
-        "scaling": lambda rest: scaling(scaling_parser().parse_args(rest)),
-        "ab-rates": lambda rest: ab_rates.main(rest) or 0,
+        "perf": (perf_parser, perf),
+        "scaling": (scaling_parser, scaling),
+        "ab-rates": (ab_rates.parser, lambda args: ab_rates.main(args) or 0),
     }
     if not argv or argv[0] not in studies:
         fail(f"expected a study, one of: {', '.join(studies)}; received {' '.join(argv) or 'none'}")
-    return studies[argv[0]](argv[1:])
+    parser, study = studies[argv[0]]
+    add_dry_run(parser := parser())
+    args = parser.parse_args(argv[1:])
+    if args.dry_run:
+        return print_plan(argv[0], {k: v for k, v in vars(args).items() if k != "dry_run"})
+    return study(args)
 
 
 if __name__ == "__main__":

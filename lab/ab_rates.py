@@ -8,7 +8,7 @@ runs' moved pairs, and stops as `ab` stops: once every verdict is decided, at an
 pairs from `--min-processes` on, else at its last pair. A planted slowdown multiplies NEW's
 values of its measures before the try is judged.
 
-    python -m lab ab-rates results/ab-aa results/ab-planted results/ab-example
+    python -m lab ab-rates lab/runs/ab-aa lab/runs/ab-planted results/ab-example
 """
 
 from __future__ import annotations
@@ -215,12 +215,17 @@ def spread_line(directory: Path, measure: str) -> str:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m lab ab-rates", description=__doc__)
-    parser.add_argument("runs", nargs="+", type=Path, help="directories of `python -m bench ab`")
-    parser.add_argument("--tries", type=int, default=1000)
-    parser.add_argument("--out", type=Path, help="also write the lines to DIR/README.md")
-    args = parser.parse_args(argv)
+def parser() -> argparse.ArgumentParser:
+    """The study's options."""
+    found = argparse.ArgumentParser(prog="python -m lab ab-rates", description=__doc__)
+    found.add_argument("runs", nargs="+", type=Path, help="directories of `python -m bench ab`")
+    found.add_argument("--tries", type=int, default=1000)
+    found.add_argument("--out", type=Path, help="also write the lines to DIR/README.md")
+    return found
+
+
+def main(args: argparse.Namespace) -> None:
+    """Writes the study's lines from `args` (`parser`'s)."""
     lines = study_lines(study(args.runs, args.tries))
     lines += [spread_line(d, m) for d in args.runs for m in SPREAD_MEASURES]
     print("\n".join(lines))

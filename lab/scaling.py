@@ -76,7 +76,7 @@ def _made_on(runs_from: Path) -> str:
 def scaling_markdown(
     found: Overhead, runs: list[RunRecord], runs_from: Path, out: Path, environment: dict[str, Any]
 ) -> str:
-    """results/scaling.md: the measured overhead and the projected sweep, with its limits."""
+    """scaling.md: the measured overhead and the projected sweep, with its limits."""
     local, on_ray = describe(found.local_seconds), describe(found.ray_seconds)
     walls = [r.wall_seconds for r in runs if r.wall_seconds]
     overhead = found.per_task()

@@ -165,7 +165,7 @@ def test_every_written_verdict_uses_the_one_vocabulary():
     old = [", ".join(("different", kind)) for kind in DIFFERENCES]
     files = [ROOT / "README.md"] + [
         path
-        for folder in ("results", "docs", "bench", "examples")
+        for folder in ("results", "docs", "bench", "examples", "lab")
         for path in (ROOT / folder).rglob("*")
         if path.suffix in {".json", ".md", ".csv", ".py"}
     ]
@@ -183,7 +183,10 @@ def test_the_ab_figures_in_the_docs_are_those_of_the_committed_runs():
     import json
 
     ratios, detectable = set(), set()
-    for path in (ROOT / "results").glob("ab-*/ab.json"):
+    for path in [
+        *(ROOT / "results").glob("ab-*/ab.json"),
+        *(ROOT / "lab" / "runs").glob("ab-*/ab.json"),
+    ]:
         found = json.loads(path.read_text())
         detectable.add(f"{found['smallest_detectable_train_step_percent']:.1f} %")
         for e in found["entries"] + found["style_effects"]:
@@ -194,7 +197,7 @@ def test_the_ab_figures_in_the_docs_are_those_of_the_committed_runs():
         assert quoted and set(quoted) <= ratios, set(quoted) - ratios
     # the rates, as the study wrote them from the committed records, and the runs' own
     # smallest detectable slowdowns
-    study = (ROOT / "results" / "ab-rates" / "README.md").read_text()
+    study = (ROOT / "lab" / "runs" / "ab-rates" / "README.md").read_text()
     paragraphs = [p for p in _ab_section().split("\n\n") if "tries" in p]
     rates = re.findall(r"\d+\.\d %", " ".join(paragraphs))
     assert rates and all(rate in study or rate in detectable for rate in rates), rates

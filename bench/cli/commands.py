@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bench.cli.options import config_from, default_out, existing_out, fail
+from bench.cli.options import config_from, default_out, existing_out, fail, print_plan
 from bench.plan.commands import CompareConfig, DepthConfig, ReportConfig
 from bench.plan.settings import ConfigError
 
@@ -63,6 +63,12 @@ def compare(args: argparse.Namespace) -> int:
     for side in args.sweeps:
         if out.resolve() == side.resolve():
             fail(f"--out {out} is one of the compared directories; pass another --out")
+    if args.dry_run:
+        sweeps = [str(path) for path in args.sweeps]
+        if len(sweeps) > 2:
+            return print_plan("history", {"sweeps": sweeps, "time_margin_percent": margin})
+        base, new = sweeps
+        return print_plan("compare", {"base": base, "new": new, "time_margin_percent": margin})
     if len(args.sweeps) > 2:
         return _history(args, config, out)
     try:
@@ -117,6 +123,8 @@ def depth(args: argparse.Namespace) -> int:
     from bench.sweep.executors import ExecutorError, make_executor
 
     config = config_from(DepthConfig, args)
+    if args.dry_run:
+        return print_plan("depth", config.plan())
     if config.report_only:
         if args.out is None or not (args.out / DEPTH_RUN_FILE).exists():
             fail(
@@ -130,12 +138,8 @@ def depth(args: argparse.Namespace) -> int:
         try:
             run_depth(
                 out,
-                config.names(),
+                config,
                 make_executor("local", device="cpu"),
-                margin=config.one_time_margin,
-                data_dir=config.data_dir,
-                cycles=config.one_time_cycles,
-                steady_rounds=config.steady_rounds,
                 echo=lambda line: print(line, flush=True),
             )
         except (ExecutorError, RuntimeError) as e:
@@ -198,6 +202,8 @@ def ab(args: argparse.Namespace) -> int:
         config = replace(
             config, base=base, new=new, settings=sweep.settings, command=tuple(sys.argv[2:])
         )
+        if args.dry_run:
+            return print_plan("ab", config.plan())
         for side in (base, new):
             check_side(side)
     except ConfigError as e:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import json
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -72,6 +73,21 @@ def existing_out(out: Path | None, what: str) -> Path:
     if newest is None:
         fail(f"{what} needs a sweep directory: none in {RUNS_DIR}/; pass --out DIR")
     return newest
+
+
+def print_plan(command: str, plan: dict[str, Any]) -> int:
+    """--dry-run: the settings `command` would run with, as JSON, what its directory records of
+    them under the same keys; nothing runs and nothing is written."""
+    print(json.dumps({"dry_run": command, "plan": plan}, indent=2, sort_keys=True, default=str))
+    return 0
+
+
+def add_dry_run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (the settings this command would run with, as JSON) and run nothing",
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -219,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="CPUs each Ray task asks for (all of the smallest node's, so runs never share one)",
     )
+    add_dry_run(p)
     return p
 
 
@@ -253,6 +270,7 @@ def compare_parser() -> argparse.ArgumentParser:
         help="BASE NEW (two sweeps' directories), or three or more, in order",
     )
     add_settings(p, CompareConfig)
+    add_dry_run(p)
     return p
 
 
@@ -265,6 +283,7 @@ def depth_parser() -> argparse.ArgumentParser:
         "output dir (a new runs/<time>-depth/)",
     )
     add_settings(p, DepthConfig)
+    add_dry_run(p)
     return p
 
 
@@ -290,6 +309,7 @@ def ab_parser() -> argparse.ArgumentParser:
             help=f"an environment setting for {side.upper()}'s workers (repeatable)",
         )
     add_settings(p, AbConfig)
+    add_dry_run(p)
     return p
 
 

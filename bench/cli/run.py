@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from bench.cli.options import default_out, existing_out, fail, setting_options
+from bench.cli.options import default_out, existing_out, fail, print_plan, setting_options
 from bench.plan.backends import gpu_hint
 from bench.plan.config import make_config
 from bench.plan.settings import ConfigError
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         out = default_out(args.profile)
     try:
         config = make_config(args.profile, out, **overrides)
+        if args.dry_run:
+            return print_plan("run", {"config": config.to_dict()})
         check_writable(config.out)
     except ConfigError as e:
         fail(str(e))

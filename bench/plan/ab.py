@@ -11,8 +11,10 @@ both sides, so accuracy is paired by seed) and checks what each style can do.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.plan import shared
 from bench.plan.settings import ConfigError, TrainSettings, setting, validate
@@ -117,6 +119,13 @@ class AbConfig:
     def reference(self) -> str:
         """The style the others are compared with (`mnist_models.reference_of`)."""
         return reference_of(self.styles)
+
+    def plan(self) -> dict[str, Any]:
+        """What the run would do: its sides and settings (not the recipe, which is the quick
+        profile's, nor the command line that gave them)."""
+        found = dataclasses.asdict(self)
+        del found["settings"], found["command"]
+        return found
 
     def side(self, name: str) -> Side:
         return self.base if name == "base" else self.new

@@ -5,6 +5,7 @@ command's flags, checks and help come from one mechanism (`bench.cli.options.add
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bench.plan import shared
 from bench.plan.settings import ConfigError, setting, validate
@@ -111,3 +112,17 @@ class DepthConfig:
     def names(self) -> tuple[str, ...]:
         """What the study measures: the named architectures, else the family at each depth."""
         return self.archs or tuple(f"dense-{d}" for d in self.depths or DEFAULT_DEPTHS)
+
+    def plan(self) -> dict[str, Any]:
+        """The study's settings as its run.json records them."""
+        where = (
+            {"archs": list(self.archs)}
+            if self.archs
+            else {"depths": list(self.depths or DEFAULT_DEPTHS)}
+        )
+        return {
+            **where,
+            "cycles": self.one_time_cycles,
+            "margin": self.one_time_margin,
+            "steady_rounds": self.steady_rounds,
+        }

@@ -339,7 +339,7 @@ COMMON_DEFAULTS: dict[str, Any] = dict(
     learning_rate=4e-3,
     validation_split=0.1,
     # Leaves the weights bitwise unchanged and makes the MLP, whose steps are mostly dispatch,
-    # faster; no clear difference for the CNN (results/perf.md has the ratios).
+    # faster; no clear difference for the CNN (lab/runs/perf/perf.md has the ratios).
     steps_per_execution=50,
 )
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.depth import depth_of
-from bench.plan.commands import default_cycles
+from bench.plan.commands import DepthConfig, default_cycles
 from bench.plan.config import COMMON_DEFAULTS
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import REBUILD_ONCE, OneTimeSpec
@@ -67,23 +67,19 @@ def depth_spec(
 
 def run_depth(
     out: Path,
-    archs: Sequence[str],
+    config: DepthConfig,
     executor: Executor,
-    *,
-    margin: float,
-    data_dir: str | None = None,
-    cycles: int | None,
-    steady_rounds: int,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Measures every architecture (`dense-<depth>` members, or named ones) in each of `FORMS`
-    it builds, the family's also with Sequential loaded by `REBUILD_ONCE`, and writes the raw
-    records (one_time.jsonl) and the environment into `out`.
+    """Measures every architecture of `config` (`dense-<depth>` members, or named ones) in each
+    of `FORMS` it builds, the family's also with Sequential loaded by `REBUILD_ONCE`, and writes
+    the raw records (one_time.jsonl), its settings and the environment into `out`.
 
     Raises:
         RuntimeError: the pre-check failed, or found the styles are not one model.
     """
     started = time.perf_counter()
+    archs, cycles, steady_rounds = config.names(), config.one_time_cycles, config.steady_rounds
     family = all(arch.startswith("dense-") for arch in archs)
     checked = check_architectures(tuple(archs), FORMS, "tensorflow", executor)
     for arch, found in checked.items():
@@ -112,7 +108,7 @@ def run_depth(
             [*names, REBUILD_ONCE] if family and "sequential" in names else names,
             cycles or default_cycles(depth or 1),
             steady_rounds,
-            data_dir,
+            config.data_dir,
         )
         record = run_one_time_in_worker(spec, executor)
         append_one_time(out, record)
@@ -123,14 +119,10 @@ def run_depth(
             f"{steady_rounds} steady rounds of {len(spec.styles)} styles in "
             f"{wall[depth or arch]:.0f} s{failed}"
         )
-    where = {"depths": [depth_of(a) for a in archs]} if family else {"archs": list(archs)}
     run = {
-        **where,
+        **config.plan(),
         f"wall_seconds_by_{'depth' if family else 'arch'}": wall,
         "wall_seconds": round(time.perf_counter() - started, 1),
-        "margin": margin,
-        "cycles": cycles,
-        "steady_rounds": steady_rounds,
         "environment": collect(),
     }
     write_json(out / DEPTH_RUN_FILE, {"schema_version": SCHEMA_VERSION, **run})

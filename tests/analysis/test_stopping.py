@@ -26,10 +26,10 @@ from tests.factories import steady_record
 
 # 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
 # the population the stopping rule's coverage is checked on.
-RECORDED = Path(__file__).parents[2] / "results" / "zen4-full"
+RECORDED = Path(__file__).parents[2] / "lab" / "runs" / "zen4-full"
 # The full profile's one-time phases on a 2-core Zen 3 (21 processes × 6 cycles of the CNN and
 # the MLP), the one-time rule's population.
-ONE_TIME_RECORDED = Path(__file__).parents[2] / "results" / "full-zen3"
+ONE_TIME_RECORDED = Path(__file__).parents[2] / "lab" / "runs" / "full-zen3"
 
 
 def entry(measure="train_step", half_width=1.0, estimate=1.0, verdict="equivalent", **changes):

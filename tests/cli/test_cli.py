@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -225,3 +226,25 @@ def test_every_subcommand_shows_each_default_once_from_its_settings(command, cap
         assert option.flag_for(name) in help_text
         shown = options.default_text(cls[command], name, option)
         assert " ".join(shown.split()) in help_text, (name, shown)
+
+
+@pytest.mark.parametrize(
+    "argv, plan",
+    [
+        (["--backend", "tensorflow", "--seeds", "2"], lambda p: p["config"]["seeds"] == [1, 2]),
+        (["depth", "--depths", "2,5", "--steady-rounds", "3"], lambda p: p["steady_rounds"] == 3),
+        (["compare", "a", "b", "--time-margin", "5"], lambda p: p["time_margin_percent"] == 5),
+        (["ab", "python", "python", "--max-processes", "6"], lambda p: p["max_processes"] == 6),
+    ],
+)
+def test_a_dry_run_prints_the_plan_and_writes_nothing(argv, plan, tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main([*argv, "--out", str(out), "--dry-run"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["dry_run"] == (argv[0] if argv[0] in ("depth", "compare", "ab") else "run")
+    assert plan(printed["plan"])
+    assert not out.exists()
+
+
+def test_a_dry_run_still_refuses_a_bad_value(capsys):
+    assert "--seeds must be >= 1" in _fails(["--seeds", "0", "--dry-run"], capsys)

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from bench.store.files import append_line, write_json
-from lab.ab_rates import PLANTED, main, moved_pairs, rates, spread
+from lab.__main__ import main
+from lab.ab_rates import PLANTED, moved_pairs, rates, spread
 from tests.factories import ab_run
 
 
@@ -55,7 +56,9 @@ def test_a_planted_slowdown_is_found_on_quiet_pairs_and_missed_on_noisy_ones(tmp
 
 def test_the_study_writes_what_it_prints(tmp_path, capsys):
     directory = ab_directory(tmp_path / "ab", 6, {}, noise=0.01)
-    main([str(directory), "--tries", "20", "--out", str(tmp_path / "rates")])
+    assert (
+        main(["ab-rates", str(directory), "--tries", "20", "--out", str(tmp_path / "rates")]) == 0
+    )
     printed = capsys.readouterr().out
     assert "20 tries of up to 6 pairs each" in printed
     written = (tmp_path / "rates" / "README.md").read_text()

@@ -1,5 +1,5 @@
-"""results/scaling.md from its measurements: the overhead with its interval, and a projection
-that names the machine its run times came from."""
+"""lab/runs/scaling/scaling.md from its measurements: the overhead with its interval, and a
+projection that names the machine its run times came from."""
 
 import json
 
