@@ -8,7 +8,6 @@ like on a noisy machine. Writes `perf.json` (raw timings) and `perf.md` (the tab
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import random
 import statistics
 import time
@@ -24,7 +23,7 @@ from tensorflow.python.framework import config as tf_config
 from bench.plan.config import COMMON_DEFAULTS
 from bench.plan.settings import DEFAULT_TIME_MARGIN, TrainSettings
 from bench.plan.specs import RunSpec
-from bench.store.files import write_atomic, write_json
+from bench.store.files import now_utc, write_atomic, write_json
 from bench.store.mnist import load_mnist, preprocess
 from bench.worker.runner import (
     EpochTimer,
@@ -239,7 +238,7 @@ def run_perf(
     echo(f"harness overhead: {settings.epochs} epochs on {settings.train_images} images")
     overhead = measure_overhead(mnist, settings, repeats=repeats, echo=echo)
     results = {
-        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": now_utc(),
         "environment": environment,
         "peak_matmul_gflops": peak["peak_matmul_gflops"],  # median probe
         "peak_matmul_gflops_best": peak["peak_matmul_gflops_best"],

@@ -5,7 +5,6 @@ that no output of the harness is ever read back.
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from bench.analysis.summary import (
     undecided_warnings,
 )
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
+from bench.store.files import now_utc
 from bench.store.records import first_line, read_one_time, read_steady
 from bench.store.schema import RUNS_FILE, SCHEMA_VERSION, read_sweep, sweep_commands
 
@@ -72,8 +72,10 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
     summary["one_time_failures"] = one_time_failures(one_time_records)
     results = {
         "schema_version": SCHEMA_VERSION,
-        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "sweep_started_at": sweep.get("created_at"),
+        "created_at": now_utc(),
+        # a sweep recorded before its start was kept started no later than its first run
+        "sweep_started_at": sweep.get("started_at")
+        or min((r.started_at for r in records if r.started_at), default=None),
         "command": sweep.get("command"),
         "commands": sweep_commands(sweep),
         "environment": sweep.get("environment"),

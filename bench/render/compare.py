@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import io
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from bench.plan.backends import model_name
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.render import plots
 from bench.render.tables import estimate_text, interval_text, md, ms_pair, ratio_text
-from bench.store.files import write_atomic, write_json
+from bench.store.files import now_utc, write_atomic, write_json
 from bench.store.schema import SCHEMA_VERSION
 
 
@@ -187,9 +186,7 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
         out / "compare.json",
         {
             "schema_version": SCHEMA_VERSION,
-            "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds"
-            ),
+            "created_at": now_utc(),
             "base": str(found.base),
             "new": str(found.new),
             "time_margin_percent": margin,

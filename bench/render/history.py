@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 import matplotlib
@@ -17,7 +16,7 @@ from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.backends import model_name
 from bench.render.plots import COLORS, save_figure
 from bench.render.tables import md, ms_pair, ratio_text
-from bench.store.files import write_atomic, write_json
+from bench.store.files import now_utc, write_atomic, write_json
 from bench.store.schema import SCHEMA_VERSION
 
 
@@ -148,9 +147,7 @@ def write_history(found: History, out: Path) -> str:
         out / "history.json",
         {
             "schema_version": SCHEMA_VERSION,
-            "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds"
-            ),
+            "created_at": now_utc(),
             "sweeps": found.sweeps,
             "ratios": [{"key": list(k), "entries": v} for k, v in found.ratios.items()],
             "accuracy": [{"key": list(k), "stats": v} for k, v in found.accuracy.items()],

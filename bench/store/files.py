@@ -4,12 +4,18 @@ strictly (a torn last line is the only damage forgiven)."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
+
+
+def now_utc() -> str:
+    """Now, as every file the harness writes stamps it: UTC, to the second, ISO 8601."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def write_atomic(path: Path, payload: bytes) -> None:

@@ -8,7 +8,6 @@ start's initial weights, train the runs, check the capabilities, and time the st
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import os
 import tempfile
 import time
@@ -21,7 +20,7 @@ from bench.analysis.programs import program_words
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
-from bench.store.files import write_json
+from bench.store.files import now_utc, write_json
 from bench.store.records import RunRecord, append_record
 from bench.store.schema import GENERATED_DIR, SCHEMA_VERSION, SWEEP_FILE, sweep_commands
 from bench.sweep import jobs, paired, progress
@@ -65,6 +64,8 @@ class Sweep:
     programs: dict[str, Any] = field(default_factory=dict)  # {backend: {arch: comparison}}
     # the budget's clock: when the sweep started, and what its runs cost (local runs only)
     clock: paired.Clock = field(default_factory=lambda: paired.Clock(time.perf_counter()))
+    # when the sweep's first command started, kept by every --resume
+    started_at: str = field(default_factory=now_utc)
 
     def write_metadata(self) -> None:
         """(Re)writes sweep.json: the config, the environment and the capabilities so far."""
@@ -72,9 +73,8 @@ class Sweep:
             self.config.out / SWEEP_FILE,
             {
                 "schema_version": SCHEMA_VERSION,
-                "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                    timespec="seconds"
-                ),
+                "started_at": self.started_at,
+                "created_at": now_utc(),
                 "command": self.command,
                 "commands": [*self.commands, self.command],
                 "config": self.config.to_dict(),
@@ -195,6 +195,7 @@ def carry_over(sweep: Sweep, todo: Todo) -> None:
     sweep.capability_seconds = todo.previous.get("capability_seconds") or {}
     if todo.previous:
         sweep.commands = sweep_commands(todo.previous)
+        sweep.started_at = todo.previous.get("started_at") or sweep.started_at
     if todo.previous and not todo.runs:
         # A paired phase redone now runs this code, which the report names beside the runs';
         # each phase keeps its own, so that redoing one does not claim the other.

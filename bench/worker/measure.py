@@ -6,7 +6,6 @@ so that both mean the same thing by "after warm-up" and "median of".
 
 from __future__ import annotations
 
-import datetime
 import resource
 import statistics
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.store.files import now_utc
 from bench.worker import STARTED
 
 STEP_METHODS = ("train_step", "test_step", "predict_step")
@@ -143,7 +143,7 @@ class JobClock:
     record of a job ends with. A job that raises is recorded as failed, not lost."""
 
     def __init__(self):
-        self.started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.started_at = now_utc()
         self._start = time.perf_counter()
         self.status, self.error = "ok", None
 

@@ -6,7 +6,6 @@ Keras state, memory peaks and caches never carry over from one run into the next
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import math
 import statistics
@@ -20,6 +19,7 @@ import numpy as np
 
 from bench.plan.settings import TrainSettings, jit_compile_argument
 from bench.plan.specs import RunSpec
+from bench.store.files import now_utc
 from bench.store.mnist import MnistData, preprocess
 from bench.store.records import RunRecord, spec_fields
 from bench.worker import backends
@@ -82,7 +82,7 @@ class EpochTimer(keras.callbacks.Callback):
 
 def run_one(spec: RunSpec, mnist: MnistData | None = None) -> RunRecord:
     """Trains and measures `spec`; any exception becomes a record with status "failed"."""
-    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    started_at = now_utc()
     wall_start = time.perf_counter()
     # The device actually used, which "auto" leaves to TensorFlow.
     base = {**spec_fields(spec), "device": device_name(), "started_at": started_at}

@@ -274,3 +274,13 @@ def test_sweep_json_keeps_every_command_that_wrote_to_the_directory(tmp_path, fa
     run_sweep(_config(tmp_path, resume=True, seeds=(1, 2, 3, 4)), {}, again, echo=lambda _: None)
     sweep = json.loads((tmp_path / "sweep.json").read_text())
     assert sweep["commands"] == [["--seeds", "3"], again] and sweep["command"] == again
+
+
+def test_sweep_json_keeps_when_the_first_command_started(tmp_path, fake_worker):
+    run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
+    path = tmp_path / "sweep.json"
+    first = json.loads(path.read_text())
+    assert first["started_at"] <= first["created_at"]
+    path.write_text(json.dumps({**first, "started_at": "2000-01-01T00:00:00+00:00"}))
+    run_sweep(_config(tmp_path, resume=True, seeds=(1, 2, 3, 4)), {}, [], echo=lambda _: None)
+    assert json.loads(path.read_text())["started_at"] == "2000-01-01T00:00:00+00:00"
