@@ -3,7 +3,6 @@
 
 import contextlib
 import io
-import itertools
 import json
 import re
 import shlex
@@ -14,28 +13,31 @@ import pytest
 import lab.__main__
 from bench.cli import main
 from bench.render.markdown import as_given
+from bench.store.schema import sweep_commands
 
 ROOT = Path(__file__).resolve().parent.parent
-READMES = sorted((ROOT / "results").glob("*/README.md"))
+READMES = sorted((ROOT / "results").glob("**/README.md"))
 # set by the sweep as it runs, not by its command (the pre-check's findings, --resume), and
 # paths on the machine that made it: where it was first written, where its files were kept
 NOT_PLANNED = {"unsupported", "resume", "out", "capability_files", "previous_files"}
 
 
-def commands(readme: Path, scratch: Path) -> list[list[str]]:
+def commands(readme: Path) -> list[list[str]]:
     """The `python -m bench|lab ... --out DIR` commands in `readme`'s code, each as its words
-    from the package on (a line that ends in a backslash goes on on the next; a shell variable
-    set in the block is a directory in `scratch`); rebuilding a report is not one."""
+    from the package on (a line that ends in a backslash goes on on the next), less the
+    directories of other installs' files, which are not planned; rebuilding a report is not
+    one."""
     text = readme.read_text()
     code = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S)
     code += re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
     found = []
     for block in code:
-        for name, _ in re.findall(r"^(\w+)=(\S+)", block, flags=re.M):
-            block = block.replace(f"${name}", str(scratch / name))
         for line in block.replace("\\\n", " ").splitlines():
             words = shlex.split(line, comments=True) if re.search(r"-m (bench|lab)\b", line) else []
             words = words[words.index("-m") + 1 :] if "--out" in words else []
+            for flag in ("--capability-files", "--previous-files"):
+                while flag in words:
+                    del words[words.index(flag) : words.index(flag) + 2]
             if words and words[1:2] not in (["report"], ["upgrade"]):
                 found.append(words)
     return found
@@ -74,21 +76,22 @@ def recorded(words: list[str]) -> tuple[dict, dict]:
     return {k: v for k, v in plan["config"].items() if k in keep}, config
 
 
-@pytest.mark.parametrize("readme", READMES, ids=lambda path: path.parent.name)
-def test_the_readme_commands_plan_what_the_directory_recorded(readme, monkeypatch, tmp_path):
+@pytest.mark.parametrize("readme", READMES, ids=lambda path: str(path.parent.relative_to(ROOT)))
+def test_the_readme_commands_plan_what_the_directory_recorded(readme, monkeypatch):
     monkeypatch.chdir(ROOT)
     # a plan is the same whichever backends this machine has installed
     monkeypatch.setattr("bench.plan.config.installed", lambda backend: True)
-    found = commands(readme, tmp_path)
+    found = commands(readme)
     assert found, f"{readme.relative_to(ROOT)} gives no command that made it"
     for words in found:
         out = ROOT / words[words.index("--out") + 1]
         assert out == readme.parent or readme.parent in out.parents, shlex.join(words)
-        for flag, previous in itertools.pairwise(words):
-            if flag == "--previous-files":  # what the sweep before it kept
-                Path(previous).mkdir(parents=True, exist_ok=True)
-                (Path(previous) / "versions.json").write_text("{}")
         plan, then = recorded(words)
         shared = set(plan) & set(then)  # a setting not recorded is not compared
         assert shared, shlex.join(words)
         assert {k: then[k] for k in shared} == {k: plan[k] for k in shared}, shlex.join(words)
+    sweep = readme.parent / "sweep.json"
+    if sweep.exists() and any(
+        "--resume" in c for c in sweep_commands(json.loads(sweep.read_text()))
+    ):
+        assert any("--resume" in words for words in found), "a resumed sweep lists its commands"
