@@ -24,6 +24,7 @@ from bench.analysis.stats import (
 from bench.analysis.stopping import BUDGET, MAXIMUM
 from bench.analysis.summary import decided, undecided_warnings
 from bench.plan.backends import BACKENDS, model_name
+from bench.render.headline import answer
 from bench.render.markdown import forms_left_out
 from bench.store.capabilities import NO, NOT_SUPPORTED, outcome_of
 from bench.store.records import references
@@ -223,6 +224,7 @@ def _what_decides(phases: list[dict[str, Any]]) -> str:
 def report_lines(results: dict[str, Any], out: Path) -> list[str]:
     """Everything the console prints once a sweep's report is written."""
     return [
+        *wrap(answer(results), indent=""),
         *answer_table(results),
         *_not_run_lines(results.get("config") or {}),
         *capability_lines(results.get("capabilities") or {}),

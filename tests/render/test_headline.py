@@ -1,0 +1,55 @@
+"""A report's first lines: the question from what the sweep ran, the answer from its verdicts."""
+
+from bench.render.headline import answer, question
+from bench.render.report import write_report
+from tests.factories import results_dir, verdict
+
+
+def test_the_question_names_the_models_backends_and_what_was_measured():
+    config = {"archs": ["cnn", "mlp"], "backends": ["tensorflow", "torch"], "steady_rounds": 8}
+    asked = question({"config": config, "capabilities": {"cnn": {}}})
+    assert asked == (
+        "Does the Keras style change the cnn and mlp models on TensorFlow and PyTorch: their "
+        "accuracy, speed per step and what each can do?"
+    )
+    assert "its accuracy?" in question({"config": {"archs": ["cnn"], "one_time_cycles": 0}})
+
+
+def test_the_answer_names_weights_that_differ_and_the_capabilities_a_style_fails(tmp_path):
+    said = answer(write_report(results_dir(tmp_path)))
+    # seed 3's subclassed run trained to other weights (tests.factories.three_styles)
+    assert said.startswith("1 of 6 runs trained to other weights than their reference")
+    assert said.endswith("subclassed fails the most capability checks, 1 of 1.")
+
+
+def test_the_answer_counts_each_phase_beyond_its_margin_and_names_the_largest():
+    paired = [
+        verdict(),
+        verdict(style="subclassed", measure="predict", verdict="same program"),
+        verdict(
+            phase="one_time",
+            measure="load",
+            margin=10.0,
+            estimate=0.62,
+            ci95_low=0.6,
+            ci95_high=0.64,
+            verdict="faster, beyond margin",
+        ),
+        verdict(phase="one_time", measure="build", margin=10.0, verdict="equivalent"),
+        verdict(
+            phase="one_time",
+            measure="build",
+            style="subclassed",
+            margin=10.0,
+            estimate=1.2,
+            ci95_low=1.15,
+            ci95_high=1.25,
+            verdict="slower, beyond margin",
+        ),
+    ]
+    said = answer({"paired": paired})
+    assert "per step, none of 2 verdicts differs beyond ±3 % (2 the same)" in said
+    assert (
+        "once per model, 2 of 3 verdicts differ beyond ±10 %, the most cnn functional's "
+        ".keras load: 0.620× [0.600, 0.640] of sequential's"
+    ) in said
