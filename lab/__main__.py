@@ -75,8 +75,8 @@ def scaling_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--runs-from",
         type=Path,
-        default=Path("results"),
-        help="the sweep whose run times the projection uses (results)",
+        default=Path("results/styles"),
+        help="the sweep whose run times the projection uses (results/styles)",
     )
     p.add_argument("--jobs", type=int, default=8, help="no-op jobs timed on each executor (8)")
     return p

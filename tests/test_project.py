@@ -107,7 +107,7 @@ def test_the_first_screens_accuracy_and_steady_figures_are_those_of_the_authorit
     from bench.analysis.programs import SAME_PROGRAM
     from bench.analysis.results import sweep_results
 
-    found = sweep_results(ROOT / "results")
+    found = sweep_results(ROOT / "results" / "styles")
     screen = " ".join(_first_screen().split())
     cnn = [r for r in found["runs"] if r["arch"] == "cnn" and r["status"] == "ok"]
     reference = [r for r in cnn if r["style"] == "sequential"]

@@ -95,3 +95,16 @@ def test_the_readme_commands_plan_what_the_directory_recorded(readme, monkeypatc
         "--resume" in c for c in sweep_commands(json.loads(sweep.read_text()))
     ):
         assert any("--resume" in words for words in found), "a resumed sweep lists its commands"
+
+
+def test_the_index_lists_every_directory_with_its_question_and_a_command_that_made_it():
+    index = (ROOT / "results" / "README.md").read_text()
+    listed = dict(re.findall(r"^- \[(\S+)/\]\(\S+/README\.md\): (.+)$", index, flags=re.M))
+    directories = [p for p in sorted((ROOT / "results").iterdir()) if p.is_dir()]
+    assert sorted(listed) == [p.name for p in directories]
+    for directory in directories:
+        readme = (directory / "README.md").read_text()
+        assert readme.startswith(f"# {listed[directory.name]}\n"), directory.name
+        entry = index[index.index(f"- [{directory.name}/]") :].split("\n- ")[0]
+        (command,) = re.findall(r"`python -m (bench [^`]+)`", entry)
+        assert shlex.split(command) in commands(directory / "README.md"), directory.name

@@ -23,12 +23,13 @@ from bench.sweep.executors import EXECUTORS
 EPILOG = """\
 Profiles: smoke (CI check, under a minute), quick (default, every CNN verdict in about two
 minutes on a fast 2-core CPU, within 5 on the slowest),
-full (the reference run behind results/). Options given explicitly override the profile; each
-option's help says what the profiles set it to.
+full (the reference run behind results/styles/). Options given explicitly override the profile;
+each option's help says what the profiles set it to. --dry-run prints the settings and runs
+nothing.
 
 Output goes to a new directory runs/<time>-<profile>/ (git ignores runs/); the committed
-reference results are regenerated only when asked: python -m bench --profile full --out results
-(results/README.md's Reproduce line).
+results are regenerated only when asked, each by the command its README gives (results/README.md
+lists them).
 
 Subcommands:
   python -m bench report [--out DIR]        rebuild the tables and charts from DIR's records

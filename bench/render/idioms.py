@@ -83,7 +83,8 @@ def markdown(found: dict[str, Any], command: str) -> str:
     """README.md of a named architectures' directory."""
     run, environment = found["run"], found["environment"]
     walls = ", ".join(f"{a}: {s:.0f} s" for a, s in run["wall_seconds_by_arch"].items())
-    lines = ["# What each style and idiom costs once: the built-in models, form by form", ""]
+    archs = " and ".join(run["archs"])
+    lines = [f"# What does each style and idiom of the {archs} models cost once, and per step?", ""]
     lines += [*answer(found), ""]
     lines += [
         *provenance_lines(environment.get("git")),

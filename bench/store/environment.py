@@ -114,7 +114,7 @@ def native_bf16() -> bool:
     return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
-RESULTS_DIR = "results"  # committed sweep output, not code
+OUTPUT_DIRS = ("results", "lab/runs")  # committed outputs, not code
 
 
 def git_info() -> dict[str, Any] | None:
@@ -143,7 +143,7 @@ def git_info() -> dict[str, Any] | None:
                         "--untracked-files=no",
                         "--",
                         ".",
-                        f":(exclude){RESULTS_DIR}",
+                        *(f":(exclude){d}" for d in OUTPUT_DIRS),
                     )
                 ),
             }
