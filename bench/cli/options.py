@@ -21,8 +21,8 @@ from bench.plan.settings import ConfigError, Option, TrainSettings, options
 from bench.sweep.executors import EXECUTORS
 
 EPILOG = """\
-Profiles: smoke (CI check, under a minute), quick (default, every CNN verdict in about two
-minutes on a fast 2-core CPU, within 5 on the slowest),
+Profiles: smoke (CI check, under a minute), quick (default, every CNN verdict in 3 to 4 minutes
+on a 2-core Xeon, within its 4 min 45 s budget on the slowest),
 full (the reference run behind results/styles/). Options given explicitly override the profile;
 each option's help says what the profiles set it to. --dry-run prints the settings and runs
 nothing.
