@@ -1,5 +1,6 @@
 """The README's promises that CI relies on."""
 
+import json
 import math
 import re
 from pathlib import Path
@@ -220,3 +221,52 @@ def test_the_first_screens_real_architectures_are_those_of_results_models():
         a for a, info in sweep["architectures"].items() if "sequential" in info["unsupported"]
     ]
     assert "where four of them branch" in screen and len(branching) == 4
+
+
+def _committed_intervals() -> list[tuple[float, float, float]]:
+    """Every estimate with its 95 % interval that a committed report or record holds."""
+    number = r"(\d+\.\d+)×?"
+    found = []
+    for path in [*(ROOT / "results").rglob("*"), *(ROOT / "lab" / "runs").rglob("*")]:
+        if path.suffix in (".md", ".csv"):
+            text = " ".join(path.read_text().split())
+            # in a sentence, or a table's estimate cell beside its interval cell
+            found += re.findall(rf"{number} (?:\| )?\[{number}, {number}\]", text)
+        elif path.suffix == ".json":
+            found += [
+                (e["estimate"], e["ci95_low"], e["ci95_high"])
+                for e in _dicts(json.loads(path.read_text()))
+                if "estimate" in e and e.get("ci95_low") is not None
+            ]
+    return [tuple(map(float, triple)) for triple in found]
+
+
+def _dicts(found):
+    if isinstance(found, dict):
+        yield found
+    for inner in (
+        found.values() if isinstance(found, dict) else found if isinstance(found, list) else []
+    ):
+        yield from _dicts(inner)
+
+
+def test_every_ratio_with_its_interval_in_the_readme_and_docs_is_a_committed_one():
+    committed = _committed_intervals()
+
+    def held(quoted: tuple[str, ...]) -> bool:  # to the quoted figure's own rounding
+        tolerance = [0.5 * 10 ** -len(q.split(".")[1]) + 1e-9 for q in quoted]
+        return any(
+            all(abs(c - float(q)) <= t for c, q, t in zip(triple, quoted, tolerance, strict=True))
+            for triple in committed
+        )
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    quoted = [
+        (page.name, figure)
+        for page in pages
+        for figure in re.findall(
+            r"(\d+\.\d+)× \[(\d+\.\d+), (\d+\.\d+)\]", " ".join(page.read_text().split())
+        )
+    ]
+    assert len(quoted) > 40, "premise: the docs quote their ratios"
+    assert [q for q in quoted if not held(q[1])] == []
