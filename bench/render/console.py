@@ -224,6 +224,7 @@ def _what_decides(phases: list[dict[str, Any]]) -> str:
 def report_lines(results: dict[str, Any], out: Path) -> list[str]:
     """Everything the console prints once a sweep's report is written."""
     return [
+        "",
         *wrap(answer(results), indent=""),
         *answer_table(results),
         *_not_run_lines(results.get("config") or {}),
