@@ -22,30 +22,26 @@ def test_the_answer_names_weights_that_differ_and_the_capabilities_a_style_fails
     assert said.endswith("subclassed fails the most capability checks, 1 of 1.")
 
 
+def _one_time(measure, style, estimate, low, high, said):
+    return verdict(
+        phase="one_time",
+        measure=measure,
+        style=style,
+        margin=10.0,
+        estimate=estimate,
+        ci95_low=low,
+        ci95_high=high,
+        verdict=said,
+    )
+
+
 def test_the_answer_counts_each_phase_beyond_its_margin_and_names_the_largest():
     paired = [
         verdict(),
         verdict(style="subclassed", measure="predict", verdict="same program"),
-        verdict(
-            phase="one_time",
-            measure="load",
-            margin=10.0,
-            estimate=0.62,
-            ci95_low=0.6,
-            ci95_high=0.64,
-            verdict="faster, beyond margin",
-        ),
-        verdict(phase="one_time", measure="build", margin=10.0, verdict="equivalent"),
-        verdict(
-            phase="one_time",
-            measure="build",
-            style="subclassed",
-            margin=10.0,
-            estimate=1.2,
-            ci95_low=1.15,
-            ci95_high=1.25,
-            verdict="slower, beyond margin",
-        ),
+        _one_time("load", "functional", 0.62, 0.6, 0.64, "faster, beyond margin"),
+        _one_time("build", "functional", 1.0, 0.98, 1.02, "equivalent"),
+        _one_time("build", "subclassed", 1.2, 1.15, 1.25, "slower, beyond margin"),
     ]
     said = answer({"paired": paired})
     assert "per step, none of 2 verdicts differs beyond ±3 % (2 the same)" in said
