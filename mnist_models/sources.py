@@ -101,17 +101,18 @@ def subclassed_source(graph: Graph, source: str) -> str:
         "        super().__init__(**kwargs)\n"
         f"{created}\n\n"
         "    def build(self, input_shape):\n"
-        "        # each layer builds on the first call, from what it is given: a layer with state\n"
-        "        # it computes when built (Normalization) cannot build inside Keras' shape trace\n"
-        "        pass\n\n"
+        "        # every layer builds on a batch of zeros, as a first call builds it: so does a\n"
+        "        # model loaded from a file, whose weights need built layers, and a layer with\n"
+        "        # state it computes when built (Normalization) cannot build inside a shape trace\n"
+        "        self.call(keras.ops.zeros((1, *input_shape[1:])))\n\n"
         # a `training` argument is what makes Keras hand the call's mode to every layer
         "    def call(self, inputs, training=None):\n"
         + "\n".join(applied)
         + "\n        return outputs\n\n\n"
         "def build(spec) -> keras.Model:\n"
-        '    """The subclassed model, its weights made by a first call on one zero input."""\n'
+        '    """The subclassed model, its weights made by a call on one zero input."""\n'
         f"    model = {cls}(name={graph.name!r})\n"
-        "    model(keras.ops.zeros((1, *spec.input_shape)))\n"
+        "    model.build((None, *spec.input_shape))\n"
         "    return model\n"
     )
 

@@ -89,6 +89,12 @@ def test_the_sources_import_and_build_on_their_own_in_a_fresh_process(tmp_path):
         "        if not model.built:\n"
         "            model(__import__('keras').ops.zeros((2, *a.spec.input_shape)))\n"
         "        print(a.name, form, model.count_params())\n"
+        # a subclassed model reloads with its weights where its code is imported
+        "    model = a.builders['subclassed'](a.spec)\n"
+        "    x = __import__('numpy').random.default_rng(0).random((2, *a.spec.input_shape))\n"
+        "    model.save(f'{a.name}.keras')\n"
+        "    again = __import__('keras').saving.load_model(f'{a.name}.keras')\n"
+        "    assert (again.predict(x, verbose=0) == model.predict(x, verbose=0)).all(), a.name\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300
