@@ -10,6 +10,7 @@ from typing import Any
 from bench.plan import shared
 from bench.plan.backends import BACKENDS, DEFAULT_BACKEND, install_hint, installed
 from bench.plan.settings import (
+    CAPABILITY_CHECK_SETS,
     INIT_DIR,
     ConfigError,
     TrainSettings,
@@ -100,6 +101,12 @@ class BenchConfig:
     unsupported: tuple[tuple[str, str], ...] = ()
     capabilities: bool = setting(
         True, help="check what each style can do: reload, reuse, export, inspect", boolean=True
+    )
+    capability_checks: str = setting(
+        "all",
+        choices=CAPABILITY_CHECK_SETS,
+        help="which capability checks run: all, or no-export, every check but the export group "
+        "(SavedModel, TFLite, ONNX, int8 quantizing), which takes a large model minutes",
     )
     capability_files: str | None = setting(
         None,

@@ -45,6 +45,8 @@ ONE_TIME_PRECISION = {
 }
 PRECISION = {**STEADY_PRECISION, **ONE_TIME_PRECISION}  # every paired measure's aim
 INIT_DIR = "init"  # in a sweep's directory: the initial weights of a shared start
+# what --capability-checks may name; bench.store.capabilities says which checks each holds
+CAPABILITY_CHECK_SETS = ("all", "no-export")
 
 
 class ConfigError(ValueError):

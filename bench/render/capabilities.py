@@ -10,6 +10,7 @@ import pandas as pd
 from bench.render.tables import md
 from bench.store.capabilities import (
     CHECK_NAMES,
+    CHECK_SETS,
     CROSS_BACKEND,
     GROUPS,
     NO,
@@ -62,8 +63,10 @@ def capability_section(
     environment: dict[str, Any],
     seconds: dict[str, Any],
     unsupported: list[str],
+    check_set: str = "all",
 ) -> list[str]:
-    """The report's "What each style can do": one table per backend and architecture."""
+    """The report's "What each style can do": one table per backend and architecture, and the
+    checks that `check_set` (`--capability-checks`) left out."""
     if not capabilities:
         return []
     keras = environment.get("keras") or "?"
@@ -77,6 +80,9 @@ def capability_section(
         f"backend and loaded on another is listed under the backend it was saved on "
         f"(`{CROSS_BACKEND}…`).\n",
     ]
+    left_out = [label_of(c) for c in CHECK_NAMES if c not in CHECK_SETS.get(check_set, CHECK_NAMES)]
+    if left_out:
+        parts.append(f"Not run (`--capability-checks {check_set}`): {'; '.join(left_out)}.\n")
     if unsupported:
         parts.append("\n".join(f"- {line}" for line in unsupported) + "\n")
     for model, styles in capabilities.items():

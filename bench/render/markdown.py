@@ -136,6 +136,7 @@ def summary_markdown(
         results.get("environment") or {},
         results.get("capability_seconds") or {},
         unsupported,
+        (results.get("config") or {}).get("capability_checks", "all"),
     )
     if summary["warnings"]:
         parts += ["\n## Warnings\n", "\n".join(f"- {w}" for w in summary["warnings"]) + "\n"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bench.plan.settings import CAPABILITY_CHECK_SETS
+
 YES, NO, NOT_SUPPORTED, NOT_INSTALLED, DOES_NOT_APPLY = (
     "yes",
     "no",
@@ -74,6 +76,14 @@ CHECKS = (
     Check("plot_model", "inspect", "`keras.utils.plot_model`"),
 )
 CHECK_NAMES = tuple(c.name for c in CHECKS)
+# --capability-checks: all, or all but the export group, which takes a large model minutes
+CHECK_SETS = dict(
+    zip(
+        CAPABILITY_CHECK_SETS,
+        (CHECK_NAMES, tuple(c.name for c in CHECKS if c.group != "export")),
+        strict=True,
+    )
+)
 PREVIOUS_INSTALL = "keras_from_previous_install"  # only with --previous-files
 GROUPS = ("save and deploy", "reuse", "export", "inspect")
 CROSS_BACKEND = "keras_loads_on_"  # + a backend: a `.keras` file saved there, loaded here

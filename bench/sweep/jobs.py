@@ -18,7 +18,7 @@ from typing import Any
 from bench.plan.backends import model_name
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec
-from bench.store.capabilities import CROSS_BACKEND, NO, entry
+from bench.store.capabilities import CHECK_NAMES, CROSS_BACKEND, NO, entry
 from bench.store.records import (
     OneTimeRecord,
     RunRecord,
@@ -142,12 +142,13 @@ def check_capabilities(
     data_dir: str | None = None,
     files: str | None = None,
     previous: str | None = None,
+    checks: tuple[str, ...] = CHECK_NAMES,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What every style can do on every backend: one worker per (backend, arch) checks what
     belongs in the building process and writes the files; then one new worker per (backend,
     arch) loads them, first without the model's code, and every other backend's `.keras` file
-    (and the `.keras` files of another install in `previous`). The files are kept in `files`
-    where it is given, else in a temporary directory.
+    (and the `.keras` files of another install in `previous`). Only `checks` run. The files are
+    kept in `files` where it is given, else in a temporary directory.
 
     Returns:
         (capabilities, seconds): {model name: {style: {check: entry}}}, and each model name's
@@ -159,6 +160,7 @@ def check_capabilities(
     def call(kind: str, step: str, backend: str, arch: str, **job: Any) -> dict[str, Any]:
         """One (backend, arch)'s job of `kind`, timed as its `step`; {style: {check: entry}}."""
         job = {"arch": arch, "styles": list(styles_of[arch]), "backend": backend, **job}
+        job["checks"] = list(checks)
         start = time.perf_counter()
         result, error, _ = executor.call(kind, json.dumps(job))
         spent = seconds.setdefault(model_name(backend, arch), {})

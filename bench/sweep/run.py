@@ -20,6 +20,7 @@ from bench.analysis.programs import program_words
 from bench.plan.backends import model_name
 from bench.plan.config import BenchConfig
 from bench.plan.settings import ConfigError
+from bench.store.capabilities import CHECK_SETS
 from bench.store.files import now_utc, write_json
 from bench.store.records import RunRecord, append_record
 from bench.store.schema import GENERATED_DIR, SCHEMA_VERSION, SWEEP_FILE, sweep_commands
@@ -293,7 +294,9 @@ def capabilities_phase(sweep: Sweep, todo: Todo) -> None:
     config = sweep.config
     sweep.echo(
         "checking capabilities (save and reload in a new process, weights, features, "
-        "fine-tuning, cloning, export, quantizing) …"
+        "fine-tuning, cloning"
+        + (", export, quantizing" if config.capability_checks == "all" else "; no export")
+        + ") …"
     )
     styles_of = {arch: config.styles_of(arch) for arch in config.archs}
     sweep.capabilities, sweep.capability_seconds = jobs.check_capabilities(
@@ -304,6 +307,7 @@ def capabilities_phase(sweep: Sweep, todo: Todo) -> None:
         config.data_dir,
         config.capability_files,
         config.previous_files,
+        CHECK_SETS[config.capability_checks],
     )
     spent = sum(sum(s.values()) for s in sweep.capability_seconds.values())
     sweep.echo(f"capabilities checked in {spent:.0f} s")

@@ -141,7 +141,12 @@ def main(argv: list[str]) -> int:
 
         w = json.loads(job)
         result = check_capabilities(
-            w["arch"], w["styles"], w["backend"], Path(w["directory"]), w.get("data_dir")
+            w["arch"],
+            w["styles"],
+            w["backend"],
+            Path(w["directory"]),
+            w.get("data_dir"),
+            w["checks"],
         )
     elif kind == "crossload":  # after every backend's capabilities job has written its files
         from bench.worker.crossload import load_models
@@ -149,7 +154,13 @@ def main(argv: list[str]) -> int:
         w = json.loads(job)
         previous = Path(w["previous"]) if w.get("previous") else None
         result = load_models(
-            w["backend"], w["arch"], w["styles"], w["saved_on"], Path(w["directory"]), previous
+            w["backend"],
+            w["arch"],
+            w["styles"],
+            w["saved_on"],
+            Path(w["directory"]),
+            previous,
+            w["checks"],
         )
     else:
         print(f"unknown worker job {kind!r}; expected one of: {', '.join(KINDS)}", file=sys.stderr)

@@ -15,7 +15,7 @@ import io
 import json
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bench.store.capabilities import (
+    CHECK_NAMES,
     DOES_NOT_APPLY,
     EXPORT_EXTRA,
     NO,
@@ -114,10 +115,15 @@ def run_check(check: str, backend: str, body: Callable[[], str | None]) -> dict[
 
 
 def check_capabilities(
-    arch: str, styles: list[str], backend: str, directory: Path, data_dir: str | None = None
+    arch: str,
+    styles: list[str],
+    backend: str,
+    directory: Path,
+    data_dir: str | None = None,
+    wanted: Sequence[str] = CHECK_NAMES,
 ) -> dict[str, dict[str, Any]]:
-    """Runs the in-process checks on every style of `arch`, and writes into `directory` each
-    style's files for `bench.worker.crossload.load_models`.
+    """Runs the in-process checks of `wanted` on every style of `arch`, and writes into
+    `directory` each style's files for `bench.worker.crossload.load_models`.
 
     Returns:
         {style: {check: entry}}; the checks of a new process are filled in later, except
@@ -126,7 +132,10 @@ def check_capabilities(
     directory.mkdir(parents=True, exist_ok=True)
     _write_versions(directory)
     x = check_images(directory, arch, getattr(get_architecture(arch).spec, "input_shape", None))
-    trained = reuse.trained_weights(arch, styles[0], data_dir)
+    # a model trained once, for quantizing its trained weights
+    trained = (
+        reuse.trained_weights(arch, styles[0], data_dir) if "quantize_int8" in wanted else None
+    )
     results: dict[str, dict[str, Any]] = {}
     for style in styles:
         checks: dict[str, Callable[[keras.Model, Path], str | None]] = {
@@ -151,19 +160,18 @@ def check_capabilities(
             "model_input": lambda m, tmp: f"shape {tuple(m.input.shape)}",
             "plot_model": lambda m, tmp: _plot(m, tmp),
         }
-        # the one check of the model as its builder returns it, before any call
-        found = {
-            "built_before_first_call": run_check(
+        found = {}
+        if "built_before_first_call" in wanted:  # of the model as its builder returns it
+            found["built_before_first_call"] = run_check(
                 "built_before_first_call", backend, lambda s=style: _before_first_call(arch, s)
             )
-        }
-        for name, check in checks.items():
+        for name, check in ((n, c) for n, c in checks.items() if n in wanted):
             model = _fresh(arch, style, x)
             with tempfile.TemporaryDirectory() as tmp:
                 found[name] = run_check(
                     name, backend, lambda c=check, m=model, t=tmp: c(m, Path(t))
                 )
-        found.update(write_files(arch, style, backend, directory, x))
+        found.update(write_files(arch, style, backend, directory, x, wanted))
         results[style] = found
     return results
 
@@ -194,10 +202,16 @@ def stem(directory: Path, backend: str, arch: str, style: str) -> Path:
 
 
 def write_files(
-    arch: str, style: str, backend: str, directory: Path, x: np.ndarray
+    arch: str,
+    style: str,
+    backend: str,
+    directory: Path,
+    x: np.ndarray,
+    wanted: Sequence[str] = CHECK_NAMES,
 ) -> dict[str, dict[str, Any]]:
-    """Saves the `.keras` file, the SavedModel, the TFLite and ONNX files and the predictions
-    they must reproduce; returns the checks whose file could not be written, with why."""
+    """Saves the `.keras` file, and the SavedModel, TFLite and ONNX files where `wanted` checks
+    them, and the predictions they must reproduce; returns the checks whose file could not be
+    written, with why."""
     import keras
 
     model = _fresh(arch, style, x)
@@ -218,7 +232,7 @@ def write_files(
             str(base.with_suffix(".onnx")), format="onnx", verbose=False
         ),
     }
-    for check, write in writers.items():
+    for check, write in ((c, w) for c, w in writers.items() if c in wanted):
         done = run_check(check, backend, write)
         if done["outcome"] != YES:
             failed[check] = done

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.store.capabilities import DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, entry
+from bench.store.capabilities import CHECK_NAMES, DOES_NOT_APPLY, NO, PREVIOUS_INSTALL, entry
 from bench.worker.capabilities import TOLERANCE, check_images, run_check, stem
 from bench.worker.reuse import same_predictions
 from mnist_models import get_architecture
@@ -30,6 +31,7 @@ def load_models(
     saved_on: list[str],
     directory: Path,
     previous: Path | None = None,
+    wanted: Sequence[str] = CHECK_NAMES,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Loads, on `backend`, what `check_capabilities` wrote for each style.
 
@@ -37,6 +39,7 @@ def load_models(
         saved_on: the backends whose `.keras` files to load besides `backend`'s own.
         previous: another install's files (`--previous-files`), whose `.keras` files are
             loaded too, as `keras_from_previous_install`.
+        wanted: the checks to run; the `.keras` files load whichever are wanted.
 
     Returns:
         {style: {check: entry}}: the new-process checks of `backend`'s own files, and
@@ -52,7 +55,7 @@ def load_models(
             "tflite_litert": lambda b=base: _litert(b, x),
             "onnx_onnxruntime": lambda b=base: _onnx(b, x),
         }
-        for check, load in checks.items():
+        for check, load in ((c, f) for c, f in checks.items() if c in wanted):
             results[style][check] = _loaded(check, backend, base, load)
     get_architecture(arch)  # as a user's program imports the module that defines the model
     for style in styles:

@@ -117,3 +117,14 @@ def test_calls_that_point_against_a_decided_time_are_said_to():
     assert calls_cell(faster, 0.86) == "0.86"
     assert calls_cell(verdict(phase="one_time", measure="save"), 1.15) == "1.15"  # no direction
     assert calls_cell(faster, None) == "–"
+
+
+def test_the_capability_section_names_the_checks_a_sweep_left_out():
+    from bench.render.capabilities import capability_section
+    from bench.store.capabilities import YES, entry
+
+    found = {"cnn": {"sequential": {"h5_save_load": entry(YES)}}}
+    text = "".join(capability_section(found, {}, {}, [], "no-export"))
+    assert "Not run (`--capability-checks no-export`): SavedModel export" in text
+    assert "int8" in text and "`.h5` save and load" in text
+    assert "Not run" not in "".join(capability_section(found, {}, {}, []))

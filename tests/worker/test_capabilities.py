@@ -14,6 +14,7 @@ from keras import layers
 
 from bench.store.capabilities import (
     CHECK_NAMES,
+    CHECK_SETS,
     DOES_NOT_APPLY,
     NO,
     NOT_INSTALLED,
@@ -284,3 +285,13 @@ def test_the_forms_people_write_differ_where_keras_makes_them_differ(tmp_path):
     clone = found["functional_subclass"]["clone_model"]
     assert "returned a Functional, not a MlpGraph" in clone["error"]
     assert "from_config" in clone["remedy"]
+
+
+def test_the_checks_but_the_exports_write_no_export_file_and_train_nothing(tmp_path):
+    wanted = CHECK_SETS["no-export"]
+    found = check_capabilities("mlp", ["sequential"], "tensorflow", tmp_path, wanted=wanted)
+    assert set(found["sequential"]) <= set(wanted)
+    assert {"h5_save_load", "model_input"} <= set(found["sequential"])
+    assert "quantize_int8" not in found["sequential"]
+    assert list(tmp_path.glob("*.keras")) and not list(tmp_path.glob("*.onnx"))
+    assert not list(tmp_path.glob("*.tflite")) and not list(tmp_path.glob("*saved_model"))
