@@ -49,3 +49,9 @@ def test_the_answer_counts_each_phase_beyond_its_margin_and_names_the_largest():
         "once per model, 2 of 3 verdicts differ beyond ±10 %, the most cnn functional's "
         ".keras load: 0.620× [0.600, 0.640] of sequential's"
     ) in said
+
+
+def test_the_answer_says_where_a_phase_that_was_asked_for_timed_nothing():
+    said = answer({"config": {"steady_rounds": 4, "one_time_cycles": 0}, "paired": []})
+    assert "per step, no verdict: the paired phase timed nothing" in said
+    assert "once per model" not in said
