@@ -8,7 +8,7 @@ runs' moved pairs, and stops as `ab` stops: once every verdict is decided, at an
 pairs from `--min-processes` on, else at its last pair. A planted slowdown multiplies NEW's
 values of its measures before the try is judged.
 
-    python -m lab ab-rates lab/runs/ab-aa lab/runs/ab-planted results/ab-example
+    python -m lab ab-rates lab/runs/ab-aa lab/runs/ab-planted
 """
 
 from __future__ import annotations
