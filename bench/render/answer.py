@@ -57,7 +57,9 @@ def _ms(value: float, signed: bool = False) -> str:
 
 
 def _timed(entry: dict[str, Any]) -> Cell:
-    text = f"{entry.estimate:.3f}× [{entry.ci95_low:.3f}, {entry.ci95_high:.3f}]"
+    text = f"{entry.estimate:.3f}×" + (
+        f" [{entry.ci95_low:.3f}, {entry.ci95_high:.3f}]" if entry.ci95_low is not None else ""
+    )
     if entry.reference_ms is not None:
         text += f"\n{_ms(entry.difference_ms, True)} ms of {_ms(entry.reference_ms)} ms"
     return f"{text}\n{entry.verdict}", shade(entry.verdict)

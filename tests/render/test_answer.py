@@ -95,3 +95,18 @@ def test_styles_that_differ_are_red_and_a_sweep_of_one_style_draws_nothing():
     assert answer_chart(alone) is None
     figure = answer_chart(RESULTS)
     assert figure.axes[0].get_title(loc="left").startswith("cnn: each style against sequential")
+
+
+def test_a_verdict_of_one_unit_has_no_interval_and_its_cell_says_so():
+    from bench.render.answer import _timed
+
+    alone = factories.verdict(
+        phase="one_time",
+        measure="build",
+        ci95_low=None,
+        ci95_high=None,
+        verdict="inconclusive (n too small)",
+    )
+    text, key = _timed(alone)
+    assert text.startswith("1.000×\n") and "inconclusive (n too small)" in text
+    assert key == "undecided"
