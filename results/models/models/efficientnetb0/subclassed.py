@@ -828,9 +828,10 @@ class Efficientnetb0(keras.Model):
         )
 
     def build(self, input_shape):
-        # each layer builds on the first call, from what it is given: a layer with state
-        # it computes when built (Normalization) cannot build inside Keras' shape trace
-        pass
+        # every layer builds on a batch of zeros, as a first call builds it: so does a
+        # model loaded from a file, whose weights need built layers, and a layer with
+        # state it computes when built (Normalization) cannot build inside a shape trace
+        self.call(keras.ops.zeros((1, *input_shape[1:])))
 
     def call(self, inputs, training=None):
         x = self.rescaling(inputs)
@@ -1076,7 +1077,7 @@ class Efficientnetb0(keras.Model):
 
 
 def build(spec) -> keras.Model:
-    """The subclassed model, its weights made by a first call on one zero input."""
+    """The subclassed model, its weights made by a call on one zero input."""
     model = Efficientnetb0(name="efficientnetb0")
-    model(keras.ops.zeros((1, *spec.input_shape)))
+    model.build((None, *spec.input_shape))
     return model
