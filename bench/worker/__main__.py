@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.plan.backends import DEFAULT_BACKEND
 from bench.plan.settings import TrainSettings, settings_from_dict
 from bench.plan.specs import OneTimeSpec, RunSpec, SteadySpec
+from bench.store.capabilities import CHECK_NAMES
 from bench.store.files import write_json
 from bench.worker.backends import select
 from bench.worker.quiet import import_keras_quietly
@@ -146,7 +147,7 @@ def main(argv: list[str]) -> int:
             w["backend"],
             Path(w["directory"]),
             w.get("data_dir"),
-            w["checks"],
+            w.get("checks") or CHECK_NAMES,  # a job that names none runs every check
         )
     elif kind == "crossload":  # after every backend's capabilities job has written its files
         from bench.worker.crossload import load_models
@@ -160,7 +161,7 @@ def main(argv: list[str]) -> int:
             w["saved_on"],
             Path(w["directory"]),
             previous,
-            w["checks"],
+            w.get("checks") or CHECK_NAMES,
         )
     else:
         print(f"unknown worker job {kind!r}; expected one of: {', '.join(KINDS)}", file=sys.stderr)
