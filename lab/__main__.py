@@ -117,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if not argv or argv[0] not in studies:
         fail(f"expected a study, one of: {', '.join(studies)}; received {' '.join(argv) or 'none'}")
-    parser, study = studies[argv[0]]
-    add_dry_run(parser := parser())
+    make_parser, study = studies[argv[0]]
+    parser = make_parser()
+    add_dry_run(parser)
     args = parser.parse_args(argv[1:])
     if args.dry_run:
         return print_plan(argv[0], {k: v for k, v in vars(args).items() if k != "dry_run"})

@@ -55,11 +55,15 @@ def answer(results: dict[str, Any]) -> str:
         else "no form was compared with a reference"
     ]
     config = results.get("config") or {}
-    for phase, when in (("steady", "per step"), ("one_time", "once per model")):
+    phases = (
+        ("steady", "per step", "steady_rounds"),
+        ("one_time", "once per model", "one_time_cycles"),
+    )
+    for phase, when, setting in phases:
         entries = [e for e in results.get("paired") or [] if e.phase == phase]
         if entries:
             parts.append(f"{when}, {_differences(entries)}")
-        elif config.get(f"{phase}_rounds" if phase == "steady" else "one_time_cycles"):
+        elif config.get(setting):
             parts.append(f"{when}, no verdict: the paired phase timed nothing")
     parts += _capabilities(results.get("capabilities") or {})
     return _capitalised("; ".join(parts)) + "."
