@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.stats import BEYOND, Verdict
+from bench.analysis.programs import PROOFS
+from bench.analysis.stats import AT_MARGIN, BEYOND, EQUIVALENT, Verdict
 from bench.store.schema import GENERATED_DIR
 
 # the depth study this checkout commits, whose Dense family a model's per-layer costs sit beside
 DEPTH_STUDY = Path(__file__).resolve().parents[2] / "results" / "depth" / "depth.json"
 PER_LAYER = ("build", "save", "load")
+SAME = (EQUIVALENT, *PROOFS)
 WORDS = {"build": "builds", "save": "saves", "load": "loads", "first_train_step": "first step"}
 
 
@@ -21,44 +23,47 @@ def duration(ms: float) -> str:
     return f"{ms:,.0f} ms" if abs(ms) < 1000 else f"{ms / 1000:,.1f} s"
 
 
-def one_time(paired: list[Verdict], arch: str) -> dict[str, list[Verdict]]:
-    """`arch`'s one-time verdicts by measure."""
+def one_time(paired: list[Verdict], arch: str, phase: str = "one_time") -> dict[str, list[Verdict]]:
+    """`arch`'s verdicts of a paired `phase` by measure."""
     found: dict[str, list[Verdict]] = {}
     for entry in paired:
-        if entry.phase == "one_time" and entry.arch == arch and entry.reference_ms is not None:
+        if entry.phase == phase and entry.arch == arch and entry.reference_ms is not None:
             found.setdefault(entry.measure, []).append(entry)
     return found
 
 
 def answer(name: str, found: dict[str, Any], paired: list[Verdict]) -> str:
-    """One sentence: what the model costs once in its reference style, and which style differs
-    beyond the margin, in milliseconds or seconds."""
+    """One sentence: what the model costs once and per train step in its reference style, and
+    which style differs beyond the margin, in milliseconds or seconds."""
     measures = one_time(paired, name)
+    steady = one_time(paired, name, "steady").get("train_step", [])
     head = (
         f"**{name}** (`{found['source']}`, {found['layers']} layers, "
         f"{found['params']:,} parameters, in {len(found['styles'])} forms)"
     )
-    if not measures:
-        return f"{head}: no one-time cost was measured."
-    reference = next(iter(measures.values()))[0].reference
-    costs = ", ".join(
-        f"{WORDS[m]} {duration(measures[m][0].reference_ms)}" for m in WORDS if m in measures
-    )
+    if not measures and not steady:
+        return f"{head}: nothing was timed."
+    reference = next(iter([*measures.values(), steady]))[0].reference
+    costs = [f"{WORDS[m]} {duration(measures[m][0].reference_ms)}" for m in WORDS if m in measures]
+    if steady:
+        costs.append(f"takes {duration(steady[0].reference_ms)} a train step")
+    entries = [e for m in WORDS for e in measures.get(m, [])] + steady
     beyond = [
-        f"{e.style} {WORDS.get(e.measure, e.measure)} {duration(e.difference_ms)}".replace(
+        f"{e.style} {WORDS.get(e.measure, 'train step')} {duration(e.difference_ms)}".replace(
             " -", " −"
         )
         + f" ({e.estimate:.2f}×)"
-        for m in WORDS
-        for e in measures.get(m, [])
+        for e in entries
         if e.kind == BEYOND
     ]
+    undecided = sum(e.kind not in (BEYOND, AT_MARGIN) and e.verdict not in SAME for e in entries)
     differs = (
         f"; beyond the margin: {', '.join(beyond)}"
         if beyond
         else "; no style differs beyond the margin"
+        + (f" ({undecided} of {len(entries)} undecided)" if undecided else "")
     )
-    return f"{head}: as {reference} it {costs}{differs}."
+    return f"{head}: as {reference} it {', '.join(costs)}{differs}."
 
 
 def per_layer(name: str, found: dict[str, Any], paired: list[Verdict]) -> str | None:

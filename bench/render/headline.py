@@ -75,7 +75,11 @@ def _differences(entries: list) -> str:
     large = [e for e in entries if e.kind in (BEYOND, AT_MARGIN)]
     if not large:
         same = sum(e.verdict in (EQUIVALENT, *PROOFS) for e in entries)
-        return f"none of {len(entries)} verdicts differs beyond ±{margin:g} % ({same} the same)"
+        undecided = f", {len(entries) - same} undecided" if same < len(entries) else ""
+        return (
+            f"none of {len(entries)} verdicts differs beyond ±{margin:g} % "
+            f"({same} the same{undecided})"
+        )
     e = max(large, key=lambda e: abs(math.log(e.estimate)))
     backend = f" on {BACKEND_NAMES.get(e.backend, e.backend)}" if e.backend != BACKENDS[0] else ""
     return (

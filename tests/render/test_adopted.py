@@ -18,7 +18,7 @@ FOUND = {
 }
 
 
-def verdict(measure, style, reference_ms, difference_ms, estimate, verdict):
+def verdict(measure, style, reference_ms, difference_ms, estimate, verdict, phase="one_time"):
     return Verdict(
         measure=measure,
         n=6,
@@ -31,7 +31,7 @@ def verdict(measure, style, reference_ms, difference_ms, estimate, verdict):
         margin=10.0,
         verdict=verdict,
         direction=None,
-        phase="one_time",
+        phase=phase,
         style=style,
         arch="vgg16",
         reference="sequential",
@@ -50,6 +50,14 @@ def test_the_answer_gives_the_reference_costs_and_what_differs_beyond_the_margin
     text = adopted.answer("vgg16", FOUND, PAIRED)
     assert "as sequential it builds 400 ms, loads 2.5 s" in text
     assert "beyond the margin: functional loads −900 ms (0.64×)" in text
+
+
+def test_the_answer_gives_the_train_step_and_counts_what_is_undecided():
+    steady = verdict("train_step", "functional", 48.2, 0.3, 1.006, "inconclusive", "steady")
+    text = adopted.answer("vgg16", FOUND, [PAIRED[0], steady])
+    assert "as sequential it builds 400 ms, takes 48 ms a train step" in text
+    assert text.endswith("no style differs beyond the margin (1 of 2 undecided).")
+    assert adopted.answer("vgg16", FOUND, []).endswith("nothing was timed.")
 
 
 def test_costs_per_layer_sit_beside_the_nearest_depth_of_the_dense_family(tmp_path, monkeypatch):

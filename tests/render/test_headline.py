@@ -39,12 +39,13 @@ def test_the_answer_counts_each_phase_beyond_its_margin_and_names_the_largest():
     paired = [
         verdict(),
         verdict(style="subclassed", measure="predict", verdict="same program"),
+        verdict(style="subclassed", measure="latency", verdict="inconclusive (n too small)"),
         _one_time("load", "functional", 0.62, 0.6, 0.64, "faster, beyond margin"),
         _one_time("build", "functional", 1.0, 0.98, 1.02, "equivalent"),
         _one_time("build", "subclassed", 1.2, 1.15, 1.25, "slower, beyond margin"),
     ]
     said = answer({"paired": paired})
-    assert "per step, none of 2 verdicts differs beyond ±3 % (2 the same)" in said
+    assert "per step, none of 3 verdicts differs beyond ±3 % (2 the same, 1 undecided)" in said
     assert (
         "once per model, 2 of 3 verdicts differ beyond ±10 %, the most cnn functional's "
         ".keras load: 0.620× [0.600, 0.640] of sequential's"
