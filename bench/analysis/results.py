@@ -76,6 +76,7 @@ def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]
         # a sweep recorded before its start was kept started no later than its first run
         "sweep_started_at": sweep.get("started_at")
         or min((r.started_at for r in records if r.started_at), default=None),
+        "sweep_wall_seconds": sweep.get("wall_seconds"),
         "command": sweep.get("command"),
         "commands": sweep_commands(sweep),
         "environment": sweep.get("environment"),

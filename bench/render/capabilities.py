@@ -85,6 +85,12 @@ def capability_section(
         parts.append(f"Not run (`--capability-checks {check_set}`): {'; '.join(left_out)}.\n")
     if unsupported:
         parts.append("\n".join(f"- {line}" for line in unsupported) + "\n")
+    if len(seconds) > 1:
+        checks, loads = (sum(c.get(k, 0) for c in seconds.values()) for k in ("checks", "loads"))
+        parts.append(
+            f"All {len(seconds)} models' checks took {checks:.0f} s of worker time in the "
+            f"building processes and {loads:.0f} s in the new ones.\n"
+        )
     for model, styles in capabilities.items():
         table, notes = capability_table(styles)
         cost = seconds.get(model)

@@ -200,7 +200,9 @@ def readme(
         f"{settings.get('precision', 'float32')}; steps per execution "
         f"{settings.get('steps_per_execution', 1)}; target accuracy "
         f"{settings.get('target_accuracy') or 'none'}.",
-        f"- {ok} of {len(results['runs'])} runs finished ok. Data: {_data(results, env)}.",
+        f"- {ok} of {len(results['runs'])} runs finished ok, in "
+        f"{sum(r.get('wall_seconds') or 0 for r in results['runs']) / 60:.1f} min of worker "
+        f"time. Data: {_data(results, env)}.",
         "",
         summary_md,
         "## Charts",
@@ -224,9 +226,10 @@ def readme(
 
 
 def _day(results: dict[str, Any]) -> str:
-    """The day the sweep started, as its records say."""
-    started = results.get("sweep_started_at")
-    return f"started {started[:10]}" if started else "start not recorded"
+    """The day the sweep started and its wall time, as its records say."""
+    started, wall = results.get("sweep_started_at"), results.get("sweep_wall_seconds")
+    took = f", took {wall / 60:.1f} min" if wall else ""
+    return (f"started {started[:10]}" if started else "start not recorded") + took
 
 
 def forms_left_out(config: dict[str, Any]) -> list[str]:

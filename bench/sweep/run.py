@@ -65,8 +65,10 @@ class Sweep:
     programs: dict[str, Any] = field(default_factory=dict)  # {backend: {arch: comparison}}
     # the budget's clock: when the sweep started, and what its runs cost (local runs only)
     clock: paired.Clock = field(default_factory=lambda: paired.Clock(time.perf_counter()))
-    # when the sweep's first command started, kept by every --resume
+    # when the sweep's first command started, kept by every --resume, and the wall time of the
+    # commands before this one
     started_at: str = field(default_factory=now_utc)
+    wall_before: float = 0.0
 
     def write_metadata(self) -> None:
         """(Re)writes sweep.json: the config, the environment and the capabilities so far."""
@@ -76,6 +78,7 @@ class Sweep:
                 "schema_version": SCHEMA_VERSION,
                 "started_at": self.started_at,
                 "created_at": now_utc(),
+                "wall_seconds": round(self.wall_before + self.clock.spent(), 1),
                 "command": self.command,
                 "commands": [*self.commands, self.command],
                 "config": self.config.to_dict(),
@@ -124,6 +127,7 @@ def run_sweep(
     records = runs_phase(sweep, todo)
     capabilities_phase(sweep, todo)
     paired_phases(sweep, todo)
+    sweep.write_metadata()  # its wall time, every phase done
     return records
 
 
@@ -197,6 +201,7 @@ def carry_over(sweep: Sweep, todo: Todo) -> None:
     if todo.previous:
         sweep.commands = sweep_commands(todo.previous)
         sweep.started_at = todo.previous.get("started_at") or sweep.started_at
+        sweep.wall_before = todo.previous.get("wall_seconds") or 0.0
     if todo.previous and not todo.runs:
         # A paired phase redone now runs this code, which the report names beside the runs';
         # each phase keeps its own, so that redoing one does not claim the other.

@@ -59,6 +59,14 @@ def test_write_report_produces_every_file(results_dir):
     assert "2/3 **DIFFER**" in summary_md
     assert "cnn/subclassed seed=3: trained weights DIFFER" in readme
     assert "Code version unknown" in readme  # the fixture's environment names no commit
+    # how long it took, where the sweep recorded it, and its runs' worker time
+    runs = sum(r["wall_seconds"] for r in results["runs"]) / 60
+    assert "start not recorded. " in readme and f"runs finished ok, in {runs:.1f} min" in readme
+    sweep = json.loads((results_dir / "sweep.json").read_text())
+    timed = {"started_at": "2026-12-07T10:00:00+00:00", "wall_seconds": 3492.0}
+    write_json(results_dir / "sweep.json", {**sweep, **timed})
+    write_report(results_dir)
+    assert "started 2026-12-07, took 58.2 min." in (results_dir / "README.md").read_text()
 
 
 def test_a_report_from_a_dirty_tree_says_so_at_the_top(results_dir):
@@ -128,3 +136,16 @@ def test_the_capability_section_names_the_checks_a_sweep_left_out():
     assert "Not run (`--capability-checks no-export`): SavedModel export" in text
     assert "int8" in text and "`.h5` save and load" in text
     assert "Not run" not in "".join(capability_section(found, {}, {}, []))
+
+
+def test_the_capability_section_totals_the_checks_worker_time():
+    from bench.render.capabilities import capability_section
+    from bench.store.capabilities import YES, entry
+
+    found = {arch: {"sequential": {"h5_save_load": entry(YES)}} for arch in ("cnn", "mlp")}
+    seconds = {"cnn": {"checks": 55.45, "loads": 7.35}, "mlp": {"checks": 39.9, "loads": 6.69}}
+    text = "".join(capability_section(found, {}, seconds, []))
+    assert (
+        "All 2 models' checks took 95 s of worker time in the building processes and 14 s" in text
+    )
+    assert "The checks took 55 s of worker time in the building process and 7 s" in text

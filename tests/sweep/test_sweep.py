@@ -276,11 +276,15 @@ def test_sweep_json_keeps_every_command_that_wrote_to_the_directory(tmp_path, fa
     assert sweep["commands"] == [["--seeds", "3"], again] and sweep["command"] == again
 
 
-def test_sweep_json_keeps_when_the_first_command_started(tmp_path, fake_worker):
+def test_sweep_json_keeps_when_the_first_command_started_and_how_long_each_took(
+    tmp_path, fake_worker
+):
     run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
     path = tmp_path / "sweep.json"
     first = json.loads(path.read_text())
-    assert first["started_at"] <= first["created_at"]
-    path.write_text(json.dumps({**first, "started_at": "2000-01-01T00:00:00+00:00"}))
+    assert first["started_at"] <= first["created_at"] and first["wall_seconds"] >= 0
+    earlier = {"started_at": "2000-01-01T00:00:00+00:00", "wall_seconds": 1000.0}
+    path.write_text(json.dumps({**first, **earlier}))
     run_sweep(_config(tmp_path, resume=True, seeds=(1, 2, 3, 4)), {}, [], echo=lambda _: None)
-    assert json.loads(path.read_text())["started_at"] == "2000-01-01T00:00:00+00:00"
+    again = json.loads(path.read_text())
+    assert again["started_at"] == earlier["started_at"] and again["wall_seconds"] >= 1000.0
