@@ -107,11 +107,30 @@ def dense_family(layers: int, style: str) -> tuple[int, dict[str, float]] | None
     return depth, costs
 
 
-def adopted_notes(adopted: dict[str, Any], paired: list[Verdict]) -> list[str]:
+def worker_time(name: str, results: dict[str, Any]) -> str:
+    """What measuring `name` cost, in minutes of worker time: its runs, each paired phase, and
+    its capability checks (where the sweep did each)."""
+    spent = {"runs": sum(r["wall_seconds"] or 0 for r in results["runs"] if r["arch"] == name)}
+    for key, kind in (("one-time", "one_time"), ("steady", "steady")):
+        phases = [
+            p
+            for p in results.get("paired_stopping") or []
+            if (p["arch"], p["phase"]) == (name, kind)
+        ]
+        if phases:
+            spent[key] = sum(p["worker_seconds"] for p in phases)
+    checks = (results.get("capability_seconds") or {}).get(name)
+    if checks:
+        spent["capability checks"] = checks.get("checks", 0) + checks.get("loads", 0)
+    parts = ", ".join(f"{key} {seconds / 60:.1f}" for key, seconds in spent.items())
+    return f"Worker time, in min: {parts}; {sum(spent.values()) / 60:.1f} in all."
+
+
+def adopted_notes(results: dict[str, Any]) -> list[str]:
     """Each user's model: its answer, its generated sources (linked, beside the report), its
-    proof, and its costs per layer."""
-    lines = []
-    for name, found in adopted.items():
+    proof, its costs per layer, and what measuring it cost."""
+    lines, paired = [], results.get("paired") or []
+    for name, found in (results.get("adopted") or {}).items():
         package = f"{GENERATED_DIR}/{name}"
         sources = ", ".join(f"[{file}]({package}/{file})" for file in found["files"])
         proven = [form for form, outcome in found["proof"].items() if outcome == "identical"]
@@ -130,6 +149,7 @@ def adopted_notes(adopted: dict[str, Any], paired: list[Verdict]) -> list[str]:
         )
         if layer := per_layer(name, found, paired):
             lines.append(f"  {layer[0].upper()}{layer[1:]}.")
+        lines.append(f"  {worker_time(name, results)}")
     if not lines:
         return []
     return ["## Your models, in every style they can take\n", "\n".join(lines) + "\n"]

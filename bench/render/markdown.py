@@ -46,7 +46,7 @@ def summary_markdown(
     capabilities = results.get("capabilities") or {}
     paired = [e for e in results.get("paired") or [] if e.phase == "steady"]
     parts = architecture_notes(results.get("architectures") or {})
-    parts += adopted_notes(results.get("adopted") or {}, results.get("paired") or [])
+    parts += adopted_notes(results)
     differ = identity_warnings(records)
     if differ:
         parts += [

@@ -91,9 +91,23 @@ def test_costs_per_layer_sit_beside_the_nearest_depth_of_the_dense_family(tmp_pa
     )
 
 
-def test_the_notes_link_the_sources_and_say_which_forms_are_not_proven():
-    notes = "".join(adopted.adopted_notes({"vgg16": FOUND}, PAIRED))
+def test_the_notes_link_the_sources_and_say_which_forms_are_not_proven_and_what_it_cost():
+    results = {
+        "adopted": {"vgg16": FOUND},
+        "paired": PAIRED,
+        "runs": [{"arch": "vgg16", "wall_seconds": 30.0}, {"arch": "cnn", "wall_seconds": 9.0}],
+        "paired_stopping": [
+            {"arch": "vgg16", "phase": "one_time", "worker_seconds": 120.0},
+            {"arch": "vgg16", "phase": "steady", "worker_seconds": 60.0},
+        ],
+        "capability_seconds": {"vgg16": {"checks": 80.0, "loads": 10.0}},
+    }
+    notes = "".join(adopted.adopted_notes(results))
     assert "[functional.py](models/vgg16/functional.py)" in notes
     assert "1 of 2 compute bitwise its outputs" in notes
     assert "functional does not: outputs differ by up to 1e-06" in notes
     assert "synthetic inputs" in notes
+    assert (
+        "Worker time, in min: runs 0.5, one-time 2.0, steady 1.0, capability checks 1.5; "
+        "5.0 in all."
+    ) in notes
