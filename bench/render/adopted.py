@@ -122,8 +122,8 @@ def worker_time(name: str, results: dict[str, Any]) -> str:
     checks = (results.get("capability_seconds") or {}).get(name)
     if checks:
         spent["capability checks"] = checks.get("checks", 0) + checks.get("loads", 0)
-    parts = ", ".join(f"{key} {seconds / 60:.1f}" for key, seconds in spent.items())
-    return f"Worker time, in min: {parts}; {sum(spent.values()) / 60:.1f} in all."
+    parts = ", ".join(f"{key} {seconds / 60:.1f} min" for key, seconds in spent.items())
+    return f"Worker time: {parts}; {sum(spent.values()) / 60:.1f} min in all."
 
 
 def adopted_notes(results: dict[str, Any]) -> list[str]:

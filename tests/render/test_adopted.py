@@ -108,6 +108,6 @@ def test_the_notes_link_the_sources_and_say_which_forms_are_not_proven_and_what_
     assert "functional does not: outputs differ by up to 1e-06" in notes
     assert "synthetic inputs" in notes
     assert (
-        "Worker time, in min: runs 0.5, one-time 2.0, steady 1.0, capability checks 1.5; "
-        "5.0 in all."
+        "Worker time: runs 0.5 min, one-time 2.0 min, steady 1.0 min, capability checks 1.5 "
+        "min; 5.0 min in all."
     ) in notes
