@@ -1,0 +1,158 @@
+"""Every measurement that README.md and docs/ state has a committed record behind it.
+
+A measurement is a figure with its unit (ms, s, min, %, ×, points) in a sentence. Its record is
+the directory under results/ or lab/runs/ that the sentence links, or else its paragraph, an
+earlier paragraph of its section, or the page's opening (before its first section). The figure
+must appear there, as a report writes it or as a recorded number that rounds to it. A
+projection says "projected" and takes its figures from lab/projections.json, which this test
+recomputes. Margins (±), interval levels, code, image shapes and the settings in `SETTINGS` are
+not measurements.
+"""
+
+import bisect
+import functools
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FIGURE = re.compile(
+    r"(?<![\w.\[/±+−-])(\d[\d,]*(?:\.\d+)?)\s?(ms|s|min|minutes|%|×|points)(?![\w\d])"
+)
+LINK = re.compile(r"\]\((?:\.\./)?((?:results|lab/runs)/[^)#\s]+)\)")
+# what a figure in these units may be recorded as: seconds, fractions, or itself
+# what a recorded number in these units is stored as: seconds, fractions, or itself
+SCALES = {"ms": 1000.0, "s": 1.0, "min": 1 / 60, "minutes": 1 / 60, "%": 100.0, "points": 100.0}
+UNITS = {"minutes": "min", "points": "pt"}  # as a report writes the unit
+# settings, limits and rules the pages state, which no run measures
+SETTINGS = (
+    "4 min 45 s",
+    "14 min 15 s",
+    "9 min 30 s",
+    "30 minutes",
+    "50 ms",
+    "100 ms / 1 s",
+    "over 10 %",
+    "last 10 %",
+    "99 %",
+    "0.1 %",
+    "20 % apart",
+    "50 %",
+    "0.05 makes",
+    "A 5 % slower",
+    "10 minutes",
+    "10 % slower builds",
+    "peak learning rate",
+)
+PROJECTIONS = ROOT / "lab" / "projections.json"
+
+
+def _numbers(found):
+    if isinstance(found, bool):
+        return
+    if isinstance(found, int | float):
+        yield float(found)
+    elif isinstance(found, dict | list):
+        for inner in found.values() if isinstance(found, dict) else found:
+            yield from _numbers(inner)
+
+
+@functools.cache
+@functools.cache
+def _record(link: str) -> tuple[dict[str, list[float]], list[float]]:
+    """A linked directory's figures as its reports write them, by unit, and every number of its
+    records."""
+    directory = ROOT / link
+    directory = directory if directory.is_dir() else directory.parent
+    written, numbers = defaultdict(set), set()
+    for path in sorted(directory.rglob("*")):
+        if path.suffix in (".md", ".csv"):
+            text = " ".join(path.read_text().split())
+            for figure, unit in re.findall(r"(\d[\d,]*(?:\.\d+)?) ?(ms|s|min|%|×|pt)(?!\w)", text):
+                written[unit].add(float(figure.replace(",", "")))
+            # an estimate in a table's cell, its unit in the column's name
+            for figure in re.findall(r"(\d+\.\d+) \[", text):
+                written["×"].add(float(figure))
+                written["%"].add(float(figure))
+        elif path.suffix == ".json":
+            numbers.update(_numbers(json.loads(path.read_text())))
+        elif path.suffix == ".jsonl":
+            for line in path.read_text().splitlines():
+                numbers.update(_numbers(json.loads(line)))
+    return {unit: sorted(v) for unit, v in written.items()}, sorted(numbers)
+
+
+def _near(numbers: list[float], low: float, high: float) -> bool:
+    i = bisect.bisect_left(numbers, low)
+    return i < len(numbers) and numbers[i] <= high
+
+
+def _held(link: str, figure: str, unit: str) -> bool:
+    """Whether the directory `link` names holds `figure` (in `unit`) to its rounding: as its
+    reports write it, in that unit, or as a recorded number in the unit's scale."""
+    written, numbers = _record(link)
+    value = float(figure.replace(",", ""))
+    tolerance = 0.5 * 10 ** -len(figure.partition(".")[2]) + 1e-9
+    if _near(written.get(UNITS.get(unit, unit), []), value - tolerance, value + tolerance):
+        return True
+    scale = SCALES.get(unit, 1.0)
+    return _near(numbers, (value - tolerance) / scale, (value + tolerance) / scale)
+
+
+def _projected() -> set[str]:
+    """The figures lab/projections.json gives, each checked against its inputs."""
+    figures = set()
+    for name, projection in json.loads(PROJECTIONS.read_text()).items():
+        inputs = projection["inputs"]
+        result = eval(projection["formula"], {}, dict(inputs))  # arithmetic of our own file
+        decimals = len(str(projection["result"]).partition(".")[2])
+        assert round(result, decimals) == projection["result"], name
+        figures |= {f"{v:g}" for v in inputs.values()}
+        figures |= {f"{projection['result']:g}", f"{round(projection['result']):g}"}
+    return figures
+
+
+def measurements() -> list[tuple[str, str, str, list[str]]]:
+    """(page, figure, unit, the links that hold its record) for every measurement stated."""
+    found = []
+    for page in PAGES:
+        text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+        opening = LINK.findall(text.split("\n## ", 1)[0])
+        section: list[str] = []
+        for item in re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )|\n(?=#)", text):
+            flat = " ".join(item.split())
+            if flat.startswith("#"):
+                section = []
+                continue
+            if flat.startswith("|"):
+                continue
+            links = LINK.findall(flat)
+            for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z`*\[(])", flat):
+                prose = re.sub(r"`[^`]*`|\]\([^)]*\)|\d+ × \d+( × \d+)?", "]", sentence)
+                if any(setting in prose for setting in SETTINGS):
+                    prose = re.sub("|".join(map(re.escape, SETTINGS)), "", prose)
+                for figure, unit in FIGURE.findall(prose):
+                    if unit == "%" and figure in ("95", "90"):
+                        continue  # an interval's level
+                    held = LINK.findall(sentence) or links or section or opening
+                    kind = "projected" if "projected" in sentence else "measured"
+                    found.append((page.name, f"{figure} {unit}", kind, held))
+            section = section + links
+    return found
+
+
+def test_every_measurement_in_the_readme_and_docs_is_held_by_its_linked_record():
+    stated = measurements()
+    assert len(stated) > 150, "premise: the pages state their measurements"
+    projected = _projected()
+    unheld = [
+        f"{page}: {figure} (records: {', '.join(links) or 'none linked'})"
+        for page, figure, kind, links in stated
+        if not (
+            (kind == "projected" and figure.split()[0] in projected)
+            or any(_held(link, *figure.split()) for link in links)
+        )
+    ]
+    assert unheld == []
