@@ -238,7 +238,9 @@ def test_two_sides_of_times_without_spread_claim_nothing(tmp_path):
 def test_the_committed_zen3_and_zen4_sweeps_are_different_machines():
     from tests.factories import PROJECT
 
-    found = compare(PROJECT / "lab" / "runs" / "quick-zen3-one-core", PROJECT / "lab" / "runs" / "zen4-full")
+    found = compare(
+        PROJECT / "lab" / "runs" / "quick-zen3-one-core", PROJECT / "lab" / "runs" / "zen4-full"
+    )
     assert found.machines_differ
     assert any(reason.startswith("cpu_native_bf16: False → True") for reason in found.machines)
     assert "**The machines differ**" in markdown(found, 3.0)
