@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.analysis.programs import PROOFS
-from bench.analysis.stats import AT_MARGIN, BEYOND, EQUIVALENT, Verdict
+from bench.analysis.stats import BEYOND, Verdict
+from bench.analysis.summary import decided
 from bench.store.schema import GENERATED_DIR
 
 # the depth study this checkout commits, whose Dense family a model's per-layer costs sit beside
 DEPTH_STUDY = Path(__file__).resolve().parents[2] / "results" / "depth" / "depth.json"
 PER_LAYER = ("build", "save", "load")
-SAME = (EQUIVALENT, *PROOFS)
 WORDS = {"build": "builds", "save": "saves", "load": "loads", "first_train_step": "first step"}
 
 
@@ -56,7 +55,7 @@ def answer(name: str, found: dict[str, Any], paired: list[Verdict]) -> str:
         for e in entries
         if e.kind == BEYOND
     ]
-    undecided = sum(e.kind not in (BEYOND, AT_MARGIN) and e.verdict not in SAME for e in entries)
+    undecided = sum(not decided(e) for e in entries)
     differs = (
         f"; beyond the margin: {', '.join(beyond)}"
         if beyond

@@ -9,6 +9,7 @@ from typing import Any
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.analysis.programs import PROOFS
 from bench.analysis.stats import AT_MARGIN, BEYOND, EQUIVALENT
+from bench.analysis.summary import decided
 from bench.plan.backends import BACKENDS
 from bench.store.capabilities import NO, outcome_of
 from bench.store.records import references
@@ -75,7 +76,8 @@ def _differences(entries: list) -> str:
     large = [e for e in entries if e.kind in (BEYOND, AT_MARGIN)]
     if not large:
         same = sum(e.verdict in (EQUIVALENT, *PROOFS) for e in entries)
-        undecided = f", {len(entries) - same} undecided" if same < len(entries) else ""
+        left = sum(not decided(e) for e in entries)
+        undecided = f", {left} undecided" if left else ""
         return (
             f"none of {len(entries)} verdicts differs beyond ±{margin:g} % "
             f"({same} the same{undecided})"
