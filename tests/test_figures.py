@@ -1,4 +1,5 @@
-"""Every measurement that README.md and docs/ state has a committed record behind it.
+"""README.md's and docs/'s prose: every measurement it states has a committed record behind it,
+and no sentence runs past fifty words.
 
 A measurement is a figure with its unit (ms, s, min, %, ×, points) in a sentence. Its record is
 the directory under results/ or lab/runs/ that the sentence links, or else its paragraph, an
@@ -21,6 +22,8 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FIGURE = re.compile(
     r"(?<![\w.\[/±+−-])(\d[\d,]*(?:\.\d+)?)\s?(ms|s|min|minutes|%|×|points)(?![\w\d])"
 )
+ITEMS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )|\n(?=#)")  # paragraphs, items, headings
+SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\[(])")
 LINK = re.compile(r"\]\((?:\.\./)?((?:results|lab/runs)/[^)#\s]+)\)")
 # what a figure in these units may be recorded as: seconds, fractions, or itself
 # what a recorded number in these units is stored as: seconds, fractions, or itself
@@ -46,6 +49,7 @@ SETTINGS = (
     "10 % slower builds",
     "peak learning rate",
 )
+NOT_MEASURED = re.compile("|".join(map(re.escape, SETTINGS)))
 PROJECTIONS = ROOT / "lab" / "projections.json"
 
 
@@ -114,26 +118,30 @@ def _projected() -> set[str]:
     return figures
 
 
+def prose(page: Path) -> list[str]:
+    """The page's paragraphs, list items and headings, each on one line, code blocks left out."""
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    return [" ".join(item.split()) for item in ITEMS.split(text)]
+
+
 def measurements() -> list[tuple[str, str, str, list[str]]]:
     """(page, figure, unit, the links that hold its record) for every measurement stated."""
     found = []
     for page in PAGES:
-        text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
-        opening = LINK.findall(text.split("\n## ", 1)[0])
+        items = prose(page)
+        first = next((i for i, item in enumerate(items) if item.startswith("## ")), len(items))
+        opening = [link for item in items[:first] for link in LINK.findall(item)]
         section: list[str] = []
-        for item in re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )|\n(?=#)", text):
-            flat = " ".join(item.split())
-            if flat.startswith("#"):
+        for item in items:
+            if item.startswith("#"):
                 section = []
                 continue
-            if flat.startswith("|"):
+            if item.startswith("|"):
                 continue
-            links = LINK.findall(flat)
-            for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z`*\[(])", flat):
-                prose = re.sub(r"`[^`]*`|\]\([^)]*\)|\d+ × \d+( × \d+)?", "]", sentence)
-                if any(setting in prose for setting in SETTINGS):
-                    prose = re.sub("|".join(map(re.escape, SETTINGS)), "", prose)
-                for figure, unit in FIGURE.findall(prose):
+            links = LINK.findall(item)
+            for sentence in SENTENCES.split(item):
+                words = re.sub(r"`[^`]*`|\]\([^)]*\)|\d+ × \d+( × \d+)?", "]", sentence)
+                for figure, unit in FIGURE.findall(NOT_MEASURED.sub("", words)):
                     if unit == "%" and figure in ("95", "90"):
                         continue  # an interval's level
                     held = LINK.findall(sentence) or links or section or opening
@@ -156,3 +164,15 @@ def test_every_measurement_in_the_readme_and_docs_is_held_by_its_linked_record()
         )
     ]
     assert unheld == []
+
+
+def test_no_sentence_in_the_readme_or_docs_runs_past_fifty_words():
+    sentences = [
+        (page.name, sentence)
+        for page in PAGES
+        for item in prose(page)
+        if not item.startswith("|")
+        for sentence in SENTENCES.split(re.sub(r"\]\([^)]*\)", "]", item))
+    ]
+    assert len(sentences) > 500, "premise: the pages are read as sentences"
+    assert [f"{name}: {s[:80]}" for name, s in sentences if len(s.split()) > 50] == []

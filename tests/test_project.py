@@ -51,27 +51,6 @@ def test_every_relative_link_in_the_readme_and_docs_resolves():
     assert broken == []
 
 
-def _sentences(page: Path) -> list[str]:
-    """The page's prose sentences: code blocks and tables left out, a link read as its text,
-    each list item apart."""
-    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
-    items = re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )|\n(?=#)", text)
-    prose = [re.sub(r"\]\([^)]*\)", "]", " ".join(p.split())) for p in items]
-    return [
-        sentence
-        for item in prose
-        if not item.startswith("|")
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z`*\[(])", item)
-    ]
-
-
-def test_no_sentence_in_the_readme_or_docs_runs_past_fifty_words():
-    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-    sentences = [(page.name, s) for page in pages for s in _sentences(page)]
-    assert len(sentences) > 500, "premise: the pages are read as sentences"
-    assert [f"{name}: {s[:80]}" for name, s in sentences if len(s.split()) > 50] == []
-
-
 def test_the_readme_stays_a_front_door():
     assert len((ROOT / "README.md").read_text().splitlines()) <= 300
 
