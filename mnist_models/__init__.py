@@ -1,10 +1,6 @@
-"""The same MNIST classifiers written in the Keras styles and the idioms people write them in.
-
-This package knows nothing of the benchmark harness; it only builds models. Architectures are
-the built-in ones (`ARCHS`), a `module:ATTRIBUTE` reference to an `Architecture` anywhere
-importable, or a name registered by an installed package in the entry-point group
-`mnist_styles_bench.architectures`.
-"""
+"""The same MNIST classifiers written in the Keras styles and idioms; knows nothing of the
+harness. Architectures: the built-in `ARCHS`, `module:ATTRIBUTE`, or an installed entry point in
+`mnist_styles_bench.architectures`."""
 
 from __future__ import annotations
 
@@ -89,12 +85,7 @@ def is_model_source(name: str) -> bool:
 
 
 def get_architecture(arch: str) -> Architecture:
-    """Returns the architecture that `arch` names.
-
-    Raises:
-        ArchitectureError: no such architecture, or the reference does not lead to one; the
-            message says which part failed.
-    """
+    """The architecture `arch` names; ArchitectureError says which part failed."""
     if arch in _PACKAGES:
         return importlib.import_module(_PACKAGES[arch]).ARCHITECTURE
     if depth := DEPTH_FAMILY.match(arch):
@@ -130,22 +121,17 @@ def get_architecture(arch: str) -> Architecture:
 def build_model(
     arch: str, style: str, *, seed: int | None = None, first_call: bool = True
 ) -> keras.Model:
-    """Builds `arch` in `style` (a style or an idiom of `FORMS`), with its weights created, not
-    compiled.
+    """Builds `arch` in `style` (a form), weights created, not compiled.
 
     Args:
         arch: a name `get_architecture` knows.
         style: one of the architecture's `forms`.
-        seed: if given, seeds Python, NumPy and the backend through
-            `keras.utils.set_random_seed` first, which makes the initial weights a function of
-            (arch, seed) alone: every form draws them in the same order.
-        first_call: whether a model its builder leaves unbuilt (the deferred Sequential) is
-            built by a first call on `FIRST_BATCH` zero images, as `fit`'s first batch would.
+        seed: seeds everything first (`keras.utils.set_random_seed`): every form draws the same
+            initial weights from it.
+        first_call: build a deferred model by a call on `FIRST_BATCH` zero images, as `fit` would.
 
     Raises:
-        ArchitectureError: unknown `arch`, or a form it has no builder for (the message says
-            why, as the architecture does).
-        ValueError: unknown `style`.
+        ArchitectureError, ValueError: unknown `arch` or a form it lacks; unknown `style`.
     """
     architecture = get_architecture(arch)
     if style not in FORMS:

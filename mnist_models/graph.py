@@ -1,9 +1,6 @@
-"""A Functional or Sequential model read as calls: each layer with the source that constructs
-it (the arguments that differ from its defaults), and each operation that is not a layer as a
-`keras.ops` call, in the model's own layer order. `mnist_models.sources` writes the styles from
-them. A layer that no source can construct (a `Lambda`, a nested model, a class defined in
-`__main__`) is named in the reason none is written.
-"""
+"""A Functional or Sequential model read as calls, in its own layer order: each layer with the
+source that constructs it, each other operation a `keras.ops` call; what cannot be written (a
+`Lambda`, a nested model, a class in `__main__`) is named."""
 
 from __future__ import annotations
 
@@ -53,12 +50,7 @@ class Graph:
 
 
 def graph_of(model: keras.Model) -> Graph:
-    """The calls `model` makes, in its own layer order.
-
-    Raises:
-        CannotGenerate: `model` is subclassed (its `call` is Python code), unbuilt, or has
-            several inputs or outputs.
-    """
+    """The calls `model` makes; CannotGenerate for a subclassed, unbuilt or multi-input model."""
     if not isinstance(model, keras.Sequential) and not _is_functional(model):
         raise CannotGenerate(
             f"{type(model).__name__} is a subclassed model, so its other styles cannot be "
@@ -200,11 +192,7 @@ class Names:
 
 
 def construct(layer: keras.layers.Layer, imports: set[str]) -> str:
-    """Source that constructs `layer`: its class and the arguments that differ from defaults.
-
-    Raises:
-        Unexpressible: the layer's class or an argument has no source form.
-    """
+    """Source that constructs `layer` (arguments that differ from defaults); else Unexpressible."""
     cls = type(layer)
     if isinstance(layer, keras.Model):
         raise Unexpressible(f"layer {layer.name} is a model nested in the model")
@@ -226,9 +214,8 @@ def _namespace(cls: type, name: str, imports: set[str]) -> str:
 
 
 def _constructor_arguments(cls: type, config: dict[str, Any], imports: set[str]) -> str:
-    """The arguments of `cls(...)` that rebuild `config`: required ones by position, then by
-    keyword each that a layer made from the arguments so far would get otherwise (a default
-    may follow another argument: a pooling's strides follow its pool size)."""
+    """The arguments of `cls(...)` that rebuild `config`: required by position, then each keyword
+    a layer made so far would get otherwise (a pooling's strides follow its pool size)."""
     parameters = [
         p
         for p in inspect.signature(cls.__init__).parameters.values()

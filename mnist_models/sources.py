@@ -1,8 +1,5 @@
-"""A model's calls (`mnist_models.graph`) written as Python source in every Keras style that
-can express them: a package that reads like the built-in architectures and is an
-`Architecture` too. Every style creates the layers in the model's order: each layer draws its
-initializer seed when constructed, so every style starts from the same weights.
-"""
+"""A model's calls written in every Keras style that can express them, as an `Architecture`
+package; every style creates layers in the model's order, so all draw the same weights."""
 
 from __future__ import annotations
 

@@ -1,3 +1,1 @@
-"""The analysis: statistics and the one set of verdict rules, per-style summaries, the paired
-phase's verdicts, and two sweeps compared. Pure functions of records; nothing here writes files.
-"""
+"""The analysis: statistics, verdict rules and summaries, as pure functions of records."""

@@ -1,7 +1,4 @@
-"""An upgrade judged in pairs: NEW over BASE per style and measure, from pairs of processes.
-
-The method is docs/compare.md's ("An upgrade judged in pairs").
-"""
+"""An upgrade judged in pairs: NEW over BASE per style and measure (docs/compare.md)."""
 
 from __future__ import annotations
 
@@ -32,9 +29,7 @@ PHASE_OF = {**{m: "steady" for m in STEADY_MEASURES}, **{m: "one_time" for m in 
 
 
 def process_values(record: OneTimeRecord) -> dict[tuple[str, str], float]:
-    """One process's seconds per (measure, style): the median of its cycles for a one-time
-    cost, the median per call of its rounds for a steady one. A measure a style could not do
-    (a failed save, say) is left out."""
+    """One process's seconds per (measure, style): median cycle or per-call round, failures out."""
     found = {}
     for measure, by_style in record.seconds.items():
         for style, seconds in by_style.items():
@@ -115,9 +110,8 @@ def style_effects(
     time_margin: float,
     one_time_margin: float,
 ) -> list[Verdict]:
-    """Whether the upgrade changed a style's effect: per (measure, style) other than the
-    reference, (NEW style / NEW reference) over (BASE style / BASE reference), judged alike.
-    An upgrade that slows every style alike leaves these at 1."""
+    """Per (measure, style): (NEW style / NEW reference) over (BASE style / BASE reference); an
+    upgrade that slows every style alike leaves these at 1."""
     pairs = pairs_of(records)
     if not pairs:
         return []
@@ -152,9 +146,8 @@ def smallest_detectable(entry: Verdict) -> float | None:
 def accuracy_entry(
     runs: Sequence[tuple[str, RunRecord]], margin_points: float = ACCURACY_MARGIN_POINTS
 ) -> dict[str, Any] | None:
-    """Test accuracy, NEW − BASE in points, paired by seed: each seed's run is the same seed and
-    style on both sides, so that under op determinism an unchanged install differs by exactly
-    0. None when no seed finished on both sides; `runs` holds (side, record)."""
+    """NEW − BASE test accuracy in points, paired by seed (exactly 0 for an unchanged install
+    under op determinism); None when no seed finished on both sides."""
     by_seed: dict[int, dict[str, RunRecord]] = {}
     for side, record in runs:
         if record.status == "ok" and record.test_accuracy is not None:
@@ -182,12 +175,8 @@ def accuracy_dropped(entry: dict[str, Any] | None) -> bool:
 
 
 def capability_changes(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """What changed between the sides' capabilities, `base` and `new` each {model: {style:
-    {check: entry}}}: every check whose outcome differs (`changed_checks`: one BASE could do
-    and NEW cannot is a regression); every check BASE passed that NEW did not record, its
-    worker having failed (a regression, with NEW's error); a BASE worker that failed (reported,
-    nothing lost); and every style whose `.keras` file, saved by BASE, NEW failed to load (a
-    regression)."""
+    """Changed capability outcomes, checks NEW did not record, BASE workers that failed, and
+    `.keras` files BASE saved that NEW cannot load; each regression marked."""
     changes = changed_checks(base, new)
     for model, styles in sorted(base.items()):
         for style, checks in sorted(styles.items()):
@@ -235,14 +224,9 @@ def _lost(
 
 
 def regressions(entries: Sequence[Verdict], family: int | None = None) -> list[Verdict]:
-    """The entries the gate fails on: a slowdown beyond the margin, or one whose interval
-    excludes 1 and whose estimate lies past the margin.
-
-    The second kind is judged on the interval widened for the `family` of ratios judged
-    together (default: all of `entries`; Bonferroni): among some thirty 95 % intervals, one
-    excludes 1 by chance in most A/A runs, and a noisy one (a single image's latency) often
-    with its estimate past the margin too. `family=1` judges each ratio alone.
-    """
+    """The entries the gate fails on: a slowdown beyond the margin, or one past it whose interval
+    excludes 1 once widened for the `family` judged together (Bonferroni; `family=1`: alone),
+    since among some thirty 95 % intervals one excludes 1 by chance in most A/A runs."""
     family = len(entries) if family is None else family
     found = []
     for e in entries:

@@ -13,15 +13,8 @@ LOST = (NO, NOT_SUPPORTED)
 
 
 def changed_checks(base: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every (model, style, check) recorded on both sides whose outcome differs.
-
-    Args:
-        base, new: two sweeps' `capabilities` ({model: {style: {check: entry}}}).
-
-    Returns:
-        One dict per change: model, style, check, label, base, new, error (NEW's) and
-        `regression`, true where BASE said yes and NEW no or not supported.
-    """
+    """Every (model, style, check) recorded in both `capabilities` whose outcome differs, with
+    `regression` true where BASE said yes and NEW no or not supported."""
     changes = []
     for model in sorted(set(base) & set(new)):
         for style in sorted(set(base[model]) & set(new[model])):

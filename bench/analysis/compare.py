@@ -1,8 +1,4 @@
-"""What changed between two sweeps (`python -m bench compare BASE NEW`), with intervals and
-verdicts; `bench.render.compare` writes it down.
-
-Reads each directory's raw records, never a report; docs/compare.md gives the method.
-"""
+"""What changed between two sweeps (`python -m bench compare`), from their raw records."""
 
 from __future__ import annotations
 
@@ -79,11 +75,7 @@ class SweepComparison:
 
 
 def load_results(directory: Path) -> dict[str, Any]:
-    """A sweep's results, computed from its raw records (`bench.analysis.results`).
-
-    Raises:
-        CompareError: no such directory, no records, or records of another schema.
-    """
+    """A sweep's results from its raw records; raises CompareError where it has none."""
     if not directory.is_dir():
         raise CompareError(f"{directory} is not a directory; pass two sweep output directories")
     try:
@@ -249,12 +241,8 @@ def _row(
 
 
 def detectable_sizes(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The smallest slowdown and accuracy drop this comparison could have called a regression.
-
-    A regression is a 95 % interval wholly beyond the margin, so an effect must exceed the
-    margin by the interval's half-width to be found: (1 + margin) · e^half-width for ratios,
-    margin + half-width for points. Given as the median over the gating rows and the worst.
-    """
+    """The smallest slowdown and accuracy drop this comparison could call a regression: the
+    margin plus the interval's half-width (median over the gating rows, and the worst)."""
     found = {}
     for unit, key in (("ratio", "slowdown_percent"), ("points", "accuracy_drop_points")):
         sizes = []
@@ -302,9 +290,8 @@ def process_log_ratios(directory: Path) -> dict[tuple[str, str, str, str], list[
 def style_effects(
     base_dir: Path, new_dir: Path, base: dict[str, Any], new: dict[str, Any], margin: float
 ) -> list[dict[str, Any]]:
-    """Each style's paired ratio to its reference in BASE and in NEW, and NEW's over BASE's: a
-    ratio of ratios with a Welch interval over the two sweeps' processes. Did the style's
-    effect change? (A change of verdict word alone is no test of change.)"""
+    """Each style's ratio to its reference in BASE and NEW, and NEW's over BASE's with a Welch
+    interval: did the style's effect change? (A changed verdict word alone is no test.)"""
 
     def entries(results):
         return {(e.backend, e.arch, e.style, e.measure): e for e in results["paired"]}

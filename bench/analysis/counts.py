@@ -1,6 +1,4 @@
-"""Python work, counted: each style's function calls against the reference's, per measure, from
-the counting cycles in `one_time.jsonl` (`bench.worker.counts`). A count is exact: the same in
-every cycle and process of one software stack, or reported with its range where it is not."""
+"""Python work, counted: each style's function calls against the reference's, per measure."""
 
 from __future__ import annotations
 
@@ -20,10 +18,8 @@ GROWTH = 0.001
 
 
 def count_entries(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
-    """Per (backend, arch, style other than the reference, measure): the style's calls and the
-    reference's (medians over every count), their ratio, whether every count of both was the
-    same, their ranges, the functions whose calls differ most (from the first process), and the
-    most the differing calls can cost in ms (the largest of every process's bound)."""
+    """Per (backend, arch, style, measure): the style's and the reference's calls, their ratio,
+    whether exact, the functions that differ most, and the most those calls can cost in ms."""
     first: dict[tuple[str, str], OneTimeRecord] = {}
     for r in records:
         if r.status == "ok" and r.python_calls:
@@ -98,10 +94,8 @@ def _bounds_ms(records: list[OneTimeRecord]) -> dict[tuple[str, str, str, str], 
 
 
 def count_changes(base: list[OneTimeRecord], new: list[OneTimeRecord]) -> list[dict[str, Any]]:
-    """Every count that changed between BASE and NEW: NEW's range outside BASE's (an A/A gives
-    none). A regression is one that grew: past BASE's count at all where both sides counted
-    exactly (work that was exact has no noise to hide in), past `GROWTH` of it where they
-    varied or counted once."""
+    """Every count whose NEW range leaves BASE's; a regression grew past BASE's exact count, or
+    by `GROWTH` where either side varied (exact work has no noise to hide in)."""
     before, after = side_counts(base), side_counts(new)
     found = []
     for key in sorted(set(before) & set(after)):

@@ -1,16 +1,5 @@
-"""The depth study's analysis: what each style costs at each depth, and how each cost grows.
-
-From the study's one-time records (one process per depth, `mnist_models.dense`), all derived
-from raw cycle and round times:
-- at each depth, every measure of every style against the reference: the ratio, its interval
-  and verdict (the one-time rules, `bench.analysis.one_time`), and the same in milliseconds;
-- per style and measure, over the upper depths: the slope of log time on log depth (1 linear,
-  2 quadratic) and the cost per layer, each with its 95 % interval; whether the slope differs
-  from the reference's, under `SLOPE_MARGIN`; and the depth at which the style's difference
-  reaches 100 ms and 1 s, interpolated between measured depths or, marked so, extrapolated;
-- per style and measure, its Python calls at each depth and their log–log slope, and at the
-  deepest depth the functions whose calls differ most from the reference's.
-"""
+"""The depth study's analysis: each style's costs at each depth, and how each grows with depth
+(log–log slopes, ms per layer, where a difference reaches 100 ms and 1 s, Python calls)."""
 
 from __future__ import annotations
 
@@ -136,9 +125,8 @@ def _ms_interval(c: Comparison, reference_ms: float) -> list[float] | None:
 
 
 def footprint_of(record: OneTimeRecord) -> list[dict[str, Any]]:
-    """Per style of one record: how far the peak resident size rose during its steps (median
-    MB, and the mean difference from the reference's in the same cycle, with its 95 %
-    interval), and the size of its `.keras` file."""
+    """Per style of one record: the peak resident size's rise during its steps against the
+    reference's, and its `.keras` file's size."""
     rows = []
     growth = record.footprint.get("peak_rss_growth_bytes", {})
     files = record.footprint.get("keras_bytes", {})
@@ -192,9 +180,8 @@ def line_fit(x: Sequence[float], y: Sequence[float]) -> dict[str, Any] | None:
 
 
 def growth(records: list[OneTimeRecord], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per measure and style: log–log slope and ms per layer over `fit_depths`; for the
-    non-reference styles, the slope's difference with its verdict, and where the difference
-    reaches each of `THRESHOLDS_MS`."""
+    """Per measure and style: log–log slope and ms per layer over `fit_depths`, the slope's
+    verdict against the reference's, and where the difference reaches each threshold."""
     by_depth = {depth_of(r.arch): r for r in records if r.status == "ok"}
     fitted = fit_depths(list(by_depth))
     first = next(iter(by_depth.values()), None)
@@ -252,12 +239,9 @@ def slope_difference(log_depths: list[float], log_ratios: list[float]) -> dict[s
 def crossing(
     medians: dict[int, float], fit: dict[str, Any] | None, threshold_ms: float
 ) -> dict[str, Any]:
-    """The depth at which a difference (median ms at each measured depth, either sign; 0 where
-    undecided) first reaches `threshold_ms` in size: interpolated on log–log axes between the
-    measured depths that straddle it; past the deepest, where the difference there is decided,
-    extrapolated along the per-layer fit when that fit grows in the same direction with an
-    interval that excludes 0, up to `EXTRAPOLATED_AT_MOST` times the deepest; else not
-    reached."""
+    """The depth at which a difference first reaches `threshold_ms`: interpolated on log–log
+    axes, or extrapolated along a growing per-layer fit up to `EXTRAPOLATED_AT_MOST` times the
+    deepest depth; None where not reached."""
     depths = sorted(medians)
     deepest = depths[-1]
     sign = 1 if medians[deepest] >= 0 else -1

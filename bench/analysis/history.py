@@ -27,11 +27,7 @@ class History:
 
 
 def history(directories: list[Path], margin: float) -> History:
-    """Reads every sweep (in the order given) and sets their results side by side.
-
-    Raises:
-        CompareError: a directory cannot be read (see `load_results`).
-    """
+    """Every sweep's results in the order given; raises CompareError as `load_results` does."""
     results = [load_results(d) for d in directories]
     found = History()
     for directory, r in zip(directories, results, strict=True):

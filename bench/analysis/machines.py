@@ -10,12 +10,8 @@ FINGERPRINT_KEYS = ("vendor", "family", "model", "stepping", "flags", "cores", "
 
 
 def machine_differences(base: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Why the machines of two sweeps' environments differ, one reason a line; [] when alike.
-
-    Compares the fingerprints (`bench.store.environment.machine_fingerprint`) where both have
-    one; otherwise the CPU's name, cores, native bfloat16 and matmul peak, since one marketing
-    name ("AMD EPYC") covers machines of different generations.
-    """
+    """Why two sweeps' machines differ, one reason a line; [] when alike. Without fingerprints:
+    CPU name, cores, bfloat16 and matmul peak ("AMD EPYC" covers several generations)."""
     reasons = []
     fingerprints = base.get("machine"), new.get("machine")
     if all(fingerprints):

@@ -1,8 +1,4 @@
-"""Every metric and measure the reports name: its label, which way is worse, what it depends on.
-
-One registry for the per-run summary, the per-run and cross-backend comparisons, `compare` and
-the charts, so that a metric reads the same everywhere.
-"""
+"""Every metric and measure the reports name: its label, which way is worse, what it depends on."""
 
 from __future__ import annotations
 
@@ -28,13 +24,7 @@ INFERENCE = ("precision", "jit_compile", "steps_per_execution")
 
 @dataclass(frozen=True)
 class Metric:
-    """A per-run metric (a `RunRecord` field).
-
-    `words` say what a higher and a lower value mean; `timing` marks a time whose spread the
-    summary warns about; `depends_on` lists the settings two sweeps must share for `compare`
-    to set the metric side by side, and `gates` whether a regression fails
-    `--fail-on-regression` (() and False: `compare` leaves it out).
-    """
+    """A per-run metric (a `RunRecord` field); `depends_on`: the settings `compare` needs equal."""
 
     label: str
     timing: bool = True

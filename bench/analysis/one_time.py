@@ -1,8 +1,4 @@
-"""What each style costs once: the one-time phase's verdicts, its drift over cycles, and where
-its variance lies (between cycles of a process, or between processes).
-
-Everything is derived from the raw cycle times in `one_time.jsonl`.
-"""
+"""What each style costs once: verdicts, drift over cycles, from `one_time.jsonl`'s cycles."""
 
 from __future__ import annotations
 
@@ -56,14 +52,8 @@ def _milliseconds(group: list[OneTimeRecord], measure: str, style: str) -> dict[
 
 
 def one_time_entries(records: list[OneTimeRecord], margin: float) -> list[Verdict]:
-    """The one-time verdicts, in the shape of every paired entry (`phase` "one_time").
-
-    The interval is over cycles: every cycle of every process is a value, with the cycles'
-    degrees of freedom. The processes' means spread about as much as their cycles explain
-    (docs/methodology.md, "One-time costs"), so a cycle, a fraction of a process's cost, buys
-    as much; where they spread more, the standard error over processes is the larger and is
-    used (`one_time_standard_error`), so a process effect still widens the interval.
-    """
+    """The one-time verdicts, an interval over cycles, widened to the processes' standard error
+    where they spread more than their cycles explain (docs/methodology.md, "One-time costs")."""
     entries = []
     for (backend, arch, reference, measure, style), group in _series(records):
         if style == reference:
@@ -109,9 +99,8 @@ def one_time_standard_error(per_process: list[list[float]]) -> float:
 
 
 def one_time_drift(records: list[OneTimeRecord]) -> list[dict[str, Any]]:
-    """Whether later cycles behave like earlier ones: per model, measure and style, the slope
-    of the log time (the reference's) or log ratio (the others') on the cycle index, in percent
-    per cycle, with a 95 % interval over processes (over cycles where there is one process)."""
+    """Per model, measure and style: the slope of log time (or log ratio) on cycle index, in %
+    per cycle, with its 95 % interval over processes."""
     found = []
     for (backend, arch, reference, measure, style), group in _series(records):
         if style == reference:

@@ -55,11 +55,8 @@ def program_words(found: dict[str, Any]) -> str:
 
 
 def proven(entry: Verdict, programs: dict[str, Any], counts: list[dict[str, Any]]) -> bool:
-    """Whether a verdict is decided without timing: the style compiles to the reference's
-    programs (for a steady step, that step's), and the most its differing Python calls can cost
-    is inside the margin at the reference's time (without a bound: the same calls, exactly).
-    Then nothing is left for a difference beyond the margin but what no count sees (memory
-    layout, caches), which the timing that still runs shows."""
+    """Whether a verdict is decided without timing: one program, and the differing Python calls'
+    most cost is inside the margin; what no count sees (caches) the timing still shows."""
     found = (programs.get(entry.backend) or {}).get(entry.arch) or {}
     where = (found.get("differences") or {}).get(entry.style)
     if "steps" not in found or where is None:

@@ -1,7 +1,4 @@
-"""A sweep's results, computed from its raw records alone (`runs.jsonl`, `steady.jsonl`,
-`one_time.jsonl`, `sweep.json`): what the report renders and `compare` and `history` read, so
-that no output of the harness is ever read back.
-"""
+"""A sweep's results from its raw records alone: what the report renders, `compare` reads."""
 
 from __future__ import annotations
 
@@ -30,16 +27,8 @@ class ReportError(RuntimeError):
 
 
 def sweep_results(out: Path, time_margin: float | None = None) -> dict[str, Any]:
-    """Everything `out`'s records say: its runs, their summary, every paired verdict.
-
-    Args:
-        out: a sweep's output directory.
-        time_margin: the timing verdicts' margin in percent; None takes the sweep's own.
-
-    Raises:
-        ReportError: `out` holds no records or no sweep.json.
-        RecordsFileError: a records file has a malformed line, or sweep.json an older schema.
-    """
+    """Everything `out`'s records say: runs, summary, every verdict (`time_margin` None: the
+    sweep's). Raises ReportError or RecordsFileError on missing or malformed records."""
     records = latest_records(out)
     if not records:
         raise ReportError(f"no runs recorded in {out / RUNS_FILE}; run `python -m bench` first")

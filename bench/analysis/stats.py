@@ -1,7 +1,4 @@
-"""Summary statistics and the one set of verdict rules every comparison in the project uses:
-log ratios for times, points for accuracy, a margin band, and verdicts from the 95 % and 90 %
-intervals, as docs/methodology.md ("How verdicts are made") gives them.
-"""
+"""Summary statistics and the one set of verdict rules (docs/methodology.md)."""
 
 from __future__ import annotations
 
@@ -62,11 +59,7 @@ class Stats:
 
 
 def describe(values: Sequence[float]) -> Stats:
-    """Describes `values`; the stdev and CI need at least two of them.
-
-    Raises:
-        ValueError: `values` is empty.
-    """
+    """Describes `values` (stdev and CI need two); raises ValueError when empty."""
     if not values:
         raise ValueError("cannot describe an empty list of measurements")
     n = len(values)
@@ -96,12 +89,7 @@ def t_quantile(confidence: float, df: int) -> float:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A candidate against a reference under the project's verdict rules.
-
-    With `unit == "ratio"` the estimate and bounds are ratios (candidate / reference, the
-    geometric mean over pairs) and the margin is in percent; with `unit == "points"` they are
-    mean differences in points and the margin is in points.
-    """
+    """A candidate against a reference: ratios with a margin in percent, or points in points."""
 
     measure: str
     n: int  # the units the interval is over: pairs of runs, processes or rounds
@@ -127,9 +115,7 @@ class Comparison:
 
 @dataclass(frozen=True, kw_only=True)
 class Verdict(Comparison):
-    """A comparison with what it compares, as every report stores and renders one: the phase
-    ("run", "backend", "steady", "one_time"), the model, the style and its reference, and how
-    the interval was made and what the ratio means in ms, where known."""
+    """A comparison with what it compares: phase, model, style, reference, and its ms."""
 
     phase: str
     style: str
@@ -369,9 +355,7 @@ def process_log_ratios(
 
 
 def variance_components(per_process: list[list[float]]) -> dict[str, float | None]:
-    """Standard deviations of log ratios within a process (round to round or cycle to cycle,
-    pooled) and of the processes' means; which one dominates says what the interval has to be
-    over, and how to split a budget between processes and rounds."""
+    """Standard deviations of log ratios within a process and between processes' means."""
     within = [statistics.variance(logs) for logs in per_process if len(logs) > 1]
     means = [statistics.fmean(logs) for logs in per_process if logs]
     return {
@@ -383,10 +367,8 @@ def variance_components(per_process: list[list[float]]) -> dict[str, float | Non
 def paired_comparisons(
     processes: Sequence[dict[str, dict[str, list[float]]]], reference: str, margin_percent: float
 ) -> list[tuple[str, str, Comparison]]:
-    """(measure, style, comparison) of each style's burst times against the reference's, from
-    one `seconds[measure][style]` per process with rounds aligned across styles. With two or
-    more processes the process is the unit: the interval is over the processes' mean log
-    ratios, so what differs between processes widens it. With one process it is over rounds."""
+    """(measure, style, comparison) per style from `seconds[measure][style]` per process: the
+    interval over processes' mean log ratios, or over rounds where there is one process."""
     found = []
     for (measure, style), per_process in process_log_ratios(processes, reference).items():
         if len(per_process) >= 2:

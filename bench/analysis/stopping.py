@@ -1,8 +1,4 @@
-"""When a paired phase has measured enough: the stopping rule, and its error rates.
-
-The rule and its error rates are docs/methodology.md's ("When the paired phases stop"); a
-proven verdict (`bench.analysis.programs`) may stop after one block, before `min_processes`.
-"""
+"""When a paired phase has measured enough (docs/methodology.md, "When the paired phases stop")."""
 
 from __future__ import annotations
 
@@ -63,10 +59,8 @@ def stop_reason(entries: Sequence[Verdict], processes: int, rule: StoppingRule) 
 def stopping_summary(
     entries: Sequence[dict[str, Any]], records: Sequence[Any], config: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Per phase × backend × architecture: the processes it ran, their worker time, the widest
-    interval against its aim, and why it stopped, as far as the records and the sweep's config
-    (`max_processes`, `one_time_processes`, `budget`) tell. `records` are paired and
-    one-time records together."""
+    """Per phase, backend and architecture: processes, worker time, widest interval against its
+    aim, and why it stopped."""
     found = []
     groups: dict[tuple[str, str, str], list[Any]] = {}
     for r in records:
@@ -123,10 +117,8 @@ def _startup_seconds(records: Sequence[Any]) -> float | None:
 def median_cost(
     costs: Sequence[tuple[Sequence[str] | None, float]], measures: Sequence[str] | None = None
 ) -> float | None:
-    """The median cost of a process that times `measures`, from `costs`, (what each process
-    timed, its seconds): of the processes that timed just those; else of those that timed them
-    and the fewest others; else (or for `measures` None: a one-time process, which times
-    every measure) of all. None without costs."""
+    """The median cost of a process timing `measures` (None: all), from the processes that timed
+    just those, else the fewest others, else all; None without costs."""
     if not costs:
         return None
     every = [cost for _, cost in costs]

@@ -1,8 +1,4 @@
-"""What the records say: statistics per style, comparisons with the reference style and
-across backends, the paired phase's verdicts, and the warnings a reader must see.
-
-Pure functions of records; nothing here writes a file or formats a table.
-"""
+"""What the records say: per-style statistics, comparisons, paired verdicts and warnings."""
 
 from __future__ import annotations
 
@@ -148,11 +144,7 @@ def compare_pairs(metric: str, pairs: list[tuple[float, float]], time_margin: fl
 def backend_comparisons(
     records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
 ) -> list[dict[str, Any]]:
-    """Each other backend against TensorFlow, per (arch, style), paired by seed.
-
-    Fair only where the runs shared their start (`shared_start`: the same initial weights and
-    batch order on every backend); without it the rows are left out.
-    """
+    """Each other backend against TensorFlow per (arch, style), by seed, under a shared start."""
     ok = [r for r in records if r.status == "ok" and r.run_key]
     shared = {r.run_key for r in ok if json.loads(r.settings_key).get("shared_start")}
     by_seed = {(r.backend, r.arch, r.style, r.seed): r for r in ok if r.run_key in shared}
@@ -217,12 +209,7 @@ def identity_warnings(records: list[RunRecord]) -> list[str]:
 
 
 def paired_summary(paired: list[SteadyRecord], margin: float) -> tuple[list[Verdict], list[dict]]:
-    """The paired phase's verdicts (results.json's `paired`) and per-style medians beside them.
-
-    An architecture's processes are judged together, the process being the unit (see
-    `stats.paired_comparisons`). Everything is derived from the raw burst times in
-    `steady.jsonl`.
-    """
+    """The paired verdicts (process as the unit) and per-style medians, from `steady.jsonl`."""
     by_arch: dict[tuple[str, str], list[SteadyRecord]] = defaultdict(list)
     for record in sorted(paired, key=lambda r: (BACKENDS.index(r.backend), r.arch, r.process)):
         if record.status == "ok":
@@ -348,9 +335,8 @@ def undecided_warnings(paired: list[Verdict]) -> list[str]:
 
 
 def mixed_records_warnings(records: list[Any]) -> list[str]:
-    """A line per paired phase (`records`: paired and one-time together) whose processes were
-    recorded with different `OPTIONS`: a --resume under other options redoes processes one
-    by one, so a phase it stopped early holds both kinds, and the report pools what it holds."""
+    """A line per paired phase whose processes ran under different `OPTIONS` (a --resume under
+    other options), since the report pools what a phase holds."""
     ways: dict[tuple[str, str, str], dict[str, set]] = {}
     for r in records:
         if r.status != "ok":

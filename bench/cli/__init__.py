@@ -1,10 +1,4 @@
-"""`python -m bench`: the command line, the one way in.
-
-    cli → plan (frozen settings) → sweep → executor → worker → records → analysis → render
-
-`main` reads the subcommand and hands over to `bench.cli.run` (the sweep) or
-`bench.cli.commands` (report, compare, depth, ab, upgrade).
-"""
+"""`python -m bench`: cli → plan → sweep → executor → worker → records → analysis → render."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""The command line's parsers. The run command's settings are generated from the fields of
-`TrainSettings` and `BenchConfig`: each field's option gives its flag, type, choices and help,
-and the help shows what each profile sets it to."""
+"""The command line's parsers, generated from the settings' `setting` fields."""
 
 from __future__ import annotations
 

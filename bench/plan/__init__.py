@@ -1,4 +1,1 @@
-"""The plan: settings, profiles and the jobs of a sweep, frozen before anything runs.
-
-Nothing here imports a framework: the plan is made in the sweep's own process.
-"""
+"""The plan: settings, profiles and a sweep's jobs, frozen before anything runs; no framework."""

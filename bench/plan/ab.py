@@ -1,13 +1,6 @@
-"""An upgrade judged in pairs: two sides (an interpreter with its environment settings), what
-each of their processes times, and the balanced order the processes run in.
-
-Each process of either side is one one-time job (`OneTimeSpec`) with steady rounds after its
-cycles: every style's build, compile, first step, first prediction, save and load, then its
-training step, predict batch and single-image latency, all in absolute seconds. A pair is one
-process of each side with the same job, so their ratio, NEW over BASE, is the upgrade's effect.
-Before the pairs, each side trains one short run per seed (`RunSpec`, the same seed and style on
-both sides, so accuracy is paired by seed) and checks what each style can do.
-"""
+"""An upgrade judged in pairs: two sides, what their processes time, and their balanced order.
+A pair is one process of each side on the same job, so NEW over BASE is the upgrade's effect;
+before the pairs each side trains one short run per seed, accuracy paired by seed."""
 
 from __future__ import annotations
 
@@ -33,9 +26,8 @@ SIDES = ("base", "new")
 
 @dataclass(frozen=True)
 class Side:
-    """One install under test: a Python interpreter that has the harness and Keras installed,
-    and the environment settings its workers run under (one install with two settings is an
-    A/B too)."""
+    """One install under test: an interpreter with the harness and Keras, and the environment
+    its workers run under (one install with two settings is an A/B too)."""
 
     name: str  # "base" or "new"
     python: str
@@ -48,11 +40,7 @@ class Side:
 
 
 def parse_env(pairs: list[str] | None, flag: str) -> tuple[tuple[str, str], ...]:
-    """`NAME=VALUE` words as (name, value) pairs.
-
-    Raises:
-        ConfigError: a word without `=` or without a name.
-    """
+    """`NAME=VALUE` words as (name, value) pairs; ConfigError for a word that is not one."""
     found = []
     for word in pairs or []:
         name, sep, value = word.partition("=")
@@ -133,9 +121,8 @@ class AbConfig:
     def spec(
         self, pair: int, measures: tuple[str, ...] = (*ONE_TIME_MEASURES, *STEADY_MEASURES)
     ) -> OneTimeSpec:
-        """The job of both processes of pair number `pair`: the same builds in the same
-        orders on either side, timing `measures` (those still undecided). Without a one-time
-        measure, one cycle builds the models the steady rounds time."""
+        """Both processes' job for pair `pair`: the same builds in the same orders, timing
+        `measures`."""
         steady = tuple(m for m in STEADY_MEASURES if m in measures)
         once = any(m in measures for m in ONE_TIME_MEASURES)
         return OneTimeSpec(
@@ -152,9 +139,8 @@ class AbConfig:
         )
 
     def accuracy_spec(self, index: int) -> RunSpec:
-        """Both sides' run for seed number `index`: the styles take turns, so that every style
-        trains on both sides when there are as many seeds as styles (the styles train to
-        bitwise the same weights, docs/results.md, so one run a seed speaks for them all)."""
+        """Both sides' run for seed number `index`, the styles taking turns (they train to
+        bitwise the same weights, so one run a seed speaks for them all)."""
         return RunSpec(
             self.arch,
             self.styles[index % len(self.styles)],

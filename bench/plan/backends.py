@@ -1,7 +1,4 @@
-"""The Keras backends a sweep can ask for, by name: what each needs installed, and how reports
-name them. Nothing here imports a framework; choosing one inside a worker is
-`bench.worker.backends.select`.
-"""
+"""The Keras backends a sweep can ask for: what each needs installed, how reports name them."""
 
 from __future__ import annotations
 

@@ -15,9 +15,8 @@ _ALL_IMAGES = {"train_images": MNIST_TRAIN_IMAGES, "test_images": MNIST_TEST_IMA
 
 
 def command_options(config: dict[str, Any]) -> list[str]:
-    """The options of `python -m bench` that give `config` (a sweep.json "config"): the
-    profile, then each setting whose value is not the profile's default, `--backend` always
-    (the full profile's default is whatever this machine has installed), `--out` last."""
+    """The options of `python -m bench` that give `config`: the profile, each setting not at its
+    default, `--backend` always, `--out` last."""
     profile = config.get("profile", "quick")
     values = {**config, **(config.get("settings") or {})}
     found = ["--profile", profile]

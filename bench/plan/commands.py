@@ -1,6 +1,4 @@
-"""The settings of the commands that are not a sweep: report, compare and the depth study. Each
-is a frozen dataclass of `setting` fields, as `BenchConfig` and `AbConfig` are, so that every
-command's flags, checks and help come from one mechanism (`bench.cli.options.add_settings`)."""
+"""The settings of report, compare and the depth study, each a frozen dataclass of `setting`s."""
 
 from __future__ import annotations
 

@@ -196,12 +196,7 @@ class BenchConfig:
         return self.out / INIT_DIR / f"{arch}-seed{seed}.npz"
 
     def backend_settings(self, backend: str) -> TrainSettings:
-        """The sweep's settings for the runs on `backend`.
-
-        Keras' PyTorch trainer takes one step per call and refuses any other
-        steps_per_execution; the setting changes dispatch, not the arithmetic, so the runs on
-        every backend still train alike.
-        """
+        """The sweep's settings for the runs on `backend` (PyTorch takes one step per call)."""
         steps = 1 if backend == "torch" else self.settings.steps_per_execution
         return dataclasses.replace(self.settings, backend=backend, steps_per_execution=steps)
 
@@ -371,11 +366,7 @@ def shared_start_default(backends: tuple[str, ...]) -> bool:
 def make_config(
     profile: str = "quick", out: Path | str = "results", **overrides: Any
 ) -> BenchConfig:
-    """Builds a config from a profile's defaults and explicit overrides (None means unset).
-
-    Raises:
-        ConfigError: unknown profile or an out-of-range value.
-    """
+    """A config from a profile's defaults and explicit overrides (None: unset); ConfigError."""
     if profile not in PROFILE_DEFAULTS:
         raise ConfigError(f"unknown profile {profile!r}; expected one of: {', '.join(PROFILES)}")
     values = {**COMMON_DEFAULTS, **PROFILE_DEFAULTS[profile]}

@@ -1,10 +1,5 @@
-"""A setting is defined once: a dataclass field whose `option` gives its flag, help and check.
-
-`TrainSettings` (what one run computes) and `BenchConfig` (`bench.plan.config`, what a sweep
-runs) declare their settings with `setting(...)`; the command line (`bench.cli.options`) is
-generated from those fields, and `validate` checks every value against them, so a new setting
-is one field.
-"""
+"""A setting is defined once: a dataclass field whose `option` gives its flag, help and check;
+the command line is generated from those fields and `validate` checks values against them."""
 
 from __future__ import annotations
 
@@ -55,11 +50,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """How a setting reads on the command line, and which values it allows.
-
-    `check` returns None for a good value, else what is allowed ("a whole number >= 1"), which
-    the error puts beside what was received; a check with more to say raises ConfigError.
-    """
+    """How a setting reads on the command line: `check` returns None for a good value, else what
+    is allowed, which the error puts beside what was received."""
 
     help: str
     flag: str | None = None  # default: --the-field-name
@@ -87,21 +79,13 @@ def options(cls: type) -> dict[str, Option]:
 
 
 def validate(instance: Any) -> None:
-    """Checks every option field of `instance` against its choices and its check.
-
-    Raises:
-        ConfigError: a value is not allowed; says what was received and what is allowed.
-    """
+    """Checks every option field of `instance`; ConfigError says what was received and allowed."""
     for name in options(type(instance)):
         check_value(type(instance), name, getattr(instance, name))
 
 
 def check_value(cls: type, name: str, value: Any) -> None:
-    """Checks one value of setting `name` of dataclass `cls`, as `validate` does.
-
-    Raises:
-        ConfigError: the value is not allowed.
-    """
+    """Checks one value of setting `name` of `cls`, as `validate` does."""
     option = options(cls)[name]
     label = name.replace("_", " ")
     if option.choices is not None and value not in option.choices:
@@ -153,10 +137,7 @@ def jit_compile_argument(setting: str) -> bool | str:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that changes what one run computes or measures, besides arch, style and seed.
-
-    Runs are only comparable, and only resumable, under equal settings.
-    """
+    """What changes what one run computes; runs compare and resume only under equal settings."""
 
     epochs: int = setting(help="training epochs per run", check=whole(1))
     batch_size: int = setting(help="training batch size", check=whole(1))

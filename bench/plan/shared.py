@@ -1,10 +1,4 @@
-"""The settings that several commands share, each defined once: one name, one flag, one check
-and one help, whatever command reads it. A command's dataclass gives its own default.
-
-Every field is a `setting` (`bench.plan.settings`): the run command's `BenchConfig`, `ab`'s
-`AbConfig` and the depth study's `DepthConfig` declare these, and report and compare theirs
-(`bench.plan.commands`), so the flags of every command come from one mechanism.
-"""
+"""The settings several commands share, each defined once; a command gives its own default."""
 
 from __future__ import annotations
 

@@ -47,15 +47,9 @@ class RunSpec:
 
 
 def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -> tuple[str, ...]:
-    """The order paired process number `process` builds, traces and warms up its styles in.
-
-    The model traced and warmed up first runs a few per cent apart from the others for the life
-    of the process (1-3 %, measured with two instances of one model), so the orders are balanced
-    across processes rather than drawn: each run of len(styles) consecutive processes is a Latin
-    square on a shuffled base order (every style once in every position), and the next run uses
-    the reversed base, so that for three styles every 6 processes take each of the 6 orders once.
-    The order effect then cancels in the estimate instead of only averaging out.
-    """
+    """The order paired process `process` builds and warms up its styles in. The first model
+    warmed up runs 1-3 % apart for the process's life, so the orders are Latin squares on a
+    shuffled base, then its reverse: the order effect cancels instead of averaging out."""
     order = list(styles)
     random.Random(f"build-{order_seed}").shuffle(order)
     square, shift = divmod(process, len(order))
@@ -76,12 +70,8 @@ COUNTED_PROCESSES = 2  # a one-time phase's processes that count Python calls, t
 
 @dataclass(frozen=True)
 class OneTimeSpec:
-    """The one-time phase of one architecture in one process: in each cycle every style is built
-    afresh from one seed, compiled, trained one step, asked one prediction, saved and loaded.
-
-    Cycle 0 is a warm-up, not recorded: it pays what a process pays once whatever the style
-    (lazy imports, the first compilation of the framework's kernels).
-    """
+    """The one-time phase of one architecture in one process: each cycle builds, compiles,
+    trains one step, predicts, saves and loads every style; cycle 0 is an unrecorded warm-up."""
 
     arch: str
     styles: tuple[str, ...]

@@ -26,11 +26,7 @@ def names(allowed: tuple[str, ...], every: str | None = None):
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """ "5" → seeds 1..5; "3,7,9" → those seeds; "4-6" → 4, 5, 6.
-
-    Raises:
-        ValueError: none of those forms.
-    """
+    """ "5" → seeds 1..5; "3,7,9" → those seeds; "4-6" → 4, 5, 6; else ValueError."""
     try:
         if "," in text:
             return tuple(int(part) for part in text.split(",") if part.strip())
@@ -49,11 +45,7 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 
 def parse_duration(text: str) -> float:
-    """ "300", "300s", "5m", "1.5h" → seconds.
-
-    Raises:
-        ValueError: none of those forms.
-    """
+    """ "300", "300s", "5m", "1.5h" → seconds; else ValueError."""
     units = {"s": 1, "m": 60, "h": 3600}
     text = text.strip().lower()
     scale = units.get(text[-1:])
@@ -83,11 +75,7 @@ def show_seeds(seeds: tuple[int, ...]) -> str:
 
 
 def parse_model_args(text: str) -> tuple[tuple[str, Any], ...]:
-    """ "input_shape=(64, 64, 3), classes=10" → (("input_shape", (64, 64, 3)), ("classes", 10)).
-
-    Raises:
-        ValueError: not keyword=literal pairs.
-    """
+    """ "input_shape=(64, 64, 3), classes=10" → keyword pairs; else ValueError."""
     try:
         call = ast.parse(f"f({text})", mode="eval").body
         if not isinstance(call, ast.Call) or call.args:

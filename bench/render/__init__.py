@@ -1,4 +1,1 @@
-"""Rendering: tables, Markdown pages, charts and console lines, from records and their analysis.
-
-Nothing here measures or trains; every output can be rebuilt from the stored records.
-"""
+"""Rendering: tables, pages, charts and console lines, from records and their analysis."""

@@ -1,7 +1,5 @@
-"""answer.png: the answer in one picture. For the sweep's first model (its first architecture on
-its first backend), each style against its reference, measure by measure: whether they are one
-model, the steady speed, what each style costs once (with the milliseconds) and what it cannot
-do, each cell coloured by its verdict."""
+"""answer.png: for the sweep's first model, each style against its reference, measure by
+measure, each cell coloured by its verdict."""
 
 from __future__ import annotations
 

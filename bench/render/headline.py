@@ -37,9 +37,8 @@ def question(results: dict[str, Any]) -> str:
 
 
 def answer(results: dict[str, Any]) -> str:
-    """The sweep's answer in one sentence: whether its forms are one model, how many steady
-    and one-time verdicts differ beyond their margins (the largest named), and the most
-    capability checks a style fails."""
+    """The sweep's answer in one sentence: one model or not, the verdicts that differ (the
+    largest named), and the most capability checks a style fails."""
     records = results.get("records") or []
     reference = references(records)
     others = [

@@ -1,6 +1,4 @@
-"""The named architectures' report (`python -m bench depth --arch cnn,mlp`): each one's styles and
-idioms against its reference, in milliseconds. It writes idioms.json and README.md from the
-study's raw records, like the depth report."""
+"""The named architectures' report (`depth --arch cnn,mlp`): each style and idiom in ms."""
 
 from __future__ import annotations
 

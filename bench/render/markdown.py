@@ -252,9 +252,8 @@ def as_given(config: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
 
 
 def reproduce_lines(results: dict[str, Any], out: Path | None = None) -> list[str]:
-    """The command that makes the directory, derived from the sweep's settings (pinned to as
-    many cores as it could use), and every command that wrote to it where a `--resume`
-    continued it."""
+    """The command that makes the directory (pinned to the cores it used), and every command
+    that wrote to it where a `--resume` continued it."""
     env = results.get("environment") or {}
     usable, cores = env.get("cpu_cores_usable"), env.get("cpu_cores")
     pinned = (

@@ -252,9 +252,8 @@ def write_comparison_chart(
     margin: float,
     ratio: str = "NEW / BASE",
 ) -> None:
-    """`ratio` of every compared metric, given as (model/style, label, style, comparison), with
-    its interval and verdict (compare.png, backends.png); rates are shown as times per item, so
-    that > 1 is slower on every row."""
+    """compare.png, backends.png: each compared metric's ratio with its interval and verdict;
+    rates shown as times per item, so > 1 is slower on every row."""
     rows = [_time_ratio(*row) for row in rows if row[3].unit == "ratio" and row[3].ci95_low]
     figure, ax = plt.subplots(figsize=(9, 0.32 * max(len(rows), 1) + 1.6))
     if rows:

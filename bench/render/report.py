@@ -1,9 +1,4 @@
-"""A sweep's report: results.json, summary.csv, summary.md, README.md and the charts, rebuilt
-from its records.
-
-The report never trains: it reads `runs.jsonl`, `steady.jsonl` and `sweep.json` and can be re-run
-at will (`python -m bench report`).
-"""
+"""A sweep's report, rebuilt from its records at will (`python -m bench report`)."""
 
 from __future__ import annotations
 
@@ -23,13 +18,8 @@ from bench.store.schema import RESULTS_FILE
 
 
 def write_report(out: Path, time_margin: float | None = None) -> dict[str, Any]:
-    """Regenerates every table and chart in `out` from its records; returns its results
-    (`bench.analysis.results.sweep_results`).
-
-    Raises:
-        ReportError: `out` holds no records or no sweep.json.
-        RecordsFileError: a records file has a malformed line, or sweep.json an older schema.
-    """
+    """Regenerates every table and chart in `out` from its records; returns its results.
+    Raises ReportError or RecordsFileError as `sweep_results` does."""
     results = sweep_results(out, time_margin)
     records, summary = results["records"], results["summary"]
     margin, one_time_margin = results["time_margin_percent"], results["one_time_margin_percent"]

@@ -120,9 +120,8 @@ def paired_table(paired: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def stopping_table(stopping: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per paired phase × model: how many processes it ran, for how long, why it
-    stopped and how many of its verdicts stayed undecided, with its widest interval against
-    that measure's aim (reported, no longer a stopping target)."""
+    """One row per paired phase and model: processes, time, why it stopped, verdicts undecided,
+    its widest interval against that measure's aim."""
     rows = []
     for s in stopping:
         share = s.get("widest_share_of_aim")
@@ -149,9 +148,8 @@ def stopping_table(stopping: list[dict[str, Any]]) -> pd.DataFrame:
 def one_time_table(
     entries: list[Verdict], counts: list[dict[str, Any]] | None = None
 ) -> pd.DataFrame:
-    """One row per (arch, style, one-time measure): the ratio to the reference and its verdict,
-    with the reference's median milliseconds and the style's median difference beside it, and
-    the calls' ratio, marked where it points the other way from a decided time."""
+    """One row per (arch, style, one-time measure): ratio and verdict, the reference's median ms
+    and the style's difference, and the calls' ratio."""
     ratios = {(c["backend"], c["arch"], c["style"], c["measure"]): c["ratio"] for c in counts or []}
     return pd.DataFrame(
         [

@@ -1,6 +1,4 @@
-"""An A/B run's raw records: `ab.jsonl` (each side's short runs and every process, appended as
-each ends) and the run they make up, from which `bench.analysis.ab` and `bench.render.ab`
-compute its report."""
+"""An A/B run's raw records, `ab.jsonl`, and the run they make up."""
 
 from __future__ import annotations
 

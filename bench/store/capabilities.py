@@ -1,10 +1,6 @@
-"""What a capability check records: the checks, their groups, the outcomes, and older shapes.
-
-A sweep's `capabilities` (sweep.json, results.json) map a model name (`arch`, or
-`backend/arch` off TensorFlow) to each style's checks, each one entry:
-`{"outcome", "error", "remedy", "detail"}`. The worker side runs the checks
-(`bench.worker.capabilities`, `bench.worker.crossload`); everything downstream reads them here.
-"""
+"""What a capability check records: the checks, their groups and outcomes. A sweep's
+`capabilities` map a model name (`backend/arch` off TensorFlow) to each style's checks, each
+`{"outcome", "error", "remedy", "detail"}`."""
 
 from __future__ import annotations
 

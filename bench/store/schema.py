@@ -1,14 +1,6 @@
-"""The format of a sweep's files: their names, the one schema version, and the one reader of
-sweep.json, which refuses another schema in one line. Every JSON file the harness writes
-(sweep.json, results.json, compare.json, history.json, ab.json, the depth study's run.json,
-depth.json and idioms.json) carries `SCHEMA_VERSION`. Older directories are converted by
-`python -m bench upgrade DIR` (`bench.store.upgrade`), never read as they are.
-
-`SCHEMA_VERSION` 12 is one vocabulary and one record format: the steady phase's processes are
-`steady.jsonl`, "paired" names both phases, and results.json is an output nothing reads back.
-What each earlier version changed is in this file's history; `bench.store.upgrade` converts
-schemas 2 to 11.
-"""
+"""The format of a sweep's files: their names, the one `SCHEMA_VERSION` every JSON file carries,
+and the reader of sweep.json, which refuses another schema in one line naming
+`python -m bench upgrade DIR` (`bench.store.upgrade`, schemas 2 to 11)."""
 
 from __future__ import annotations
 
@@ -29,21 +21,12 @@ DEPTH_RUN_FILE = "run.json"  # a depth study's settings and environment
 
 
 def read_sweep(out: Path) -> dict[str, Any] | None:
-    """`out`'s sweep.json, or None where it has none.
-
-    Raises:
-        RecordsFileError: it is of another schema; the message says how to convert it.
-    """
+    """`out`'s sweep.json, or None; RecordsFileError, saying how to convert, for another schema."""
     return read_versioned(out / SWEEP_FILE) if (out / SWEEP_FILE).exists() else None
 
 
 def read_versioned(path: Path) -> dict[str, Any]:
-    """A JSON file of this schema (sweep.json, a depth study's run.json and profiles.json).
-
-    Raises:
-        RecordsFileError: it is not JSON, or of another schema; the message says how to
-            convert it.
-    """
+    """A JSON file of this schema; RecordsFileError where it is not JSON or of another schema."""
     try:
         found = read_json(path)
     except json.JSONDecodeError as e:

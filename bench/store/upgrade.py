@@ -1,10 +1,5 @@
-"""`python -m bench upgrade DIR`: a directory of an older schema converted in place to the one
-that every reader takes (`bench.store.schema`). Users keep their own sweeps and CI baselines;
-the readers never convert them on the way in.
-
-Only the raw records are converted (sweep.json, runs.jsonl's lines, steady.jsonl's name; a
-depth study's run.json); the report is an output, rebuilt afterwards.
-"""
+"""`python -m bench upgrade DIR`: an older directory's raw records converted in place to the
+current schema; the report is an output, rebuilt afterwards."""
 
 from __future__ import annotations
 
@@ -64,12 +59,8 @@ def upgraded_run(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def upgrade_directory(out: Path) -> int | None:
-    """Converts `out`'s sweep.json to the current schema, written whole; returns the schema it
-    had, or None where it was current already.
-
-    Raises:
-        RecordsFileError: `out` has no sweep.json, or one newer than this harness reads.
-    """
+    """Converts `out`'s sweep.json to the current schema; returns the schema it had, or None.
+    Raises RecordsFileError where there is none, or a newer one."""
     if (out / DEPTH_RUN_FILE).is_file() and not (out / SWEEP_FILE).exists():
         return _upgrade_depth(out)
     path = out / SWEEP_FILE

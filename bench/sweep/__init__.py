@@ -1,5 +1,1 @@
-"""The sweep: runs a plan's jobs through an executor, each in a fresh worker process, and
-records each result as it ends.
-
-This side never imports a framework; everything that needs Keras happens in `bench.worker`.
-"""
+"""The sweep: a plan's jobs through an executor, each in a fresh worker, recorded as it ends."""

@@ -1,11 +1,5 @@
-"""An A/B run: first each side's short runs (accuracy, paired by seed) and capability checks
-(NEW also loads the `.keras` files BASE saved); then pairs of processes, one under each side's
-interpreter and settings, in ABBA order, until every NEW-over-BASE verdict is decided, the most
-pairs, or the budget.
-
-Every run and process is appended to `ab.jsonl` as it ends (kind, side, seed or pair, its
-record), so that `read_records` and the analysis (`bench.analysis.ab`) can redo a run's report.
-"""
+"""An A/B run: each side's short runs and capability checks, then pairs of processes under each
+side's interpreter in ABBA order until every verdict is decided; each appended to `ab.jsonl`."""
 
 from __future__ import annotations
 
@@ -37,11 +31,7 @@ SIDE_ENVIRONMENT = (
 
 
 def check_side(side: Side) -> None:
-    """Fails before anything runs when a side's interpreter does not run or lacks the harness.
-
-    Raises:
-        ConfigError: what was received, and how to install the harness there.
-    """
+    """Raises ConfigError, before anything runs, where a side's interpreter lacks the harness."""
     label = side.name.upper()
     if not Path(side.python).exists():
         raise ConfigError(
@@ -96,9 +86,8 @@ def side_environment(side: Side) -> dict[str, Any]:
 
 
 def run_ab(config: AbConfig, echo: Callable[[str], None]) -> AbRun:
-    """Runs each side's short runs and capability checks, then pairs of processes until every
-    verdict is decided (after `min_processes`, at an even number of pairs, so that each side ran
-    first as often), `max_processes`, or the budget."""
+    """Runs each side's runs and checks, then pairs until every verdict is decided (an even
+    number of pairs, so each side ran first as often), `max_processes`, or the budget."""
     started = time.perf_counter()
     executors = {
         name: LocalExecutor(

@@ -1,14 +1,5 @@
-"""`python -m bench depth`: what each style costs as a model grows from 2 layers to hundreds.
-
-One worker process per depth times the one-time steps of a `dense-<depth>` stack
-(`mnist_models.dense`) in every style and idiom it has, paired in cycles, then its
-steady train step and predict, paired in rounds, on the models the last cycle compiled; then
-counts every style's Python calls (`bench.worker.counts`). The family's Sequential is also
-loaded with `Sequential.from_config` rebuilding once (`REBUILD_ONCE`): what one line in Keras
-would save. Named architectures (`--arch cnn,mlp`) are measured the same
-way, one process each, in place of the family. The report (`bench.render.depth`, or
-`bench.render.idioms` for named architectures) is written from the raw records, so it can be
-rewritten from a directory.
+"""`python -m bench depth`: each style's costs as a Dense stack deepens, or for named
+architectures at their own size, one worker per model; the report is written from the records.
 """
 
 from __future__ import annotations
@@ -71,12 +62,8 @@ def run_depth(
     executor: Executor,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Measures every architecture of `config` (`dense-<depth>` members, or named ones) in each
-    of `FORMS` it builds, the family's also with Sequential loaded by `REBUILD_ONCE`, and writes
-    the raw records (one_time.jsonl), its settings and the environment into `out`.
-
-    Raises:
-        RuntimeError: the pre-check failed, or found the styles are not one model.
+    """Measures every architecture of `config` in each form it builds and writes the raw
+    records, settings and environment into `out`; raises RuntimeError where the pre-check fails.
     """
     started = time.perf_counter()
     archs, cycles, steady_rounds = config.names(), config.one_time_cycles, config.steady_rounds

@@ -1,8 +1,4 @@
-"""The sweep's side of each worker job: the job's JSON out, its result back as a record.
-
-Every job runs through an `Executor` in a fresh `python -m bench.worker` process; a job that
-crashes becomes a "failed" record, so that the sweep and the report go on.
-"""
+"""The sweep's side of a worker job: its JSON out, its result back; a crash is a failed record."""
 
 from __future__ import annotations
 
@@ -31,11 +27,7 @@ from bench.sweep.executors import Executor, Outcome
 
 
 def make_initial_weights(jobs: list[dict[str, Any]], executor: Executor) -> None:
-    """Makes the initial weights of `jobs` in one TensorFlow worker.
-
-    Raises:
-        RuntimeError: the worker failed; no run could start alike without them.
-    """
+    """Makes the initial weights of `jobs` in one TensorFlow worker; RuntimeError if it fails."""
     result, error, _ = executor.call("init", json.dumps(jobs))
     if result is None:
         raise RuntimeError(f"shared start: the initial weights could not be made: {error}")
@@ -49,10 +41,8 @@ def check_architectures(
     settings: TrainSettings | None = None,
     adopt: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What each architecture is (its styles, reference, parameter counts, whether its styles
-    start alike), found in one worker; with `settings`, on `backend`, each arch's `programs`
-    too (`compare_programs`); with `adopt` (`adoption`), each user's model written in its
-    styles first, its info under "adopted". A worker that crashes is a RuntimeError."""
+    """What each architecture is (styles, reference, parameters, whether they start alike, and
+    with `settings` its `programs`), users' models adopted first; a crash is a RuntimeError."""
     wanted = {"archs": list(archs), "styles": list(styles), "backend": backend}
     wanted |= {"settings": asdict(settings)} if settings else {}
     job = json.dumps(wanted | ({"adopt": adopt} if adopt else {}))
@@ -63,9 +53,7 @@ def check_architectures(
 
 
 def adoption(config, directory: Path) -> dict[str, Any]:
-    """How the pre-check's worker loads and writes each user's model the sweep names (a .keras
-    file or a module:FUNCTION; `bench.worker.adopt`): into `directory`, with the config's
-    trust, imports and each factory's keyword arguments."""
+    """How the pre-check's worker loads and writes each user's model into `directory`."""
     arguments = {}
     for source in config.archs:
         arguments[source] = dict(config.model_args)
@@ -144,16 +132,8 @@ def check_capabilities(
     previous: str | None = None,
     checks: tuple[str, ...] = CHECK_NAMES,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What every style can do on every backend: one worker per (backend, arch) checks what
-    belongs in the building process and writes the files; then one new worker per (backend,
-    arch) loads them, first without the model's code, and every other backend's `.keras` file
-    (and the `.keras` files of another install in `previous`). Only `checks` run. The files are
-    kept in `files` where it is given, else in a temporary directory.
-
-    Returns:
-        (capabilities, seconds): {model name: {style: {check: entry}}}, and each model name's
-        worker time in seconds for both steps, {"checks": s, "loads": s}.
-    """
+    """What every style can do on every backend: one worker per (backend, arch) checks and
+    writes the files, then a new one loads them. Returns (capabilities, seconds per model)."""
     capabilities: dict[str, Any] = {}
     seconds: dict[str, dict[str, float]] = {}
 

@@ -1,9 +1,5 @@
-"""The paired phases, run adaptively: the steady calls and the one-time costs of every
-architecture, process by process, each until its intervals meet their aims.
-
-The series take turns a block at a time (one Latin square of build orders);
-`bench.analysis.stopping` says when each stops, and docs/methodology.md why.
-"""
+"""The paired phases, run adaptively a block (one Latin square of build orders) at a time until
+their intervals meet their aims (`bench.analysis.stopping`)."""
 
 from __future__ import annotations
 
@@ -69,10 +65,8 @@ class Series:
         return with_proofs(entries, programs, count_entries(read_one_time(config.out)))
 
     def measures(self, config: BenchConfig) -> tuple[str, ...]:
-        """What the series' next steady process times: every measure at first; where the rule
-        may decide, those whose verdicts are not all decided yet (a decided measure is not
-        timed again, so its verdict stays the one that decided it); inside a block, what the
-        block's processes timed, so that each measure's blocks stay whole."""
+        """What the series' next steady process times: every measure, then those undecided, and
+        inside a block what the block timed, so each measure's blocks stay whole."""
         ok = self.ok()
         if not ok:
             return STEADY_MEASURES
@@ -88,11 +82,8 @@ class Series:
 
 
 def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRule:
-    """The stopping rule of `arch`'s paired `phase` under `config`. A one-time phase may stop
-    after its first block: its interval is over cycles, never narrower than the processes'
-    spread gives, and the error-rate simulation holds its bounds from there
-    (docs/methodology.md, "The rule's error rates"); a steady phase's interval is over
-    processes, so it waits for `--min-processes`."""
+    """The stopping rule of `arch`'s `phase`: a one-time phase may stop after its first block
+    (its interval is over cycles); a steady one waits for `--min-processes`."""
     most = config.most_processes(phase)
     block = len(config.styles_of(arch))
     fewest = block if phase == ONE_TIME else config.min_processes
@@ -100,9 +91,8 @@ def rule_for(config: BenchConfig, arch: str, phase: str = STEADY) -> StoppingRul
 
 
 def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
-    """Every series with processes left, with what the directory holds. One-time phases come
-    first: their differences are the large ones, so under a tight budget they are the verdicts
-    worth having."""
+    """Every series with processes left, one-time first: under a tight budget their large
+    differences are the verdicts worth having."""
     found = []
     for phase, pending, recorded in (
         (ONE_TIME, todo.one_time, todo.one_time_recorded),
@@ -124,9 +114,7 @@ def plan_series(config: BenchConfig, todo: Todo) -> list[Series]:
 
 @dataclass(frozen=True)
 class Clock:
-    """The budget's clock: when the sweep `started` (`time.perf_counter`), and what a worker
-    process cost in it so far (`guess_seconds`: the mean run's; None before any), the guess
-    for a series that has no process of its own yet."""
+    """The budget's clock: when the sweep started, and a worker's mean cost so far."""
 
     started: float
     guess_seconds: float | None = None
@@ -161,11 +149,8 @@ def paired_phases(
 
 
 def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None = None) -> bool:
-    """Whether the budget left pays for the series' next `block` processes (default: a whole
-    block), at the median cost of its processes so far that timed what the next will
-    (`median_cost`), or before it has any, at the clock's guess (without one, while any
-    budget is left). A block starts only when all of it fits, so that the build orders stay
-    balanced wherever a phase stops (`run_block` says the one exception)."""
+    """Whether the budget left pays for the series' next `block` processes at their median cost
+    so far, or the clock's guess; a whole block keeps the build orders balanced."""
     if config.budget is None:
         return True
     left = config.budget - clock.spent()
@@ -177,9 +162,8 @@ def fits_budget(s: Series, config: BenchConfig, clock: Clock, block: int | None 
 
 
 def run_block(s: Series, config: BenchConfig, executor, echo, clock: Clock) -> None:
-    """Runs the series' next block of processes, then decides whether it stops. A first block
-    started on the clock's guess stops after its first process when that process's own cost
-    says the rest will not fit: the one overrun a guess may cause."""
+    """Runs the series' next block, then decides whether it stops; a first block started on a
+    guess stops after one process where its cost says the rest will not fit."""
     guessed = not s.costs
     # never empty: where every interval met its aim, `stop_reason` stopped the series
     measures = s.measures(config) if s.phase == STEADY else None

@@ -103,11 +103,7 @@ def precheck_warnings(arch: str, info: dict) -> list[str]:
 
 
 def weights_warnings(record: RunRecord, digests: dict, reference_style: str) -> list[str]:
-    """Notes `record`'s trained weights; warns when a style's differ from the reference's.
-
-    Under op determinism every style of a seed must train to bitwise the same weights; a
-    difference means the styles did not compute the same thing, which the report repeats.
-    """
+    """Notes `record`'s trained weights; warns when a style's differ from the reference's."""
     if record.status != "ok" or not record.weights_sha256:
         return []
     key = (record.arch, record.seed, record.settings_key)

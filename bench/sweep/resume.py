@@ -48,11 +48,7 @@ class Todo:
 
 
 def find_todo(config: BenchConfig) -> Todo:
-    """Reads what `config.out` holds (with --resume) and returns what is left to do.
-
-    Raises:
-        ConfigError: --resume into a directory whose runs were made under other settings.
-    """
+    """What is left to do in `config.out`; ConfigError where its runs had other settings."""
     ordered = plan(config)
     previous = previous_sweep(config)
     existing = read_records(config.out) if config.resume else []
@@ -76,11 +72,8 @@ def find_todo(config: BenchConfig) -> Todo:
 
 
 def plan(config: BenchConfig) -> list[RunSpec]:
-    """Orders the runs: seed by seed, and within each seed every (arch, style) in shuffled order.
-
-    Interleaving styles within each seed, in an order drawn from `config.order_seed`, keeps slow
-    drift on a shared machine from favouring any one style.
-    """
+    """The runs seed by seed, each seed's (arch, style) in a shuffled order, so drift on a shared
+    machine favours no style."""
     rng = random.Random(config.order_seed)
     ordered = []
     for seed in config.seeds:
@@ -93,12 +86,8 @@ def plan(config: BenchConfig) -> list[RunSpec]:
 def pending_runs(
     config: BenchConfig, ordered: list[RunSpec], existing: list[RunRecord]
 ) -> list[RunSpec]:
-    """Starts or continues `runs.jsonl`; returns the runs still to do.
-
-    Without --resume the file starts empty. With it, runs already recorded as ok or diverged
-    are skipped (a failed run is tried again), and a file holding runs under other settings is
-    refused rather than mixed into one summary. `existing` is what runs.jsonl already holds.
-    """
+    """Starts or continues `runs.jsonl`; returns the runs still to do (a failed run again), and
+    refuses a file holding runs under other settings."""
     if not config.resume:
         start_runs_file(config.out)
         return ordered
@@ -150,10 +139,8 @@ def _split(
     alike: tuple[str, ...],
     record_fields: Callable[[Any], dict[str, Any]],
 ) -> tuple[list, list]:
-    """The specs no ok record records alike (the `alike` fields of the record and of what the
-    spec gives one, `record_fields`, equal), and the ok records that record one of the specs
-    alike: a phase's processes from another sweep, or failed, or under other options, are
-    neither, and are done again."""
+    """The specs no ok record records alike, and the ok records that record one of them alike;
+    the rest (another sweep's, failed, other options) are done again."""
 
     def key(fields: dict[str, Any]) -> tuple:
         return tuple(tuple(v) if isinstance(v, list | tuple) else v for v in map(fields.get, alike))

@@ -1,9 +1,5 @@
-"""A sweep: every job of a config, each in its own worker process, recorded as it finishes.
-
-`run_sweep` reads top to bottom, one function per phase: find what is left to do, make a shared
-start's initial weights, train the runs, check the capabilities, and time the styles in pairs
-(one-time costs and steady calls, each until its verdicts are decided or the budget is spent).
-"""
+"""A sweep, one function per phase: what is left, a shared start's weights, the runs, the
+capability checks, then the paired phases."""
 
 from __future__ import annotations
 
@@ -32,11 +28,7 @@ from mnist_models import GENERATED_PATH, is_model_source
 
 
 def check_writable(out: Path) -> None:
-    """Fails early, before any training, when results could not be written to `out`.
-
-    Raises:
-        ConfigError: `out` cannot be created or written.
-    """
+    """Raises ConfigError before any training where `out` cannot be created or written."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
@@ -99,11 +91,7 @@ def run_sweep(
     echo: Callable[[str], None] = print,
     executor: Executor | None = None,
 ) -> list[RunRecord]:
-    """Runs what `config` still needs, each job in a worker, recording each result as it ends.
-
-    Every job runs through `executor` (default: local processes, one after another).
-    Returns the records of the runs made now.
-    """
+    """Runs what `config` still needs through `executor`; returns the runs' records made now."""
     sweep = Sweep(
         config, executor or LocalExecutor(config.settings.device), echo, command, environment
     )
@@ -159,13 +147,8 @@ def adopted(sweep: Sweep, found: dict[str, Any]) -> dict[str, Any]:
 
 
 def precheck_phase(sweep: Sweep) -> BenchConfig:
-    """Builds each architecture's styles from one seed before anything is timed: a reference
-    that leads nowhere ends the sweep with one line, styles that are not one model are warned
-    about loudly. Returns the config with the styles each architecture cannot express.
-
-    Raises:
-        ConfigError: an architecture cannot be used; the message says which and why.
-    """
+    """Builds each architecture's styles from one seed before anything is timed; returns the
+    config with the styles each cannot express. Raises ConfigError for an unusable one."""
     config = sweep.config
     first = config.backends[0]
     settings = config.backend_settings(first) if len(config.styles) > 1 else None
@@ -243,10 +226,7 @@ def initial_weights_phase(sweep: Sweep, todo: Todo) -> None:
 
 
 def paired_phases(sweep: Sweep, todo: Todo) -> None:
-    """The paired phases, one-time and steady taking turns, each process recorded as it ends;
-    each phase of each architecture stops once its intervals meet their aims, or when what is
-    left of the sweep's budget cannot pay for its next block (`bench.sweep.paired`). They come
-    last so that a budget goes to them and not to the runs, which every sweep needs whole."""
+    """The paired phases, last, so a budget goes to them and not to the runs every sweep needs."""
     paired.paired_phases(sweep.config, todo, sweep.executor, sweep.echo, sweep.clock)
 
 

@@ -1,9 +1,4 @@
-"""The worker side: everything that runs with Keras loaded, in a process of its own.
-
-`python -m bench.worker KIND RESULT_JSON < job` selects one Keras backend, does one job (a run,
-a paired phase, a device check, a capability check) and writes one result. Only this package
-imports Keras or a framework.
-"""
+"""The worker side: one process, one Keras backend, one job, one result; only it imports Keras."""
 
 import time
 

@@ -1,8 +1,4 @@
-"""A worker process: `python -m bench.worker KIND RESULT_JSON < job`, KIND one of `KINDS`.
-
-The sweep starts one per job so that each begins from a fresh interpreter: its peak memory,
-Keras state and TensorFlow caches are its own.
-"""
+"""A worker: `python -m bench.worker KIND RESULT_JSON < job`, a fresh interpreter per job."""
 
 from __future__ import annotations
 
@@ -40,12 +36,7 @@ TRAINING_KINDS = ("run", "steady", "one_time", "programs")
 
 
 def job_backend(kind: str, job: str) -> str:
-    """The Keras backend a job runs on: its settings' for runs and paired phases.
-
-    A shared start's initial weights are made on TensorFlow; the other jobs name their backend
-    (the device check: the sweep's, so that it sees what its training sees), TensorFlow where
-    they do not.
-    """
+    """The Keras backend a job runs on: its settings' (a shared start's weights: TensorFlow)."""
     if kind in TRAINING_KINDS:
         return _settings(job).backend
     if kind in ("capabilities", "crossload", "architectures", "device"):

@@ -1,7 +1,5 @@
-"""A user's model as it is: loaded from a `.keras` file or made by a factory, written in every
-Keras style that can express it (`mnist_models.sources`), then proven one model: each style,
-given the original's weights, computes bitwise its outputs and takes bitwise its training step.
-"""
+"""A user's model as it is, written in every style that can express it and proven one model:
+given the original's weights, each style's outputs and training step are bitwise its own."""
 
 from __future__ import annotations
 
@@ -42,13 +40,8 @@ def model_name(source: str) -> str:
 def load_source(
     source: str, *, trust: bool, imports: tuple[str, ...], arguments: dict[str, Any]
 ) -> keras.Model | Architecture:
-    """The model `source` names (a `.keras` path, or `module:ATTRIBUTE` returning a model), or
-    the `Architecture` it names.
-
-    Raises:
-        AdoptError: no such file or attribute, a file that needs `trust`, a factory that raises
-            or returns no model.
-    """
+    """The model `source` names (a `.keras` path, `module:ATTRIBUTE`), or its `Architecture`;
+    raises AdoptError with what was wrong."""
     for module in imports:
         _import(module, f"--import {module}")
     if source.endswith(".keras"):
@@ -135,11 +128,7 @@ def adopt(
     imports: tuple[str, ...] = (),
     arguments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Writes `source`'s styles as a package in `directory`/NAME and proves them one model.
-
-    Returns {"architecture": source} where `source` names an `Architecture` already, else what
-    the sweep needs: the name, its styles, why others are missing, the proof and its size.
-    """
+    """Writes `source`'s styles as a package in `directory`/NAME and proves them one model."""
     found = load_source(source, trust=trust, imports=imports, arguments=arguments or {})
     if isinstance(found, Architecture):
         return {"architecture": source}
@@ -199,11 +188,7 @@ def _maker(source: str, trust: bool, imports: tuple[str, ...], arguments: dict) 
 
 
 def _shapes(model: keras.Model) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The model's input and output shapes, without the batch axis.
-
-    Raises:
-        AdoptError: several inputs or outputs, or an unbuilt model of unknown input.
-    """
+    """The model's input and output shapes without the batch axis; raises AdoptError."""
     inputs = getattr(model, "inputs", None) or None
     if inputs is None:
         shapes = list((getattr(model, "_build_shapes_dict", None) or {}).values())

@@ -1,12 +1,6 @@
-"""What each style can do beyond training, checked the way engineers use a model afterwards.
-
-One worker per backend and architecture runs the checks that belong in the process that built
-the model (configs, `.h5`, weights, features, fine-tuning, cloning, quantizing, inspecting) and
-writes the files that a new process must load: the `.keras` file, the SavedModel, the TFLite
-and ONNX files (`bench.worker.crossload` loads them, first without the model's code). Each
-check gets a freshly built model that has made one prediction, as any model has after training
-(a subclassed model, for one, cannot be exported before it has been called). Outcomes and their
-shape: `bench.store.capabilities`.
+"""What each style can do beyond training, checked in the process that built it; the files a new
+process must load are written here (`bench.worker.crossload`). Each check gets a fresh model
+that has made one prediction, as any trained model has (a subclassed one cannot export before).
 """
 
 from __future__ import annotations
@@ -72,9 +66,7 @@ REMEDIES = {
 
 
 def check_images(directory: Path, arch: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """The inputs every check of `arch` predicts on, the same in every process: made for
-    `shape` where given, and kept in `directory`, where the new process that loads the files
-    reads them without importing the model's code (MNIST's shape where none were kept)."""
+    """The inputs every check of `arch` predicts on, kept in `directory` for the new process."""
     kept = directory / f"{arch}-inputs.npy"
     if shape is None and kept.exists():
         return np.load(kept)
@@ -122,13 +114,8 @@ def check_capabilities(
     data_dir: str | None = None,
     wanted: Sequence[str] = CHECK_NAMES,
 ) -> dict[str, dict[str, Any]]:
-    """Runs the in-process checks of `wanted` on every style of `arch`, and writes into
-    `directory` each style's files for `bench.worker.crossload.load_models`.
-
-    Returns:
-        {style: {check: entry}}; the checks of a new process are filled in later, except
-        where writing their file failed.
-    """
+    """Runs the in-process checks of `wanted` on every style of `arch`; writes each style's
+    files into `directory`. Returns {style: {check: entry}}."""
     directory.mkdir(parents=True, exist_ok=True)
     _write_versions(directory)
     x = check_images(directory, arch, getattr(get_architecture(arch).spec, "input_shape", None))
@@ -209,9 +196,7 @@ def write_files(
     x: np.ndarray,
     wanted: Sequence[str] = CHECK_NAMES,
 ) -> dict[str, dict[str, Any]]:
-    """Saves the `.keras` file, and the SavedModel, TFLite and ONNX files where `wanted` checks
-    them, and the predictions they must reproduce; returns the checks whose file could not be
-    written, with why."""
+    """Saves the files and predictions the new process checks; returns the files that failed."""
     import keras
 
     model = _fresh(arch, style, x)

@@ -1,15 +1,9 @@
-"""Python work, counted: the function calls each style's steps make, under `cProfile`, in cycles of
-their own after the timed ones (counting slows the code, so it never runs inside a timed cycle).
+"""Python work, counted: each style's function calls under `cProfile`, in cycles of their own
+after the timed ones, and one call of each steady path after the call that traced it.
 
-A count depends on the software (Python, Keras, the backend) and not on the machine's speed:
-after the warm-up and the timed cycles have paid every first-time cost, it is the same in every
-cycle and every process. Besides the one-time steps, one call of each steady path is counted:
-the train step, the predict batch and the single-image predict, each after a call that traced it.
-
-Where a style's calls differ from the reference's, `call_bounds` says the most those calls can
-cost: each function's difference in calls at its profiled time per call, summed. A function that
-dispatches compiled work is a builtin whose own time holds that work, so it is never bounded by
-a small function's time; the profiler slows Python, so the bound overstates the difference.
+A count depends on the software, not the machine's speed. `call_bounds` overstates what the
+differing calls cost, since the profiler slows Python; a builtin that dispatches compiled work
+holds that work in its own time, so it is never bounded by a small function's.
 """
 
 from __future__ import annotations
@@ -50,11 +44,8 @@ def count_cycles(
     directory: Path,
     cycles: int = 1,
 ) -> tuple[dict[str, dict[str, list[int]]], Profiled]:
-    """Each style's calls per measure, one count per cycle, and per measure each function's
-    calls and own seconds in the last cycle, builtins included.
-
-    `steps_of(name, path)` gives a style's `Steps`; a step that fails ends that style's cycle.
-    """
+    """Each style's calls per measure, one count per cycle, and the last cycle's per-function
+    calls and own seconds; a step that fails ends that style's cycle."""
     totals: dict[str, dict[str, list[int]]] = {m: {n: [] for n in names} for m in COUNTED}
     functions: Profiled = {m: {} for m in COUNTED}
     for cycle in range(cycles):
@@ -96,9 +87,8 @@ def _name(key: tuple[str, int, str]) -> str:
 
 
 def largest_differences(functions: Profiled, reference: str) -> dict[str, dict[str, list[list]]]:
-    """Per measure and style, the `DIFFERING` Python functions whose calls differ most from the
-    reference's, each as [function, the style's calls, the reference's]. Builtins are left out:
-    their calls (isinstance, getattr) follow from the Python functions'."""
+    """Per measure and style, the Python functions whose calls differ most from the reference's
+    (builtins left out: their calls follow from the Python functions')."""
     found: dict[str, dict[str, list[list[Any]]]] = {}
     for measure, style, mine, theirs in _against_reference(functions, reference):
         python = {key for key in {*mine, *theirs} if key[0] != "~"}
@@ -111,9 +101,7 @@ def largest_differences(functions: Profiled, reference: str) -> dict[str, dict[s
 
 
 def call_bounds(functions: Profiled, reference: str) -> dict[str, dict[str, float]]:
-    """Per measure and style, the most its calls that differ from the reference's can cost, in
-    seconds: each function's difference in calls at the larger of its two profiled times per
-    call, summed over every function, builtins included."""
+    """Per measure and style, the most the differing calls can cost, in seconds."""
     found: dict[str, dict[str, float]] = {}
     for measure, style, mine, theirs in _against_reference(functions, reference):
         total = 0.0

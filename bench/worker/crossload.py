@@ -1,12 +1,5 @@
-"""The capability checks of a new process: does what the building process wrote load and
-predict the same where the model's code is not at hand, and then where it is?
-
-One worker per backend and architecture, after every backend's `check_capabilities` has written
-its files, loads every style's: first with none of the model's code imported (the `.keras`
-file, the SavedModel served by TensorFlow, the TFLite file in LiteRT, the ONNX file in
-onnxruntime), then, after importing the architecture as a user's program would, the `.keras`
-file again and every other backend's `.keras` file.
-"""
+"""The capability checks of a new process: what the building process wrote, loaded first with
+none of the model's code imported, then as a user's program would, with every backend's file."""
 
 from __future__ import annotations
 
@@ -33,18 +26,9 @@ def load_models(
     previous: Path | None = None,
     wanted: Sequence[str] = CHECK_NAMES,
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """Loads, on `backend`, what `check_capabilities` wrote for each style.
-
-    Args:
-        saved_on: the backends whose `.keras` files to load besides `backend`'s own.
-        previous: another install's files (`--previous-files`), whose `.keras` files are
-            loaded too, as `keras_from_previous_install`.
-        wanted: the checks to run; the `.keras` files load whichever are wanted.
-
-    Returns:
-        {style: {check: entry}}: the new-process checks of `backend`'s own files, and
-        `from:<source>` for the `.keras` file that each backend in `saved_on` wrote.
-    """
+    """Loads, on `backend`, what `check_capabilities` wrote for each style, and the `.keras`
+    files of the backends in `saved_on` and of a `previous` install. Returns {style: {check:
+    entry}}."""
     x = check_images(directory, arch)
     results: dict[str, dict[str, dict[str, Any]]] = {style: {} for style in styles}
     for style in styles:  # nothing of the model's code imported yet

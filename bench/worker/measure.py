@@ -1,8 +1,4 @@
-"""How the harness times Keras calls: warmed up, repeated, never tracing, and the run's own memory.
-
-Shared by the per-run measurements (`bench.runner`) and the paired timing phase (`bench.paired`),
-so that both mean the same thing by "after warm-up" and "median of".
-"""
+"""How the harness times Keras calls: warmed up, repeated, never tracing; and its own memory."""
 
 from __future__ import annotations
 
@@ -23,12 +19,8 @@ STEP_METHODS = ("train_step", "test_step", "predict_step")
 
 
 class TraceCounter:
-    """Counts how often a model's step methods run in Python, which for a compiled function
-    happens only while it is traced; a timed call during which the count moves retraced.
-
-    Install it before the model's train function is made (before the first fit or
-    train_on_batch): Keras captures `train_step` when it makes the function.
-    """
+    """Counts a model's step methods' Python runs, which for a compiled step happen only while
+    it traces. Install before the train function is made: Keras captures `train_step` then."""
 
     def __init__(self, model: Any):
         self.counts: Counter[str] = Counter()
@@ -47,9 +39,7 @@ class TraceCounter:
 
 
 def runs_compiled(model: Any) -> bool:
-    """Whether the compiled `model`'s steps run as traced functions, so a `TraceCounter` on it
-    means something. Keras' PyTorch backend runs them eagerly unless jit_compile is on: every
-    call then runs the step in Python, and there is no tracing to detect."""
+    """Whether `model`'s steps are traced functions (PyTorch runs them eagerly without jit)."""
     import keras
 
     if model.run_eagerly:
@@ -69,11 +59,7 @@ class RetracedError(RuntimeError):
 def timed_calls(
     call: Callable[[], Any], repeats: int, counter: TraceCounter | None, what: str
 ) -> list[float]:
-    """Runs `call` once untimed (the warm-up: the identical call), then `repeats` timed times.
-
-    Raises:
-        RetracedError: `counter` moved during the timed calls.
-    """
+    """Runs `call` once untimed, then `repeats` timed; raises RetracedError on a retrace."""
     call()
     before = counter.total() if counter else 0
     seconds = []
@@ -114,12 +100,8 @@ def _status_bytes(field: str) -> int | None:
 
 
 def peak_rss_bytes() -> int:
-    """This process's own peak resident set size.
-
-    Linux: `VmHWM` from /proc/self/status, which starts again at exec. `ru_maxrss` does not: a
-    worker started by a parent that once held 3 GiB would report at least 3 GiB. Elsewhere,
-    `ru_maxrss` is the fallback, with that caveat.
-    """
+    """This process's own peak resident size: `VmHWM`, which starts again at exec, unlike
+    `ru_maxrss` (the fallback off Linux), which inherits the parent's peak."""
     peak = _status_bytes("VmHWM")
     if peak is not None:
         return peak
@@ -128,9 +110,8 @@ def peak_rss_bytes() -> int:
 
 
 def reset_peak_rss() -> int | None:
-    """Starts this process's `VmHWM` again from its current resident size (Linux 4.0 and later:
-    writing 5 to /proc/self/clear_refs), so that the next `peak_rss_bytes` is the peak of what
-    runs in between; returns that resident size, or None where this cannot be done."""
+    """Restarts `VmHWM` from the current resident size (writing 5 to /proc/self/clear_refs);
+    returns that size, or None where this cannot be done."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:

@@ -1,8 +1,5 @@
-"""The one-time phase: what each style costs once per model, timed in pairs within a process.
-
-Ratios to the reference are taken within a cycle; what may carry from cycle to cycle inside a
-process, and why, is docs/methodology.md's ("One-time costs"). Runs inside a worker process.
-"""
+"""The one-time phase: each style's once-per-model costs, timed in pairs within a process
+(docs/methodology.md, "One-time costs")."""
 
 from __future__ import annotations
 
@@ -70,11 +67,7 @@ class Steps:
 
 
 def one_cycle(steps: Steps) -> tuple[dict[str, float], tuple[str, str] | None]:
-    """Times one style's one-time steps in order; stops at the first step that fails.
-
-    Returns:
-        (seconds by measure for the steps that ran, (measure, reason) of the one that failed).
-    """
+    """Times one style's one-time steps in order, to the first that fails: (seconds, failure)."""
     seconds = {}
     # As timeit does: a collection pauses whichever style crosses the collector's threshold, by
     # chance, so a style's steps run after one collection with the collector off (a full
@@ -119,13 +112,9 @@ def time_cycles(
     warmup: Mapping[str, Builder] | None = None,
     loaders: Mapping[str, Loader] | None = None,
 ) -> Cycles:
-    """Runs a cycle per order (the first a warm-up, not recorded) over every builder; the
-    warm-up builds `warmup`'s models where given (a small model pays the process's first costs
-    as well as a large one, in less time). A name in `loaders` loads its file with that.
-
-    A measure that failed for a name in any cycle keeps no times for that name, and the steps
-    after it (which need it) are marked as not reached.
-    """
+    """Runs a cycle per order (the first a warm-up on `warmup`'s models, not recorded); a name
+    in `loaders` loads its file with that. A failed measure keeps no times, and the steps after
+    it are marked not reached."""
     names = list(builders)
     seconds = {m: {n: [] for n in names} for m in ONE_TIME_MEASURES}
     footprint: dict[str, dict[str, list[int]]] = {

@@ -1,10 +1,5 @@
-"""Before a sweep: is each architecture what the harness can use, and are its styles one model?
-
-For every architecture the sweep names, in one worker: the reference resolves to an
-`Architecture`, each style it can express builds from one seed, and the styles' parameter counts
-and initial weights are compared with the reference style's. A user's styles that are not the
-same model are reported loudly before anything is timed; the runs then show it too.
-"""
+"""Before a sweep: can the harness use each architecture, and are its styles one model (their
+parameters and initial weights against the reference's)?"""
 
 from __future__ import annotations
 
@@ -30,10 +25,7 @@ SEED = 1
 def check_architecture(
     arch: str, styles: list[str], adopt: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """What the sweep needs to know of `arch`, or {"error": one line} when it cannot be used.
-    With `adopt` (`bench.sweep.jobs.adoption`), a user's model is first written in its styles
-    and proven one model (`bench.worker.adopt`), and checked as the architecture it becomes,
-    its info under "adopted"."""
+    """What the sweep needs to know of `arch` (a user's model adopted first), or {"error": …}."""
     adopted = None
     if adopt and is_model_source(arch):
         try:

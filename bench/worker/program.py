@@ -1,11 +1,6 @@
 """Whether the styles compile to one program: each style's train and predict steps traced and
-reduced to a canonical form that ignores names, then compared with the reference style's.
-
-A canonical form lists every operation in the order traced: on TensorFlow the graph's op type,
-the attributes that change what it computes, its inputs by position and its static output
-shapes; on JAX the jaxpr's text with names taken out. The model's variables' shapes and dtypes
-come first. Equal forms are one program, so a steady step can differ between the styles only by
-the Python that runs around it. Keras runs PyTorch eagerly: there is no program to compare.
+reduced to a form that ignores names (TensorFlow: op types, attributes, inputs by position and
+static shapes; JAX: the jaxpr), compared with the reference's. PyTorch runs eagerly: no program.
 """
 
 from __future__ import annotations
@@ -30,9 +25,8 @@ EAGER = "eager: Keras runs PyTorch op by op, so there is no compiled program to 
 
 
 def compare_programs(arch: str, styles: list[str], settings: TrainSettings) -> dict[str, Any]:
-    """Each style's steps as {"operations", "sha256"} and, per style other than the reference,
-    where its program first differs from the reference's (None: the same program); or
-    {"error": why} where they could not be traced, which no sweep stops for."""
+    """Each style's steps' programs and where each first differs from the reference's, or
+    {"error": why} where they could not be traced."""
     if keras.backend.backend() == "torch":
         return {"eager": EAGER}
     try:

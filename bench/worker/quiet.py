@@ -1,10 +1,6 @@
-"""Keeps the framework's C++ start-up lines off the console, before the framework is imported.
-
-TensorFlow logs through absl before absl is initialised ("All log messages before
-absl::InitializeLog() ...", "Could not find cuda drivers ..."): those lines go straight to file
-descriptor 2 whatever TF_CPP_MIN_LOG_LEVEL says. Only the CLI and the workers call this; library
-code never touches the process's streams.
-"""
+"""Keeps the framework's C++ start-up lines off the console: TensorFlow writes some to file
+descriptor 2 before absl starts, whatever TF_CPP_MIN_LOG_LEVEL says. Only the CLI and workers
+call this."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""What one line in Keras would save: a Sequential model's `.keras` load adding its layers without
-rebuilding after each, then building once.
-
-Keras 3.15's `Sequential.from_config` calls `model.add(layer)` for every layer, and each `add`
-rebuilds the whole model, so a load of N layers builds N models. `model.add(layer, rebuild=False)`
-there, as `Sequential.__init__` already does with a list, leaves the one build that
-`from_config` makes at its end. Runs inside a worker process.
-"""
+"""What one line in Keras would save: Keras 3.15's `Sequential.from_config` adds each layer with
+a rebuild, so a load of N layers builds N models; `add(layer, rebuild=False)` builds once."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""The capability checks that reuse a model: move its weights, take its features, fine-tune a
-new head, clone it with a change, quantize its trained weights. Each returns a check's detail
-or raises with what failed (`bench.worker.capabilities` records which).
-
-A model's features are the input of its last layer, its head. Whatever idiom extracts them is
-checked against the model itself: the head applied to the features must give the model's own
-predictions.
-"""
+"""The capability checks that reuse a model: weights, features, a new head, a clone, quantizing.
+A model's features are its head's input, checked by the head giving the model's predictions."""
 
 from __future__ import annotations
 

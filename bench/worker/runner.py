@@ -1,8 +1,4 @@
-"""One run: build, compile, train, evaluate and measure one model; return one RunRecord.
-
-This module runs inside a worker process (see `bench.worker.__main__`), one process per run, so that
-Keras state, memory peaks and caches never carry over from one run into the next.
-"""
+"""One run in its own worker process: build, compile, train, evaluate, measure; one RunRecord."""
 
 from __future__ import annotations
 
@@ -186,11 +182,7 @@ def train_flops_per_image(arch: str) -> int | None:
 
 
 def load_initial_weights(path: str | None) -> list[np.ndarray]:
-    """A shared start's initial weights, in `get_weights` order.
-
-    Raises:
-        FileNotFoundError: the sweep did not make them (`bench.initial`).
-    """
+    """A shared start's initial weights, in `get_weights` order."""
     if path is None or not Path(path).exists():
         raise FileNotFoundError(
             f"shared start: no initial weights at {path}; the sweep makes them before the runs"
@@ -200,12 +192,8 @@ def load_initial_weights(path: str | None) -> list[np.ndarray]:
 
 
 def harness_batch_order(x: np.ndarray, y: np.ndarray, s: TrainSettings, seed: int):
-    """The training images in an order drawn with NumPy from `seed`, validation split untouched.
-
-    Keras shuffles with each backend's own generator (tf.data, NumPy, a torch sampler); with
-    this order and `shuffle=False`, every backend sees the same batches, the same in every
-    epoch. Keras takes the validation split off the end before any shuffling, so the tail stays.
-    """
+    """The training images in an order drawn from `seed`, so every backend sees the same batches
+    (with `shuffle=False`); the validation split at the end stays."""
     fit_images = math.floor(len(x) * (1 - s.validation_split))
     order = np.random.default_rng(seed).permutation(fit_images)
     return (
@@ -246,11 +234,7 @@ def compile_model(
 
 
 def effective_jit_compile(model: keras.Model, s: TrainSettings) -> bool:
-    """Whether the compiled `model` uses XLA (or torch.compile); refuses "on" that Keras dropped.
-
-    Raises:
-        RuntimeError: `s` asked for jit compilation and Keras turned it off for this model.
-    """
+    """Whether `model` uses XLA (or torch.compile); raises RuntimeError where Keras dropped "on"."""
     used = bool(model.jit_compile)
     if s.jit_compile == "on" and not used:
         raise RuntimeError(

@@ -1,13 +1,6 @@
-"""The paired timing phase: every style of one architecture in one process, timed in rounds.
-
-Each round runs every style once per measure, in a freshly shuffled order, for a short burst of
-identical calls (on each of a style's instances, when the process holds several: two instances of
-one model in one process run a few per cent apart for the life of the process, so several
-instances per style average that out inside the process instead of between processes). Slow
-spells of a shared machine then hit all styles of a round alike, and the per-round ratios to
-the reference style cancel them; that is why these intervals are narrower than those of whole
-runs timed minutes apart in separate processes. Runs inside a worker process.
-"""
+"""The paired timing phase: every style of one architecture in one process, timed in rounds of
+short bursts in a fresh order, so a slow spell hits every style of a round alike and the ratios
+cancel it. Several instances per style average out the few per cent between two instances."""
 
 from __future__ import annotations
 
@@ -47,11 +40,8 @@ def single_calls(
     train_batches: list[tuple[np.ndarray, np.ndarray]],
     predict_batch: np.ndarray,
 ) -> dict[str, Callable[[int], object]]:
-    """Each measure's call, indexed by its position in a burst.
-
-    train_step goes through `train_on_batch`, which runs the compiled train step that
-    `model.fit` runs; predict and latency through `predict_on_batch` on 1,024 and on 1 image.
-    """
+    """Each measure's call by its position in a burst: `train_on_batch` (`fit`'s compiled step),
+    and `predict_on_batch` on 1,024 and on 1 image."""
     one = predict_batch[:1]
 
     def train(i: int):
@@ -90,17 +80,8 @@ def time_bursts(
     order_seed: int,
     counters: Mapping[str, TraceCounter] | None = None,
 ) -> dict[str, dict[str, list[float]]]:
-    """Times `bursts[name][measure]` for every name over `rounds` interleaved rounds.
-
-    Every burst runs WARMUP_BURSTS times untimed first. Within a round, each measure (those of
-    `bursts`, in STEADY_MEASURES' order) visits the names in a fresh order drawn from `order_seed`.
-
-    Returns:
-        seconds[measure][name]: one burst time per round.
-
-    Raises:
-        RetracedError: a model's step function was traced during the timed rounds.
-    """
+    """seconds[measure][name], one burst per round: every burst warmed up, then each measure
+    visits the names in a fresh order each round; raises RetracedError on a retrace."""
     names = list(bursts)
     measures = [m for m in STEADY_MEASURES if m in bursts[names[0]]]
     for name in names:
@@ -135,12 +116,7 @@ def time_models(
     burst_seconds: float,
     measures: Sequence[str] = STEADY_MEASURES,
 ) -> tuple[dict[str, int], dict[str, dict[str, list[float]]]]:
-    """Times compiled `models` against each other in `measures`; bursts are sized on the
-    reference model. A measure left out is neither traced nor timed.
-
-    Returns:
-        (calls per burst for each measure, seconds[measure][name] per round).
-    """
+    """Times compiled `models` in `measures`, bursts sized on the reference: (calls, seconds)."""
     counters = {name: trace_counter(model) for name, model in models.items()}
     counters = {name: c for name, c in counters.items() if c is not None}
     calls = {name: single_calls(m, train_batches, predict_batch) for name, m in models.items()}

@@ -1,9 +1,4 @@
-"""Where worker jobs run: in local processes, one after another, or as tasks on a Ray cluster.
-
-The sweep talks to one small interface, `Executor`; it never knows which one runs its jobs.
-A job is a worker kind and its JSON (`bench.worker`); every executor runs it the same way, in a
-fresh `python -m bench.worker` process, and hands back (result, error, node).
-"""
+"""Where worker jobs run: local processes or a Ray cluster, behind one `Executor` interface."""
 
 from __future__ import annotations
 
@@ -15,11 +10,7 @@ __all__ = ["EXECUTORS", "Executor", "ExecutorError", "Outcome", "make_executor"]
 def make_executor(
     name: str, *, device: str, ray_address: str | None = None, cpus_per_run: float | None = None
 ) -> Executor:
-    """The executor called `name`, connected and ready.
-
-    Raises:
-        ExecutorError: it cannot start; the message says why and what to do.
-    """
+    """The executor called `name`, ready; raises ExecutorError saying why it cannot start."""
     from bench.sweep.executors.local import LocalExecutor
 
     if name == "local":

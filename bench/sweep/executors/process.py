@@ -23,9 +23,8 @@ def run_worker(
     python: str | None = None,
     settings: dict[str, str] | None = None,
 ) -> tuple[Any, str | None]:
-    """Runs `python -m bench.worker KIND` on `job`, under `python` (default: this interpreter)
-    with the environment `settings` added (a PYTHONPATH among them goes before the inherited
-    one, which may hold the user's architectures); returns (result, None) or (None, error)."""
+    """Runs `python -m bench.worker KIND` on `job` with `settings` added to the environment (its
+    PYTHONPATH first); returns (result, None) or (None, error)."""
     env = {**os.environ, **(settings or {})}
     if settings and "PYTHONPATH" in settings and os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.pathsep.join((settings["PYTHONPATH"], os.environ["PYTHONPATH"]))

@@ -1,9 +1,5 @@
-"""The Ray executor: each job a Ray task, run on whichever node has room, streamed back.
-
-A task starts a fresh `python -m bench.worker` process, as the local executor does, inside a
-Ray worker that serves one task only (`max_calls=1`), so no Keras or backend state carries
-over. Tasks ask for all the CPUs of a node by default, so two timed runs never share a machine.
-"""
+"""The Ray executor: each job a Ray task in a worker that serves one task (`max_calls=1`),
+asking for a node's CPUs by default, so two timed runs never share a machine."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""Choosing the Keras backend inside a worker, and the little each needs besides Keras itself.
-
-A worker calls `select` before anything imports Keras; after that, `current()` gives the
-module of the backend in force, whose `prepare` and `device_name` are the only framework calls
-the runner makes outside Keras. Nothing here imports a framework at import time.
-"""
+"""Choosing the Keras backend inside a worker; nothing here imports a framework at import time."""
 
 from __future__ import annotations
 
@@ -28,17 +23,14 @@ class BackendUnavailableError(RuntimeError):
 
 
 def select(name: str, block_tensorflow: bool = True, deterministic: bool = False) -> None:
-    """Makes `name` the Keras backend of this process; call before anything imports Keras.
+    """Makes `name` this process's Keras backend; call before anything imports Keras.
 
-    On JAX and PyTorch it also blocks TensorFlow unless told not to: Keras' `set_random_seed`
-    imports TensorFlow whenever it is installed, to seed tf.data, which would add its start-up
-    and memory to a run that never uses it. On JAX, `deterministic` asks XLA for deterministic
-    GPU kernels, which only its flags at start-up can do.
+    On JAX and PyTorch it blocks TensorFlow (Keras' `set_random_seed` would import it, adding
+    its start-up and memory); on JAX, `deterministic` sets XLA's start-up flags.
 
     Raises:
-        ValueError: `name` is not one of BACKENDS.
-        BackendUnavailableError: its framework is not installed.
-        RuntimeError: Keras was already imported with another backend.
+        ValueError, BackendUnavailableError, RuntimeError: an unknown name, a framework not
+            installed, or Keras already imported with another backend.
     """
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; expected one of: {', '.join(BACKENDS)}")

@@ -7,12 +7,7 @@ import jax
 
 
 def prepare(deterministic: bool) -> None:
-    """Nothing left to switch on once JAX runs: XLA reads its flags at start-up, so
-    `bench.worker.backends.select` sets the GPU one before that.
-
-    Equal seeds giving bitwise-equal trained weights is checked for every run, across the
-    styles and across repeated runs (tests/test_backends.py), rather than assumed.
-    """
+    """Nothing: XLA reads its flags at start-up, which `select` sets."""
 
 
 def device_name() -> str:
