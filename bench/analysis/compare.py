@@ -264,21 +264,16 @@ def process_log_ratios(directory: Path) -> dict[tuple[str, str, str, str], list[
     """Each process's mean log ratio of a style to its reference, per (backend, arch, style,
     measure), from a sweep's raw paired and one-time records."""
     found: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
-    for record in read_steady(directory):
-        if record.status != "ok":
-            continue
-        for measure, by_style in record.seconds.items():
-            reference = by_style[record.reference]
+    steady = [(r, r.seconds) for r in read_steady(directory) if r.status == "ok"]
+    once = [
+        (r, {m: r.seconds[m] for m in ONE_TIME_MEASURES if m in r.seconds})
+        for r in read_one_time(directory)
+        if r.status == "ok"
+    ]
+    for record, seconds in steady + once:
+        for measure, by_style in seconds.items():
+            reference = by_style.get(record.reference) or []
             for style, times in by_style.items():
-                if style != record.reference:
-                    logs = [math.log(t / r) for t, r in zip(times, reference, strict=True)]
-                    found[(record.backend, record.arch, style, measure)].append(
-                        statistics.fmean(logs)
-                    )
-    for record in read_one_time(directory):
-        for measure in ONE_TIME_MEASURES if record.status == "ok" else ():
-            reference = record.seconds.get(measure, {}).get(record.reference) or []
-            for style, times in record.seconds.get(measure, {}).items():
                 if style != record.reference and times and reference:
                     logs = [math.log(t / r) for t, r in zip(times, reference, strict=True)]
                     found[(record.backend, record.arch, style, measure)].append(

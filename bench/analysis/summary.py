@@ -95,28 +95,10 @@ def summarize(records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
         reference = {r.seed: r for r in by_group.get((backend, arch, reference_style), [])}
         if style == reference_style or not reference:
             continue
-        for metric in STYLE_COMPARED:
-            pairs = [
-                (getattr(r, metric), getattr(reference[r.seed], metric))
-                for r in group
-                if r.seed in reference
-                and getattr(r, metric) is not None
-                and getattr(reference[r.seed], metric) is not None
-            ]
-            if not pairs:
-                continue
-            c = compare_pairs(metric, pairs, time_margin)
-            comparisons.append(
-                Verdict.of(
-                    c,
-                    phase="run",
-                    backend=backend,
-                    arch=arch,
-                    style=style,
-                    reference=reference_style,
-                    interval_over="pairs",
-                )
-            )
+        labels = dict(
+            phase="run", backend=backend, arch=arch, style=style, reference=reference_style
+        )
+        comparisons += _by_seed(group, reference, STYLE_COMPARED, time_margin, labels)
 
     warnings = identity_warnings(records) + node_warnings(ok) + warnings
     not_ok = [r for r in records if r.status != "ok"]
@@ -141,6 +123,32 @@ def compare_pairs(metric: str, pairs: list[tuple[float, float]], time_margin: fl
     return compare_ratios(metric, candidate, reference, time_margin, words_for(metric))
 
 
+def _by_seed(
+    group: list[RunRecord],
+    reference: dict[int, RunRecord],
+    metrics: tuple[str, ...],
+    time_margin: float,
+    labels: dict[str, str],
+) -> list[Verdict]:
+    """Each metric of `group`'s runs against the same seed's `reference` run, judged."""
+    found = []
+    for metric in metrics:
+        pairs = [
+            (getattr(r, metric), getattr(reference[r.seed], metric))
+            for r in group
+            if r.seed in reference
+            and getattr(r, metric) is not None
+            and getattr(reference[r.seed], metric) is not None
+        ]
+        if pairs:
+            found.append(
+                Verdict.of(
+                    compare_pairs(metric, pairs, time_margin), **labels, interval_over="pairs"
+                )
+            )
+    return found
+
+
 def backend_comparisons(
     records: list[RunRecord], time_margin: float = DEFAULT_TIME_MARGIN
 ) -> list[dict[str, Any]]:
@@ -154,29 +162,14 @@ def backend_comparisons(
             {(a, s) for b, a, s, _ in by_seed if b == backend},
             key=lambda k: (k[0], form_order(k[1])),
         ):
-            for metric in BACKEND_COMPARED:
-                pairs = [
-                    (getattr(r, metric), getattr(ref, metric))
-                    for (b, a, st, seed), r in by_seed.items()
-                    if (b, a, st) == (backend, arch, style)
-                    and (ref := by_seed.get((DEFAULT_BACKEND, arch, style, seed))) is not None
-                    and getattr(r, metric) is not None
-                    and getattr(ref, metric) is not None
-                ]
-                if not pairs:
-                    continue
-                c = compare_pairs(metric, pairs, time_margin)
-                found.append(
-                    Verdict.of(
-                        c,
-                        phase="backend",
-                        backend=backend,
-                        arch=arch,
-                        style=style,
-                        reference=DEFAULT_BACKEND,
-                        interval_over="pairs",
-                    )
-                )
+            group = [r for k, r in by_seed.items() if k[:3] == (backend, arch, style)]
+            reference = {
+                k[3]: r for k, r in by_seed.items() if k[:3] == (DEFAULT_BACKEND, arch, style)
+            }
+            labels = dict(
+                phase="backend", backend=backend, arch=arch, style=style, reference=DEFAULT_BACKEND
+            )
+            found += _by_seed(group, reference, BACKEND_COMPARED, time_margin, labels)
     return found
 
 
