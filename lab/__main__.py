@@ -104,6 +104,31 @@ def scaling(args: argparse.Namespace) -> int:
     return 0
 
 
+def stopping_parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="python -m lab stopping",
+        description="Simulate the paired phases' stopping rule on the committed processes moved "
+        "to known truths: its wrong verdicts, coverage and processes (docs/methodology.md).",
+    )
+    p.add_argument("--out", type=Path, help="where README.md goes (a new runs/<time>-stopping/)")
+    p.add_argument("--trials", type=int, default=8000, help="trials per simulation (8000)")
+    return p
+
+
+def stopping(args: argparse.Namespace) -> int:
+    """The stopping rule's error rates, simulated."""
+    from lab.stopping import write_study
+
+    if args.trials < 100:
+        fail(f"--trials must be >= 100 for a rate worth reading; received {args.trials}")
+    out = out_dir(args, "stopping")
+    writable(out)
+    command = "python -m lab stopping" + (f" --trials {args.trials}" if args.trials != 8000 else "")
+    write_study(out, args.trials, command + (f" --out {args.out}" if args.out else ""))
+    print(f"wrote {out / 'README.md'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs one study; returns the exit status."""
     silence_framework_logs()
@@ -114,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "perf": (perf_parser, perf),
         "scaling": (scaling_parser, scaling),
         "ab-rates": (ab_rates.parser, lambda args: ab_rates.main(args) or 0),
+        "stopping": (stopping_parser, stopping),
     }
     if not argv or argv[0] not in studies:
         fail(f"expected a study, one of: {', '.join(studies)}; received {' '.join(argv) or 'none'}")

@@ -5,15 +5,22 @@ tests/lab/test_stopping.py holds the rule to its bounds."""
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import stats as scipy_stats
 
-from bench.analysis.stats import INCONCLUSIVE, UNCLEAR
+from bench.analysis.stats import AT_MARGIN, BEYOND, EQUIVALENT, INCONCLUSIVE, UNCLEAR
 from bench.analysis.stopping import StoppingRule
 from bench.analysis.summary import TIMED_DECIDED as DECIDED
+from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
+from bench.plan.specs import ONE_TIME_MEASURES
+from bench.store.files import write_atomic, write_json
+from bench.store.records import read_one_time, read_steady
+from bench.store.schema import SCHEMA_VERSION
 
 # Verdict codes of the vectorised rule, in `VERDICT_ORDER`: the decided ones first.
 VERDICT_ORDER = (*DECIDED, UNCLEAR, INCONCLUSIVE)
@@ -94,3 +101,225 @@ def _verdict_codes(mean: np.ndarray, h95: np.ndarray, h90: np.ndarray, band: flo
     at_margin = 2 * h95 <= band
     codes = np.where(excludes_zero, np.where(beyond, 2, np.where(at_margin, 3, 4)), 5)
     return np.where(within, np.where(excludes_zero, 1, 0), codes)
+
+
+# The recorded populations: 30 steady processes × 100 rounds of the CNN and the MLP on a 2-core
+# AMD EPYC, and 21 one-time processes × 6 cycles of each on a 2-core Zen 3.
+RUNS = Path(__file__).parent / "runs"
+STEADY_RECORDED = RUNS / "zen4-full"
+ONE_TIME_RECORDED = RUNS / "full-zen3"
+PHASES = (("steady", "cnn"), ("steady", "mlp"), ("one_time", "cnn"), ("one_time", "mlp"))
+TRUTHS = (0.0, 0.9, 1.5)  # in margins: no difference, just inside the margin, past it
+TRIALS = 8000
+INTERIM_CONFIDENCE = 0.99  # the stricter interval tried at the looks before the last
+
+
+def population(phase: str, arch: str) -> tuple[np.ndarray, list[str]]:
+    """Each recorded process's log ratios to the reference per column (measure · style): its
+    mean over rounds (steady, processes × columns), or each cycle's (one-time, processes ×
+    cycles × columns, since that interval is over cycles); and the columns' names."""
+    steady = phase == "steady"
+    records = (
+        [r for r in read_steady(STEADY_RECORDED) if r.arch == arch and r.status == "ok"]
+        if steady
+        else [r for r in read_one_time(ONE_TIME_RECORDED) if r.arch == arch and r.status == "ok"]
+    )
+    first = records[0]
+    measures = first.ordered_seconds() if steady else ONE_TIME_MEASURES
+    keys = [(m, s) for m in measures for s in first.styles if s != first.reference]
+    values = [
+        [
+            [
+                math.log(c / f)
+                for c, f in zip(r.seconds[m][s], r.seconds[m][r.reference], strict=True)
+            ]
+            for m, s in keys
+        ]
+        for r in records
+    ]
+    names = [f"{m} · {s}" for m, s in keys]
+    if steady:
+        return np.array([[statistics.fmean(v) for v in row] for row in values]), names
+    return np.array(values).transpose(0, 2, 1), names
+
+
+def full_rule(phase: str, arch: str) -> StoppingRule:
+    """The full profile's rule for a sweep of the three styles the populations timed."""
+    from bench.plan.config import make_config
+    from bench.sweep.paired import rule_for
+    from mnist_models import REQUIRED_STYLES
+
+    return rule_for(make_config("full", styles=REQUIRED_STYLES), arch, phase)
+
+
+def simulated(
+    phase: str,
+    arch: str,
+    truth: float,
+    rule: StoppingRule | None = None,
+    values: np.ndarray | None = None,
+    trials: int = TRIALS,
+    **options,
+) -> dict[str, Any]:
+    """`simulate_verdicts` on `phase`'s recorded processes of `arch` (or `values`), every column
+    moved to a ratio of 1 + `truth` margins, under the full profile's rule (or `rule`). A steady
+    phase's measures stop on their own, a one-time phase's together."""
+    steady = phase == "steady"
+    found, columns = population(phase, arch)
+    margin = DEFAULT_TIME_MARGIN if steady else DEFAULT_ONE_TIME_MARGIN
+    measures = [c.split(" · ")[0] for c in columns]
+    return simulate_verdicts(
+        found if values is None else values,
+        margin,
+        1 + truth * margin / 100,
+        rule or full_rule(phase, arch),
+        trials=trials,
+        seed=1,
+        groups=measures if steady else None,
+        **options,
+    )
+
+
+def wrong(found: dict[str, Any], truth: float) -> np.ndarray:
+    """Per column, the share of trials whose verdict is wrong at `truth`: one that claims a
+    difference at none, "beyond margin" just inside it, "equivalent" past it."""
+    v = found["verdicts"]
+    if truth == 0:
+        return v[BEYOND] + v[AT_MARGIN] + v[UNCLEAR]
+    return v[BEYOND] if truth < 1 else v[EQUIVALENT]
+
+
+def study(trials: int = TRIALS) -> dict[str, Any]:
+    """Every figure docs/methodology.md gives of the rule's error rates, in percent."""
+
+    def pct(x) -> float:
+        return round(100 * float(x), 1)
+
+    rows = []
+    for phase, arch in PHASES:
+        values, columns = population(phase, arch)
+        row = {"phase": phase, "arch": arch, "processes": len(values), "columns": len(columns)}
+        for truth in TRUTHS:
+            found = simulated(phase, arch, truth, trials=trials)
+            v, coverage = found["verdicts"], found["coverage"]
+            undecided = v[UNCLEAR] + v[INCONCLUSIVE]
+            row[f"{truth:g}"] = {
+                "wrong_percent": pct(wrong(found, truth).max()),
+                "coverage_percent": [pct(coverage.min()), pct(coverage.max())],
+                "least_covered": columns[int(coverage.argmin())],
+                "mean_processes": round(found["mean_processes"], 1),
+                "at_margin_percent": pct(v[AT_MARGIN].max()),
+                "undecided_percent": pct(undecided.max()),
+                "most_undecided": columns[int(undecided.argmax())],
+            }
+        means = values.mean(axis=1) if values.ndim == 3 else values
+        apart = np.expm1(means - means.mean(axis=0)).max(axis=0)
+        row["largest_process_percent"] = {c: pct(a) for c, a in zip(columns, apart, strict=True)}
+        stricter = simulated(phase, arch, 0.0, trials=trials, interim_confidence=INTERIM_CONFIDENCE)
+        row["interim_extra_processes"] = round(
+            stricter["mean_processes"]
+            - simulated(phase, arch, 0.0, trials=trials)["mean_processes"],
+            1,
+        )
+        rows.append(row)
+    caps = {}
+    for most in (15, 30):
+        rule = StoppingRule(3, most, 3)
+        caps[str(most)] = pct(
+            wrong(simulated("one_time", "cnn", 0.0, rule, trials=trials), 0).max()
+        )
+    quiet = {}
+    for arch in ("cnn", "mlp"):
+        values, _ = population("one_time", arch)
+        calm = (values - values.mean(axis=(0, 1))) * 0.5
+        found = simulated("one_time", arch, 0.0, values=calm, trials=trials)
+        quiet[arch] = {
+            "mean_processes": round(found["mean_processes"], 1),
+            "coverage_min_percent": pct(found["coverage"].min()),
+        }
+    loose = simulated("steady", "cnn", 0.0, StoppingRule(2, 30, 1), trials=trials)
+    return {
+        "trials": trials,
+        "seed": 1,
+        "populations": {"steady": STEADY_RECORDED.name, "one_time": ONE_TIME_RECORDED.name},
+        "interim_confidence": INTERIM_CONFIDENCE,
+        "rows": rows,
+        "one_time_cnn_wrong_percent_by_cap": caps,
+        "half_the_cycle_spread": quiet,
+        "decide_from_the_second_process": {
+            "wrong_percent": pct(wrong(loose, 0).max()),
+            "coverage_min_percent": pct(loose["coverage"].min()),
+        },
+    }
+
+
+def study_markdown(found: dict[str, Any], command: str) -> str:
+    """README.md of the study: its table, then the figures around it."""
+    lines = [
+        "# The stopping rule's error rates, simulated",
+        "",
+        f"Made by `{command}` from the committed processes of "
+        f"[{found['populations']['steady']}](../{found['populations']['steady']}/README.md) "
+        f"(steady) and [{found['populations']['one_time']}](../"
+        f"{found['populations']['one_time']}/README.md) (one-time): {found['trials']:,} trials "
+        "each, seed 1, every column moved to the truth (in margins). Wrong verdict: at no "
+        'difference one that claims one, at 0.9 "beyond margin", at 1.5 "equivalent"; the '
+        "worst column. Read in docs/methodology.md.",
+        "",
+        "| phase | truth | wrong % | coverage % | least covered | mean processes | at the "
+        "margin % | undecided % | most undecided |",
+        "|:--|--:|--:|:--|:--|--:|--:|--:|:--|",
+    ]
+    for row in found["rows"]:
+        for truth in TRUTHS:
+            r = row[f"{truth:g}"]
+            low, high = r["coverage_percent"]
+            lines.append(
+                f"| {_phase(row)} | {truth:g} | {r['wrong_percent']:.1f} % | "
+                f"{low:.1f}–{high:.1f} % | {r['least_covered']} | {r['mean_processes']:.1f} | "
+                f"{r['at_margin_percent']:.1f} % | {r['undecided_percent']:.1f} % | "
+                f"{r['most_undecided']} |"
+            )
+    caps = found["one_time_cnn_wrong_percent_by_cap"]
+    loose = found["decide_from_the_second_process"]
+    lines += [
+        "",
+        "- One-time CNN at no difference, its cap at 15 and 30 processes: "
+        + ", ".join(f"{most} give {share:.1f} %" for most, share in caps.items())
+        + ".",
+        f"- Stricter intervals ({found['interim_confidence']:g}) at the looks before the last, at "
+        "no difference, cost on average "
+        + ", ".join(f"{_phase(r)} {r['interim_extra_processes']:.1f}" for r in found["rows"])
+        + " more processes.",
+        "- Half the one-time cycles' spread: "
+        + ", ".join(
+            f"{arch} stops after {q['mean_processes']:.1f} processes on average, coverage at "
+            f"least {q['coverage_min_percent']:.1f} %"
+            for arch, q in found["half_the_cycle_spread"].items()
+        )
+        + ".",
+        f"- A steady rule that may decide from the second process, one at a time: wrong "
+        f"{loose['wrong_percent']:.1f} %, coverage at least {loose['coverage_min_percent']:.1f} %.",
+        "- The process furthest above its column's mean, per column: "
+        + "; ".join(
+            f"{_phase(row)}: "
+            + ", ".join(f"{c} {p:.1f} %" for c, p in row["largest_process_percent"].items())
+            for row in found["rows"]
+        )
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _phase(row: dict[str, Any]) -> str:
+    return f"{row['phase'].replace('_', '-')} {row['arch'].upper()}"
+
+
+def write_study(out: Path, trials: int, command: str) -> dict[str, Any]:
+    """Writes stopping.json and README.md into `out`; returns what stopping.json holds."""
+    found = study(trials)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "stopping.json", {"schema_version": SCHEMA_VERSION, **found})
+    write_atomic(out / "README.md", study_markdown(found, command).encode())
+    return found

@@ -1,9 +1,8 @@
 """The stopping rule's error rates and coverage, simulated on recorded processes moved to known
 truths (lab/stopping.py)."""
 
+import json
 import math
-import statistics
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,85 +10,17 @@ import pytest
 from bench.analysis.stats import AT_MARGIN, BEYOND, UNCLEAR
 from bench.analysis.stopping import StoppingRule
 from bench.plan.config import make_config
-from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN, PRECISION
-from bench.plan.specs import ONE_TIME_MEASURES
-from bench.store.records import read_one_time, read_steady
+from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
 from bench.sweep.paired import rule_for
-from lab.stopping import simulate_verdicts
-from mnist_models import REQUIRED_STYLES
-
-# 30 processes × 100 rounds of the CNN and the MLP on a 2-core Zen 4 (TensorFlow 2.21), kept as
-# the population the stopping rule's coverage is checked on.
-RECORDED = Path(__file__).parents[2] / "lab" / "runs" / "zen4-full"
-# The full profile's one-time phases on a 2-core Zen 3 (21 processes × 6 cycles of the CNN and
-# the MLP), the one-time rule's population.
-ONE_TIME_RECORDED = Path(__file__).parents[2] / "lab" / "runs" / "full-zen3"
-
-
-def _population(records, measures) -> tuple[np.ndarray, list[float], list[str]]:
-    """Each recorded process's mean log ratio per (measure, style), each column's aim, and
-    its measure."""
-    first = records[0]
-    keys = [(m, s) for m in measures for s in first.styles if s != first.reference]
-    rows = [
-        [
-            statistics.fmean(
-                math.log(c / f)
-                for c, f in zip(r.seconds[m][s], r.seconds[m][r.reference], strict=True)
-            )
-            for m, s in keys
-        ]
-        for r in records
-    ]
-    return np.array(rows), [PRECISION[m] for m, _ in keys], [m for m, _ in keys]
-
-
-def _steady_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
-    records = [r for r in read_steady(RECORDED) if r.arch == arch and r.status == "ok"]
-    assert len(records) == 30
-    return _population(records, records[0].ordered_seconds())
-
-
-def _one_time_population(arch: str) -> tuple[np.ndarray, list[float], list[str]]:
-    """Each recorded process's cycle-by-cycle log ratios: processes × cycles × (measure,
-    style), since the one-time interval is over cycles."""
-    records = [r for r in read_one_time(ONE_TIME_RECORDED) if r.arch == arch and r.status == "ok"]
-    assert len(records) >= 18
-    first = records[0]
-    keys = [(m, s) for m in ONE_TIME_MEASURES for s in first.styles if s != first.reference]
-    cycles = [
-        [
-            [
-                math.log(c / f)
-                for c, f in zip(r.seconds[m][s], r.seconds[m][r.reference], strict=True)
-            ]
-            for m, s in keys
-        ]
-        for r in records
-    ]
-    measures = [m for m, _ in keys]
-    return np.array(cycles).transpose(0, 2, 1), [PRECISION[m] for m in measures], measures
+from lab.__main__ import main as lab_main
+from lab.stopping import population as recorded
+from lab.stopping import simulate_verdicts, simulated
 
 
 def _simulated(phase: str, arch: str, k: float, **options):
     """The full profile's rule on `arch`'s recorded `phase`, every column moved to a ratio of
     1 + k × the margin."""
-    steady = phase == "steady"
-    population, _, measures = (_steady_population if steady else _one_time_population)(arch)
-    margin = DEFAULT_TIME_MARGIN if steady else DEFAULT_ONE_TIME_MARGIN
-    # the recorded processes timed the three styles: the rule of a full sweep of those
-    rule = options.pop("rule", rule_for(make_config("full", styles=REQUIRED_STYLES), arch, phase))
-    # a steady phase's measures stop on their own; a one-time phase's together
-    return simulate_verdicts(
-        population,
-        margin,
-        1 + k * margin / 100,
-        rule,
-        trials=8000,
-        seed=1,
-        groups=measures if steady else None,
-        **options,
-    )
+    return simulated(phase, arch, k, **options)
 
 
 PHASES = [("steady", "cnn"), ("steady", "mlp"), ("one_time", "cnn"), ("one_time", "mlp")]
@@ -125,7 +56,7 @@ def test_the_one_time_rule_stops_after_one_block_on_quiet_cycles_and_still_cover
     # half the Zen 3's cycle-to-cycle spread, as a quieter machine gives: the phase now stops
     # at its first looks, from three processes, where the interval's floor is the spread of a
     # few process means
-    population, _, _ = _one_time_population(arch)
+    population, _ = recorded(arch=arch, phase="one_time")
     quiet = (population - population.mean(axis=(0, 1))) * 0.5
     rule = rule_for(make_config("full"), arch, "one_time")
     none = simulate_verdicts(quiet, DEFAULT_ONE_TIME_MARGIN, 1.0, rule, trials=8000, seed=1)
@@ -168,3 +99,40 @@ def test_the_vectorised_verdict_is_the_reports_verdict():
     ]
     assert {VERDICT_ORDER[code] for code in codes} == set(VERDICT_ORDER)  # every verdict met
     assert [VERDICT_ORDER[code] for code in codes] == expected
+
+
+@pytest.mark.parametrize(
+    "phase, arch, processes",
+    [
+        ("steady", "cnn", 30),
+        ("steady", "mlp", 30),
+        ("one_time", "cnn", 21),
+        ("one_time", "mlp", 21),
+    ],
+)
+def test_the_populations_are_the_committed_processes(phase, arch, processes):
+    values, columns = recorded(phase, arch)
+    assert len(values) == processes
+    assert values.shape[-1] == len(columns) >= 6
+    assert np.isfinite(values).all()
+
+
+def test_the_study_writes_each_figure_it_finds(tmp_path, capsys):
+    assert lab_main(["stopping", "--trials", "200", "--out", str(tmp_path)]) == 0
+    found = json.loads((tmp_path / "stopping.json").read_text())
+    text = (tmp_path / "README.md").read_text()
+    assert [(r["phase"], r["arch"]) for r in found["rows"]] == list(PHASES)
+    for row in found["rows"]:
+        for truth in ("0", "0.9", "1.5"):
+            figures = row[truth]
+            assert f"{figures['wrong_percent']:.1f} %" in text
+            assert 0 < figures["coverage_percent"][0] <= figures["coverage_percent"][1] <= 100
+    assert f"--trials 200 --out {tmp_path}" in text
+    assert str(tmp_path / "README.md") in capsys.readouterr().out
+
+
+def test_the_study_refuses_too_few_trials(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        lab_main(["stopping", "--trials", "5"])
+    assert stopped.value.code == 2
+    assert "received 5" in capsys.readouterr().err
