@@ -25,9 +25,9 @@ FIGURE = re.compile(
 ITEMS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )|\n(?=#)")  # paragraphs, items, headings
 SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\[(])")
 LINK = re.compile(r"\]\((?:\.\./)?((?:results|lab/runs)/[^)#\s]+)\)")
-# what a figure in these units may be recorded as: seconds, fractions, or itself
 # what a recorded number in these units is stored as: seconds, fractions, or itself
 SCALES = {"ms": 1000.0, "s": 1.0, "min": 1 / 60, "minutes": 1 / 60, "%": 100.0, "points": 100.0}
+TIMES = ("ms", "s", "min", "minutes")
 UNITS = {"minutes": "min", "points": "pt"}  # as a report writes the unit
 # settings, limits and rules the pages state, which no run measures
 SETTINGS = (
@@ -48,31 +48,39 @@ SETTINGS = (
     "10 minutes",
     "10 % slower builds",
     "peak learning rate",
+    "15 minutes aimed at",
 )
 NOT_MEASURED = re.compile("|".join(map(re.escape, SETTINGS)))
 PROJECTIONS = ROOT / "lab" / "projections.json"
 
 
-def _numbers(found):
+def _numbers(found, kind="other"):
+    """(kind, number) for every number in a record: "seconds" and "ms" where a key on its path
+    says it is a time in that unit, else "other"."""
     if isinstance(found, bool):
         return
     if isinstance(found, int | float):
-        yield float(found)
-    elif isinstance(found, dict | list):
-        for inner in found.values() if isinstance(found, dict) else found:
-            yield from _numbers(inner)
+        yield kind, float(found)
+    elif isinstance(found, list):
+        for inner in found:
+            yield from _numbers(inner, kind)
+    elif isinstance(found, dict):
+        for key, inner in found.items():
+            named = "seconds" if "seconds" in key else "ms" if key.endswith("_ms") else kind
+            yield from _numbers(inner, named)
 
 
 @functools.cache
-@functools.cache
-def _record(link: str) -> tuple[dict[str, list[float]], list[float]]:
+def _record(link: str) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """A linked directory's figures as its reports write them, by unit, and every number of its
-    records."""
+    records, by kind (`_numbers`)."""
     directory = ROOT / link
     directory = directory if directory.is_dir() else directory.parent
-    written, numbers = defaultdict(set), set()
+    written, numbers = defaultdict(set), defaultdict(set)
     for path in sorted(directory.rglob("*")):
         if path.suffix in (".md", ".csv"):
+            for unit, figure in _table_cells(path.read_text()):
+                written[unit].add(figure)
             text = " ".join(path.read_text().split())
             for figure, unit in re.findall(r"(\d[\d,]*(?:\.\d+)?) ?(ms|s|min|%|×|pt)(?!\w)", text):
                 written[unit].add(float(figure.replace(",", "")))
@@ -80,12 +88,31 @@ def _record(link: str) -> tuple[dict[str, list[float]], list[float]]:
             for figure in re.findall(r"(\d+\.\d+) \[", text):
                 written["×"].add(float(figure))
                 written["%"].add(float(figure))
-        elif path.suffix == ".json":
-            numbers.update(_numbers(json.loads(path.read_text())))
-        elif path.suffix == ".jsonl":
-            for line in path.read_text().splitlines():
-                numbers.update(_numbers(json.loads(line)))
-    return {unit: sorted(v) for unit, v in written.items()}, sorted(numbers)
+        elif path.suffix in (".json", ".jsonl"):
+            for line in path.read_text().splitlines() if path.suffix == ".jsonl" else [None]:
+                for kind, number in _numbers(json.loads(line or path.read_text())):
+                    numbers[kind].add(number)
+    return (
+        {unit: sorted(v) for unit, v in written.items()},
+        {kind: sorted(v) for kind, v in numbers.items()},
+    )
+
+
+def _table_cells(text: str):
+    """(unit, figure) of each Markdown table cell whose column's header names its unit."""
+    header: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = []
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if not header:
+            header = [(re.findall(r"(?:^| )(ms|s|min|%)(?= |\[|$)", c) or [None])[0] for c in cells]
+            continue
+        for unit, cell in zip(header, cells, strict=False):
+            figure = re.match(r"[+-]?\d[\d,]*(?:\.\d+)?", cell)
+            if unit and figure:
+                yield unit, abs(float(figure.group().replace(",", "")))
 
 
 def _near(numbers: list[float], low: float, high: float) -> bool:
@@ -95,14 +122,22 @@ def _near(numbers: list[float], low: float, high: float) -> bool:
 
 def _held(link: str, figure: str, unit: str) -> bool:
     """Whether the directory `link` names holds `figure` (in `unit`) to its rounding: as its
-    reports write it, in that unit, or as a recorded number in the unit's scale."""
+    reports write it, in that unit, or as a recorded number in the unit's scale: a time only as
+    a number recorded as a time."""
     written, numbers = _record(link)
     value = float(figure.replace(",", ""))
     tolerance = 0.5 * 10 ** -len(figure.partition(".")[2]) + 1e-9
     if _near(written.get(UNITS.get(unit, unit), []), value - tolerance, value + tolerance):
         return True
+    low, high = value - tolerance, value + tolerance
+    if unit in TIMES:
+        seconds, ms = numbers.get("seconds", []), numbers.get("ms", [])
+        scale = SCALES[unit]
+        return _near(seconds, low / scale, high / scale) or _near(
+            ms, low / scale * 1000, high / scale * 1000
+        )
     scale = SCALES.get(unit, 1.0)
-    return _near(numbers, (value - tolerance) / scale, (value + tolerance) / scale)
+    return _near(numbers.get("other", []), low / scale, high / scale)
 
 
 def _projected() -> set[str]:

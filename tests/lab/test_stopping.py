@@ -47,7 +47,7 @@ def test_just_inside_the_margin_at_most_5_percent_are_beyond_it(phase, arch):
     found = _simulated(phase, arch, 0.9)
     assert found["verdicts"][BEYOND].max() <= 0.05
     # coverage dips here where a column's processes have a heavy tail: the MLP's Functional
-    # latency, one process 3.6 % above the rest (docs/methodology.md gives the figures)
+    # predict batch, one process 10.3 % above the mean (lab/runs/stopping gives the figures)
     assert found["coverage"].min() >= 0.90, found["coverage"]
 
 
