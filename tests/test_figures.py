@@ -28,6 +28,13 @@ LINK = re.compile(r"\]\((?:\.\./)?((?:results|lab/runs)/[^)#\s]+)\)")
 # what a recorded number in these units is stored as: seconds, fractions, or itself
 SCALES = {"ms": 1000.0, "s": 1.0, "min": 1 / 60, "minutes": 1 / 60, "%": 100.0, "points": 100.0}
 TIMES = ("ms", "s", "min", "minutes")
+# what a record's key says its numbers are, by the words in it; the first that fits
+KINDS = {
+    "seconds": ("seconds",),
+    "ms": ("_ms",),
+    "percent": ("percent",),
+    "fraction": ("accuracy",),
+}
 UNITS = {"minutes": "min", "points": "pt"}  # as a report writes the unit
 # settings, limits and rules the pages state, which no run measures
 SETTINGS = (
@@ -49,24 +56,29 @@ SETTINGS = (
     "10 % slower builds",
     "peak learning rate",
     "15 minutes aimed at",
+    "planted 5 %",
+    "the growth 1.27× apart",
+    "5 % found in 9 of 10",
 )
 NOT_MEASURED = re.compile("|".join(map(re.escape, SETTINGS)))
 PROJECTIONS = ROOT / "lab" / "projections.json"
 
 
 def _numbers(found, kind="other"):
-    """(kind, number) for every number in a record: "seconds" and "ms" where a key on its path
-    says it is a time in that unit, else "other"."""
+    """(kind, value) for every number in a record, its kind one of `KINDS` where a key on its
+    path names it, else "other"; and ("text", string) for every string."""
     if isinstance(found, bool):
         return
-    if isinstance(found, int | float):
+    if isinstance(found, str):
+        yield "text", found
+    elif isinstance(found, int | float):
         yield kind, float(found)
     elif isinstance(found, list):
         for inner in found:
             yield from _numbers(inner, kind)
     elif isinstance(found, dict):
         for key, inner in found.items():
-            named = "seconds" if "seconds" in key else "ms" if key.endswith("_ms") else kind
+            named = next((k for k, words in KINDS.items() if any(w in key for w in words)), kind)
             yield from _numbers(inner, named)
 
 
@@ -82,20 +94,28 @@ def _record(link: str) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
             for unit, figure in _table_cells(path.read_text()):
                 written[unit].add(figure)
             text = " ".join(path.read_text().split())
-            for figure, unit in re.findall(r"(\d[\d,]*(?:\.\d+)?) ?(ms|s|min|%|×|pt)(?!\w)", text):
-                written[unit].add(float(figure.replace(",", "")))
+            _written(text, written)
             # an estimate in a table's cell, its unit in the column's name
             for figure in re.findall(r"(\d+\.\d+) \[", text):
                 written["×"].add(float(figure))
                 written["%"].add(float(figure))
         elif path.suffix in (".json", ".jsonl"):
             for line in path.read_text().splitlines() if path.suffix == ".jsonl" else [None]:
-                for kind, number in _numbers(json.loads(line or path.read_text())):
-                    numbers[kind].add(number)
+                for kind, found in _numbers(json.loads(line or path.read_text())):
+                    if kind == "text":  # a record's words, as a report would write them
+                        _written(found, written)
+                    else:
+                        numbers[kind].add(found)
     return (
         {unit: sorted(v) for unit, v in written.items()},
         {kind: sorted(v) for kind, v in numbers.items()},
     )
+
+
+def _written(text: str, written: dict[str, set[float]]) -> None:
+    """Adds each figure `text` writes with its unit to `written`."""
+    for figure, unit in re.findall(r"(\d[\d,]*(?:\.\d+)?) ?(ms|s|min|%|×|pt)(?!\w)", text):
+        written[unit].add(float(figure.replace(",", "")))
 
 
 def _table_cells(text: str):
@@ -122,8 +142,8 @@ def _near(numbers: list[float], low: float, high: float) -> bool:
 
 def _held(link: str, figure: str, unit: str) -> bool:
     """Whether the directory `link` names holds `figure` (in `unit`) to its rounding: as its
-    reports write it, in that unit, or as a recorded number in the unit's scale: a time only as
-    a number recorded as a time."""
+    reports write it, in that unit, or as a recorded number its key names as a time, a
+    percentage or an accuracy."""
     written, numbers = _record(link)
     value = float(figure.replace(",", ""))
     tolerance = 0.5 * 10 ** -len(figure.partition(".")[2]) + 1e-9
@@ -136,8 +156,12 @@ def _held(link: str, figure: str, unit: str) -> bool:
         return _near(seconds, low / scale, high / scale) or _near(
             ms, low / scale * 1000, high / scale * 1000
         )
-    scale = SCALES.get(unit, 1.0)
-    return _near(numbers.get("other", []), low / scale, high / scale)
+    if unit == "%":
+        fractions = numbers.get("fraction", [])
+        return _near(numbers.get("percent", []), low, high) or _near(
+            fractions, low / 100, high / 100
+        )
+    return False
 
 
 def _projected() -> set[str]:
