@@ -9,6 +9,7 @@ from pathlib import Path
 from bench.cli.commands import out_dir, writable
 from bench.cli.options import Parser, add_dry_run, fail, print_plan
 from bench.worker.quiet import silence_framework_logs
+from lab.stopping import TRIALS
 
 
 def perf_parser() -> argparse.ArgumentParser:
@@ -111,7 +112,7 @@ def stopping_parser() -> argparse.ArgumentParser:
         "to known truths: its wrong verdicts, coverage and processes (docs/methodology.md).",
     )
     p.add_argument("--out", type=Path, help="where README.md goes (a new runs/<time>-stopping/)")
-    p.add_argument("--trials", type=int, default=8000, help="trials per simulation (8000)")
+    p.add_argument("--trials", type=int, default=TRIALS, help=f"trials per simulation ({TRIALS})")
     return p
 
 
@@ -123,7 +124,9 @@ def stopping(args: argparse.Namespace) -> int:
         fail(f"--trials must be >= 100 for a rate worth reading; received {args.trials}")
     out = out_dir(args, "stopping")
     writable(out)
-    command = "python -m lab stopping" + (f" --trials {args.trials}" if args.trials != 8000 else "")
+    command = "python -m lab stopping" + (
+        f" --trials {args.trials}" if args.trials != TRIALS else ""
+    )
     write_study(out, args.trials, command + (f" --out {args.out}" if args.out else ""))
     print(f"wrote {out / 'README.md'}")
     return 0
