@@ -12,12 +12,27 @@ from bench.worker.quiet import silence_framework_logs
 from lab.stopping import TRIALS
 
 
+def _parser(study: str, description: str, writes: str) -> argparse.ArgumentParser:
+    """A study's parser with its --out; `writes`: what goes there."""
+    p = Parser(prog=f"python -m lab {study}", description=description)
+    p.add_argument("--out", type=Path, help=f"where {writes} goes (a new runs/<time>-{study}/)")
+    return p
+
+
+def _prepared_out(args: argparse.Namespace, study: str, flag: str, least: int, why: str) -> Path:
+    """The study's output directory, checked writable, once `flag` is at least `least`."""
+    value = getattr(args, flag.removeprefix("--").replace("-", "_"))
+    if value < least:
+        fail(f"{flag} must be >= {least} {why}; received {value}")
+    out = out_dir(args, study)
+    writable(out)
+    return out
+
+
 def perf_parser() -> argparse.ArgumentParser:
-    p = Parser(
-        prog="python -m lab perf",
-        description="Ablate the training speed knobs and measure the harness overhead.",
+    p = _parser(
+        "perf", "Ablate the training speed knobs and measure the harness overhead.", "perf.md"
     )
-    p.add_argument("--out", type=Path, help="output dir (a new runs/<time>-perf/)")
     p.add_argument("--repeats", type=int, default=5, help="rounds of every variant (5)")
     p.add_argument("--data-dir", help="directory with the MNIST IDX files or mnist.npz")
     return p
@@ -30,10 +45,7 @@ def perf(args: argparse.Namespace) -> int:
     from bench.store.environment import collect
     from bench.worker.quiet import import_tensorflow_quietly
 
-    if args.repeats < 2:
-        fail(f"--repeats must be >= 2 to show a spread; received {args.repeats}")
-    out = out_dir(args, "perf")
-    writable(out)
+    out = _prepared_out(args, "perf", "--repeats", 2, "to show a spread")
     import_tensorflow_quietly()  # a study runs Keras in this process, as a worker does
     from lab.peak import probe_seconds, summarize_probes
     from lab.perf import run_perf
@@ -67,12 +79,12 @@ def perf(args: argparse.Namespace) -> int:
 
 
 def scaling_parser() -> argparse.ArgumentParser:
-    p = Parser(
-        prog="python -m lab scaling",
-        description="Measure Ray's per-task overhead against local processes, and project a "
-        "180-run sweep on 1, 4 and 16 nodes from a sweep's run times.",
+    p = _parser(
+        "scaling",
+        "Measure Ray's per-task overhead against local processes, and project a 180-run sweep "
+        "on 1, 4 and 16 nodes from a sweep's run times.",
+        "scaling.md",
     )
-    p.add_argument("--out", type=Path, help="where scaling.md goes (a new runs/<time>-scaling/)")
     p.add_argument(
         "--runs-from",
         type=Path,
@@ -88,9 +100,7 @@ def scaling(args: argparse.Namespace) -> int:
     from bench.sweep.executors import ExecutorError, make_executor
     from lab.scaling import run_scaling
 
-    if args.jobs < 2:
-        fail(f"--jobs must be >= 2, for an interval; received {args.jobs}")
-    out = out_dir(args, "scaling")
+    out = _prepared_out(args, "scaling", "--jobs", 2, "for an interval")
     try:
         found = run_scaling(
             out,
@@ -106,12 +116,12 @@ def scaling(args: argparse.Namespace) -> int:
 
 
 def stopping_parser() -> argparse.ArgumentParser:
-    p = Parser(
-        prog="python -m lab stopping",
-        description="Simulate the paired phases' stopping rule on the committed processes moved "
-        "to known truths: its wrong verdicts, coverage and processes (docs/methodology.md).",
+    p = _parser(
+        "stopping",
+        "Simulate the paired phases' stopping rule on the committed processes moved to known "
+        "truths: its wrong verdicts, coverage and processes (docs/methodology.md).",
+        "README.md",
     )
-    p.add_argument("--out", type=Path, help="where README.md goes (a new runs/<time>-stopping/)")
     p.add_argument("--trials", type=int, default=TRIALS, help=f"trials per simulation ({TRIALS})")
     return p
 
@@ -120,10 +130,7 @@ def stopping(args: argparse.Namespace) -> int:
     """The stopping rule's error rates, simulated."""
     from lab.stopping import write_study
 
-    if args.trials < 100:
-        fail(f"--trials must be >= 100 for a rate worth reading; received {args.trials}")
-    out = out_dir(args, "stopping")
-    writable(out)
+    out = _prepared_out(args, "stopping", "--trials", 100, "for a rate worth reading")
     command = "python -m lab stopping" + (
         f" --trials {args.trials}" if args.trials != TRIALS else ""
     )
