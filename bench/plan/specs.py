@@ -17,8 +17,30 @@ from bench.plan.settings import (
 from mnist_models import reference_of
 
 
+class JsonSpec:
+    """A frozen spec's round trip through a worker's JSON: lists back to tuples, settings back
+    to `TrainSettings`."""
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str):
+        raw = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(text).items()}
+        return cls(**{**raw, "settings": settings_from_dict(raw["settings"])})
+
+
+class ProcessSpec(JsonSpec):
+    """What a paired process's spec has besides its fields: the style it compares with."""
+
+    @property
+    def reference(self) -> str:
+        """The style the others are compared with (`mnist_models.reference_of`)."""
+        return reference_of(self.styles)
+
+
 @dataclass(frozen=True)
-class RunSpec:
+class RunSpec(JsonSpec):
     """One run of the sweep: an architecture in a style, from a seed, under settings."""
 
     arch: str
@@ -36,14 +58,6 @@ class RunSpec:
     def key(self) -> str:
         """Identifies the run for --resume: the same key means the same experiment."""
         return f"{self.arch}|{self.style}|{self.seed}|{self.settings.key()}"
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> RunSpec:
-        raw = json.loads(text)
-        return cls(**{**raw, "settings": settings_from_dict(raw["settings"])})
 
 
 def balanced_build_order(styles: Sequence[str], process: int, order_seed: int) -> tuple[str, ...]:
@@ -69,7 +83,7 @@ COUNTED_PROCESSES = 2  # a one-time phase's processes that count Python calls, t
 
 
 @dataclass(frozen=True)
-class OneTimeSpec:
+class OneTimeSpec(ProcessSpec):
     """The one-time phase of one architecture in one process: each cycle builds, compiles,
     trains one step, predicts, saves and loads every style; cycle 0 is an unrecorded warm-up."""
 
@@ -102,20 +116,6 @@ class OneTimeSpec:
         ]
         return [orders[0], *orders]
 
-    @property
-    def reference(self) -> str:
-        """The style the others are compared with (`mnist_models.reference_of`)."""
-        return reference_of(self.styles)
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> OneTimeSpec:
-        raw = json.loads(text)
-        tuples = {k: tuple(raw[k]) for k in ("styles", "steady_measures") if k in raw}
-        return cls(**{**raw, **tuples, "settings": settings_from_dict(raw["settings"])})
-
 
 # What a steady paired process times, in this order in every round.
 STEADY_MEASURES = ("train_step", "predict", "latency")
@@ -123,7 +123,7 @@ PROGRAM_STEPS = ("train", "predict")  # the steps whose compiled programs are co
 
 
 @dataclass(frozen=True)
-class SteadySpec:
+class SteadySpec(ProcessSpec):
     """The paired timing phase of one architecture: every style in one process, interleaved."""
 
     arch: str
@@ -154,24 +154,3 @@ class SteadySpec:
             for instance in range(self.instances)
             for style in (order if instance % 2 == 0 else order[::-1])
         ]
-
-    @property
-    def reference(self) -> str:
-        """The style the others are compared with (`mnist_models.reference_of`)."""
-        return reference_of(self.styles)
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> SteadySpec:
-        raw = json.loads(text)
-        return cls(
-            **{
-                **raw,
-                "styles": tuple(raw["styles"]),
-                "build_order": tuple(raw.get("build_order", ())),
-                "measures": tuple(raw.get("measures", STEADY_MEASURES)),
-                "settings": settings_from_dict(raw["settings"]),
-            }
-        )
