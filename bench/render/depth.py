@@ -32,7 +32,7 @@ from bench.plan.specs import ONE_TIME_MEASURES, REBUILD_ONCE
 from bench.render.plots import save_figure
 from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import write_atomic, write_json
-from bench.store.records import read_one_time
+from bench.store.records import OneTimeRecord, read_one_time
 from bench.store.schema import DEPTH_RUN_FILE, SCHEMA_VERSION, read_versioned
 
 LABELS = {
@@ -127,12 +127,17 @@ def answer(found: dict[str, Any]) -> list[str]:
     ]
 
 
-def analyse(out: Path) -> dict[str, Any]:
-    """Everything the report says, from `out`'s raw records: depth.json's content."""
-    run = read_versioned(out / DEPTH_RUN_FILE)
+def finished(out: Path, what: str) -> tuple[dict[str, Any], list[OneTimeRecord]]:
+    """A study's run.json and its finished records; ValueError where none finished."""
     records = [r for r in read_one_time(out) if r.status == "ok"]
     if not records:
-        raise ValueError(f"{out}/one_time.jsonl holds no finished depth to report")
+        raise ValueError(f"{out}/one_time.jsonl holds no finished {what} to report")
+    return read_versioned(out / DEPTH_RUN_FILE), records
+
+
+def analyse(out: Path) -> dict[str, Any]:
+    """Everything the report says, from `out`'s raw records: depth.json's content."""
+    run, records = finished(out, "depth")
     entries = at_depth(records, run["margin"])
     return {
         "depths": sorted(depth_of(r.arch) for r in records),

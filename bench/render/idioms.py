@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.analysis.depth import MEASURES_BY_DEPTH, TOTAL, against_reference, footprint_of
-from bench.render.depth import LABELS, difference, ms
+from bench.render.depth import LABELS, difference, finished, ms
 from bench.store.environment import machine_words, provenance_lines
 from bench.store.files import write_atomic, write_json
-from bench.store.records import read_one_time
-from bench.store.schema import DEPTH_RUN_FILE, SCHEMA_VERSION, read_versioned
+from bench.store.schema import SCHEMA_VERSION
 
 # How each form is written, for the report's words on the reference and the idioms
 FORM_WORDS = {
@@ -30,10 +29,7 @@ def label(style: str) -> str:
 
 def analyse(out: Path) -> dict[str, Any]:
     """Everything the report says, from `out`'s raw records: idioms.json's content."""
-    run = read_versioned(out / DEPTH_RUN_FILE)
-    records = [r for r in read_one_time(out) if r.status == "ok"]
-    if not records:
-        raise ValueError(f"{out}/one_time.jsonl holds no finished architecture to report")
+    run, records = finished(out, "architecture")
     entries = [e for r in records for e in against_reference(r, run["margin"])]
     return {
         "archs": [r.arch for r in records],
