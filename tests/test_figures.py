@@ -1,10 +1,11 @@
 """README.md's and docs/'s prose: every measurement it states has a committed record behind it,
 and no sentence runs past fifty words.
 
-A measurement is a figure with its unit (ms, s, min, %, ×, points) in a sentence. Its record is
-the directory under results/ or lab/runs/ that the sentence links, or else its paragraph, an
-earlier paragraph of its section, or the page's opening (before its first section). The figure
-must appear there, as a report writes it or as a recorded number that rounds to it. A
+A measurement is a figure with its unit (ms, s, min, %, ×, points) in a sentence or a table,
+each end of a range among them. Its record is the directory under results/ or lab/runs/ that the
+sentence links, or else its paragraph, an earlier paragraph of its section, or the page's opening
+(before its first section). The figure must appear there, as a report writes it, or as a
+recorded number that rounds to it whose key names it a time, a percentage or an accuracy. A
 projection says "projected" and takes its figures from lab/projections.json, which this test
 recomputes. Margins (±), interval levels, code, image shapes and the settings in `SETTINGS` are
 not measurements.
@@ -21,6 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FIGURE = re.compile(
     r"(?<![\w.\[/±+−-])(\d[\d,]*(?:\.\d+)?)\s?(ms|s|min|minutes|%|×|points)(?![\w\d])"
+)
+# the first figure of a range, "94.5–98.6 %", with the unit its second one has
+RANGE = re.compile(
+    r"(?<![\w.\[/±+−-])(\d[\d,]*(?:\.\d+)?)–(?=\d[\d,]*(?:\.\d+)?\s?(ms|s|min|minutes|%|×|points|pt)(?![\w\d]))"
 )
 ITEMS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )|\n(?=#)")  # paragraphs, items, headings
 SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\[(])")
@@ -59,6 +64,7 @@ SETTINGS = (
     "planted 5 %",
     "the growth 1.27× apart",
     "5 % found in 9 of 10",
+    "0.4–0.6 s a round whatever the machine",
 )
 NOT_MEASURED = re.compile("|".join(map(re.escape, SETTINGS)))
 PROJECTIONS = ROOT / "lab" / "projections.json"
@@ -116,6 +122,13 @@ def _written(text: str, written: dict[str, set[float]]) -> None:
     """Adds each figure `text` writes with its unit to `written`."""
     for figure, unit in re.findall(r"(\d[\d,]*(?:\.\d+)?) ?(ms|s|min|%|×|pt)(?!\w)", text):
         written[unit].add(float(figure.replace(",", "")))
+    for figure, unit in RANGE.findall(text):
+        written[UNITS.get(unit, unit)].add(float(figure.replace(",", "")))
+
+
+def _figures(text: str) -> list[tuple[str, str]]:
+    """Every figure with its unit in `text`, both ends of a range among them."""
+    return FIGURE.findall(text) + RANGE.findall(text)
 
 
 def _table_cells(text: str):
@@ -195,12 +208,10 @@ def measurements() -> list[tuple[str, str, str, list[str]]]:
             if item.startswith("#"):
                 section = []
                 continue
-            if item.startswith("|"):
-                continue
             links = LINK.findall(item)
             for sentence in SENTENCES.split(item):
                 words = re.sub(r"`[^`]*`|\]\([^)]*\)|\d+ × \d+( × \d+)?", "]", sentence)
-                for figure, unit in FIGURE.findall(NOT_MEASURED.sub("", words)):
+                for figure, unit in _figures(NOT_MEASURED.sub("", words)):
                     if unit == "%" and figure in ("95", "90"):
                         continue  # an interval's level
                     held = LINK.findall(sentence) or links or section or opening
