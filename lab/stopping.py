@@ -189,45 +189,49 @@ def wrong(found: dict[str, Any], truth: float) -> np.ndarray:
     return v[BEYOND] if truth < 1 else v[EQUIVALENT]
 
 
+def _percent(share) -> float:
+    return round(100 * float(share), 1)
+
+
+def _row(phase: str, arch: str, trials: int) -> dict[str, Any]:
+    """One phase and model: its figures at each truth, its processes furthest from their
+    column's mean, and what stricter interim intervals cost."""
+    values, columns = population(phase, arch)
+    row: dict[str, Any] = {"phase": phase, "arch": arch, "processes": len(values)}
+    row["columns"] = len(columns)
+    at = {truth: simulated(phase, arch, truth, trials=trials) for truth in TRUTHS}
+    for truth, found in at.items():
+        v, coverage = found["verdicts"], found["coverage"]
+        undecided = v[UNCLEAR] + v[INCONCLUSIVE]
+        row[f"{truth:g}"] = {
+            "wrong_percent": _percent(wrong(found, truth).max()),
+            "coverage_percent": [_percent(coverage.min()), _percent(coverage.max())],
+            "least_covered": columns[int(coverage.argmin())],
+            "mean_processes": round(found["mean_processes"], 1),
+            "at_margin_percent": _percent(v[AT_MARGIN].max()),
+            "undecided_percent": _percent(undecided.max()),
+            "most_undecided": columns[int(undecided.argmax())],
+        }
+    means = values.mean(axis=1) if values.ndim == 3 else values
+    apart = np.expm1(means - means.mean(axis=0)).max(axis=0)
+    row["largest_process_percent"] = {c: _percent(a) for c, a in zip(columns, apart, strict=True)}
+    stricter = simulated(phase, arch, 0.0, trials=trials, interim_confidence=INTERIM_CONFIDENCE)
+    row["interim_extra_processes"] = round(
+        stricter["mean_processes"] - at[0.0]["mean_processes"], 1
+    )
+    return row
+
+
 def study(trials: int = TRIALS) -> dict[str, Any]:
     """Every figure docs/methodology.md gives of the rule's error rates, in percent."""
-
-    def pct(x) -> float:
-        return round(100 * float(x), 1)
-
-    rows = []
-    for phase, arch in PHASES:
-        values, columns = population(phase, arch)
-        row = {"phase": phase, "arch": arch, "processes": len(values), "columns": len(columns)}
-        for truth in TRUTHS:
-            found = simulated(phase, arch, truth, trials=trials)
-            v, coverage = found["verdicts"], found["coverage"]
-            undecided = v[UNCLEAR] + v[INCONCLUSIVE]
-            row[f"{truth:g}"] = {
-                "wrong_percent": pct(wrong(found, truth).max()),
-                "coverage_percent": [pct(coverage.min()), pct(coverage.max())],
-                "least_covered": columns[int(coverage.argmin())],
-                "mean_processes": round(found["mean_processes"], 1),
-                "at_margin_percent": pct(v[AT_MARGIN].max()),
-                "undecided_percent": pct(undecided.max()),
-                "most_undecided": columns[int(undecided.argmax())],
-            }
-        means = values.mean(axis=1) if values.ndim == 3 else values
-        apart = np.expm1(means - means.mean(axis=0)).max(axis=0)
-        row["largest_process_percent"] = {c: pct(a) for c, a in zip(columns, apart, strict=True)}
-        stricter = simulated(phase, arch, 0.0, trials=trials, interim_confidence=INTERIM_CONFIDENCE)
-        row["interim_extra_processes"] = round(
-            stricter["mean_processes"]
-            - simulated(phase, arch, 0.0, trials=trials)["mean_processes"],
-            1,
+    caps = {
+        str(most): _percent(
+            wrong(
+                simulated("one_time", "cnn", 0.0, StoppingRule(3, most, 3), trials=trials), 0
+            ).max()
         )
-        rows.append(row)
-    caps = {}
-    for most in (15, 30):
-        rule = StoppingRule(3, most, 3)
-        caps[str(most)] = pct(
-            wrong(simulated("one_time", "cnn", 0.0, rule, trials=trials), 0).max()
-        )
+        for most in (15, 30)
+    }
     quiet = {}
     for arch in ("cnn", "mlp"):
         values, _ = population("one_time", arch)
@@ -235,7 +239,7 @@ def study(trials: int = TRIALS) -> dict[str, Any]:
         found = simulated("one_time", arch, 0.0, values=calm, trials=trials)
         quiet[arch] = {
             "mean_processes": round(found["mean_processes"], 1),
-            "coverage_min_percent": pct(found["coverage"].min()),
+            "coverage_min_percent": _percent(found["coverage"].min()),
         }
     loose = simulated("steady", "cnn", 0.0, StoppingRule(2, 30, 1), trials=trials)
     return {
@@ -243,12 +247,12 @@ def study(trials: int = TRIALS) -> dict[str, Any]:
         "seed": 1,
         "populations": {"steady": STEADY_RECORDED.name, "one_time": ONE_TIME_RECORDED.name},
         "interim_confidence": INTERIM_CONFIDENCE,
-        "rows": rows,
+        "rows": [_row(phase, arch, trials) for phase, arch in PHASES],
         "one_time_cnn_wrong_percent_by_cap": caps,
         "half_the_cycle_spread": quiet,
         "decide_from_the_second_process": {
-            "wrong_percent": pct(wrong(loose, 0).max()),
-            "coverage_min_percent": pct(loose["coverage"].min()),
+            "wrong_percent": _percent(wrong(loose, 0).max()),
+            "coverage_min_percent": _percent(loose["coverage"].min()),
         },
     }
 
