@@ -30,9 +30,8 @@ RANGE = re.compile(
 ITEMS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )|\n(?=#)")  # paragraphs, items, headings
 SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\[(])")
 LINK = re.compile(r"\]\((?:\.\./)?((?:results|lab/runs)/[^)#\s]+)\)")
-# what a recorded number in these units is stored as: seconds, fractions, or itself
-SCALES = {"ms": 1000.0, "s": 1.0, "min": 1 / 60, "minutes": 1 / 60, "%": 100.0, "points": 100.0}
-TIMES = ("ms", "s", "min", "minutes")
+# a time in these units, per second
+SCALES = {"ms": 1000.0, "s": 1.0, "min": 1 / 60, "minutes": 1 / 60}
 # what a record's key says its numbers are, by the words in it; the first that fits
 KINDS = {
     "seconds": ("seconds",),
@@ -101,10 +100,9 @@ def _record(link: str) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
                 written[unit].add(figure)
             text = " ".join(path.read_text().split())
             _written(text, written)
-            # an estimate in a table's cell, its unit in the column's name
+            # a ratio in a table's cell, its unit in the column's name
             for figure in re.findall(r"(\d+\.\d+) \[", text):
                 written["×"].add(float(figure))
-                written["%"].add(float(figure))
         elif path.suffix in (".json", ".jsonl"):
             for line in path.read_text().splitlines() if path.suffix == ".jsonl" else [None]:
                 for kind, found in _numbers(json.loads(line or path.read_text())):
@@ -163,7 +161,7 @@ def _held(link: str, figure: str, unit: str) -> bool:
     if _near(written.get(UNITS.get(unit, unit), []), value - tolerance, value + tolerance):
         return True
     low, high = value - tolerance, value + tolerance
-    if unit in TIMES:
+    if unit in SCALES:
         seconds, ms = numbers.get("seconds", []), numbers.get("ms", [])
         scale = SCALES[unit]
         return _near(seconds, low / scale, high / scale) or _near(
