@@ -4,6 +4,7 @@ tests/lab/test_stopping.py holds the rule to its bounds."""
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Sequence
@@ -114,10 +115,11 @@ TRIALS = 8000
 INTERIM_CONFIDENCE = 0.99  # the stricter interval tried at the looks before the last
 
 
-def population(phase: str, arch: str) -> tuple[np.ndarray, list[str]]:
-    """Each recorded process's log ratios to the reference per column (measure · style): its
-    mean over rounds (steady, processes × columns), or each cycle's (one-time, processes ×
-    cycles × columns, since that interval is over cycles); and the columns' names."""
+@functools.cache
+def population(phase: str, arch: str) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each recorded process's log ratios to the reference per column: its mean over rounds
+    (steady, processes × columns), or each cycle's (one-time, processes × cycles × columns,
+    since that interval is over cycles); and the columns, each (measure, style). Read once."""
     steady = phase == "steady"
     records = (
         [r for r in read_steady(STEADY_RECORDED) if r.arch == arch and r.status == "ok"]
@@ -137,10 +139,9 @@ def population(phase: str, arch: str) -> tuple[np.ndarray, list[str]]:
         ]
         for r in records
     ]
-    names = [f"{m} · {s}" for m, s in keys]
     if steady:
-        return np.array([[statistics.fmean(v) for v in row] for row in values]), names
-    return np.array(values).transpose(0, 2, 1), names
+        return np.array([[statistics.fmean(v) for v in row] for row in values]), keys
+    return np.array(values).transpose(0, 2, 1), keys
 
 
 def full_rule(phase: str, arch: str) -> StoppingRule:
@@ -167,7 +168,7 @@ def simulated(
     steady = phase == "steady"
     found, columns = population(phase, arch)
     margin = DEFAULT_TIME_MARGIN if steady else DEFAULT_ONE_TIME_MARGIN
-    measures = [c.split(" · ")[0] for c in columns]
+    measures = [measure for measure, _ in columns]
     return simulate_verdicts(
         found if values is None else values,
         margin,
@@ -196,7 +197,8 @@ def _percent(share) -> float:
 def _row(phase: str, arch: str, trials: int) -> dict[str, Any]:
     """One phase and model: its figures at each truth, its processes furthest from their
     column's mean, and what stricter interim intervals cost."""
-    values, columns = population(phase, arch)
+    values, keys = population(phase, arch)
+    columns = [f"{measure} · {style}" for measure, style in keys]
     row: dict[str, Any] = {"phase": phase, "arch": arch, "processes": len(values)}
     row["columns"] = len(columns)
     at = {truth: simulated(phase, arch, truth, trials=trials) for truth in TRUTHS}
