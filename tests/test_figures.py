@@ -96,16 +96,18 @@ def _record(link: str) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     written, numbers = defaultdict(set), defaultdict(set)
     for path in sorted(directory.rglob("*")):
         if path.suffix in (".md", ".csv"):
-            for unit, figure in _table_cells(path.read_text()):
+            page = path.read_text()
+            for unit, figure in _table_cells(page):
                 written[unit].add(figure)
-            text = " ".join(path.read_text().split())
+            text = " ".join(page.split())
             _written(text, written)
             # a ratio in a table's cell, its unit in the column's name
             for figure in re.findall(r"(\d+\.\d+) \[", text):
                 written["×"].add(float(figure))
         elif path.suffix in (".json", ".jsonl"):
-            for line in path.read_text().splitlines() if path.suffix == ".jsonl" else [None]:
-                for kind, found in _numbers(json.loads(line or path.read_text())):
+            whole = path.read_text()
+            for line in whole.splitlines() if path.suffix == ".jsonl" else [whole]:
+                for kind, found in _numbers(json.loads(line)):
                     if kind == "text":  # a record's words, as a report would write them
                         _written(found, written)
                     else:
