@@ -16,19 +16,12 @@ from lab.__main__ import main as lab_main
 from lab.stopping import population as recorded
 from lab.stopping import simulate_verdicts, simulated
 
-
-def _simulated(phase: str, arch: str, k: float, **options):
-    """The full profile's rule on `arch`'s recorded `phase`, every column moved to a ratio of
-    1 + k × the margin."""
-    return simulated(phase, arch, k, **options)
-
-
 PHASES = [("steady", "cnn"), ("steady", "mlp"), ("one_time", "cnn"), ("one_time", "mlp")]
 
 
 @pytest.mark.parametrize("phase, arch", PHASES)
 def test_at_no_difference_at_most_5_percent_of_verdicts_claim_one(phase, arch):
-    found = _simulated(phase, arch, 0.0)
+    found = simulated(phase, arch, 0.0)
     claimed = found["verdicts"][BEYOND] + found["verdicts"][AT_MARGIN] + found["verdicts"][UNCLEAR]
     assert claimed.max() <= 0.05, claimed
     assert found["coverage"].min() >= 0.93, found["coverage"]
@@ -37,14 +30,14 @@ def test_at_no_difference_at_most_5_percent_of_verdicts_claim_one(phase, arch):
 
 @pytest.mark.parametrize("phase, arch", PHASES)
 def test_at_one_and_a_half_margins_at_most_5_percent_are_equivalent(phase, arch):
-    found = _simulated(phase, arch, 1.5)
+    found = simulated(phase, arch, 1.5)
     assert found["verdicts"]["equivalent"].max() <= 0.05
     assert found["coverage"].min() >= 0.93, found["coverage"]
 
 
 @pytest.mark.parametrize("phase, arch", PHASES)
 def test_just_inside_the_margin_at_most_5_percent_are_beyond_it(phase, arch):
-    found = _simulated(phase, arch, 0.9)
+    found = simulated(phase, arch, 0.9)
     assert found["verdicts"][BEYOND].max() <= 0.05
     # coverage dips here where a column's processes have a heavy tail: the MLP's Functional
     # predict batch, one process 10.3 % above the mean (lab/runs/stopping gives the figures)
@@ -70,7 +63,7 @@ def test_the_one_time_rule_stops_after_one_block_on_quiet_cycles_and_still_cover
 
 
 def test_the_check_fails_a_rule_that_may_decide_after_two_processes():
-    found = _simulated("steady", "cnn", 0.0, rule=StoppingRule(2, 30, 1))
+    found = simulated("steady", "cnn", 0.0, rule=StoppingRule(2, 30, 1))
     claimed = found["verdicts"][BEYOND] + found["verdicts"][AT_MARGIN] + found["verdicts"][UNCLEAR]
     assert found["coverage"].min() < 0.93 or claimed.max() > 0.05
 
