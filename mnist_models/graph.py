@@ -225,7 +225,7 @@ def _constructor_arguments(cls: type, config: dict[str, Any], imports: set[str])
     if missing := [name for name in required if name not in config]:
         raise Unexpressible(f"{cls.__name__}'s config lacks its argument(s) {missing}")
     given = {name: config[name] for name in required}
-    for _ in range(len(config)):
+    for _ in range(len(config) + 1):  # the last pass checks what the one before added
         made = _make(cls, given).get_config()
         differing = [
             k for k, v in config.items() if k not in given and k != "name" and made.get(k) != v
@@ -341,15 +341,16 @@ def _operation(operation, node, variables: dict[int, str]) -> str:
             "function of that name"
         )
     accepted = inspect.signature(target).parameters
-    settings = []
+    # the settings as given: an operation's attributes may hold them normalized (axis 1 as [1])
+    config, settings = operation.get_config(), []
     for p in list(inspect.signature(type(operation).__init__).parameters.values())[1:]:
         if p.name == "name" or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
             continue
-        if p.name not in accepted or not hasattr(operation, p.name):
+        if p.name not in accepted or p.name not in config:
             raise Unexpressible(
                 f"{operation.name}: keras.ops.{function} has no argument {p.name} to give"
             )
-        value = getattr(operation, p.name)
+        value = config[p.name]
         if p.default is p.empty or value != p.default:
             settings.append(f"{p.name}={_value(value, set())}")
     arguments = _arguments(node.arguments.args, node.arguments.kwargs, variables)[1:-1]

@@ -116,6 +116,29 @@ def test_the_sources_import_and_build_on_their_own_in_a_fresh_process(tmp_path):
     assert len({n for name, _, n in counts if name == "chain"}) == 1
 
 
+def test_initializers_regularizers_constraints_and_op_settings_are_rebuilt(tmp_path, monkeypatch):
+    inputs = keras.Input((6, 4))
+    x = layers.Dense(
+        5,
+        kernel_initializer=keras.initializers.HeNormal(seed=3),
+        bias_initializer="ones",  # an object whose config is empty
+        kernel_regularizer=keras.regularizers.L2(0.02),
+        kernel_constraint=keras.constraints.MaxNorm(3.0, axis=1),
+    )(inputs)
+    x = keras.ops.clip(keras.ops.mean(x, axis=1), -1.0, 1.0)
+    model = keras.Model(inputs, layers.Dense(3)(x), name="regular")
+    write(model, tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from regular import ARCHITECTURE
+
+    rebuilt = ARCHITECTURE.builders["functional"](ARCHITECTURE.spec)
+
+    def configs(m):
+        return [{k: v for k, v in op.get_config().items() if k != "name"} for op in m.operations]
+
+    assert configs(rebuilt) == configs(model)
+
+
 def test_a_layer_no_source_can_construct_is_named():
     inputs = keras.Input((4,))
     x = layers.Lambda(lambda t: t * 2, name="doubling")(inputs)
