@@ -224,6 +224,29 @@ def _row(phase: str, arch: str, trials: int) -> dict[str, Any]:
     return row
 
 
+def process_spread(arch: str) -> dict[str, dict[str, float]]:
+    """The one-time interval's unit, checked per column: the spread of the processes' mean log
+    ratios that their cycles predict (pooled SD over √cycles), the spread measured, the ratio of
+    their variances F, and its two-sided p where processes add nothing to cycles."""
+    values, keys = population("one_time", arch)
+    processes, cycles, _ = values.shape
+    means = values.mean(axis=1)
+    dfs = (processes - 1, processes * (cycles - 1))
+    within = np.sqrt(((values - means[:, None]) ** 2).sum(axis=(0, 1)) / dfs[1])
+    predicted, measured = within / math.sqrt(cycles), means.std(axis=0, ddof=1)
+    f = (measured / predicted) ** 2
+    p = 2 * np.minimum(scipy_stats.f.sf(f, *dfs), scipy_stats.f.cdf(f, *dfs))
+    return {
+        f"{measure} · {style}": {
+            "predicted_sd": round(float(predicted[i]), 3),
+            "measured_sd": round(float(measured[i]), 3),
+            "f": round(float(f[i]), 2),
+            "p": round(float(p[i]), 3),
+        }
+        for i, (measure, style) in enumerate(keys)
+    }
+
+
 def study(trials: int = TRIALS) -> dict[str, Any]:
     """Every figure docs/methodology.md gives of the rule's error rates, in percent."""
     caps = {
@@ -252,6 +275,7 @@ def study(trials: int = TRIALS) -> dict[str, Any]:
         "rows": [_row(phase, arch, trials) for phase, arch in PHASES],
         "one_time_cnn_wrong_percent_by_cap": caps,
         "half_the_cycle_spread": quiet,
+        "process_spread": {arch: process_spread(arch) for arch in ("cnn", "mlp")},
         "decide_from_the_second_process": {
             "wrong_percent": _percent(wrong(loose, 0).max()),
             "coverage_min_percent": _percent(loose["coverage"].min()),
@@ -306,6 +330,18 @@ def study_markdown(found: dict[str, Any], command: str) -> str:
         + ".",
         f"- A steady rule that may decide from the second process, one at a time: wrong "
         f"{loose['wrong_percent']:.1f} %, coverage at least {loose['coverage_min_percent']:.1f} %.",
+        "- The one-time processes' means against what their cycles predict, per column, as "
+        "SD of the log ratio predicted → measured (F, p): "
+        + "; ".join(
+            f"{arch.upper()}: "
+            + ", ".join(
+                f"{c} {s['predicted_sd']:.3f} → {s['measured_sd']:.3f} (F {s['f']:.2f}, "
+                f"p {s['p']:.3f})"
+                for c, s in columns.items()
+            )
+            for arch, columns in found["process_spread"].items()
+        )
+        + ".",
         "- The process furthest above its column's mean, per column: "
         + "; ".join(
             f"{_phase(row)}: "

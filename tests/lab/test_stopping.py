@@ -14,7 +14,7 @@ from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
 from bench.sweep.paired import rule_for
 from lab.__main__ import main as lab_main
 from lab.stopping import population as recorded
-from lab.stopping import simulate_verdicts, simulated
+from lab.stopping import process_spread, simulate_verdicts, simulated
 
 PHASES = [("steady", "cnn"), ("steady", "mlp"), ("one_time", "cnn"), ("one_time", "mlp")]
 
@@ -129,3 +129,12 @@ def test_the_study_refuses_too_few_trials(capsys):
         lab_main(["stopping", "--trials", "5"])
     assert stopped.value.code == 2
     assert "received 5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arch", ["cnn", "mlp"])
+def test_one_time_processes_spread_as_their_cycles_predict(arch):
+    # why the one-time interval is over cycles: no column's process means spread more (or less)
+    # than its cycles explain, at 1 %
+    spread = process_spread(arch)
+    assert len(spread) == 12
+    assert all(s["p"] > 0.01 and 0.3 < s["f"] < 3 for s in spread.values()), spread
