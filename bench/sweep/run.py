@@ -236,6 +236,8 @@ def runs_phase(sweep: Sweep, todo: Todo) -> list[RunRecord]:
     skipped = total - len(todo.runs)
     if skipped:
         echo(f"resuming: {skipped} of {total} runs already recorded in {sweep.config.out}")
+    elif sweep.config.resume:  # a mistyped --out would otherwise start over without a word
+        echo(f"resuming: no finished runs in {sweep.config.out}; running all {total}")
     digests = progress.weight_digests(todo.existing)
     records = []
     start = time.perf_counter()

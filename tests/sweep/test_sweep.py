@@ -123,6 +123,17 @@ def test_resume_skips_recorded_runs_and_retries_failed_ones(tmp_path, fake_worke
     assert first.key() in fake_worker
 
 
+def test_resume_in_a_directory_with_no_finished_runs_says_it_runs_them_all(
+    tmp_path, fake_worker, capsys
+):
+    run_sweep(_config(tmp_path / "new", resume=True), {}, [], echo=print)
+    assert (
+        f"resuming: no finished runs in {tmp_path / 'new'}; running all 9"
+        in capsys.readouterr().out
+    )
+    assert len(fake_worker) == 9
+
+
 def test_without_resume_the_runs_file_starts_over(tmp_path, fake_worker):
     run_sweep(_config(tmp_path), {}, [], echo=lambda _: None)
     run_sweep(_config(tmp_path, seeds=(1,)), {}, [], echo=lambda _: None)
