@@ -14,7 +14,14 @@ from typing import Any
 import keras
 import numpy as np
 
-from bench.worker.data import MNIST_LOSS, takes_mnist, targets
+from bench.worker.data import (
+    LOGITS_LOSS,
+    MNIST_LOSS,
+    MNIST_SHAPES,
+    keras_loss,
+    takes_mnist,
+    targets,
+)
 from mnist_models import FIRST_BATCH, STYLES, Architecture, ArchitectureError
 from mnist_models.graph import CannotGenerate, graph_of
 from mnist_models.sources import write_as_it_is, write_package
@@ -101,23 +108,31 @@ def _load_file(path: Path, trust: bool) -> keras.Model:
 
 
 def compile_loss(path: str) -> str | None:
-    """The loss a `.keras` file was compiled with, where it names one by a string."""
+    """The loss a `.keras` file was compiled with, where it names one by a string or is a
+    `SparseCategoricalCrossentropy`."""
     if not path.endswith(".keras"):
         return None
     with zipfile.ZipFile(path) as archive:
         config = json.loads(archive.read("config.json"))
     loss = (config.get("compile_config") or {}).get("loss")
+    if isinstance(loss, dict) and loss.get("class_name") == "SparseCategoricalCrossentropy":
+        return LOGITS_LOSS if (loss.get("config") or {}).get("from_logits") else MNIST_LOSS
     return loss if isinstance(loss, str) else None
 
 
 def loss_for(model: keras.Model, compiled: str | None) -> str:
     """What the harness trains `model` with: the file's loss, else class indices for a softmax
-    output and mean squared error for anything else."""
+    output, or for ten linear outputs on MNIST's images (as logits), and mean squared error for
+    anything else."""
     if compiled:
         return compiled
     last = model.layers[-1] if model.layers else None
-    softmax = getattr(last, "activation", None) is keras.activations.softmax
-    return MNIST_LOSS if softmax else "mse"
+    activation = getattr(last, "activation", None)
+    if activation is keras.activations.softmax:
+        return MNIST_LOSS
+    inputs, outputs = _shapes(model)
+    digits = inputs in MNIST_SHAPES and outputs == (10,)
+    return LOGITS_LOSS if digits and activation is keras.activations.linear else "mse"
 
 
 def adopt(
@@ -229,7 +244,7 @@ def prove(original: keras.Model, architecture: Architecture) -> dict[str, str]:
     x = rng.standard_normal((PROOF_BATCH, *spec.input_shape)).astype(spec.input_dtype)
     y = targets(spec, PROOF_BATCH, rng)
     expected_output = np.asarray(original(x, training=False))
-    expected_step = _one_step(original, x, y, spec.loss)
+    expected_step = _one_step(original, x, y, keras_loss(spec.loss))
     proof = {}
     for form in architecture.forms:
         builder = architecture.idioms.get(form) or architecture.builders[form]
@@ -237,7 +252,7 @@ def prove(original: keras.Model, architecture: Architecture) -> dict[str, str]:
         if not model.built:
             model(keras.ops.zeros((FIRST_BATCH, *spec.input_shape)))
         # the step trains `original` further: every form starts from the weights it had
-        proof[form] = _compare(model, x, y, expected_output, expected_step, spec.loss)
+        proof[form] = _compare(model, x, y, expected_output, expected_step, keras_loss(spec.loss))
     return proof
 
 

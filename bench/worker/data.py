@@ -3,12 +3,20 @@ ten classes, else synthetic inputs of the model's shape and targets that fit its
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 
-from bench.store.mnist import MnistData, load_mnist
+from bench.store.mnist import MnistData, load_mnist, preprocess
 from mnist_models import ModelSpec, get_architecture
 
 MNIST_LOSS = "sparse_categorical_crossentropy"
+# the same on a linear output, as the TensorFlow beginners' tutorial trains its MNIST model
+LOGITS_LOSS = "sparse_categorical_crossentropy_from_logits"
+CLASS_LOSSES = (MNIST_LOSS, LOGITS_LOSS)  # losses of class indices
+# the shapes MNIST's images are given to models in: with a channel axis, without, and flattened
+MNIST_SHAPES = ((28, 28, 1), (28, 28), (784,))
 SYNTHETIC = "synthetic"  # how the source of synthetic data begins
 # MNIST's split sizes, which synthetic data keeps: a setting's image counts mean the same
 TRAIN_IMAGES, TEST_IMAGES = 60_000, 10_000
@@ -19,15 +27,29 @@ def takes_mnist(spec) -> bool:
     if not isinstance(spec, ModelSpec):
         return True  # the built-in architectures and the Architecture protocol's are MNIST's
     return (
-        tuple(spec.input_shape) == (28, 28, 1)
+        tuple(spec.input_shape) in MNIST_SHAPES
         and tuple(spec.output_shape) == (10,)
-        and spec.loss == MNIST_LOSS
+        and spec.loss in CLASS_LOSSES
     )
 
 
-def loss_of(arch: str) -> str:
-    """The loss `arch` trains with: its spec's, else MNIST's class indices."""
+def loss_name(arch: str) -> str:
+    """The name of the loss `arch` trains with: its spec's, else MNIST's class indices."""
     return getattr(get_architecture(arch).spec, "loss", MNIST_LOSS)
+
+
+def keras_loss(name: str) -> Any:
+    """What `model.compile(loss=...)` takes for the loss `name`."""
+    if name == LOGITS_LOSS:
+        import keras
+
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return name
+
+
+def loss_of(arch: str) -> Any:
+    """The loss `arch` trains with, as `model.compile` takes it."""
+    return keras_loss(loss_name(arch))
 
 
 def model_data(
@@ -37,7 +59,15 @@ def model_data(
     where None) from a fixed seed, inputs as float arrays that `preprocess` passes through."""
     spec = get_architecture(arch).spec
     if takes_mnist(spec):
-        return load_mnist(data_dir)
+        mnist = load_mnist(data_dir)
+        shape = tuple(getattr(spec, "input_shape", MNIST_SHAPES[0]))
+        if shape == MNIST_SHAPES[0]:
+            return mnist
+        return dataclasses.replace(  # float images, which `preprocess` passes through
+            mnist,
+            x_train=preprocess(mnist.x_train).reshape(-1, *shape),
+            x_test=preprocess(mnist.x_test).reshape(-1, *shape),
+        )
     rng = np.random.default_rng(0)
     train, test = train or TRAIN_IMAGES, test or TEST_IMAGES
 
@@ -53,6 +83,6 @@ def model_data(
 def targets(spec: ModelSpec, count: int, rng: np.random.Generator) -> np.ndarray:
     """Targets that fit `spec`'s output: class indices for MNIST's loss, else values of its
     shape."""
-    if spec.loss == MNIST_LOSS:
+    if spec.loss in CLASS_LOSSES:
         return rng.integers(0, spec.output_shape[-1], count)
     return rng.standard_normal((count, *spec.output_shape), dtype=np.float32)

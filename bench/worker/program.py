@@ -15,7 +15,7 @@ import numpy as np
 
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import PROGRAM_STEPS as STEPS
-from bench.worker.data import MNIST_LOSS, loss_of
+from bench.worker.data import CLASS_LOSSES, keras_loss, loss_name
 from bench.worker.runner import compile_model
 from mnist_models import build_model, get_architecture, reference_of
 
@@ -111,13 +111,13 @@ def _canonical(
     """Each step's operation count and canonical form, the variables first."""
     keras.utils.clear_session()
     model = build_model(arch, style, seed=SEED)
-    loss = loss_of(arch)
-    compile_model(model, settings, steps_per_epoch=1, loss=loss)
+    loss = loss_name(arch)
+    compile_model(model, settings, steps_per_epoch=1, loss=keras_loss(loss))
     outputs = getattr(get_architecture(arch).spec, "output_shape", ())
-    targets = shape[:1] if loss == MNIST_LOSS else (shape[0], *outputs)
+    classes = loss in CLASS_LOSSES
     x, y = (
         np.zeros(shape, "float32"),
-        np.zeros(targets, "int32" if loss == MNIST_LOSS else "float32"),
+        np.zeros(shape[:1] if classes else (shape[0], *outputs), "int32" if classes else "float32"),
     )
     variables = [json.dumps([VARIABLE, list(v.shape), str(v.dtype)]) for v in model.variables]
     trace = _tensorflow if keras.backend.backend() == "tensorflow" else _jax

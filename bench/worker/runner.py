@@ -9,6 +9,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -220,7 +221,7 @@ def prepare_backend(s: TrainSettings) -> None:
 
 
 def compile_model(
-    model: keras.Model, s: TrainSettings, steps_per_epoch: int, loss: str = MNIST_LOSS
+    model: keras.Model, s: TrainSettings, steps_per_epoch: int, loss: Any = MNIST_LOSS
 ) -> None:
     """Compiles `model` for training under `s`: the loss, metric and optimizer of every run
     (the loss is MNIST's class indices unless the architecture's spec names another)."""

@@ -61,6 +61,34 @@ def test_a_keras_file_is_written_in_every_form_and_proven_one_model(tmp_path):
     )
 
 
+def tutorial_model():
+    """The MNIST model of TensorFlow's beginners' tutorial: 28×28 images in, ten logits out."""
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.2),
+            layers.Dense(10),
+        ],
+        name="tutorial",
+    )
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_tutorials_mnist_model_takes_mnist_with_its_logits_loss(tmp_path, compiled):
+    model = tutorial_model()
+    if compiled:  # as the tutorial does: a loss object, which the file keeps as its config
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    model.save(tmp_path / "tutorial.keras")
+    found = adopt(str(tmp_path / "tutorial.keras"), tmp_path / "models")
+    assert found["mnist"] is True
+    assert found["proof"] == dict.fromkeys(found["styles"], "identical")
+    init = (tmp_path / "models" / "tutorial" / "__init__.py").read_text()
+    assert 'loss="sparse_categorical_crossentropy_from_logits"' in init
+
+
 def test_a_factory_with_a_branch_is_proven_in_three_styles(tmp_path, user_module):
     found = adopt(f"{user_module}:branching_model", tmp_path / "models")
     assert found["styles"] == ["functional", "subclassed", "functional_subclass"]
