@@ -61,9 +61,10 @@ class ModelSpec(Spec):
     """A generated architecture's numbers: what it takes and gives. Its layers' own numbers are
     written in its style files; `loss` is what it trains with, from its compile config or its
     output (class indices for a softmax, from logits for ten linear outputs on MNIST's images,
-    mean squared error otherwise)."""
+    binary crossentropy for a sigmoid, mean squared error otherwise)."""
 
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
     loss: str = "sparse_categorical_crossentropy"
     input_dtype: str = "float32"
+    input_high: int | None = None  # integer inputs (token ids) are drawn below it

@@ -18,6 +18,7 @@ from bench.worker.data import (
     LOGITS_LOSS,
     MNIST_LOSS,
     MNIST_SHAPES,
+    inputs,
     keras_loss,
     takes_mnist,
     targets,
@@ -130,6 +131,8 @@ def loss_for(model: keras.Model, compiled: str | None) -> str:
     activation = getattr(last, "activation", None)
     if activation is keras.activations.softmax:
         return MNIST_LOSS
+    if activation is keras.activations.sigmoid:
+        return "binary_crossentropy"
     inputs, outputs = _shapes(model)
     digits = inputs in MNIST_SHAPES and outputs == (10,)
     return LOGITS_LOSS if digits and activation is keras.activations.linear else "mse"
@@ -151,7 +154,7 @@ def adopt(
     shape, outputs = _shapes(found)
     spec = (
         f"ModelSpec(input_shape={shape}, output_shape={outputs}, "
-        f"loss={loss_for(found, compile_loss(source))!r})"
+        f"loss={loss_for(found, compile_loss(source))!r}{_integer_inputs(found)})"
     )
     package = directory / name
     try:
@@ -224,6 +227,19 @@ def _shapes(model: keras.Model) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(inputs[0].shape[1:]), tuple(outputs[0].shape[1:])
 
 
+def _integer_inputs(model: keras.Model) -> str:
+    """A spec's arguments for a model of integer inputs (token ids): their dtype, and the
+    smallest vocabulary among its embeddings and encodings (2 where it has none)."""
+    dtype = str(getattr((getattr(model, "inputs", None) or [None])[0], "dtype", "float32"))
+    if "int" not in dtype:
+        return ""
+    sizes = [
+        getattr(layer, "input_dim", None) or getattr(layer, "num_tokens", None)
+        for layer in model.layers
+    ]
+    return f", input_dtype={dtype!r}, input_high={min(filter(None, sizes), default=2)}"
+
+
 def _import_package(name: str, directory: Path) -> Architecture:
     """The generated package's `Architecture`, imported from `directory`."""
     if str(directory) not in sys.path:
@@ -241,7 +257,7 @@ def prove(original: keras.Model, architecture: Architecture) -> dict[str, str]:
     outputs on the same inputs and takes bitwise its training step; else where it differs."""
     spec = architecture.spec
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((PROOF_BATCH, *spec.input_shape)).astype(spec.input_dtype)
+    x = inputs(spec, PROOF_BATCH, rng)
     y = targets(spec, PROOF_BATCH, rng)
     expected_output = np.asarray(original(x, training=False))
     expected_step = _one_step(original, x, y, keras_loss(spec.loss))

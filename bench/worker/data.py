@@ -15,6 +15,7 @@ MNIST_LOSS = "sparse_categorical_crossentropy"
 # the same on a linear output, as the TensorFlow beginners' tutorial trains its MNIST model
 LOGITS_LOSS = "sparse_categorical_crossentropy_from_logits"
 CLASS_LOSSES = (MNIST_LOSS, LOGITS_LOSS)  # losses of class indices
+BINARY_LOSSES = ("binary_crossentropy", "binary_focal_crossentropy")  # losses of 0 and 1 labels
 # the shapes MNIST's images are given to models in: with a channel axis, without, and flattened
 MNIST_SHAPES = ((28, 28, 1), (28, 28), (784,))
 SYNTHETIC = "synthetic"  # how the source of synthetic data begins
@@ -70,19 +71,26 @@ def model_data(
         )
     rng = np.random.default_rng(0)
     train, test = train or TRAIN_IMAGES, test or TEST_IMAGES
-
-    def inputs(count: int) -> np.ndarray:
-        return rng.standard_normal((count, *spec.input_shape), dtype=np.float32)
-
-    x_train, y_train = inputs(train), targets(spec, train, rng)
-    x_test, y_test = inputs(test), targets(spec, test, rng)
+    x_train, y_train = inputs(spec, train, rng), targets(spec, train, rng)
+    x_test, y_test = inputs(spec, test, rng), targets(spec, test, rng)
     shape = "×".join(map(str, spec.input_shape))
     return MnistData(x_train, y_train, x_test, y_test, f"{SYNTHETIC} {shape} inputs (seed 0)")
 
 
+def inputs(spec: ModelSpec, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Synthetic inputs of `spec`'s shape: integers below `input_high` (token ids) where it has
+    one, else standard normal floats."""
+    shape = (count, *spec.input_shape)
+    if spec.input_high:
+        return rng.integers(0, spec.input_high, shape).astype(spec.input_dtype)
+    return rng.standard_normal(shape, dtype=np.float32).astype(spec.input_dtype)
+
+
 def targets(spec: ModelSpec, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Targets that fit `spec`'s output: class indices for MNIST's loss, else values of its
-    shape."""
+    """Targets that fit `spec`'s output: class indices for MNIST's loss, labels of 0 and 1 for
+    a binary crossentropy, else values of its shape."""
     if spec.loss in CLASS_LOSSES:
         return rng.integers(0, spec.output_shape[-1], count)
+    if spec.loss in BINARY_LOSSES:
+        return rng.integers(0, 2, (count, *spec.output_shape)).astype(np.float32)
     return rng.standard_normal((count, *spec.output_shape), dtype=np.float32)

@@ -1,11 +1,15 @@
 """A user's model as it is: loaded or made, written in its styles, proven one model; what
 cannot be loaded says why in one line."""
 
+import sys
+
 import keras
+import numpy as np
 import pytest
 from keras import layers
 
 from bench.worker.adopt import AdoptError, adopt
+from bench.worker.data import inputs, targets
 from tests.factories import module_on_path
 from tests.models.test_sources import chain_model
 
@@ -87,6 +91,28 @@ def test_the_tutorials_mnist_model_takes_mnist_with_its_logits_loss(tmp_path, co
     assert found["proof"] == dict.fromkeys(found["styles"], "identical")
     init = (tmp_path / "models" / "tutorial" / "__init__.py").read_text()
     assert 'loss="sparse_categorical_crossentropy_from_logits"' in init
+
+
+def test_a_text_model_gets_token_ids_below_its_vocabulary_and_labels_of_0_and_1(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((20,), dtype="int32"),
+            layers.Embedding(50, 4),
+            layers.GlobalAveragePooling1D(),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name="text",
+    )
+    model.save(tmp_path / "text.keras")
+    found = adopt(str(tmp_path / "text.keras"), tmp_path / "models")
+    assert found["mnist"] is False
+    assert found["proof"] == dict.fromkeys(found["styles"], "identical")
+    spec = sys.modules["text"].ARCHITECTURE.spec
+    assert (spec.loss, spec.input_dtype, spec.input_high) == ("binary_crossentropy", "int32", 50)
+    rng = np.random.default_rng(0)
+    x, y = inputs(spec, 1000, rng), targets(spec, 1000, rng)
+    assert x.dtype == np.int32 and set(np.unique(x)) == set(range(50))
+    assert y.shape == (1000, 1) and set(np.unique(y)) == {0.0, 1.0}
 
 
 def test_a_factory_with_a_branch_is_proven_in_three_styles(tmp_path, user_module):
