@@ -224,7 +224,13 @@ def _shapes(model: keras.Model) -> tuple[tuple[int, ...], tuple[int, ...]]:
             f"{model.name} has {len(inputs)} inputs and {len(outputs)} outputs; the harness "
             "feeds and times models of one input and one output"
         )
-    return tuple(inputs[0].shape[1:]), tuple(outputs[0].shape[1:])
+    shape = tuple(inputs[0].shape[1:])
+    if None in shape:
+        raise AdoptError(
+            f"{model.name}'s input {shape} has a dimension of no fixed size; the harness times "
+            "inputs of one shape: give its keras.Input a fixed one, such as keras.Input((256,))"
+        )
+    return shape, tuple(outputs[0].shape[1:])
 
 
 def _integer_inputs(model: keras.Model) -> str:

@@ -115,6 +115,13 @@ def test_a_text_model_gets_token_ids_below_its_vocabulary_and_labels_of_0_and_1(
     assert y.shape == (1000, 1) and set(np.unique(y)) == {0.0, 1.0}
 
 
+def test_an_input_of_no_fixed_size_is_refused_with_what_to_give(tmp_path):
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), layers.Embedding(9, 2)])
+    model.save(tmp_path / "varlen.keras")
+    with pytest.raises(AdoptError, match=r"input \(None,\) has a dimension of no fixed size"):
+        adopt(str(tmp_path / "varlen.keras"), tmp_path / "models")
+
+
 def test_a_factory_with_a_branch_is_proven_in_three_styles(tmp_path, user_module):
     found = adopt(f"{user_module}:branching_model", tmp_path / "models")
     assert found["styles"] == ["functional", "subclassed", "functional_subclass"]
