@@ -14,7 +14,9 @@ from mnist_models import ModelSpec, get_architecture
 MNIST_LOSS = "sparse_categorical_crossentropy"
 # the same on a linear output, as the TensorFlow beginners' tutorial trains its MNIST model
 LOGITS_LOSS = "sparse_categorical_crossentropy_from_logits"
-CLASS_LOSSES = (MNIST_LOSS, LOGITS_LOSS)  # losses of class indices
+SPARSE_LOSSES = (MNIST_LOSS, LOGITS_LOSS)  # losses of class indices
+ONE_HOT_LOSS = "categorical_crossentropy"  # of one-hot labels, as the Keras MNIST convnet trains
+CLASS_LOSSES = (*SPARSE_LOSSES, ONE_HOT_LOSS)
 BINARY_LOSSES = ("binary_crossentropy", "binary_focal_crossentropy")  # losses of 0 and 1 labels
 # the shapes MNIST's images are given to models in: with a channel axis, without, and flattened
 MNIST_SHAPES = ((28, 28, 1), (28, 28), (784,))
@@ -62,13 +64,18 @@ def model_data(
     if takes_mnist(spec):
         mnist = load_mnist(data_dir)
         shape = tuple(getattr(spec, "input_shape", MNIST_SHAPES[0]))
-        if shape == MNIST_SHAPES[0]:
-            return mnist
-        return dataclasses.replace(  # float images, which `preprocess` passes through
-            mnist,
-            x_train=preprocess(mnist.x_train).reshape(-1, *shape),
-            x_test=preprocess(mnist.x_test).reshape(-1, *shape),
-        )
+        if shape != MNIST_SHAPES[0]:  # float images, which `preprocess` passes through
+            mnist = dataclasses.replace(
+                mnist,
+                x_train=preprocess(mnist.x_train).reshape(-1, *shape),
+                x_test=preprocess(mnist.x_test).reshape(-1, *shape),
+            )
+        if getattr(spec, "loss", MNIST_LOSS) == ONE_HOT_LOSS:
+            one_hot = np.eye(10, dtype=np.float32)
+            mnist = dataclasses.replace(
+                mnist, y_train=one_hot[mnist.y_train], y_test=one_hot[mnist.y_test]
+            )
+        return mnist
     rng = np.random.default_rng(0)
     train, test = train or TRAIN_IMAGES, test or TEST_IMAGES
     x_train, y_train = inputs(spec, train, rng), targets(spec, train, rng)
@@ -87,10 +94,13 @@ def inputs(spec: ModelSpec, count: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def targets(spec: ModelSpec, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Targets that fit `spec`'s output: class indices for MNIST's loss, labels of 0 and 1 for
-    a binary crossentropy, else values of its shape."""
+    """Targets that fit `spec`'s output: class indices, one-hot or not as its loss takes them,
+    labels of 0 and 1 for a binary crossentropy, else values of its shape."""
     if spec.loss in CLASS_LOSSES:
-        return rng.integers(0, spec.output_shape[-1], count)
+        classes = rng.integers(0, spec.output_shape[-1], count)
+        if spec.loss in SPARSE_LOSSES:
+            return classes
+        return np.eye(spec.output_shape[-1], dtype=np.float32)[classes]
     if spec.loss in BINARY_LOSSES:
         return rng.integers(0, 2, (count, *spec.output_shape)).astype(np.float32)
     return rng.standard_normal((count, *spec.output_shape), dtype=np.float32)

@@ -15,7 +15,7 @@ import numpy as np
 
 from bench.plan.settings import TrainSettings
 from bench.plan.specs import PROGRAM_STEPS as STEPS
-from bench.worker.data import CLASS_LOSSES, keras_loss, loss_name
+from bench.worker.data import SPARSE_LOSSES, keras_loss, loss_name
 from bench.worker.runner import compile_model
 from mnist_models import build_model, get_architecture, reference_of
 
@@ -114,7 +114,7 @@ def _canonical(
     loss = loss_name(arch)
     compile_model(model, settings, steps_per_epoch=1, loss=keras_loss(loss))
     outputs = getattr(get_architecture(arch).spec, "output_shape", ())
-    classes = loss in CLASS_LOSSES
+    classes = loss in SPARSE_LOSSES
     x, y = (
         np.zeros(shape, "float32"),
         np.zeros(shape[:1] if classes else (shape[0], *outputs), "int32" if classes else "float32"),

@@ -222,7 +222,7 @@ def trained_weights(arch: str, style: str, data_dir: str | None) -> dict[str, An
     return {
         "weights": model.get_weights(),
         "x_test": preprocess(mnist.x_test),
-        "y_test": mnist.y_test,
+        "y_test": mnist.y_test if mnist.y_test.ndim == 1 else mnist.y_test.argmax(axis=-1),
     }
 
 

@@ -93,6 +93,21 @@ def test_the_tutorials_mnist_model_takes_mnist_with_its_logits_loss(tmp_path, co
     assert 'loss="sparse_categorical_crossentropy_from_logits"' in init
 
 
+def test_the_keras_mnist_convnet_compiled_for_one_hot_labels_takes_mnist(tmp_path):
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10, activation="softmax")],
+        name="convnet",
+    )
+    model.compile(loss="categorical_crossentropy", optimizer="adam")  # as keras.io's example
+    model.save(tmp_path / "convnet.keras")
+    found = adopt(str(tmp_path / "convnet.keras"), tmp_path / "models")
+    assert found["mnist"] is True
+    assert found["proof"] == dict.fromkeys(found["styles"], "identical")
+    spec = sys.modules["convnet"].ARCHITECTURE.spec
+    y = targets(spec, 100, np.random.default_rng(0))
+    assert y.shape == (100, 10) and (y.sum(axis=1) == 1).all()
+
+
 def test_a_text_model_gets_token_ids_below_its_vocabulary_and_labels_of_0_and_1(tmp_path):
     model = keras.Sequential(
         [
