@@ -53,7 +53,7 @@ def compare(args: argparse.Namespace) -> int:
     """`python -m bench compare BASE NEW`: writes compare.*; with --fail-on-regression, a gate."""
     from bench.analysis.compare import GATE_MIN_RUNS, CompareError
     from bench.analysis.compare import compare as compare_sweeps
-    from bench.render.compare import regression_lines, write_comparison
+    from bench.render.compare import console_lines, regression_lines, write_comparison
 
     config = config_from(CompareConfig, args)
     margin = config.time_margin
@@ -76,11 +76,8 @@ def compare(args: argparse.Namespace) -> int:
     except CompareError as e:
         fail(str(e))
     writable(out)
-    print(write_comparison(found, out, margin))
-    print(
-        f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
-        "compare.png)"
-    )
+    write_comparison(found, out, margin)
+    print("\n".join(console_lines(found, out, gate=config.fail_on_regression)))
     regressions = regression_lines(found)
     # a regression found fails the gate even where other cells could not be judged
     if config.fail_on_regression and regressions:
@@ -99,7 +96,7 @@ def compare(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace, config: CompareConfig, out: Path) -> int:
     from bench.analysis.compare import CompareError
     from bench.analysis.history import history
-    from bench.render.history import write_history
+    from bench.render.history import console_lines, write_history
 
     if config.fail_on_regression:
         fail(f"--fail-on-regression gates two sweeps, BASE and NEW; received {len(args.sweeps)}")
@@ -108,8 +105,8 @@ def _history(args: argparse.Namespace, config: CompareConfig, out: Path) -> int:
     except CompareError as e:
         fail(str(e))
     writable(out)
-    print(write_history(found, out))
-    print(f"history: {out / 'history.md'} (data: history.json; chart: history.png)")
+    write_history(found, out)
+    print("\n".join(console_lines(found, out)))
     return 0
 
 
@@ -118,6 +115,7 @@ def depth(args: argparse.Namespace) -> int:
     from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN
     from bench.render import depth as depth_report
     from bench.render import idioms as idioms_report
+    from bench.render.console import echo
     from bench.store.schema import DEPTH_RUN_FILE, read_versioned
     from bench.sweep.depth import run_depth
     from bench.sweep.executors import ExecutorError, make_executor
@@ -140,7 +138,7 @@ def depth(args: argparse.Namespace) -> int:
                 out,
                 config,
                 make_executor("local", device="cpu"),
-                echo=lambda line: print(line, flush=True),
+                echo=echo,
             )
         except (ExecutorError, RuntimeError) as e:
             fail(str(e), status=1)
@@ -169,9 +167,9 @@ def depth(args: argparse.Namespace) -> int:
     except ValueError as e:
         fail(str(e), status=1)
     for line in report.answer(found):
-        print(line)
+        echo(line)
     data = "idioms.json" if named else "depth.json; chart: depth.png"
-    print(f"report: {out / 'README.md'} (data: {data})")
+    echo(f"report: {out / 'README.md'} (data: {data})")
     return 0
 
 

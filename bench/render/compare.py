@@ -14,6 +14,7 @@ from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.backends import model_name
 from bench.plan.settings import ACCURACY_MARGIN_POINTS
 from bench.render import plots
+from bench.render.console import wrap
 from bench.render.tables import estimate_text, interval_text, md, ms_pair, ratio_text
 from bench.store.files import now_utc, write_atomic, write_json
 from bench.store.schema import SCHEMA_VERSION
@@ -32,6 +33,29 @@ def regression_lines(found: SweepComparison) -> list[str]:
         + [f"capability lost: {change_line(c)}" for c in found.checks if c["regression"]]
         + [f"more Python work: {count_line(c)}" for c in found.counts if c["regression"]]
     )
+
+
+def console_lines(found: SweepComparison, out: Path, gate: bool = False) -> list[str]:
+    """What `compare` prints: the answer first (each regression, or none; under a `gate` each is
+    on stderr instead), then what bounds it, what differs besides the code, the files."""
+    regressions = regression_lines(found)
+    if regressions:
+        lines = [
+            f"REGRESSION: {len(regressions)} found, NEW worse than BASE beyond the margin"
+            + (" (each on stderr)" if gate else ":")
+        ]
+        lines += [] if gate else [f"    {line}" for line in regressions]
+    else:
+        lines = ["no regression: NEW is nowhere worse than BASE beyond the margin"]
+    lines += headline_lines(found)
+    if found.environment:
+        changes = [f"{e['key']} {e['base']} → {e['new']}" for e in found.environment]
+        lines.append("besides the code: " + "; ".join(changes))
+    lines.append(
+        f"comparison: {out / 'compare.md'} (table: compare.csv; data: compare.json; chart: "
+        "compare.png)"
+    )
+    return [part for line in lines for part in wrap(line)]
 
 
 def _metric_rows(found: SweepComparison) -> pd.DataFrame:
@@ -175,8 +199,8 @@ def markdown(found: SweepComparison, margin: float) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
-    """Writes compare.md, compare.csv, compare.json and compare.png into `out`; returns the md."""
+def write_comparison(found: SweepComparison, out: Path, margin: float) -> None:
+    """Writes compare.md, compare.csv, compare.json and compare.png into `out`."""
     text = markdown(found, margin)
     write_atomic(out / "compare.md", text.encode())
     buffer = io.StringIO()
@@ -212,4 +236,3 @@ def write_comparison(found: SweepComparison, out: Path, margin: float) -> str:
         if (c := r.get("change"))
     ]
     plots.write_comparison_chart(rows, out / "compare.png", margin)
-    return text

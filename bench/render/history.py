@@ -14,6 +14,7 @@ from bench.analysis.capabilities import change_line
 from bench.analysis.history import History
 from bench.analysis.metrics import MEASURE_LABELS
 from bench.plan.backends import model_name
+from bench.render.console import wrap
 from bench.render.plots import COLORS, save_figure
 from bench.render.tables import md, ms_pair, ratio_text
 from bench.store.files import now_utc, write_atomic, write_json
@@ -71,23 +72,12 @@ def markdown(found: History) -> str:
         md(pd.DataFrame(ratio_rows)) if ratio_rows else "No paired timing in these sweeps.\n",
     ]
     for step, changes in enumerate(found.steps):
-        moved = [
-            c
-            for c in changes
-            if "change" in c
-            and c["change"].verdict
-            not in ("equivalent", "inconclusive", "inconclusive (n too small)")
-        ]
         parts += [f"## From sweep {step + 1} to sweep {step + 2}: did a style's effect change?", ""]
-        parts += [
-            f"- {model_name(c['backend'], c['arch'])}/{c['style']} "
-            f"{MEASURE_LABELS[c['measure']].label}: {ratio_text(c['change'])} ({c['verdict']})"
-            for c in moved
-        ] or [
+        parts += [f"- {line}" for line in _moved(changes)] or [
             "No style's effect changed beyond what its interval allows (every change "
             "equivalent or inconclusive)."
         ]
-        checks = found.checks[step] if step < len(found.checks) else []
+        checks = _checks(found, step)
         parts += ["", "Capability checks that changed (a lost one is a regression):", ""]
         parts += [
             f"- {'**lost** ' if c['regression'] else ''}{change_line(c)}" for c in checks
@@ -95,6 +85,39 @@ def markdown(found: History) -> str:
         parts.append("")
     parts += ["## Test accuracy, sweep by sweep", "", md(pd.DataFrame(accuracy_rows))]
     return "\n".join(parts) + "\n"
+
+
+def _moved(changes: list[dict]) -> list[str]:
+    """The style effects that changed from one sweep to the next, one line each."""
+    return [
+        f"{model_name(c['backend'], c['arch'])}/{c['style']} "
+        f"{MEASURE_LABELS[c['measure']].label}: {ratio_text(c['change'])} ({c['verdict']})"
+        for c in changes
+        if "change" in c
+        and c["change"].verdict not in ("equivalent", "inconclusive", "inconclusive (n too small)")
+    ]
+
+
+def _checks(found: History, step: int) -> list[dict]:
+    return found.checks[step] if step < len(found.checks) else []
+
+
+def console_lines(found: History, out: Path) -> list[str]:
+    """What `compare` prints of three or more sweeps: what changed at each step, first."""
+    lines = [
+        f"history of {len(found.sweeps)} sweeps: " + " → ".join(s["label"] for s in found.sweeps)
+    ]
+    for step, changes in enumerate(found.steps):
+        moved, checks = _moved(changes), _checks(found, step)
+        lines.append(
+            f"sweep {step + 1} → {step + 2}: "
+            + (f"{len(moved)} style effect(s) changed" if moved else "no style's effect changed")
+            + (f", {len(checks)} capability check(s) changed" if checks else "")
+        )
+        lines += [f"    {line}" for line in moved]
+        lines += [f"    {'LOST ' if c['regression'] else ''}{change_line(c)}" for c in checks]
+    lines.append(f"history: {out / 'history.md'} (data: history.json; chart: history.png)")
+    return [part for line in lines for part in wrap(line)]
 
 
 def _order(item):
@@ -139,8 +162,8 @@ def chart(found: History):
     return figure
 
 
-def write_history(found: History, out: Path) -> str:
-    """Writes history.md, history.json and history.png into `out`; returns the Markdown."""
+def write_history(found: History, out: Path) -> None:
+    """Writes history.md, history.json and history.png into `out`."""
     text = markdown(found)
     write_atomic(out / "history.md", text.encode())
     write_json(
@@ -156,4 +179,3 @@ def write_history(found: History, out: Path) -> str:
         },
     )
     save_figure(chart(found), out / "history.png")
-    return text

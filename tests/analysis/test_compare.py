@@ -107,7 +107,10 @@ def test_a_sweep_against_itself_shows_no_regression(tmp_path, capsys):
     )
     for name in ("compare.md", "compare.csv", "compare.json", "compare.png"):
         assert (tmp_path / "c" / name).stat().st_size > 0, name
-    assert "## Regressions\n\nNone." in printed.out
+    assert "## Regressions\n\nNone." in (tmp_path / "c" / "compare.md").read_text()
+    # the console leads with the answer, within 100 columns
+    assert printed.out.startswith("no regression: NEW is nowhere worse than BASE")
+    assert max(map(len, printed.out.splitlines())) <= 100
 
 
 def test_times_scaled_by_one_and_a_half_are_a_regression(tmp_path, capsys):
@@ -123,9 +126,13 @@ def test_times_scaled_by_one_and_a_half_are_a_regression(tmp_path, capsys):
         [str(a), str(b), "--out", str(tmp_path / "c"), "--fail-on-regression"], capsys
     )
     assert code == 1
+    assert printed.out.startswith("REGRESSION: 2 found, NEW worse than BASE beyond the margin (")
     assert "regression: tensorflow/cnn/subclassed steady step ms: 1.500×" in printed.err
-    # without the gate it is a report, not a failure
-    assert _compare_exit([str(a), str(b), "--out", str(tmp_path / "d")], capsys)[0] == 0
+    # without the gate it is a report, not a failure, that lists each regression first
+    code, printed = _compare_exit([str(a), str(b), "--out", str(tmp_path / "d")], capsys)
+    lines = printed.out.splitlines()
+    assert code == 0 and lines[0].endswith(" beyond the margin:")
+    assert "    tensorflow/cnn/subclassed steady step ms: 1.500×" in "\n".join(lines[1:3])
 
 
 def test_an_accuracy_drop_of_one_point_is_a_regression(tmp_path, capsys):
@@ -303,6 +310,14 @@ def test_three_sweeps_give_a_history_table_and_chart(tmp_path, capsys):
     assert "## Each style against its reference, sweep by sweep" in text
     assert "## From sweep 2 to sweep 3: did a style's effect change?" in text
     assert "cnn/subclassed train step: 1.200×" in text
+    # the console leads with what changed, step by step, within 100 columns
+    console = capsys.readouterr().out.splitlines()
+    assert console[0].startswith("history of 3 sweeps: ")
+    assert console[1] == "sweep 1 → 2: no style's effect changed"
+    assert (
+        console[2].startswith("sweep 2 → 3: ") and "cnn/subclassed train step: 1.200×" in console[3]
+    )
+    assert max(map(len, console)) <= 100
     assert (out / "history.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((out / "history.json").read_text())["sweeps"][2]["path"] == str(sweeps[2])
 
@@ -340,7 +355,10 @@ def test_a_capability_check_lost_in_new_gates_and_one_gained_is_reported(tmp_pat
         "capability lost: cnn/subclassed `.keras` reload, new process, model code not "
         "imported: yes → no (TypeError: x)" in printed.err
     )
-    assert "cnn/subclassed `.h5` save and load: no → yes" in printed.out
+    assert (
+        "cnn/subclassed `.h5` save and load: no → yes"
+        in (tmp_path / "c" / "compare.md").read_text()
+    )
     unchanged = _sweep(tmp_path / "d", capabilities=_checks("yes", False))
     assert (
         _compare_exit(

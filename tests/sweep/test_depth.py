@@ -38,7 +38,8 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_counts_and_char
         "Per steady",
         "report:",
     )
-    assert all(line.startswith(prefixes) for line in done.stdout.splitlines()), done.stdout
+    assert all(line.startswith(prefixes) for line in unwrapped(done.stdout)), done.stdout
+    assert max(map(len, done.stdout.splitlines())) <= 100
     for noise in ("absl::InitializeLog", "oneDNN", "cuda drivers", "tensorflow/core"):
         assert noise not in done.stdout + done.stderr, noise
 
@@ -85,6 +86,12 @@ def test_the_depth_study_at_two_depths_writes_its_records_report_counts_and_char
     again = run_bench("depth", "--report-only", "--out", str(out), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "depth.json").read_text())["growth"] == found["growth"]
+    assert again.stdout.startswith("At 3 layers")
+
+
+def unwrapped(console: str) -> list[str]:
+    """The console's lines as printed before wrapping: a continuation is indented by four."""
+    return console.replace("\n    ", " ").splitlines()
 
 
 @pytest.mark.mnist
@@ -105,7 +112,7 @@ def test_a_named_architecture_is_timed_in_every_form_against_its_list_built_sequ
         cwd=tmp_path,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    lines = done.stdout.splitlines()
+    lines = unwrapped(done.stdout)
     assert lines[0].startswith(f"pre-check: mlp is one model in {', '.join(FORMS)} ")
     assert lines[1].startswith("mlp: 2 cycles and 2 steady rounds of 6 styles in ")
     assert lines[2].startswith("mlp (") and "Sequential (deferred) +" in lines[2], lines[2]
