@@ -63,7 +63,9 @@ def model_data(
     spec = get_architecture(arch).spec
     if takes_mnist(spec):
         mnist = load_mnist(data_dir)
-        shape = tuple(getattr(spec, "input_shape", MNIST_SHAPES[0]))
+        # an architecture written by hand takes MNIST's images as they are; an adopted model
+        # takes them in its input's shape
+        shape = tuple(spec.input_shape) if isinstance(spec, ModelSpec) else MNIST_SHAPES[0]
         if shape != MNIST_SHAPES[0]:  # float images, which `preprocess` passes through
             mnist = dataclasses.replace(
                 mnist,

@@ -93,17 +93,22 @@ def test_the_tutorials_mnist_model_takes_mnist_with_its_logits_loss(tmp_path, co
     assert 'loss="sparse_categorical_crossentropy_from_logits"' in init
 
 
-def test_the_keras_mnist_convnet_compiled_for_one_hot_labels_takes_mnist(tmp_path):
+def one_hot_model():
+    """A softmax classifier compiled for one-hot labels, as keras.io's MNIST convnet is."""
     model = keras.Sequential(
         [keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10, activation="softmax")],
-        name="convnet",
+        name="one_hot",
     )
-    model.compile(loss="categorical_crossentropy", optimizer="adam")  # as keras.io's example
-    model.save(tmp_path / "convnet.keras")
-    found = adopt(str(tmp_path / "convnet.keras"), tmp_path / "models")
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    return model
+
+
+def test_a_model_compiled_for_one_hot_labels_takes_mnist(tmp_path):
+    one_hot_model().save(tmp_path / "one_hot.keras")
+    found = adopt(str(tmp_path / "one_hot.keras"), tmp_path / "models")
     assert found["mnist"] is True
     assert found["proof"] == dict.fromkeys(found["styles"], "identical")
-    spec = sys.modules["convnet"].ARCHITECTURE.spec
+    spec = sys.modules["one_hot"].ARCHITECTURE.spec
     y = targets(spec, 100, np.random.default_rng(0))
     assert y.shape == (100, 10) and (y.sum(axis=1) == 1).all()
 
