@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
-from bench.analysis.stats import AT_MARGIN, BEYOND, EQUIVALENT, INCONCLUSIVE, UNCLEAR
+from bench.analysis.stats import (
+    AT_MARGIN,
+    BEYOND,
+    EQUIVALENT,
+    INCONCLUSIVE,
+    UNCLEAR,
+    variance_components,
+)
 from bench.analysis.stopping import StoppingRule
 from bench.analysis.summary import TIMED_DECIDED as DECIDED
 from bench.plan.settings import DEFAULT_ONE_TIME_MARGIN, DEFAULT_TIME_MARGIN
@@ -230,21 +237,20 @@ def process_spread(arch: str) -> dict[str, dict[str, float]]:
     their variances F, and its two-sided p where processes add nothing to cycles."""
     values, keys = population("one_time", arch)
     processes, cycles, _ = values.shape
-    means = values.mean(axis=1)
     dfs = (processes - 1, processes * (cycles - 1))
-    within = np.sqrt(((values - means[:, None]) ** 2).sum(axis=(0, 1)) / dfs[1])
-    predicted, measured = within / math.sqrt(cycles), means.std(axis=0, ddof=1)
-    f = (measured / predicted) ** 2
-    p = 2 * np.minimum(scipy_stats.f.sf(f, *dfs), scipy_stats.f.cdf(f, *dfs))
-    return {
-        f"{measure} · {style}": {
-            "predicted_sd": round(float(predicted[i]), 3),
-            "measured_sd": round(float(measured[i]), 3),
-            "f": round(float(f[i]), 2),
-            "p": round(float(p[i]), 3),
+    found = {}
+    for i, (measure, style) in enumerate(keys):
+        sd = variance_components(values[:, :, i].tolist())  # the report's own two components
+        predicted = sd["within_process_sd"] / math.sqrt(cycles)
+        f = (sd["between_process_sd"] / predicted) ** 2
+        p = 2 * min(scipy_stats.f.sf(f, *dfs), scipy_stats.f.cdf(f, *dfs))
+        found[f"{measure} · {style}"] = {
+            "predicted_sd": round(predicted, 3),
+            "measured_sd": round(sd["between_process_sd"], 3),
+            "f": round(f, 2),
+            "p": round(float(p), 3),
         }
-        for i, (measure, style) in enumerate(keys)
-    }
+    return found
 
 
 def study(trials: int = TRIALS) -> dict[str, Any]:
