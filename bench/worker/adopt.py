@@ -121,10 +121,10 @@ def compile_loss(path: str) -> str | None:
     return loss if isinstance(loss, str) else None
 
 
-def loss_for(model: keras.Model, compiled: str | None) -> str:
-    """What the harness trains `model` with: the file's loss, else class indices for a softmax
-    output, or for ten linear outputs on MNIST's images (as logits), and mean squared error for
-    anything else."""
+def loss_for(model: keras.Model, compiled: str | None, shapes: tuple[tuple, tuple]) -> str:
+    """What the harness trains `model` (of input and output `shapes`) with: the file's loss,
+    else class indices for a softmax output, or for ten linear outputs on MNIST's images (as
+    logits), and mean squared error for anything else."""
     if compiled:
         return compiled
     last = model.layers[-1] if model.layers else None
@@ -133,8 +133,7 @@ def loss_for(model: keras.Model, compiled: str | None) -> str:
         return MNIST_LOSS
     if activation is keras.activations.sigmoid:
         return "binary_crossentropy"
-    inputs, outputs = _shapes(model)
-    digits = inputs in MNIST_SHAPES and outputs == (10,)
+    digits = shapes[0] in MNIST_SHAPES and shapes[1] == (10,)
     return LOGITS_LOSS if digits and activation is keras.activations.linear else "mse"
 
 
@@ -154,7 +153,8 @@ def adopt(
     shape, outputs = _shapes(found)
     spec = (
         f"ModelSpec(input_shape={shape}, output_shape={outputs}, "
-        f"loss={loss_for(found, compile_loss(source))!r}{_integer_inputs(found)})"
+        f"loss={loss_for(found, compile_loss(source), (shape, outputs))!r}"
+        f"{_integer_inputs(found)})"
     )
     package = directory / name
     try:
@@ -266,7 +266,8 @@ def prove(original: keras.Model, architecture: Architecture) -> dict[str, str]:
     x = inputs(spec, PROOF_BATCH, rng)
     y = targets(spec, PROOF_BATCH, rng)
     expected_output = np.asarray(original(x, training=False))
-    expected_step = _one_step(original, x, y, keras_loss(spec.loss))
+    loss = keras_loss(spec.loss)
+    expected_step = _one_step(original, x, y, loss)
     proof = {}
     for form in architecture.forms:
         builder = architecture.idioms.get(form) or architecture.builders[form]
@@ -274,7 +275,7 @@ def prove(original: keras.Model, architecture: Architecture) -> dict[str, str]:
         if not model.built:
             model(keras.ops.zeros((FIRST_BATCH, *spec.input_shape)))
         # the step trains `original` further: every form starts from the weights it had
-        proof[form] = _compare(model, x, y, expected_output, expected_step, keras_loss(spec.loss))
+        proof[form] = _compare(model, x, y, expected_output, expected_step, loss)
     return proof
 
 
